@@ -1,0 +1,1 @@
+"""webstack's components: settings, naming and the ComponentResources of each platform."""

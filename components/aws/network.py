@@ -1,0 +1,381 @@
+"""The network every other aws component lives in.
+
+Creates:
+
+- a VPC with DNS support and DNS hostnames, and its default security group taken under management with no rules
+  (AWS's default group otherwise lets every member talk to every other and to the internet);
+- three subnet tiers in each of N availability zones: ``public`` (load balancer and NAT gateways; the only tier that
+  maps public IPs), ``app`` (private: the services, out to the internet only through NAT) and ``data`` (isolated:
+  databases and caches, no route to the internet at all);
+- an internet gateway; NAT gateways, one per AZ (a lost zone never cuts the others off) or a single shared one;
+- route tables: public -> internet gateway; app -> its zone's NAT gateway; data -> nothing beyond the VPC;
+- VPC flow logs of ALL traffic into a CloudWatch log group encrypted with a customer KMS key and kept for a set
+  number of days, delivered by a role that may write to that group only;
+- four security groups with least privilege, each rule a separate resource with one source and a description:
+  ``lb`` (80 and 443 from the configured CIDRs; out only to the app ports of ``app``), ``app`` (the app ports only
+  from ``lb``; SSH only from the admin CIDRs, and only when there are any; out to HTTPS, the database and the
+  cache), ``data`` (the database port only from ``app``) and ``cache`` (the Redis port only from ``app``).
+  The groups carry a ``webstack:role`` tag so that the policy pack knows which one may face the internet.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.account import Account
+from components.naming import ROLE_APP, ROLE_CACHE, ROLE_DATA, ROLE_LOAD_BALANCER, ROLE_TAG
+from components.settings import NetworkSettings, SettingsError, plan_subnets
+
+NETWORK_TYPE = "webstack:aws:Network"
+
+#: Redis/Valkey's port.
+CACHE_PORT = 6379
+SSH_PORT = 22
+
+
+@dataclass(frozen=True)
+class NetworkArgs:
+    """Inputs of :class:`Network`."""
+
+    account: Account
+    """The account and region (exact ARNs in the flow-log role's policy)."""
+    name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
+    flow_log_key_arn: pulumi.Input[str]
+    """ARN of the customer KMS key that encrypts the flow-log group. Required: flow logs are never unencrypted."""
+    layout: NetworkSettings = field(default_factory=NetworkSettings)
+    """CIDR, AZ count, subnet size, NAT mode, flow-log retention and who may reach the edge. Defaults: 10.0.0.0/16,
+    3 AZs, /20 subnets, a NAT gateway per AZ, 365 days, the load balancer open to 0.0.0.0/0 on 80/443, no SSH."""
+    app_ports: Sequence[int] = (3000, 8000)
+    """Ports the services listen on; only the load balancer's group reaches them."""
+    database_port: int = 5432
+    """Port of the database; only the app group reaches it."""
+    cache_port: int = CACHE_PORT
+    """Port of the cache; only the app group reaches it."""
+    protect: bool = False
+    """Protect the flow-log group (the network's audit trail) from deletion by Pulumi (on in production)."""
+
+
+class Network(pulumi.ComponentResource):
+    """VPC, subnet tiers, gateways, routes, flow logs and least-privilege security groups."""
+
+    vpc: aws.ec2.Vpc
+    availability_zones: list[str]
+    public_subnets: list[aws.ec2.Subnet]
+    app_subnets: list[aws.ec2.Subnet]
+    data_subnets: list[aws.ec2.Subnet]
+    nat_gateways: list[aws.ec2.NatGateway]
+    flow_log_group: aws.cloudwatch.LogGroup
+    lb_security_group: aws.ec2.SecurityGroup
+    app_security_group: aws.ec2.SecurityGroup
+    data_security_group: aws.ec2.SecurityGroup
+    cache_security_group: aws.ec2.SecurityGroup
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(NETWORK_TYPE, name, None, opts)
+        self._name = name
+        self._args = args
+        layout = args.layout
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.availability_zones = self._zones(layout.az_count)
+        self.vpc = aws.ec2.Vpc(
+            f"{name}-vpc",
+            cidr_block=layout.cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": f"{args.name_prefix}-vpc"},
+            opts=child,
+        )
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default-sg",
+            vpc_id=self.vpc.id,
+            ingress=[],
+            egress=[],
+            tags={"Name": f"{args.name_prefix}-default-unused"},
+            opts=child,
+        )
+
+        plan = plan_subnets(layout.cidr, layout.az_count, layout.subnet_prefix_length)
+        self.public_subnets = self._subnets("public", plan["public"], public=True)
+        self.app_subnets = self._subnets("app", plan["app"])
+        self.data_subnets = self._subnets("data", plan["data"])
+
+        gateway = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": f"{args.name_prefix}-igw"}, opts=child
+        )
+        self.nat_gateways = self._nat_gateways(gateway, 1 if layout.nat_gateways == "single" else layout.az_count)
+        self._routes(gateway)
+        self.flow_log_group = self._flow_logs()
+        self._security_groups()
+
+        self.register_outputs(
+            {
+                "vpcId": self.vpc.id,
+                "publicSubnetIds": [s.id for s in self.public_subnets],
+                "appSubnetIds": [s.id for s in self.app_subnets],
+                "dataSubnetIds": [s.id for s in self.data_subnets],
+                "securityGroupIds": self.security_group_ids,
+                "flowLogGroupName": self.flow_log_group.name,
+            }
+        )
+
+    @property
+    def security_group_ids(self) -> dict[str, pulumi.Output[str]]:
+        """The security groups' ids by role: lb, app, data, cache."""
+        return {
+            ROLE_LOAD_BALANCER: self.lb_security_group.id,
+            ROLE_APP: self.app_security_group.id,
+            ROLE_DATA: self.data_security_group.id,
+            ROLE_CACHE: self.cache_security_group.id,
+        }
+
+    def _zones(self, count: int) -> list[str]:
+        # Local Zones and Wavelength Zones need opting in and lack most services: use the region's own zones only.
+        zones = aws.get_availability_zones(
+            state="available",
+            filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
+            opts=pulumi.InvokeOptions(parent=self),
+        )
+        if len(zones.names) < count:
+            raise SettingsError(
+                "webstack:network.azCount",
+                f"webstack:network.azCount must be at most {len(zones.names)}, the availability zones "
+                f"{self._args.account.region} offers, got {count}",
+            )
+        return list(zones.names[:count])
+
+    def _subnets(self, tier: str, cidrs: list[str], *, public: bool = False) -> list[aws.ec2.Subnet]:
+        return [
+            aws.ec2.Subnet(
+                f"{self._name}-{tier}-{index}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=public,
+                tags={"Name": f"{self._args.name_prefix}-{tier}-{zone}", "webstack:tier": tier},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for index, (cidr, zone) in enumerate(zip(cidrs, self.availability_zones, strict=True))
+        ]
+
+    def _nat_gateways(self, gateway: aws.ec2.InternetGateway, count: int) -> list[aws.ec2.NatGateway]:
+        gateways = []
+        for index in range(count):
+            zone = self.availability_zones[index]
+            address = aws.ec2.Eip(
+                f"{self._name}-nat-eip-{index}",
+                domain="vpc",
+                tags={"Name": f"{self._args.name_prefix}-nat-{zone}"},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+            )
+            gateways.append(
+                aws.ec2.NatGateway(
+                    f"{self._name}-nat-{index}",
+                    allocation_id=address.allocation_id,
+                    subnet_id=self.public_subnets[index].id,
+                    connectivity_type="public",
+                    tags={"Name": f"{self._args.name_prefix}-nat-{zone}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+                )
+            )
+        return gateways
+
+    def _routes(self, gateway: aws.ec2.InternetGateway) -> None:
+        # Routes are inline so that Pulumi owns each table's routes exclusively: a route added by hand (say, the
+        # data tier to the internet) shows up as drift and is removed on the next update.
+        prefix = self._args.name_prefix
+        public = aws.ec2.RouteTable(
+            f"{self._name}-public-rt",
+            vpc_id=self.vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=gateway.id)],
+            tags={"Name": f"{prefix}-public"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._associate("public", public, self.public_subnets)
+        for index, subnet in enumerate(self.app_subnets):
+            nat = self.nat_gateways[index if len(self.nat_gateways) > 1 else 0]
+            table = aws.ec2.RouteTable(
+                f"{self._name}-app-rt-{index}",
+                vpc_id=self.vpc.id,
+                routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
+                tags={"Name": f"{prefix}-app-{self.availability_zones[index]}"},
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self._associate("app", table, [subnet], start=index)
+        isolated = aws.ec2.RouteTable(
+            f"{self._name}-data-rt",
+            vpc_id=self.vpc.id,
+            routes=[],
+            tags={"Name": f"{prefix}-data-isolated"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self._associate("data", isolated, self.data_subnets)
+
+    def _associate(self, tier: str, table: aws.ec2.RouteTable, subnets: list[aws.ec2.Subnet], start: int = 0) -> None:
+        for offset, subnet in enumerate(subnets):
+            aws.ec2.RouteTableAssociation(
+                f"{self._name}-{tier}-rta-{start + offset}",
+                route_table_id=table.id,
+                subnet_id=subnet.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _flow_logs(self) -> aws.cloudwatch.LogGroup:
+        args, account = self._args, self._args.account
+        group_name = f"/{args.name_prefix}/vpc-flow-logs"
+        group = aws.cloudwatch.LogGroup(
+            f"{self._name}-flow-logs",
+            name=group_name,
+            retention_in_days=args.layout.flow_log_retention_days,
+            kms_key_id=args.flow_log_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        role = aws.iam.Role(
+            f"{self._name}-flow-logs-role",
+            description=f"{args.name_prefix}: delivers VPC flow logs to {group_name}",
+            assume_role_policy=_json(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": account.service_principal("vpc-flow-logs")},
+                            "Action": "sts:AssumeRole",
+                            # Confused-deputy guard: only flow logs of this account may use the role.
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": account.id},
+                                "ArnLike": {"aws:SourceArn": account.arn("ec2", "vpc-flow-log/*")},
+                            },
+                        }
+                    ],
+                }
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-flow-logs-write",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: _json(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "WriteThisGroupOnly",
+                                "Effect": "Allow",
+                                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                                "Resource": [arn, f"{arn}:*"],
+                            },
+                            {
+                                "Sid": "FindTheGroup",
+                                "Effect": "Allow",
+                                "Action": "logs:DescribeLogGroups",
+                                "Resource": account.arn("logs", "log-group:*"),
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ec2.FlowLog(
+            f"{self._name}-flow-log",
+            vpc_id=self.vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{args.name_prefix}-vpc-flow-log"},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return group
+
+    def _security_groups(self) -> None:
+        args = self._args
+        self.lb_security_group = self._group(ROLE_LOAD_BALANCER, "load balancer: HTTP and HTTPS from the edge")
+        self.app_security_group = self._group(ROLE_APP, "services: app ports from the load balancer only")
+        self.data_security_group = self._group(ROLE_DATA, "databases: the database port from the app tier only")
+        self.cache_security_group = self._group(ROLE_CACHE, "caches: the Redis port from the app tier only")
+        lb = _Peer.of(ROLE_LOAD_BALANCER, self.lb_security_group)
+        app = _Peer.of(ROLE_APP, self.app_security_group)
+        data = _Peer.of(ROLE_DATA, self.data_security_group)
+        cache = _Peer.of(ROLE_CACHE, self.cache_security_group)
+
+        for cidr in args.layout.lb_ingress_cidrs:
+            self._rule("in", lb, 443, _Peer.cidr_block(cidr), f"HTTPS from {cidr}")
+            self._rule("in", lb, 80, _Peer.cidr_block(cidr), f"HTTP from {cidr} (redirected to HTTPS)")
+        for port in sorted(set(args.app_ports)):
+            self._rule("out", lb, port, app, f"to the services on {port}")
+            self._rule("in", app, port, lb, f"service port {port} from the load balancer")
+        for cidr in args.layout.admin_cidrs:
+            self._rule("in", app, SSH_PORT, _Peer.cidr_block(cidr), f"SSH for administrators from {cidr}")
+        self._rule("out", app, 443, _Peer.cidr_block("0.0.0.0/0"), "HTTPS to AWS APIs and image registries")
+        self._rule("out", app, args.database_port, data, "to the database")
+        self._rule("out", app, args.cache_port, cache, "to the cache")
+        self._rule("in", data, args.database_port, app, "database from the app tier")
+        self._rule("in", cache, args.cache_port, app, "Redis from the app tier")
+
+    def _group(self, role: str, purpose: str) -> aws.ec2.SecurityGroup:
+        return aws.ec2.SecurityGroup(
+            f"{self._name}-{role}-sg",
+            description=f"{self._args.name_prefix} {purpose}",
+            vpc_id=self.vpc.id,
+            revoke_rules_on_delete=True,
+            tags={"Name": f"{self._args.name_prefix}-{role}", ROLE_TAG: role},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _rule(self, direction: str, target: _Peer, port: int, peer: _Peer, description: str) -> None:
+        """One TCP port between ``target`` and one ``peer``, named after both so that reordering a list of CIDRs
+        replaces nothing."""
+        assert target.group is not None
+        rule = aws.vpc.SecurityGroupIngressRule if direction == "in" else aws.vpc.SecurityGroupEgressRule
+        rule(
+            f"{self._name}-{target.slug}-{direction}-{port}-{peer.slug}",
+            security_group_id=target.group.id,
+            ip_protocol="tcp",
+            from_port=port,
+            to_port=port,
+            description=description,
+            cidr_ipv4=peer.ipv4,
+            cidr_ipv6=peer.ipv6,
+            referenced_security_group_id=peer.group.id if peer.group is not None else None,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+@dataclass(frozen=True)
+class _Peer:
+    """One side of a rule: a security group (with its role) or a CIDR block (IPv4 or IPv6)."""
+
+    slug: str
+    group: aws.ec2.SecurityGroup | None = None
+    cidr: str | None = None
+
+    @classmethod
+    def of(cls, role: str, group: aws.ec2.SecurityGroup) -> _Peer:
+        return cls(slug=role, group=group)
+
+    @classmethod
+    def cidr_block(cls, cidr: str) -> _Peer:
+        return cls(slug=re.sub(r"[^0-9a-f]+", "-", cidr.lower()).strip("-"), cidr=cidr)
+
+    @property
+    def ipv4(self) -> str | None:
+        return self.cidr if self.cidr and ":" not in self.cidr else None
+
+    @property
+    def ipv6(self) -> str | None:
+        return self.cidr if self.cidr and ":" in self.cidr else None
+
+
+def _json(document: dict[str, object]) -> str:
+    return json.dumps(document, sort_keys=True)

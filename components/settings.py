@@ -1,0 +1,573 @@
+"""Typed, validated stack settings: the only module that reads Pulumi configuration.
+
+Every setting lives under the project namespace (``webstack:*``): a few scalars (``platform``, ``environment``,
+``domain``, ``drRegion``, ``tags``) and one structured object per area (``network``, ``web``, ``database``).
+``load_settings()`` reads the stack's configuration, validates all of it before a single resource is registered and
+returns a frozen :class:`Settings`. Bad input stops the program with exactly one :class:`SettingsError` whose message
+names the key as the user writes it (``webstack:network.cidr``), what was expected and what was given.
+
+Secure defaults live here; ``Pulumi.yaml`` declares the same keys, types, descriptions and defaults (a test keeps
+the two identical), and stack files hold only what differs.
+
+Secret-holding keys are top-level keys declared ``secret: true`` and must be stored encrypted
+(``pulumi config set --secret``); the area objects never hold secrets, so they stay plain and validatable.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import math
+import re
+from collections.abc import Collection, Mapping
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+import pulumi
+import pulumi.runtime.config as runtime_config
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+PROJECT = "webstack"
+
+#: Keys of other namespaces that hold credentials. webstack never needs them (use roles and environment
+#: credentials), but if a stack sets one it must be encrypted.
+PROVIDER_SECRET_KEYS = (
+    "aws:accessKey",
+    "aws:secretKey",
+    "aws:token",
+    "cloudflare:apiKey",
+    "cloudflare:apiToken",
+    "cloudflare:apiUserServiceKey",
+)
+
+#: Keys of this project that hold secrets. They are top-level keys declared ``secret: true`` in Pulumi.yaml.
+SECRET_SETTING_KEYS: tuple[str, ...] = ()
+
+#: Tag keys webstack sets on every resource; user tags may not override them.
+RESERVED_TAG_KEYS = ("Project", "Stack", "Environment", "ManagedBy")
+
+#: Retention values CloudWatch Logs accepts (0, "never expire", is deliberately not offered).
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+#: The disaster-recovery region used when ``webstack:drRegion`` is empty: a nearby region in the same jurisdiction.
+DR_REGION_PAIRS = {
+    "us-east-1": "us-west-2",
+    "us-east-2": "us-west-2",
+    "us-west-1": "us-east-1",
+    "us-west-2": "us-east-1",
+    "ca-central-1": "ca-west-1",
+    "ca-west-1": "ca-central-1",
+    "sa-east-1": "us-east-1",
+    "eu-west-1": "eu-central-1",
+    "eu-west-2": "eu-west-1",
+    "eu-west-3": "eu-central-1",
+    "eu-central-1": "eu-west-1",
+    "eu-central-2": "eu-central-1",
+    "eu-north-1": "eu-central-1",
+    "eu-south-1": "eu-central-1",
+    "eu-south-2": "eu-west-3",
+    "ap-south-1": "ap-south-2",
+    "ap-south-2": "ap-south-1",
+    "ap-southeast-1": "ap-southeast-2",
+    "ap-southeast-2": "ap-southeast-4",
+    "ap-southeast-4": "ap-southeast-2",
+    "ap-northeast-1": "ap-northeast-3",
+    "ap-northeast-2": "ap-northeast-1",
+    "ap-northeast-3": "ap-northeast-1",
+}
+
+#: Subnet tiers, in the order their address ranges are laid out inside the VPC (a fourth quarter stays free).
+SUBNET_TIERS = ("public", "app", "data")
+
+_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_TAG_RE = re.compile(r"^[\w\s.:/=+\-@]*$")
+
+
+class SettingsError(pulumi.RunError):
+    """Bad stack settings. The message is complete and meant for the user as is; no traceback is needed."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+def _problem(message: str, field: str | None = None) -> PydanticCustomError:
+    """A validation error with our own wording; ``field`` points below the current location (cross-field checks)."""
+    return PydanticCustomError("webstack", "{message}", {"message": message, "field": field})
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, (int, float)):
+        return str(value)
+    if value is None:
+        return "nothing"
+    text = json.dumps(value, default=str)
+    kind = "a list" if isinstance(value, list) else "an object"
+    return f"{kind} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def _network(value: str, example: str = "10.0.0.0/16") -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        try:
+            fixed = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise _problem(f"must be a CIDR block like {example}, got {_got(value)}") from None
+        raise _problem(
+            f"must be a network address (host bits clear), got {_got(value)}; did you mean {fixed}?"
+        ) from None
+
+
+class _Model(BaseModel):
+    """Settings objects: camelCase keys as users write them, unknown keys rejected, no type coercion, immutable."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        strict=True,
+        frozen=True,
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_default=True,
+    )
+
+
+class NetworkSettings(_Model):
+    """``webstack:network``: the VPC, its subnet tiers and who may reach the edge."""
+
+    cidr: str = Field(
+        default="10.0.0.0/16",
+        description="IPv4 CIDR of the VPC, a private (RFC 1918) range from /16 to /24. It is split into four "
+        "equal ranges: public, app and data subnets, and one left free.",
+    )
+    az_count: Annotated[int, Field(ge=2, le=6)] = Field(
+        default=3,
+        description="Availability zones to spread every tier over (2-6). Load balancers and databases need at least 2.",
+    )
+    subnet_prefix_length: Annotated[int, Field(ge=17, le=28)] = Field(
+        default=20,
+        description="Prefix length of each subnet (/17-/28). Each tier's range must hold azCount subnets of this size.",
+    )
+    nat_gateways: Literal["perAz", "single"] = Field(
+        default="perAz",
+        description="`perAz`: one NAT gateway per availability zone, so losing a zone never cuts the others off the "
+        "internet. `single`: one shared NAT gateway (cheaper, for non-production stacks).",
+    )
+    flow_log_retention_days: int = Field(
+        default=365,
+        description="Days CloudWatch keeps the VPC flow logs (a value CloudWatch accepts: 30, 90, 365, ...).",
+    )
+    lb_ingress_cidrs: list[str] = Field(
+        default=["0.0.0.0/0"],
+        description="CIDRs allowed to reach the load balancer on ports 80 and 443.",
+    )
+    admin_cidrs: list[str] = Field(
+        default=[],
+        description="CIDRs allowed to reach the app tier over SSH (port 22). Empty: no SSH rule exists at all. Each "
+        "must be /16 or narrower (IPv6: /48); the internet (0.0.0.0/0, ::/0) is never accepted.",
+    )
+
+    @field_validator("cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        net = _network(value)
+        if not isinstance(net, ipaddress.IPv4Network):
+            raise _problem(f"must be an IPv4 CIDR block, got {_got(value)}")
+        if not any(net.subnet_of(private) for private in _PRIVATE_V4):
+            raise _problem(f"must be a private range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, got {value}")
+        if not 16 <= net.prefixlen <= 24:
+            raise _problem(
+                f"must be between /16 and /24 (AWS allows /16-/28; /24 is the smallest that fits), got {value}"
+            )
+        return value
+
+    @field_validator("flow_log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(d) for d in LOG_RETENTION_DAYS)
+            raise _problem(f"must be one of the retention periods CloudWatch accepts ({allowed}), got {value}")
+        return value
+
+    @field_validator("lb_ingress_cidrs")
+    @classmethod
+    def _lb_cidrs(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise _problem("must list at least one CIDR, or nobody can reach the load balancer, got an empty list")
+        _unique(value)
+        for item in value:
+            _network(item, "203.0.113.0/24")
+        return value
+
+    @field_validator("admin_cidrs")
+    @classmethod
+    def _admin_cidrs(cls, value: list[str]) -> list[str]:
+        _unique(value)
+        for item in value:
+            net = _network(item, "203.0.113.10/32")
+            widest = 16 if net.version == 4 else 48
+            if net.prefixlen < widest:
+                raise _problem(f"must be /{widest} or narrower: SSH is never open to the internet, got {item}")
+        return value
+
+    @model_validator(mode="after")
+    def _subnet_plan(self) -> NetworkSettings:
+        vpc = ipaddress.ip_network(self.cidr)
+        tier_prefix = vpc.prefixlen + 2
+        slots_needed = math.ceil(math.log2(self.az_count))
+        if self.subnet_prefix_length < tier_prefix + slots_needed:
+            smallest_vpc = self.subnet_prefix_length - 2 - slots_needed
+            raise _problem(
+                f"{self.cidr} is too small for the subnet plan: 3 tiers x {self.az_count} AZs of "
+                f"/{self.subnet_prefix_length} subnets need a /{smallest_vpc} or larger VPC "
+                f"(or a longer webstack:network.subnetPrefixLength), got /{vpc.prefixlen}",
+                field="cidr",
+            )
+        return self
+
+
+def plan_subnets(cidr: str, az_count: int, prefix_length: int) -> dict[str, list[str]]:
+    """The subnet CIDRs of each tier, one per AZ: the VPC range is cut into four equal quarters (public, app, data,
+    free) and each tier's subnets are taken from the start of its quarter, so growing azCount keeps every existing
+    subnet where it is."""
+    quarters = list(ipaddress.ip_network(cidr).subnets(prefixlen_diff=2))
+    plan: dict[str, list[str]] = {}
+    for tier, quarter in zip(SUBNET_TIERS, quarters, strict=False):
+        subnets = quarter.subnets(new_prefix=prefix_length)
+        plan[tier] = [str(next(subnets)) for _ in range(az_count)]
+    return plan
+
+
+_PRIVATE_V4 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+
+def _unique(values: list[str]) -> None:
+    seen: set[str] = set()
+    for item in values:
+        if item in seen:
+            raise _problem(f"must not list the same entry twice, got {_got(item)} twice")
+        seen.add(item)
+
+
+class ServiceSettings(_Model):
+    """One web service (``webstack:web.frontend`` or ``webstack:web.backend``)."""
+
+    port: Annotated[int, Field(ge=1024, le=65535)] = Field(
+        description="Container port the service listens on (1024-65535: services run as non-root users)."
+    )
+
+
+class WebSettings(_Model):
+    """``webstack:web``: the web tier behind the load balancer."""
+
+    frontend: ServiceSettings = Field(
+        default=ServiceSettings(port=3000), description="The frontend service. Default port 3000, as in the guides."
+    )
+    backend: ServiceSettings = Field(
+        default=ServiceSettings(port=8000),
+        description="The backend (API) service. Default port 8000, as in the guides.",
+    )
+
+
+class DatabaseSettings(_Model):
+    """``webstack:database``: the relational database."""
+
+    engine: Literal["postgres", "mysql"] = Field(
+        default="postgres", description="Database engine: `postgres` (PostgreSQL) or `mysql` (MySQL)."
+    )
+    port: Annotated[int, Field(ge=1150, le=65535)] | None = Field(
+        default=None,
+        description="Port the database listens on (1150-65535). Unset: the engine's default (5432 or 3306).",
+    )
+
+    @property
+    def effective_port(self) -> int:
+        """The port clients connect to."""
+        if self.port is not None:
+            return self.port
+        return 5432 if self.engine == "postgres" else 3306
+
+
+class Settings(_Model):
+    """All settings of one stack. Fields marked ``exclude`` come from the stack's context, not from ``webstack:*``."""
+
+    platform: Literal["aws"] = Field(default="aws", description="Where the stack runs: `aws` (staging and prod).")
+    environment: Literal["dev", "staging", "prod"] = Field(
+        description="The environment this stack is: `dev`, `staging` or `prod`. Tags every resource. Required."
+    )
+    domain: str = Field(description="The site's domain name, e.g. `certs.example.org`; `www.` is served too. Required.")
+    dr_region: str = Field(
+        default="",
+        description="AWS region for disaster-recovery copies. Empty: the region paired with aws:region "
+        "(us-east-1 <-> us-west-2, eu-west-1 <-> eu-central-1, ...).",
+    )
+    tags: dict[str, str] = Field(
+        default={},
+        description="Extra tags for every resource. Project, Stack, Environment and ManagedBy are always set by "
+        "webstack and cannot be overridden.",
+    )
+    network: NetworkSettings = Field(
+        default=NetworkSettings(),
+        description="The network: VPC range, availability zones, subnets, NAT, flow logs, who may reach the load "
+        "balancer and SSH. Keys: see the README's settings reference.",
+    )
+    web: WebSettings = Field(
+        default=WebSettings(),
+        description="The web tier: the frontend and backend services. Keys: see the README's settings reference.",
+    )
+    database: DatabaseSettings = Field(
+        default=DatabaseSettings(),
+        description="The database: engine and port. Keys: see the README's settings reference.",
+    )
+
+    project: str = Field(default=PROJECT, exclude=True)
+    stack: str = Field(default="stack", exclude=True)
+    region: str = Field(default="us-east-1", exclude=True)
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        labels = value.split(".")
+        if value != value.lower() or len(value) > 253 or len(labels) < 2 or not all(map(_LABEL_RE.match, labels)):
+            raise _problem(f"must be a lowercase domain name like app.example.org, got {_got(value)}")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, value: dict[str, str]) -> dict[str, str]:
+        if len(value) > 40:
+            raise _problem(f"must hold at most 40 tags (AWS allows 50 and webstack sets 4), got {len(value)}")
+        reserved = {k.lower(): k for k in RESERVED_TAG_KEYS}
+        for key, tag_value in value.items():
+            if key.lower() in reserved:
+                raise _problem(f"must not set {reserved[key.lower()]}: webstack sets it on every resource, got {key!r}")
+            if key.lower().startswith("aws:"):
+                raise _problem(f"must not use the aws: prefix, which AWS reserves, got {key!r}")
+            if not 1 <= len(key) <= 128 or not _TAG_RE.match(key):
+                raise _problem(f"keys must be 1-128 letters, digits, spaces or _.:/=+-@, got {key!r}")
+            if len(tag_value) > 256 or not _TAG_RE.match(tag_value):
+                raise _problem(f"values must be up to 256 letters, digits, spaces or _.:/=+-@, got {tag_value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _dr_region(self) -> Settings:
+        if self.dr_region:
+            if not _REGION_RE.match(self.dr_region):
+                raise _problem(f"must be an AWS region name like us-west-2, got {_got(self.dr_region)}", "drRegion")
+            if self.dr_region == self.region:
+                raise _problem(
+                    f"must differ from aws:region ({self.region}): copies in the same region do not survive its "
+                    f"loss, got {self.dr_region}",
+                    "drRegion",
+                )
+        elif self.region not in DR_REGION_PAIRS:
+            raise _problem(
+                f"must be set for aws:region {self.region}, which has no default disaster-recovery pair, got nothing",
+                "drRegion",
+            )
+        return self
+
+    @property
+    def disaster_recovery_region(self) -> str:
+        """The region that holds the disaster-recovery copies."""
+        return self.dr_region or DR_REGION_PAIRS[self.region]
+
+
+#: The configuration fields of Settings (everything except the context the loader fills in).
+CONFIG_FIELDS = {name: info for name, info in Settings.model_fields.items() if not info.exclude}
+_BY_ALIAS = {info.alias or name: name for name, info in CONFIG_FIELDS.items()}
+
+
+def load_settings() -> Settings:
+    """Read and validate the current stack's configuration. Raises SettingsError with one message."""
+    values: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = {key for key in values if runtime_config.is_config_secret(key)}
+    return parse_settings(values, secret_keys, project=pulumi.get_project(), stack=pulumi.get_stack())
+
+
+def parse_settings(
+    values: Mapping[str, Any], secret_keys: Collection[str], *, project: str = PROJECT, stack: str = "stack"
+) -> Settings:
+    """Validate configuration as the engine hands it to the program: a flat map of ``namespace:key`` to values
+    (strings; objects and arrays as JSON text), plus the set of keys that are secret."""
+    prefix = f"{project}:"
+    _check_secrets(values, secret_keys, prefix)
+    raw: dict[str, Any] = {}
+    for key in sorted(values):
+        if not key.startswith(prefix):
+            continue
+        name = key[len(prefix) :]
+        if name not in _BY_ALIAS:
+            raise SettingsError(key, f"{key} is not a setting{_suggest(name, _BY_ALIAS)}")
+        raw[name] = _decode(key, values[key], CONFIG_FIELDS[_BY_ALIAS[name]].annotation)
+    region = values.get("aws:region")
+    if not isinstance(region, str) or not region:
+        raise SettingsError("aws:region", "aws:region is required: set it with `pulumi config set aws:region <region>`")
+    if not _REGION_RE.match(region):
+        raise SettingsError("aws:region", f"aws:region must be an AWS region name like eu-west-1, got {_got(region)}")
+    try:
+        return Settings.model_validate({**raw, "project": project, "stack": stack, "region": region})
+    except ValidationError as error:
+        raise _settings_error(error, prefix) from None
+
+
+def _check_secrets(values: Mapping[str, Any], secret_keys: Collection[str], prefix: str) -> None:
+    for key in sorted(values):
+        holds_secret = key in PROVIDER_SECRET_KEYS or key in SECRET_SETTING_KEYS
+        if holds_secret and key not in secret_keys:
+            raise SettingsError(
+                key,
+                f"{key} holds a secret but is stored in plaintext: remove it from the stack file and set it with "
+                f"`pulumi config set --secret {key} <value>`",
+            )
+        if key.startswith(prefix) and key in secret_keys and not holds_secret:
+            raise SettingsError(
+                key,
+                f"{key} must not hold a secret (it is used in plaintext), got an encrypted value: set it with "
+                f"`pulumi config set {key} <value>` (without --secret)",
+            )
+
+
+def _decode(key: str, value: Any, annotation: Any) -> Any:
+    """Config values reach the program as text; structured ones are JSON."""
+    if not isinstance(value, str) or annotation is str or get_origin(annotation) is Literal:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value  # left as text: validation then reports the expected type and what was given
+
+
+def _suggest(name: str, known: Collection[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    listed = ", ".join(sorted(known))
+    hint = f"; did you mean {close[0]}?" if close else ""
+    return f"{hint} Expected one of: {listed}"
+
+
+_TYPE_WORDS = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "string_type": "text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "float_type": "a number",
+}
+
+
+def _settings_error(error: ValidationError, prefix: str) -> SettingsError:
+    """Turn pydantic's first error into the one message the user sees."""
+    first = error.errors(include_url=False)[0]
+    loc = list(first["loc"])
+    kind, ctx, given = first["type"], first.get("ctx") or {}, first.get("input")
+    if kind == "webstack" and ctx.get("field"):
+        loc.append(ctx["field"])
+    key = _key(prefix, loc)
+    if kind == "webstack":
+        message = str(ctx["message"])
+    elif kind == "extra_forbidden":
+        siblings = _aliases_at(loc[:-1])
+        message = f"{key} is not a setting{_suggest(str(loc[-1]), siblings)}"
+        return SettingsError(key, message)
+    elif kind == "missing":
+        return SettingsError(key, f"{key} is required: set it with `pulumi config set {key} <value>`")
+    elif kind == "literal_error":
+        message = f"must be one of {ctx['expected'].replace(chr(39), '')}, got {_got(given)}"
+    elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _bounds(loc)
+        message = f"must be between {low} and {high}, got {_got(given)}"
+    elif kind in _TYPE_WORDS:
+        message = f"must be {_TYPE_WORDS[kind]}, got {_got(given)}"
+    else:  # pragma: no cover - every constraint above is mapped; keep pydantic's words for anything new
+        message = f"is invalid: {first['msg']}, got {_got(given)}"
+    return SettingsError(key, f"{key} {message}")
+
+
+def _key(prefix: str, loc: list[Any]) -> str:
+    text = prefix
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if index else "") + str(part)
+    return text
+
+
+def _field_at(loc: list[Any]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """Walk the Settings model along a location of aliases; return the model holding the last field and the field."""
+    model: type[BaseModel] | None = Settings
+    info: FieldInfo | None = None
+    for part in loc:
+        if model is None or isinstance(part, int):
+            return None, None
+        fields = {f.alias or n: f for n, f in model.model_fields.items()}
+        info = fields.get(str(part))
+        if info is None:
+            return None, None
+        nested = [a for a in (info.annotation, *get_args(info.annotation)) if isinstance(a, type)]
+        model = next((a for a in nested if issubclass(a, BaseModel)), None)
+    return model, info
+
+
+def _aliases_at(loc: list[Any]) -> list[str]:
+    model, _ = _field_at(loc) if loc else (Settings, None)
+    if model is None:
+        return []
+    if model is Settings:
+        return list(_BY_ALIAS)
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _bounds(loc: list[Any]) -> tuple[Any, Any]:
+    _, info = _field_at(loc)
+    low = high = None
+    for meta in _constraints(info):
+        low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
+        high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
+    return low, high
+
+
+def _constraints(info: FieldInfo | None) -> list[Any]:
+    if info is None:
+        return []
+    found = list(info.metadata)
+    for arg in get_args(info.annotation):
+        for meta in getattr(arg, "__metadata__", ()):
+            found.extend(getattr(meta, "metadata", [meta]))
+    return found

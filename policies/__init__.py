@@ -1,0 +1,1 @@
+"""The webstack policy pack (``pulumi preview --policy-pack policies``). Rules live in ``policies/rules``."""

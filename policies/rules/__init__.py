@@ -1,0 +1,17 @@
+"""webstack's policy rules: the deployment guides' security checklist as CrossGuard policies.
+
+One module per area; each exports ``POLICIES``. ``ALL_POLICIES`` is what the pack (``policies/__main__.py``) and
+stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.json``.
+"""
+
+from pulumi_policy import EnforcementLevel
+
+from . import kms, network, tagging
+
+PACK_NAME = "webstack"
+#: The level of a policy that neither the policy nor the stack's configuration sets.
+PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
+
+ALL_POLICIES = [*network.POLICIES, *tagging.POLICIES, *kms.POLICIES]
+
+__all__ = ["ALL_POLICIES", "PACK_ENFORCEMENT_LEVEL", "PACK_NAME"]

@@ -1,0 +1,50 @@
+"""``aws-required-tags``: every taggable AWS resource carries the stack's tags (its own merged with the provider's
+default tags), so that cost, ownership and environment can always be traced."""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from ._common import provider_default_tags, schema, setting, tags_of
+from .aws_taggable import TAGGABLE_AWS_TYPES
+
+_SCHEMA = schema(
+    {
+        "requiredTags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["Project", "Stack", "Environment", "ManagedBy"],
+            "description": "Tag keys every taggable resource must carry with a non-empty value.",
+        }
+    }
+)
+
+
+def _required_tags(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in TAGGABLE_AWS_TYPES:
+        return
+    provider_props = args.provider.props if args.provider is not None else None
+    tags = {**provider_default_tags(provider_props), **tags_of(args.props)}
+    missing = [key for key in setting(args, _SCHEMA, "requiredTags") if not tags.get(key)]
+    if missing:
+        report(
+            f"Missing tag{'s' if len(missing) > 1 else ''} {', '.join(missing)}: set them through the provider's "
+            "default_tags (webstack's platform does) or on the resource.",
+            None,
+        )
+
+
+required_tags = ResourceValidationPolicy(
+    name="aws-required-tags",
+    description="Checks that every taggable AWS resource carries the required tags, counting the provider's "
+    "default tags.",
+    validate=_required_tags,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_SCHEMA,
+    severity=Severity.LOW,
+    tags=["governance", "checklist:tagging"],
+    remediation_steps="Create resources with webstack's explicit providers, whose default_tags carry Project, Stack, "
+    "Environment and ManagedBy, or tag the resource itself.",
+)
+
+POLICIES = [required_tags]

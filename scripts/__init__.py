@@ -1,0 +1,1 @@
+"""Maintenance scripts: generated documentation and project files."""

@@ -1,0 +1,86 @@
+"""The ``python -m stackcheck`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m stackcheck",
+        description="Run the webstack program for STACK offline against mocks and evaluate the policy pack. "
+        "Exit 0: no mandatory violation; 1: mandatory violations; 2: the program, its settings or a project file "
+        "failed.",
+    )
+    parser.add_argument("stack", help="stack name: a Pulumi.<stack>.yaml must exist")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of the text report")
+    parser.add_argument(
+        "--policy-config",
+        metavar="FILE",
+        help="enforcement levels and policy settings (default: policies/config/<stack>.json)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="evaluate a `pulumi stack export` document instead of running the program (not available yet)",
+    )
+    parser.add_argument(
+        "--root", metavar="DIR", default=str(REPO_ROOT), help="project directory (default: %(default)s)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    root = Path(args.root).resolve()
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+
+    from components.settings import SettingsError
+    from stackcheck import report
+    from stackcheck.engine import ProgramError, run_program
+    from stackcheck.evaluate import PolicyConfigError, PolicyCrash, evaluate, load_policy_config, resolve_settings
+    from stackcheck.project import ProjectFileError, load_policy_pack, load_project
+
+    project_name = "webstack"
+
+    def fail(message: str, detail: str = "") -> int:
+        print(message, file=sys.stderr)
+        if detail:
+            print(detail, file=sys.stderr)
+        if args.json:
+            print(json.dumps(report.error_document(project_name, args.stack, message), indent=2))
+        return 2
+
+    if args.state:
+        return fail("--state: evaluating a `pulumi stack export` document is not available yet; run without it")
+    try:
+        project_name = load_project(root).name
+        load_policy_pack(root)
+        from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
+
+        config_path = (
+            Path(args.policy_config) if args.policy_config else root / "policies" / "config" / f"{args.stack}.json"
+        )
+        if args.policy_config and not config_path.exists():
+            return fail(f"--policy-config: {config_path} does not exist")
+        settings = resolve_settings(
+            ALL_POLICIES, load_policy_config(config_path), PACK_ENFORCEMENT_LEVEL, source=config_path.name
+        )
+        result = run_program(root, args.stack)
+        outcomes, violations = evaluate(result.resources, ALL_POLICIES, settings)
+    except (ProjectFileError, SettingsError, PolicyConfigError, PolicyCrash) as error:
+        return fail(str(error))
+    except ProgramError as error:
+        return fail(f"the program failed: {error.message}", error.detail)
+
+    if args.json:
+        print(json.dumps(report.document(result, outcomes, violations), indent=2))
+    else:
+        print(report.text(result, outcomes, violations))
+    return report.exit_code(violations)

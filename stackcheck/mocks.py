@@ -1,0 +1,363 @@
+"""The one mock implementation: realistic provider answers and a monitor that records every registration.
+
+``install(...)`` configures the Pulumi runtime for an offline run: the stack's configuration, :class:`CloudMocks`
+(which answers resource registrations with provider-shaped outputs, ids, ARNs and names with the random suffix the
+engine would add, and answers the lookups the program makes) and :class:`RecordingMonitor`, which sees each
+RegisterResource request in full: parent, dependencies, property dependencies, protect, provider and options, the
+same facts the engine hands to CrossGuard. The tests use exactly this module through ``tests/conftest.py``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+from pulumi.runtime.mocks import MockMonitor
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+REDACTED = "[secret]"
+ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
+
+#: Availability zones per region as AWS lists them for accounts that have not opted into extra zones.
+ZONE_COUNTS = {"us-east-1": 6, "us-west-2": 4, "us-west-1": 2, "ap-northeast-1": 3, "ca-central-1": 3}
+
+#: The account ALB access logs come from, per region (AWS documents these for bucket policies).
+ELB_ACCOUNTS = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "ca-central-1": "985666609251",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "eu-central-1": "054676820928",
+    "eu-north-1": "897822967062",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-northeast-1": "582318560864",
+    "sa-east-1": "507241528517",
+}
+
+#: EC2-style id prefixes of the resource types the program creates (``<prefix>-<17 hex digits>``).
+_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg",
+    "aws:ec2/internetGateway:InternetGateway": "igw",
+    "aws:ec2/natGateway:NatGateway": "nat",
+    "aws:ec2/eip:Eip": "eipalloc",
+    "aws:ec2/routeTable:RouteTable": "rtb",
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+    "aws:ec2/flowLog:FlowLog": "fl",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "sgr",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "sgr",
+}
+
+#: ARN resource words for EC2 types (``arn:aws:ec2:<region>:<account>:<word>/<id>``).
+_EC2_ARN_WORDS = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "security-group",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security-group",
+    "aws:ec2/internetGateway:InternetGateway": "internet-gateway",
+    "aws:ec2/natGateway:NatGateway": "natgateway",
+    "aws:ec2/eip:Eip": "elastic-ip",
+    "aws:ec2/routeTable:RouteTable": "route-table",
+    "aws:ec2/flowLog:FlowLog": "vpc-flow-log",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security-group-rule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security-group-rule",
+}
+
+
+def _digest(*parts: str, length: int = 17) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
+
+
+def is_secret(value: Any) -> bool:
+    """Whether a deserialized property value is a wrapped secret."""
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
+def redact(value: Any, found: set[str] | None = None) -> Any:
+    """A copy of a property value with every secret replaced by ``"[secret]"``; the plaintexts go into ``found``."""
+    if is_secret(value):
+        if found is not None:
+            found.update(_plaintexts(value.get("value")))
+        return REDACTED
+    if isinstance(value, dict):
+        return {key: redact(item, found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item, found) for item in value]
+    return value
+
+
+def _plaintexts(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        if value:
+            yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _plaintexts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _plaintexts(item)
+    elif value is not None and not isinstance(value, bool):
+        yield str(value)
+
+
+class MissingMock(LookupError):
+    """The program made a lookup the mocks cannot answer realistically: failing beats answering nonsense."""
+
+
+@dataclass
+class RecordedResource:
+    """One RegisterResource request as the engine would see it, plus the mock's answer."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    parent: str
+    provider: str
+    """``<provider urn>::<provider id>``, or empty for the default provider."""
+    protect: bool
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    inputs: dict[str, Any]
+    """Inputs exactly as registered: camelCase keys, secrets still wrapped."""
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """The state the mock returned (inputs plus computed values)."""
+    id: str = ""
+    delete_before_replace: bool = False
+    ignore_changes: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    retain_on_delete: bool = False
+
+    @property
+    def provider_urn(self) -> str:
+        return self.provider.rsplit("::", 1)[0] if self.provider else ""
+
+
+class Recorder:
+    """Collects registrations in order, and every secret plaintext seen, so that output can be scrubbed."""
+
+    def __init__(self) -> None:
+        self.resources: list[RecordedResource] = []
+        self.secret_values: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, resource: RecordedResource) -> None:
+        with self._lock:
+            self.resources.append(resource)
+
+    def note_secrets(self, values: Iterable[str]) -> None:
+        with self._lock:
+            self.secret_values.update(v for v in values if v)
+
+    def by_urn(self) -> dict[str, RecordedResource]:
+        return {r.urn: r for r in self.resources}
+
+
+class CloudMocks(pulumi.runtime.Mocks):
+    """Provider-shaped answers for resources and lookups."""
+
+    def __init__(self, default_region: str) -> None:
+        self.default_region = default_region
+        self.provider_regions: dict[str, str] = {}
+        self._local = threading.local()
+
+    # -- resources -------------------------------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self._local.inputs = args.inputs
+        inputs: dict[str, Any] = dict(args.inputs)
+        if args.typ.startswith("pulumi:providers:"):
+            return f"{args.name}-provider-id", inputs
+        if not args.custom:
+            return "", {}
+        region = inputs.get("region") if isinstance(inputs.get("region"), str) else None
+        region = region or self.region_of(args.provider or "")
+        return self._answer(args.typ, args.name, inputs, region)
+
+    def last_inputs(self) -> dict[str, Any]:
+        """The inputs of the registration this thread just answered."""
+        return getattr(self._local, "inputs", {})
+
+    def region_of(self, provider: str) -> str:
+        urn = provider.rsplit("::", 1)[0] if provider else ""
+        return self.provider_regions.get(urn, self.default_region)
+
+    def _answer(self, typ: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+        state = dict(inputs)
+        token = _digest(typ, name)
+        physical = inputs.get("name") if isinstance(inputs.get("name"), str) else f"{name}-{token[:7]}"
+        state.setdefault("name", physical)
+        state.setdefault("region", region)
+        arn_base = f"arn:{PARTITION}"
+        if typ in _ID_PREFIXES:
+            resource_id = f"{_ID_PREFIXES[typ]}-{token}"
+            state["arn"] = f"{arn_base}:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_WORDS.get(typ, 'resource')}/{resource_id}"
+            state["ownerId"] = ACCOUNT_ID
+            if typ == "aws:ec2/eip:Eip":
+                state["allocationId"] = resource_id
+                state["publicIp"] = f"203.0.113.{int(token[:2], 16) % 254 + 1}"
+            if typ == "aws:ec2/vpc:Vpc":
+                state["defaultSecurityGroupId"] = f"sg-{_digest(token, 'default')}"
+                state["mainRouteTableId"] = f"rtb-{_digest(token, 'main')}"
+            if typ.endswith(("SecurityGroupIngressRule", "SecurityGroupEgressRule")):
+                state["securityGroupRuleId"] = resource_id
+            return resource_id, state
+        if typ == "aws:kms/key:Key":
+            key_id = str(uuid.UUID(_digest(typ, name, length=32)))
+            state.update(keyId=key_id, arn=f"{arn_base}:kms:{region}:{ACCOUNT_ID}:key/{key_id}")
+            return key_id, state
+        if typ == "aws:kms/alias:Alias":
+            state["arn"] = f"{arn_base}:kms:{region}:{ACCOUNT_ID}:{physical}"
+            state["targetKeyArn"] = f"{arn_base}:kms:{region}:{ACCOUNT_ID}:key/{inputs.get('targetKeyId', '')}"
+            return str(physical), state
+        if typ == "aws:cloudwatch/logGroup:LogGroup":
+            state["arn"] = f"{arn_base}:logs:{region}:{ACCOUNT_ID}:log-group:{physical}"
+            return str(physical), state
+        if typ == "aws:iam/role:Role":
+            state.update(arn=f"{arn_base}:iam::{ACCOUNT_ID}:role/{physical}", uniqueId=f"AROA{token[:17].upper()}")
+            return str(physical), state
+        if typ == "aws:iam/rolePolicy:RolePolicy":
+            return f"{inputs.get('role', '')}:{physical}", state
+        service = typ.split(":")[1].split("/")[0] if typ.count(":") == 2 else "resource"
+        state.setdefault(
+            "arn", f"{arn_base}:{service}:{region}:{ACCOUNT_ID}:{typ.rsplit(':', 1)[-1].lower()}/{physical}"
+        )
+        return f"{name}-{token[:12]}", state
+
+    # -- lookups ---------------------------------------------------------------------------------------------------
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        return self._lookup(args), []
+
+    def _lookup(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        region = args.args.get("region") if isinstance(args.args.get("region"), str) else None
+        region = region or self.region_of(args.provider or "")
+        token = args.token
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            count = ZONE_COUNTS.get(region, 3)
+            letters = "abcdef"[:count]
+            return {
+                "id": region,
+                "names": [f"{region}{letter}" for letter in letters],
+                "zoneIds": [f"{region[:2]}{region.split('-')[1][:1]}{region[-1]}-az{i + 1}" for i in range(count)],
+                "groupNames": [region] * count,
+            }
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "id": ACCOUNT_ID,
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:{PARTITION}:sts::{ACCOUNT_ID}:assumed-role/deployer/stackcheck",
+                "userId": "AROAEXAMPLEDEPLOYER:stackcheck",
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {
+                "id": PARTITION,
+                "partition": PARTITION,
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsPrefix": "com.amazonaws",
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {"id": region, "region": region, "name": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:elb/getServiceAccount:getServiceAccount":
+            account = ELB_ACCOUNTS.get(region, "127311923021")
+            return {"id": account, "arn": f"arn:{PARTITION}:iam::{account}:root", "region": region}
+        raise MissingMock(f"stackcheck has no mock answer for the lookup {token}; add one to stackcheck/mocks.py")
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that names resources as the engine does and records every registration."""
+
+    def __init__(self, mocks: CloudMocks, recorder: Recorder) -> None:
+        super().__init__(mocks)
+        self.cloud = mocks
+        self.recorder = recorder
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies a type with its ancestors' types, leaving out the root stack.
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != ROOT_STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{type_}::{name}"
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        if request.type == ROOT_STACK_TYPE:
+            return response
+        inputs = self.cloud.last_inputs()
+        urn = response.urn
+        if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
+            self.cloud.provider_regions[urn] = inputs["region"]
+        found: set[str] = set()
+        redact(inputs, found)
+        self.recorder.note_secrets(found)
+        registration = self.resources.get(urn)
+        self.recorder.add(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                parent=request.parent,
+                provider=request.provider,
+                protect=bool(request.protect),
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                inputs=inputs,
+                outputs=dict(registration.state) if registration else {},
+                id=registration.id if registration else "",
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                ignore_changes=list(request.ignoreChanges),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                aliases=[_alias_text(a) for a in request.aliases],
+                retain_on_delete=bool(request.retainOnDelete),
+            )
+        )
+        return response
+
+
+def _alias_text(alias: Any) -> str:
+    """An alias as text: its URN, or its spec (``name=... type=... parent=...``)."""
+    if alias.WhichOneof("alias") == "urn":
+        return alias.urn
+    spec = alias.spec
+    parts = [f"name={spec.name}" if spec.name else "", f"type={spec.type}" if spec.type else ""]
+    parts.append("parent=none" if spec.noParent else f"parent={spec.parentUrn}" if spec.parentUrn else "")
+    return " ".join(p for p in parts if p)
+
+
+def install(
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Iterable[str] = (),
+    preview: bool = False,
+    logger: logging.Logger | None = None,
+) -> Recorder:
+    """Configure the Pulumi runtime for an offline run of one stack; return the recorder that will see it."""
+    secret_keys = list(secret_keys)
+    pulumi.runtime.set_all_config(dict(config), secret_keys)
+    recorder = Recorder()
+    recorder.note_secrets(str(config[k]) for k in secret_keys if k in config)
+    default_region = str(config.get("aws:region", "us-east-1"))
+    mocks = CloudMocks(default_region)
+    monitor = RecordingMonitor(mocks, recorder)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, logger=logger)
+    return recorder

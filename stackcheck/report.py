@@ -1,0 +1,163 @@
+"""The two views of a stackcheck run: a JSON document for machines and a short text report for people.
+
+Secrets never appear in either: secret inputs and outputs are replaced by ``"[secret]"``, and every secret
+plaintext the run saw is scrubbed from every other string (messages included) before anything is printed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from stackcheck.engine import RunResult
+from stackcheck.evaluate import Outcome, Violation
+from stackcheck.mocks import REDACTED, RecordedResource, redact
+
+#: Secrets shorter than this are not scrubbed from free text (they would mangle ordinary words); they are still
+#: redacted wherever they appear as a value.
+MIN_SCRUB_LENGTH = 4
+
+
+def exit_code(violations: Sequence[Violation]) -> int:
+    return 1 if any(v.enforcement_level == "mandatory" for v in violations) else 0
+
+
+def document(result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation]) -> dict[str, Any]:
+    """The ``--json`` document."""
+    levels = Counter(v.enforcement_level for v in violations)
+    doc = {
+        "stack": result.stack,
+        "project": result.project,
+        "resources": [_resource(r) for r in result.resources],
+        "outputs": {
+            k: REDACTED if k in result.secret_outputs else redact(v) for k, v in sorted(result.outputs.items())
+        },
+        "policies": [
+            {
+                "name": o.name,
+                "description": o.description,
+                "kind": o.kind,
+                "enforcementLevel": o.enforcement_level,
+                "severity": o.severity,
+                "violations": o.violations,
+                "notApplicable": o.not_applicable,
+                "diagnostics": list(o.diagnostics),
+            }
+            for o in outcomes
+        ],
+        "violations": [
+            {"policy": v.policy, "enforcementLevel": v.enforcement_level, "urn": v.urn, "message": v.message}
+            for v in violations
+        ],
+        "summary": {
+            "resources": len(result.resources),
+            "customResources": sum(1 for r in result.resources if r.custom),
+            "byType": dict(sorted(Counter(r.type for r in result.resources).items())),
+            "byComponent": {name: len(members) for name, members in inventory(result.resources).items()},
+            "policies": len(outcomes),
+            "violations": {"mandatory": levels.get("mandatory", 0), "advisory": levels.get("advisory", 0)},
+            "exitCode": exit_code(violations),
+        },
+    }
+    return scrub(doc, result.secret_values)
+
+
+def error_document(project: str, stack: str, message: str) -> dict[str, Any]:
+    """The ``--json`` document when the program or its settings failed."""
+    return {"stack": stack, "project": project, "error": message, "summary": {"exitCode": 2}}
+
+
+def _resource(r: RecordedResource) -> dict[str, Any]:
+    return {
+        "urn": r.urn,
+        "type": r.type,
+        "name": r.name,
+        "custom": r.custom,
+        "parent": r.parent,
+        "provider": r.provider,
+        "protect": r.protect,
+        "dependencies": r.dependencies,
+        "propertyDependencies": r.property_dependencies,
+        "inputs": redact(r.inputs),
+    }
+
+
+def inventory(resources: Iterable[RecordedResource]) -> dict[str, list[RecordedResource]]:
+    """Resources grouped by their top-level component (``name (type)``); the rest under ``(stack)``."""
+    by_urn = {r.urn: r for r in resources}
+    groups: dict[str, list[RecordedResource]] = defaultdict(list)
+    for resource in by_urn.values():
+        top = resource
+        while top.parent in by_urn:
+            top = by_urn[top.parent]
+        if top is resource and (resource.custom or resource.type.startswith("pulumi:providers:")):
+            groups["(stack)"].append(resource)
+        elif top is not resource:
+            groups[f"{top.name} ({top.type})"].append(resource)
+    return dict(sorted(groups.items(), key=lambda item: (item[0] == "(stack)", item[0])))
+
+
+def text(result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation]) -> str:
+    """The human report."""
+    levels = Counter(v.enforcement_level for v in violations)
+    lines = [
+        f"stackcheck {result.project}/{result.stack}: {len(result.resources)} resources, {len(outcomes)} policies, "
+        f"{levels.get('mandatory', 0)} mandatory and {levels.get('advisory', 0)} advisory violations",
+        "",
+        "Inventory",
+    ]
+    for group, members in inventory(result.resources).items():
+        lines.append(f"  {group}: {len(members)}")
+        for kind, count in sorted(Counter(m.type for m in members).items()):
+            lines.append(f"    {count:4d}  {kind}")
+    lines += ["", "Policies"]
+    width = max((len(o.name) for o in outcomes), default=0)
+    for o in outcomes:
+        state = (
+            "disabled"
+            if o.enforcement_level == "disabled"
+            else (
+                f"{o.violations} violation{'s' if o.violations != 1 else ''}"
+                if o.violations
+                else f"not applicable: {o.not_applicable}"
+                if o.not_applicable
+                else "pass"
+            )
+        )
+        lines.append(f"  {o.enforcement_level:<9}  {o.name:<{width}}  {state}")
+        lines.extend(f"             note: {note}" for note in o.diagnostics)
+    if violations:
+        lines += ["", "Violations"]
+        for v in violations:
+            lines.append(f"  [{v.enforcement_level}] {v.policy}: {v.message}")
+            lines.append(f"      {v.urn}")
+    if result.log:
+        lines += ["", "Program messages"]
+        lines.extend(f"  {level}: {message}" for level, message in result.log)
+    lines += ["", "Outputs"]
+    for key, value in sorted(result.outputs.items()):
+        shown = REDACTED if key in result.secret_outputs else redact(value)
+        lines.append(f"  {key}: {shown}")
+    return scrub("\n".join(lines), result.secret_values)
+
+
+def scrub(value: Any, secrets: Iterable[str]) -> Any:
+    """Replace every secret plaintext inside every string of ``value``."""
+    secrets = sorted((s for s in secrets if len(s) >= MIN_SCRUB_LENGTH), key=len, reverse=True)
+    if not secrets:
+        return value
+    return _scrub(value, secrets)
+
+
+def _scrub(value: Any, secrets: Sequence[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, Mapping):
+        return {_scrub(k, secrets): _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item, secrets) for item in value]
+    return value
