@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pulumi
 import pulumi.runtime.config as runtime_config
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
@@ -151,6 +151,19 @@ def _network(value: str, example: str = "10.0.0.0/16") -> ipaddress.IPv4Network 
         ) from None
 
 
+def _any_cidr(value: str) -> str:
+    _network(value, "203.0.113.0/24")
+    return value
+
+
+def _admin_cidr(value: str) -> str:
+    net = _network(value, "203.0.113.10/32")
+    widest = 16 if net.version == 4 else 48
+    if net.prefixlen < widest:
+        raise _problem(f"must be /{widest} or narrower: SSH is never open to the internet, got {value}")
+    return value
+
+
 class _Model(BaseModel):
     """Settings objects: camelCase keys as users write them, unknown keys rejected, no type coercion, immutable."""
 
@@ -189,11 +202,11 @@ class NetworkSettings(_Model):
         default=365,
         description="Days CloudWatch keeps the VPC flow logs (a value CloudWatch accepts: 30, 90, 365, ...).",
     )
-    lb_ingress_cidrs: list[str] = Field(
+    lb_ingress_cidrs: list[Annotated[str, AfterValidator(_any_cidr)]] = Field(
         default=["0.0.0.0/0"],
         description="CIDRs allowed to reach the load balancer on ports 80 and 443.",
     )
-    admin_cidrs: list[str] = Field(
+    admin_cidrs: list[Annotated[str, AfterValidator(_admin_cidr)]] = Field(
         default=[],
         description="CIDRs allowed to reach the app tier over SSH (port 22). Empty: no SSH rule exists at all. Each "
         "must be /16 or narrower (IPv6: /48); the internet (0.0.0.0/0, ::/0) is never accepted.",
@@ -227,19 +240,12 @@ class NetworkSettings(_Model):
         if not value:
             raise _problem("must list at least one CIDR, or nobody can reach the load balancer, got an empty list")
         _unique(value)
-        for item in value:
-            _network(item, "203.0.113.0/24")
         return value
 
     @field_validator("admin_cidrs")
     @classmethod
     def _admin_cidrs(cls, value: list[str]) -> list[str]:
         _unique(value)
-        for item in value:
-            net = _network(item, "203.0.113.10/32")
-            widest = 16 if net.version == 4 else 48
-            if net.prefixlen < widest:
-                raise _problem(f"must be /{widest} or narrower: SSH is never open to the internet, got {item}")
         return value
 
     @model_validator(mode="after")
@@ -438,7 +444,10 @@ def parse_settings(
     if not _REGION_RE.match(region):
         raise SettingsError("aws:region", f"aws:region must be an AWS region name like eu-west-1, got {_got(region)}")
     try:
-        return Settings.model_validate({**raw, "project": project, "stack": stack, "region": region})
+        # Keys as users write them (camelCase) only: a snake_case key is a typo, not an alternative spelling.
+        return Settings.model_validate(
+            {**raw, "project": project, "stack": stack, "region": region}, by_alias=True, by_name=False
+        )
     except ValidationError as error:
         raise _settings_error(error, prefix) from None
 

@@ -6,6 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stackcheck.mocks import RecordedResource
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
-    from components.settings import SettingsError
     from stackcheck import report
     from stackcheck.engine import ProgramError, run_program
     from stackcheck.evaluate import PolicyConfigError, PolicyCrash, evaluate, load_policy_config, resolve_settings
@@ -49,12 +52,13 @@ def main(argv: list[str] | None = None) -> int:
 
     project_name = "webstack"
 
-    def fail(message: str, detail: str = "") -> int:
+    def fail(message: str, detail: str = "", registered: list[RecordedResource] | None = None) -> int:
         print(message, file=sys.stderr)
         if detail:
             print(detail, file=sys.stderr)
         if args.json:
-            print(json.dumps(report.error_document(project_name, args.stack, message), indent=2))
+            doc = report.error_document(project_name, args.stack, message, registered or [])
+            print(json.dumps(doc, indent=2))
         return 2
 
     if args.state:
@@ -74,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         result = run_program(root, args.stack)
         outcomes, violations = evaluate(result.resources, ALL_POLICIES, settings)
-    except (ProjectFileError, SettingsError, PolicyConfigError, PolicyCrash) as error:
+    except (ProjectFileError, PolicyConfigError, PolicyCrash) as error:
         return fail(str(error))
     except ProgramError as error:
-        return fail(f"the program failed: {error.message}", error.detail)
+        return fail(error.message, error.detail, error.registered)
 
     if args.json:
         print(json.dumps(report.document(result, outcomes, violations), indent=2))

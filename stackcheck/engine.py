@@ -25,12 +25,14 @@ from stackcheck.project import load_project, load_stack
 
 
 class ProgramError(Exception):
-    """The program failed for a reason other than its settings."""
+    """The program failed: bad settings (``detail`` empty: the message says it all) or anything else (``detail`` holds
+    the traceback). ``registered`` lists what the program registered before it failed."""
 
-    def __init__(self, message: str, detail: str = "") -> None:
+    def __init__(self, message: str, detail: str = "", registered: list[RecordedResource] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.registered = registered or []
 
 
 @dataclass
@@ -55,7 +57,7 @@ class _LogCapture(logging.Handler):
 
 
 def run_program(root: Path, stack: str) -> RunResult:
-    """Run ``root/__main__.py`` as stack ``stack``. Raises ProjectFileError, SettingsError or ProgramError."""
+    """Run ``root/__main__.py`` as stack ``stack``. Raises ProjectFileError or ProgramError."""
     project = load_project(root)
     config = load_stack(root, project, stack)
     capture = _LogCapture()
@@ -79,12 +81,14 @@ def run_program(root: Path, stack: str) -> RunResult:
         runpy.run_path(str(root / "__main__.py"), run_name="__main__")
         loop.run_until_complete(wait_for_rpcs())
         outputs, secret_outputs = loop.run_until_complete(_stack_outputs())
-    except SettingsError:
-        raise
+    except SettingsError as error:
+        raise ProgramError(error.message, registered=list(recorder.resources)) from None
     except pulumi.RunError as error:
-        raise ProgramError(str(error)) from None
+        raise ProgramError(f"the program failed: {error}", registered=list(recorder.resources)) from None
     except Exception as error:
-        raise ProgramError(f"{type(error).__name__}: {error}", traceback.format_exc()) from None
+        raise ProgramError(
+            f"the program failed: {type(error).__name__}: {error}", traceback.format_exc(), list(recorder.resources)
+        ) from None
     finally:
         os.chdir(previous)
     for key in secret_outputs:

@@ -63,9 +63,18 @@ def document(result: RunResult, outcomes: Sequence[Outcome], violations: Sequenc
     return scrub(doc, result.secret_values)
 
 
-def error_document(project: str, stack: str, message: str) -> dict[str, Any]:
-    """The ``--json`` document when the program or its settings failed."""
-    return {"stack": stack, "project": project, "error": message, "summary": {"exitCode": 2}}
+def error_document(
+    project: str, stack: str, message: str, registered: Sequence[RecordedResource] = ()
+) -> dict[str, Any]:
+    """The ``--json`` document when the program, its settings or a project file failed: the message, and what had
+    been registered before the failure (nothing, when the settings were bad)."""
+    return {
+        "stack": stack,
+        "project": project,
+        "error": message,
+        "resources": [_resource(r) for r in registered],
+        "summary": {"exitCode": 2, "resources": len(registered)},
+    }
 
 
 def _resource(r: RecordedResource) -> dict[str, Any]:

@@ -1,0 +1,34 @@
+"""Names and the tag set."""
+
+from __future__ import annotations
+
+from components.naming import Naming
+from components.settings import parse_settings
+
+
+def test_tags_carry_the_stack_and_the_user_tags() -> None:
+    settings = parse_settings(
+        {
+            "aws:region": "eu-west-1",
+            "webstack:environment": "staging",
+            "webstack:domain": "staging.example.org",
+            "webstack:tags": '{"CostCenter": "web", "Owner": "platform"}',
+        },
+        (),
+        stack="staging",
+    )
+    naming = Naming.from_settings(settings)
+    assert naming.tags == {
+        "CostCenter": "web",
+        "Owner": "platform",
+        "Project": "webstack",
+        "Stack": "staging",
+        "Environment": "staging",
+        "ManagedBy": "pulumi",
+    }
+
+
+def test_physical_names_start_with_project_and_stack() -> None:
+    naming = Naming("webstack", "prod", "prod")
+    assert naming.prefix == "webstack-prod"
+    assert naming.physical("flow", "logs") == "webstack-prod-flow-logs"

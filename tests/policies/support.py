@@ -1,0 +1,80 @@
+"""Calling rules directly, as the analyzer would: resource rules with props (and a provider), stack rules with
+resources joined through property dependencies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyProviderResource,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from pulumi_policy.policy import _NotApplicableError
+
+OPTIONS = PolicyResourceOptions(False, [], False, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def check_resource(
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    props: Mapping[str, Any],
+    *,
+    provider_props: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """The violation messages of one resource."""
+    provider = (
+        PolicyProviderResource("pulumi:providers:aws", provider_props, "urn:provider", "aws")
+        if provider_props
+        else None
+    )
+    args = ResourceValidationArgs(resource_type, props, f"urn:{resource_type}", "it", OPTIONS, provider, config)
+    found: list[str] = []
+    policy.validate(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+def not_applicable(policy: ResourceValidationPolicy, resource_type: str, props: Mapping[str, Any]) -> str:
+    """The reason a rule gives for not applying (fails the test when it applies)."""
+    args = ResourceValidationArgs(resource_type, props, "urn:x", "it", OPTIONS, None, None)
+    try:
+        policy.validate(args, lambda message, urn=None: None)
+    except _NotApplicableError as error:
+        return error.reason or ""
+    raise AssertionError("the rule applied")
+
+
+@dataclass
+class Res:
+    """A resource for a stack rule: its type, props and the URNs each property depends on."""
+
+    urn: str
+    type: str
+    props: dict[str, Any]
+    deps: dict[str, list[str]] = field(default_factory=dict)
+
+
+def check_stack(
+    policy: StackValidationPolicy, resources: Sequence[Res], config: Mapping[str, Any] | None = None
+) -> list[tuple[str, str]]:
+    """The (urn, message) violations of a stack."""
+    views = {
+        r.urn: PolicyResource(r.type, r.props, r.urn, r.urn.rsplit(":", 1)[-1], OPTIONS, None, None, [], {})
+        for r in resources
+    }
+    for r in resources:
+        views[r.urn].property_dependencies = {k: [views[u] for u in urns] for k, urns in r.deps.items()}
+        views[r.urn].dependencies = [views[u] for urns in r.deps.values() for u in urns]
+    found: list[tuple[str, str]] = []
+    policy.validate(
+        StackValidationArgs(list(views.values()), config), lambda message, urn=None: found.append((urn or "", message))
+    )
+    return found

@@ -1,0 +1,59 @@
+"""The pack as a whole: every rule is well described, the pack entry point only constructs the pack, and every
+stack's configuration names real policies."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+from pulumi_policy import EnforcementLevel, StackValidationPolicy
+
+from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
+from stackcheck.evaluate import load_policy_config, resolve_settings
+from stackcheck.project import load_policy_pack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("policy", ALL_POLICIES, ids=lambda p: p.name)
+def test_every_rule_is_described_for_people(policy: StackValidationPolicy) -> None:
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name)
+    assert policy.description.startswith("Checks that ")
+    assert policy.severity is not None
+    assert policy.remediation_steps
+    assert policy.tags
+    assert any(tag.startswith("checklist:") for tag in policy.tags)
+    for spec in (policy.config_schema.properties if policy.config_schema else {}).values():
+        assert "default" in spec
+        assert "type" in spec
+
+
+def test_policy_names_are_unique() -> None:
+    names = [p.name for p in ALL_POLICIES]
+    assert len(names) == len(set(names))
+
+
+def test_the_entry_point_only_constructs_the_pack() -> None:
+    tree = ast.parse((ROOT / "policies" / "__main__.py").read_text())
+    statements = [s for s in tree.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    assert all(isinstance(s, ast.ImportFrom) for s in statements[:-1])
+    last = statements[-1]
+    assert isinstance(last, ast.Expr)
+    assert isinstance(last.value, ast.Call)
+    assert isinstance(last.value.func, ast.Name)
+    assert last.value.func.id == "PolicyPack"
+
+
+def test_the_pack_file_has_runtime_and_version() -> None:
+    pack = load_policy_pack(ROOT)
+    assert pack["runtime"]["name"] == "python"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", str(pack["version"]))
+
+
+@pytest.mark.parametrize("config", sorted((ROOT / "policies" / "config").glob("*.json")), ids=lambda p: p.stem)
+def test_every_stack_config_names_real_policies_and_makes_security_mandatory(config: Path) -> None:
+    assert (ROOT / f"Pulumi.{config.stem}.yaml").exists()
+    settings = resolve_settings(ALL_POLICIES, load_policy_config(config), PACK_ENFORCEMENT_LEVEL, config.name)
+    assert {name: s.level for name, s in settings.items()} == {p.name: EnforcementLevel.MANDATORY for p in ALL_POLICIES}

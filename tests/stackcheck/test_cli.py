@@ -1,0 +1,243 @@
+"""Whole stacks through ``python -m stackcheck``: every stack file passes; what prod and staging contain; bad input
+exits 2 with one message and registers nothing; the policy gate fails when a rule is violated; and it is fast."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from stackcheck.project import stack_names
+from tests.conftest import ROOT, run_stackcheck, stackcheck_json
+
+STACKS = stack_names(ROOT)
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[str, tuple[int, dict[str, Any]]]:
+    return {stack: stackcheck_json(stack) for stack in STACKS}
+
+
+def of_type(doc: dict[str, Any], suffix: str) -> list[dict[str, Any]]:
+    return [r for r in doc["resources"] if r["type"].endswith(suffix)]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_passes_with_no_mandatory_violation(reports: dict[str, Any], stack: str) -> None:
+    code, doc = reports[stack]
+    assert doc["violations"] == []
+    assert code == 0
+    assert doc["summary"]["violations"] == {"mandatory": 0, "advisory": 0}
+    assert {p["name"] for p in doc["policies"]} >= {"aws-vpc-flow-logs-enabled", "aws-required-tags"}
+    assert all(p["enforcementLevel"] == "mandatory" for p in doc["policies"])
+
+
+def test_prod_spans_three_zones_with_a_nat_gateway_each(reports: dict[str, Any]) -> None:
+    _, doc = reports["prod"]
+    assert len(of_type(doc, ":Vpc")) == 1
+    subnets = of_type(doc, ":Subnet")
+    tiers = Counter((s["name"].split("-")[1], s["inputs"]["availabilityZone"]) for s in subnets)
+    zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert tiers == Counter({(tier, zone): 1 for tier in ("public", "app", "data") for zone in zones})
+    assert len(of_type(doc, ":NatGateway")) == 3
+    (flow_log,) = of_type(doc, ":FlowLog")
+    assert flow_log["inputs"]["trafficType"] == "ALL"
+    (default_group,) = of_type(doc, ":DefaultSecurityGroup")
+    assert default_group["inputs"]["ingress"] == []
+    assert default_group["inputs"]["egress"] == []
+    groups = of_type(doc, "ec2/securityGroup:SecurityGroup")
+    assert sorted(g["inputs"]["tags"]["webstack:role"] for g in groups) == ["app", "cache", "data", "lb"]
+    assert len(of_type(doc, ":SecurityGroupIngressRule")) == 6
+    assert len(of_type(doc, ":SecurityGroupEgressRule")) == 5
+    assert doc["outputs"]["availabilityZones"] == zones
+
+
+def test_prod_protects_its_keys_and_audit_logs(reports: dict[str, Any]) -> None:
+    _, doc = reports["prod"]
+    protected = sorted(r["type"] for r in doc["resources"] if r["protect"])
+    assert protected == ["aws:cloudwatch/logGroup:LogGroup", "aws:kms/key:Key"]
+
+
+def test_prod_has_providers_for_its_region_and_the_dr_region_with_default_tags(reports: dict[str, Any]) -> None:
+    _, doc = reports["prod"]
+    providers = {p["name"]: p["inputs"] for p in of_type(doc, "pulumi:providers:aws")}
+    assert providers["aws"]["region"] == "us-east-1"
+    assert providers["aws-dr"]["region"] == "us-west-2"
+    tags = json.loads(providers["aws"]["defaultTags"])["tags"]
+    assert tags == {"Project": "webstack", "Stack": "prod", "Environment": "prod", "ManagedBy": "pulumi"}
+    assert all(
+        r["provider"].startswith("urn:pulumi:prod::webstack::pulumi:providers:aws::aws::")
+        for r in of_type(doc, ":Subnet")
+    )
+
+
+def test_staging_is_smaller_and_unprotected(reports: dict[str, Any]) -> None:
+    _, doc = reports["staging"]
+    assert {s["inputs"]["availabilityZone"] for s in of_type(doc, ":Subnet")} == {"us-east-1a", "us-east-1b"}
+    assert len(of_type(doc, ":Subnet")) == 6
+    assert len(of_type(doc, ":NatGateway")) == 1
+    assert not any(r["protect"] for r in doc["resources"])
+    assert of_type(doc, ":Vpc")[0]["inputs"]["cidrBlock"] == "10.1.0.0/16"
+
+
+def test_the_text_report_shows_inventory_policies_and_outputs() -> None:
+    result = run_stackcheck("staging")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("stackcheck webstack/staging: ")
+    for heading in ("Inventory", "  network (webstack:aws:Network): ", "Policies", "Outputs", "  vpcId: vpc-"):
+        assert heading in result.stdout
+
+
+# -- bad input ---------------------------------------------------------------------------------------------------------
+BASE = {"aws:region": "us-east-1", "webstack:environment": "staging", "webstack:domain": "app.example.org"}
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"webstack:network": {"azCount": 9}}, "webstack:network.azCount must be between 2 and 6, got 9"),
+        (
+            {"webstack:network": {"cidr": "10.0.0.0/22"}},
+            "webstack:network.cidr 10.0.0.0/22 is too small for the subnet plan: 3 tiers x 3 AZs of /20 subnets need "
+            "a /16 or larger VPC (or a longer webstack:network.subnetPrefixLength), got /22",
+        ),
+        (
+            {"webstack:database": {"engine": "oracle"}},
+            'webstack:database.engine must be one of postgres or mysql, got "oracle"',
+        ),
+        ({"webstack:databse": {"engine": "mysql"}}, "webstack:databse is not a setting; did you mean database?"),
+        (
+            {"aws:secretKey": "wJalrXUtnFEMI"},
+            "aws:secretKey holds a secret but is stored in plaintext: remove it from the stack file and set it with "
+            "`pulumi config set --secret aws:secretKey <value>`",
+        ),
+    ],
+    ids=["range", "small-cidr", "engine", "unknown-key", "plaintext-secret"],
+)
+def test_bad_settings_exit_2_with_one_message_and_register_nothing(
+    project_copy: Path, config: dict[str, Any], message: str
+) -> None:
+    (project_copy / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": {**BASE, **config}}))
+    result = run_stackcheck("bad", "--json", root=project_copy)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert "wJalrXUtnFEMI" not in result.stderr + result.stdout
+    doc = json.loads(result.stdout)
+    assert doc["error"] == result.stderr.strip()
+    assert doc["resources"] == []
+    assert doc["summary"] == {"exitCode": 2, "resources": 0}
+
+
+def test_more_zones_than_the_region_has_exit_2(project_copy: Path) -> None:
+    config = {**BASE, "aws:region": "eu-west-1", "webstack:network": {"azCount": 4}}
+    (project_copy / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": config}))
+    result = run_stackcheck("bad", root=project_copy)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "webstack:network.azCount must be at most 3, the availability zones eu-west-1 offers, got 4"
+    )
+    assert result.stdout == ""
+
+
+def test_a_stack_value_of_the_wrong_type_is_rejected_as_the_cli_would(project_copy: Path) -> None:
+    (project_copy / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": {**BASE, "webstack:network": "big"}}))
+    result = run_stackcheck("bad", root=project_copy)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "Pulumi.bad.yaml: webstack:network should be of type 'object', got \"big\""
+
+
+def test_an_unknown_stack_exits_2() -> None:
+    result = run_stackcheck("qa")
+    assert result.returncode == 2
+    assert "there is no stack 'qa'" in result.stderr
+
+
+def test_state_mode_is_not_available_yet() -> None:
+    result = run_stackcheck("prod", "--state", "export.json")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "--state: evaluating a `pulumi stack export` document is not available yet; run without it"
+    )
+
+
+# -- the gate ----------------------------------------------------------------------------------------------------------
+def test_a_violated_mandatory_policy_exits_1(tmp_path: Path) -> None:
+    config = tmp_path / "strict.json"
+    config.write_text(json.dumps({"all": "mandatory", "aws-security-group-no-public-ingress": {"publicPorts": [443]}}))
+    code, doc = stackcheck_json("staging", "--policy-config", str(config))
+    assert code == 1
+    (violation,) = doc["violations"]
+    assert violation["policy"] == "aws-security-group-no-public-ingress"
+    assert violation["enforcementLevel"] == "mandatory"
+    assert violation["urn"].endswith("::network-lb-in-80-0-0-0-0-0")
+
+
+def test_an_advisory_violation_does_not_fail(tmp_path: Path) -> None:
+    config = tmp_path / "lenient.json"
+    config.write_text(
+        json.dumps({"aws-security-group-no-public-ingress": {"enforcementLevel": "advisory", "publicPorts": [443]}})
+    )
+    code, doc = stackcheck_json("staging", "--policy-config", str(config))
+    assert code == 0
+    assert doc["summary"]["violations"] == {"mandatory": 0, "advisory": 1}
+
+
+def test_a_policy_config_naming_an_unknown_policy_exits_2(tmp_path: Path) -> None:
+    config = tmp_path / "typo.json"
+    config.write_text(json.dumps({"aws-vpc-flowlogs": "mandatory"}))
+    result = run_stackcheck("staging", "--policy-config", str(config))
+    assert result.returncode == 2
+    assert result.stderr.strip() == "typo.json names policies that do not exist: aws-vpc-flowlogs"
+
+
+# -- speed -------------------------------------------------------------------------------------------------------------
+BASELINE = """
+import asyncio, runpy, sys, time
+from pathlib import Path
+import pulumi, pulumi.runtime
+from pulumi.runtime.stack import wait_for_rpcs
+sys.path.insert(0, {root!r})
+from stackcheck.project import load_project, load_stack
+
+class Bare(pulumi.runtime.Mocks):
+    def new_resource(self, args):
+        return args.name + "-id", dict(args.inputs, arn="arn:aws:x:us-east-1:1:" + args.name, name=args.name)
+    def call(self, args):
+        return {{"names": ["us-east-1a", "us-east-1b", "us-east-1c"], "accountId": "1", "partition": "aws",
+                 "dnsSuffix": "amazonaws.com"}}, []
+
+root = Path({root!r})
+config = load_stack(root, load_project(root), "prod")
+asyncio.set_event_loop(asyncio.new_event_loop())
+pulumi.runtime.set_all_config(config.values, list(config.secret_keys))
+pulumi.runtime.set_mocks(Bare(), project="webstack", stack="prod", preview=False)
+runpy.run_path(str(root / "__main__.py"), run_name="__main__")
+asyncio.get_event_loop().run_until_complete(wait_for_rpcs())
+"""
+
+
+def _seconds(command: list[str]) -> float:
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def test_prod_is_checked_in_seconds_within_twice_what_the_sdk_needs() -> None:
+    baseline = _seconds([sys.executable, "-c", BASELINE.format(root=str(ROOT))])
+    stackcheck = _seconds([sys.executable, "-m", "stackcheck", "prod", "--json"])
+    assert stackcheck < 10
+    assert stackcheck <= 2 * baseline, f"stackcheck {stackcheck:.2f}s, bare SDK run {baseline:.2f}s"

@@ -1,0 +1,55 @@
+"""What is generated is current, and the README keeps its promises (the two commands, the settings reference)."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from components.settings import CONFIG_FIELDS
+from scripts import settings_docs, taggable_types
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def test_the_settings_reference_and_pulumi_yaml_are_generated_from_the_settings() -> None:
+    assert settings_docs.main([]) == 0, "run `make docs`"
+
+
+def test_the_taggable_type_list_matches_the_installed_sdk() -> None:
+    assert taggable_types.main([]) == 0, "run `make docs`"
+
+
+def test_pulumi_yaml_declares_every_setting_with_type_description_and_default() -> None:
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    fields = {f"webstack:{info.alias}": info for info in CONFIG_FIELDS.values()}
+    assert set(declared) == set(fields)
+    for key, entry in declared.items():
+        assert entry["type"], key
+        assert entry["description"], key
+        assert ("default" in entry) is not fields[key].is_required(), key
+
+
+def test_every_nested_setting_is_in_the_readme() -> None:
+    for key in ("webstack:network.azCount", "webstack:network.adminCidrs", "webstack:web.backend.port",
+                "webstack:database.engine", "aws:region"):  # fmt: skip
+        assert f"`{key}`" in README
+
+
+def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_command() -> None:
+    assert "make check    # sets up .venv, then runs: python -m stackcheck prod" in README
+    assert "make test     # sets up .venv, then runs the whole test suite" in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make test$", ci, re.MULTILINE)
+    makefile = (ROOT / "Makefile").read_text()
+    assert "$(PY) -m stackcheck $(STACK)" in makefile
+    assert "STACK ?= prod" in makefile
+    assert "$(PY) -m pytest" in makefile
+
+
+def test_the_readme_lists_every_policy() -> None:
+    from policies.rules import ALL_POLICIES
+
+    for policy in ALL_POLICIES:
+        assert f"`{policy.name}`" in README
