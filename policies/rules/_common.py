@@ -127,62 +127,62 @@ def _ports(protocol: str, low: Any, high: Any) -> tuple[int, int]:
     return low_port, high_port
 
 
-def _strings(values: Any) -> tuple[str, ...]:
-    return tuple(str(v) for v in (values or []) if v)
+def _strings(*values: Any) -> tuple[str, ...]:
+    """Non-empty strings from single values and lists alike."""
+    flat = [v for value in values for v in (value if isinstance(value, (list, tuple)) else [value])]
+    return tuple(str(v) for v in flat if v)
+
+
+def _ingress(
+    urn: str, props: Mapping[str, Any], protocol_key: str, cidrs: tuple[str, ...], from_group: bool,
+    from_prefix_list: bool, group: PolicyResource | None,
+) -> Ingress:  # fmt: skip
+    protocol = _protocol(props.get(protocol_key))
+    low, high = _ports(protocol, props.get("fromPort"), props.get("toPort"))
+    return Ingress(urn, protocol, low, high, cidrs, from_group, from_prefix_list, group)
 
 
 def ingress_of(
     resource_type: str, props: Mapping[str, Any], urn: str, group: PolicyResource | None = None
 ) -> list[Ingress]:
-    """The ingress permissions a resource grants, in one shape; [] for anything else."""
+    """The ingress permissions a resource grants, in one shape; [] for anything else. The three ways to write a
+    rule: inline ``ingress`` on a security group, ``ec2.SecurityGroupRule`` of type ingress, and
+    ``vpc.SecurityGroupIngressRule``."""
     if resource_type == SECURITY_GROUP:
-        found = []
-        for rule in props.get("ingress") or []:
-            protocol = _protocol(rule.get("protocol"))
-            low, high = _ports(protocol, rule.get("fromPort"), rule.get("toPort"))
-            found.append(
-                Ingress(
-                    urn,
-                    protocol,
-                    low,
-                    high,
-                    _strings(rule.get("cidrBlocks")) + _strings(rule.get("ipv6CidrBlocks")),
-                    from_group=bool(rule.get("securityGroups")) or bool(rule.get("self")),
-                    from_prefix_list=bool(rule.get("prefixListIds")),
-                    group=group,
-                )
-            )
-        return found
-    if resource_type == SECURITY_GROUP_RULE:
-        if props.get("type") != "ingress":
-            return []
-        protocol = _protocol(props.get("protocol"))
-        low, high = _ports(protocol, props.get("fromPort"), props.get("toPort"))
         return [
-            Ingress(
+            _ingress(
                 urn,
-                protocol,
-                low,
-                high,
-                _strings(props.get("cidrBlocks")) + _strings(props.get("ipv6CidrBlocks")),
-                from_group=bool(props.get("sourceSecurityGroupId")) or bool(props.get("self")),
-                from_prefix_list=bool(props.get("prefixListIds")),
-                group=group,
+                rule,
+                "protocol",
+                _strings(rule.get("cidrBlocks"), rule.get("ipv6CidrBlocks")),
+                bool(rule.get("securityGroups")) or bool(rule.get("self")),
+                bool(rule.get("prefixListIds")),
+                group,
+            )
+            for rule in props.get("ingress") or []
+        ]
+    if resource_type == SECURITY_GROUP_RULE and props.get("type") == "ingress":
+        return [
+            _ingress(
+                urn,
+                props,
+                "protocol",
+                _strings(props.get("cidrBlocks"), props.get("ipv6CidrBlocks")),
+                bool(props.get("sourceSecurityGroupId")) or bool(props.get("self")),
+                bool(props.get("prefixListIds")),
+                group,
             )
         ]
     if resource_type == INGRESS_RULE:
-        protocol = _protocol(props.get("ipProtocol"))
-        low, high = _ports(protocol, props.get("fromPort"), props.get("toPort"))
         return [
-            Ingress(
+            _ingress(
                 urn,
-                protocol,
-                low,
-                high,
-                _strings([props.get("cidrIpv4"), props.get("cidrIpv6")]),
-                from_group=bool(props.get("referencedSecurityGroupId")),
-                from_prefix_list=bool(props.get("prefixListId")),
-                group=group,
+                props,
+                "ipProtocol",
+                _strings(props.get("cidrIpv4"), props.get("cidrIpv6")),
+                bool(props.get("referencedSecurityGroupId")),
+                bool(props.get("prefixListId")),
+                group,
             )
         ]
     return []
