@@ -84,6 +84,14 @@ def _type_words(annotation: Any) -> str:
     return {str: "string", int: "integer", bool: "boolean"}.get(annotation, str(annotation))
 
 
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    """The settings model an annotation holds (directly or as ``Model | None``), if any."""
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
 def _rows(model: type[BaseModel], prefix: str, defaults: Any) -> list[tuple[str, str, str, str]]:
     rows = []
     for name, info in model.model_fields.items():
@@ -91,8 +99,10 @@ def _rows(model: type[BaseModel], prefix: str, defaults: Any) -> list[tuple[str,
             continue
         key = f"{prefix}{info.alias or name}"
         default = defaults.get(info.alias or name) if isinstance(defaults, dict) else _default(info)
-        nested = info.annotation if isinstance(info.annotation, type) else None
-        if nested is not None and issubclass(nested, BaseModel):
+        nested = _model_of(info.annotation)
+        if nested is not None:
+            if default is None:  # an optional object: list its keys, then the object itself
+                rows.append((f"`{key}`", "object or unset", "unset", (info.description or "").strip()))
             rows.extend(_rows(nested, f"{key}.", default))
             continue
         if default is None and info.is_required():

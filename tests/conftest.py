@@ -32,6 +32,21 @@ RECORDER: Recorder = install(project="webstack", stack="test", config=TEST_CONFI
 
 T = TypeVar("T")
 
+ZONE_ID = "0123456789abcdef0123456789abcdef"
+IMAGES = {"frontend": {"image": "ghcr.io/acme/frontend:1.0.0"}, "backend": {"image": "ghcr.io/acme/backend:1.0.0"}}
+
+
+def valid_config(**overrides: str) -> dict[str, str]:
+    """A complete, valid stack configuration as the engine hands it to the program (objects as JSON text)."""
+    return {
+        "aws:region": "us-east-1",
+        "webstack:environment": "prod",
+        "webstack:domain": "app.example.org",
+        "webstack:web": json.dumps(IMAGES),
+        "webstack:cdn": json.dumps({"enabled": True, "zoneId": ZONE_ID}),
+        **overrides,
+    }
+
 
 def construct(factory: Callable[[], T]) -> T:
     """Build resources inside the Pulumi runtime and return once every registration has completed."""

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from components.naming import Naming
 from components.settings import parse_settings
+from tests.conftest import valid_config
 
 
 def test_tags_carry_the_stack_and_the_user_tags() -> None:
-    settings = parse_settings(
-        {
-            "aws:region": "eu-west-1",
-            "webstack:environment": "staging",
-            "webstack:domain": "staging.example.org",
-            "webstack:tags": '{"CostCenter": "web", "Owner": "platform"}',
-        },
-        (),
-        stack="staging",
+    config = valid_config(
+        **{"webstack:environment": "staging", "webstack:tags": '{"CostCenter": "web", "Owner": "platform"}'}
     )
+    settings = parse_settings(config, (), stack="staging")
     naming = Naming.from_settings(settings)
     assert naming.tags == {
         "CostCenter": "web",

@@ -16,8 +16,9 @@ from components.settings import (
     parse_settings,
     plan_subnets,
 )
+from tests.conftest import IMAGES, valid_config
 
-BASE = {"aws:region": "us-east-1", "webstack:environment": "prod", "webstack:domain": "app.example.org"}
+BASE = valid_config()
 
 
 def settings(secret_keys: tuple[str, ...] = (), **values: Any) -> Settings:
@@ -96,7 +97,10 @@ def test_an_unknown_nested_key_is_an_error_with_a_suggestion() -> None:
 
 def test_an_unknown_key_two_levels_down_is_an_error() -> None:
     e = error(web={"frontend": {"port": 3000, "prot": 1}})
-    assert e.message == "webstack:web.frontend.prot is not a setting; did you mean port? Expected one of: port"
+    assert e.message == (
+        "webstack:web.frontend.prot is not a setting; did you mean port? Expected one of: build, cpu, desiredCount, "
+        "environment, healthCheckPath, image, maxCount, memory, minCount, port, user"
+    )
 
 
 def test_a_snake_case_key_is_not_accepted() -> None:
@@ -334,6 +338,180 @@ def test_several_problems_give_one_message_about_the_first() -> None:
     e = error(network={"azCount": 9, "cidr": "banana"}, platform="gcp")
     assert "\n" not in e.message
     assert e.message.startswith("webstack:")
+
+
+# -- the web tier ------------------------------------------------------------------------------------------------------
+def web(**changes: Any) -> dict[str, Any]:
+    """The web area with the base images and some changes (service keys merge into the base service)."""
+    area: dict[str, Any] = json.loads(json.dumps(IMAGES))
+    for key, value in changes.items():
+        if key in ("frontend", "backend"):
+            area[key] = {**area[key], **value}
+        else:
+            area[key] = value
+    return area
+
+
+def test_web_defaults_follow_the_guides() -> None:
+    w = settings().web
+    assert (w.frontend.port, w.frontend.cpu, w.frontend.memory, w.frontend.desired_count) == (3000, 512, 1024, 2)
+    assert (w.backend.port, w.backend.cpu, w.backend.memory, w.backend.desired_count) == (8000, 1024, 2048, 3)
+    assert (w.frontend.min_count, w.frontend.max_count, w.backend.min_count, w.backend.max_count) == (2, 6, 3, 9)
+    assert w.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert w.deletion_protection is True
+    hc = w.health_check
+    assert (hc.interval_seconds, hc.timeout_seconds, hc.healthy_threshold, hc.unhealthy_threshold) == (30, 10, 2, 3)
+    assert w.frontend.health_check_path == "/health"
+    limits = w.rate_limits
+    assert (limits.api.limit, limits.api.window_seconds, limits.api.path) == (600, 60, "/api/")
+    assert (limits.login.limit, limits.login.window_seconds, limits.login.match) == (10, 120, "contains")
+    assert (limits.general.limit, limits.general.window_seconds, limits.general.path) == (1800, 60, "")
+    assert w.exec_enabled is False
+    assert w.frontend.user == "1000:1000"
+
+
+def test_a_service_without_an_image_or_build_is_an_error() -> None:
+    e = error(web={"frontend": IMAGES["frontend"]})
+    assert e.key == "webstack:web.backend.image"
+    assert e.message == (
+        "webstack:web.backend.image is required: name the image to run (pinned by tag or digest), or set "
+        "webstack:web.backend.build to build it, got nothing"
+    )
+
+
+def test_an_image_and_a_build_together_is_an_error() -> None:
+    e = error(web=web(backend={"build": {"context": "app/backend"}}))
+    assert e.message == "webstack:web.backend.image must name an image to run or a build, not both, got both"
+
+
+def test_an_unpinned_image_is_an_error() -> None:
+    assert error(web=web(frontend={"image": "nginx:latest"})).message == (
+        'webstack:web.frontend.image must be pinned to a version or digest, not latest, got "nginx:latest"'
+    )
+    assert error(web=web(frontend={"image": "nginx"})).message.startswith(
+        "webstack:web.frontend.image must be an image reference with a tag or digest"
+    )
+
+
+def test_images_pinned_by_digest_or_registry_port_are_accepted() -> None:
+    digest = "registry.example.org:5000/team/api@sha256:" + "a" * 64
+    assert settings(web=web(backend={"image": digest})).web.backend.image == digest
+
+
+def test_a_build_context_outside_the_project_is_an_error() -> None:
+    e = error(web=web(backend={"image": "", "build": {"context": "../elsewhere"}}))
+    assert e.message == (
+        "webstack:web.backend.build.context must be a directory inside the project, like app/backend, got "
+        '"../elsewhere"'
+    )
+
+
+def test_a_missing_build_context_is_an_error() -> None:
+    e = error(web=web(backend={"image": "", "build": {"context": "app/missing"}}))
+    assert e.message == (
+        'webstack:web.backend.build.context must be a directory of the project, got "app/missing", which does not exist'
+    )
+
+
+def test_a_build_from_an_existing_context_is_accepted(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "app" / "backend").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)
+    build = settings(web=web(backend={"image": "", "build": {"context": "app/backend"}})).web.backend.build
+    assert build is not None
+    assert (build.context, build.dockerfile, build.target) == ("app/backend", "Dockerfile", "")
+
+
+def test_a_size_fargate_does_not_offer_is_an_error() -> None:
+    assert error(web=web(backend={"cpu": 1000})).message == (
+        "webstack:web.backend.cpu must be a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384), got 1000"
+    )
+    assert error(web=web(backend={"cpu": 1024, "memory": 1024})).message == (
+        "webstack:web.backend.memory must be a size Fargate offers with cpu 1024 (2048-8192 MiB in steps of 1024), "
+        "got 1024"
+    )
+
+
+def test_a_desired_count_outside_the_autoscaling_range_is_an_error() -> None:
+    assert error(web=web(frontend={"desiredCount": 9})).message == (
+        "webstack:web.frontend.desiredCount must lie between minCount (2) and maxCount (6), got 9"
+    )
+
+
+def test_a_root_user_is_an_error() -> None:
+    assert error(web=web(backend={"user": "0:0"})).message == (
+        'webstack:web.backend.user must not be root: containers run unprivileged, got "0:0"'
+    )
+    assert error(web=web(backend={"user": "root"})).message.startswith("webstack:web.backend.user must not be root")
+
+
+def test_a_credential_in_the_environment_is_an_error() -> None:
+    e = error(web=web(backend={"environment": {"LOG_LEVEL": "info", "DB_PASSWORD": "hunter2hunter2"}}))
+    assert e.message == (
+        "webstack:web.backend.environment must not hold DB_PASSWORD: it looks like a credential, and plain "
+        "environment variables are stored in plaintext; credentials reach the tasks as ECS secrets from Secrets Manager"
+    )
+    assert "hunter2hunter2" not in e.message
+
+
+def test_a_health_check_timeout_must_be_shorter_than_the_interval() -> None:
+    e = error(web=web(healthCheck={"intervalSeconds": 10, "timeoutSeconds": 10}))
+    assert e.message == (
+        "webstack:web.healthCheck.timeoutSeconds must be less than intervalSeconds (10), as the load balancer "
+        "requires, got 10"
+    )
+
+
+def test_a_health_check_matcher_must_be_http_codes() -> None:
+    assert error(web=web(healthCheck={"matcher": "ok"})).message == (
+        'webstack:web.healthCheck.matcher must be HTTP codes like 200 or 200-399, got "ok"'
+    )
+
+
+def test_a_rate_limit_below_the_waf_minimum_is_an_error() -> None:
+    e = error(web=web(rateLimits={"login": {"limit": 5, "windowSeconds": 60}}))
+    assert e.message == "webstack:web.rateLimits.login.limit must be between 10 and 2000000000, got 5"
+
+
+def test_a_rate_limit_window_the_waf_does_not_offer_is_an_error() -> None:
+    e = error(web=web(rateLimits={"api": {"limit": 100, "windowSeconds": 30}}))
+    assert e.message == "webstack:web.rateLimits.api.windowSeconds must be one of 60, 120, 300 or 600, got 30"
+
+
+def test_a_tls_policy_older_than_tls_1_2_is_an_error() -> None:
+    e = error(web=web(sslPolicy="ELBSecurityPolicy-2016-08"))
+    assert e.message.startswith("webstack:web.sslPolicy must be one of ELBSecurityPolicy-TLS13-1-2-2021-06, ")
+    assert e.message.endswith('got "ELBSecurityPolicy-2016-08"')
+
+
+def test_without_the_cdn_a_certificate_is_required() -> None:
+    e = error(cdn={"enabled": False})
+    assert e.key == "webstack:web.certificateArn"
+    assert e.message.startswith("webstack:web.certificateArn is required when the CDN is off")
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    assert settings(cdn={"enabled": False}, web=web(certificateArn=arn)).web.certificate_arn == arn
+
+
+def test_a_certificate_in_another_region_is_an_error() -> None:
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    assert error(web=web(certificateArn=arn)).message == (
+        "webstack:web.certificateArn must be in aws:region (us-east-1), where the load balancer is, got eu-west-1"
+    )
+
+
+def test_a_malformed_certificate_arn_is_an_error() -> None:
+    assert error(web=web(certificateArn="cert-1")).message == (
+        'webstack:web.certificateArn must be an ACM certificate ARN, got "cert-1"'
+    )
+
+
+def test_the_cdn_needs_a_zone_id() -> None:
+    assert error(cdn={"enabled": True}).message == (
+        'webstack:cdn.zoneId must be a Cloudflare zone id (32 hex digits) when the CDN is on, got ""'
+    )
+
+
+def test_web_retention_follows_cloudwatch() -> None:
+    assert error(web=web(logRetentionDays=45)).message.startswith("webstack:web.logRetentionDays must be one of")
 
 
 # -- the subnet plan ---------------------------------------------------------------------------------------------------
