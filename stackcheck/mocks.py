@@ -81,6 +81,184 @@ _EC2_ARN_WORDS = {
 }
 
 
+def _shape_vpc(state: dict[str, Any], inputs: dict[str, Any], *, token: str, **_: Any) -> str | None:
+    resource_id = f"vpc-{token}"
+    state.update(
+        arn=f"arn:{PARTITION}:ec2:{state['region']}:{ACCOUNT_ID}:vpc/{resource_id}",
+        ownerId=ACCOUNT_ID,
+        defaultSecurityGroupId=f"sg-{_digest(token, 'default')}",
+        mainRouteTableId=f"rtb-{_digest(token, 'main')}",
+    )
+    return resource_id
+
+
+def _shape_eip(state: dict[str, Any], inputs: dict[str, Any], *, token: str, **_: Any) -> str | None:
+    resource_id = f"eipalloc-{token}"
+    state.update(allocationId=resource_id, publicIp=f"203.0.113.{int(token[:2], 16) % 254 + 1}")
+    return resource_id
+
+
+def _shape_rule(state: dict[str, Any], inputs: dict[str, Any], *, token: str, **_: Any) -> str | None:
+    resource_id = f"sgr-{token}"
+    state.update(
+        securityGroupRuleId=resource_id,
+        arn=f"arn:{PARTITION}:ec2:{state['region']}:{ACCOUNT_ID}:security-group-rule/{resource_id}",
+    )
+    return resource_id
+
+
+def _shape_kms_key(state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, **_: Any) -> str | None:
+    key_id = str(uuid.UUID(hex=_digest(token, "key", length=32)))
+    state.update(keyId=key_id, arn=f"{arn}:key/{key_id}")
+    return key_id
+
+
+def _shape_kms_alias(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str | None:
+    state.update(arn=f"{arn}:{physical}", targetKeyArn=f"{arn}:key/{inputs.get('targetKeyId', '')}")
+    return physical
+
+
+def _shape_log_group(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, **_: Any) -> str | None:
+    state["arn"] = f"arn:{PARTITION}:logs:{state['region']}:{ACCOUNT_ID}:log-group:{physical}"
+    return physical
+
+
+def _shape_role(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, token: str, **_: Any) -> str | None:
+    state.update(arn=f"arn:{PARTITION}:iam::{ACCOUNT_ID}:role/{physical}", uniqueId=f"AROA{token[:17].upper()}")
+    return physical
+
+
+def _shape_role_policy(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, **_: Any) -> str | None:
+    return f"{inputs.get('role', '')}:{physical}"
+
+
+def _shape_bucket(state: dict[str, Any], inputs: dict[str, Any], *, token: str, **_: Any) -> str | None:
+    bucket = str(inputs.get("bucket") or f"{inputs.get('bucketPrefix', 'bucket-')}{token[:12]}")
+    state.update(
+        bucket=bucket,
+        arn=f"arn:{PARTITION}:s3:::{bucket}",
+        bucketDomainName=f"{bucket}.s3.amazonaws.com",
+        bucketRegionalDomainName=f"{bucket}.s3.{state['region']}.amazonaws.com",
+    )
+    return bucket
+
+
+def _shape_load_balancer(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, token: str, arn: str, **_: Any
+) -> str | None:
+    suffix = f"app/{physical[:32]}/{token[:16]}"
+    state.update(
+        arn=f"{arn}:loadbalancer/{suffix}",
+        arnSuffix=suffix,
+        dnsName=f"{physical[:32]}-{int(token[:8], 16) % 10**10}.{state['region']}.elb.amazonaws.com",
+        zoneId="Z35SXDOTRQ7X7K",
+    )
+    return state["arn"]
+
+
+def _shape_target_group(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, token: str, arn: str, **_: Any
+) -> str | None:
+    suffix = f"targetgroup/{physical[:32]}/{token[:16]}"
+    state.update(arn=f"{arn}:{suffix}", arnSuffix=suffix)
+    return state["arn"]
+
+
+def _shape_listener(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, token: str, arn: str, **_: Any
+) -> str | None:
+    state["arn"] = f"{arn}:listener/app/{physical[:32]}/{token[:16]}/{token[-16:]}"
+    return state["arn"]
+
+
+def _shape_certificate(state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, **_: Any) -> str | None:
+    state["arn"] = f"{arn}:certificate/{uuid.UUID(hex=_digest(token, 'cert', length=32))}"
+    domains = [inputs.get("domainName", ""), *(inputs.get("subjectAlternativeNames") or [])]
+    state["domainValidationOptions"] = [
+        {
+            "domainName": domain,
+            "resourceRecordName": f"_{_digest(domain, length=32)}.{domain}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_digest(domain, 'value', length=32)}.xlfgrmvvlj.acm-validations.aws.",
+        }
+        for domain in domains
+        if domain
+    ]
+    state["status"] = "PENDING_VALIDATION"
+    return state["arn"]
+
+
+def _shape_web_acl(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, token: str, arn: str, **_: Any
+) -> str | None:
+    acl_id = str(uuid.UUID(hex=_digest(token, "acl", length=32)))
+    state.update(arn=f"{arn}:regional/webacl/{physical}/{acl_id}", capacity=700, lockToken=token[:8])
+    return acl_id
+
+
+def _shape_cluster(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str | None:
+    state["arn"] = f"{arn}:cluster/{physical}"
+    return state["arn"]
+
+
+def _shape_task_definition(state: dict[str, Any], inputs: dict[str, Any], *, arn: str, **_: Any) -> str | None:
+    family = inputs.get("family", "task")
+    state.update(
+        arn=f"{arn}:task-definition/{family}:1", arnWithoutRevision=f"{arn}:task-definition/{family}", revision=1
+    )
+    return str(family)
+
+
+def _shape_service(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str | None:
+    return f"{arn}:service/{physical}"
+
+
+def _shape_repository(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any
+) -> str | None:
+    state.update(
+        arn=f"{arn}:repository/{physical}",
+        registryId=ACCOUNT_ID,
+        repositoryUrl=f"{ACCOUNT_ID}.dkr.ecr.{state['region']}.amazonaws.com/{physical}",
+    )
+    return physical
+
+
+def _shape_scaling_target(state: dict[str, Any], inputs: dict[str, Any], **_: Any) -> str | None:
+    return str(inputs.get("resourceId", ""))
+
+
+#: ARN service names that differ from the SDK module's name.
+_ARN_SERVICES = {
+    "lb": "elasticloadbalancing",
+    "alb": "elasticloadbalancing",
+    "appautoscaling": "application-autoscaling",
+}
+
+_SHAPES: dict[str, Any] = {
+    "aws:ec2/vpc:Vpc": _shape_vpc,
+    "aws:ec2/eip:Eip": _shape_eip,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _shape_rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _shape_rule,
+    "aws:kms/key:Key": _shape_kms_key,
+    "aws:kms/alias:Alias": _shape_kms_alias,
+    "aws:cloudwatch/logGroup:LogGroup": _shape_log_group,
+    "aws:iam/role:Role": _shape_role,
+    "aws:iam/rolePolicy:RolePolicy": _shape_role_policy,
+    "aws:s3/bucket:Bucket": _shape_bucket,
+    "aws:lb/loadBalancer:LoadBalancer": _shape_load_balancer,
+    "aws:lb/targetGroup:TargetGroup": _shape_target_group,
+    "aws:lb/listener:Listener": _shape_listener,
+    "aws:acm/certificate:Certificate": _shape_certificate,
+    "aws:wafv2/webAcl:WebAcl": _shape_web_acl,
+    "aws:ecs/cluster:Cluster": _shape_cluster,
+    "aws:ecs/taskDefinition:TaskDefinition": _shape_task_definition,
+    "aws:ecs/service:Service": _shape_service,
+    "aws:ecr/repository:Repository": _shape_repository,
+    "aws:appautoscaling/target:Target": _shape_scaling_target,
+}
+
+
 def _digest(*parts: str, length: int = 17) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:length]
 
@@ -200,45 +378,45 @@ class CloudMocks(pulumi.runtime.Mocks):
         return self.provider_regions.get(urn, self.default_region)
 
     def _answer(self, typ: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
+        package = typ.split(":", 1)[0]
         state = dict(inputs)
         token = _digest(typ, name)
+        if package == "cloudflare":
+            state.setdefault("name", inputs.get("name", name))
+            return token[:32].ljust(32, "0"), state
+        if package == "docker":
+            return self._docker(typ, name, state, token)
+        if package == "command":
+            state.setdefault("stdout", "")
+            state.setdefault("stderr", "")
+            return f"{name}-{token[:8]}", state
         physical = inputs.get("name") if isinstance(inputs.get("name"), str) else f"{name}-{token[:7]}"
         state.setdefault("name", physical)
         state.setdefault("region", region)
-        arn_base = f"arn:{PARTITION}"
-        if typ in _ID_PREFIXES:
-            resource_id = f"{_ID_PREFIXES[typ]}-{token}"
-            state["arn"] = f"{arn_base}:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_WORDS.get(typ, 'resource')}/{resource_id}"
+        resource_id = f"{_ID_PREFIXES[typ]}-{token}" if typ in _ID_PREFIXES else f"{name}-{token[:12]}"
+        module = typ.split(":")[1].split("/")[0]
+        arn = f"arn:{PARTITION}:{_ARN_SERVICES.get(module, module)}:{region}:{ACCOUNT_ID}"
+        shape = _SHAPES.get(typ)
+        if shape is not None:
+            resource_id = (
+                shape(state, inputs, physical=str(physical), token=token, arn=arn, region=region) or resource_id
+            )
+        elif typ in _ID_PREFIXES:
+            state["arn"] = (
+                f"arn:{PARTITION}:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_WORDS.get(typ, 'resource')}/{resource_id}"
+            )
             state["ownerId"] = ACCOUNT_ID
-            if typ == "aws:ec2/eip:Eip":
-                state["allocationId"] = resource_id
-                state["publicIp"] = f"203.0.113.{int(token[:2], 16) % 254 + 1}"
-            if typ == "aws:ec2/vpc:Vpc":
-                state["defaultSecurityGroupId"] = f"sg-{_digest(token, 'default')}"
-                state["mainRouteTableId"] = f"rtb-{_digest(token, 'main')}"
-            if typ.endswith(("SecurityGroupIngressRule", "SecurityGroupEgressRule")):
-                state["securityGroupRuleId"] = resource_id
-            return resource_id, state
-        if typ == "aws:kms/key:Key":
-            key_id = str(uuid.UUID(_digest(typ, name, length=32)))
-            state.update(keyId=key_id, arn=f"{arn_base}:kms:{region}:{ACCOUNT_ID}:key/{key_id}")
-            return key_id, state
-        if typ == "aws:kms/alias:Alias":
-            state["arn"] = f"{arn_base}:kms:{region}:{ACCOUNT_ID}:{physical}"
-            state["targetKeyArn"] = f"{arn_base}:kms:{region}:{ACCOUNT_ID}:key/{inputs.get('targetKeyId', '')}"
-            return str(physical), state
-        if typ == "aws:cloudwatch/logGroup:LogGroup":
-            state["arn"] = f"{arn_base}:logs:{region}:{ACCOUNT_ID}:log-group:{physical}"
-            return str(physical), state
-        if typ == "aws:iam/role:Role":
-            state.update(arn=f"{arn_base}:iam::{ACCOUNT_ID}:role/{physical}", uniqueId=f"AROA{token[:17].upper()}")
-            return str(physical), state
-        if typ == "aws:iam/rolePolicy:RolePolicy":
-            return f"{inputs.get('role', '')}:{physical}", state
-        service = typ.split(":")[1].split("/")[0] if typ.count(":") == 2 else "resource"
-        state.setdefault(
-            "arn", f"{arn_base}:{service}:{region}:{ACCOUNT_ID}:{typ.rsplit(':', 1)[-1].lower()}/{physical}"
-        )
+        else:
+            state.setdefault("arn", f"{arn}:{typ.rsplit(':', 1)[-1].lower()}/{physical}")
+        return resource_id, state
+
+    def _docker(self, typ: str, name: str, state: dict[str, Any], token: str) -> tuple[str, dict[str, Any]]:
+        if typ == "docker:index/image:Image":
+            image_name = str(state.get("imageName", name))
+            repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
+            state["repoDigest"] = f"{repository}@sha256:{_digest(typ, name, length=64)}"
+            state.setdefault("baseImageName", image_name)
+            return f"sha256:{_digest(typ, name, length=64)}", state
         return f"{name}-{token[:12]}", state
 
     # -- lookups ---------------------------------------------------------------------------------------------------
@@ -274,6 +452,16 @@ class CloudMocks(pulumi.runtime.Mocks):
             }
         if token == "aws:index/getRegion:getRegion":
             return {"id": region, "region": region, "name": region, "endpoint": f"ec2.{region}.amazonaws.com"}
+        if token == "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+            registry = f"{ACCOUNT_ID}.dkr.ecr.{region}.amazonaws.com"
+            return {
+                "id": region,
+                "authorizationToken": "QVdTOnN0YWNrY2hlY2stcmVnaXN0cnktdG9rZW4=",
+                "userName": "AWS",
+                "password": "stackcheck-registry-token",
+                "proxyEndpoint": f"https://{registry}",
+                "expiresAt": "2030-01-01T00:00:00Z",
+            }
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             account = ELB_ACCOUNTS.get(region, "127311923021")
             return {"id": account, "arn": f"arn:{PARTITION}:iam::{account}:root", "region": region}

@@ -5,7 +5,8 @@ account administer the key through IAM and lets only the named AWS services use 
 an alias ``alias/<project>-<stack>-<purpose>``. Keys are protected in production: deleting one makes everything it
 encrypted unreadable.
 
-Purposes so far: ``logs`` (CloudWatch Logs: the VPC flow logs).
+Purposes so far: ``logs`` (CloudWatch log groups: flow logs, container logs, WAF logs) and ``data`` (data at rest
+that services reach through IAM: container images).
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class Keys(pulumi.ComponentResource):
 
     logs: aws.kms.Key
     """Encrypts CloudWatch log groups."""
+    data: aws.kms.Key
+    """Encrypts data at rest that AWS services use on the caller's behalf (ECR images)."""
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(KEYS_TYPE, name, None, opts)
@@ -74,7 +77,9 @@ class Keys(pulumi.ComponentResource):
         self.logs = self._key(
             name, "logs", "CloudWatch log groups of this stack", cloudwatch_logs_statement(args.account)
         )
-        self.register_outputs({"logsKeyArn": self.logs.arn})
+        # Services that encrypt on a caller's behalf (ECR) use grants the caller's IAM permissions allow.
+        self.data = self._key(name, "data", "data at rest of this stack")
+        self.register_outputs({"logsKeyArn": self.logs.arn, "dataKeyArn": self.data.arn})
 
     def _key(self, name: str, purpose: str, what: str, *statements: dict[str, Any]) -> aws.kms.Key:
         args = self._args

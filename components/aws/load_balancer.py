@@ -1,0 +1,398 @@
+"""The edge on aws: an internet-facing Application Load Balancer behind a WAF, serving HTTPS only.
+
+Creates:
+
+- the ALB in the public subnets with the ``lb`` security group: invalid headers dropped, desync mitigation
+  ``defensive`` or ``strictest``, deletion protection (settings), HTTP/2, and access and connection logs to a
+  dedicated log bucket (SSE-S3, since ALB delivers logs to nothing else; all public access blocked; TLS-only policy
+  that also lets ELB log delivery write; expiry after the configured days);
+- a listener on :80 that only answers ``301`` to HTTPS, and one on :443 with a TLS 1.2+ policy and the certificate,
+  which injects the security headers (HSTS one year with subdomains, ``nosniff``, ``SAMEORIGIN``), forwards
+  ``/api`` and ``/api/*`` to the backend and everything else to the frontend;
+- a target group (ip targets) per service, health-checked as the guides do (/health every 30 s, 10 s timeout,
+  healthy after 2, unhealthy after 3), with a short deregistration delay and optional cookie stickiness;
+- the certificate: an existing ACM certificate from settings, or, with the CDN on, a DNS-validated ACM certificate
+  for the domain and www whose validation records are written to the Cloudflare zone;
+- a regional WAF web ACL on the ALB: rate limits per client IP from settings (API, login, general), then the AWS
+  managed rule groups (IP reputation, common, known bad inputs, SQL injection); CloudWatch metrics on every rule;
+  logs to a KMS-encrypted log group whose name starts with ``aws-waf-logs-``, as WAF requires.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_cloudflare as cloudflare
+
+from components.aws.account import Account
+from components.aws.storage import BucketArgs, hardened_bucket
+from components.settings import RateLimit, WebSettings
+
+LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
+SERVICES = ("frontend", "backend")
+API_PATHS = ["/api", "/api/*"]
+HSTS = "max-age=31536000; includeSubDomains"
+
+#: The AWS managed rule groups every web ACL runs, in order (the IP reputation list first: it is the cheapest).
+MANAGED_RULE_GROUPS = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+)
+
+
+@dataclass(frozen=True)
+class CertificateArgs:
+    """Where the HTTPS certificate comes from: an existing ACM certificate, or one validated in a Cloudflare zone."""
+
+    existing_arn: str = ""
+    """ARN of an ACM certificate for the domain and www, in the load balancer's region."""
+    zone_id: str = ""
+    """Cloudflare zone that holds the domain; the validation records are written there."""
+    dns_provider: cloudflare.Provider | None = None
+    """The Cloudflare provider for those records."""
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    """Inputs of :class:`LoadBalancer`."""
+
+    account: Account
+    """The account and region (log delivery grants, ARNs)."""
+    name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
+    domain: str
+    """The site's domain; www.<domain> is served too."""
+    vpc_id: pulumi.Input[str]
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """Public subnets, at least two zones."""
+    security_group_id: pulumi.Input[str]
+    """The ``lb`` security group."""
+    logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the WAF log group."""
+    certificate: CertificateArgs
+    web: WebSettings = field(default_factory=WebSettings)
+    """TLS policy, health checks, stickiness, rate limits, log retention, deletion protection and the services'
+    ports. Defaults: the guides' values, TLS 1.2+, deletion protection on."""
+    protect: bool = False
+    """Protect the log bucket (the access-log trail) from deletion by Pulumi."""
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """ALB, listeners, target groups, certificate, WAF and their logs."""
+
+    alb: aws.lb.LoadBalancer
+    http_listener: aws.lb.Listener
+    https_listener: aws.lb.Listener
+    target_groups: dict[str, aws.lb.TargetGroup]
+    certificate_arn: pulumi.Output[str]
+    web_acl: aws.wafv2.WebAcl
+    log_bucket: aws.s3.Bucket
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(LOAD_BALANCER_TYPE, name, None, opts)
+        self._name, self._args = name, args
+        web = args.web
+
+        elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=self))
+        logs = hardened_bucket(
+            f"{name}-logs",
+            BucketArgs(
+                name_prefix=args.name_prefix,
+                purpose="lb-logs",
+                log_sink=True,
+                expire_days=web.access_log_days,
+                statements=lambda arn: _log_delivery_statements(arn, args.account, elb_account.arn),
+                protect=args.protect,
+            ),
+            parent=self,
+        )
+        self.log_bucket = logs.bucket
+        self.alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            ip_address_type="ipv4",
+            security_groups=[args.security_group_id],
+            subnets=list(args.subnet_ids),
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode=web.desync_mitigation,
+            enable_deletion_protection=web.deletion_protection,
+            enable_http2=True,
+            enable_waf_fail_open=False,
+            xff_header_processing_mode="append",
+            access_logs=aws.lb.LoadBalancerAccessLogsArgs(bucket=logs.bucket.id, enabled=True, prefix="alb"),
+            connection_logs=aws.lb.LoadBalancerConnectionLogsArgs(
+                bucket=logs.bucket.id, enabled=True, prefix="alb-connections"
+            ),
+            # The ALB checks at creation that it may write its logs.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs.policy]),
+        )
+        self.target_groups = {service: self._target_group(service) for service in SERVICES}
+        self.certificate_arn = self._certificate()
+        self.http_listener = aws.lb.Listener(
+            f"{name}-http",
+            load_balancer_arn=self.alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="redirect",
+                    redirect=aws.lb.ListenerDefaultActionRedirectArgs(
+                        protocol="HTTPS", port="443", status_code="HTTP_301"
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.https_listener = aws.lb.Listener(
+            f"{name}-https",
+            load_balancer_arn=self.alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=web.ssl_policy,
+            certificate_arn=self.certificate_arn,
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_groups["frontend"].arn)
+            ],
+            routing_http_response_strict_transport_security_header_value=HSTS,
+            routing_http_response_x_content_type_options_header_value="nosniff",
+            routing_http_response_x_frame_options_header_value="SAMEORIGIN",
+            routing_http_response_server_enabled=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.api_rule = aws.lb.ListenerRule(
+            f"{name}-api",
+            listener_arn=self.https_listener.arn,
+            priority=100,
+            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_groups["backend"].arn)],
+            conditions=[
+                aws.lb.ListenerRuleConditionArgs(
+                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=API_PATHS)
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.web_acl = self._firewall()
+
+        self.register_outputs(
+            {
+                "dnsName": self.alb.dns_name,
+                "targetGroupArns": {service: tg.arn for service, tg in self.target_groups.items()},
+                "certificateArn": self.certificate_arn,
+                "webAclArn": self.web_acl.arn,
+                "logBucket": self.log_bucket.id,
+            }
+        )
+
+    @property
+    def listeners(self) -> list[pulumi.Resource]:
+        """What must exist before a service can register targets."""
+        return [self.http_listener, self.https_listener, self.api_rule]
+
+    def _target_group(self, service: str) -> aws.lb.TargetGroup:
+        web = self._args.web
+        settings = web.frontend if service == "frontend" else web.backend
+        check = web.health_check
+        return aws.lb.TargetGroup(
+            f"{self._name}-{service}",
+            port=settings.port,
+            protocol="HTTP",
+            protocol_version="HTTP1",
+            target_type="ip",
+            vpc_id=self._args.vpc_id,
+            deregistration_delay=web.deregistration_delay_seconds,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                protocol="HTTP",
+                path=settings.health_check_path,
+                matcher=check.matcher,
+                interval=check.interval_seconds,
+                timeout=check.timeout_seconds,
+                healthy_threshold=check.healthy_threshold,
+                unhealthy_threshold=check.unhealthy_threshold,
+            ),
+            stickiness=aws.lb.TargetGroupStickinessArgs(
+                type="lb_cookie", enabled=web.stickiness, cookie_duration=web.stickiness_seconds
+            ),
+            tags={"webstack:service": service},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _certificate(self) -> pulumi.Output[str]:
+        args = self._args
+        if args.certificate.existing_arn:
+            return pulumi.Output.from_input(args.certificate.existing_arn)
+        names = [args.domain, f"www.{args.domain}"]
+        certificate = aws.acm.Certificate(
+            f"{self._name}-certificate",
+            domain_name=args.domain,
+            subject_alternative_names=names[1:],
+            validation_method="DNS",
+            key_algorithm="RSA_2048",
+            options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        records = []
+        for label, domain in zip(("apex", "www"), names, strict=True):
+            option = certificate.domain_validation_options.apply(
+                lambda options, domain=domain: next(o for o in options if o.domain_name == domain)
+            )
+            records.append(
+                cloudflare.DnsRecord(
+                    f"{self._name}-certificate-{label}",
+                    zone_id=args.certificate.zone_id,
+                    name=option.apply(lambda o: (o.resource_record_name or "").rstrip(".")),
+                    type=option.apply(lambda o: o.resource_record_type or "CNAME"),
+                    content=option.apply(lambda o: (o.resource_record_value or "").rstrip(".")),
+                    ttl=60,
+                    proxied=False,
+                    comment="ACM certificate validation (webstack)",
+                    opts=pulumi.ResourceOptions(parent=self, provider=args.certificate.dns_provider),
+                )
+            )
+        validation = aws.acm.CertificateValidation(
+            f"{self._name}-certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.name for record in records],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return validation.certificate_arn
+
+    def _firewall(self) -> aws.wafv2.WebAcl:
+        args, name = self._args, self._name
+        limits = args.web.rate_limits
+        rules: list[aws.wafv2.WebAclRuleArgsDict] = [
+            _rate_rule(args.name_prefix, "login", 1, limits.login),
+            _rate_rule(args.name_prefix, "api", 2, limits.api),
+            _rate_rule(args.name_prefix, "general", 3, limits.general),
+            *(
+                _managed_rule(args.name_prefix, group, 10 * (index + 1))
+                for index, group in enumerate(MANAGED_RULE_GROUPS)
+            ),
+        ]
+        acl = aws.wafv2.WebAcl(
+            f"{name}-waf",
+            scope="REGIONAL",
+            description=f"{args.name_prefix}: rate limits and AWS managed rules in front of the load balancer",
+            default_action={"allow": {}},
+            rules=rules,
+            visibility_config=_visibility(f"{args.name_prefix}-waf"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.wafv2.WebAclAssociation(
+            f"{name}-waf-association",
+            resource_arn=self.alb.arn,
+            web_acl_arn=acl.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        group = aws.cloudwatch.LogGroup(
+            f"{name}-waf-logs",
+            name=f"aws-waf-logs-{args.name_prefix}",
+            retention_in_days=args.web.log_retention_days,
+            kms_key_id=args.logs_key_arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        delivery = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-waf-log-delivery",
+            policy_name=f"{args.name_prefix}-waf-log-delivery",
+            policy_document=group.arn.apply(lambda arn: json.dumps(_waf_delivery_policy(arn, args.account))),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-waf-logging",
+            resource_arn=acl.arn,
+            log_destination_configs=[group.arn],
+            redacted_fields=[
+                {"single_header": {"name": "authorization"}},
+                {"single_header": {"name": "cookie"}},
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
+        )
+        return acl
+
+
+def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
+    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
+
+
+def _rate_rule(prefix: str, name: str, priority: int, limit: RateLimit) -> aws.wafv2.WebAclRuleArgsDict:
+    statement: aws.wafv2.WebAclRuleStatementRateBasedStatementArgsDict = {
+        "limit": limit.limit,
+        "aggregate_key_type": "IP",
+        "evaluation_window_sec": limit.window_seconds,
+    }
+    if limit.path:
+        statement["scope_down_statement"] = {
+            "byte_match_statement": {
+                "positional_constraint": "STARTS_WITH" if limit.match == "prefix" else "CONTAINS",
+                "search_string": limit.path.lower(),
+                "field_to_match": {"uri_path": {}},
+                "text_transformations": [{"priority": 0, "type": "LOWERCASE"}],
+            }
+        }
+    return {
+        "name": f"rate-limit-{name}",
+        "priority": priority,
+        "action": {"block": {}},
+        "statement": {"rate_based_statement": statement},
+        "visibility_config": _visibility(f"{prefix}-rate-limit-{name}"),
+    }
+
+
+def _managed_rule(prefix: str, group: str, priority: int) -> aws.wafv2.WebAclRuleArgsDict:
+    return {
+        "name": group,
+        "priority": priority,
+        "override_action": {"none": {}},
+        "statement": {"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+        "visibility_config": _visibility(f"{prefix}-{group}"),
+    }
+
+
+def _log_delivery_statements(arn: str, account: Account, elb_account_arn: str) -> list[dict[str, Any]]:
+    """ELB writes access and connection logs: through the region's ELB account in older regions, and through the
+    log-delivery service principal in regions opened since 2022. Both may write only under this account's path."""
+    objects = [f"{arn}/alb/AWSLogs/{account.id}/*", f"{arn}/alb-connections/AWSLogs/{account.id}/*"]
+    return [
+        {
+            "Sid": "ElbLogDeliveryAccount",
+            "Effect": "Allow",
+            "Principal": {"AWS": elb_account_arn},
+            "Action": "s3:PutObject",
+            "Resource": objects,
+        },
+        {
+            "Sid": "ElbLogDeliveryService",
+            "Effect": "Allow",
+            "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": objects,
+        },
+    ]
+
+
+def _waf_delivery_policy(group_arn: str, account: Account) -> Mapping[str, Any]:
+    """Lets CloudWatch log delivery write WAF logs into this group, for this account only."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WafLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{group_arn}:*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account.id},
+                    "ArnLike": {"aws:SourceArn": account.arn("logs", "*")},
+                },
+            }
+        ],
+    }

@@ -1,0 +1,494 @@
+"""The web tier on aws: the frontend and backend as ECS Fargate services behind the load balancer.
+
+Creates an ECS cluster with Container Insights and, per service:
+
+- the image: a pinned reference from settings, or built from source with pulumi-docker and pushed to a private
+  ECR repository (immutable tags, scan on push, KMS encryption, a lifecycle policy), deployed by digest;
+- a KMS-encrypted log group with retention, and the task definition: awsvpc networking, a non-root user, a
+  read-only root filesystem with a writable /tmp volume, no privileges and every Linux capability dropped, explicit
+  CPU and memory, awslogs, the guides' container health check (curl /health every 30 s, 10 s timeout, 3 retries,
+  40 s start period), NODE_ENV/PYTHON_ENV=production and DEBUG=false, credentials only as ECS ``secrets``;
+- separate roles: the execution role may write this service's logs and pull its image (and read its secrets);
+  the task role holds only what the application itself needs;
+- the service in the app subnets without public IPs: rolling deploys that keep 100 % healthy and may double,
+  a circuit breaker that rolls back a failed deploy, a health-check grace period, and ECS Exec only when enabled;
+- target-tracking autoscaling on CPU and on load-balancer requests per task, between the configured bounds.
+
+After the services, a smoke test (pulumi-command) fetches ``https://<domain>/health`` through the load balancer,
+with retries, whenever a task definition changes; if it fails, the update fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_docker as docker
+from pulumi_command import local
+
+from components.aws.account import Account
+from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
+
+WEB_TIER_TYPE = "webstack:aws:WebTier"
+SCRATCH_VOLUME = "tmp"
+ECS_TASKS = "ecs-tasks"
+
+
+@dataclass(frozen=True)
+class WebTierArgs:
+    """Inputs of :class:`WebTier`."""
+
+    account: Account
+    """The account and region (ARNs in the roles' policies, the awslogs region)."""
+    name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
+    domain: str
+    """The site's domain (the smoke test's URL)."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """The app (private) subnets."""
+    security_group_id: pulumi.Input[str]
+    """The ``app`` security group."""
+    logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the log groups."""
+    images_key_arn: pulumi.Input[str]
+    """Customer KMS key of the ECR repositories (when images are built)."""
+    target_groups: Mapping[str, aws.lb.TargetGroup]
+    """The load balancer's target group per service."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """For the requests-per-target scaling metric."""
+    load_balancer_dns_name: pulumi.Input[str]
+    """Where the smoke test connects."""
+    listeners: Sequence[pulumi.Resource] = ()
+    """Listeners and rules the services wait for."""
+    web: WebSettings = field(default_factory=WebSettings)
+    """Services (image or build, sizes, counts, user, environment), log retention, autoscaling, ECS Exec and the
+    smoke test. Defaults: the guides' sizes and counts, ECS Exec off, the smoke test on."""
+    secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    """Per service, environment name -> Secrets Manager ARN, handed to the container as ECS secrets."""
+    protect: bool = False
+    """Protect the image repositories from deletion by Pulumi."""
+
+
+class WebTier(pulumi.ComponentResource):
+    """The ECS cluster and the two services."""
+
+    cluster: aws.ecs.Cluster
+    services: dict[str, aws.ecs.Service]
+    task_definitions: dict[str, aws.ecs.TaskDefinition]
+    task_roles: dict[str, aws.iam.Role]
+    repositories: dict[str, aws.ecr.Repository]
+
+    def __init__(self, name: str, args: WebTierArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(WEB_TIER_TYPE, name, None, opts)
+        self._name, self._args = name, args
+        web = args.web
+        self.cluster = aws.ecs.Cluster(
+            f"{name}-cluster",
+            settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=web.container_insights)],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.services, self.task_definitions, self.task_roles, self.repositories = {}, {}, {}, {}
+        for service, settings in (("frontend", web.frontend), ("backend", web.backend)):
+            self._service(service, settings)
+        if web.smoke_test.enabled:
+            self._smoke_test()
+        self.register_outputs(
+            {
+                "clusterName": self.cluster.name,
+                "serviceNames": {s: svc.name for s, svc in self.services.items()},
+                "repositoryUrls": {s: repo.repository_url for s, repo in self.repositories.items()},
+            }
+        )
+
+    def _service(self, service: str, settings: ServiceSettings) -> None:
+        args, web, name = self._args, self._args.web, f"{self._name}-{service}"
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/{args.name_prefix}/ecs/{service}",
+            retention_in_days=web.log_retention_days,
+            kms_key_id=args.logs_key_arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        repository = self._repository(service) if settings.build is not None else None
+        image = self._image(service, settings.build, repository) if settings.build and repository else None
+        image_ref: pulumi.Input[str] = image.repo_digest if image is not None else settings.image
+        secrets = dict(args.secrets.get(service, {}))
+
+        execution_role = self._role(f"{name}-execution", f"starts the {service} tasks")
+        aws.iam.RolePolicy(
+            f"{name}-execution-policy",
+            role=execution_role.id,
+            policy=pulumi.Output.all(log_group.arn, repository.arn if repository else None, *secrets.values()).apply(
+                lambda values: json.dumps(_execution_policy(values[0], values[1], values[2:]), sort_keys=True)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        task_role = self._role(f"{name}-task", f"runs as the {service} application")
+        if web.exec_enabled:
+            aws.iam.RolePolicy(
+                f"{name}-task-exec",
+                role=task_role.id,
+                policy=json.dumps(_exec_policy(), sort_keys=True),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        self.task_roles[service] = task_role
+
+        task_definition = aws.ecs.TaskDefinition(
+            f"{name}-task",
+            family=f"{args.name_prefix}-{service}",
+            cpu=str(settings.cpu),
+            memory=str(settings.memory),
+            network_mode="awsvpc",
+            requires_compatibilities=["FARGATE"],
+            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
+                operating_system_family="LINUX", cpu_architecture="X86_64"
+            ),
+            execution_role_arn=execution_role.arn,
+            task_role_arn=task_role.arn,
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
+            container_definitions=pulumi.Output.all(image_ref, log_group.name, *secrets.values()).apply(
+                lambda values: json.dumps(
+                    [
+                        container_definition(
+                            service,
+                            settings,
+                            image=values[0],
+                            log_group=values[1],
+                            region=args.account.region,
+                            secrets=dict(zip(secrets, values[2:], strict=True)),
+                        )
+                    ]
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.task_definitions[service] = task_definition
+
+        ecs_service = aws.ecs.Service(
+            f"{name}-service",
+            cluster=self.cluster.arn,
+            task_definition=task_definition.arn,
+            desired_count=settings.desired_count,
+            launch_type="FARGATE",
+            platform_version="LATEST",
+            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
+                subnets=list(args.subnet_ids), security_groups=[args.security_group_id], assign_public_ip=False
+            ),
+            load_balancers=[
+                aws.ecs.ServiceLoadBalancerArgs(
+                    target_group_arn=args.target_groups[service].arn,
+                    container_name=service,
+                    container_port=settings.port,
+                )
+            ],
+            health_check_grace_period_seconds=60,
+            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
+            deployment_minimum_healthy_percent=100,
+            deployment_maximum_percent=200,
+            availability_zone_rebalancing="ENABLED",
+            enable_execute_command=web.exec_enabled,
+            enable_ecs_managed_tags=True,
+            propagate_tags="SERVICE",
+            wait_for_steady_state=True,
+            # Autoscaling owns the task count once the service exists.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.listeners), ignore_changes=["desiredCount"]),
+        )
+        self.services[service] = ecs_service
+        self._autoscaling(service, settings, ecs_service)
+
+    def _role(self, name: str, purpose: str) -> aws.iam.Role:
+        account = self._args.account
+        return aws.iam.Role(
+            name,
+            description=f"{self._args.name_prefix}: {purpose}",
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": account.service_principal(ECS_TASKS)},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": account.id},
+                                "ArnLike": {"aws:SourceArn": account.arn("ecs", "*")},
+                            },
+                        }
+                    ],
+                },
+                sort_keys=True,
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _repository(self, service: str) -> aws.ecr.Repository:
+        args, name = self._args, f"{self._name}-{service}"
+        repository = aws.ecr.Repository(
+            f"{name}-images",
+            name=f"{args.name_prefix}/{service}",
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
+            encryption_configurations=[
+                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.images_key_arn)
+            ],
+            force_delete=False,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        aws.ecr.LifecyclePolicy(
+            f"{name}-images-lifecycle",
+            repository=repository.name,
+            policy=json.dumps(IMAGE_LIFECYCLE, sort_keys=True),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.repositories[service] = repository
+        return repository
+
+    def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> docker.Image:
+        credentials = aws.ecr.get_authorization_token_output(
+            registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
+        )
+        return docker.Image(
+            f"{self._name}-{service}-image",
+            image_name=pulumi.Output.concat(repository.repository_url, ":", context_tag(build)),
+            build=docker.DockerBuildArgs(
+                context=build.context,
+                dockerfile=os.path.join(build.context, build.dockerfile),
+                target=build.target or None,
+                args=build.args or None,
+                platform="linux/amd64",
+            ),
+            registry=docker.RegistryArgs(
+                server=repository.repository_url,
+                username=credentials.user_name,
+                password=pulumi.Output.secret(credentials.password),
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _autoscaling(self, service: str, settings: ServiceSettings, ecs_service: aws.ecs.Service) -> None:
+        args, name = self._args, f"{self._name}-{service}"
+        target = aws.appautoscaling.Target(
+            f"{name}-scaling",
+            service_namespace="ecs",
+            scalable_dimension="ecs:service:DesiredCount",
+            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", ecs_service.name),
+            min_capacity=settings.min_count,
+            max_capacity=settings.max_count,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        scaling = args.web.autoscaling
+        metrics: dict[
+            str,
+            tuple[
+                int, aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs
+            ],
+        ] = {
+            "cpu": (
+                scaling.cpu_target,
+                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ECSServiceAverageCPUUtilization"
+                ),
+            ),
+            "requests": (
+                scaling.requests_per_target,
+                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
+                    predefined_metric_type="ALBRequestCountPerTarget",
+                    resource_label=pulumi.Output.concat(
+                        args.load_balancer_arn_suffix, "/", args.target_groups[service].arn_suffix
+                    ),
+                ),
+            ),
+        }
+        for metric, (value, specification) in metrics.items():
+            aws.appautoscaling.Policy(
+                f"{name}-scale-on-{metric}",
+                policy_type="TargetTrackingScaling",
+                resource_id=target.resource_id,
+                scalable_dimension=target.scalable_dimension,
+                service_namespace=target.service_namespace,
+                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
+                    target_value=value,
+                    predefined_metric_specification=specification,
+                    scale_in_cooldown=300,
+                    scale_out_cooldown=60,
+                ),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    def _smoke_test(self) -> None:
+        args = self._args
+        smoke = args.web.smoke_test
+        url = f"https://{args.domain}{smoke.path}"
+        command = pulumi.Output.concat(
+            f"curl --fail --silent --show-error --output /dev/null --max-time 10 --retry {smoke.retries} "
+            "--retry-delay 10 --retry-all-errors --connect-to ",
+            f"{args.domain}:443:",
+            args.load_balancer_dns_name,
+            f":443 {url} || {{ echo 'smoke test failed: {url} did not answer 2xx/3xx through the load balancer "
+            f"after {smoke.retries} retries' >&2; exit 1; }}",
+        )
+        local.Command(
+            f"{self._name}-smoke-test",
+            create=command,
+            triggers=[definition.arn for definition in self.task_definitions.values()],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.services.values(), *args.listeners]),
+        )
+
+
+#: Untagged images go after a week; the 30 newest tagged images stay (rollbacks).
+IMAGE_LIFECYCLE = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "description": "expire untagged images after 7 days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 7,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": "keep the 30 newest images",
+            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
+            "action": {"type": "expire"},
+        },
+    ]
+}
+
+
+def container_definition(
+    service: str,
+    settings: ServiceSettings,
+    *,
+    image: str,
+    log_group: str,
+    region: str,
+    secrets: Mapping[str, str],
+) -> dict[str, Any]:
+    """The container of one service, in the ECS API's shape."""
+    environment = {**settings.environment, **RUNTIME_ENVIRONMENT}
+    port = settings.port
+    return {
+        "name": service,
+        "image": image,
+        "essential": True,
+        "cpu": settings.cpu,
+        "memory": settings.memory,
+        "user": settings.user,
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+        "portMappings": [{"containerPort": port, "protocol": "tcp", "name": f"{service}-http"}],
+        "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
+        "secrets": [{"name": key, "valueFrom": arn} for key, arn in sorted(secrets.items())],
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": service,
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
+            },
+        },
+        "healthCheck": {
+            "command": ["CMD-SHELL", f"curl -fsS http://localhost:{port}{settings.health_check_path} || exit 1"],
+            "interval": 30,
+            "timeout": 10,
+            "retries": 3,
+            "startPeriod": 40,
+        },
+        "stopTimeout": 30,
+    }
+
+
+def _execution_policy(log_group_arn: str, repository_arn: str | None, secret_arns: Sequence[str]) -> dict[str, Any]:
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteThisServicesLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"{log_group_arn}:*",
+        }
+    ]
+    if repository_arn:
+        statements += [
+            # ECR issues registry credentials account-wide: this one action has no resource-level permissions.
+            {
+                "Sid": "GetRegistryCredentials",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullThisServicesImages",
+                "Effect": "Allow",
+                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+                "Resource": repository_arn,
+            },
+        ]
+    if secret_arns:
+        statements.append(
+            {
+                "Sid": "ReadThisServicesSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(secret_arns),
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _exec_policy() -> dict[str, Any]:
+    """ECS Exec's channel: the SSM message actions take no resource-level permissions."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EcsExecChannel",
+                "Effect": "Allow",
+                "Action": [
+                    "ssmmessages:CreateControlChannel",
+                    "ssmmessages:CreateDataChannel",
+                    "ssmmessages:OpenControlChannel",
+                    "ssmmessages:OpenDataChannel",
+                ],
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def context_tag(build: BuildSettings) -> str:
+    """An immutable tag that changes exactly when the build inputs change: a digest of the context's files (minus
+    what .dockerignore excludes), the Dockerfile, the target and the build arguments."""
+    root = Path(build.context)
+    ignored = _dockerignore(root)
+    digest = hashlib.sha256()
+    digest.update(json.dumps([build.dockerfile, build.target, sorted(build.args.items())]).encode())
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        if any(fnmatch(relative, pattern) or relative.startswith(pattern.rstrip("/") + "/") for pattern in ignored):
+            continue
+        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
+    return f"src-{digest.hexdigest()[:16]}"
+
+
+def _dockerignore(root: Path) -> list[str]:
+    path = root / ".dockerignore"
+    if not path.is_file():
+        return [".git"]
+    lines = (line.strip() for line in path.read_text().splitlines())
+    return [".git", *(line.lstrip("/") for line in lines if line and not line.startswith(("#", "!")))]
