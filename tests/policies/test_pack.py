@@ -52,8 +52,15 @@ def test_the_pack_file_has_runtime_and_version() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", str(pack["version"]))
 
 
+#: Availability and cost rules a non-production stack may relax; every security rule stays mandatory everywhere.
+RELAXABLE = {"aws-alb-deletion-protection"}
+
+
 @pytest.mark.parametrize("config", sorted((ROOT / "policies" / "config").glob("*.json")), ids=lambda p: p.stem)
 def test_every_stack_config_names_real_policies_and_makes_security_mandatory(config: Path) -> None:
     assert (ROOT / f"Pulumi.{config.stem}.yaml").exists()
     settings = resolve_settings(ALL_POLICIES, load_policy_config(config), PACK_ENFORCEMENT_LEVEL, config.name)
-    assert {name: s.level for name, s in settings.items()} == {p.name: EnforcementLevel.MANDATORY for p in ALL_POLICIES}
+    relaxed = {name for name, s in settings.items() if s.level != EnforcementLevel.MANDATORY}
+    assert relaxed <= RELAXABLE
+    if config.stem == "prod":
+        assert relaxed == set()
