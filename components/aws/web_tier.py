@@ -122,7 +122,7 @@ class WebTier(pulumi.ComponentResource):
         image_ref: pulumi.Input[str] = image.repo_digest if image is not None else settings.image
         secrets = dict(args.secrets.get(service, {}))
 
-        execution_role = self._role(f"{name}-execution", f"starts the {service} tasks")
+        execution_role = self._role(f"{name}-execution-role", f"starts the {service} tasks")
         aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
@@ -131,7 +131,7 @@ class WebTier(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        task_role = self._role(f"{name}-task", f"runs as the {service} application")
+        task_role = self._role(f"{name}-task-role", f"runs as the {service} application")
         if web.exec_enabled:
             aws.iam.RolePolicy(
                 f"{name}-task-exec",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,9 +128,13 @@ def _ports(protocol: str, low: Any, high: Any) -> tuple[int, int]:
 
 
 def _strings(*values: Any) -> tuple[str, ...]:
-    """Non-empty strings from single values and lists alike."""
-    flat = [v for value in values for v in (value if isinstance(value, (list, tuple)) else [value])]
+    """Non-empty strings from single values and lists alike (lists may be the analyzer's read-only proxies)."""
+    flat = [v for value in values for v in (value if _is_list(value) else [value])]
     return tuple(str(v) for v in flat if v)
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def _ingress(

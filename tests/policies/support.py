@@ -17,9 +17,19 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
+from pulumi_policy.proxy import unknown_checking_proxy
 
 OPTIONS = PolicyResourceOptions(False, [], False, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def analyzed(props: Mapping[str, Any] | None) -> Any:
+    """Props as the analyzer hands them to rules: read-only proxies that raise on unknown values. Props a test has
+    already wrapped (to put unknown values in them) pass through."""
+    if props is not None and not isinstance(props, dict):
+        return props
+    return unknown_checking_proxy(deserialize_properties(dict(props or {})))
 
 
 def check_resource(
@@ -44,7 +54,7 @@ def check_resource(
 
 def not_applicable(policy: ResourceValidationPolicy, resource_type: str, props: Mapping[str, Any]) -> str:
     """The reason a rule gives for not applying (fails the test when it applies)."""
-    args = ResourceValidationArgs(resource_type, props, "urn:x", "it", OPTIONS, None, None)
+    args = ResourceValidationArgs(resource_type, analyzed(props), "urn:x", "it", OPTIONS, None, None)
     try:
         policy.validate(args, lambda message, urn=None: None)
     except _NotApplicableError as error:
@@ -67,7 +77,7 @@ def check_stack(
 ) -> list[tuple[str, str]]:
     """The (urn, message) violations of a stack."""
     views = {
-        r.urn: PolicyResource(r.type, r.props, r.urn, r.urn.rsplit(":", 1)[-1], OPTIONS, None, None, [], {})
+        r.urn: PolicyResource(r.type, analyzed(r.props), r.urn, r.urn.rsplit(":", 1)[-1], OPTIONS, None, None, [], {})
         for r in resources
     }
     for r in resources:

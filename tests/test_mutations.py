@@ -1,0 +1,206 @@
+"""Removing any one protection from what the prod stack registers makes a mandatory rule fail.
+
+The prod program runs once (in a subprocess: one program run per process); each case copies its recorded
+resources, takes one protection away from one resource, evaluates the whole pack with prod's enforcement, and
+asserts that the expected rule reports a mandatory violation on that resource.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
+from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
+from stackcheck.mocks import RecordedResource
+from tests.conftest import ROOT
+
+DUMP = """
+import pickle, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from stackcheck.engine import run_program
+result = run_program(Path({root!r}), "prod")
+pickle.dump(result.resources, open({path!r}, "wb"))
+"""
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> list[RecordedResource]:
+    path = tmp_path_factory.mktemp("prod") / "resources.pickle"
+    subprocess.run([sys.executable, "-c", DUMP.format(root=str(ROOT), path=str(path))], check=True, cwd=ROOT)
+    return pickle.loads(Path(path).read_bytes())
+
+
+def mandatory_violations(resources: list[RecordedResource]) -> list[tuple[str, str]]:
+    settings = resolve_settings(
+        ALL_POLICIES, load_policy_config(ROOT / "policies" / "config" / "prod.json"), PACK_ENFORCEMENT_LEVEL
+    )
+    _, violations = evaluate(resources, ALL_POLICIES, settings)
+    return [(v.policy, v.urn) for v in violations if v.enforcement_level == "mandatory"]
+
+
+Change = Callable[[dict[str, Any]], None]
+
+
+def containers(change: Callable[[dict[str, Any]], None]) -> Change:
+    """A change to the first container of a task definition."""
+
+    def apply(props: dict[str, Any]) -> None:
+        definitions = json.loads(props["containerDefinitions"])
+        change(definitions[0])
+        props["containerDefinitions"] = json.dumps(definitions)
+
+    return apply
+
+
+def setter(key: str, value: Any) -> Change:
+    def apply(props: dict[str, Any]) -> None:
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+
+    return apply
+
+
+def nested(key: str, inner: str, value: Any) -> Change:
+    def apply(props: dict[str, Any]) -> None:
+        props[key] = {**props[key], inner: value}
+
+    return apply
+
+
+def waf_rules(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Change:
+    def apply(props: dict[str, Any]) -> None:
+        props["rules"] = change(copy.deepcopy(props["rules"]))
+
+    return apply
+
+
+def count_common_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for rule in rules:
+        if rule["name"] == "AWSManagedRulesCommonRuleSet":
+            rule["overrideAction"] = {"count": {}}
+    return rules
+
+
+MUTATIONS: list[tuple[str, str, Change | None, str]] = [
+    # (case, resource name, change or None to remove the resource, rule that must fail)
+    ("tls-1.0 policy", "edge-https", setter("sslPolicy", "ELBSecurityPolicy-2016-08"), "aws-alb-https-listener-tls"),
+    ("no certificate", "edge-https", setter("certificateArn", None), "aws-alb-https-listener-tls"),
+    (
+        "http forwards",
+        "edge-http",
+        setter("defaultActions", [{"type": "forward", "targetGroupArn": "arn:tg"}]),
+        "aws-alb-http-listener-redirects-to-https",
+    ),
+    (
+        "invalid headers kept",
+        "edge-alb",
+        setter("dropInvalidHeaderFields", False),
+        "aws-alb-drop-invalid-header-fields",
+    ),
+    ("desync monitor", "edge-alb", setter("desyncMitigationMode", "monitor"), "aws-alb-desync-mitigation"),
+    ("deletable alb", "edge-alb", setter("enableDeletionProtection", False), "aws-alb-deletion-protection"),
+    ("no access logs", "edge-alb", nested("accessLogs", "enabled", False), "aws-alb-access-logs"),
+    ("waf detached", "edge-waf-association", None, "aws-alb-waf-protected"),
+    ("waf not logging", "edge-waf-logging", None, "aws-alb-waf-protected"),
+    (
+        "no rate limits",
+        "edge-waf",
+        waf_rules(lambda rules: [r for r in rules if "rateBasedStatement" not in r["statement"]]),
+        "aws-waf-rate-limits-and-managed-rules",
+    ),
+    ("common rules counting", "edge-waf", waf_rules(count_common_rules), "aws-waf-rate-limits-and-managed-rules"),
+    ("no health check", "edge-backend", nested("healthCheck", "enabled", False), "aws-alb-target-group-health-check"),
+    (
+        "logs kept forever",
+        "web-backend-logs",
+        setter("retentionInDays", 0),
+        "aws-cloudwatch-log-group-retention-and-kms",
+    ),
+    ("logs unencrypted", "edge-waf-logs", setter("kmsKeyId", None), "aws-cloudwatch-log-group-retention-and-kms"),
+    (
+        "public task ips",
+        "web-frontend-service",
+        nested("networkConfiguration", "assignPublicIp", True),
+        "aws-ecs-service-no-public-ip",
+    ),
+    (
+        "no rollback",
+        "web-backend-service",
+        setter("deploymentCircuitBreaker", {"enable": True, "rollback": False}),
+        "aws-ecs-service-deployment-circuit-breaker",
+    ),
+    ("ecs exec on", "web-backend-service", setter("enableExecuteCommand", True), "aws-ecs-service-exec-disabled"),
+    (
+        "no container insights",
+        "web-cluster",
+        setter("settings", [{"name": "containerInsights", "value": "disabled"}]),
+        "aws-ecs-cluster-container-insights",
+    ),
+    ("root user", "web-backend-task", containers(lambda c: c.update(user="root")), "aws-ecs-task-non-root-user"),
+    (
+        "writable root",
+        "web-backend-task",
+        containers(lambda c: c.update(readonlyRootFilesystem=False)),
+        "aws-ecs-task-read-only-root-filesystem",
+    ),
+    ("privileged", "web-frontend-task", containers(lambda c: c.update(privileged=True)), "aws-ecs-task-not-privileged"),
+    ("host network", "web-frontend-task", setter("networkMode", "host"), "aws-ecs-task-no-host-namespaces"),
+    ("no logs", "web-frontend-task", containers(lambda c: c.pop("logConfiguration")), "aws-ecs-task-log-configuration"),
+    (
+        "password in environment",
+        "web-backend-task",
+        containers(lambda c: c["environment"].append({"name": "DB_PASSWORD", "value": "admin123"})),
+        "aws-ecs-task-no-secrets-in-environment",
+    ),
+    (
+        "debug on",
+        "web-backend-task",
+        containers(lambda c: c.update(environment=[{"name": "DEBUG", "value": "true"}])),
+        "aws-ecs-task-debug-off",
+    ),
+    (
+        "ssh from the internet",
+        "network-app-sg",
+        setter("ingress", [{"protocol": "tcp", "fromPort": 22, "toPort": 22, "cidrBlocks": ["0.0.0.0/0"]}]),
+        "aws-security-group-no-public-ssh",
+    ),
+    ("no flow log", "network-flow-log", None, "aws-vpc-flow-logs-enabled"),
+    ("key never rotates", "keys-logs", setter("enableKeyRotation", False), "aws-kms-key-rotation-enabled"),
+]
+
+
+@pytest.mark.parametrize(("case", "name", "change", "rule"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_taking_one_protection_away_fails_a_mandatory_rule(
+    prod: list[RecordedResource], case: str, name: str, change: Change | None, rule: str
+) -> None:
+    assert mandatory_violations(prod) == []
+    resources = copy.deepcopy(prod)
+    (target,) = [r for r in resources if r.name == name]
+    if change is None:
+        resources.remove(target)
+        expected_urns = {r.urn for r in resources}
+    else:
+        for props in (target.inputs, target.outputs):
+            change(props)
+        expected_urns = {target.urn}
+    found = mandatory_violations(resources)
+    assert any(policy == rule and (urn in expected_urns or not urn) for policy, urn in found), found
+
+
+def test_separate_roles_fail_when_one_role_does_both(prod: list[RecordedResource]) -> None:
+    resources = copy.deepcopy(prod)
+    (task,) = [r for r in resources if r.name == "web-backend-task"]
+    task.property_dependencies["taskRoleArn"] = list(task.property_dependencies["executionRoleArn"])
+    assert ("aws-ecs-task-separate-roles", task.urn) in mandatory_violations(resources)
