@@ -164,6 +164,16 @@ def _cloudwatch_retention(value: int) -> int:
 RetentionDays = Annotated[int, AfterValidator(_cloudwatch_retention)]
 
 
+def _url_path(value: str) -> str:
+    if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value):
+        raise _problem(f"must be a URL path like /health (letters, digits and ._~/-), got {_got(value)}")
+    return value
+
+
+#: A URL path without query or fragment: probed by health checks and the smoke test, so it is kept plain.
+UrlPath = Annotated[str, AfterValidator(_url_path)]
+
+
 def _any_cidr(value: str) -> str:
     _network(value, "203.0.113.0/24")
     return value
@@ -394,7 +404,7 @@ class ServiceSettings(_Model):
     min_count: Annotated[int, Field(ge=1, le=100)] = Field(description="Fewest tasks autoscaling keeps.")
     max_count: Annotated[int, Field(ge=1, le=200)] = Field(description="Most tasks autoscaling starts.")
     user: str = Field(default="1000:1000", description="User (uid:gid) the container runs as; never root.")
-    health_check_path: str = Field(default="/health", description="Path the load balancer and the container probe.")
+    health_check_path: UrlPath = Field(default="/health", description="Path the load balancer and the container probe.")
     environment: dict[str, str] = Field(
         default={},
         description="Plain environment variables. Credentials never go here: names that look like secrets are "
@@ -419,13 +429,6 @@ class ServiceSettings(_Model):
             raise _problem(f"must be a user name or uid[:gid], like 1000:1000, got {_got(value)}")
         if value in ("root", "0") or value.startswith("0:"):
             raise _problem(f"must not be root: containers run unprivileged, got {_got(value)}")
-        return value
-
-    @field_validator("health_check_path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not re.fullmatch(r"/[A-Za-z0-9._~/-]*", value):
-            raise _problem(f"must be a URL path like /health, got {_got(value)}")
         return value
 
     @field_validator("environment")
@@ -538,7 +541,7 @@ class SmokeTestSettings(_Model):
     """``webstack:web.smokeTest``: the check run after every deployment."""
 
     enabled: bool = Field(default=True, description="Run the smoke test after the services change.")
-    path: str = Field(default="/health", description="Path fetched over HTTPS from the site's domain.")
+    path: UrlPath = Field(default="/health", description="Path fetched over HTTPS from the site's domain.")
     retries: Annotated[int, Field(ge=0, le=60)] = Field(default=10, description="Retries, 10 s apart, before failing.")
 
 

@@ -20,13 +20,11 @@ with retries, whenever a task definition changes; if it fails, the update fails.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
-from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -35,6 +33,7 @@ import pulumi_docker as docker
 from pulumi_command import local
 
 from components.aws.account import Account
+from components.build_context import context_tag
 from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
 
 WEB_TIER_TYPE = "webstack:aws:WebTier"
@@ -327,13 +326,15 @@ class WebTier(pulumi.ComponentResource):
         args = self._args
         smoke = args.web.smoke_test
         url = f"https://{args.domain}{smoke.path}"
+        failure = (
+            f"smoke test failed: {url} did not answer 2xx/3xx through the load balancer after {smoke.retries} retries"
+        )
         command = pulumi.Output.concat(
             f"curl --fail --silent --show-error --output /dev/null --max-time 10 --retry {smoke.retries} "
             "--retry-delay 10 --retry-all-errors --connect-to ",
             f"{args.domain}:443:",
             args.load_balancer_dns_name,
-            f":443 {url} || {{ echo 'smoke test failed: {url} did not answer 2xx/3xx through the load balancer "
-            f"after {smoke.retries} retries' >&2; exit 1; }}",
+            f":443 {shlex.quote(url)} || {{ echo {shlex.quote(failure)} >&2; exit 1; }}",
         )
         local.Command(
             f"{self._name}-smoke-test",
@@ -469,26 +470,3 @@ def _exec_policy() -> dict[str, Any]:
             }
         ],
     }
-
-
-def context_tag(build: BuildSettings) -> str:
-    """An immutable tag that changes exactly when the build inputs change: a digest of the context's files (minus
-    what .dockerignore excludes), the Dockerfile, the target and the build arguments."""
-    root = Path(build.context)
-    ignored = _dockerignore(root)
-    digest = hashlib.sha256()
-    digest.update(json.dumps([build.dockerfile, build.target, sorted(build.args.items())]).encode())
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix()
-        if any(fnmatch(relative, pattern) or relative.startswith(pattern.rstrip("/") + "/") for pattern in ignored):
-            continue
-        digest.update(relative.encode() + b"\0" + path.read_bytes() + b"\0")
-    return f"src-{digest.hexdigest()[:16]}"
-
-
-def _dockerignore(root: Path) -> list[str]:
-    path = root / ".dockerignore"
-    if not path.is_file():
-        return [".git"]
-    lines = (line.strip() for line in path.read_text().splitlines())
-    return [".git", *(line.lstrip("/") for line in lines if line and not line.startswith(("#", "!")))]

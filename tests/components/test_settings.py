@@ -510,6 +510,15 @@ def test_the_cdn_needs_a_zone_id() -> None:
     )
 
 
+def test_probe_paths_are_plain_url_paths() -> None:
+    assert error(web=web(smokeTest={"path": "/health?a=1&b=2"})).message == (
+        'webstack:web.smokeTest.path must be a URL path like /health (letters, digits and ._~/-), got "/health?a=1&b=2"'
+    )
+    assert error(web=web(backend={"healthCheckPath": "health"})).message.startswith(
+        "webstack:web.backend.healthCheckPath must be a URL path like /health"
+    )
+
+
 def test_web_retention_follows_cloudwatch() -> None:
     assert error(web=web(logRetentionDays=45)).message.startswith("webstack:web.logRetentionDays must be one of")
 

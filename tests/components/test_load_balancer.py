@@ -1,0 +1,398 @@
+"""The LoadBalancer component: a hardened ALB with its log bucket, HTTPS-only listeners, target groups, the
+certificate (existing or DNS-validated through Cloudflare) and the WAF with its logs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi_cloudflare as cloudflare
+import pytest
+
+from components.aws.account import Account
+from components.aws.load_balancer import CertificateArgs, LoadBalancer, LoadBalancerArgs
+from components.settings import WebSettings
+from stackcheck.mocks import ACCOUNT_ID
+from tests.conftest import IMAGES, TEST_REGION, ZONE_ID, construct, one, registered
+
+ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)
+DOMAIN = "app.example.org"
+VPC_ID = "vpc-0a1b2c3d4e5f60718"
+SUBNET_IDS = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
+SECURITY_GROUP_ID = "sg-0a1b2c3d4e5f60718"
+LOGS_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/logs"
+CERTIFICATE_ARN = f"arn:aws:acm:{TEST_REGION}:{ACCOUNT_ID}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+ELB_ACCOUNT_ROOT = "arn:aws:iam::156460612806:root"
+
+CERTIFICATE = "aws:acm/certificate:Certificate"
+VALIDATION = "aws:acm/certificateValidation:CertificateValidation"
+DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+
+MANAGED_GROUPS = [
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    "AWSManagedRulesSQLiRuleSet",
+]
+
+#: Every setting the load balancer reads, away from its default.
+TUNED = {
+    "frontend": {**IMAGES["frontend"], "port": 3100, "healthCheckPath": "/healthz"},
+    "backend": {**IMAGES["backend"], "port": 8100, "healthCheckPath": "/api/health"},
+    "sslPolicy": "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "desyncMitigation": "strictest",
+    "accessLogDays": 90,
+    "logRetentionDays": 90,
+    "healthCheck": {
+        "intervalSeconds": 15,
+        "timeoutSeconds": 5,
+        "healthyThreshold": 3,
+        "unhealthyThreshold": 4,
+        "matcher": "200",
+    },
+    "deregistrationDelaySeconds": 10,
+    "stickiness": True,
+    "stickinessSeconds": 3600,
+    "rateLimits": {
+        "login": {"limit": 20, "windowSeconds": 300, "path": "/SignIn", "match": "contains"},
+        "api": {"limit": 300, "windowSeconds": 120, "path": "/v1/"},
+        "general": {"limit": 5000, "windowSeconds": 300},
+    },
+}
+
+
+def load_balancer(
+    name: str, web: dict[str, Any] | None = None, *, cdn: bool = False, protect: bool = False
+) -> LoadBalancer:
+    """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone."""
+    settings = WebSettings.model_validate(web or IMAGES)
+
+    def factory() -> LoadBalancer:
+        certificate = (
+            CertificateArgs(
+                zone_id=ZONE_ID, dns_provider=cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")
+            )
+            if cdn
+            else CertificateArgs(existing_arn=CERTIFICATE_ARN)
+        )
+        args = LoadBalancerArgs(
+            account=ACCOUNT,
+            name_prefix=f"webstack-{name}",
+            domain=DOMAIN,
+            vpc_id=VPC_ID,
+            subnet_ids=SUBNET_IDS,
+            security_group_id=SECURITY_GROUP_ID,
+            logs_key_arn=LOGS_KEY_ARN,
+            certificate=certificate,
+            web=settings,
+            protect=protect,
+        )
+        return LoadBalancer(name, args)
+
+    return construct(factory)
+
+
+@pytest.fixture(scope="module")
+def default_lb() -> LoadBalancer:
+    return load_balancer("lbdefault")
+
+
+@pytest.fixture(scope="module")
+def tuned_lb() -> LoadBalancer:
+    return load_balancer("lbtuned", TUNED)
+
+
+@pytest.fixture(scope="module")
+def cdn_lb() -> LoadBalancer:
+    return load_balancer("lbcdn", cdn=True)
+
+
+def rate_limit(rule: dict[str, Any]) -> tuple[Any, ...]:
+    """A rate rule as (limit, window, scope-down constraint, search string); no scope-down gives Nones."""
+    statement = rule["statement"]["rateBasedStatement"]
+    assert statement["aggregateKeyType"] == "IP"
+    match = statement.get("scopeDownStatement", {}).get("byteMatchStatement")
+    if match is not None:
+        assert match["fieldToMatch"] == {"uriPath": {}}
+        assert match["textTransformations"] == [{"priority": 0, "type": "LOWERCASE"}]
+    return (
+        statement["limit"],
+        statement["evaluationWindowSec"],
+        match["positionalConstraint"] if match else None,
+        match["searchString"] if match else None,
+    )
+
+
+# -- the load balancer and its logs ------------------------------------------------------------------------------------
+def test_defaults_are_secure(default_lb: LoadBalancer) -> None:
+    alb = one("lbdefault-alb")
+    bucket = one("lbdefault-logs")
+    assert alb.inputs["loadBalancerType"] == "application"
+    assert alb.inputs["internal"] is False
+    assert alb.inputs["dropInvalidHeaderFields"] is True
+    assert alb.inputs["desyncMitigationMode"] == "defensive"
+    assert alb.inputs["enableDeletionProtection"] is True
+    assert alb.inputs["subnets"] == SUBNET_IDS
+    assert alb.inputs["securityGroups"] == [SECURITY_GROUP_ID]
+    assert alb.inputs["accessLogs"] == {"bucket": bucket.outputs["bucket"], "enabled": True, "prefix": "alb"}
+    assert alb.inputs["connectionLogs"] == {
+        "bucket": bucket.outputs["bucket"],
+        "enabled": True,
+        "prefix": "alb-connections",
+    }
+    assert alb.property_dependencies["accessLogs"] == [bucket.urn]
+    assert alb.property_dependencies["connectionLogs"] == [bucket.urn]
+    assert one("lbdefault-logs-policy").urn in alb.dependencies
+
+
+def test_the_desync_mitigation_follows_the_settings(tuned_lb: LoadBalancer) -> None:
+    assert one("lbtuned-alb").inputs["desyncMitigationMode"] == "strictest"
+
+
+def test_the_log_bucket_is_a_sink_that_only_elb_log_delivery_may_write_to(default_lb: LoadBalancer) -> None:
+    bucket = one("lbdefault-logs")
+    assert bucket.inputs["tags"] == {"webstack:role": "log-sink"}
+    (rule,) = one("lbdefault-logs-encryption").inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    rules = {r["id"]: r for r in one("lbdefault-logs-lifecycle").inputs["rules"]}
+    assert rules["expire-objects"]["expiration"] == {"days": 365}
+
+    arn = bucket.outputs["arn"]
+    statements = json.loads(one("lbdefault-logs-policy").inputs["policy"])["Statement"]
+    assert [s["Sid"] for s in statements if s["Effect"] == "Deny"] == ["DenyInsecureTransport"]
+    grants = [s for s in statements if s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in grants] == [
+        {"AWS": ELB_ACCOUNT_ROOT},
+        {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+    ]
+    for grant in grants:
+        assert grant["Action"] == "s3:PutObject"
+        assert grant["Resource"] == [
+            f"{arn}/alb/AWSLogs/{ACCOUNT_ID}/*",
+            f"{arn}/alb-connections/AWSLogs/{ACCOUNT_ID}/*",
+        ]
+
+
+def test_access_logs_expire_after_the_configured_days(tuned_lb: LoadBalancer) -> None:
+    rules = {r["id"]: r for r in one("lbtuned-logs-lifecycle").inputs["rules"]}
+    assert rules["expire-objects"]["expiration"] == {"days": 90}
+
+
+# -- listeners ---------------------------------------------------------------------------------------------------------
+def test_the_http_listener_only_redirects_to_https(default_lb: LoadBalancer) -> None:
+    http = one("lbdefault-http")
+    assert http.inputs["protocol"] == "HTTP"
+    assert http.inputs["port"] == 80
+    assert http.property_dependencies["loadBalancerArn"] == [one("lbdefault-alb").urn]
+    assert http.inputs["defaultActions"] == [
+        {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+    ]
+
+
+def test_the_https_listener_forwards_to_the_frontend_and_injects_the_security_headers(
+    default_lb: LoadBalancer, tuned_lb: LoadBalancer
+) -> None:
+    https = one("lbdefault-https")
+    frontend = one("lbdefault-frontend")
+    assert https.inputs["protocol"] == "HTTPS"
+    assert https.inputs["port"] == 443
+    assert https.property_dependencies["loadBalancerArn"] == [one("lbdefault-alb").urn]
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.inputs["certificateArn"] == CERTIFICATE_ARN
+    assert https.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": frontend.outputs["arn"]}]
+    assert https.property_dependencies["defaultActions"] == [frontend.urn]
+    assert https.inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == (
+        "max-age=31536000; includeSubDomains"
+    )
+    assert https.inputs["routingHttpResponseXContentTypeOptionsHeaderValue"] == "nosniff"
+    assert https.inputs["routingHttpResponseXFrameOptionsHeaderValue"] == "SAMEORIGIN"
+    assert https.inputs["routingHttpResponseServerEnabled"] is False
+
+    assert one("lbtuned-https").inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-3-2021-06"
+
+
+def test_api_paths_go_to_the_backend(default_lb: LoadBalancer) -> None:
+    rule = one("lbdefault-api")
+    backend = one("lbdefault-backend")
+    assert rule.property_dependencies["listenerArn"] == [one("lbdefault-https").urn]
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/api", "/api/*"]}}]
+    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": backend.outputs["arn"]}]
+    assert rule.property_dependencies["actions"] == [backend.urn]
+    assert default_lb.listeners == [default_lb.http_listener, default_lb.https_listener, default_lb.api_rule]
+
+
+# -- target groups -----------------------------------------------------------------------------------------------------
+def test_target_groups_use_ip_targets_and_the_guides_health_checks(default_lb: LoadBalancer) -> None:
+    for service, port in (("frontend", 3000), ("backend", 8000)):
+        group = one(f"lbdefault-{service}")
+        assert group.inputs["targetType"] == "ip"
+        assert group.inputs["protocol"] == "HTTP"
+        assert group.inputs["port"] == port
+        assert group.inputs["vpcId"] == VPC_ID
+        assert group.inputs["deregistrationDelay"] == 30
+        assert group.inputs["healthCheck"] == {
+            "enabled": True,
+            "protocol": "HTTP",
+            "path": "/health",
+            "interval": 30,
+            "timeout": 10,
+            "healthyThreshold": 2,
+            "unhealthyThreshold": 3,
+            "matcher": "200-399",
+        }
+        assert group.inputs["stickiness"] == {"type": "lb_cookie", "enabled": False, "cookieDuration": 86400}
+    assert set(default_lb.target_groups) == {"frontend", "backend"}
+
+
+def test_target_groups_follow_the_settings(tuned_lb: LoadBalancer) -> None:
+    for service, port, path in (("frontend", 3100, "/healthz"), ("backend", 8100, "/api/health")):
+        group = one(f"lbtuned-{service}")
+        assert group.inputs["port"] == port
+        assert group.inputs["deregistrationDelay"] == 10
+        assert group.inputs["healthCheck"] == {
+            "enabled": True,
+            "protocol": "HTTP",
+            "path": path,
+            "interval": 15,
+            "timeout": 5,
+            "healthyThreshold": 3,
+            "unhealthyThreshold": 4,
+            "matcher": "200",
+        }
+        assert group.inputs["stickiness"] == {"type": "lb_cookie", "enabled": True, "cookieDuration": 3600}
+
+
+# -- the certificate ---------------------------------------------------------------------------------------------------
+def test_with_the_cdn_the_certificate_is_validated_through_cloudflare_dns(cdn_lb: LoadBalancer) -> None:
+    certificate = one("lbcdn-certificate")
+    assert certificate.inputs["domainName"] == DOMAIN
+    assert certificate.inputs["subjectAlternativeNames"] == [f"www.{DOMAIN}"]
+    assert certificate.inputs["validationMethod"] == "DNS"
+    assert certificate.inputs["keyAlgorithm"] == "RSA_2048"
+    assert certificate.inputs["options"] == {"certificateTransparencyLoggingPreference": "ENABLED"}
+
+    provider = one("lbcdn-cloudflare")
+    options = {o["domainName"]: o for o in certificate.outputs["domainValidationOptions"]}
+    assert len(registered("lbcdn-", DNS_RECORD)) == 2
+    names = []
+    for label, domain in (("apex", DOMAIN), ("www", f"www.{DOMAIN}")):
+        record = one(f"lbcdn-certificate-{label}")
+        assert record.type == DNS_RECORD
+        assert record.provider.startswith(provider.urn)
+        assert record.inputs["zoneId"] == ZONE_ID
+        assert record.inputs["type"] == "CNAME"
+        assert record.inputs["ttl"] == 60
+        assert record.inputs["proxied"] is False
+        assert record.inputs["name"] == options[domain]["resourceRecordName"].rstrip(".")
+        assert record.inputs["content"] == options[domain]["resourceRecordValue"].rstrip(".")
+        assert not record.inputs["name"].endswith(".")
+        assert not record.inputs["content"].endswith(".")
+        names.append(record.inputs["name"])
+
+    validation = one("lbcdn-certificate-validation")
+    assert validation.inputs["validationRecordFqdns"] == names
+    assert validation.inputs["certificateArn"] == certificate.outputs["arn"]
+    assert validation.property_dependencies["certificateArn"] == [certificate.urn]
+    https = one("lbcdn-https")
+    assert https.property_dependencies["certificateArn"] == [validation.urn]
+    assert https.inputs["certificateArn"] == certificate.outputs["arn"]
+
+
+def test_with_an_existing_certificate_nothing_is_issued(default_lb: LoadBalancer) -> None:
+    for type_ in (CERTIFICATE, VALIDATION, DNS_RECORD):
+        assert registered("lbdefault-", type_) == []
+    https = one("lbdefault-https")
+    assert https.inputs["certificateArn"] == CERTIFICATE_ARN
+    assert https.property_dependencies["certificateArn"] == []
+
+
+# -- the WAF -----------------------------------------------------------------------------------------------------------
+def test_the_waf_rate_limits_then_runs_the_aws_managed_rules(default_lb: LoadBalancer) -> None:
+    acl = one("lbdefault-waf")
+    assert acl.inputs["scope"] == "REGIONAL"
+    assert acl.inputs["defaultAction"] == {"allow": {}}
+    assert acl.inputs["visibilityConfig"] == {
+        "cloudwatchMetricsEnabled": True,
+        "metricName": "webstack-lbdefault-waf",
+        "sampledRequestsEnabled": True,
+    }
+    rules = acl.inputs["rules"]
+    assert [(r["name"], r["priority"]) for r in rules] == [
+        ("rate-limit-login", 1),
+        ("rate-limit-api", 2),
+        ("rate-limit-general", 3),
+        *((group, 10 * (index + 1)) for index, group in enumerate(MANAGED_GROUPS)),
+    ]
+    for rule in rules:
+        visibility = rule["visibilityConfig"]
+        assert visibility["cloudwatchMetricsEnabled"] is True, rule["name"]
+        assert visibility["sampledRequestsEnabled"] is True, rule["name"]
+        assert visibility["metricName"] == f"webstack-lbdefault-{rule['name']}"
+
+    limits = {rule["name"]: rule for rule in rules[:3]}
+    for rule in limits.values():
+        assert rule["action"] == {"block": {}}
+        assert "overrideAction" not in rule
+    assert rate_limit(limits["rate-limit-login"]) == (10, 120, "CONTAINS", "login")
+    assert rate_limit(limits["rate-limit-api"]) == (600, 60, "STARTS_WITH", "/api/")
+    assert rate_limit(limits["rate-limit-general"]) == (1800, 60, None, None)
+
+    for rule, group in zip(rules[3:], MANAGED_GROUPS, strict=True):
+        assert rule["overrideAction"] == {"none": {}}
+        assert "action" not in rule
+        assert rule["statement"] == {"managedRuleGroupStatement": {"name": group, "vendorName": "AWS"}}
+
+
+def test_configured_rate_limits_reach_the_waf_rules(tuned_lb: LoadBalancer) -> None:
+    rules = {rule["name"]: rule for rule in one("lbtuned-waf").inputs["rules"]}
+    assert rate_limit(rules["rate-limit-login"]) == (20, 300, "CONTAINS", "/signin")
+    assert rate_limit(rules["rate-limit-api"]) == (300, 120, "STARTS_WITH", "/v1/")
+    assert rate_limit(rules["rate-limit-general"]) == (5000, 300, None, None)
+
+
+def test_the_waf_guards_the_alb_and_logs_to_an_encrypted_group_without_credentials(
+    default_lb: LoadBalancer,
+) -> None:
+    alb, acl = one("lbdefault-alb"), one("lbdefault-waf")
+    association = one("lbdefault-waf-association")
+    assert association.inputs["resourceArn"] == alb.outputs["arn"]
+    assert association.inputs["webAclArn"] == acl.outputs["arn"]
+    assert association.property_dependencies["resourceArn"] == [alb.urn]
+    assert association.property_dependencies["webAclArn"] == [acl.urn]
+
+    group = one("lbdefault-waf-logs")
+    assert group.inputs["name"] == "aws-waf-logs-webstack-lbdefault"
+    assert group.inputs["kmsKeyId"] == LOGS_KEY_ARN
+    assert group.inputs["retentionInDays"] == 30
+
+    delivery = one("lbdefault-waf-log-delivery")
+    (statement,) = json.loads(delivery.inputs["policyDocument"])["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert statement["Resource"] == f"{group.outputs['arn']}:*"
+    assert statement["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT_ID},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:{TEST_REGION}:{ACCOUNT_ID}:*"},
+    }
+
+    logging = one("lbdefault-waf-logging")
+    assert logging.inputs["resourceArn"] == acl.outputs["arn"]
+    assert logging.property_dependencies["resourceArn"] == [acl.urn]
+    assert logging.inputs["logDestinationConfigs"] == [group.outputs["arn"]]
+    assert logging.inputs["redactedFields"] == [
+        {"singleHeader": {"name": "authorization"}},
+        {"singleHeader": {"name": "cookie"}},
+    ]
+    assert delivery.urn in logging.dependencies
+
+
+def test_waf_logs_are_kept_the_configured_days(tuned_lb: LoadBalancer) -> None:
+    assert one("lbtuned-waf-logs").inputs["retentionInDays"] == 90
+
+
+# -- protection --------------------------------------------------------------------------------------------------------
+def test_protect_keeps_the_log_bucket_and_only_it(default_lb: LoadBalancer) -> None:
+    load_balancer("lbprotected", protect=True)
+    assert one("lbprotected-logs").protect is True
+    assert [r.name for r in registered("lbprotected-") if r.protect] == ["lbprotected-logs"]
+    assert one("lbdefault-logs").protect is False
