@@ -622,15 +622,133 @@ class CdnSettings(_Model):
         return self
 
 
+#: Major versions webstack supports per engine; the first is the default.
+ENGINE_VERSIONS = {"postgres": ("16", "17", "15", "14"), "mysql": ("8.0", "8.4")}
+CACHE_VERSIONS = {"redis": ("7.1", "7.0"), "valkey": ("8.0", "7.2")}
+MAXMEMORY_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",
+                      "volatile-random", "volatile-ttl", "noeviction")  # fmt: skip
+#: Usernames every scanner tries first.
+DEFAULT_USERNAMES = ("admin", "administrator", "root", "postgres", "mysql", "sa", "master", "user", "rdsadmin")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAILY_WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+_WEEKLY_WINDOW_RE = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
+)
+
+
+def _daily_window(value: str) -> str:
+    match = _DAILY_WINDOW_RE.match(value)
+    if not match:
+        raise _problem(f"must be a daily UTC window like 02:00-03:00, got {_got(value)}")
+    start, end = (int(match[1]) * 60 + int(match[2])), (int(match[3]) * 60 + int(match[4]))
+    if (end - start) % 1440 < 30:
+        raise _problem(f"must last at least 30 minutes, as AWS requires, got {value}")
+    return value
+
+
+def _weekly_window(value: str) -> str:
+    match = _WEEKLY_WINDOW_RE.match(value)
+    if not match:
+        raise _problem(f"must be a weekly UTC window like sun:04:00-sun:05:00, got {_got(value)}")
+    start, end = _weekly_minutes(value)
+    if (end - start) % (7 * 1440) < 30:
+        raise _problem(f"must last at least 30 minutes, as AWS requires, got {value}")
+    return value
+
+
+def _weekly_minutes(value: str) -> tuple[int, int]:
+    start, end = value.split("-")
+    return tuple(  # type: ignore[return-value]
+        _DAYS.index(part[:3]) * 1440 + int(part[4:6]) * 60 + int(part[7:9]) for part in (start, end)
+    )
+
+
+def windows_overlap(daily: str, weekly: str) -> bool:
+    """Whether a weekly window overlaps a daily window on any day (both UTC)."""
+    d_start = int(daily[0:2]) * 60 + int(daily[3:5])
+    d_end = int(daily[6:8]) * 60 + int(daily[9:11])
+    w_start, w_end = _weekly_minutes(weekly)
+    week = 7 * 1440
+    weekly_minutes = {(w_start + m) % week for m in range((w_end - w_start) % week)}
+    daily_length = (d_end - d_start) % 1440
+    return any((day * 1440 + d_start + m) % week in weekly_minutes for day in range(7) for m in range(daily_length))
+
+
+#: A daily UTC window, ``HH:MM-HH:MM``, at least 30 minutes.
+DailyWindow = Annotated[str, AfterValidator(_daily_window)]
+#: A weekly UTC window, ``ddd:HH:MM-ddd:HH:MM``, at least 30 minutes.
+WeeklyWindow = Annotated[str, AfterValidator(_weekly_window)]
+
+
 class DatabaseSettings(_Model):
-    """``webstack:database``: the relational database."""
+    """``webstack:database``: the relational database: K shards, each a primary with N read replicas."""
 
     engine: Literal["postgres", "mysql"] = Field(
         default="postgres", description="Database engine: `postgres` (PostgreSQL) or `mysql` (MySQL)."
     )
+    version: str = Field(
+        default="",
+        description="Major engine version: postgres 14-17, mysql 8.0 or 8.4. Empty: postgres 16, mysql 8.0. Minor "
+        "versions are upgraded automatically.",
+    )
     port: Annotated[int, Field(ge=1150, le=65535)] | None = Field(
         default=None,
         description="Port the database listens on (1150-65535). Unset: the engine's default (5432 or 3306).",
+    )
+    instance_class: str = Field(
+        default="db.m7g.large",
+        description="Instance class of the primaries, e.g. db.m7g.large. Micro and small classes lack Performance "
+        "Insights and are refused.",
+    )
+    replica_instance_class: str = Field(
+        default="", description="Instance class of the replicas. Empty: as the primary."
+    )
+    allocated_storage_gb: Annotated[int, Field(ge=20, le=65536)] = Field(
+        default=100, description="Initial gp3 storage in GB (the guides: 100 GB SSD)."
+    )
+    max_allocated_storage_gb: Annotated[int, Field(ge=21, le=65536)] = Field(
+        default=500, description="Storage autoscaling ceiling in GB; more than the initial storage."
+    )
+    multi_az: bool = Field(
+        default=True, description="A standby in another zone for each primary (failover in ~1-2 min)."
+    )
+    replicas: Annotated[int, Field(ge=0, le=5)] = Field(
+        default=1, description="Read replicas per primary (0-5), spread over the zones."
+    )
+    shards: Annotated[int, Field(ge=1, le=16)] = Field(
+        default=1, description="Independent databases (1: unsharded). Each is a primary with its replicas."
+    )
+    tables: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default={},
+        description="Table routing for a sharded database: table name -> shard index (the guides: users on 0, "
+        "transactions on 1, content on 2). Other tables go to shard 0; keys route through the hash ring.",
+    )
+    virtual_nodes: Annotated[int, Field(ge=1, le=4096)] = Field(
+        default=128, description="Points per shard on the consistent-hash ring (more: a more even spread)."
+    )
+    backup_retention_days: Annotated[int, Field(ge=1, le=35)] = Field(
+        default=30, description="Days of automated backups and point-in-time restore (1-35; the guides: 30)."
+    )
+    backup_window: DailyWindow = Field(
+        default="02:00-03:00", description="Daily backup window, UTC (the guides: 2 AM)."
+    )
+    maintenance_window: WeeklyWindow = Field(
+        default="sun:04:00-sun:05:00", description="Weekly maintenance window, UTC; must not overlap the backups."
+    )
+    deletion_protection: bool = Field(
+        default=True, description="Refuse deletion of the primaries (the policy pack requires it in prod)."
+    )
+    master_username: str = Field(
+        default="webstack_admin",
+        description="Master user name; never a default one (admin, root, postgres, ...). Its password is "
+        "generated and rotated by RDS in Secrets Manager.",
+    )
+    database_name: str = Field(default="app", description="Name of the database created on each primary.")
+    performance_insights_retention_days: int = Field(
+        default=7, description="Days Performance Insights keeps data: 7 (free), a multiple of 31 up to 713, or 731."
+    )
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
+        default=60, description="Seconds between Enhanced Monitoring samples."
     )
 
     @property
@@ -639,6 +757,159 @@ class DatabaseSettings(_Model):
         if self.port is not None:
             return self.port
         return 5432 if self.engine == "postgres" else 3306
+
+    @property
+    def effective_version(self) -> str:
+        return self.version or ENGINE_VERSIONS[self.engine][0]
+
+    @property
+    def family(self) -> str:
+        """The parameter-group family, e.g. postgres16 or mysql8.0."""
+        return f"{self.engine}{self.effective_version}"
+
+    @field_validator("instance_class", "replica_instance_class")
+    @classmethod
+    def _instance_class(cls, value: str) -> str:
+        if value and not re.fullmatch(r"db\.[a-z0-9-]+\.[a-z0-9]+", value):
+            raise _problem(f"must be an RDS instance class like db.m7g.large, got {_got(value)}")
+        if value.endswith((".micro", ".small")) or value.startswith("db.t2."):
+            raise _problem(
+                f"must be medium or larger and not db.t2: smaller classes lack Performance Insights, got {value}"
+            )
+        return value
+
+    @field_validator("master_username")
+    @classmethod
+    def _username(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,15}", value):
+            raise _problem(f"must be 1-16 lowercase letters, digits or _, starting with a letter, got {_got(value)}")
+        if value in DEFAULT_USERNAMES:
+            raise _problem(f"must not be a default user name ({', '.join(DEFAULT_USERNAMES)}), got {_got(value)}")
+        return value
+
+    @field_validator("database_name")
+    @classmethod
+    def _database_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", value):
+            raise _problem(f"must be lowercase letters, digits or _, starting with a letter, got {_got(value)}")
+        return value
+
+    @field_validator("performance_insights_retention_days")
+    @classmethod
+    def _pi_retention(cls, value: int) -> int:
+        if value not in (7, 731) and not (value % 31 == 0 and 1 <= value // 31 <= 23):
+            raise _problem(f"must be 7, 731 or a multiple of 31 up to 713, got {value}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatabaseSettings:
+        if self.version and self.version not in ENGINE_VERSIONS[self.engine]:
+            raise _problem(
+                f"must be one of {', '.join(sorted(ENGINE_VERSIONS[self.engine]))} for {self.engine}, got "
+                f"{_got(self.version)}",
+                "version",
+            )
+        if self.max_allocated_storage_gb <= self.allocated_storage_gb:
+            raise _problem(
+                f"must be more than allocatedStorageGb ({self.allocated_storage_gb}) for storage to grow, got "
+                f"{self.max_allocated_storage_gb}",
+                "maxAllocatedStorageGb",
+            )
+        if windows_overlap(self.backup_window, self.maintenance_window):
+            raise _problem(
+                f"must not overlap backupWindow ({self.backup_window}), as RDS requires, got {self.maintenance_window}",
+                "maintenanceWindow",
+            )
+        for table, shard in self.tables.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$]{0,63}", table):
+                raise _problem(f"must name tables (letters, digits, _ and $), got {table!r}", "tables")
+            if shard >= self.shards:
+                raise _problem(
+                    f"must route {table} to a shard below {self.shards} (webstack:database.shards), got {shard}",
+                    "tables",
+                )
+        if self.engine == "mysql" and len(self.master_username) > 16:
+            raise _problem("must be at most 16 characters for MySQL", "masterUsername")
+        return self
+
+
+class CacheSettings(_Model):
+    """``webstack:cache``: Redis or Valkey, encrypted, authenticated, with failover."""
+
+    engine: Literal["redis", "valkey"] = Field(
+        default="redis", description="`redis` (the guides: Redis 7) or `valkey`."
+    )
+    version: str = Field(
+        default="", description="Engine version: redis 7.0 or 7.1, valkey 7.2 or 8.0. Empty: the newest."
+    )
+    node_type: str = Field(default="cache.r7g.large", description="Node type, e.g. cache.r7g.large or cache.t4g.small.")
+    replicas: Annotated[int, Field(ge=0, le=5)] = Field(
+        default=1, description="Replicas per shard (0-5). Failover needs at least 1."
+    )
+    multi_az: bool = Field(default=True, description="Fail over automatically to a replica in another zone.")
+    cluster_mode: bool = Field(
+        default=False, description="Shard the keyspace (Redis Cluster); clients must support it."
+    )
+    shards: Annotated[int, Field(ge=1, le=500)] = Field(
+        default=1, description="Node groups in cluster mode (1 otherwise)."
+    )
+    maxmemory_policy: str = Field(default="allkeys-lru", description="What to evict when memory is full.")
+    snapshot_retention_days: Annotated[int, Field(ge=1, le=35)] = Field(
+        default=7, description="Days daily snapshots are kept (1-35)."
+    )
+    snapshot_window: DailyWindow = Field(default="03:00-04:00", description="Daily snapshot window, UTC.")
+    maintenance_window: WeeklyWindow = Field(
+        default="sun:05:00-sun:06:00", description="Weekly maintenance window, UTC; must not overlap the snapshots."
+    )
+    log_retention_days: RetentionDays = Field(default=30, description="Days CloudWatch keeps the slow and engine logs.")
+
+    @property
+    def effective_version(self) -> str:
+        return self.version or CACHE_VERSIONS[self.engine][0]
+
+    @property
+    def family(self) -> str:
+        """The parameter-group family, e.g. redis7 or valkey8."""
+        return f"{self.engine}{self.effective_version.split('.')[0]}"
+
+    @field_validator("node_type")
+    @classmethod
+    def _node_type(cls, value: str) -> str:
+        if not re.fullmatch(r"cache\.[a-z0-9-]+\.[a-z0-9]+", value):
+            raise _problem(f"must be an ElastiCache node type like cache.r7g.large, got {_got(value)}")
+        if value.startswith(("cache.t2.", "cache.m3.", "cache.r3.", "cache.t1.", "cache.m1.")):
+            raise _problem(f"must be a current generation: older ones lack encryption and failover, got {value}")
+        return value
+
+    @field_validator("maxmemory_policy")
+    @classmethod
+    def _policy(cls, value: str) -> str:
+        if value not in MAXMEMORY_POLICIES:
+            raise _problem(f"must be one of {', '.join(MAXMEMORY_POLICIES)}, got {_got(value)}")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CacheSettings:
+        if self.version and self.version not in CACHE_VERSIONS[self.engine]:
+            raise _problem(
+                f"must be one of {', '.join(CACHE_VERSIONS[self.engine])} for {self.engine}, got {_got(self.version)}",
+                "version",
+            )
+        if self.multi_az and self.replicas < 1:
+            raise _problem(
+                "must be false without replicas: failover needs a replica to fail over to, got true", "multiAz"
+            )
+        if self.cluster_mode and self.replicas < 1:
+            raise _problem("must be at least 1 in cluster mode, where failover is mandatory, got 0", "replicas")
+        if not self.cluster_mode and self.shards != 1:
+            raise _problem(f"must be 1 unless clusterMode is on, got {self.shards}", "shards")
+        if windows_overlap(self.snapshot_window, self.maintenance_window):
+            raise _problem(
+                f"must not overlap snapshotWindow ({self.snapshot_window}), as ElastiCache requires, got "
+                f"{self.maintenance_window}",
+                "maintenanceWindow",
+            )
+        return self
 
 
 class Settings(_Model):
@@ -675,7 +946,12 @@ class Settings(_Model):
     )
     database: DatabaseSettings = Field(
         default=DatabaseSettings(),
-        description="The database: engine and port. Keys: see the README's settings reference.",
+        description="The database: engine, version, size, replicas, shards, backups. Keys: see the README's "
+        "settings reference.",
+    )
+    cache: CacheSettings = Field(
+        default=CacheSettings(),
+        description="The cache (Redis or Valkey). Keys: see the README's settings reference.",
     )
 
     project: str = Field(default=PROJECT, exclude=True)

@@ -523,6 +523,122 @@ def test_web_retention_follows_cloudwatch() -> None:
     assert error(web=web(logRetentionDays=45)).message.startswith("webstack:web.logRetentionDays must be one of")
 
 
+# -- the data tier -----------------------------------------------------------------------------------------------------
+def test_database_defaults_follow_the_guides() -> None:
+    d = settings().database
+    assert (d.engine, d.effective_version, d.family, d.effective_port) == ("postgres", "16", "postgres16", 5432)
+    assert (d.backup_retention_days, d.backup_window, d.maintenance_window) == (
+        30,
+        "02:00-03:00",
+        "sun:04:00-sun:05:00",
+    )
+    assert (d.multi_az, d.replicas, d.shards, d.deletion_protection) == (True, 1, 1, True)
+    assert (d.allocated_storage_gb, d.max_allocated_storage_gb, d.master_username) == (100, 500, "webstack_admin")
+    mysql = settings(database={"engine": "mysql"}).database
+    assert (mysql.family, mysql.effective_port) == ("mysql8.0", 3306)
+
+
+def test_cache_defaults() -> None:
+    c = settings().cache
+    assert (c.engine, c.effective_version, c.family, c.node_type) == ("redis", "7.1", "redis7", "cache.r7g.large")
+    assert (c.replicas, c.multi_az, c.cluster_mode, c.maxmemory_policy) == (1, True, False, "allkeys-lru")
+    assert (c.snapshot_retention_days, c.snapshot_window) == (7, "03:00-04:00")
+    assert settings(cache={"engine": "valkey"}).cache.family == "valkey8"
+
+
+def test_an_engine_version_webstack_does_not_support_is_an_error() -> None:
+    assert error(database={"version": "12"}).message == (
+        'webstack:database.version must be one of 14, 15, 16, 17 for postgres, got "12"'
+    )
+    assert error(database={"engine": "mysql", "version": "16"}).message.startswith(
+        "webstack:database.version must be one of 8.0, 8.4 for mysql"
+    )
+
+
+def test_small_instance_classes_lack_performance_insights() -> None:
+    assert error(database={"instanceClass": "db.t4g.micro"}).message == (
+        "webstack:database.instanceClass must be medium or larger and not db.t2: smaller classes lack Performance "
+        "Insights, got db.t4g.micro"
+    )
+    assert error(database={"instanceClass": "m5.large"}).message.startswith(
+        "webstack:database.instanceClass must be an RDS instance class like db.m7g.large"
+    )
+
+
+def test_a_default_master_username_is_an_error() -> None:
+    assert error(database={"masterUsername": "admin"}).message.startswith(
+        "webstack:database.masterUsername must not be a default user name (admin, administrator, root, postgres"
+    )
+
+
+def test_storage_must_be_able_to_grow() -> None:
+    assert error(database={"allocatedStorageGb": 200, "maxAllocatedStorageGb": 200}).message == (
+        "webstack:database.maxAllocatedStorageGb must be more than allocatedStorageGb (200) for storage to grow, "
+        "got 200"
+    )
+
+
+def test_backup_retention_is_bounded_by_rds() -> None:
+    assert error(database={"backupRetentionDays": 36}).message == (
+        "webstack:database.backupRetentionDays must be between 1 and 35, got 36"
+    )
+
+
+def test_windows_must_be_well_formed_long_enough_and_apart() -> None:
+    assert error(database={"backupWindow": "2am"}).message == (
+        'webstack:database.backupWindow must be a daily UTC window like 02:00-03:00, got "2am"'
+    )
+    assert error(database={"backupWindow": "02:00-02:15"}).message == (
+        "webstack:database.backupWindow must last at least 30 minutes, as AWS requires, got 02:00-02:15"
+    )
+    assert error(database={"maintenanceWindow": "sun:02:30-sun:03:30"}).message == (
+        "webstack:database.maintenanceWindow must not overlap backupWindow (02:00-03:00), as RDS requires, got "
+        "sun:02:30-sun:03:30"
+    )
+    assert error(cache={"maintenanceWindow": "mon:03:30-mon:04:30"}).message.startswith(
+        "webstack:cache.maintenanceWindow must not overlap snapshotWindow (03:00-04:00)"
+    )
+
+
+def test_tables_must_route_to_existing_shards() -> None:
+    assert error(database={"shards": 2, "tables": {"users": 0, "posts": 2}}).message == (
+        "webstack:database.tables must route posts to a shard below 2 (webstack:database.shards), got 2"
+    )
+    routed = settings(database={"shards": 3, "tables": {"users": 0, "deposits": 1, "posts": 2}}).database
+    assert routed.tables == {"users": 0, "deposits": 1, "posts": 2}
+
+
+def test_performance_insights_retention_follows_rds() -> None:
+    assert (
+        settings(database={"performanceInsightsRetentionDays": 93}).database.performance_insights_retention_days == 93
+    )
+    assert error(database={"performanceInsightsRetentionDays": 30}).message == (
+        "webstack:database.performanceInsightsRetentionDays must be 7, 731 or a multiple of 31 up to 713, got 30"
+    )
+
+
+def test_cache_failover_needs_a_replica() -> None:
+    assert error(cache={"replicas": 0}).message == (
+        "webstack:cache.multiAz must be false without replicas: failover needs a replica to fail over to, got true"
+    )
+    assert settings(cache={"replicas": 0, "multiAz": False}).cache.replicas == 0
+
+
+def test_cache_shards_need_cluster_mode() -> None:
+    assert error(cache={"shards": 3}).message == "webstack:cache.shards must be 1 unless clusterMode is on, got 3"
+    assert settings(cache={"clusterMode": True, "shards": 3}).cache.shards == 3
+
+
+def test_cache_node_types_and_policies_are_checked() -> None:
+    assert error(cache={"nodeType": "cache.t2.micro"}).message.startswith(
+        "webstack:cache.nodeType must be a current generation"
+    )
+    assert error(cache={"maxmemoryPolicy": "lru"}).message.startswith("webstack:cache.maxmemoryPolicy must be one of")
+    assert (
+        error(cache={"version": "6.2"}).message == 'webstack:cache.version must be one of 7.1, 7.0 for redis, got "6.2"'
+    )
+
+
 # -- the subnet plan ---------------------------------------------------------------------------------------------------
 def test_the_subnet_plan_gives_each_tier_one_subnet_per_zone_inside_its_quarter() -> None:
     plan = plan_subnets("10.0.0.0/16", 3, 20)
