@@ -228,6 +228,89 @@ def _shape_scaling_target(state: dict[str, Any], inputs: dict[str, Any], **_: An
     return str(inputs.get("resourceId", ""))
 
 
+def _shape_rds_instance(
+    state: dict[str, Any], inputs: dict[str, Any], *, name: str, token: str, arn: str, **_: Any
+) -> str | None:
+    identifier = str(inputs.get("identifier") or f"{name}-{token[:7]}").lower()
+    region = state["region"]
+    address = f"{identifier}.c{token[:12]}.{region}.rds.amazonaws.com"
+    port = int(inputs.get("port") or (3306 if str(inputs.get("engine", "")).startswith("mysql") else 5432))
+    state.update(
+        identifier=identifier,
+        address=address,
+        endpoint=f"{address}:{port}",
+        port=port,
+        arn=f"{arn}:db:{identifier}",
+        resourceId=f"db-{token[:26].upper()}",
+        hostedZoneId="Z2R2ITUGPM61AM",
+    )
+    if inputs.get("manageMasterUserPassword"):
+        secret = f"rds!db-{uuid.UUID(hex=_digest(token, 'db', length=32))}-{_digest(token, 'secret', length=6)}"
+        state["masterUserSecrets"] = [
+            {
+                "secretArn": f"arn:{PARTITION}:secretsmanager:{region}:{ACCOUNT_ID}:secret:{secret}",
+                "kmsKeyId": inputs.get("masterUserSecretKmsKeyId", ""),
+                "secretStatus": "active",
+            }
+        ]
+    return identifier
+
+
+def _shape_rds_group(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, typ: str, **_: Any
+) -> str | None:
+    kind = {
+        "aws:rds/subnetGroup:SubnetGroup": "subgrp",
+        "aws:rds/parameterGroup:ParameterGroup": "pg",
+        "aws:rds/optionGroup:OptionGroup": "og",
+    }[typ]
+    group = physical.lower()
+    state.update(name=group, arn=f"{arn}:{kind}:{group}")
+    return group
+
+
+def _shape_replication_group(
+    state: dict[str, Any], inputs: dict[str, Any], *, name: str, token: str, arn: str, **_: Any
+) -> str | None:
+    group = str(inputs.get("replicationGroupId") or f"{name}-{token[:7]}").lower()
+    host = f"{group}.{token[:6]}.{state['region']}.cache.amazonaws.com"
+    state.update(
+        replicationGroupId=group,
+        arn=f"{arn}:replicationgroup:{group}",
+        primaryEndpointAddress=f"master.{host}",
+        readerEndpointAddress=f"replica.{host}",
+        configurationEndpointAddress=f"clustercfg.{host}",
+        memberClusters=[f"{group}-00{i + 1}" for i in range(int(inputs.get("numCacheClusters") or 2))],
+    )
+    return group
+
+
+def _shape_cache_group(
+    state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any
+) -> str | None:
+    group = physical.lower()
+    state.update(name=group, arn=f"{arn}:subnetgroup:{group}")
+    return group
+
+
+def _shape_secret(
+    state: dict[str, Any], inputs: dict[str, Any], *, name: str, token: str, arn: str, **_: Any
+) -> str | None:
+    secret_name = str(inputs.get("name") or f"{inputs.get('namePrefix', name + '-')}{token[:26]}")
+    state.update(name=secret_name, arn=f"{arn}:secret:{secret_name}-{_digest(token, 'suffix', length=6)}")
+    return state["arn"]
+
+
+def _shape_secret_version(state: dict[str, Any], inputs: dict[str, Any], *, token: str, **_: Any) -> str | None:
+    state.update(secretArn=inputs.get("secretId", ""), versionId=str(uuid.UUID(hex=_digest(token, "v", length=32))))
+    return f"{inputs.get('secretId', '')}|{state['versionId']}"
+
+
+def _shape_parameter(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str | None:
+    state.update(arn=f"{arn}:parameter{physical if physical.startswith('/') else '/' + physical}", version=1)
+    return physical
+
+
 #: ARN service names that differ from the SDK module's name.
 _ARN_SERVICES = {
     "lb": "elasticloadbalancing",
@@ -256,6 +339,16 @@ _SHAPES: dict[str, Any] = {
     "aws:ecs/service:Service": _shape_service,
     "aws:ecr/repository:Repository": _shape_repository,
     "aws:appautoscaling/target:Target": _shape_scaling_target,
+    "aws:rds/instance:Instance": _shape_rds_instance,
+    "aws:rds/subnetGroup:SubnetGroup": _shape_rds_group,
+    "aws:rds/parameterGroup:ParameterGroup": _shape_rds_group,
+    "aws:rds/optionGroup:OptionGroup": _shape_rds_group,
+    "aws:elasticache/replicationGroup:ReplicationGroup": _shape_replication_group,
+    "aws:elasticache/subnetGroup:SubnetGroup": _shape_cache_group,
+    "aws:elasticache/parameterGroup:ParameterGroup": _shape_cache_group,
+    "aws:secretsmanager/secret:Secret": _shape_secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": _shape_secret_version,
+    "aws:ssm/parameter:Parameter": _shape_parameter,
 }
 
 
@@ -386,6 +479,11 @@ class CloudMocks(pulumi.runtime.Mocks):
             return token[:32].ljust(32, "0"), state
         if package == "docker":
             return self._docker(typ, name, state, token)
+        if package == "random":
+            # Generated values: deterministic here; pulumi-random marks them secret.
+            state.setdefault("result", _digest(typ, name, "result", length=int(inputs.get("length", 32))))
+            state.setdefault("bcryptHash", "$2a$10$" + _digest(typ, name, "bcrypt", length=53))
+            return f"{name}-{token[:8]}", state
         if package == "command":
             state.setdefault("stdout", "")
             state.setdefault("stderr", "")
@@ -398,9 +496,8 @@ class CloudMocks(pulumi.runtime.Mocks):
         arn = f"arn:{PARTITION}:{_ARN_SERVICES.get(module, module)}:{region}:{ACCOUNT_ID}"
         shape = _SHAPES.get(typ)
         if shape is not None:
-            resource_id = (
-                shape(state, inputs, physical=str(physical), token=token, arn=arn, region=region) or resource_id
-            )
+            facts = {"physical": str(physical), "token": token, "arn": arn, "region": region, "name": name, "typ": typ}
+            resource_id = shape(state, inputs, **facts) or resource_id
         elif typ in _ID_PREFIXES:
             state["arn"] = (
                 f"arn:{PARTITION}:ec2:{region}:{ACCOUNT_ID}:{_EC2_ARN_WORDS.get(typ, 'resource')}/{resource_id}"

@@ -5,8 +5,9 @@ account administer the key through IAM and lets only the named AWS services use 
 an alias ``alias/<project>-<stack>-<purpose>``. Keys are protected in production: deleting one makes everything it
 encrypted unreadable.
 
-Purposes so far: ``logs`` (CloudWatch log groups: flow logs, container logs, WAF logs) and ``data`` (data at rest
-that services reach through IAM: container images).
+Purposes so far: ``logs`` (CloudWatch log groups: flow logs, container, WAF and cache logs), ``data`` (data at rest
+that services reach through IAM: database storage, Performance Insights, the cache, container images) and
+``secrets`` (Secrets Manager: the database master passwords, the cache's AUTH token).
 """
 
 from __future__ import annotations
@@ -69,7 +70,9 @@ class Keys(pulumi.ComponentResource):
     logs: aws.kms.Key
     """Encrypts CloudWatch log groups."""
     data: aws.kms.Key
-    """Encrypts data at rest that AWS services use on the caller's behalf (ECR images)."""
+    """Encrypts data at rest that AWS services use on the caller's behalf (RDS, ElastiCache, ECR)."""
+    secrets: aws.kms.Key
+    """Encrypts secrets in Secrets Manager."""
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(KEYS_TYPE, name, None, opts)
@@ -79,7 +82,10 @@ class Keys(pulumi.ComponentResource):
         )
         # Services that encrypt on a caller's behalf (ECR) use grants the caller's IAM permissions allow.
         self.data = self._key(name, "data", "data at rest of this stack")
-        self.register_outputs({"logsKeyArn": self.logs.arn, "dataKeyArn": self.data.arn})
+        self.secrets = self._key(name, "secrets", "the secrets of this stack")
+        self.register_outputs(
+            {"logsKeyArn": self.logs.arn, "dataKeyArn": self.data.arn, "secretsKeyArn": self.secrets.arn}
+        )
 
     def _key(self, name: str, purpose: str, what: str, *statements: dict[str, Any]) -> aws.kms.Key:
         args = self._args

@@ -14,10 +14,12 @@ import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 
 from components.aws.account import lookup_account
+from components.aws.cache import Cache, CacheArgs
+from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import CertificateArgs, LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
-from components.aws.web_tier import WebTier, WebTierArgs
+from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierArgs
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
 
@@ -55,6 +57,35 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts=in_main_region,
     )
+    database = ShardedDatabase(
+        "database",
+        DatabaseArgs(
+            account=account,
+            name_prefix=naming.prefix,
+            subnet_ids=[subnet.id for subnet in network.data_subnets],
+            security_group_id=network.data_security_group.id,
+            availability_zones=network.availability_zones,
+            data_key_arn=keys.data.arn,
+            secrets_key_arn=keys.secrets.arn,
+            settings=settings.database,
+            protect=production,
+        ),
+        opts=in_main_region,
+    )
+    cache = Cache(
+        "cache",
+        CacheArgs(
+            name_prefix=naming.prefix,
+            subnet_ids=[subnet.id for subnet in network.data_subnets],
+            security_group_id=network.cache_security_group.id,
+            data_key_arn=keys.data.arn,
+            secrets_key_arn=keys.secrets.arn,
+            logs_key_arn=keys.logs.arn,
+            settings=settings.cache,
+            protect=production,
+        ),
+        opts=in_main_region,
+    )
     edge = LoadBalancer(
         "edge",
         LoadBalancerArgs(
@@ -88,6 +119,15 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             load_balancer_dns_name=edge.alb.dns_name,
             listeners=edge.listeners,
             web=settings.web,
+            environment={"backend": backend_environment(settings, database, cache)},
+            secrets={"backend": backend_secrets(database, cache)},
+            access={
+                "backend": ServiceAccess(
+                    secret_arns=[*database.secret_arns, cache.auth_secret.arn],
+                    parameter_arns=[database.shard_map_parameter.arn],
+                )
+            },
+            secrets_key_arn=keys.secrets.arn,
             protect=production,
         ),
         opts=in_main_region,
@@ -108,7 +148,47 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "targetGroupArns": {service: group.arn for service, group in edge.target_groups.items()},
         "certificateArn": edge.certificate_arn,
         "clusterName": web.cluster.name,
+        "databaseWriterEndpoints": [shard.writer_endpoint for shard in database.shards],
+        "databaseReaderEndpoints": [shard.reader_endpoints for shard in database.shards],
+        "databasePort": settings.database.effective_port,
+        "databaseSecretArns": database.secret_arns,
+        "shardMap": database.shard_map,
+        "shardMapParameter": database.shard_map_parameter.name,
+        "cacheEndpoint": cache.endpoint,
+        "cacheReaderEndpoint": cache.reader_endpoint,
+        "cachePort": cache.port,
+        "cacheAuthSecretArn": cache.auth_secret.arn,
     }
     if web.repositories:
         outputs["ecrRepositoryUrls"] = {service: repo.repository_url for service, repo in web.repositories.items()}
     return outputs
+
+
+def backend_environment(settings: Settings, database: ShardedDatabase, cache: Cache) -> dict[str, pulumi.Input[str]]:
+    """Where the backend finds its data: endpoints and names only; credentials come as secrets."""
+    first = database.shards[0]
+    return {
+        "DATABASE_ENGINE": settings.database.engine,
+        "DATABASE_HOST": first.writer_endpoint,
+        "DATABASE_READ_HOSTS": pulumi.Output.all(*first.reader_endpoints).apply(lambda hosts: ",".join(hosts)),
+        "DATABASE_PORT": str(settings.database.effective_port),
+        "DATABASE_NAME": settings.database.database_name,
+        "DATABASE_SSL_MODE": "verify-full",
+        "DATABASE_SECRET_ARN": first.master_secret_arn,
+        "SHARD_MAP_PARAMETER": database.shard_map_parameter.name,
+        "REDIS_HOST": cache.endpoint,
+        "REDIS_PORT": str(cache.port),
+        "REDIS_TLS": "true",
+        "REDIS_AUTH_SECRET_ARN": cache.auth_secret.arn,
+    }
+
+
+def backend_secrets(database: ShardedDatabase, cache: Cache) -> dict[str, SecretRef]:
+    """Credentials the backend starts with (shard 0's and the cache's); the task role may re-read them after a
+    rotation, and the shard map names every shard's secret."""
+    first = database.shards[0]
+    return {
+        "DATABASE_USER": SecretRef(first.master_secret_arn, "username"),
+        "DATABASE_PASSWORD": SecretRef(first.master_secret_arn, "password"),
+        "REDIS_PASSWORD": SecretRef(cache.auth_secret.arn),
+    }

@@ -42,6 +42,28 @@ ECS_TASKS = "ecs-tasks"
 
 
 @dataclass(frozen=True)
+class SecretRef:
+    """A Secrets Manager secret, or one JSON key of it, for an ECS ``secrets`` entry."""
+
+    arn: pulumi.Input[str]
+    key: str = ""
+    """A key of the secret's JSON value (e.g. ``password`` of an RDS-managed secret); empty: the whole value."""
+
+    def value_from(self, arn: str) -> str:
+        return f"{arn}:{self.key}::" if self.key else arn
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """What a service's application may read at run time, through its task role; nothing else."""
+
+    secret_arns: Sequence[pulumi.Input[str]] = ()
+    """Secrets it may read (to follow rotations without a restart)."""
+    parameter_arns: Sequence[pulumi.Input[str]] = ()
+    """SSM parameters it may read (the shard map)."""
+
+
+@dataclass(frozen=True)
 class WebTierArgs:
     """Inputs of :class:`WebTier`."""
 
@@ -70,8 +92,14 @@ class WebTierArgs:
     web: WebSettings = field(default_factory=WebSettings)
     """Services (image or build, sizes, counts, user, environment), log retention, autoscaling, ECS Exec and the
     smoke test. Defaults: the guides' sizes and counts, ECS Exec off, the smoke test on."""
-    secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
-    """Per service, environment name -> Secrets Manager ARN, handed to the container as ECS secrets."""
+    environment: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    """Per service, more plain environment variables computed by the program (endpoints, ports, names)."""
+    secrets: Mapping[str, Mapping[str, SecretRef]] = field(default_factory=dict)
+    """Per service, environment name -> secret, handed to the container as ECS secrets (never as plain values)."""
+    access: Mapping[str, ServiceAccess] = field(default_factory=dict)
+    """Per service, what the application itself may read at run time (its task role)."""
+    secrets_key_arn: pulumi.Input[str] | None = None
+    """Customer KMS key of those secrets, which the roles may use through Secrets Manager only."""
     protect: bool = False
     """Protect the image repositories from deletion by Pulumi."""
 
@@ -120,17 +148,37 @@ class WebTier(pulumi.ComponentResource):
         image = self._image(service, settings.build, repository) if settings.build and repository else None
         image_ref: pulumi.Input[str] = image.repo_digest if image is not None else settings.image
         secrets = dict(args.secrets.get(service, {}))
+        secret_arns = {key: ref.arn for key, ref in secrets.items()}
 
         execution_role = self._role(f"{name}-execution-role", f"starts the {service} tasks")
         aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=execution_role.id,
-            policy=pulumi.Output.all(log_group.arn, repository.arn if repository else None, *secrets.values()).apply(
-                lambda values: json.dumps(_execution_policy(values[0], values[1], values[2:]), sort_keys=True)
-            ),
+            policy=pulumi.Output.from_input(
+                {
+                    "logs": log_group.arn,
+                    "repository": repository.arn if repository else None,
+                    "secrets": list(secret_arns.values()),
+                    "key": args.secrets_key_arn,
+                }
+            ).apply(lambda v: _execution_policy(v, args.account)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         task_role = self._role(f"{name}-task-role", f"runs as the {service} application")
+        access = args.access.get(service, ServiceAccess())
+        if access.secret_arns or access.parameter_arns:
+            aws.iam.RolePolicy(
+                f"{name}-task-access",
+                role=task_role.id,
+                policy=pulumi.Output.from_input(
+                    {
+                        "secrets": list(access.secret_arns),
+                        "parameters": list(access.parameter_arns),
+                        "key": args.secrets_key_arn,
+                    }
+                ).apply(lambda v: _task_policy(v, args.account)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         if web.exec_enabled:
             aws.iam.RolePolicy(
                 f"{name}-task-exec",
@@ -153,20 +201,14 @@ class WebTier(pulumi.ComponentResource):
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
             volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
-            container_definitions=pulumi.Output.all(image_ref, log_group.name, *secrets.values()).apply(
-                lambda values: json.dumps(
-                    [
-                        container_definition(
-                            service,
-                            settings,
-                            image=values[0],
-                            log_group=values[1],
-                            region=args.account.region,
-                            secrets=dict(zip(secrets, values[2:], strict=True)),
-                        )
-                    ]
-                )
-            ),
+            container_definitions=pulumi.Output.from_input(
+                {
+                    "image": image_ref,
+                    "log_group": log_group.name,
+                    "environment": dict(args.environment.get(service, {})),
+                    "secrets": secret_arns,
+                }
+            ).apply(lambda v: _container_definitions(service, settings, v, args.account.region, secrets)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.task_definitions[service] = task_definition
@@ -375,10 +417,12 @@ def container_definition(
     image: str,
     log_group: str,
     region: str,
-    secrets: Mapping[str, str],
+    environment: Mapping[str, str] | None = None,
+    secrets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The container of one service, in the ECS API's shape."""
-    environment = {**settings.environment, **RUNTIME_ENVIRONMENT}
+    """The container of one service, in the ECS API's shape; ``secrets`` maps names to ``valueFrom``."""
+    environment = {**settings.environment, **(environment or {}), **RUNTIME_ENVIRONMENT}
+    secrets = secrets or {}
     port = settings.port
     return {
         "name": service,
@@ -392,7 +436,7 @@ def container_definition(
         "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
         "portMappings": [{"containerPort": port, "protocol": "tcp", "name": f"{service}-http"}],
         "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
-        "secrets": [{"name": key, "valueFrom": arn} for key, arn in sorted(secrets.items())],
+        "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(secrets.items())],
         "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
         "logConfiguration": {
             "logDriver": "awslogs",
@@ -415,7 +459,36 @@ def container_definition(
     }
 
 
-def _execution_policy(log_group_arn: str, repository_arn: str | None, secret_arns: Sequence[str]) -> dict[str, Any]:
+def _container_definitions(
+    service: str, settings: ServiceSettings, values: Any, region: str, secrets: Mapping[str, SecretRef]
+) -> str:
+    container = container_definition(
+        service,
+        settings,
+        image=values["image"],
+        log_group=values["log_group"],
+        region=region,
+        environment=values["environment"],
+        secrets={key: secrets[key].value_from(arn) for key, arn in values["secrets"].items()},
+    )
+    return json.dumps([container])
+
+
+def _execution_policy(values: Any, account: Account) -> str:
+    statements = _execution_statements(values["logs"], values["repository"])
+    return _policy(statements + _secret_statements(values["secrets"], values["key"], account))
+
+
+def _task_policy(values: Any, account: Account) -> str:
+    statements = _secret_statements(values["secrets"], values["key"], account)
+    return _policy(statements + _parameter_statements(values["parameters"]))
+
+
+def _policy(statements: list[dict[str, Any]]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+def _execution_statements(log_group_arn: str, repository_arn: str | None) -> list[dict[str, Any]]:
     statements: list[dict[str, Any]] = [
         {
             "Sid": "WriteThisServicesLogs",
@@ -440,16 +513,47 @@ def _execution_policy(log_group_arn: str, repository_arn: str | None, secret_arn
                 "Resource": repository_arn,
             },
         ]
-    if secret_arns:
+    return statements
+
+
+def _secret_statements(secret_arns: Sequence[str], key_arn: str | None, account: Account) -> list[dict[str, Any]]:
+    """Read exactly these secrets, and decrypt them with their key only as Secrets Manager does it."""
+    if not secret_arns:
+        return []
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadTheseSecrets",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue",
+            "Resource": sorted(set(secret_arns)),
+        }
+    ]
+    if key_arn:
         statements.append(
             {
-                "Sid": "ReadThisServicesSecrets",
+                "Sid": "DecryptThemThroughSecretsManager",
                 "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": sorted(secret_arns),
+                "Action": "kms:Decrypt",
+                "Resource": key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.{account.dns_suffix}"}
+                },
             }
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return statements
+
+
+def _parameter_statements(parameter_arns: Sequence[str]) -> list[dict[str, Any]]:
+    if not parameter_arns:
+        return []
+    return [
+        {
+            "Sid": "ReadTheseParameters",
+            "Effect": "Allow",
+            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+            "Resource": sorted(set(parameter_arns)),
+        }
+    ]
 
 
 def _exec_policy() -> dict[str, Any]:

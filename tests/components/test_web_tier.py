@@ -13,7 +13,7 @@ import pulumi_aws as aws
 import pytest
 
 from components.aws.account import Account
-from components.aws.web_tier import WebTier, WebTierArgs
+from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierArgs
 from components.build_context import context_tag
 from components.settings import BuildSettings, WebSettings
 from stackcheck.mocks import ACCOUNT_ID, RecordedResource, is_secret
@@ -30,10 +30,10 @@ ALB_ARN = f"arn:aws:elasticloadbalancing:{TEST_REGION}:{ACCOUNT_ID}:loadbalancer
 ALB_ARN_SUFFIX = "app/webstack-alb/0123456789abcdef"
 ALB_DNS_NAME = "webstack-alb-1234567890.eu-west-1.elb.amazonaws.com"
 CERTIFICATE_ARN = f"arn:aws:acm:{TEST_REGION}:{ACCOUNT_ID}:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
-SECRET_ARNS = {
-    "DATABASE_PASSWORD": f"arn:aws:secretsmanager:{TEST_REGION}:{ACCOUNT_ID}:secret:db",
-    "SESSION_SECRET": f"arn:aws:secretsmanager:{TEST_REGION}:{ACCOUNT_ID}:secret:session",
-}
+DB_SECRET = f"arn:aws:secretsmanager:{TEST_REGION}:{ACCOUNT_ID}:secret:db"
+SESSION_SECRET = f"arn:aws:secretsmanager:{TEST_REGION}:{ACCOUNT_ID}:secret:session"
+SECRETS_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/secrets"
+SHARD_MAP_ARN = f"arn:aws:ssm:{TEST_REGION}:{ACCOUNT_ID}:parameter/webstack/database/shard-map"
 
 SERVICES = ("frontend", "backend")
 PORTS = {"frontend": 3000, "backend": 8000}
@@ -73,7 +73,7 @@ TUNED = {
 }
 
 
-def web_tier(name: str, web: dict[str, Any] | None = None, secrets: dict[str, dict[str, str]] | None = None) -> WebTier:
+def web_tier(name: str, web: dict[str, Any] | None = None, **extra: Any) -> WebTier:
     """A web tier named ``name`` with two target groups and two listeners of its own (``<name>-tg-<service>``,
     ``<name>-http`` and ``<name>-https``)."""
     settings = WebSettings.model_validate(web or IMAGES)
@@ -111,7 +111,7 @@ def web_tier(name: str, web: dict[str, Any] | None = None, secrets: dict[str, di
             load_balancer_dns_name=ALB_DNS_NAME,
             listeners=listeners,
             web=settings,
-            secrets=secrets or {},
+            **extra,
         )
         return WebTier(name, args)
 
@@ -390,22 +390,53 @@ def test_a_built_image_is_pushed_to_a_private_repository_and_deployed_by_digest(
 
 # -- secrets and ECS Exec ----------------------------------------------------------------------------------------------
 def test_secrets_reach_the_container_as_ecs_secrets_only() -> None:
-    web_tier("wtsecrets", secrets={"backend": SECRET_ARNS})
+    secrets = {"DATABASE_PASSWORD": SecretRef(DB_SECRET, "password"), "SESSION_SECRET": SecretRef(SESSION_SECRET)}
+    web_tier("wtsecrets", secrets={"backend": secrets}, secrets_key_arn=SECRETS_KEY_ARN)
     backend = container("wtsecrets", "backend")
-    assert backend["secrets"] == [{"name": name, "valueFrom": arn} for name, arn in sorted(SECRET_ARNS.items())]
+    assert backend["secrets"] == [
+        {"name": "DATABASE_PASSWORD", "valueFrom": f"{DB_SECRET}:password::"},
+        {"name": "SESSION_SECRET", "valueFrom": SESSION_SECRET},
+    ]
     assert backend["environment"] == RUNTIME
     environment = json.dumps(backend["environment"])
-    assert not any(name in environment or arn in environment for name, arn in SECRET_ARNS.items())
+    assert not any(name in environment for name in (*secrets, DB_SECRET, SESSION_SECRET))
 
     found = {s["Sid"]: s for s in execution_statements("wtsecrets", "backend")}
-    assert set(found) == {"WriteThisServicesLogs", "ReadThisServicesSecrets"}
-    assert found["ReadThisServicesSecrets"]["Effect"] == "Allow"
-    assert found["ReadThisServicesSecrets"]["Action"] == "secretsmanager:GetSecretValue"
-    assert found["ReadThisServicesSecrets"]["Resource"] == sorted(SECRET_ARNS.values())
+    assert set(found) == {"WriteThisServicesLogs", "ReadTheseSecrets", "DecryptThemThroughSecretsManager"}
+    assert found["ReadTheseSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    assert found["ReadTheseSecrets"]["Resource"] == [DB_SECRET, SESSION_SECRET]
+    decrypt = found["DecryptThemThroughSecretsManager"]
+    assert (decrypt["Action"], decrypt["Resource"]) == ("kms:Decrypt", SECRETS_KEY_ARN)
+    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": f"secretsmanager.{TEST_REGION}.amazonaws.com"}}
 
     assert container("wtsecrets", "frontend")["secrets"] == []
     sids = [s["Sid"] for s in execution_statements("wtsecrets", "frontend")]
     assert sids == ["WriteThisServicesLogs"]
+
+
+def test_computed_environment_reaches_the_container() -> None:
+    web_tier("wtenv", environment={"backend": {"DATABASE_HOST": "db.internal", "REDIS_PORT": "6379"}})
+    backend = container("wtenv", "backend")
+    assert {"name": "DATABASE_HOST", "value": "db.internal"} in backend["environment"]
+    assert {"name": "REDIS_PORT", "value": "6379"} in backend["environment"]
+    assert container("wtenv", "frontend")["environment"] == RUNTIME
+
+
+def test_the_task_role_may_read_exactly_what_the_application_needs() -> None:
+    access = {"backend": ServiceAccess(secret_arns=[DB_SECRET], parameter_arns=[SHARD_MAP_ARN])}
+    web_tier("wtaccess", access=access, secrets_key_arn=SECRETS_KEY_ARN)
+    _, task = roles("wtaccess", "backend")
+    (policy,) = policies_of(task)
+    found = {s["Sid"]: s for s in statements(policy.inputs["policy"])}
+    assert set(found) == {"ReadTheseSecrets", "DecryptThemThroughSecretsManager", "ReadTheseParameters"}
+    assert found["ReadTheseSecrets"]["Resource"] == [DB_SECRET]
+    assert found["ReadTheseParameters"] == {
+        "Sid": "ReadTheseParameters",
+        "Effect": "Allow",
+        "Action": ["ssm:GetParameter", "ssm:GetParameters"],
+        "Resource": [SHARD_MAP_ARN],
+    }
+    assert policies_of(roles("wtaccess", "frontend")[1]) == []
 
 
 def test_ecs_exec_opens_the_ssm_channel_on_the_task_role_only_when_enabled(default_tier: WebTier) -> None:

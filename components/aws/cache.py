@@ -1,0 +1,166 @@
+"""The cache on aws: an ElastiCache replication group (Redis 7 or Valkey), encrypted, authenticated, failing over.
+
+Creates:
+
+- a subnet group over the data (isolated) subnets and a parameter group (eviction policy from settings, default
+  ``allkeys-lru``; cluster mode when enabled);
+- an AUTH token generated with pulumi-random (64 characters, never a default), kept in Secrets Manager under the
+  customer secrets key for the application, and handed to the replication group as a secret;
+- the replication group in the ``cache`` security group: encryption at rest with the customer data key, TLS
+  required in transit, automatic failover and Multi-AZ with at least one replica (or cluster mode: shards x
+  replicas), daily snapshots kept 7 days in their window, a maintenance window, automatic minor upgrades, and the
+  slow log and engine log delivered to KMS-encrypted CloudWatch log groups with retention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.settings import CacheSettings
+
+CACHE_TYPE = "webstack:aws:Cache"
+CACHE_PORT = 6379
+TOKEN_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class CacheArgs:
+    """Inputs of :class:`Cache`."""
+
+    name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
+    subnet_ids: Sequence[pulumi.Input[str]]
+    """The data (isolated) subnets."""
+    security_group_id: pulumi.Input[str]
+    """The ``cache`` security group."""
+    data_key_arn: pulumi.Input[str]
+    """Customer KMS key for data at rest."""
+    secrets_key_arn: pulumi.Input[str]
+    """Customer KMS key of the AUTH token's secret."""
+    logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the log groups."""
+    settings: CacheSettings = field(default_factory=CacheSettings)
+    """Engine, version, node type, replicas, cluster mode, eviction, snapshots, windows. Defaults: Redis 7.1 on
+    cache.r7g.large, one replica, Multi-AZ, 7 days of snapshots."""
+    protect: bool = False
+    """Protect the replication group from deletion by Pulumi (on in production)."""
+
+
+class Cache(pulumi.ComponentResource):
+    """The replication group, its AUTH token and its logs."""
+
+    replication_group: aws.elasticache.ReplicationGroup
+    auth_secret: aws.secretsmanager.Secret
+    endpoint: pulumi.Output[str]
+    reader_endpoint: pulumi.Output[str]
+    port: int
+
+    def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(CACHE_TYPE, name, None, opts)
+        settings, child = args.settings, pulumi.ResourceOptions(parent=self)
+        self.port = CACHE_PORT
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{name}-subnets",
+            description=f"{args.name_prefix}: the cache's data subnets",
+            subnet_ids=list(args.subnet_ids),
+            opts=child,
+        )
+        parameters = [
+            aws.elasticache.ParameterGroupParameterArgs(name="maxmemory-policy", value=settings.maxmemory_policy)
+        ]
+        if settings.cluster_mode:
+            parameters.append(aws.elasticache.ParameterGroupParameterArgs(name="cluster-enabled", value="yes"))
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{name}-params",
+            family=settings.family,
+            description=f"{args.name_prefix}: cache parameters",
+            parameters=parameters,
+            opts=child,
+        )
+
+        token = random.RandomPassword(f"{name}-auth-token", length=TOKEN_LENGTH, special=False, opts=child)
+        self.auth_secret = aws.secretsmanager.Secret(
+            f"{name}-auth",
+            name_prefix=f"{args.name_prefix}/cache-auth-",
+            description=f"{args.name_prefix}: the cache's AUTH token",
+            kms_key_id=args.secrets_key_arn,
+            recovery_window_in_days=30,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-auth-value", secret_id=self.auth_secret.id, secret_string=token.result, opts=child
+        )
+
+        logs = {
+            log_type: aws.cloudwatch.LogGroup(
+                f"{name}-{log_type}",
+                name=f"/{args.name_prefix}/elasticache/{log_type}",
+                retention_in_days=settings.log_retention_days,
+                kms_key_id=args.logs_key_arn,
+                opts=child,
+            )
+            for log_type in ("slow-log", "engine-log")
+        }
+        failover = settings.replicas >= 1
+        topology = (
+            {
+                "cluster_mode": "enabled",
+                "num_node_groups": settings.shards,
+                "replicas_per_node_group": settings.replicas,
+            }
+            if settings.cluster_mode
+            else {"cluster_mode": "disabled", "num_cache_clusters": settings.replicas + 1}
+        )
+        self.replication_group = aws.elasticache.ReplicationGroup(
+            f"{name}-group",
+            description=f"{args.name_prefix}: cache",
+            engine=settings.engine,
+            engine_version=settings.effective_version,
+            node_type=settings.node_type,
+            port=self.port,
+            parameter_group_name=parameter_group.name,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[args.security_group_id],
+            auth_token=token.result,
+            auth_token_update_strategy="ROTATE",
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            at_rest_encryption_enabled=True,
+            kms_key_id=args.data_key_arn,
+            automatic_failover_enabled=failover,
+            multi_az_enabled=settings.multi_az and failover,
+            snapshot_retention_limit=settings.snapshot_retention_days,
+            snapshot_window=settings.snapshot_window,
+            maintenance_window=settings.maintenance_window,
+            final_snapshot_identifier=f"{args.name_prefix}-cache-final",
+            auto_minor_version_upgrade=True,
+            apply_immediately=False,
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=group.name, destination_type="cloudwatch-logs", log_format="json", log_type=log_type
+                )
+                for log_type, group in logs.items()
+            ],
+            **topology,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        group = self.replication_group
+        if settings.cluster_mode:
+            self.endpoint = group.configuration_endpoint_address
+            self.reader_endpoint = group.configuration_endpoint_address
+        else:
+            self.endpoint = group.primary_endpoint_address
+            self.reader_endpoint = group.reader_endpoint_address
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "readerEndpoint": self.reader_endpoint,
+                "port": self.port,
+                "authSecretArn": self.auth_secret.arn,
+            }
+        )
