@@ -177,6 +177,83 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
         "aws-security-group-no-public-ssh",
     ),
     ("no flow log", "network-flow-log", None, "aws-vpc-flow-logs-enabled"),
+    (
+        "database unencrypted",
+        "database-shard-1-primary",
+        setter("storageEncrypted", False),
+        "aws-rds-storage-encrypted",
+    ),
+    (
+        "public database",
+        "database-shard-0-replica-1",
+        setter("publiclyAccessible", True),
+        "aws-rds-not-publicly-accessible",
+    ),
+    ("one day of backups", "database-shard-2-primary", setter("backupRetentionPeriod", 1), "aws-rds-backup-retention"),
+    ("single-zone database", "database-shard-0-primary", setter("multiAz", False), "aws-rds-multi-az"),
+    (
+        "deletable database",
+        "database-shard-0-primary",
+        setter("deletionProtection", False),
+        "aws-rds-deletion-protection",
+    ),
+    (
+        "no iam auth",
+        "database-shard-0-primary",
+        setter("iamDatabaseAuthenticationEnabled", False),
+        "aws-rds-iam-authentication",
+    ),
+    (
+        "no insights",
+        "database-shard-1-replica-0",
+        setter("performanceInsightsEnabled", False),
+        "aws-rds-performance-insights",
+    ),
+    ("no log exports", "database-shard-0-primary", setter("enabledCloudwatchLogsExports", []), "aws-rds-log-exports"),
+    (
+        "untagged snapshots",
+        "database-shard-0-primary",
+        setter("copyTagsToSnapshot", False),
+        "aws-rds-copy-tags-to-snapshot",
+    ),
+    ("admin user", "database-shard-0-primary", setter("username", "admin"), "aws-rds-non-default-master-username"),
+    (
+        "literal master password",
+        "database-shard-0-primary",
+        setter("manageMasterUserPassword", False),
+        "aws-rds-managed-master-password",
+    ),
+    (
+        "tls optional",
+        "database-shard-0-params",
+        setter("parameters", [{"name": "log_min_duration_statement", "value": "2000"}]),
+        "aws-rds-parameter-group-forces-tls",
+    ),
+    ("no replica", "database-shard-2-replica-0,database-shard-2-replica-1", None, "aws-rds-primary-has-replica"),
+    ("cache unencrypted", "cache-group", setter("atRestEncryptionEnabled", False), "aws-elasticache-encrypted-at-rest"),
+    (
+        "cache plaintext allowed",
+        "cache-group",
+        setter("transitEncryptionMode", "preferred"),
+        "aws-elasticache-encrypted-in-transit",
+    ),
+    ("cache without auth", "cache-group", setter("authToken", None), "aws-elasticache-authentication"),
+    (
+        "cache without failover",
+        "cache-group",
+        setter("automaticFailoverEnabled", False),
+        "aws-elasticache-automatic-failover",
+    ),
+    ("no cache snapshots", "cache-group", setter("snapshotRetentionLimit", 0), "aws-elasticache-snapshot-retention"),
+    (
+        "default cache subnets",
+        "cache-group",
+        setter("subnetGroupName", "default"),
+        "aws-elasticache-private-subnet-group",
+    ),
+    ("no cache slow log", "cache-group", setter("logDeliveryConfigurations", []), "aws-elasticache-slow-log-delivery"),
+    ("secret under the aws key", "cache-auth", setter("kmsKeyId", None), "aws-secretsmanager-customer-key"),
+    ("default password", "cache-auth-value", setter("secretString", "admin123"), "aws-no-default-passwords"),
     ("key never rotates", "keys-logs", setter("enableKeyRotation", False), "aws-kms-key-rotation-enabled"),
 ]
 
@@ -187,11 +264,12 @@ def test_taking_one_protection_away_fails_a_mandatory_rule(
 ) -> None:
     assert mandatory_violations(prod) == []
     resources = copy.deepcopy(prod)
-    (target,) = [r for r in resources if r.name == name]
-    if change is None:
-        resources.remove(target)
+    if change is None:  # remove the named resources
+        resources = [r for r in resources if r.name not in name.split(",")]
+        assert len(resources) == len(prod) - len(name.split(","))
         expected_urns = {r.urn for r in resources}
     else:
+        (target,) = [r for r in resources if r.name == name]
         for props in (target.inputs, target.outputs):
             change(props)
         expected_urns = {target.urn}

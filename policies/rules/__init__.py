@@ -6,12 +6,21 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 
 from pulumi_policy import EnforcementLevel
 
-from . import ecs, kms, load_balancer, network, tagging
+from . import cache, credentials, database, ecs, kms, load_balancer, network, tagging
 
 PACK_NAME = "webstack"
 #: The level of a policy that neither the policy nor the stack's configuration sets.
 PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 
-ALL_POLICIES = [*network.POLICIES, *load_balancer.POLICIES, *ecs.POLICIES, *tagging.POLICIES, *kms.POLICIES]
+ALL_POLICIES = [
+    *network.POLICIES,
+    *load_balancer.POLICIES,
+    *ecs.POLICIES,
+    *database.POLICIES,
+    *cache.POLICIES,
+    *credentials.POLICIES,
+    *tagging.POLICIES,
+    *kms.POLICIES,
+]
 
 __all__ = ["ALL_POLICIES", "PACK_ENFORCEMENT_LEVEL", "PACK_NAME"]

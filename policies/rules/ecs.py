@@ -408,6 +408,11 @@ _SECRETS_SCHEMA = schema(
 )
 
 
+def _is_reference(name: str, value: Any) -> bool:
+    """``*_ARN`` variables holding an ARN name a secret (for the app to fetch), they do not carry it."""
+    return name.upper().endswith("_ARN") and isinstance(value, str) and value.startswith("arn:")
+
+
 def _no_secrets_in_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
@@ -419,7 +424,9 @@ def _no_secrets_in_environment(args: ResourceValidationArgs, report: ReportViola
         )
         return
     for index, container in enumerate(_task_containers(args, report)):
-        names = [name for name, _ in _environment(container) if pattern.search(name)]
+        names = [
+            name for name, value in _environment(container) if pattern.search(name) and not _is_reference(name, value)
+        ]
         if names:
             report(
                 f"{_label(container, index)} puts {', '.join(names)} in its plain-text environment: move "

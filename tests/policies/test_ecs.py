@@ -666,3 +666,16 @@ def test_a_service_without_ecs_exec_passes() -> None:
 def test_a_service_with_ecs_exec_fails() -> None:
     (message,) = check_resource(ecs_service_exec_disabled, SERVICE, {"enableExecuteCommand": True})
     assert message.startswith("ECS Exec is on, so anyone allowed to call ecs:ExecuteCommand gets a shell")
+
+
+def test_a_variable_that_names_a_secret_by_arn_is_not_a_secret() -> None:
+    arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-1-abc"
+    props = task(backend(environment=[{"name": "DATABASE_SECRET_ARN", "value": arn}]))
+    assert check_resource(ecs_task_no_secrets_in_environment, TASK, props) == []
+
+
+def test_an_arn_named_variable_holding_anything_else_is_still_a_secret() -> None:
+    props = task(backend(environment=[{"name": "DATABASE_SECRET_ARN", "value": "hunter2"}]))
+    (message,) = check_resource(ecs_task_no_secrets_in_environment, TASK, props)
+    assert "DATABASE_SECRET_ARN" in message
+    assert "hunter2" not in message

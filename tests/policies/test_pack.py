@@ -53,7 +53,13 @@ def test_the_pack_file_has_runtime_and_version() -> None:
 
 
 #: Availability and cost rules a non-production stack may relax; every security rule stays mandatory everywhere.
-RELAXABLE = {"aws-alb-deletion-protection"}
+RELAXABLE = {
+    "aws-alb-deletion-protection",
+    "aws-rds-deletion-protection",
+    "aws-rds-multi-az",
+    "aws-rds-primary-has-replica",
+    "aws-elasticache-automatic-failover",
+}
 
 
 @pytest.mark.parametrize("config", sorted((ROOT / "policies" / "config").glob("*.json")), ids=lambda p: p.stem)

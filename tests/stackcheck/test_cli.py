@@ -44,10 +44,12 @@ def test_prod_has_no_violation_of_any_level(reports: dict[str, Any]) -> None:
     assert all(p["enforcementLevel"] == "mandatory" for p in doc["policies"])
 
 
-def test_staging_relaxes_only_deletion_protection(reports: dict[str, Any]) -> None:
+def test_staging_relaxes_only_availability_and_deletion_protection(reports: dict[str, Any]) -> None:
     _, doc = reports["staging"]
-    assert [(v["policy"], v["enforcementLevel"]) for v in doc["violations"]] == [
-        ("aws-alb-deletion-protection", "advisory")
+    assert sorted({(v["policy"], v["enforcementLevel"]) for v in doc["violations"]}) == [
+        ("aws-alb-deletion-protection", "advisory"),
+        ("aws-rds-deletion-protection", "advisory"),
+        ("aws-rds-multi-az", "advisory"),
     ]
 
 
@@ -71,15 +73,36 @@ def test_prod_spans_three_zones_with_a_nat_gateway_each(reports: dict[str, Any])
     assert doc["outputs"]["availabilityZones"] == zones
 
 
-def test_prod_protects_its_keys_and_audit_logs(reports: dict[str, Any]) -> None:
+def test_prod_protects_its_stateful_resources(reports: dict[str, Any]) -> None:
     _, doc = reports["prod"]
-    protected = sorted(r["type"] for r in doc["resources"] if r["protect"])
-    assert protected == [
-        "aws:cloudwatch/logGroup:LogGroup",
-        "aws:kms/key:Key",
-        "aws:kms/key:Key",
-        "aws:s3/bucket:Bucket",
-    ]
+    protected = Counter(r["type"] for r in doc["resources"] if r["protect"])
+    assert protected == Counter(
+        {
+            "aws:kms/key:Key": 3,
+            "aws:cloudwatch/logGroup:LogGroup": 1,
+            "aws:s3/bucket:Bucket": 1,
+            "aws:rds/instance:Instance": 9,
+            "aws:elasticache/replicationGroup:ReplicationGroup": 1,
+        }
+    )
+
+
+def test_prod_is_sharded_three_ways_with_two_replicas_each_and_publishes_its_shard_map(
+    reports: dict[str, Any],
+) -> None:
+    _, doc = reports["prod"]
+    instances = of_type(doc, "rds/instance:Instance")
+    primaries = [r for r in instances if "replicateSourceDb" not in r["inputs"]]
+    assert len(primaries) == 3
+    for primary in primaries:
+        replicas = [r for r in instances if primary["urn"] in r["propertyDependencies"].get("replicateSourceDb", [])]
+        assert len(replicas) == 2
+    shard_map = doc["outputs"]["shardMap"]
+    assert [shard["index"] for shard in shard_map["shards"]] == [0, 1, 2]
+    assert shard_map["tables"]["users"] == 0
+    assert shard_map["tables"]["deposits"] == 1
+    (parameter,) = of_type(doc, "ssm/parameter:Parameter")
+    assert json.loads(parameter["inputs"]["insecureValue"]) == shard_map
 
 
 def test_prod_has_providers_for_its_region_and_the_dr_region_with_default_tags(reports: dict[str, Any]) -> None:
@@ -200,9 +223,8 @@ def test_a_violated_mandatory_policy_exits_1(tmp_path: Path) -> None:
     config.write_text(
         json.dumps(
             {
-                "all": "mandatory",
-                "aws-alb-deletion-protection": "advisory",
-                "aws-security-group-no-public-ingress": {"publicPorts": [443]},
+                "all": "advisory",
+                "aws-security-group-no-public-ingress": {"enforcementLevel": "mandatory", "publicPorts": [443]},
             }
         )
     )
@@ -219,14 +241,15 @@ def test_an_advisory_violation_does_not_fail(tmp_path: Path) -> None:
     config.write_text(
         json.dumps(
             {
-                "aws-alb-deletion-protection": "advisory",
+                "all": "advisory",
                 "aws-security-group-no-public-ingress": {"enforcementLevel": "advisory", "publicPorts": [443]},
             }
         )
     )
     code, doc = stackcheck_json("staging", "--policy-config", str(config))
     assert code == 0
-    assert doc["summary"]["violations"] == {"mandatory": 0, "advisory": 2}
+    assert doc["summary"]["violations"]["mandatory"] == 0
+    assert "aws-security-group-no-public-ingress" in {v["policy"] for v in doc["violations"]}
 
 
 def test_a_policy_config_naming_an_unknown_policy_exits_2(tmp_path: Path) -> None:
