@@ -17,78 +17,31 @@ group, the AUTH token) that are unknown during a preview count as set: they are 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
+from ._props import (
+    UNKNOWN,
+    Unknown,
+    as_number,
+    aws_managed_key,
+    count_text,
+    is_list,
+    is_set,
+    is_true,
+    prop,
+    unknown_message,
+)
 
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
 
-class _Unknown:
-    """A value that is unknown during preview (the analyzer's proxies raise on reading one)."""
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-def _get(props: Mapping[str, Any], key: str) -> Any:
-    """``props[key]``, None when absent, :data:`UNKNOWN` when unknown during preview."""
-    try:
-        return props.get(key)
-    except UnknownValueError:
-        return UNKNOWN
-
-
-def _is_true(value: Any) -> bool:
-    """A boolean setting that is on (the engine gives bools; accept "true" as text too)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _is_list(value: Any) -> bool:
-    """A JSON array: a list, or the analyzer's read-only proxy of one; never text."""
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-
-
-def _is_set(value: Any) -> bool:
-    """A reference that holds a value. Unknown during preview counts as set: it is another resource's output."""
-    return value is UNKNOWN or (value is not None and str(value).strip() != "")
-
-
-def _number(value: Any) -> float | None:
-    """A count or a number of days (numbers arrive as floats; accept numeric text); None when it is not one."""
-    if isinstance(value, bool) or value is None or value is UNKNOWN:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _count(value: float) -> str:
-    return str(int(value)) if value.is_integer() else str(value)
-
-
-def _unknown(setting_name: str, expected: str) -> str:
-    return (
-        f"{setting_name} is unknown during preview, so this rule cannot check it: set it to {expected} directly "
-        "(from configuration), not from another resource's output."
-    )
-
-
 def _group(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     return args.props if args.resource_type == REPLICATION_GROUP else None
-
-
-def _aws_managed_key(value: Any) -> bool:
-    """An alias of an AWS-managed key (``alias/aws/...``), which no customer controls."""
-    return isinstance(value, str) and (value.startswith("alias/aws/") or ":alias/aws/" in value)
 
 
 # -- encryption at rest ----------------------------------------------------------------------------------------------
@@ -96,24 +49,24 @@ def _at_rest(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = _group(args)
     if props is None:
         return
-    enabled = _get(props, "atRestEncryptionEnabled")
+    enabled = prop(props, "atRestEncryptionEnabled")
     if enabled is UNKNOWN:
-        report(_unknown("at_rest_encryption_enabled", "True"), None)
-    elif not _is_true(enabled):
+        report(unknown_message("at_rest_encryption_enabled", "True"), None)
+    elif not is_true(enabled):
         report(
             "At-rest encryption is off, so snapshots and swapped data are stored in plaintext: set "
             "at_rest_encryption_enabled=True with kms_key_id=<a customer-managed KMS key's ARN> (this replaces the "
             "replication group).",
             None,
         )
-    key = _get(props, "kmsKeyId")
-    if not _is_set(key):
+    key = prop(props, "kmsKeyId")
+    if not is_set(key):
         report(
             "The replication group names no kms_key_id, so its data is encrypted (if at all) under an AWS-owned key "
             "nobody can audit or revoke: set kms_key_id to a customer-managed KMS key's ARN.",
             None,
         )
-    elif _aws_managed_key(key):
+    elif aws_managed_key(key):
         report(
             "kms_key_id names an AWS-managed key alias: set it to a customer-managed KMS key's ARN, whose policy and "
             "rotation you control.",
@@ -143,20 +96,20 @@ def _in_transit(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = _group(args)
     if props is None:
         return
-    enabled = _get(props, "transitEncryptionEnabled")
+    enabled = prop(props, "transitEncryptionEnabled")
     if enabled is UNKNOWN:
-        report(_unknown("transit_encryption_enabled", "True"), None)
+        report(unknown_message("transit_encryption_enabled", "True"), None)
         return
-    if not _is_true(enabled):
+    if not is_true(enabled):
         report(
             "In-transit encryption is off, so clients and replicas talk in plaintext: set "
             'transit_encryption_enabled=True and transit_encryption_mode="required".',
             None,
         )
         return
-    mode = _get(props, "transitEncryptionMode")
+    mode = prop(props, "transitEncryptionMode")
     if mode is UNKNOWN:
-        report(_unknown("transit_encryption_mode", '"required"'), None)
+        report(unknown_message("transit_encryption_mode", '"required"'), None)
     elif mode is None or str(mode).strip() == "":
         report(
             'transit_encryption_mode is not set: set transit_encryption_mode="required" so that the group refuses '
@@ -190,11 +143,11 @@ def _user_groups(value: Any) -> bool:
     is another resource's id)."""
     if value is UNKNOWN:
         return True
-    if not _is_list(value):
+    if not is_list(value):
         return False
     for index in range(len(value)):
         try:
-            if _is_set(value[index]):
+            if is_set(value[index]):
                 return True
         except UnknownValueError:
             return True
@@ -205,9 +158,9 @@ def _authentication(args: ResourceValidationArgs, report: ReportViolation) -> No
     props = _group(args)
     if props is None:
         return
-    if _is_set(_get(props, "authToken")) or _is_set(_get(props, "authTokenWo")):
+    if is_set(prop(props, "authToken")) or is_set(prop(props, "authTokenWo")):
         return
-    if _user_groups(_get(props, "userGroupIds")):
+    if _user_groups(prop(props, "userGroupIds")):
         return
     report(
         "The replication group lets any client that reaches it connect without authenticating: set auth_token to a "
@@ -237,29 +190,29 @@ CLUSTER_MODE_ENABLED = "enabled"
 
 def _cluster_mode(props: Mapping[str, Any], report: ReportViolation) -> bool | None:
     """Whether the group runs in cluster mode (sharded); None, after reporting, when that is unknown."""
-    mode = _get(props, "clusterMode")
+    mode = prop(props, "clusterMode")
     if mode is UNKNOWN:
-        report(_unknown("cluster_mode", '"enabled" or "disabled"'), None)
+        report(unknown_message("cluster_mode", '"enabled" or "disabled"'), None)
         return None
-    groups = _get(props, "numNodeGroups")
+    groups = prop(props, "numNodeGroups")
     if groups is UNKNOWN:
-        report(_unknown("num_node_groups", "a number"), None)
+        report(unknown_message("num_node_groups", "a number"), None)
         return None
     return str(mode or "").strip().lower() == CLUSTER_MODE_ENABLED or groups is not None
 
 
-def _replicas_per_shard(props: Mapping[str, Any]) -> float | _Unknown | None:
+def _replicas_per_shard(props: Mapping[str, Any]) -> float | Unknown | None:
     """Replicas per shard in cluster mode: ``replicasPerNodeGroup``, else the fewest ``replicaCount`` of the
     ``nodeGroupConfigurations``; None when neither says (AWS then creates no replicas)."""
-    per_group = _get(props, "replicasPerNodeGroup")
+    per_group = prop(props, "replicasPerNodeGroup")
     if per_group is UNKNOWN:
         return UNKNOWN
     if per_group is not None:
-        return _number(per_group) or 0.0
-    configurations = _get(props, "nodeGroupConfigurations")
+        return as_number(per_group) or 0.0
+    configurations = prop(props, "nodeGroupConfigurations")
     if configurations is UNKNOWN:
         return UNKNOWN
-    if not _is_list(configurations) or not configurations:
+    if not is_list(configurations) or not configurations:
         return None
     counts: list[float] = []
     for index in range(len(configurations)):
@@ -267,10 +220,10 @@ def _replicas_per_shard(props: Mapping[str, Any]) -> float | _Unknown | None:
             item = configurations[index]
         except UnknownValueError:
             return UNKNOWN
-        count = _get(item, "replicaCount") if isinstance(item, Mapping) else None
+        count = prop(item, "replicaCount") if isinstance(item, Mapping) else None
         if count is UNKNOWN:
             return UNKNOWN
-        counts.append(_number(count) or 0.0)
+        counts.append(as_number(count) or 0.0)
     return min(counts)
 
 
@@ -278,19 +231,19 @@ def _failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = _group(args)
     if props is None:
         return
-    failover = _get(props, "automaticFailoverEnabled")
+    failover = prop(props, "automaticFailoverEnabled")
     if failover is UNKNOWN:
-        report(_unknown("automatic_failover_enabled", "True"), None)
-    elif not _is_true(failover):
+        report(unknown_message("automatic_failover_enabled", "True"), None)
+    elif not is_true(failover):
         report(
             "Automatic failover is off, so losing the primary node stops the cache until someone intervenes: set "
             "automatic_failover_enabled=True.",
             None,
         )
-    multi_az = _get(props, "multiAzEnabled")
+    multi_az = prop(props, "multiAzEnabled")
     if multi_az is UNKNOWN:
-        report(_unknown("multi_az_enabled", "True"), None)
-    elif not _is_true(multi_az):
+        report(unknown_message("multi_az_enabled", "True"), None)
+    elif not is_true(multi_az):
         report(
             "Multi-AZ is off, so the primary and its replicas may share an Availability Zone: set "
             "multi_az_enabled=True.",
@@ -301,28 +254,28 @@ def _failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     if cluster:
         replicas = _replicas_per_shard(props)
-        if isinstance(replicas, _Unknown):
-            report(_unknown("replicas_per_node_group", "1 or more"), None)
+        if isinstance(replicas, Unknown):
+            report(unknown_message("replicas_per_node_group", "1 or more"), None)
         elif replicas is None or replicas < 1:
-            have = "none" if not replicas else _count(replicas)
+            have = "none" if not replicas else count_text(replicas)
             report(
                 f"In cluster mode each shard needs a replica to fail over to, and it has {have}: set "
                 "replicas_per_node_group=1 or more.",
                 None,
             )
         return
-    clusters = _get(props, "numCacheClusters")
+    clusters = prop(props, "numCacheClusters")
     if clusters is UNKNOWN:
-        report(_unknown("num_cache_clusters", "2 or more"), None)
+        report(unknown_message("num_cache_clusters", "2 or more"), None)
         return
-    count = _number(clusters)
+    count = as_number(clusters)
     if count is None or count < 2:
         if clusters is None:
             have = "is not set, so the group is a single node"
         elif count is None:
             have = "is not a number"
         else:
-            have = f"is {_count(count)}"
+            have = f"is {count_text(count)}"
         report(
             f"num_cache_clusters {have}, with no replica to fail over to: set num_cache_clusters=2 or more (a "
             "primary and at least one replica, in different Availability Zones).",
@@ -361,17 +314,17 @@ def _snapshots(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if props is None:
         return
     minimum = int(float(setting(args, _SNAPSHOT_SCHEMA, "minSnapshotRetentionDays")))
-    limit = _get(props, "snapshotRetentionLimit")
-    days = _number(limit)
+    limit = prop(props, "snapshotRetentionLimit")
+    days = as_number(limit)
     if limit is UNKNOWN:
-        report(_unknown("snapshot_retention_limit", f"{minimum} or more"), None)
+        report(unknown_message("snapshot_retention_limit", f"{minimum} or more"), None)
     elif days is None or days <= 0:
         if limit is None:
             current = "not set"
         elif days is None:
             current = "not a number"
         else:
-            current = _count(days)
+            current = count_text(days)
         report(
             f"Automatic backups are off (snapshot_retention_limit is {current}): set snapshot_retention_limit="
             f"{minimum} or more.",
@@ -379,11 +332,11 @@ def _snapshots(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
     elif days < minimum:
         report(
-            f"Snapshots are kept {_count(days)} day{'' if days == 1 else 's'}: set snapshot_retention_limit={minimum} "
-            "or more.",
+            f"Snapshots are kept {count_text(days)} day{'' if days == 1 else 's'}: set "
+            f"snapshot_retention_limit={minimum} or more.",
             None,
         )
-    if not _is_set(_get(props, "snapshotWindow")):
+    if not is_set(prop(props, "snapshotWindow")):
         report(
             "The replication group sets no snapshot_window, so AWS picks one at random: set snapshot_window (e.g. "
             '"03:00-04:00" UTC) outside the maintenance_window and the busiest hours.',
@@ -413,8 +366,8 @@ def _subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None
     props = _group(args)
     if props is None:
         return
-    name = _get(props, "subnetGroupName")
-    if not _is_set(name):
+    name = prop(props, "subnetGroupName")
+    if not is_set(name):
         report(
             "The replication group names no subnet_group_name, so it lands in the default subnet group, which spans "
             "the default VPC's public subnets: set subnet_group_name to an aws.elasticache.SubnetGroup of private "
@@ -450,7 +403,7 @@ def _delivers_slow_log(configurations: Any) -> bool | None:
     """Whether a configuration delivers the slow log to a destination; None when that is unknown during preview."""
     if configurations is UNKNOWN:
         return None
-    if not _is_list(configurations):
+    if not is_list(configurations):
         return False
     unknown = False
     for index in range(len(configurations)):
@@ -461,10 +414,10 @@ def _delivers_slow_log(configurations: Any) -> bool | None:
             continue
         if not isinstance(item, Mapping):
             continue
-        log_type = _get(item, "logType")
+        log_type = prop(item, "logType")
         if log_type is UNKNOWN:
             unknown = True
-        elif str(log_type or "").strip().lower() == SLOW_LOG and _is_set(_get(item, "destination")):
+        elif str(log_type or "").strip().lower() == SLOW_LOG and is_set(prop(item, "destination")):
             return True
     return None if unknown else False
 
@@ -473,9 +426,9 @@ def _slow_log(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = _group(args)
     if props is None:
         return
-    delivered = _delivers_slow_log(_get(props, "logDeliveryConfigurations"))
+    delivered = _delivers_slow_log(prop(props, "logDeliveryConfigurations"))
     if delivered is None:
-        report(_unknown("log_delivery_configurations", 'a list with a "slow-log" entry'), None)
+        report(unknown_message("log_delivery_configurations", 'a list with a "slow-log" entry'), None)
     elif not delivered:
         report(
             "The replication group does not deliver its slow log: add log_delivery_configurations=[{log_type: "

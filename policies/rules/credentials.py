@@ -22,6 +22,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationA
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
+from ._props import UNKNOWN, aws_managed_key, is_list, is_set, prop
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -36,35 +37,9 @@ TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 SECURE_STRING = "SecureString"
 
 
-class _Unknown:
-    """A value that is unknown during preview (the analyzer's proxies raise on reading one)."""
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-def _get(container: Any, key: str) -> Any:
-    """``container[key]``: None when absent or when ``container`` is not an object, :data:`UNKNOWN` when unknown
-    during preview."""
-    if not isinstance(container, Mapping):
-        return None
-    try:
-        return container.get(key)
-    except UnknownValueError:
-        return UNKNOWN
-
-
-def _is_list(value: Any) -> bool:
-    """A JSON array: a list, or the analyzer's read-only proxy of one; never text."""
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-
-
 def _elements(value: Any) -> Iterator[tuple[int, Any]]:
     """(index, item) for each item of a list; an item unknown during preview is :data:`UNKNOWN`."""
-    if not _is_list(value):
+    if not is_list(value):
         return
     for index in range(len(value)):
         try:
@@ -85,16 +60,6 @@ def _text(value: Any) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return None
-
-
-def _is_set(value: Any) -> bool:
-    """A reference that holds a value. Unknown during preview counts as set: it is another resource's output."""
-    return value is UNKNOWN or (value is not None and str(value).strip() != "")
-
-
-def _aws_managed_key(value: Any) -> bool:
-    """An alias of an AWS-managed key (``alias/aws/...``), which no customer controls."""
-    return isinstance(value, str) and (value.startswith("alias/aws/") or ":alias/aws/" in value)
 
 
 # -- aws-no-default-passwords ----------------------------------------------------------------------------------------
@@ -300,7 +265,7 @@ def _json_values(
     if isinstance(value, Mapping):
         for child_key, child in value.items():
             yield from _json_values(child, (*path, str(child_key)), str(child_key), names)
-    elif _is_list(value):
+    elif is_list(value):
         for index, child in enumerate(value):
             yield from _json_values(child, (*path, index), key, names)
     else:
@@ -331,7 +296,7 @@ def _fields(props: Mapping[str, Any], *fields: tuple[str, str]) -> list[_Candida
     """Password-holding top-level fields: (engine name, name in messages)."""
     found: list[_Candidate] = []
     for key, label in fields:
-        text = _text(_get(props, key))
+        text = _text(prop(props, key))
         if text is not None:
             found.append(_Candidate(label, text, True))
     return found
@@ -348,11 +313,11 @@ def _list_field(values: Any, label: str) -> list[_Candidate]:
 
 def _broker_users(props: Mapping[str, Any]) -> list[_Candidate]:
     found: list[_Candidate] = []
-    for index, user in _elements(_get(props, "users")):
-        text = _text(_get(user, "password"))
+    for index, user in _elements(prop(props, "users")):
+        text = _text(prop(user, "password"))
         if text is None:
             continue
-        username = _get(user, "username")
+        username = prop(user, "username")
         who = f" (user '{username}')" if isinstance(username, str) and username else ""
         found.append(_Candidate(f"users[{index}].password{who}", text, True))
     return found
@@ -374,13 +339,13 @@ def _environment(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
     """Credential-named environment variables of every container, and passwords in URLs of any variable."""
     found: list[_Candidate] = []
     for index, container in enumerate(_container_definitions(props)):
-        name = _get(container, "name")
+        name = prop(container, "name")
         label = f"Container '{name}'" if isinstance(name, str) and name else f"Container #{index + 1}"
-        for position, entry in _elements(_get(container, "environment")):
-            text = _text(_get(entry, "value"))
+        for position, entry in _elements(prop(container, "environment")):
+            text = _text(prop(entry, "value"))
             if text is None:
                 continue
-            variable = _get(entry, "name")
+            variable = prop(entry, "name")
             variable = variable if isinstance(variable, str) and variable else f"environment[{position}]"
             subject = f"{label} variable {variable}"
             if names.is_credential(variable):
@@ -393,12 +358,12 @@ def _environment(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
 
 def _parameter(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
     """A SecureString parameter's value; String and StringList parameters hold configuration, not credentials."""
-    kind = _get(props, "type")
+    kind = prop(props, "type")
     if kind is not UNKNOWN and kind is not None and str(kind) != SECURE_STRING:
         return []
     return [
-        *_secret_text("value", _get(props, "value"), names),
-        *_secret_text("value_wo", _get(props, "valueWo"), names),
+        *_secret_text("value", prop(props, "value"), names),
+        *_secret_text("value_wo", prop(props, "valueWo"), names),
     ]
 
 
@@ -411,14 +376,14 @@ def _candidates(resource_type: str, props: Mapping[str, Any], names: _Names) -> 
         return _fields(props, ("authToken", "auth_token"), ("authTokenWo", "auth_token_wo"))
     if resource_type == CACHE_USER:
         return [
-            *_list_field(_get(props, "passwords"), "passwords"),
+            *_list_field(prop(props, "passwords"), "passwords"),
             *_fields(props, ("passwordsWo", "passwords_wo")),
-            *_list_field(_get(_get(props, "authenticationMode"), "passwords"), "authentication_mode.passwords"),
+            *_list_field(prop(prop(props, "authenticationMode"), "passwords"), "authentication_mode.passwords"),
         ]
     if resource_type == SECRET_VERSION:
         return [
-            *_secret_text("secret_string", _get(props, "secretString"), names),
-            *_secret_text("secret_string_wo", _get(props, "secretStringWo"), names),
+            *_secret_text("secret_string", prop(props, "secretString"), names),
+            *_secret_text("secret_string_wo", prop(props, "secretStringWo"), names),
         ]
     if resource_type == SSM_PARAMETER:
         return _parameter(props, names)
@@ -470,26 +435,26 @@ no_default_passwords = ResourceValidationPolicy(
 def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != SECRET:
         return
-    key = _get(args.props, "kmsKeyId")
-    if not _is_set(key):
+    key = prop(args.props, "kmsKeyId")
+    if not is_set(key):
         report(
             "The secret names no kms_key_id, so Secrets Manager encrypts it with the AWS-managed aws/secretsmanager "
             "key, whose policy you cannot restrict: set kms_key_id to a customer-managed KMS key's ARN.",
             None,
         )
-    elif _aws_managed_key(key):
+    elif aws_managed_key(key):
         report(
             "kms_key_id names an AWS-managed key alias, whose policy you cannot restrict: set it to a "
             "customer-managed KMS key's ARN.",
             None,
         )
-    for index, replica in _elements(_get(args.props, "replicas")):
+    for index, replica in _elements(prop(args.props, "replicas")):
         if replica is UNKNOWN:
             continue
-        region = _get(replica, "region")
+        region = prop(replica, "region")
         where = f"replicas[{index}]" + (f" ({region})" if isinstance(region, str) and region else "")
-        replica_key = _get(replica, "kmsKeyId")
-        if not _is_set(replica_key) or _aws_managed_key(replica_key):
+        replica_key = prop(replica, "kmsKeyId")
+        if not is_set(replica_key) or aws_managed_key(replica_key):
             report(
                 f"The secret's replica {where} is encrypted with the AWS-managed aws/secretsmanager key: set its "
                 "kms_key_id to a customer-managed KMS key's ARN in that region.",

@@ -31,7 +31,7 @@ password.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -47,6 +47,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
+from ._props import as_number, is_list, is_true, plural
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
@@ -78,26 +79,6 @@ def _is_set(props: Mapping[str, Any], key: str) -> bool:
     except UnknownValueError:
         return True
     return value is not None and str(value).strip() != ""
-
-
-def _is_true(value: Any) -> bool:
-    """A boolean setting that is on (the engine gives bools; accept "true" as text too)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
-def _is_list(value: Any) -> bool:
-    """A JSON array: a list, or the analyzer's read-only proxy of one; never text."""
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
-
-
-def _number(value: Any) -> float | None:
-    """A number (the engine gives floats); None when absent or not a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _known_text(props: Mapping[str, Any], key: str) -> str:
@@ -146,15 +127,11 @@ def _key_message(problem: str, setting_name: str, what: str) -> str:
     )
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
 # -- encryption at rest ----------------------------------------------------------------------------------------------
 def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas inherit storage encryption from their source instance"):
         return
-    if not _is_true(args.props.get("storageEncrypted")):
+    if not is_true(args.props.get("storageEncrypted")):
         report(
             "Storage is not encrypted at rest: set storage_encrypted=True and kms_key_id to a customer-managed KMS "
             "key's ARN (an existing instance is encrypted by restoring an encrypted copy of its snapshot).",
@@ -180,7 +157,7 @@ rds_storage_encrypted = ResourceValidationPolicy(
 
 # -- not public ------------------------------------------------------------------------------------------------------
 def _not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == INSTANCE and _is_true(args.props.get("publiclyAccessible")):
+    if args.resource_type == INSTANCE and is_true(args.props.get("publiclyAccessible")):
         report(
             "The instance is publicly accessible, so its endpoint resolves to a public address: set "
             "publicly_accessible=False and keep it in the data (isolated) subnets, reachable only from the app's "
@@ -221,7 +198,7 @@ def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> 
         return
     minimum = max(1, min(int(setting(args, _BACKUP_SCHEMA, "minBackupRetentionDays")), MAX_BACKUP_RETENTION_DAYS))
     fix = f"set backup_retention_period to {minimum} or more (at most {MAX_BACKUP_RETENTION_DAYS})"
-    days = _number(args.props.get("backupRetentionPeriod"))
+    days = as_number(args.props.get("backupRetentionPeriod"))
     if days is None:
         report(f"backup_retention_period is not set, so RDS keeps automated backups 1 day: {fix}.", None)
     elif days <= 0:
@@ -257,7 +234,7 @@ rds_backup_retention = ResourceValidationPolicy(
 def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas are themselves copies in other zones; Multi-AZ is required of primaries"):
         return
-    if not _is_true(args.props.get("multiAz")):
+    if not is_true(args.props.get("multiAz")):
         report(
             "Multi-AZ is off, so a zone or host failure stops the database until it is recovered: set multi_az=True, "
             "so a standby in another zone takes over automatically.",
@@ -278,7 +255,7 @@ rds_multi_az = ResourceValidationPolicy(
 
 # -- deletion protection ---------------------------------------------------------------------------------------------
 def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == INSTANCE and not _is_true(args.props.get("deletionProtection")):
+    if args.resource_type == INSTANCE and not is_true(args.props.get("deletionProtection")):
         report(
             "Deletion protection is off: set deletion_protection=True, so the database cannot be deleted by accident "
             "(Pulumi's protect option does not stop the console or the API).",
@@ -302,7 +279,7 @@ rds_deletion_protection = ResourceValidationPolicy(
 def _iam_authentication(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas share their source instance's database users and grants"):
         return
-    if not _is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
+    if not is_true(args.props.get("iamDatabaseAuthenticationEnabled")):
         report(
             "IAM database authentication is off: set iam_database_authentication_enabled=True, so the app and "
             "people sign in with short-lived IAM tokens instead of long-lived passwords.",
@@ -326,7 +303,7 @@ rds_iam_authentication = ResourceValidationPolicy(
 def _performance_insights(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != INSTANCE:
         return
-    if not _is_true(args.props.get("performanceInsightsEnabled")):
+    if not is_true(args.props.get("performanceInsightsEnabled")):
         report(
             "Performance Insights is off: set performance_insights_enabled=True and performance_insights_kms_key_id "
             "to a customer-managed KMS key's ARN.",
@@ -386,7 +363,7 @@ def _log_exports(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     required = [str(name) for name in required_by_engine[prefixes[-1]] or []]
     exports = args.props.get("enabledCloudwatchLogsExports") or []
-    present = {str(name) for name in exports} if _is_list(exports) else set()
+    present = {str(name) for name in exports} if is_list(exports) else set()
     missing = [name for name in required if name not in present]
     if missing:
         audit = (
@@ -420,7 +397,7 @@ rds_log_exports = ResourceValidationPolicy(
 def _copy_tags_to_snapshot(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas are not snapshotted for backups; their source instance is"):
         return
-    if not _is_true(args.props.get("copyTagsToSnapshot")):
+    if not is_true(args.props.get("copyTagsToSnapshot")):
         report(
             "Tags are not copied to snapshots, so snapshots lose the tags that name their project, stack and owner: "
             "set copy_tags_to_snapshot=True.",
@@ -492,7 +469,7 @@ def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> 
     if not _primary(args, "read replicas inherit the master password from their source instance"):
         return
     literal = [name for key, name in PASSWORD_PROPS.items() if _is_set(args.props, key)]
-    managed = _is_true(args.props.get("manageMasterUserPassword"))
+    managed = is_true(args.props.get("manageMasterUserPassword"))
     if literal:
         report(
             f"The program sets the master password ({', '.join(literal)}), so it lives in the program's config or "
@@ -537,7 +514,7 @@ def _tls_problem(group: PolicyResource) -> str:
     entries = group.props.get("parameters") or []
     values = [
         str(entry.get("value") if entry.get("value") is not None else "").strip()
-        for entry in (entries if _is_list(entries) else [])
+        for entry in (entries if is_list(entries) else [])
         if isinstance(entry, Mapping) and str(entry.get("name") or "").strip().lower() == parameter
     ]
     if values and all(value.lower() in accepted for value in values):
@@ -628,10 +605,10 @@ def _primary_has_replica(args: StackValidationArgs, report: ReportViolation) -> 
             for replica in replicas
         )
         if count < minimum:
-            has = "no read replica" if count == 0 else _plural(count, "read replica")
+            has = "no read replica" if count == 0 else plural(count, "read replica")
             report(
                 f"This primary has {has} in the stack; at least {minimum} {'is' if minimum == 1 else 'are'} "
-                f"required: add {_plural(minimum - count, 'aws.rds.Instance')} with replicate_source_db=<this "
+                f"required: add {plural(minimum - count, 'aws.rds.Instance')} with replicate_source_db=<this "
                 "instance>.identifier, outside the primary's availability zone (webstack:database.replicas).",
                 primary.urn,
             )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -35,6 +35,7 @@ from pulumi_policy import (
 )
 
 from ._common import schema, setting
+from ._props import is_list, is_true
 
 SERVICE = "aws:ecs/service:Service"
 CLUSTER = "aws:ecs/cluster:Cluster"
@@ -46,19 +47,9 @@ ROOT_USERS = frozenset({"root", "0", "0:0"})
 TRUTHY = frozenset({"1", "true", "yes", "on"})
 
 
-def _is_true(value: Any) -> bool:
-    """A boolean setting that is on (the engine gives bools; accept "true" as text too)."""
-    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
-
-
 def _mapping(value: Any) -> Mapping[str, Any]:
     """A JSON object, or {} for anything else (absent, or the wrong shape)."""
     return value if isinstance(value, Mapping) else {}
-
-
-def _is_list(value: Any) -> bool:
-    """A JSON array: a list, or the analyzer's read-only proxy of one; never text."""
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def _containers(props: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
@@ -70,7 +61,7 @@ def _containers(props: Mapping[str, Any]) -> list[Mapping[str, Any]] | None:
             raw = json.loads(raw)
         except ValueError:
             return None
-    if not _is_list(raw) or not raw or not all(isinstance(item, Mapping) for item in raw):
+    if not is_list(raw) or not raw or not all(isinstance(item, Mapping) for item in raw):
         return None
     return list(raw)
 
@@ -100,7 +91,7 @@ def _label(container: Mapping[str, Any], index: int) -> str:
 def _environment(container: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The container's ``environment`` as (name, value) pairs; entries without a name are skipped."""
     entries = container.get("environment") or []
-    if not _is_list(entries):
+    if not is_list(entries):
         return []
     return [
         (str(entry.get("name")), entry.get("value"))
@@ -114,7 +105,7 @@ def _no_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None
     if args.resource_type != SERVICE:
         return
     network = _mapping(args.props.get("networkConfiguration"))
-    if _is_true(network.get("assignPublicIp")):
+    if is_true(network.get("assignPublicIp")):
         report(
             "The service gives its tasks public IP addresses: set network_configuration.assign_public_ip=False and "
             "run the tasks in private subnets, reached only through the load balancer.",
@@ -146,14 +137,14 @@ def _circuit_breaker(args: ResourceValidationArgs, report: ReportViolation) -> N
     if controller in _NO_CIRCUIT_BREAKER:
         args.not_applicable(f"the {controller} deployment controller has no deployment circuit breaker")
     breaker = _mapping(args.props.get("deploymentCircuitBreaker"))
-    if not _is_true(breaker.get("enable")):
+    if not is_true(breaker.get("enable")):
         report(
             "The deployment circuit breaker is off: set deployment_circuit_breaker="
             "aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True) so a failing deployment stops "
             "and rolls back.",
             None,
         )
-    elif not _is_true(breaker.get("rollback")):
+    elif not is_true(breaker.get("rollback")):
         report(
             "The deployment circuit breaker does not roll back: set rollback=True in deployment_circuit_breaker so a "
             "failing deployment returns to the last working one.",
@@ -174,7 +165,7 @@ ecs_service_deployment_circuit_breaker = ResourceValidationPolicy(
 
 
 def _exec_disabled(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == SERVICE and _is_true(args.props.get("enableExecuteCommand")):
+    if args.resource_type == SERVICE and is_true(args.props.get("enableExecuteCommand")):
         report(
             "ECS Exec is on, so anyone allowed to call ecs:ExecuteCommand gets a shell in the running tasks: set "
             "enable_execute_command=False (webstack:web.execEnabled: false).",
@@ -205,7 +196,7 @@ def _container_insights(args: ResourceValidationArgs, report: ReportViolation) -
     settings = args.props.get("settings") or []
     values = [
         str(item.get("value"))
-        for item in (settings if _is_list(settings) else [])
+        for item in (settings if is_list(settings) else [])
         if isinstance(item, Mapping) and item.get("name") == "containerInsights"
     ]
     if any(value in INSIGHTS_ON for value in values):
@@ -266,7 +257,7 @@ ecs_task_non_root_user = ResourceValidationPolicy(
 
 def _read_only_root(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for index, container in enumerate(_task_containers(args, report)):
-        if not _is_true(container.get("readonlyRootFilesystem")):
+        if not is_true(container.get("readonlyRootFilesystem")):
             report(
                 f'{_label(container, index)} can write to its root filesystem: set "readonlyRootFilesystem": true '
                 "and mount a volume at each path it writes (such as /tmp).",
@@ -288,7 +279,7 @@ ecs_task_read_only_root_filesystem = ResourceValidationPolicy(
 
 def _not_privileged(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for index, container in enumerate(_task_containers(args, report)):
-        if _is_true(container.get("privileged")):
+        if is_true(container.get("privileged")):
             report(
                 f'{_label(container, index)} is privileged, with full access to the host: remove "privileged": '
                 "true from its definition.",
@@ -297,7 +288,7 @@ def _not_privileged(args: ResourceValidationArgs, report: ReportViolation) -> No
         capabilities = _mapping(_mapping(container.get("linuxParameters")).get("capabilities"))
         added = capabilities.get("add") or []
         if added:
-            names = ", ".join(str(c) for c in added) if _is_list(added) else str(added)
+            names = ", ".join(str(c) for c in added) if is_list(added) else str(added)
             report(
                 f"{_label(container, index)} adds Linux capabilities ({names}): remove linuxParameters.capabilities."
                 'add, and drop what it does not need ("drop": ["ALL"]).',

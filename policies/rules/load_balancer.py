@@ -33,6 +33,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
+from ._props import depends_on
 
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LISTENER_RULE_TYPES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
@@ -72,10 +73,6 @@ def _http_load_balancer(args: ResourceValidationArgs, what: str) -> bool:
         args.not_applicable(f"{kind} load balancers have no {what}")
         return False
     return True
-
-
-def _depends_on(resource: PolicyResource, prop: str, target_urn: str) -> bool:
-    return any(dep.urn == target_urn for dep in resource.property_dependencies.get(prop) or [])
 
 
 # -- HTTPS listeners -------------------------------------------------------------------------------------------------
@@ -308,7 +305,7 @@ def _waf_protected(args: StackValidationArgs, report: ReportViolation) -> None:
     for lb in (r for r in args.resources if r.resource_type in LOAD_BALANCER_TYPES):
         if _lb_type(lb.props) != "application" or lb.props.get("internal") is True:
             continue
-        mine = [a for a in associations if _depends_on(a, "resourceArn", lb.urn)]
+        mine = [a for a in associations if depends_on(a, "resourceArn", lb.urn)]
         if not mine:
             report(
                 "This internet-facing load balancer has no web ACL: add an aws.wafv2.WebAclAssociation("
@@ -328,7 +325,7 @@ def _waf_protected(args: StackValidationArgs, report: ReportViolation) -> None:
                 if acl.urn in checked:
                     continue
                 checked.add(acl.urn)
-                if not any(_depends_on(config, "resourceArn", acl.urn) for config in log_configs):
+                if not any(depends_on(config, "resourceArn", acl.urn) for config in log_configs):
                     report(
                         "This web ACL protects a load balancer but logs nothing: add an "
                         "aws.wafv2.WebAclLoggingConfiguration(resource_arn=<this web acl>.arn, "

@@ -12,8 +12,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
@@ -25,21 +23,18 @@ from pulumi_policy import (
 )
 
 from ._common import ingress_of, is_internet, role_of, schema, setting, stack_ingress, within
+from ._props import depends_on
 
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 
 
-def _depends_on(resource: Any, prop: str, target_urn: str) -> bool:
-    return any(dep.urn == target_urn for dep in resource.property_dependencies.get(prop) or [])
-
-
 # -- flow logs -------------------------------------------------------------------------------------------------------
 def _flow_logs(args: StackValidationArgs, report: ReportViolation) -> None:
     flow_logs = [r for r in args.resources if r.resource_type == FLOW_LOG and r.props.get("trafficType") == "ALL"]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
-        if not any(_depends_on(log, "vpcId", vpc.urn) for log in flow_logs):
+        if not any(depends_on(log, "vpcId", vpc.urn) for log in flow_logs):
             report(
                 "This VPC has no flow log of ALL traffic: add an aws.ec2.FlowLog with vpc_id=<this vpc>.id and "
                 'traffic_type="ALL" delivering to an encrypted log group.',
@@ -63,7 +58,7 @@ vpc_flow_logs_enabled = StackValidationPolicy(
 def _default_security_group(args: StackValidationArgs, report: ReportViolation) -> None:
     defaults = [r for r in args.resources if r.resource_type == DEFAULT_SECURITY_GROUP]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
-        if not any(_depends_on(group, "vpcId", vpc.urn) for group in defaults):
+        if not any(depends_on(group, "vpcId", vpc.urn) for group in defaults):
             report(
                 "This VPC's default security group is not managed, so it keeps AWS's allow-all rules: add an "
                 "aws.ec2.DefaultSecurityGroup with vpc_id=<this vpc>.id, ingress=[] and egress=[].",
