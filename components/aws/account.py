@@ -3,6 +3,7 @@ they can write exact ARNs into policies (no wildcards where an ARN is known)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -37,6 +38,20 @@ class Account:
         """A service principal: ``vpc-flow-logs.amazonaws.com``, or with ``regional=True`` the regional form some
         services require in key policies (``logs.eu-west-1.amazonaws.com``)."""
         return f"{service}.{self.region}.{self.dns_suffix}" if regional else f"{service}.{self.dns_suffix}"
+
+    def trust_policy(self, service: str, *, source_arn: str | None = None) -> str:
+        """A role's trust policy that lets one service assume it, for this account only (and, with ``source_arn``,
+        only for resources matching it): the confused-deputy guard AWS recommends."""
+        condition: dict[str, dict[str, str]] = {"StringEquals": {"aws:SourceAccount": self.id}}
+        if source_arn is not None:
+            condition["ArnLike"] = {"aws:SourceArn": source_arn}
+        statement = {
+            "Effect": "Allow",
+            "Principal": {"Service": self.service_principal(service)},
+            "Action": "sts:AssumeRole",
+            "Condition": condition,
+        }
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]}, sort_keys=True)
 
 
 def lookup_account(provider: aws.Provider, region: str) -> Account:

@@ -199,20 +199,7 @@ class Database(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-monitoring-role",
             description=f"{args.name_prefix}: Enhanced Monitoring of the database",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": account.service_principal("monitoring.rds")},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            assume_role_policy=account.trust_policy("monitoring.rds"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicyAttachment(

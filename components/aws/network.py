@@ -240,23 +240,8 @@ class Network(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{self._name}-flow-logs-role",
             description=f"{args.name_prefix}: delivers VPC flow logs to {group_name}",
-            assume_role_policy=_json(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": account.service_principal("vpc-flow-logs")},
-                            "Action": "sts:AssumeRole",
-                            # Confused-deputy guard: only flow logs of this account may use the role.
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account.id},
-                                "ArnLike": {"aws:SourceArn": account.arn("ec2", "vpc-flow-log/*")},
-                            },
-                        }
-                    ],
-                }
-            ),
+            # Confused-deputy guard: only flow logs of this account may use the role.
+            assume_role_policy=account.trust_policy("vpc-flow-logs", source_arn=account.arn("ec2", "vpc-flow-log/*")),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicy(

@@ -250,23 +250,7 @@ class WebTier(pulumi.ComponentResource):
         return aws.iam.Role(
             name,
             description=f"{self._args.name_prefix}: {purpose}",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": account.service_principal(ECS_TASKS)},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {
-                                "StringEquals": {"aws:SourceAccount": account.id},
-                                "ArnLike": {"aws:SourceArn": account.arn("ecs", "*")},
-                            },
-                        }
-                    ],
-                },
-                sort_keys=True,
-            ),
+            assume_role_policy=account.trust_policy(ECS_TASKS, source_arn=account.arn("ecs", "*")),
             opts=pulumi.ResourceOptions(parent=self),
         )
 
