@@ -1,20 +1,26 @@
-"""Customer-managed KMS keys, one per purpose, so that each key's policy admits exactly the services that use it.
+"""Customer-managed KMS keys, one per purpose, each usable only by the services that need it.
 
-Creates, per purpose: a ``kms.Key`` (rotation on, yearly; 30-day deletion window; a key policy that lets the
-account administer the key through IAM and lets only the named AWS services use it, never a wildcard principal) and
-an alias ``alias/<project>-<stack>-<purpose>``. Keys are protected in production: deleting one makes everything it
-encrypted unreadable.
+Creates, per purpose: a ``kms.Key`` (rotation on, yearly; 30-day deletion window) and an alias
+``alias/<project>-<stack>-<purpose>``. Each key policy has three parts and no wildcard principal:
 
-Purposes so far: ``logs`` (CloudWatch log groups: flow logs, container, WAF and cache logs), ``data`` (data at rest
-that services reach through IAM: database storage, Performance Insights, the cache, container images) and
-``secrets`` (Secrets Manager: the database master passwords, the cache's AUTH token).
+- the account administers the key through IAM (every management action, none that touches data);
+- principals of the account may use the key for data only through the AWS services of its purpose
+  (``kms:ViaService``): RDS, ElastiCache, S3 and ECR for ``data``; Secrets Manager for ``secrets``; AWS Backup and S3
+  for ``backups``; SNS for ``alerts``;
+- the services that encrypt on their own behalf are named as principals, limited to this account: CloudWatch Logs
+  (``logs``), and CloudWatch alarms, EventBridge and AWS Backup publishing to encrypted topics (``alerts``).
+
+Keys are protected in production: deleting one makes everything it encrypted unreadable. The DR region has its own
+keys (``backups`` there encrypts the copied recovery points, the replicated exports and the replicated database
+backups).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -22,6 +28,45 @@ import pulumi_aws as aws
 from components.aws.account import Account
 
 KEYS_TYPE = "webstack:aws:Keys"
+
+Purpose = Literal["logs", "data", "secrets", "backups", "alerts"]
+
+#: What each purpose's key encrypts.
+PURPOSES: dict[str, str] = {
+    "logs": "CloudWatch log groups of this stack",
+    "data": "data at rest of this stack (databases, cache, documents, images)",
+    "secrets": "the secrets of this stack",
+    "backups": "the backups of this stack",
+    "alerts": "the alert topics of this stack",
+}
+
+#: The services through which principals of the account may use each purpose's key.
+VIA_SERVICES: dict[str, tuple[str, ...]] = {
+    "logs": (),
+    "data": ("rds", "elasticache", "s3", "ecr"),
+    "secrets": ("secretsmanager",),
+    "backups": ("backup", "s3", "rds"),
+    "alerts": ("sns",),
+}
+
+ADMIN_ACTIONS = [
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+]
+USE_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +77,8 @@ class KeysArgs:
     """The account and region the keys live in (their ARNs go into the key policies)."""
     name_prefix: str
     """Physical-name prefix, e.g. ``webstack-prod``; aliases are ``alias/<prefix>-<purpose>``."""
+    purposes: Sequence[Purpose] = ("logs", "data", "secrets", "backups", "alerts")
+    """Which keys to create."""
     rotation_period_days: int = 365
     """Days between automatic rotations of the key material (90-2560; default yearly)."""
     deletion_window_days: int = 30
@@ -40,63 +87,105 @@ class KeysArgs:
     """Protect the keys from deletion by Pulumi (on in production)."""
 
 
-def key_policy(account: Account, *service_statements: dict[str, Any]) -> str:
-    """A key policy: the account administers the key through IAM; the given statements admit services."""
-    administer = {
-        "Sid": "AccountAdministersKeyThroughIam",
-        "Effect": "Allow",
-        "Principal": {"AWS": account.root_principal},
-        "Action": "kms:*",
-        "Resource": "*",
-    }
-    return json.dumps({"Version": "2012-10-17", "Statement": [administer, *service_statements]}, sort_keys=True)
-
-
-def cloudwatch_logs_statement(account: Account) -> dict[str, Any]:
-    """Lets CloudWatch Logs of this region use the key, only for log groups of this account and region."""
-    return {
-        "Sid": "CloudWatchLogsEncryptsLogGroups",
-        "Effect": "Allow",
-        "Principal": {"Service": account.service_principal("logs", regional=True)},
-        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        "Resource": "*",
-        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": account.arn("logs", "log-group:*")}},
-    }
+def key_policy(account: Account, purpose: str) -> dict[str, Any]:
+    """The key policy of one purpose's key."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountAdministersTheKey",
+            "Effect": "Allow",
+            "Principal": {"AWS": account.root_principal},
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        }
+    ]
+    services = VIA_SERVICES[purpose]
+    if services:
+        statements.append(
+            {
+                "Sid": "AccountUsesTheKeyThroughItsServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": account.root_principal},
+                "Action": [*USE_ACTIONS, "kms:CreateGrant", "kms:ListGrants"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account.id,
+                        "kms:ViaService": [f"{service}.{account.region}.{account.dns_suffix}" for service in services],
+                    }
+                },
+            }
+        )
+    if purpose == "logs":
+        statements.append(
+            {
+                "Sid": "CloudWatchLogsEncryptsLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": account.service_principal("logs", regional=True)},
+                "Action": USE_ACTIONS,
+                "Resource": "*",
+                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": account.arn("logs", "log-group:*")}},
+            }
+        )
+    if purpose == "alerts":
+        statements.append(
+            {
+                "Sid": "AlarmsEventsAndBackupPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": [account.service_principal(s) for s in ("cloudwatch", "events", "backup")]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 class Keys(pulumi.ComponentResource):
-    """The stack's customer-managed KMS keys."""
+    """The stack's customer-managed KMS keys in one region, by purpose."""
 
-    logs: aws.kms.Key
-    """Encrypts CloudWatch log groups."""
-    data: aws.kms.Key
-    """Encrypts data at rest that AWS services use on the caller's behalf (RDS, ElastiCache, ECR)."""
-    secrets: aws.kms.Key
-    """Encrypts secrets in Secrets Manager."""
+    keys: dict[str, aws.kms.Key]
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(KEYS_TYPE, name, None, opts)
         self._args = args
-        self.logs = self._key(
-            name, "logs", "CloudWatch log groups of this stack", cloudwatch_logs_statement(args.account)
-        )
-        # Services that encrypt on a caller's behalf (ECR) use grants the caller's IAM permissions allow.
-        self.data = self._key(name, "data", "data at rest of this stack")
-        self.secrets = self._key(name, "secrets", "the secrets of this stack")
-        self.register_outputs(
-            {"logsKeyArn": self.logs.arn, "dataKeyArn": self.data.arn, "secretsKeyArn": self.secrets.arn}
-        )
+        self.keys = {purpose: self._key(name, purpose) for purpose in args.purposes}
+        self.register_outputs({f"{purpose}KeyArn": key.arn for purpose, key in self.keys.items()})
 
-    def _key(self, name: str, purpose: str, what: str, *statements: dict[str, Any]) -> aws.kms.Key:
+    @property
+    def logs(self) -> aws.kms.Key:
+        """Encrypts CloudWatch log groups."""
+        return self.keys["logs"]
+
+    @property
+    def data(self) -> aws.kms.Key:
+        """Encrypts data at rest that AWS services hold on the stack's behalf."""
+        return self.keys["data"]
+
+    @property
+    def secrets(self) -> aws.kms.Key:
+        """Encrypts secrets in Secrets Manager."""
+        return self.keys["secrets"]
+
+    @property
+    def backups(self) -> aws.kms.Key:
+        """Encrypts backups: vaults, exports, replicated database backups."""
+        return self.keys["backups"]
+
+    @property
+    def alerts(self) -> aws.kms.Key:
+        """Encrypts the alert topics."""
+        return self.keys["alerts"]
+
+    def _key(self, name: str, purpose: str) -> aws.kms.Key:
         args = self._args
         key = aws.kms.Key(
             f"{name}-{purpose}",
-            description=f"{args.name_prefix}: encrypts {what}",
+            description=f"{args.name_prefix}: encrypts {PURPOSES[purpose]}",
             enable_key_rotation=True,
             rotation_period_in_days=args.rotation_period_days,
             deletion_window_in_days=args.deletion_window_days,
             bypass_policy_lockout_safety_check=False,
-            policy=key_policy(args.account, *statements),
+            policy=json.dumps(key_policy(args.account, purpose), sort_keys=True),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         aws.kms.Alias(

@@ -1,8 +1,18 @@
-"""``aws-kms-key-rotation-enabled``: customer-managed keys rotate their key material at least yearly."""
+"""KMS rules.
+
+- ``aws-kms-key-rotation-enabled``: customer-managed keys rotate their key material at least yearly.
+- ``aws-kms-key-policy-least-privilege``: key policies name their principals (no wildcard), keep the lockout
+  safety check, and keys wait long enough before deletion.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from typing import Any
+
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
 
@@ -48,4 +58,94 @@ kms_key_rotation_enabled = ResourceValidationPolicy(
     remediation_steps="Set enable_key_rotation=True and rotation_period_in_days <= 365 on the aws.kms.Key.",
 )
 
-POLICIES = [kms_key_rotation_enabled]
+_POLICY_SCHEMA = schema(
+    {
+        "minDeletionWindowDays": {
+            "type": "integer",
+            "default": 30,
+            "description": "Fewest days a deleted key stays recoverable (KMS allows 7-30).",
+        }
+    }
+)
+
+
+def _principals(statement: Mapping[str, Any]) -> list[str]:
+    principal = statement.get("Principal")
+    if isinstance(principal, str):
+        return [principal]
+    found: list[str] = []
+    for value in (principal or {}).values() if isinstance(principal, Mapping) else []:
+        found.extend([value] if isinstance(value, str) else [str(v) for v in value])
+    return found
+
+
+def _wildcard_allows(document: Any) -> list[str]:
+    statements = document.get("Statement", []) if isinstance(document, Mapping) else []
+    if isinstance(statements, Mapping):
+        statements = [statements]
+    return [
+        str(statement.get("Sid") or f"statement {index + 1}")
+        for index, statement in enumerate(statements)
+        if isinstance(statement, Mapping)
+        and statement.get("Effect") == "Allow"
+        and "*" in _principals(statement)
+        and not statement.get("Condition")
+    ]
+
+
+def _key_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != KMS_KEY:
+        return
+    if args.props.get("bypassPolicyLockoutSafetyCheck") is True:
+        report(
+            "The key bypasses the policy lockout safety check: remove bypass_policy_lockout_safety_check, or a bad "
+            "policy can lock everyone out of the key for good.",
+            None,
+        )
+    minimum = int(setting(args, _POLICY_SCHEMA, "minDeletionWindowDays"))
+    window = args.props.get("deletionWindowInDays")
+    if window is not None and int(float(window)) < minimum:
+        report(
+            f"The key can be deleted after {int(float(window))} days: set deletion_window_in_days to {minimum} or "
+            "more, time enough to notice and cancel a deletion.",
+            None,
+        )
+    try:
+        text = args.props.get("policy")
+    except UnknownValueError:
+        return  # computed from other resources: checked at update time
+    if not text:
+        report(
+            "The key has no policy of its own, so AWS's default lets every IAM principal of the account use it: give "
+            "it a policy that names the services and principals that use it (webstack's Keys component does).",
+            None,
+        )
+        return
+    try:
+        document = json.loads(text) if isinstance(text, str) else text
+    except ValueError:
+        report("The key policy is not valid JSON: write it with json.dumps.", None)
+        return
+    wildcards = _wildcard_allows(document)
+    if wildcards:
+        report(
+            f"The key policy allows a wildcard principal without a condition ({', '.join(wildcards)}): name the "
+            "account, roles or services that use the key instead.",
+            None,
+        )
+
+
+kms_key_policy_least_privilege = ResourceValidationPolicy(
+    name="aws-kms-key-policy-least-privilege",
+    description="Checks that every customer-managed KMS key has its own policy without unconditioned wildcard "
+    "principals, keeps the lockout safety check and a deletion window of at least 30 days.",
+    validate=_key_policy,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_POLICY_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["encryption", "checklist:key-rotation", "fsbp:KMS.1", "fsbp:KMS.2"],
+    remediation_steps="Write a key policy that lets the account administer the key and only the services of its "
+    "purpose use it; keep bypass_policy_lockout_safety_check off and deletion_window_in_days at 30.",
+)
+
+POLICIES = [kms_key_rotation_enabled, kms_key_policy_least_privilege]

@@ -1,44 +1,83 @@
-"""The Keys component: rotation, deletion window, aliases, and key policies without wildcard principals."""
+"""The Keys component: rotation, deletion window, aliases, and key policies that admit only what each purpose needs."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from components.aws.account import Account
-from components.aws.keys import Keys, KeysArgs
+from components.aws.keys import ADMIN_ACTIONS, Keys, KeysArgs
 from stackcheck.mocks import ACCOUNT_ID
-from tests.conftest import TEST_REGION, construct, one
+from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)
+ROOT = {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+
+
+def statements(name: str) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in json.loads(one(name).inputs["policy"])["Statement"]}
 
 
 def test_defaults_are_secure() -> None:
     construct(lambda: Keys("keys", KeysArgs(account=ACCOUNT, name_prefix="webstack-test")))
-    key = one("keys-logs")
-    assert key.inputs["enableKeyRotation"] is True
-    assert key.inputs["rotationPeriodInDays"] == 365
-    assert key.inputs["deletionWindowInDays"] == 30
-    assert key.inputs["bypassPolicyLockoutSafetyCheck"] is False
-    assert key.protect is False
-    assert one("keys-logs-alias").inputs["name"] == "alias/webstack-test-logs"
+    for purpose in ("logs", "data", "secrets", "backups", "alerts"):
+        key = one(f"keys-{purpose}")
+        assert key.inputs["enableKeyRotation"] is True
+        assert key.inputs["rotationPeriodInDays"] == 365
+        assert key.inputs["deletionWindowInDays"] == 30
+        assert key.inputs["bypassPolicyLockoutSafetyCheck"] is False
+        assert key.protect is False
+        assert one(f"keys-{purpose}-alias").inputs["name"] == f"alias/webstack-test-{purpose}"
+        policy = statements(f"keys-{purpose}")
+        assert policy["AccountAdministersTheKey"] == {
+            "Sid": "AccountAdministersTheKey",
+            "Effect": "Allow",
+            "Principal": ROOT,
+            "Action": ADMIN_ACTIONS,
+            "Resource": "*",
+        }
+        assert not any(a.startswith(("kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey")) for a in ADMIN_ACTIONS)
+        assert '"*"' not in json.dumps([s["Principal"] for s in policy.values()])
+
+
+def test_each_purpose_is_usable_only_through_its_services() -> None:
+    construct(lambda: Keys("svc", KeysArgs(account=ACCOUNT, name_prefix="webstack-svc")))
+    expected = {
+        "data": ["rds", "elasticache", "s3", "ecr"],
+        "secrets": ["secretsmanager"],
+        "backups": ["backup", "s3", "rds"],
+        "alerts": ["sns"],
+    }
+    for purpose, services in expected.items():
+        use = statements(f"svc-{purpose}")["AccountUsesTheKeyThroughItsServices"]
+        assert use["Principal"] == ROOT
+        assert use["Condition"]["StringEquals"] == {
+            "kms:CallerAccount": ACCOUNT_ID,
+            "kms:ViaService": [f"{service}.{TEST_REGION}.amazonaws.com" for service in services],
+        }
+    assert "AccountUsesTheKeyThroughItsServices" not in statements("svc-logs")
 
 
 def test_the_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only() -> None:
-    construct(lambda: Keys("pol", KeysArgs(account=ACCOUNT, name_prefix="webstack-pol")))
-    statements = json.loads(one("pol-logs").inputs["policy"])["Statement"]
-    principals = [s["Principal"] for s in statements]
-    assert principals == [
-        {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
-        {"Service": f"logs.{TEST_REGION}.amazonaws.com"},
-    ]
-    assert "*" not in json.dumps(principals)
-    logs = statements[1]
+    logs = statements("svc-logs")["CloudWatchLogsEncryptsLogGroups"]
+    assert logs["Principal"] == {"Service": f"logs.{TEST_REGION}.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{TEST_REGION}:{ACCOUNT_ID}:log-group:*"}
     }
-    assert not any(action == "kms:*" for action in logs["Action"])
 
 
-def test_keys_are_protected_in_production() -> None:
-    construct(lambda: Keys("prot", KeysArgs(account=ACCOUNT, name_prefix="webstack-prot", protect=True)))
-    assert one("prot-logs").protect is True
+def test_the_alerts_key_admits_the_publishers_of_this_account_only() -> None:
+    publishers = statements("svc-alerts")["AlarmsEventsAndBackupPublishToEncryptedTopics"]
+    assert publishers["Principal"] == {
+        "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"]
+    }
+    assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+
+
+def test_only_the_requested_purposes_are_created_and_production_keys_are_protected() -> None:
+    construct(
+        lambda: Keys("dr", KeysArgs(account=ACCOUNT, name_prefix="webstack-dr", purposes=("backups",), protect=True))
+    )
+    assert one("dr-backups").protect is True
+    assert registered("dr-logs") == []
