@@ -912,6 +912,101 @@ class CacheSettings(_Model):
         return self
 
 
+class StorageSettings(_Model):
+    """``webstack:storage``: the documents bucket (the guides' MinIO "documents" bucket) and the access-log archive."""
+
+    noncurrent_version_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=30, description="Days an overwritten or deleted object version stays recoverable."
+    )
+    access_log_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=365, description="Days S3 server access logs are kept."
+    )
+
+
+class VaultLockSettings(_Model):
+    """``webstack:backups.vaultLock``: make recovery points immutable (WORM)."""
+
+    enabled: bool = Field(default=False, description="Lock the backup vaults.")
+    min_retention_days: Annotated[int, Field(ge=1, le=36500)] = Field(
+        default=7, description="Shortest retention a recovery point may have."
+    )
+    max_retention_days: Annotated[int, Field(ge=1, le=36500)] = Field(
+        default=365, description="Longest retention a recovery point may have."
+    )
+    changeable_for_days: Annotated[int, Field(ge=3, le=36500)] | None = Field(
+        default=None,
+        description="Days the lock can still be removed (at least 3); after that nobody, root included, can. Unset: "
+        "governance mode, removable by anyone with the permission.",
+    )
+
+
+class ObjectLockSettings(_Model):
+    """``webstack:backups.objectLock``: write-once exports in the backups bucket."""
+
+    mode: Literal["off", "GOVERNANCE", "COMPLIANCE"] = Field(
+        default="off",
+        description="Object lock of the backups bucket: off, GOVERNANCE (removable with a permission) or "
+        "COMPLIANCE (nobody can delete a locked version before its time). Only at bucket creation.",
+    )
+    days: Annotated[int, Field(ge=1, le=36500)] = Field(default=30, description="Days each export is locked.")
+
+
+class BackupSettings(_Model):
+    """``webstack:backups``: AWS Backup plan, cross-region copies, restore tests, the exports bucket."""
+
+    daily_retention_days: Annotated[int, Field(ge=7, le=3650)] = Field(
+        default=30, description="Days daily backups (02:00 UTC) are kept, here and in the DR region (the guides: 30)."
+    )
+    weekly_retention_days: Annotated[int, Field(ge=14, le=3650)] = Field(
+        default=90, description="Days Sunday backups are kept, here and in the DR region."
+    )
+    continuous: bool = Field(
+        default=True,
+        description="Continuous backups for point-in-time restore (RDS, S3) in the daily rule; at most 35 days.",
+    )
+    copy_to_dr_region: bool = Field(default=True, description="Copy every recovery point to the DR region's vault.")
+    replicate_database_backups: bool = Field(
+        default=True,
+        description="Replicate each primary's automated backups (point-in-time restore) to the DR region.",
+    )
+    restore_testing: bool = Field(
+        default=True, description="Restore the latest database recovery point monthly, to prove backups restore."
+    )
+    vault_lock: VaultLockSettings = Field(default=VaultLockSettings(), description="Vault lock.")
+    export_archive_after_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=30, description="Days before weekly exports move to Glacier Instant Retrieval."
+    )
+    object_lock: ObjectLockSettings = Field(default=ObjectLockSettings(), description="Object lock of exports.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> BackupSettings:
+        daily = self.daily_retention_days
+        if self.continuous and daily > 35:
+            raise _problem(
+                f"must be at most 35 with continuous backups, which keep at most 35 days, got {daily}",
+                "dailyRetentionDays",
+            )
+        if self.weekly_retention_days <= daily:
+            raise _problem(
+                f"must be longer than dailyRetentionDays ({daily}), got {self.weekly_retention_days}",
+                "weeklyRetentionDays",
+            )
+        lock = self.vault_lock
+        if lock.enabled and lock.min_retention_days > self.daily_retention_days:
+            raise _problem(
+                f"must be at most dailyRetentionDays ({self.daily_retention_days}), or the daily backups are refused, "
+                f"got {lock.min_retention_days}",
+                "vaultLock.minRetentionDays",
+            )
+        if lock.enabled and lock.max_retention_days < self.weekly_retention_days:
+            raise _problem(
+                f"must be at least weeklyRetentionDays ({self.weekly_retention_days}), or the weekly backups are "
+                f"refused, got {lock.max_retention_days}",
+                "vaultLock.maxRetentionDays",
+            )
+        return self
+
+
 class Settings(_Model):
     """All settings of one stack. Fields marked ``exclude`` come from the stack's context, not from ``webstack:*``."""
 
@@ -952,6 +1047,14 @@ class Settings(_Model):
     cache: CacheSettings = Field(
         default=CacheSettings(),
         description="The cache (Redis or Valkey). Keys: see the README's settings reference.",
+    )
+    storage: StorageSettings = Field(
+        default=StorageSettings(),
+        description="The documents bucket and the access-log archive. Keys: see the README's settings reference.",
+    )
+    backups: BackupSettings = Field(
+        default=BackupSettings(),
+        description="Backups and disaster recovery. Keys: see the README's settings reference.",
     )
 
     project: str = Field(default=PROJECT, exclude=True)
@@ -1026,6 +1129,19 @@ class Settings(_Model):
             raise _problem(
                 f"must be in aws:region ({self.region}), where the load balancer is, got {arn.split(':')[3]}",
                 "web.certificateArn",
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _backups_agree(self) -> Settings:
+        # With continuous backups, AWS Backup takes over each primary's point-in-time window; RDS and the plan must
+        # agree on its length, or every update would fight the backup service over it.
+        daily = self.backups.daily_retention_days
+        if self.backups.continuous and self.database.backup_retention_days != daily:
+            raise _problem(
+                f"must equal webstack:backups.dailyRetentionDays ({daily}) while continuous backups manage "
+                f"point-in-time restore, got {self.database.backup_retention_days}",
+                "database.backupRetentionDays",
             )
         return self
 

@@ -667,3 +667,82 @@ def test_network_defaults_match_the_documented_defaults() -> None:
         "lbIngressCidrs": ["0.0.0.0/0"],
         "adminCidrs": [],
     }
+
+
+# -- storage and backups -----------------------------------------------------------------------------------------------
+def test_backup_defaults_follow_the_guides() -> None:
+    backups = settings().backups
+    assert (backups.daily_retention_days, backups.weekly_retention_days) == (30, 90)
+    assert (backups.continuous, backups.copy_to_dr_region, backups.replicate_database_backups) == (True, True, True)
+    assert backups.restore_testing is True
+    assert not backups.vault_lock.enabled
+    assert backups.object_lock.mode == "off"
+    assert settings().database.backup_retention_days == backups.daily_retention_days
+    storage = settings().storage
+    assert (storage.noncurrent_version_days, storage.access_log_days) == (30, 365)
+
+
+def test_continuous_backups_keep_at_most_35_days() -> None:
+    assert error(backups={"dailyRetentionDays": 40}).message == (
+        "webstack:backups.dailyRetentionDays must be at most 35 with continuous backups, which keep at most 35 days, "
+        "got 40"
+    )
+    relaxed = settings(backups={"dailyRetentionDays": 40, "continuous": False}).backups
+    assert relaxed.daily_retention_days == 40
+
+
+def test_weekly_backups_outlive_the_daily_ones() -> None:
+    assert error(backups={"weeklyRetentionDays": 30}).message == (
+        "webstack:backups.weeklyRetentionDays must be longer than dailyRetentionDays (30), got 30"
+    )
+
+
+def test_rds_and_continuous_backups_agree_on_the_point_in_time_window() -> None:
+    assert error(database={"backupRetentionDays": 7}).message == (
+        "webstack:database.backupRetentionDays must equal webstack:backups.dailyRetentionDays (30) while continuous "
+        "backups manage point-in-time restore, got 7"
+    )
+    both = settings(database={"backupRetentionDays": 14}, backups={"dailyRetentionDays": 14})
+    assert both.database.backup_retention_days == both.backups.daily_retention_days == 14
+    apart = settings(database={"backupRetentionDays": 7}, backups={"continuous": False})
+    assert apart.database.backup_retention_days == 7
+
+
+def test_a_vault_lock_must_admit_the_plans_retention() -> None:
+    assert error(backups={"vaultLock": {"enabled": True, "minRetentionDays": 60}}).message == (
+        "webstack:backups.vaultLock.minRetentionDays must be at most dailyRetentionDays (30), or the daily backups "
+        "are refused, got 60"
+    )
+    assert error(backups={"vaultLock": {"enabled": True, "maxRetentionDays": 60}}).message == (
+        "webstack:backups.vaultLock.maxRetentionDays must be at least weeklyRetentionDays (90), or the weekly backups "
+        "are refused, got 60"
+    )
+    assert error(backups={"vaultLock": {"enabled": True, "changeableForDays": 2}}).message == (
+        "webstack:backups.vaultLock.changeableForDays must be between 3 and 36500, got 2"
+    )
+    lock = settings(backups={"vaultLock": {"enabled": True, "changeableForDays": 3}}).backups.vault_lock
+    assert (lock.enabled, lock.min_retention_days, lock.max_retention_days, lock.changeable_for_days) == (
+        True,
+        7,
+        365,
+        3,
+    )
+
+
+def test_object_lock_modes_are_spelt_as_s3_spells_them() -> None:
+    assert error(backups={"objectLock": {"mode": "governance"}}).message == (
+        'webstack:backups.objectLock.mode must be one of off, GOVERNANCE or COMPLIANCE, got "governance"'
+    )
+    assert settings(backups={"objectLock": {"mode": "COMPLIANCE", "days": 7}}).backups.object_lock.days == 7
+
+
+def test_backup_switches_and_storage_days_are_typed_and_bounded() -> None:
+    assert error(backups={"copyToDrRegion": "yes"}).message == (
+        'webstack:backups.copyToDrRegion must be true or false, got "yes"'
+    )
+    assert error(storage={"accessLogDays": 0}).message == (
+        "webstack:storage.accessLogDays must be between 1 and 3650, got 0"
+    )
+    assert error(backups={"restoreTesting": True, "retoreTesting": False}).message.startswith(
+        "webstack:backups.retoreTesting is not a setting; did you mean restoreTesting?"
+    )
