@@ -152,11 +152,14 @@ def test_stack_rules_see_parents_and_property_dependencies_as_resources() -> Non
 
     def look(args: StackValidationArgs, report: ReportViolation) -> None:
         by_type = {r.resource_type: r for r in args.resources}
-        seen["parent"] = by_type["aws:ec2/vpc:Vpc"].parent.resource_type
+        vpc = by_type["aws:ec2/vpc:Vpc"]
+        assert vpc.parent is not None
+        assert vpc.provider is not None
+        seen["parent"] = vpc.parent.resource_type
         seen["dependency"] = [
             d.resource_type for d in by_type["aws:rds/instance:Instance"].property_dependencies["vpc"]
         ]
-        seen["provider"] = by_type["aws:ec2/vpc:Vpc"].provider.props.get("region")
+        seen["provider"] = vpc.provider.props.get("region")
         report("stack-wide finding", None)
 
     policy = StackValidationPolicy(name="look", description="Checks that stacks can be seen.", validate=look)
