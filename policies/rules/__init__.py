@@ -6,7 +6,7 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 
 from pulumi_policy import EnforcementLevel
 
-from . import cache, credentials, database, ecs, kms, load_balancer, network, tagging
+from . import backups, cache, credentials, database, ecs, kms, load_balancer, network, storage, tagging
 
 PACK_NAME = "webstack"
 #: The level of a policy that neither the policy nor the stack's configuration sets.
@@ -19,6 +19,8 @@ ALL_POLICIES = [
     *database.POLICIES,
     *cache.POLICIES,
     *credentials.POLICIES,
+    *storage.POLICIES,
+    *backups.POLICIES,
     *tagging.POLICIES,
     *kms.POLICIES,
 ]

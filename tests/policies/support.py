@@ -72,19 +72,80 @@ class Res:
     deps: dict[str, list[str]] = field(default_factory=dict)
 
 
-def check_stack(
-    policy: StackValidationPolicy, resources: Sequence[Res], config: Mapping[str, Any] | None = None
-) -> list[tuple[str, str]]:
-    """The (urn, message) violations of a stack."""
+def provider_in(region: str | None) -> PolicyProviderResource | None:
+    """The aws provider of ``region`` as the analyzer hands it to rules (None: no provider)."""
+    if region is None:
+        return None
+    return PolicyProviderResource("pulumi:providers:aws", analyzed({"region": region}), f"urn:aws-{region}", region)
+
+
+#: The region of a stack rule's resources unless a test says otherwise.
+MAIN_REGION = "us-east-1"
+
+
+@dataclass
+class At(Res):
+    """A resource created with the aws provider of ``region`` (None: no provider)."""
+
+    region: str | None = MAIN_REGION
+
+
+def stack_views(resources: Sequence[Res], default_region: str | None = None) -> list[PolicyResource]:
+    """The resources as the analyzer hands them to stack rules: props as proxies, property dependencies as the
+    resources they name (a dependency on a resource outside the stack is left out, as the analyzer does), and each
+    resource's provider (``default_region``'s for a plain :class:`Res`)."""
     views = {
-        r.urn: PolicyResource(r.type, analyzed(r.props), r.urn, r.urn.rsplit(":", 1)[-1], OPTIONS, None, None, [], {})
+        r.urn: PolicyResource(
+            r.type,
+            analyzed(r.props),
+            r.urn,
+            r.urn.rsplit(":", 1)[-1],
+            OPTIONS,
+            provider_in(r.region if isinstance(r, At) else default_region),
+            None,
+            [],
+            {},
+        )
         for r in resources
     }
     for r in resources:
-        views[r.urn].property_dependencies = {k: [views[u] for u in urns] for k, urns in r.deps.items()}
-        views[r.urn].dependencies = [views[u] for urns in r.deps.values() for u in urns]
+        views[r.urn].property_dependencies = {k: [views[u] for u in us if u in views] for k, us in r.deps.items()}
+        views[r.urn].dependencies = [views[u] for us in r.deps.values() for u in us if u in views]
+    return list(views.values())
+
+
+def check_stack(
+    policy: StackValidationPolicy,
+    resources: Sequence[Res],
+    config: Mapping[str, Any] | None = None,
+    *,
+    default_region: str | None = None,
+) -> list[tuple[str, str]]:
+    """The (urn, message) violations of a stack ("" for the stack itself)."""
     found: list[tuple[str, str]] = []
     policy.validate(
-        StackValidationArgs(list(views.values()), config), lambda message, urn=None: found.append((urn or "", message))
+        StackValidationArgs(stack_views(resources, default_region), config),
+        lambda message, urn=None: found.append((urn or "", message)),
     )
     return found
+
+
+def stack_not_applicable(policy: StackValidationPolicy, resources: Sequence[Res]) -> str:
+    """The reason a stack rule gives for not applying (fails the test when it applies)."""
+    try:
+        policy.validate(StackValidationArgs(stack_views(resources), None), lambda message, urn=None: None)
+    except _NotApplicableError as error:
+        return error.reason or ""
+    raise AssertionError("the rule applied")
+
+
+def urns(found: list[tuple[str, str]]) -> list[str]:
+    return [urn for urn, _ in found]
+
+
+def unknown_message(setting_name: str, expected: str) -> str:
+    """What a rule reports for a setting it cannot check during preview."""
+    return (
+        f"{setting_name} is unknown during preview, so this rule cannot check it: set it to {expected} directly "
+        "(from configuration), not from another resource's output."
+    )

@@ -59,6 +59,8 @@ RELAXABLE = {
     "aws-rds-multi-az",
     "aws-rds-primary-has-replica",
     "aws-elasticache-automatic-failover",
+    "aws-rds-backups-replicated-to-another-region",
+    "aws-backup-restore-testing",
 }
 
 
