@@ -973,8 +973,10 @@ class BackupSettings(_Model):
         default=True, description="Restore the latest database recovery point monthly, to prove backups restore."
     )
     vault_lock: VaultLockSettings = Field(default=VaultLockSettings(), description="Vault lock.")
-    export_archive_after_days: Annotated[int, Field(ge=1, le=3650)] = Field(
-        default=30, description="Days before weekly exports move to Glacier Instant Retrieval."
+    export_archive_after_days: Annotated[int, Field(ge=0, le=3650)] = Field(
+        default=0,
+        description="Days before weekly exports move to Glacier Instant Retrieval (0: at once; it bills at least "
+        "90 days, so a later move costs more, not less, for exports kept 90 days).",
     )
     object_lock: ObjectLockSettings = Field(default=ObjectLockSettings(), description="Object lock of exports.")
 
@@ -990,6 +992,12 @@ class BackupSettings(_Model):
             raise _problem(
                 f"must be longer than dailyRetentionDays ({daily}), got {self.weekly_retention_days}",
                 "weeklyRetentionDays",
+            )
+        if self.export_archive_after_days >= self.weekly_retention_days:
+            raise _problem(
+                f"must be less than weeklyRetentionDays ({self.weekly_retention_days}): S3 expires an object only "
+                f"after it moves it, got {self.export_archive_after_days}",
+                "exportArchiveAfterDays",
             )
         lock = self.vault_lock
         if lock.enabled and lock.min_retention_days > self.daily_retention_days:

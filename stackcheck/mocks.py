@@ -311,6 +311,22 @@ def _shape_parameter(state: dict[str, Any], inputs: dict[str, Any], *, physical:
     return physical
 
 
+def _shape_vault(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str | None:
+    state.update(arn=f"{arn}:backup-vault:{physical}", recoveryPoints=0)
+    return physical
+
+
+def _shape_plan(state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, **_: Any) -> str | None:
+    plan_id = str(uuid.UUID(hex=_digest(token, "plan", length=32)))
+    state.update(arn=f"{arn}:backup-plan:{plan_id}", version=_digest(token, "version", length=32))
+    return plan_id
+
+
+def _shape_topic(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str | None:
+    state["arn"] = f"{arn}:{physical}"
+    return state["arn"]
+
+
 #: ARN service names that differ from the SDK module's name.
 _ARN_SERVICES = {
     "lb": "elasticloadbalancing",
@@ -349,6 +365,9 @@ _SHAPES: dict[str, Any] = {
     "aws:secretsmanager/secret:Secret": _shape_secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _shape_secret_version,
     "aws:ssm/parameter:Parameter": _shape_parameter,
+    "aws:backup/vault:Vault": _shape_vault,
+    "aws:backup/plan:Plan": _shape_plan,
+    "aws:sns/topic:Topic": _shape_topic,
 }
 
 

@@ -79,9 +79,28 @@ def nested(key: str, inner: str, value: Any) -> Change:
     return apply
 
 
-def waf_rules(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Change:
+def rule_list(change: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]) -> Change:
     def apply(props: dict[str, Any]) -> None:
         props["rules"] = change(copy.deepcopy(props["rules"]))
+
+    return apply
+
+
+def daily_rule(key: str, value: Any) -> Change:
+    def change(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for rule in rules:
+            if rule["ruleName"] == "daily":
+                rule[key] = value
+        return rules
+
+    return rule_list(change)
+
+
+def key_policy(statement: dict[str, Any]) -> Change:
+    def apply(props: dict[str, Any]) -> None:
+        document = json.loads(props["policy"])
+        document["Statement"].append(statement)
+        props["policy"] = json.dumps(document)
 
     return apply
 
@@ -117,10 +136,10 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
     (
         "no rate limits",
         "edge-waf",
-        waf_rules(lambda rules: [r for r in rules if "rateBasedStatement" not in r["statement"]]),
+        rule_list(lambda rules: [r for r in rules if "rateBasedStatement" not in r["statement"]]),
         "aws-waf-rate-limits-and-managed-rules",
     ),
-    ("common rules counting", "edge-waf", waf_rules(count_common_rules), "aws-waf-rate-limits-and-managed-rules"),
+    ("common rules counting", "edge-waf", rule_list(count_common_rules), "aws-waf-rate-limits-and-managed-rules"),
     ("no health check", "edge-backend", nested("healthCheck", "enabled", False), "aws-alb-target-group-health-check"),
     (
         "logs kept forever",
@@ -255,6 +274,68 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
     ("secret under the aws key", "cache-auth", setter("kmsKeyId", None), "aws-secretsmanager-customer-key"),
     ("default password", "cache-auth-value", setter("secretString", "admin123"), "aws-no-default-passwords"),
     ("key never rotates", "keys-logs", setter("enableKeyRotation", False), "aws-kms-key-rotation-enabled"),
+    (
+        "key open to everyone",
+        "keys-data",
+        key_policy({"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}),
+        "aws-kms-key-policy-least-privilege",
+    ),
+    ("short deletion window", "keys-backups", setter("deletionWindowInDays", 7), "aws-kms-key-policy-least-privilege"),
+    # bucket side resources: the violation names the bucket they configure
+    (
+        "documents under sse-s3",
+        "storage-documents-encryption",
+        setter("rules", [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]),
+        "aws-s3-bucket-encrypted-with-kms",
+    ),
+    (
+        "public policies allowed",
+        "backups-exports-public-access",
+        setter("blockPublicPolicy", False),
+        "aws-s3-bucket-public-access-blocked",
+    ),
+    (
+        "acls back on",
+        "storage-documents-ownership",
+        setter("rule", {"objectOwnership": "ObjectWriter"}),
+        "aws-s3-bucket-owner-enforced",
+    ),
+    (
+        "versioning suspended",
+        "backups-documents-replica-versioning",
+        setter("versioningConfiguration", {"status": "Suspended"}),
+        "aws-s3-bucket-versioned",
+    ),
+    ("no tls-only policy", "storage-documents-policy", None, "aws-s3-bucket-tls-only"),
+    ("no access logging", "backups-exports-access-logging", None, "aws-s3-bucket-access-logging"),
+    (
+        "no weekly backups",
+        "backups-plan",
+        rule_list(lambda rules: [r for r in rules if r["ruleName"] != "weekly"]),
+        "aws-backup-plan-daily-and-weekly",
+    ),
+    (
+        "daily backups kept a week",
+        "backups-plan",
+        daily_rule("lifecycle", {"deleteAfter": 7}),
+        "aws-backup-plan-daily-and-weekly",
+    ),
+    ("no copies", "backups-plan", daily_rule("copyActions", []), "aws-backup-copies-to-another-region"),
+    ("vault under aws/backup", "backups-vault", setter("kmsKeyArn", None), "aws-backup-vault-customer-key"),
+    ("nothing selected", "backups-selection", None, "aws-rds-covered-by-backup-plan"),
+    (
+        "no restore tests",
+        "backups-restore-testing,backups-restore-testing-databases",
+        None,
+        "aws-backup-restore-testing",
+    ),
+    ("exports stay in one region", "backups-exports-replication", None, "aws-s3-backups-replicated-to-another-region"),
+    (
+        "one shard's backups stay in one region",
+        "backups-database-2-replication",
+        None,
+        "aws-rds-backups-replicated-to-another-region",
+    ),
 ]
 
 
@@ -272,7 +353,7 @@ def test_taking_one_protection_away_fails_a_mandatory_rule(
         (target,) = [r for r in resources if r.name == name]
         for props in (target.inputs, target.outputs):
             change(props)
-        expected_urns = {target.urn}
+        expected_urns = {target.urn, *target.property_dependencies.get("bucket", [])}
     found = mandatory_violations(resources)
     assert any(policy == rule and (urn in expected_urns or not urn) for policy, urn in found), found
 
@@ -282,3 +363,15 @@ def test_separate_roles_fail_when_one_role_does_both(prod: list[RecordedResource
     (task,) = [r for r in resources if r.name == "web-backend-task"]
     task.property_dependencies["taskRoleArn"] = list(task.property_dependencies["executionRoleArn"])
     assert ("aws-ecs-task-separate-roles", task.urn) in mandatory_violations(resources)
+
+
+def test_a_primary_left_out_of_the_backup_selection_fails(prod: list[RecordedResource]) -> None:
+    resources = copy.deepcopy(prod)
+    (primary,) = [r for r in resources if r.name == "database-shard-1-primary"]
+    (selection,) = [r for r in resources if r.name == "backups-selection"]
+    selection.property_dependencies["resources"] = [
+        urn for urn in selection.property_dependencies["resources"] if urn != primary.urn
+    ]
+    for props in (selection.inputs, selection.outputs):
+        props["resources"] = [arn for arn in props["resources"] if arn != primary.outputs["arn"]]
+    assert ("aws-rds-covered-by-backup-plan", primary.urn) in mandatory_violations(resources)

@@ -7,6 +7,7 @@ and never reads configuration itself. ``build`` returns the stack outputs.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -14,11 +15,14 @@ import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 
 from components.aws.account import lookup_account
+from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import CertificateArgs, LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
+from components.aws.notifications import Notifications, NotificationsArgs
+from components.aws.storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
 from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierArgs
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
@@ -27,41 +31,58 @@ from components.settings import Settings, StackSecrets
 def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     """Create the stack's resources; return its outputs."""
     naming = Naming.from_settings(settings)
+    prefix = naming.prefix
     production = settings.environment == "prod"
 
-    main = aws.Provider(
-        "aws",
-        region=settings.region,
-        default_tags=aws.ProviderDefaultTagsArgs(tags=naming.tags),
-    )
-    aws.Provider(
+    main = aws.Provider("aws", region=settings.region, default_tags=aws.ProviderDefaultTagsArgs(tags=naming.tags))
+    dr = aws.Provider(
         "aws-dr",
         region=settings.disaster_recovery_region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=naming.tags),
     )
     dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token) if settings.cdn.enabled else None
-    in_main_region = pulumi.ResourceOptions(providers=[main])
+    here = pulumi.ResourceOptions(providers=[main])
+    there = pulumi.ResourceOptions(providers=[dr])
     account = lookup_account(main, settings.region)
+    dr_account = replace(account, region=settings.disaster_recovery_region)
 
-    keys = Keys("keys", KeysArgs(account=account, name_prefix=naming.prefix, protect=production), opts=in_main_region)
+    keys = Keys("keys", KeysArgs(account=account, name_prefix=prefix, protect=production), opts=here)
+    dr_keys = Keys(
+        "dr-keys",
+        KeysArgs(account=dr_account, name_prefix=prefix, purposes=("backups",), protect=production),
+        opts=there,
+    )
+    access_logs = LogArchive(
+        "access-logs",
+        LogArchiveArgs(account, prefix, expire_days=settings.storage.access_log_days, protect=production),
+        opts=here,
+    )
+    dr_access_logs = LogArchive(
+        "dr-access-logs",
+        LogArchiveArgs(dr_account, prefix, expire_days=settings.storage.access_log_days, protect=production),
+        opts=there,
+    )
+    alerts = Notifications(
+        "alerts", NotificationsArgs(account=account, name_prefix=prefix, key_arn=keys.alerts.arn), opts=here
+    )
     network = Network(
         "network",
         NetworkArgs(
             account=account,
-            name_prefix=naming.prefix,
+            name_prefix=prefix,
             flow_log_key_arn=keys.logs.arn,
             layout=settings.network,
             app_ports=(settings.web.frontend.port, settings.web.backend.port),
             database_port=settings.database.effective_port,
             protect=production,
         ),
-        opts=in_main_region,
+        opts=here,
     )
     database = ShardedDatabase(
         "database",
         DatabaseArgs(
             account=account,
-            name_prefix=naming.prefix,
+            name_prefix=prefix,
             subnet_ids=[subnet.id for subnet in network.data_subnets],
             security_group_id=network.data_security_group.id,
             availability_zones=network.availability_zones,
@@ -70,12 +91,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             settings=settings.database,
             protect=production,
         ),
-        opts=in_main_region,
+        opts=here,
     )
     cache = Cache(
         "cache",
         CacheArgs(
-            name_prefix=naming.prefix,
+            name_prefix=prefix,
             subnet_ids=[subnet.id for subnet in network.data_subnets],
             security_group_id=network.cache_security_group.id,
             data_key_arn=keys.data.arn,
@@ -84,13 +105,13 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             settings=settings.cache,
             protect=production,
         ),
-        opts=in_main_region,
+        opts=here,
     )
     edge = LoadBalancer(
         "edge",
         LoadBalancerArgs(
             account=account,
-            name_prefix=naming.prefix,
+            name_prefix=prefix,
             domain=settings.domain,
             vpc_id=network.vpc.id,
             subnet_ids=[subnet.id for subnet in network.public_subnets],
@@ -102,13 +123,14 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             web=settings.web,
             protect=production,
         ),
-        opts=in_main_region,
+        opts=here,
     )
+    documents_bucket = fixed_bucket_name(account, prefix, "documents")
     web = WebTier(
         "web",
         WebTierArgs(
             account=account,
-            name_prefix=naming.prefix,
+            name_prefix=prefix,
             domain=settings.domain,
             subnet_ids=[subnet.id for subnet in network.app_subnets],
             security_group_id=network.app_security_group.id,
@@ -119,7 +141,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             load_balancer_dns_name=edge.alb.dns_name,
             listeners=edge.listeners,
             web=settings.web,
-            environment={"backend": backend_environment(settings, database, cache)},
+            environment={"backend": backend_environment(settings, database, cache, documents_bucket)},
             secrets={"backend": backend_secrets(database, cache)},
             access={
                 "backend": ServiceAccess(
@@ -130,7 +152,42 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             secrets_key_arn=keys.secrets.arn,
             protect=production,
         ),
-        opts=in_main_region,
+        opts=here,
+    )
+    storage = ObjectStorage(
+        "storage",
+        ObjectStorageArgs(
+            account=account,
+            name_prefix=prefix,
+            data_key_arn=keys.data.arn,
+            access_log_bucket=access_logs.bucket.id,
+            bucket_name=documents_bucket,
+            writers=[web.task_roles["backend"]],
+            service_role_arns=backup_role_arns(account, prefix),
+            noncurrent_version_days=settings.storage.noncurrent_version_days,
+            protect=production,
+        ),
+        opts=here,
+    )
+    backups = Backups(
+        "backups",
+        BackupsArgs(
+            account=account,
+            dr_account=dr_account,
+            dr_provider=dr,
+            name_prefix=prefix,
+            backups_key_arn=keys.backups.arn,
+            dr_backups_key_arn=dr_keys.backups.arn,
+            alert_topic_arn=alerts.critical.arn,
+            access_log_bucket=access_logs.bucket.id,
+            dr_access_log_bucket=dr_access_logs.bucket.id,
+            databases=[shard.primary for shard in database.shards],
+            documents=storage,
+            database_retention_days=settings.database.backup_retention_days,
+            settings=settings.backups,
+            protect=production,
+        ),
+        opts=here,
     )
 
     outputs: dict[str, Any] = {
@@ -158,13 +215,23 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "cacheReaderEndpoint": cache.reader_endpoint,
         "cachePort": cache.port,
         "cacheAuthSecretArn": cache.auth_secret.arn,
+        "documentsBucket": storage.bucket.id,
+        "exportsBucket": backups.exports_bucket.id,
+        "drExportsBucket": backups.dr_exports_bucket.id,
+        "drDocumentsBucket": backups.dr_documents_bucket.id if backups.dr_documents_bucket else None,
+        "backupVaultArn": backups.vault.arn,
+        "drBackupVaultArn": backups.dr_vault.arn,
+        "backupPlanId": backups.plan.id,
+        "alertTopicArns": {severity: topic.arn for severity, topic in alerts.topics.items()},
     }
     if web.repositories:
         outputs["ecrRepositoryUrls"] = {service: repo.repository_url for service, repo in web.repositories.items()}
     return outputs
 
 
-def backend_environment(settings: Settings, database: ShardedDatabase, cache: Cache) -> dict[str, pulumi.Input[str]]:
+def backend_environment(
+    settings: Settings, database: ShardedDatabase, cache: Cache, documents_bucket: str
+) -> dict[str, pulumi.Input[str]]:
     """Where the backend finds its data: endpoints and names only; credentials come as secrets."""
     first = database.shards[0]
     return {
@@ -180,6 +247,7 @@ def backend_environment(settings: Settings, database: ShardedDatabase, cache: Ca
         "REDIS_PORT": str(cache.port),
         "REDIS_TLS": "true",
         "REDIS_AUTH_SECRET_ARN": cache.auth_secret.arn,
+        "DOCUMENTS_BUCKET": documents_bucket,
     }
 
 

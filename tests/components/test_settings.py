@@ -21,7 +21,7 @@ from tests.conftest import IMAGES, valid_config
 BASE = valid_config()
 
 
-def settings(secret_keys: tuple[str, ...] = (), **values: Any) -> Settings:
+def settings(*secret_keys: str, **values: Any) -> Settings:
     """Parse config as the engine hands it over: objects as JSON text, scalars as text."""
     config = dict(BASE)
     for key, value in values.items():
@@ -33,9 +33,9 @@ def settings(secret_keys: tuple[str, ...] = (), **values: Any) -> Settings:
     return parse_settings(config, secret_keys, project="webstack", stack="prod")
 
 
-def error(secret_keys: tuple[str, ...] = (), **values: Any) -> SettingsError:
+def error(*secret_keys: str, **values: Any) -> SettingsError:
     with pytest.raises(SettingsError) as caught:
-        settings(secret_keys, **values)
+        settings(*secret_keys, **values)
     return caught.value
 
 
@@ -322,11 +322,11 @@ def test_a_provider_credential_in_plaintext_is_an_error() -> None:
 
 
 def test_an_encrypted_provider_credential_is_accepted() -> None:
-    settings(("cloudflare:apiToken",), **{"cloudflare:apiToken": "placeholder"})
+    settings("cloudflare:apiToken", **{"cloudflare:apiToken": "placeholder"})
 
 
 def test_a_plain_setting_stored_encrypted_is_an_error() -> None:
-    e = error(("webstack:network",), network={"azCount": 2})
+    e = error("webstack:network", network={"azCount": 2})
     assert e.message == (
         "webstack:network must not hold a secret (it is used in plaintext), got an encrypted value: set it with "
         "`pulumi config set webstack:network <value>` (without --secret)"
@@ -746,3 +746,12 @@ def test_backup_switches_and_storage_days_are_typed_and_bounded() -> None:
     assert error(backups={"restoreTesting": True, "retoreTesting": False}).message.startswith(
         "webstack:backups.retoreTesting is not a setting; did you mean restoreTesting?"
     )
+
+
+def test_weekly_exports_move_to_the_archive_before_they_expire() -> None:
+    assert settings().backups.export_archive_after_days == 0
+    assert error(backups={"exportArchiveAfterDays": 90}).message == (
+        "webstack:backups.exportArchiveAfterDays must be less than weeklyRetentionDays (90): S3 expires an object "
+        "only after it moves it, got 90"
+    )
+    assert settings(backups={"exportArchiveAfterDays": 30}).backups.export_archive_after_days == 30

@@ -44,10 +44,12 @@ def test_prod_has_no_violation_of_any_level(reports: dict[str, Any]) -> None:
     assert all(p["enforcementLevel"] == "mandatory" for p in doc["policies"])
 
 
-def test_staging_relaxes_only_availability_and_deletion_protection(reports: dict[str, Any]) -> None:
+def test_staging_relaxes_only_availability_deletion_protection_and_disaster_recovery(reports: dict[str, Any]) -> None:
     _, doc = reports["staging"]
     assert sorted({(v["policy"], v["enforcementLevel"]) for v in doc["violations"]}) == [
         ("aws-alb-deletion-protection", "advisory"),
+        ("aws-backup-restore-testing", "advisory"),
+        ("aws-rds-backups-replicated-to-another-region", "advisory"),
         ("aws-rds-deletion-protection", "advisory"),
         ("aws-rds-multi-az", "advisory"),
     ]
@@ -78,9 +80,10 @@ def test_prod_protects_its_stateful_resources(reports: dict[str, Any]) -> None:
     protected = Counter(r["type"] for r in doc["resources"] if r["protect"])
     assert protected == Counter(
         {
-            "aws:kms/key:Key": 3,
+            "aws:kms/key:Key": 6,
             "aws:cloudwatch/logGroup:LogGroup": 1,
-            "aws:s3/bucket:Bucket": 1,
+            "aws:s3/bucket:Bucket": 7,
+            "aws:backup/vault:Vault": 2,
             "aws:rds/instance:Instance": 9,
             "aws:elasticache/replicationGroup:ReplicationGroup": 1,
         }
@@ -116,6 +119,42 @@ def test_prod_has_providers_for_its_region_and_the_dr_region_with_default_tags(r
         r["provider"].startswith("urn:pulumi:prod::webstack::pulumi:providers:aws::aws::")
         for r in of_type(doc, ":Subnet")
     )
+
+
+def test_prod_backs_up_every_primary_into_both_regions_and_tests_restores(reports: dict[str, Any]) -> None:
+    _, doc = reports["prod"]
+    dr = "urn:pulumi:prod::webstack::pulumi:providers:aws::aws-dr::"
+    vaults = {r["name"]: r for r in of_type(doc, "backup/vault:Vault")}
+    assert sorted(vaults) == ["backups-dr-vault", "backups-vault"]
+    assert vaults["backups-dr-vault"]["provider"].startswith(dr)
+    assert vaults["backups-vault"]["inputs"]["kmsKeyArn"].startswith("arn:aws:kms:us-east-1:")
+    assert vaults["backups-dr-vault"]["inputs"]["kmsKeyArn"].startswith("arn:aws:kms:us-west-2:")
+
+    (plan,) = of_type(doc, "backup/plan:Plan")
+    rules = {rule["ruleName"]: rule for rule in plan["inputs"]["rules"]}
+    assert rules["daily"]["schedule"] == "cron(0 2 * * ? *)"
+    assert rules["daily"]["lifecycle"]["deleteAfter"] == 30
+    assert rules["daily"]["enableContinuousBackup"] is True
+    assert rules["weekly"]["lifecycle"]["deleteAfter"] == 90
+    assert doc["outputs"]["drBackupVaultArn"].startswith("arn:aws:backup:us-west-2:")
+    for rule in rules.values():
+        assert [c["destinationVaultArn"] for c in rule["copyActions"]] == [doc["outputs"]["drBackupVaultArn"]]
+
+    primaries = [r for r in of_type(doc, "rds/instance:Instance") if "replicateSourceDb" not in r["inputs"]]
+    (selection,) = of_type(doc, "backup/selection:Selection")
+    assert set(selection["propertyDependencies"]["resources"]) >= {p["urn"] for p in primaries}
+    assert any(arn.startswith("arn:aws:s3:::webstack-prod-documents-") for arn in selection["inputs"]["resources"])
+    (testing,) = of_type(doc, "backup/restoreTestingPlan:RestoreTestingPlan")
+    assert testing["inputs"]["scheduleExpression"] == "cron(0 5 1 * ? *)"
+    (tested,) = of_type(doc, "backup/restoreTestingSelection:RestoreTestingSelection")
+    assert set(tested["propertyDependencies"]["protectedResourceArns"]) == {p["urn"] for p in primaries}
+
+    automated = of_type(doc, "instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+    assert len(automated) == len(primaries) == 3
+    assert all(r["provider"].startswith(dr) for r in automated)
+    replications = of_type(doc, "bucketReplicationConfig:BucketReplicationConfig")
+    assert sorted(r["name"] for r in replications) == ["backups-documents-replication", "backups-exports-replication"]
+    assert doc["outputs"]["drExportsBucket"].startswith("webstack-prod-exports-dr-")
 
 
 def test_staging_is_smaller_and_unprotected(reports: dict[str, Any]) -> None:

@@ -1,0 +1,108 @@
+"""Where alerts go: one SNS topic per severity (critical, warning), encrypted with the customer ``alerts`` key.
+
+Each topic's policy lets the account manage it and lets exactly the AWS services that raise alerts publish to it,
+for this account only: CloudWatch alarms, EventBridge rules and AWS Backup vault notifications; nobody publishes
+without TLS. Subscriptions
+(email, chat webhooks) are added by the monitoring component.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws.account import Account
+
+NOTIFICATIONS_TYPE = "webstack:aws:Notifications"
+SEVERITIES = ("critical", "warning")
+PUBLISHERS = ("cloudwatch", "events", "backup")
+
+
+@dataclass(frozen=True)
+class NotificationsArgs:
+    """Inputs of :class:`Notifications`."""
+
+    account: Account
+    """The account and region (the topic policies' conditions)."""
+    name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``; topics are ``<prefix>-alerts-<severity>``."""
+    key_arn: pulumi.Input[str]
+    """Customer KMS key of the topics (the ``alerts`` key, whose policy admits the publishers)."""
+
+
+class Notifications(pulumi.ComponentResource):
+    """The alert topics."""
+
+    topics: dict[str, aws.sns.Topic]
+
+    def __init__(self, name: str, args: NotificationsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(NOTIFICATIONS_TYPE, name, None, opts)
+        self.topics = {}
+        for severity in SEVERITIES:
+            topic = aws.sns.Topic(
+                f"{name}-{severity}",
+                name=f"{args.name_prefix}-alerts-{severity}",
+                display_name=f"{args.name_prefix} {severity} alerts",
+                kms_master_key_id=args.key_arn,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.sns.TopicPolicy(
+                f"{name}-{severity}-policy",
+                arn=topic.arn,
+                policy=topic.arn.apply(lambda arn: json.dumps(topic_policy(arn, args.account), sort_keys=True)),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.topics[severity] = topic
+        self.register_outputs({f"{severity}TopicArn": topic.arn for severity, topic in self.topics.items()})
+
+    @property
+    def critical(self) -> aws.sns.Topic:
+        return self.topics["critical"]
+
+    @property
+    def warning(self) -> aws.sns.Topic:
+        return self.topics["warning"]
+
+
+def topic_policy(arn: str, account: Account) -> dict[str, Any]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountManagesTheTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": account.root_principal},
+                "Action": [
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                    "sns:AddPermission",
+                    "sns:RemovePermission",
+                    "sns:DeleteTopic",
+                    "sns:Subscribe",
+                    "sns:ListSubscriptionsByTopic",
+                    "sns:Publish",
+                ],
+                "Resource": arn,
+            },
+            {
+                "Sid": "AlertingServicesPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": [account.service_principal(service) for service in PUBLISHERS]},
+                "Action": "sns:Publish",
+                "Resource": arn,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ],
+    }
