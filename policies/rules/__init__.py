@@ -6,7 +6,7 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 
 from pulumi_policy import EnforcementLevel
 
-from . import backups, cache, credentials, database, ecs, kms, load_balancer, network, storage, tagging
+from . import backups, cache, cdn, credentials, database, ecs, kms, load_balancer, network, storage, tagging
 
 PACK_NAME = "webstack"
 #: The level of a policy that neither the policy nor the stack's configuration sets.
@@ -21,6 +21,7 @@ ALL_POLICIES = [
     *credentials.POLICIES,
     *storage.POLICIES,
     *backups.POLICIES,
+    *cdn.POLICIES,
     *tagging.POLICIES,
     *kms.POLICIES,
 ]

@@ -1,0 +1,754 @@
+"""Cloudflare rules: the zone in front of the site serves it over strict TLS, proxies it, rate-limits it and runs
+managed WAF rules on it, and the load balancer behind it takes traffic from Cloudflare only.
+
+- ``cloudflare-zone-strict-tls``: every zone the stack manages has the zone settings ssl "strict", min_tls_version
+  "1.2" or "1.3", always_use_https "on", and a security_header that enables HSTS for at least
+  ``minHstsMaxAgeSeconds`` (a year).
+- ``cloudflare-web-records-proxied``: every A, AAAA and CNAME record is proxied, except underscore records
+  (certificate validation, ...); and none, underscore records included, points at a private, loopback, link-local,
+  unique-local, unspecified or reserved address, or at a database or cache endpoint.
+- ``cloudflare-rate-limiting``: every zone has an ``http_ratelimit`` ruleset with an enabled rule that blocks or
+  challenges clients counted per IP and Cloudflare data center (``cf.colo.id``, ``ip.src``).
+- ``cloudflare-managed-waf``: every zone has an ``http_request_firewall_managed`` ruleset with an enabled rule that
+  executes one of the allowed Cloudflare managed rulesets (``managedRulesetIds``; the OWASP Core Ruleset alone does
+  not count).
+- ``aws-alb-cloudflare-only-origin``: every security group of a load balancer that a proxied record points at admits
+  CIDR sources only inside Cloudflare's published ranges (``cloudflareRanges``), and admits Cloudflare on port 443.
+
+All five are stack rules. The zones a stack manages are the literal ``zone_id`` values of its zone settings, DNS
+records and rulesets: Cloudflare resources name their zone by id (the zone itself is not a resource of the program).
+A record reaches a load balancer or a data store through ``property_dependencies["content"]``, and a load balancer
+its security groups through ``property_dependencies["securityGroups"]``, never through names or ids, which are
+unknown during a preview. Props arrive with camelCase engine names; the value of a zone setting is passed through
+untranslated, so its keys stay snake_case (``strict_transport_security``, ``max_age``).
+
+Values unknown during a preview: a zone id that is unknown (the output of a zone the program creates) cannot be told
+apart from another zone, so resources carrying one are skipped. A record whose name, type or content comes from
+another resource (the certificate's validation records) is checked on what is known: its content through its
+dependencies, its proxying once name and type are known. Settings the program writes literally (setting ids and
+values, proxied, phases, rules, CIDRs, ports) are reported when unknown, with the advice to set them directly, so no
+rule passes silently or crashes on them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._common import INGRESS_TYPES, SECURITY_GROUP, SECURITY_GROUP_RULE, ingress_of, schema, setting, within
+from ._props import (
+    UNKNOWN,
+    as_number,
+    as_text,
+    count_text,
+    depends_on,
+    is_list,
+    is_true,
+    list_items,
+    prop,
+    unknown_message,
+)
+from .load_balancer import LOAD_BALANCER_TYPES
+
+ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
+RULESET = "cloudflare:index/ruleset:Ruleset"
+#: The resources that name the zone they belong to (``zone_id``).
+ZONE_TYPES = (ZONE_SETTING, DNS_RECORD, RULESET)
+
+#: Records that serve the site; the others (TXT, MX, ...) cannot be proxied.
+WEB_RECORD_TYPES = ("A", "AAAA", "CNAME")
+#: Data stores a record must never name, with what messages call them.
+DATA_STORE_TYPES = {
+    "aws:rds/instance:Instance": "RDS instance",
+    "aws:rds/cluster:Cluster": "RDS cluster",
+    "aws:elasticache/replicationGroup:ReplicationGroup": "ElastiCache replication group",
+    "aws:elasticache/cluster:Cluster": "ElastiCache cluster",
+}
+#: Endpoint names of RDS and ElastiCache (AWS and AWS China).
+DATA_STORE_SUFFIXES = (".rds.amazonaws.com", ".rds.amazonaws.com.cn", ".cache.amazonaws.com", ".cache.amazonaws.com.cn")
+
+RATE_LIMIT_PHASE = "http_ratelimit"
+MANAGED_WAF_PHASE = "http_request_firewall_managed"
+RATE_LIMIT_ACTIONS = ("block", "managed_challenge", "challenge", "js_challenge")
+#: What a rate limit counts per: the client's IP at each Cloudflare data center (Cloudflare requires cf.colo.id).
+RATE_LIMIT_CHARACTERISTICS = ("cf.colo.id", "ip.src")
+EXECUTE = "execute"
+CLOUDFLARE_MANAGED_RULESET = "efb7b8c949ac4650a09736fc376e9aee"
+CLOUDFLARE_FREE_MANAGED_RULESET = "77454fe2d30c4220b5701f6fdfb893ba"
+OWASP_CORE_RULESET = "4814384a9e5d4991b9815dcfc25d2f1f"
+#: Cloudflare's managed rulesets by id, for messages.
+MANAGED_RULESET_NAMES = {
+    CLOUDFLARE_MANAGED_RULESET: "the Cloudflare Managed Ruleset",
+    CLOUDFLARE_FREE_MANAGED_RULESET: "the Cloudflare Free Managed Ruleset",
+    OWASP_CORE_RULESET: "the Cloudflare OWASP Core Ruleset",
+}
+
+HTTPS_PORT = 443
+#: Cloudflare's published ranges (https://www.cloudflare.com/ips/).
+CLOUDFLARE_RANGES = [
+    "173.245.48.0/20",
+    "103.21.244.0/22",
+    "103.22.200.0/22",
+    "103.31.4.0/22",
+    "141.101.64.0/18",
+    "108.162.192.0/18",
+    "190.93.240.0/20",
+    "188.114.96.0/20",
+    "197.234.240.0/22",
+    "198.41.128.0/17",
+    "162.158.0.0/15",
+    "104.16.0.0/13",
+    "104.24.0.0/14",
+    "172.64.0.0/13",
+    "131.0.72.0/22",
+    "2400:cb00::/32",
+    "2606:4700::/32",
+    "2803:f800::/32",
+    "2405:b500::/32",
+    "2405:8100::/32",
+    "2a06:98c0::/29",
+    "2c0f:f248::/32",
+]
+
+
+# -- zones -----------------------------------------------------------------------------------------------------------
+def zone_of(resource: PolicyResource) -> Any:
+    """The literal zone id a Cloudflare resource names: "" when it names none, :data:`UNKNOWN` when it is unknown."""
+    value = prop(resource.props, "zoneId")
+    return UNKNOWN if value is UNKNOWN else as_text(value)
+
+
+def managed_zones(args: StackValidationArgs) -> dict[str, PolicyResource]:
+    """Every zone the stack manages, with the first of its resources (where a missing setting is reported). Marks the
+    rule not applicable when the stack has no Cloudflare zone resources at all."""
+    resources = [r for r in args.resources if r.resource_type in ZONE_TYPES]
+    if not resources:
+        args.not_applicable("the stack manages no Cloudflare zone")
+    zones: dict[str, PolicyResource] = {}
+    for resource in resources:
+        zone = zone_of(resource)
+        if zone is not UNKNOWN and zone:  # an unknown id cannot be told apart from another zone's
+            zones.setdefault(zone, resource)
+    return zones
+
+
+def in_zone(resources: Iterable[PolicyResource], resource_type: str, zone: str) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type == resource_type and zone_of(r) == zone]
+
+
+# -- strict TLS ------------------------------------------------------------------------------------------------------
+#: A year in seconds: the HSTS max_age browsers' preload lists require.
+ONE_YEAR = 31536000
+_TLS_SCHEMA = schema(
+    {
+        "minHstsMaxAgeSeconds": {
+            "type": "number",
+            "default": ONE_YEAR,
+            "minimum": 0,
+            "description": "Fewest seconds the zone's HSTS header (security_header) tells browsers to use HTTPS only.",
+        },
+    }
+)
+SSL = "ssl"
+MIN_TLS_VERSION = "min_tls_version"
+ALWAYS_USE_HTTPS = "always_use_https"
+SECURITY_HEADER = "security_header"
+#: Zone settings with a text value: the values accepted, the value to set, and what goes wrong otherwise.
+TEXT_SETTINGS = {
+    SSL: (
+        ("strict",),
+        '"strict"',
+        "Cloudflare may reach the origin over plain HTTP, or over HTTPS without checking its certificate",
+    ),
+    MIN_TLS_VERSION: (("1.2", "1.3"), '"1.2"', "visitors may connect with TLS 1.0 or 1.1"),
+    ALWAYS_USE_HTTPS: (("on",), '"on"', "visitors may use the site over plain HTTP"),
+}
+HSTS_RISK = "browsers are not told to use the site over HTTPS only (HSTS)"
+REQUIRED_SETTINGS = (*TEXT_SETTINGS, SECURITY_HEADER)
+
+
+def _hsts_fix(min_age: float) -> str:
+    return (
+        f'{{"strict_transport_security": {{"enabled": True, "max_age": {count_text(max(min_age, ONE_YEAR))}, '
+        '"include_subdomains": True, "preload": True, "nosniff": True}}'
+    )
+
+
+def _fix(setting_id: str, min_age: float) -> str:
+    return _hsts_fix(min_age) if setting_id == SECURITY_HEADER else TEXT_SETTINGS[setting_id][1]
+
+
+def _hsts_problem(value: Any, min_age: float) -> str:
+    """Why a security_header value does not enable HSTS long enough; empty when it does."""
+    if isinstance(value, str):  # the same object given as JSON text
+        try:
+            value = json.loads(value)
+        except ValueError:
+            value = None
+    sts = prop(value, "strict_transport_security")
+    enabled, max_age = prop(sts, "enabled"), prop(sts, "max_age")
+    if any(v is UNKNOWN for v in (sts, enabled, max_age)):
+        return unknown_message(f"The {SECURITY_HEADER} zone setting's value", _hsts_fix(min_age))
+    if not isinstance(sts, Mapping):
+        what = ["sets no strict_transport_security"]
+    else:
+        what = [] if is_true(enabled) else ["does not enable strict_transport_security"]
+        age = as_number(max_age)
+        if age is None:
+            what.append("sets no max_age")
+        elif age < min_age:
+            what.append(f"sets max_age {count_text(age)}")
+    if not what:
+        return ""
+    return (
+        f"The zone setting {SECURITY_HEADER} {' and '.join(what)}, so browsers are not told to use the site over HTTPS "
+        f"only for at least {count_text(min_age)} seconds (HSTS): set value={_hsts_fix(min_age)}."
+    )
+
+
+def _setting_problem(setting_id: str, value: Any, min_age: float) -> str:
+    """Why a zone setting's value is weak; empty when it is strong enough."""
+    if value is UNKNOWN:
+        return unknown_message(f"The {setting_id} zone setting's value", _fix(setting_id, min_age))
+    if setting_id == SECURITY_HEADER:
+        return _hsts_problem(value, min_age)
+    accepted, fix, risk = TEXT_SETTINGS[setting_id]
+    text = as_text(value)
+    if text in accepted:
+        return ""
+    shown = f'"{text}"' if text else "not set"
+    return f"The zone setting {setting_id} is {shown}, so {risk}: set value={fix}."
+
+
+def _missing_setting(zone: str, setting_id: str, min_age: float) -> str:
+    risk = HSTS_RISK if setting_id == SECURITY_HEADER else TEXT_SETTINGS[setting_id][2]
+    return (
+        f'Zone {zone} has no {setting_id} zone setting, so {risk}: add a cloudflare.ZoneSetting(zone_id="{zone}", '
+        f'setting_id="{setting_id}", value={_fix(setting_id, min_age)}).'
+    )
+
+
+def _strict_tls(args: StackValidationArgs, report: ReportViolation) -> None:
+    min_age = float(setting(args, _TLS_SCHEMA, "minHstsMaxAgeSeconds"))
+    for zone, first in managed_zones(args).items():
+        settings = in_zone(args.resources, ZONE_SETTING, zone)
+        unnamed = [s for s in settings if prop(s.props, "settingId") is UNKNOWN]
+        for zone_setting in unnamed:
+            report(
+                unknown_message("setting_id", 'a literal setting name ("ssl", "min_tls_version", ...)'),
+                zone_setting.urn,
+            )
+        for setting_id in REQUIRED_SETTINGS:
+            problems = [
+                (s, _setting_problem(setting_id, prop(s.props, "value"), min_age))
+                for s in settings
+                if as_text(prop(s.props, "settingId")) == setting_id
+            ]
+            if any(not problem for _, problem in problems):
+                continue
+            if problems:
+                weakest, problem = problems[0]
+                report(problem, weakest.urn)
+            elif not unnamed:  # a setting whose id is unknown may be this one
+                report(_missing_setting(zone, setting_id, min_age), first.urn)
+
+
+cloudflare_zone_strict_tls = StackValidationPolicy(
+    name="cloudflare-zone-strict-tls",
+    description="Checks that every Cloudflare zone the stack manages reaches the origin with SSL mode strict, accepts "
+    "TLS 1.2 or newer only, redirects HTTP to HTTPS, and sends HSTS for at least a year (configurable).",
+    validate=_strict_tls,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_TLS_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "cdn", "tls", "hsts", "checklist:tls"],
+    remediation_steps='Add cloudflare.ZoneSetting resources for the zone: ssl "strict", min_tls_version "1.2", '
+    'always_use_https "on", and security_header {"strict_transport_security": {"enabled": True, "max_age": 31536000, '
+    '"include_subdomains": True, "preload": True, "nosniff": True}}; give the origin a certificate Cloudflare trusts '
+    "(ACM on the load balancer).",
+)
+
+
+# -- proxied records -------------------------------------------------------------------------------------------------
+def _address_kind(text: str) -> str:
+    """What kind of address nobody on the internet can reach ``text`` is; empty for a public address or a name."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return ""
+    if address.is_unspecified:
+        return "unspecified"
+    if address.is_loopback:
+        return "loopback"
+    if address.is_link_local:
+        return "link-local"
+    if address.version == 6 and address in ipaddress.ip_network("fc00::/7"):
+        return "unique-local"
+    if address.is_private:
+        return "private"
+    if address.is_reserved:
+        return "reserved"
+    return ""
+
+
+def _record(record_type: Any, name: Any) -> str:
+    """A record as messages name it: ``The CNAME record 'www'``, leaving out what is unknown."""
+    kind = "" if record_type is UNKNOWN else f"{record_type} "
+    named = "" if name is UNKNOWN else f" '{as_text(name)}'"
+    return f"The {kind}record{named}"
+
+
+def _target_problem(record: PolicyResource, what: str, content: Any) -> str:
+    """Why a record's target must not have a public name; empty when it may. Content unknown during preview is
+    judged by what it depends on: a load balancer is fine, and without a dependency there is nothing to judge."""
+    stores = [d for d in record.property_dependencies.get("content") or [] if d.resource_type in DATA_STORE_TYPES]
+    if stores:
+        target = f"the {DATA_STORE_TYPES[stores[0].resource_type]} '{stores[0].name}'"
+    elif content is UNKNOWN:
+        return ""
+    else:
+        target = as_text(content).rstrip(".").lower()
+        kind = _address_kind(target)
+        if kind:
+            return (
+                f"{what} points at {target}, a {kind} address, which reveals internal addressing and serves nobody "
+                "on the internet: remove the record, or point it at the load balancer (a CNAME to its dns_name, "
+                "proxied)."
+            )
+        if not target.endswith(DATA_STORE_SUFFIXES):
+            return ""
+    return (
+        f"{what} points at {target}, a database or cache endpoint, which must have no public name: remove the "
+        "record; the app reaches the data store through its private endpoint."
+    )
+
+
+def _record_problems(record: PolicyResource) -> list[str]:
+    props = record.props
+    raw_type, name, proxied = prop(props, "type"), prop(props, "name"), prop(props, "proxied")
+    record_type = UNKNOWN if raw_type is UNKNOWN else as_text(raw_type).upper()
+    if record_type is not UNKNOWN and record_type not in WEB_RECORD_TYPES:
+        return []
+    what = _record(record_type, name)
+    problems: list[str] = []
+    # Underscore records (certificate validation, ...) are not web records; an unknown name or type may be one.
+    if record_type is not UNKNOWN and name is not UNKNOWN and not as_text(name).startswith("_"):
+        if proxied is UNKNOWN:
+            problems.append(unknown_message("proxied", "True"))
+        elif not is_true(proxied):
+            problems.append(
+                f"{what} is not proxied, so it publishes the origin's address and its traffic bypasses Cloudflare's "
+                "TLS settings, WAF and rate limits: set proxied=True (with ttl=1, automatic)."
+            )
+    target = _target_problem(record, what, prop(props, "content"))
+    if target:
+        problems.append(target)
+    return problems
+
+
+def _records_proxied(args: StackValidationArgs, report: ReportViolation) -> None:
+    records = [r for r in args.resources if r.resource_type == DNS_RECORD]
+    if not records:
+        args.not_applicable("the stack has no Cloudflare DNS records")
+    for record in records:
+        for problem in _record_problems(record):
+            report(problem, record.urn)
+
+
+cloudflare_web_records_proxied = StackValidationPolicy(
+    name="cloudflare-web-records-proxied",
+    description="Checks that every Cloudflare A, AAAA and CNAME record except underscore records is proxied, and "
+    "that no record points at a private, loopback or link-local address or at a database or cache endpoint.",
+    validate=_records_proxied,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "dns", "checklist:db-not-public"],
+    remediation_steps="Set proxied=True (ttl=1) on the site's records, which point at the load balancer; keep only "
+    "certificate-validation and other underscore records unproxied, and remove records that name private addresses, "
+    "databases or caches.",
+)
+
+
+# -- rulesets --------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Undecided:
+    """A rule whose value ``field`` is unknown during preview."""
+
+    field: str
+
+
+#: Why a rule does not count ("" when it does), or which of its values is unknown.
+Judge = Callable[[Any], str | _Undecided]
+
+
+def _rule_name(rule: Any, index: int) -> str:
+    name = as_text(prop(rule, "description")) or as_text(prop(rule, "ref"))
+    return f"'{name}'" if name else f"#{index + 1}"
+
+
+def _disabled(rule: Any) -> bool | _Undecided:
+    enabled = prop(rule, "enabled")
+    if enabled is UNKNOWN:
+        return _Undecided("enabled")
+    return enabled is False or as_text(enabled).lower() == "false"
+
+
+def _ruleset_problem(ruleset: PolicyResource, judge: Judge, weak: Callable[[list[str]], str]) -> str:
+    """Empty when one of the ruleset's rules counts; else the violation: what is unknown, or ``weak`` of why each rule
+    does not count."""
+    rules = prop(ruleset.props, "rules")
+    if rules is UNKNOWN:
+        return unknown_message("rules", "a literal list of rules")
+    reasons: list[str] = []
+    unknown: list[str] = []
+    for index, rule in enumerate(list_items(rules)):
+        verdict = _Undecided("") if rule is UNKNOWN else judge(rule)
+        if isinstance(verdict, _Undecided):
+            unknown.append(f"rules[{index}]{'.' if verdict.field else ''}{verdict.field}")
+        elif not verdict:
+            return ""
+        else:
+            reasons.append(f"rule {_rule_name(rule, index)} {verdict}")
+    if unknown:
+        return unknown_message(", ".join(unknown), "literal values")
+    return weak(reasons)
+
+
+def _check_rulesets(
+    args: StackValidationArgs, report: ReportViolation, phase: str, judge: Judge,
+    weak: Callable[[list[str]], str], missing: Callable[[str], str],
+) -> None:  # fmt: skip
+    """Every managed zone has a ruleset of ``phase`` with a rule that counts."""
+    for zone, first in managed_zones(args).items():
+        found: list[tuple[PolicyResource, str]] = []
+        for ruleset in in_zone(args.resources, RULESET, zone):
+            value = prop(ruleset.props, "phase")
+            if value is UNKNOWN:
+                found.append((ruleset, unknown_message("phase", f'a literal phase such as "{phase}"')))
+            elif as_text(value) == phase:
+                found.append((ruleset, _ruleset_problem(ruleset, judge, weak)))
+        if any(not problem for _, problem in found):
+            continue
+        for ruleset, problem in found:
+            report(problem, ruleset.urn)
+        if not found:
+            report(missing(zone), first.urn)
+
+
+# -- rate limiting ---------------------------------------------------------------------------------------------------
+RATE_LIMIT_EXAMPLE = (
+    '{action: "block", expression: "true", ratelimit: {characteristics: ["cf.colo.id", "ip.src"], period: 60, '
+    "requests_per_period: 600, mitigation_timeout: 60}}"
+)
+
+
+def _rate_limit_verdict(rule: Any) -> str | _Undecided:
+    disabled = _disabled(rule)
+    if disabled is True or isinstance(disabled, _Undecided):
+        return "is disabled" if disabled is True else disabled
+    action = prop(rule, "action")
+    if action is UNKNOWN:
+        return _Undecided("action")
+    if as_text(action) not in RATE_LIMIT_ACTIONS:
+        return f"has action '{as_text(action)}'" if as_text(action) else "has no action"
+    limit = prop(rule, "ratelimit")
+    if limit is UNKNOWN:
+        return _Undecided("ratelimit")
+    if not isinstance(limit, Mapping):
+        return "has no ratelimit"
+    characteristics = prop(limit, "characteristics")
+    items = list_items(characteristics)
+    if characteristics is UNKNOWN or any(item is UNKNOWN for item in items):
+        return _Undecided("ratelimit.characteristics")
+    missing = [c for c in RATE_LIMIT_CHARACTERISTICS if c not in {as_text(item) for item in items}]
+    if missing:
+        return f"does not count per {' and '.join(missing)}"
+    period, requests = prop(limit, "period"), prop(limit, "requestsPerPeriod")
+    if period is UNKNOWN or requests is UNKNOWN:
+        return _Undecided("ratelimit.period" if period is UNKNOWN else "ratelimit.requests_per_period")
+    if as_number(period) is None:
+        return "has no period"
+    count = as_number(requests)
+    if count is None or count <= 0:
+        return "has no requests_per_period above 0"
+    return ""
+
+
+def _rate_limit_weak(reasons: list[str]) -> str:
+    why = "; ".join(reasons) if reasons else "it has no rules"
+    return (
+        f"The rate limiting ruleset has no rule that limits clients ({why}): add an enabled rule with action "
+        f'"block" (or managed_challenge, challenge, js_challenge) such as {RATE_LIMIT_EXAMPLE}.'
+    )
+
+
+def _rate_limit_missing(zone: str) -> str:
+    return (
+        f"Zone {zone} has no rate limiting ruleset, so one client can flood the site and guess passwords: add a "
+        f'cloudflare.Ruleset(zone_id="{zone}", kind="zone", phase="{RATE_LIMIT_PHASE}", rules=[{RATE_LIMIT_EXAMPLE}]).'
+    )
+
+
+def _rate_limiting(args: StackValidationArgs, report: ReportViolation) -> None:
+    _check_rulesets(args, report, RATE_LIMIT_PHASE, _rate_limit_verdict, _rate_limit_weak, _rate_limit_missing)
+
+
+cloudflare_rate_limiting = StackValidationPolicy(
+    name="cloudflare-rate-limiting",
+    description="Checks that every Cloudflare zone the stack manages has an http_ratelimit ruleset with an enabled "
+    "rule that blocks or challenges clients counted per IP and data center, with a period and a request limit.",
+    validate=_rate_limiting,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "waf", "checklist:rate-limiting"],
+    remediation_steps=f'Add a cloudflare.Ruleset(kind="zone", phase="{RATE_LIMIT_PHASE}") for the zone with rules '
+    'whose action is "block" and whose ratelimit counts per ["cf.colo.id", "ip.src"] with a period and '
+    "requests_per_period (e.g. API 600 per 60 s, login 10 per 60 s), with mitigation_timeout.",
+)
+
+
+# -- managed WAF -----------------------------------------------------------------------------------------------------
+_WAF_SCHEMA = schema(
+    {
+        "managedRulesetIds": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": [CLOUDFLARE_MANAGED_RULESET, CLOUDFLARE_FREE_MANAGED_RULESET],
+            "description": "Ids of the Cloudflare managed rulesets of which each zone must execute one (default: the "
+            "Cloudflare Managed Ruleset and the Cloudflare Free Managed Ruleset).",
+        },
+    }
+)
+
+
+def _ruleset_name(ruleset_id: str) -> str:
+    if not ruleset_id:
+        return "no ruleset"
+    return f"{MANAGED_RULESET_NAMES[ruleset_id]} ({ruleset_id})" if ruleset_id in MANAGED_RULESET_NAMES else ruleset_id
+
+
+def _waf_example(allowed: Sequence[str]) -> str:
+    return f'{{action: "{EXECUTE}", expression: "true", action_parameters: {{id: "{allowed[0]}"}}}}'
+
+
+def _managed_waf(args: StackValidationArgs, report: ReportViolation) -> None:
+    allowed = [str(i) for i in setting(args, _WAF_SCHEMA, "managedRulesetIds")] or [CLOUDFLARE_MANAGED_RULESET]
+    names = " or ".join(_ruleset_name(i) for i in allowed)
+
+    def verdict(rule: Any) -> str | _Undecided:
+        disabled = _disabled(rule)
+        if disabled is True or isinstance(disabled, _Undecided):
+            return "is disabled" if disabled is True else disabled
+        action = prop(rule, "action")
+        if action is UNKNOWN:
+            return _Undecided("action")
+        if as_text(action) != EXECUTE:
+            return f"has action '{as_text(action)}'" if as_text(action) else "has no action"
+        parameters = prop(rule, "actionParameters")
+        ruleset_id = prop(parameters, "id")
+        if parameters is UNKNOWN or ruleset_id is UNKNOWN:
+            return _Undecided("action_parameters.id")
+        if as_text(ruleset_id) not in allowed:
+            return f"executes {_ruleset_name(as_text(ruleset_id))}"
+        return ""
+
+    def weak(reasons: list[str]) -> str:
+        why = "; ".join(reasons) if reasons else "it has no rules"
+        return (
+            f"The managed WAF ruleset executes none of the required managed rulesets ({why}): add an enabled rule "
+            f"{_waf_example(allowed)} that executes {names}; the OWASP Core Ruleset alone does not count."
+        )
+
+    def missing(zone: str) -> str:
+        return (
+            f"Zone {zone} runs no managed WAF rules, so known attacks (SQL injection, cross-site scripting, known "
+            f'CVEs) reach the origin: add a cloudflare.Ruleset(zone_id="{zone}", kind="zone", '
+            f'phase="{MANAGED_WAF_PHASE}", rules=[{_waf_example(allowed)}]) executing {names}.'
+        )
+
+    _check_rulesets(args, report, MANAGED_WAF_PHASE, verdict, weak, missing)
+
+
+cloudflare_managed_waf = StackValidationPolicy(
+    name="cloudflare-managed-waf",
+    description="Checks that every Cloudflare zone the stack manages has an http_request_firewall_managed ruleset "
+    "with an enabled rule that executes the Cloudflare Managed Ruleset or the Cloudflare Free Managed Ruleset "
+    "(configurable).",
+    validate=_managed_waf,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_WAF_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "waf", "checklist:firewall"],
+    remediation_steps=f'Add a cloudflare.Ruleset(kind="zone", phase="{MANAGED_WAF_PHASE}") for the zone with a rule '
+    f'{{action: "execute", expression: "true", action_parameters: {{id: "{CLOUDFLARE_MANAGED_RULESET}"}}}} (the '
+    f'Cloudflare Managed Ruleset; "{CLOUDFLARE_FREE_MANAGED_RULESET}" on the Free plan), and the OWASP Core Ruleset '
+    "next to it if wanted.",
+)
+
+
+# -- the origin takes traffic from Cloudflare only -------------------------------------------------------------------
+_ORIGIN_SCHEMA = schema(
+    {
+        "cloudflareRanges": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": CLOUDFLARE_RANGES,
+            "description": "Cloudflare's published IPv4 and IPv6 ranges (https://www.cloudflare.com/ips/): the only "
+            "CIDRs a load balancer served through Cloudflare may admit.",
+        },
+    }
+)
+#: Ingress values that name a security group or prefix list: unknown during preview they still name one.
+REFERENCE_KEYS = frozenset(
+    {"securityGroups", "self", "prefixListIds", "sourceSecurityGroupId", "referencedSecurityGroupId", "prefixListId"}
+)
+#: Ingress values without which a rule's sources and ports cannot be told: engine name -> argument name.
+DECIDING_KEYS = {
+    "ingress": "ingress",
+    "type": "type",
+    "protocol": "protocol",
+    "ipProtocol": "ip_protocol",
+    "fromPort": "from_port",
+    "toPort": "to_port",
+    "cidrBlocks": "cidr_blocks",
+    "ipv6CidrBlocks": "ipv6_cidr_blocks",
+    "cidrIpv4": "cidr_ipv4",
+    "cidrIpv6": "cidr_ipv6",
+}
+#: What an unknown reference reads as: set, to a group or prefix list of another resource's output.
+_UNKNOWN_REFERENCE = "<unknown during preview>"
+
+
+def _known(value: Any, key: str, unknown: set[str]) -> Any:
+    """``value`` as plain values: an unknown reference reads as set, any other unknown value as absent; the engine
+    names of unknown values are added to ``unknown``."""
+    if value is UNKNOWN:
+        unknown.add(key)
+        return _UNKNOWN_REFERENCE if key in REFERENCE_KEYS else None
+    if isinstance(value, Mapping):
+        return {str(k): _known(prop(value, str(k)), str(k), unknown) for k in value}
+    if is_list(value):
+        return [_known(item, key, unknown) for item in list_items(value)]
+    return value
+
+
+def _proxied_load_balancers(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
+    """The load balancers that a proxied record points at (through its content)."""
+    found: dict[str, PolicyResource] = {}
+    for record in resources:
+        if record.resource_type != DNS_RECORD or not is_true(prop(record.props, "proxied")):
+            continue
+        for target in record.property_dependencies.get("content") or []:
+            if target.resource_type in LOAD_BALANCER_TYPES:
+                found.setdefault(target.urn, target)
+    return list(found.values())
+
+
+def _check_group(
+    resources: Iterable[PolicyResource], group: PolicyResource, ranges: list[str], report: ReportViolation
+) -> bool:
+    """Report the group's CIDR ingress from outside Cloudflare's ranges. Whether the group may admit Cloudflare on
+    port 443: a Cloudflare CIDR or a prefix list (which may hold Cloudflare's ranges) does, and so may a rule whose
+    sources or ports are unknown during preview (reported as such)."""
+    admits_cloudflare = False
+    for resource in resources:
+        if resource.resource_type not in INGRESS_TYPES:
+            continue
+        if resource.urn != group.urn and not depends_on(resource, "securityGroupId", group.urn):
+            continue
+        unknown: set[str] = set()
+        if resource.resource_type == SECURITY_GROUP:  # only its inline ingress (egress may be anything)
+            props = {"ingress": _known(prop(resource.props, "ingress"), "ingress", unknown)}
+        else:
+            props = _known(resource.props, "", unknown)
+        if resource.resource_type == SECURITY_GROUP_RULE and "type" not in unknown and props.get("type") != "ingress":
+            continue
+        deciding = sorted(DECIDING_KEYS[key] for key in unknown if key in DECIDING_KEYS)
+        if deciding:
+            report(unknown_message(", ".join(deciding), "literal values (Cloudflare's ranges, ports)"), resource.urn)
+            admits_cloudflare = True
+            continue
+        for rule in ingress_of(resource.resource_type, props, resource.urn, group):
+            outside = [cidr for cidr in rule.cidrs if not within(cidr, ranges)]
+            if outside:
+                report(
+                    f"{rule.describe_ports()} is open to {', '.join(outside)}, outside Cloudflare's published ranges, "
+                    "on the security group of a load balancer served through Cloudflare: anyone can reach it "
+                    "directly and bypass Cloudflare's TLS settings, WAF and rate limits. Admit only Cloudflare's "
+                    "ranges (https://www.cloudflare.com/ips/), or security groups.",
+                    rule.urn,
+                )
+            if rule.covers(HTTPS_PORT) and (rule.from_prefix_list or any(within(c, ranges) for c in rule.cidrs)):
+                admits_cloudflare = True
+    return admits_cloudflare
+
+
+def _cloudflare_only_origin(args: StackValidationArgs, report: ReportViolation) -> None:
+    balancers = _proxied_load_balancers(args.resources)
+    if not balancers:
+        args.not_applicable("no proxied Cloudflare DNS record points at a load balancer of the stack")
+    ranges = [str(r) for r in setting(args, _ORIGIN_SCHEMA, "cloudflareRanges")]
+    #: Whether each group checked so far may admit Cloudflare on port 443.
+    admits: dict[str, bool] = {}
+    unreachable: set[str] = set()
+    for balancer in balancers:
+        deps = balancer.property_dependencies.get("securityGroups") or []
+        groups = [g for g in deps if g.resource_type == SECURITY_GROUP]
+        if not groups:
+            report(
+                "This load balancer is served through Cloudflare but has no security group of this stack, so nobody "
+                "can tell that only Cloudflare reaches it: pass security_groups=[<an aws.ec2.SecurityGroup of this "
+                "program>.id] that admits only Cloudflare's ranges.",
+                balancer.urn,
+            )
+            continue
+        for group in groups:
+            if group.urn not in admits:
+                admits[group.urn] = _check_group(args.resources, group, ranges, report)
+        if any(admits[group.urn] for group in groups) or groups[0].urn in unreachable:
+            continue
+        unreachable.add(groups[0].urn)
+        several = len(groups) > 1
+        report(
+            f"The load balancer's security group{'s admit' if several else ' admits'} nothing from Cloudflare on port "
+            "443, so the site, served through Cloudflare, is unreachable: add an aws.vpc.SecurityGroupIngressRule("
+            'security_group_id=<this group>.id, ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4=<range>) '
+            "for each of Cloudflare's ranges (cidr_ipv6 for the IPv6 ones).",
+            groups[0].urn,
+        )
+
+
+alb_cloudflare_only_origin = StackValidationPolicy(
+    name="aws-alb-cloudflare-only-origin",
+    description="Checks that every security group of a load balancer served through Cloudflare (a proxied record "
+    "points at it) admits CIDR sources only inside Cloudflare's published ranges, and admits Cloudflare on port 443.",
+    validate=_cloudflare_only_origin,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_ORIGIN_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "load-balancer", "network", "checklist:firewall"],
+    remediation_steps="Replace the load balancer group's CIDR ingress with one aws.vpc.SecurityGroupIngressRule per "
+    "Cloudflare range (https://www.cloudflare.com/ips/) on ports 80 and 443, so that nobody bypasses Cloudflare by "
+    "calling the load balancer directly.",
+)
+
+POLICIES = [
+    cloudflare_zone_strict_tls,
+    cloudflare_web_records_proxied,
+    cloudflare_rate_limiting,
+    cloudflare_managed_waf,
+    alb_cloudflare_only_origin,
+]
