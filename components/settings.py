@@ -604,22 +604,172 @@ class WebSettings(_Model):
         return value
 
 
+#: Cloudflare plans, and what each lets rate-limiting rules use (Cloudflare's "availability by plan" table).
+CLOUDFLARE_PLANS = ("free", "pro", "business", "enterprise")
+#: Counting periods and mitigation timeouts Cloudflare accepts, in seconds.
+CLOUDFLARE_PERIODS = (10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600,
+                      65535, 86400)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CloudflarePlan:
+    """What one Cloudflare plan allows the rules webstack writes."""
+
+    longest_period: int
+    """Longest rate-limit counting period, seconds."""
+    longest_timeout: int
+    """Longest mitigation timeout, seconds."""
+    rate_limit_rules: int
+    """Rate-limiting rules per zone."""
+    managed_rulesets: bool
+    """The Cloudflare Managed and OWASP Core rulesets (else only the Free Managed Ruleset)."""
+    shortest_edge_ttl: int
+    """Shortest edge cache TTL a cache rule may set, seconds."""
+
+    def periods(self) -> tuple[int, ...]:
+        return tuple(p for p in CLOUDFLARE_PERIODS if p <= self.longest_period)
+
+
+PLAN_LIMITS = {
+    "free": CloudflarePlan(10, 10, 1, False, 7200),
+    "pro": CloudflarePlan(60, 3600, 2, True, 3600),
+    "business": CloudflarePlan(600, 86400, 5, True, 1),
+    "enterprise": CloudflarePlan(65535, 86400, 100, True, 1),
+}
+RATE_LIMIT_NAMES = ("api", "login", "general")
+#: Sent with every response (the guides' nginx headers, plus a CSP and a Permissions-Policy).
+DEFAULT_CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'; "
+    "form-action 'self'; upgrade-insecure-requests"
+)
+DEFAULT_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+ONE_YEAR = 31_536_000
+
+
 class CdnSettings(_Model):
     """``webstack:cdn``: Cloudflare in front of the site."""
 
     enabled: bool = Field(
         default=False,
-        description="Serve the site through Cloudflare. The zone's DNS then also validates the certificate.",
+        description="Serve the site through Cloudflare. The zone's DNS then also validates the certificate, and the "
+        "load balancer admits Cloudflare's addresses only.",
     )
     zone_id: str = Field(default="", description="Id of the site's Cloudflare zone (32 hex digits). Required when on.")
+    plan: Literal["free", "pro", "business", "enterprise"] | None = Field(
+        default=None,
+        description="The zone's Cloudflare plan: free, pro, business or enterprise. Required when on: it decides "
+        "which rate-limit periods, how many rate-limiting rules and which managed WAF rulesets exist.",
+    )
+    rate_limited: list[Literal["api", "login", "general"]] = Field(
+        default=["api", "login", "general"],
+        description="Which of webstack:web.rateLimits Cloudflare enforces too (one rule each; Free allows 1, Pro 2).",
+    )
+    rate_limit_period_seconds: int | None = Field(
+        default=None,
+        description="Cloudflare's counting period, when the plan does not offer a limit's windowSeconds (Free: 10). "
+        "Each limit is scaled to it, keeping its rate. Unset: each limit's own window.",
+    )
+    static_edge_ttl_seconds: Annotated[int, Field(ge=1, le=ONE_YEAR)] = Field(
+        default=ONE_YEAR, description="How long Cloudflare caches static assets (css, js, images, fonts)."
+    )
+    static_browser_ttl_seconds: Annotated[int, Field(ge=0, le=ONE_YEAR)] = Field(
+        default=ONE_YEAR, description="How long browsers cache static assets (the guides: expires 1y)."
+    )
+    cache_api: bool = Field(
+        default=False,
+        description="Cache /api/* responses at the edge for apiCacheTtlSeconds. Only for public, per-user-identical "
+        "answers: a cached personal response is served to everyone. Off: /api/* always reaches the origin.",
+    )
+    api_cache_ttl_seconds: Annotated[int, Field(ge=1, le=86400)] = Field(
+        default=300, description="Edge TTL of /api/* responses when cacheApi is on (the guides: 300)."
+    )
+    owasp: bool = Field(
+        default=True,
+        description="Run the OWASP Core Ruleset next to the Cloudflare Managed Ruleset (Pro and up; the free plan "
+        "runs the Free Managed Ruleset only, whatever this says).",
+    )
+    content_security_policy: str = Field(
+        default=DEFAULT_CSP, description="The Content-Security-Policy header Cloudflare adds to every response."
+    )
+    permissions_policy: str = Field(
+        default=DEFAULT_PERMISSIONS_POLICY, description="The Permissions-Policy header added to every response."
+    )
+    authenticated_origin_pulls: bool = Field(
+        default=False,
+        description="Cloudflare presents its client certificate to the origin, and the load balancer refuses any "
+        "connection without it (mutual TLS). Needs originPullCaBundle.",
+    )
+    origin_pull_ca_bundle: str = Field(
+        default="",
+        description="Path, in the project, of Cloudflare's origin-pull CA certificate (PEM, from Cloudflare's "
+        "authenticated origin pulls documentation): the load balancer's trust store.",
+    )
+    purge_on_deploy: bool = Field(
+        default=False,
+        description="Purge the zone's cache after a deployment changes the services (needs curl where pulumi runs).",
+    )
 
     @model_validator(mode="after")
     def _zone(self) -> CdnSettings:
-        if self.enabled and not re.fullmatch(r"[0-9a-f]{32}", self.zone_id):
+        if not self.enabled:
+            return self
+        if not re.fullmatch(r"[0-9a-f]{32}", self.zone_id):
             raise _problem(
                 f"must be a Cloudflare zone id (32 hex digits) when the CDN is on, got {_got(self.zone_id)}", "zoneId"
             )
+        if self.plan is None:
+            raise _problem("is required when the CDN is on: free, pro, business or enterprise, got nothing", "plan")
+        limits = PLAN_LIMITS[self.plan]
+        if len(set(self.rate_limited)) != len(self.rate_limited):
+            raise _problem(f"must not repeat a limit, got {_got(self.rate_limited)}", "rateLimited")
+        if len(self.rate_limited) > limits.rate_limit_rules:
+            raise _problem(
+                f"must name at most {limits.rate_limit_rules} of api, login and general: the Cloudflare {self.plan} "
+                f"plan allows {limits.rate_limit_rules} rate-limiting "
+                f"rule{'s' if limits.rate_limit_rules > 1 else ''}, got {_got(self.rate_limited)}",
+                "rateLimited",
+            )
+        period = self.rate_limit_period_seconds
+        if period is not None and period not in limits.periods():
+            raise _problem(
+                f"must be one of {', '.join(map(str, limits.periods()))} on the Cloudflare {self.plan} plan, got "
+                f"{period}",
+                "rateLimitPeriodSeconds",
+            )
+        if self.cache_api and self.api_cache_ttl_seconds < limits.shortest_edge_ttl:
+            raise _problem(
+                f"must be at least {limits.shortest_edge_ttl} on the Cloudflare {self.plan} plan, the shortest edge "
+                f"TTL it offers, got {self.api_cache_ttl_seconds}",
+                "apiCacheTtlSeconds",
+            )
+        if self.static_edge_ttl_seconds < limits.shortest_edge_ttl:
+            raise _problem(
+                f"must be at least {limits.shortest_edge_ttl} on the Cloudflare {self.plan} plan, the shortest edge "
+                f"TTL it offers, got {self.static_edge_ttl_seconds}",
+                "staticEdgeTtlSeconds",
+            )
+        for name, value in (("contentSecurityPolicy", self.content_security_policy),
+                            ("permissionsPolicy", self.permissions_policy)):  # fmt: skip
+            if not value.strip() or any(c in value for c in "\r\n"):
+                raise _problem(f"must be one non-empty line, got {_got(value)}", name)
+        if self.authenticated_origin_pulls:
+            bundle = self.origin_pull_ca_bundle
+            if not bundle:
+                raise _problem(
+                    "is required with authenticatedOriginPulls: the path of Cloudflare's origin-pull CA certificate "
+                    "(PEM), got nothing",
+                    "originPullCaBundle",
+                )
+            if not Path(bundle).is_file() or "BEGIN CERTIFICATE" not in Path(bundle).read_text(errors="replace"):
+                raise _problem(
+                    f"must be a PEM certificate file of the project, got {_got(bundle)}", "originPullCaBundle"
+                )
         return self
+
+    @property
+    def limits(self) -> CloudflarePlan:
+        """What the zone's plan allows (the free plan's when none is set)."""
+        return PLAN_LIMITS[self.plan or "free"]
 
 
 #: Major versions webstack supports per engine; the first is the default.
@@ -1138,6 +1288,31 @@ class Settings(_Model):
                 f"must be in aws:region ({self.region}), where the load balancer is, got {arn.split(':')[3]}",
                 "web.certificateArn",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _cdn_agrees(self) -> Settings:
+        cdn = self.cdn
+        if not cdn.enabled:
+            return self
+        if self.network.lb_ingress_cidrs != NetworkSettings().lb_ingress_cidrs:
+            raise _problem(
+                "must be left unset while the CDN is on: the load balancer then admits Cloudflare's published ranges "
+                f"only, got {_got(self.network.lb_ingress_cidrs)}",
+                "network.lbIngressCidrs",
+            )
+        if cdn.rate_limit_period_seconds is None:
+            periods = cdn.limits.periods()
+            for name in cdn.rate_limited:
+                window = getattr(self.web.rate_limits, name).window_seconds
+                if window not in periods:
+                    raise _problem(
+                        f"must be set on the Cloudflare {cdn.plan} plan, whose rate limits count over at most "
+                        f"{cdn.limits.longest_period} s, while webstack:web.rateLimits.{name}.windowSeconds is "
+                        f"{window} (choose one of {', '.join(map(str, periods))}; each limit keeps its rate), "
+                        "got nothing",
+                        "cdn.rateLimitPeriodSeconds",
+                    )
         return self
 
     @model_validator(mode="after")

@@ -43,7 +43,7 @@ def valid_config(**overrides: str) -> dict[str, str]:
         "webstack:environment": "prod",
         "webstack:domain": "app.example.org",
         "webstack:web": json.dumps(IMAGES),
-        "webstack:cdn": json.dumps({"enabled": True, "zoneId": ZONE_ID}),
+        "webstack:cdn": json.dumps({"enabled": True, "zoneId": ZONE_ID, "plan": "business"}),
         **overrides,
     }
 

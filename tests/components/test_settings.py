@@ -755,3 +755,110 @@ def test_weekly_exports_move_to_the_archive_before_they_expire() -> None:
         "only after it moves it, got 90"
     )
     assert settings(backups={"exportArchiveAfterDays": 30}).backups.export_archive_after_days == 30
+
+
+# -- the CDN -----------------------------------------------------------------------------------------------------------
+ZONE = "0123456789abcdef0123456789abcdef"
+
+
+def cdn(**values: Any) -> dict[str, Any]:
+    return {"enabled": True, "zoneId": ZONE, **values}
+
+
+def test_the_cdn_needs_the_zones_plan() -> None:
+    assert error(cdn=cdn()).message == (
+        "webstack:cdn.plan is required when the CDN is on: free, pro, business or enterprise, got nothing"
+    )
+    assert error(cdn=cdn(plan="gold")).message == (
+        'webstack:cdn.plan must be one of free, pro, business or enterprise, got "gold"'
+    )
+    on = settings(cdn=cdn(plan="business")).cdn
+    assert (on.plan, on.rate_limited, on.owasp, on.cache_api) == ("business", ["api", "login", "general"], True, False)
+    assert (on.static_edge_ttl_seconds, on.static_browser_ttl_seconds, on.api_cache_ttl_seconds) == (
+        31_536_000,
+        31_536_000,
+        300,
+    )
+
+
+def test_the_plan_caps_the_number_of_rate_limiting_rules() -> None:
+    assert error(cdn=cdn(plan="pro")).message == (
+        "webstack:cdn.rateLimited must name at most 2 of api, login and general: the Cloudflare pro plan allows 2 "
+        'rate-limiting rules, got a list ["api", "login", "general"]'
+    )
+    assert error(cdn=cdn(plan="free", rateLimited=["api", "login"])).message.startswith(
+        "webstack:cdn.rateLimited must name at most 1 of api, login and general: the Cloudflare free plan allows 1 "
+        "rate-limiting rule, got"
+    )
+    assert error(cdn=cdn(plan="business", rateLimited=["api", "api"])).message == (
+        'webstack:cdn.rateLimited must not repeat a limit, got a list ["api", "api"]'
+    )
+    assert error(cdn=cdn(plan="business", rateLimited=["apis"])).message == (
+        'webstack:cdn.rateLimited[0] must be one of api, login or general, got "apis"'
+    )
+
+
+def test_rate_limit_periods_must_be_ones_the_plan_offers() -> None:
+    assert error(cdn=cdn(plan="pro", rateLimited=["api", "login"])).message == (
+        "webstack:cdn.rateLimitPeriodSeconds must be set on the Cloudflare pro plan, whose rate limits count over at "
+        "most 60 s, while webstack:web.rateLimits.login.windowSeconds is 120 (choose one of 10, 15, 20, 30, 40, 45, "
+        "60; each limit keeps its rate), got nothing"
+    )
+    assert error(cdn=cdn(plan="pro", rateLimited=["api"], rateLimitPeriodSeconds=120)).message == (
+        "webstack:cdn.rateLimitPeriodSeconds must be one of 10, 15, 20, 30, 40, 45, 60 on the Cloudflare pro plan, "
+        "got 120"
+    )
+    assert error(cdn=cdn(plan="free", rateLimited=["login"], rateLimitPeriodSeconds=60)).message == (
+        "webstack:cdn.rateLimitPeriodSeconds must be one of 10 on the Cloudflare free plan, got 60"
+    )
+    pro = settings(cdn=cdn(plan="pro", rateLimited=["api"])).cdn
+    assert pro.rate_limit_period_seconds is None  # the API's 60 s window is one Pro offers
+    free = settings(cdn=cdn(plan="free", rateLimited=["login"], rateLimitPeriodSeconds=10)).cdn
+    assert (free.rate_limited, free.rate_limit_period_seconds) == (["login"], 10)
+
+
+def test_edge_ttls_respect_the_plans_minimum() -> None:
+    free = cdn(plan="free", rateLimited=["login"], rateLimitPeriodSeconds=10)
+    assert error(cdn={**free, "cacheApi": True}).message == (
+        "webstack:cdn.apiCacheTtlSeconds must be at least 7200 on the Cloudflare free plan, the shortest edge TTL "
+        "it offers, got 300"
+    )
+    assert settings(cdn={**free, "cacheApi": True, "apiCacheTtlSeconds": 7200}).cdn.api_cache_ttl_seconds == 7200
+    assert error(cdn=cdn(plan="pro", rateLimited=["api"], staticEdgeTtlSeconds=600)).message == (
+        "webstack:cdn.staticEdgeTtlSeconds must be at least 3600 on the Cloudflare pro plan, the shortest edge TTL "
+        "it offers, got 600"
+    )
+
+
+def test_security_headers_are_one_line() -> None:
+    assert error(cdn=cdn(plan="business", contentSecurityPolicy="default-src 'self'\nscript-src *")).message == (
+        "webstack:cdn.contentSecurityPolicy must be one non-empty line, got \"default-src 'self'\\nscript-src *\""
+    )
+    assert error(cdn=cdn(plan="business", permissionsPolicy=" ")).message == (
+        'webstack:cdn.permissionsPolicy must be one non-empty line, got " "'
+    )
+
+
+def test_authenticated_origin_pulls_need_cloudflares_ca(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert error(cdn=cdn(plan="business", authenticatedOriginPulls=True)).message == (
+        "webstack:cdn.originPullCaBundle is required with authenticatedOriginPulls: the path of Cloudflare's "
+        "origin-pull CA certificate (PEM), got nothing"
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("not a certificate")
+    assert error(cdn=cdn(plan="business", authenticatedOriginPulls=True, originPullCaBundle="notes.txt")).message == (
+        'webstack:cdn.originPullCaBundle must be a PEM certificate file of the project, got "notes.txt"'
+    )
+    (tmp_path / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    on = settings(cdn=cdn(plan="business", authenticatedOriginPulls=True, originPullCaBundle="ca.pem")).cdn
+    assert (on.authenticated_origin_pulls, on.origin_pull_ca_bundle) == (True, "ca.pem")
+
+
+def test_with_the_cdn_the_load_balancer_admits_cloudflare_only() -> None:
+    assert error(cdn=cdn(plan="business"), network={"lbIngressCidrs": ["10.0.0.0/8"]}).message == (
+        "webstack:network.lbIngressCidrs must be left unset while the CDN is on: the load balancer then admits "
+        'Cloudflare\'s published ranges only, got a list ["10.0.0.0/8"]'
+    )
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    off = settings(cdn={"enabled": False}, network={"lbIngressCidrs": ["10.0.0.0/8"]}, web=web(certificateArn=arn))
+    assert off.network.lb_ingress_cidrs == ["10.0.0.0/8"]
