@@ -21,6 +21,8 @@ import pulumi
 import pulumi.runtime
 from pulumi.runtime.mocks import MockMonitor
 
+from policies.rules.cdn import CLOUDFLARE_RANGES
+
 ACCOUNT_ID = "123456789012"
 PARTITION = "aws"
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
@@ -581,6 +583,15 @@ class CloudMocks(pulumi.runtime.Mocks):
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             account = ELB_ACCOUNTS.get(region, "127311923021")
             return {"id": account, "arn": f"arn:{PARTITION}:iam::{account}:root", "region": region}
+        if token == "cloudflare:index/getIpRanges:getIpRanges":
+            return {
+                "id": "cloudflare-ip-ranges",
+                # Cloudflare's published ranges, as the policy pack knows them.
+                "ipv4Cidrs": [cidr for cidr in CLOUDFLARE_RANGES if ":" not in cidr],
+                "ipv6Cidrs": [cidr for cidr in CLOUDFLARE_RANGES if ":" in cidr],
+                "jdcloudCidrs": [],
+                "etag": "stackcheck",
+            }
         raise MissingMock(f"stackcheck has no mock answer for the lookup {token}; add one to stackcheck/mocks.py")
 
 

@@ -281,6 +281,22 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
         "aws-kms-key-policy-least-privilege",
     ),
     ("short deletion window", "keys-backups", setter("deletionWindowInDays", 7), "aws-kms-key-policy-least-privilege"),
+    ("flexible ssl", "cdn-ssl", setter("value", "flexible"), "cloudflare-zone-strict-tls"),
+    (
+        "hsts for a day",
+        "cdn-security-header",
+        setter("value", {"strict_transport_security": {"enabled": True, "max_age": 86400}}),
+        "cloudflare-zone-strict-tls",
+    ),
+    ("site not proxied", "cdn-apex", setter("proxied", False), "cloudflare-web-records-proxied"),
+    ("no cloudflare rate limits", "cdn-rate-limits", None, "cloudflare-rate-limiting"),
+    ("no managed waf", "cdn-waf", None, "cloudflare-managed-waf"),
+    (
+        "origin open to the internet",
+        "network-lb-in-443-173-245-48-0-20",
+        setter("cidrIpv4", "0.0.0.0/0"),
+        "aws-alb-cloudflare-only-origin",
+    ),
     # bucket side resources: the violation names the bucket they configure
     (
         "documents under sse-s3",

@@ -12,7 +12,9 @@ Creates:
 - a target group (ip targets) per service, health-checked as the guides do (/health every 30 s, 10 s timeout,
   healthy after 2, unhealthy after 3), with a short deregistration delay and optional cookie stickiness;
 - the certificate: an existing ACM certificate from settings, or, with the CDN on, a DNS-validated ACM certificate
-  for the domain and www whose validation records are written to the Cloudflare zone;
+  for the domain and www whose validation records the CDN writes to its zone;
+- optionally mutual TLS on :443: a trust store of the CDN's origin-pull CA, so that only the CDN can connect
+  (Cloudflare's authenticated origin pulls);
 - a regional WAF web ACL on the ALB: rate limits per client IP from settings (API, login, general), then the AWS
   managed rule groups (IP reputation, common, known bad inputs, SQL injection); CloudWatch metrics on every rule;
   logs to a KMS-encrypted log group whose name starts with ``aws-waf-logs-``, as WAF requires.
@@ -21,16 +23,16 @@ Creates:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_cloudflare as cloudflare
 
 from components.aws.account import Account
 from components.aws.storage import BucketArgs, hardened_bucket
+from components.cdn import ValidationRecord
 from components.settings import RateLimit, WebSettings
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
@@ -53,10 +55,21 @@ class CertificateArgs:
 
     existing_arn: str = ""
     """ARN of an ACM certificate for the domain and www, in the load balancer's region."""
-    zone_id: str = ""
-    """Cloudflare zone that holds the domain; the validation records are written there."""
-    dns_provider: cloudflare.Provider | None = None
-    """The Cloudflare provider for those records."""
+    validate: Callable[[Sequence[ValidationRecord]], Sequence[pulumi.Input[str]]] | None = None
+    """Writes ACM's validation records to the domain's DNS and returns their names (the CDN's
+    :meth:`~components.cdn.Cdn.validation_records`). Required without ``existing_arn``."""
+
+
+@dataclass(frozen=True)
+class ClientCertificateArgs:
+    """Mutual TLS on :443: only clients with a certificate from ``bundle_path``'s CAs connect."""
+
+    bundle_path: str
+    """PEM file of the trusted CA certificates (Cloudflare's origin-pull CA)."""
+    kms_key_arn: pulumi.Input[str]
+    """Customer KMS key of the bucket that holds the bundle for the trust store."""
+    access_log_bucket: pulumi.Input[str]
+    """The region's log archive (the bundle bucket's server access logs)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +90,8 @@ class LoadBalancerArgs:
     logs_key_arn: pulumi.Input[str]
     """Customer KMS key of the WAF log group."""
     certificate: CertificateArgs
+    client_certificates: ClientCertificateArgs | None = None
+    """Mutual TLS on :443 (None: any client may connect)."""
     web: WebSettings = field(default_factory=WebSettings)
     """TLS policy, health checks, stickiness, rate limits, log retention, deletion protection and the services'
     ports. Defaults: the guides' values, TLS 1.2+, deletion protection on."""
@@ -136,6 +151,7 @@ class LoadBalancer(pulumi.ComponentResource):
         )
         self.target_groups = {service: self._target_group(service) for service in SERVICES}
         self.certificate_arn = self._certificate()
+        self.trust_store = self._trust_store()
         self.http_listener = aws.lb.Listener(
             f"{name}-http",
             load_balancer_arn=self.alb.arn,
@@ -165,6 +181,9 @@ class LoadBalancer(pulumi.ComponentResource):
             routing_http_response_x_content_type_options_header_value="nosniff",
             routing_http_response_x_frame_options_header_value="SAMEORIGIN",
             routing_http_response_server_enabled=False,
+            mutual_authentication=None
+            if self.trust_store is None
+            else aws.lb.ListenerMutualAuthenticationArgs(mode="verify", trust_store_arn=self.trust_store.arn),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.api_rule = aws.lb.ListenerRule(
@@ -229,6 +248,9 @@ class LoadBalancer(pulumi.ComponentResource):
         args = self._args
         if args.certificate.existing_arn:
             return pulumi.Output.from_input(args.certificate.existing_arn)
+        validate = args.certificate.validate
+        if validate is None:
+            raise ValueError(f"load balancer {self._name}: give an existing certificate or a way to validate one")
         names = [args.domain, f"www.{args.domain}"]
         certificate = aws.acm.Certificate(
             f"{self._name}-certificate",
@@ -245,25 +267,60 @@ class LoadBalancer(pulumi.ComponentResource):
                 lambda options, domain=domain: next(o for o in options if o.domain_name == domain)
             )
             records.append(
-                cloudflare.DnsRecord(
-                    f"{self._name}-certificate-{label}",
-                    zone_id=args.certificate.zone_id,
-                    name=option.apply(lambda o: (o.resource_record_name or "").rstrip(".")),
+                ValidationRecord(
+                    label=label,
+                    name=option.apply(lambda o: o.resource_record_name or ""),
                     type=option.apply(lambda o: o.resource_record_type or "CNAME"),
-                    content=option.apply(lambda o: (o.resource_record_value or "").rstrip(".")),
-                    ttl=60,
-                    proxied=False,
-                    comment="ACM certificate validation (webstack)",
-                    opts=pulumi.ResourceOptions(parent=self, provider=args.certificate.dns_provider),
+                    content=option.apply(lambda o: o.resource_record_value or ""),
+                    # Where the record lived before the CDN component wrote it.
+                    aliases=[pulumi.Alias(name=f"{self._name}-certificate-{label}", parent=self)],
                 )
             )
+        fqdns = validate(records)
         validation = aws.acm.CertificateValidation(
             f"{self._name}-certificate-validation",
             certificate_arn=certificate.arn,
-            validation_record_fqdns=[record.name for record in records],
+            validation_record_fqdns=list(fqdns),
             opts=pulumi.ResourceOptions(parent=self),
         )
         return validation.certificate_arn
+
+    def _trust_store(self) -> aws.lb.TrustStore | None:
+        """The CAs whose client certificates :443 accepts, from a hardened bucket (ELB reads them from S3)."""
+        args, name = self._args, self._name
+        clients = args.client_certificates
+        if clients is None:
+            return None
+        bundle = hardened_bucket(
+            f"{name}-client-cas",
+            BucketArgs(
+                name_prefix=args.name_prefix,
+                purpose="trust-store",
+                kms_key_arn=clients.kms_key_arn,
+                access_log_bucket=clients.access_log_bucket,
+                protect=args.protect,
+            ),
+            parent=self,
+        )
+        key = "origin-pull-ca.pem"
+        bundle_object = aws.s3.BucketObjectv2(
+            f"{name}-client-cas-bundle",
+            bucket=bundle.bucket.id,
+            key=key,
+            source=pulumi.FileAsset(clients.bundle_path),
+            content_type="application/x-pem-file",
+            server_side_encryption="aws:kms",
+            kms_key_id=clients.kms_key_arn,
+            bucket_key_enabled=True,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[bundle.policy]),
+        )
+        return aws.lb.TrustStore(
+            f"{name}-trust-store",
+            ca_certificates_bundle_s3_bucket=bundle.bucket.id,
+            ca_certificates_bundle_s3_key=bundle_object.key,
+            ca_certificates_bundle_s3_object_version=bundle_object.version_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _firewall(self) -> aws.wafv2.WebAcl:
         args, name = self._args, self._name

@@ -52,6 +52,9 @@ class NetworkArgs:
     layout: NetworkSettings = field(default_factory=NetworkSettings)
     """CIDR, AZ count, subnet size, NAT mode, flow-log retention and who may reach the edge. Defaults: 10.0.0.0/16,
     3 AZs, /20 subnets, a NAT gateway per AZ, 365 days, the load balancer open to 0.0.0.0/0 on 80/443, no SSH."""
+    edge_cidrs: Sequence[str] | None = None
+    """Who reaches the load balancer on 80/443 instead of ``layout.lb_ingress_cidrs``: the CDN's published ranges,
+    when the site is served through it."""
     app_ports: Sequence[int] = (3000, 8000)
     """Ports the services listen on; only the load balancer's group reaches them."""
     database_port: int = 5432
@@ -294,7 +297,8 @@ class Network(pulumi.ComponentResource):
         data = _Peer.of(ROLE_DATA, self.data_security_group)
         cache = _Peer.of(ROLE_CACHE, self.cache_security_group)
 
-        for cidr in args.layout.lb_ingress_cidrs:
+        edge = args.layout.lb_ingress_cidrs if args.edge_cidrs is None else args.edge_cidrs
+        for cidr in edge:
             self._rule("in", lb, 443, _Peer.cidr_block(cidr), f"HTTPS from {cidr}")
             self._rule("in", lb, 80, _Peer.cidr_block(cidr), f"HTTP from {cidr} (redirected to HTTPS)")
         for port in sorted(set(args.app_ports)):

@@ -19,11 +19,12 @@ from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.keys import Keys, KeysArgs
-from components.aws.load_balancer import CertificateArgs, LoadBalancer, LoadBalancerArgs
+from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
 from components.aws.network import Network, NetworkArgs
 from components.aws.notifications import Notifications, NotificationsArgs
 from components.aws.storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
 from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierArgs
+from components.cdn import Cdn, CdnArgs
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
 
@@ -62,6 +63,20 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         LogArchiveArgs(dr_account, prefix, expire_days=settings.storage.access_log_days, protect=production),
         opts=there,
     )
+    cdn = (
+        Cdn(
+            "cdn",
+            CdnArgs(
+                domain=settings.domain,
+                settings=settings.cdn,
+                rate_limits=settings.web.rate_limits,
+                name_prefix=prefix,
+            ),
+            opts=pulumi.ResourceOptions(provider=dns),
+        )
+        if dns is not None
+        else None
+    )
     alerts = Notifications(
         "alerts", NotificationsArgs(account=account, name_prefix=prefix, key_arn=keys.alerts.arn), opts=here
     )
@@ -72,6 +87,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             name_prefix=prefix,
             flow_log_key_arn=keys.logs.arn,
             layout=settings.network,
+            edge_cidrs=cloudflare_ranges(dns) if dns is not None else None,
             app_ports=(settings.web.frontend.port, settings.web.backend.port),
             database_port=settings.database.effective_port,
             protect=production,
@@ -118,13 +134,22 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             security_group_id=network.lb_security_group.id,
             logs_key_arn=keys.logs.arn,
             certificate=CertificateArgs(
-                existing_arn=settings.web.certificate_arn, zone_id=settings.cdn.zone_id, dns_provider=dns
+                existing_arn=settings.web.certificate_arn,
+                validate=cdn.validation_records if cdn is not None else None,
             ),
+            client_certificates=ClientCertificateArgs(
+                bundle_path=settings.cdn.origin_pull_ca_bundle,
+                kms_key_arn=keys.data.arn,
+                access_log_bucket=access_logs.bucket.id,
+            )
+            if settings.cdn.enabled and settings.cdn.authenticated_origin_pulls
+            else None,
             web=settings.web,
             protect=production,
         ),
         opts=here,
     )
+    routes = cdn.route(edge.alb.dns_name) if cdn is not None else []
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     web = WebTier(
         "web",
@@ -138,8 +163,10 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             images_key_arn=keys.data.arn,
             target_groups=edge.target_groups,
             load_balancer_arn_suffix=edge.alb.arn_suffix,
-            load_balancer_dns_name=edge.alb.dns_name,
+            # Through the CDN the origin admits the CDN only: the smoke test goes the way visitors do.
+            load_balancer_dns_name=None if cdn is not None else edge.alb.dns_name,
             listeners=edge.listeners,
+            smoke_test_after=routes,
             web=settings.web,
             environment={"backend": backend_environment(settings, database, cache, documents_bucket)},
             secrets={"backend": backend_secrets(database, cache)},
@@ -190,6 +217,13 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         opts=here,
     )
 
+    if cdn is not None:
+        cdn.purge_on_deploy(
+            secrets.cloudflare_api_token,
+            triggers=[definition.arn for definition in web.task_definitions.values()],
+            after=list(web.services.values()),
+        )
+
     outputs: dict[str, Any] = {
         "url": f"https://{settings.domain}",
         "region": settings.region,
@@ -224,9 +258,18 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "backupPlanId": backups.plan.id,
         "alertTopicArns": {severity: topic.arn for severity, topic in alerts.topics.items()},
     }
+    if cdn is not None:
+        outputs["cdnZoneId"] = cdn.zone_id
+        outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.rulesets.items()}
     if web.repositories:
         outputs["ecrRepositoryUrls"] = {service: repo.repository_url for service, repo in web.repositories.items()}
     return outputs
+
+
+def cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
+    """Cloudflare's published edge ranges, IPv4 and IPv6: all that may reach the origin through the CDN."""
+    ranges = cloudflare.get_ip_ranges(opts=pulumi.InvokeOptions(provider=provider))
+    return [*ranges.ipv4_cidrs, *ranges.ipv6_cidrs]
 
 
 def backend_environment(

@@ -85,10 +85,13 @@ class WebTierArgs:
     """The load balancer's target group per service."""
     load_balancer_arn_suffix: pulumi.Input[str]
     """For the requests-per-target scaling metric."""
-    load_balancer_dns_name: pulumi.Input[str]
-    """Where the smoke test connects."""
+    load_balancer_dns_name: pulumi.Input[str] | None
+    """Where the smoke test connects; None: through the domain's public DNS (the CDN, when the origin admits the CDN
+    only)."""
     listeners: Sequence[pulumi.Resource] = ()
     """Listeners and rules the services wait for."""
+    smoke_test_after: Sequence[pulumi.Resource] = ()
+    """What else must exist before the smoke test can reach the site (the CDN's DNS records)."""
     web: WebSettings = field(default_factory=WebSettings)
     """Services (image or build, sizes, counts, user, environment), log retention, autoscaling, ECS Exec and the
     smoke test. Defaults: the guides' sizes and counts, ECS Exec off, the smoke test on."""
@@ -352,21 +355,25 @@ class WebTier(pulumi.ComponentResource):
         args = self._args
         smoke = args.web.smoke_test
         url = f"https://{args.domain}{smoke.path}"
-        failure = (
-            f"smoke test failed: {url} did not answer 2xx/3xx through the load balancer after {smoke.retries} retries"
-        )
-        command = pulumi.Output.concat(
+        failure = f"smoke test failed: {url} did not answer 2xx/3xx after {smoke.retries} retries"
+        curl = (
             f"curl --fail --silent --show-error --output /dev/null --max-time 10 --retry {smoke.retries} "
-            "--retry-delay 10 --retry-all-errors --connect-to ",
-            f"{args.domain}:443:",
-            args.load_balancer_dns_name,
-            f":443 {shlex.quote(url)} || {{ echo {shlex.quote(failure)} >&2; exit 1; }}",
+            "--retry-delay 10 --retry-all-errors"
         )
+        check = f" {shlex.quote(url)} || {{ echo {shlex.quote(failure)} >&2; exit 1; }}"
+        if args.load_balancer_dns_name is None:
+            command: pulumi.Input[str] = curl + check
+        else:
+            command = pulumi.Output.concat(
+                curl, f" --connect-to {args.domain}:443:", args.load_balancer_dns_name, ":443", check
+            )
         local.Command(
             f"{self._name}-smoke-test",
             create=command,
             triggers=[definition.arn for definition in self.task_definitions.values()],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*self.services.values(), *args.listeners]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*self.services.values(), *args.listeners, *args.smoke_test_after]
+            ),
         )
 
 

@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pulumi_cloudflare as cloudflare
 import pytest
 
 from components.aws.account import Account
-from components.aws.load_balancer import CertificateArgs, LoadBalancer, LoadBalancerArgs
-from components.settings import WebSettings
+from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
+from components.cdn import Cdn, CdnArgs
+from components.settings import CdnSettings, WebSettings
 from stackcheck.mocks import ACCOUNT_ID
 from tests.conftest import IMAGES, TEST_REGION, ZONE_ID, construct, one, registered
 
@@ -62,19 +64,31 @@ TUNED = {
 
 
 def load_balancer(
-    name: str, web: dict[str, Any] | None = None, *, cdn: bool = False, protect: bool = False
+    name: str,
+    web: dict[str, Any] | None = None,
+    *,
+    cdn: bool = False,
+    protect: bool = False,
+    clients: ClientCertificateArgs | None = None,
 ) -> LoadBalancer:
-    """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone."""
+    """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone
+    (by a Cdn named ``<name>-cdn``)."""
     settings = WebSettings.model_validate(web or IMAGES)
 
     def factory() -> LoadBalancer:
-        certificate = (
-            CertificateArgs(
-                zone_id=ZONE_ID, dns_provider=cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")
+        if cdn:
+            zone = Cdn(
+                f"{name}-cdn",
+                CdnArgs(
+                    domain=DOMAIN,
+                    settings=CdnSettings(enabled=True, zone_id=ZONE_ID, plan="business"),
+                    name_prefix=f"webstack-{name}",
+                ),
+                opts=pulumi.ResourceOptions(provider=cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")),
             )
-            if cdn
-            else CertificateArgs(existing_arn=CERTIFICATE_ARN)
-        )
+            certificate = CertificateArgs(validate=zone.validation_records)
+        else:
+            certificate = CertificateArgs(existing_arn=CERTIFICATE_ARN)
         args = LoadBalancerArgs(
             account=ACCOUNT,
             name_prefix=f"webstack-{name}",
@@ -84,6 +98,7 @@ def load_balancer(
             security_group_id=SECURITY_GROUP_ID,
             logs_key_arn=LOGS_KEY_ARN,
             certificate=certificate,
+            client_certificates=clients,
             web=settings,
             protect=protect,
         )
@@ -273,10 +288,14 @@ def test_with_the_cdn_the_certificate_is_validated_through_cloudflare_dns(cdn_lb
 
     provider = one("lbcdn-cloudflare")
     options = {o["domainName"]: o for o in certificate.outputs["domainValidationOptions"]}
-    assert len(registered("lbcdn-", DNS_RECORD)) == 2
+    # The CDN writes the records; the load balancer waits for them.
+    assert len(registered("lbcdn-cdn-", DNS_RECORD)) == 2
     names = []
     for label, domain in (("apex", DOMAIN), ("www", f"www.{DOMAIN}")):
-        record = one(f"lbcdn-certificate-{label}")
+        record = one(f"lbcdn-cdn-validation-{label}")
+        assert record.parent == one("lbcdn-cdn").urn
+        # Written by the load balancer before the CDN component existed: moved, not recreated.
+        assert f"name=lbcdn-certificate-{label} parent={one('lbcdn').urn}" in record.aliases
         assert record.type == DNS_RECORD
         assert record.provider.startswith(provider.urn)
         assert record.inputs["zoneId"] == ZONE_ID
@@ -396,3 +415,41 @@ def test_protect_keeps_the_log_bucket_and_only_it(default_lb: LoadBalancer) -> N
     assert one("lbprotected-logs").protect is True
     assert [r.name for r in registered("lbprotected-") if r.protect] == ["lbprotected-logs"]
     assert one("lbdefault-logs").protect is False
+
+
+# -- mutual TLS (authenticated origin pulls) ---------------------------------------------------------------------------
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+DATA_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/data"
+
+
+def test_with_client_certificates_only_their_holders_connect_on_443(tmp_path: Any) -> None:
+    bundle = tmp_path / "origin-pull-ca.pem"
+    bundle.write_text(PEM)
+    load_balancer(
+        "lbmtls",
+        clients=ClientCertificateArgs(
+            bundle_path=str(bundle), kms_key_arn=DATA_KEY_ARN, access_log_bucket="webstack-lbmtls-access-logs"
+        ),
+    )
+    bucket = one("lbmtls-client-cas")
+    assert bucket.type == "aws:s3/bucket:Bucket"
+    (rule,) = one("lbmtls-client-cas-encryption").inputs["rules"]
+    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": DATA_KEY_ARN}
+    assert one("lbmtls-client-cas-access-logging").inputs["targetBucket"] == "webstack-lbmtls-access-logs"
+    bundle_object = one("lbmtls-client-cas-bundle")
+    assert bundle_object.inputs["bucket"] == bucket.outputs["bucket"]
+    assert bundle_object.inputs["key"] == "origin-pull-ca.pem"
+    assert bundle_object.inputs["serverSideEncryption"] == "aws:kms"
+    assert bundle_object.inputs["kmsKeyId"] == DATA_KEY_ARN
+    store = one("lbmtls-trust-store")
+    assert store.type == "aws:lb/trustStore:TrustStore"
+    assert store.inputs["caCertificatesBundleS3Bucket"] == bucket.outputs["bucket"]
+    assert store.inputs["caCertificatesBundleS3Key"] == "origin-pull-ca.pem"
+    https = one("lbmtls-https")
+    assert https.inputs["mutualAuthentication"] == {"mode": "verify", "trustStoreArn": store.outputs["arn"]}
+    assert "mutualAuthentication" not in one("lbmtls-http").inputs
+
+
+def test_without_client_certificates_any_client_connects(default_lb: LoadBalancer) -> None:
+    assert "mutualAuthentication" not in one("lbdefault-https").inputs
+    assert registered("lbdefault-trust-store") == registered("lbdefault-client-cas") == []

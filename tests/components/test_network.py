@@ -26,12 +26,13 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
-def network(name: str, protect: bool = False, **layout: Any) -> Network:
+def network(name: str, protect: bool = False, edge_cidrs: list[str] | None = None, **layout: Any) -> Network:
     args = NetworkArgs(
         account=ACCOUNT,
         name_prefix=f"webstack-{name}",
         flow_log_key_arn=KEY_ARN,
         layout=NetworkSettings.model_validate(layout),
+        edge_cidrs=edge_cidrs,
         protect=protect,
     )
     return construct(lambda: Network(name, args))
@@ -231,6 +232,20 @@ def test_lb_cidrs_replace_the_internet() -> None:
     network("edge", lbIngressCidrs=["198.51.100.0/24"])
     lb = [(r["port"], r["peer"]) for r in rules("edge", INGRESS) if r["group"] == "lb"]
     assert sorted(lb) == [((80, 80), "198.51.100.0/24"), ((443, 443), "198.51.100.0/24")]
+
+
+def test_edge_cidrs_of_a_cdn_replace_the_load_balancer_cidrs() -> None:
+    network("netcdn", edge_cidrs=["173.245.48.0/20", "2400:cb00::/32"], lbIngressCidrs=["198.51.100.0/24"])
+    edge = sorted((r["port"][0], r["peer"]) for r in rules("netcdn", INGRESS) if r["group"] == "lb")
+    assert edge == [
+        (80, "173.245.48.0/20"),
+        (80, "2400:cb00::/32"),
+        (443, "173.245.48.0/20"),
+        (443, "2400:cb00::/32"),
+    ]
+    ipv6 = [r for r in registered("netcdn-lb-in-", INGRESS) if "cidrIpv6" in r.inputs]
+    assert sorted(r.inputs["cidrIpv6"] for r in ipv6) == ["2400:cb00::/32"] * 2
+    assert all("cidrIpv4" not in r.inputs for r in ipv6)
 
 
 def test_protect_keeps_the_flow_log_group_and_only_it(default_network: Network) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi_aws as aws
+import pulumi_cloudflare as cloudflare
 import pytest
 
 from components.aws.account import Account
@@ -17,7 +18,7 @@ from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierAr
 from components.build_context import context_tag
 from components.settings import BuildSettings, WebSettings
 from stackcheck.mocks import ACCOUNT_ID, RecordedResource, is_secret
-from tests.conftest import IMAGES, RECORDER, TEST_REGION, construct, one, registered
+from tests.conftest import IMAGES, RECORDER, TEST_REGION, ZONE_ID, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)
 DOMAIN = "app.example.org"
@@ -73,9 +74,9 @@ TUNED = {
 }
 
 
-def web_tier(name: str, web: dict[str, Any] | None = None, **extra: Any) -> WebTier:
+def web_tier(name: str, web: dict[str, Any] | None = None, *, via_cdn: bool = False, **extra: Any) -> WebTier:
     """A web tier named ``name`` with two target groups and two listeners of its own (``<name>-tg-<service>``,
-    ``<name>-http`` and ``<name>-https``)."""
+    ``<name>-http`` and ``<name>-https``); ``via_cdn``: served through a CDN whose record is ``<name>-record``."""
     settings = WebSettings.model_validate(web or IMAGES)
 
     def factory() -> WebTier:
@@ -98,6 +99,11 @@ def web_tier(name: str, web: dict[str, Any] | None = None, **extra: Any) -> WebT
             )
             for protocol, port in (("HTTP", 80), ("HTTPS", 443))
         ]
+        if via_cdn:
+            record = cloudflare.DnsRecord(
+                f"{name}-record", zone_id=ZONE_ID, name=DOMAIN, type="CNAME", content=ALB_DNS_NAME, proxied=True, ttl=1
+            )
+            extra.update(load_balancer_dns_name=None, smoke_test_after=[record])
         args = WebTierArgs(
             account=ACCOUNT,
             name_prefix=f"webstack-{name}",
@@ -108,7 +114,7 @@ def web_tier(name: str, web: dict[str, Any] | None = None, **extra: Any) -> WebT
             images_key_arn=IMAGES_KEY_ARN,
             target_groups=groups,
             load_balancer_arn_suffix=ALB_ARN_SUFFIX,
-            load_balancer_dns_name=ALB_DNS_NAME,
+            load_balancer_dns_name=extra.pop("load_balancer_dns_name", ALB_DNS_NAME),
             listeners=listeners,
             web=settings,
             **extra,
@@ -478,6 +484,15 @@ def test_the_smoke_test_fetches_health_through_the_load_balancer_after_every_dep
     waits_for = {one(f"wtdefault-{service}-service").urn for service in SERVICES}
     waits_for |= {one("wtdefault-http").urn, one("wtdefault-https").urn}
     assert waits_for <= set(command.dependencies)
+
+
+def test_through_a_cdn_the_smoke_test_goes_the_way_visitors_do() -> None:
+    web_tier("wtcdn", via_cdn=True)
+    argv, on_failure = smoke_command("wtcdn")
+    assert "--connect-to" not in argv
+    assert argv[-1] == f"https://{DOMAIN}/health"
+    assert "exit 1" in on_failure
+    assert one("wtcdn-record").urn in one("wtcdn-smoke-test").dependencies
 
 
 def test_the_smoke_test_follows_the_settings(tuned_tier: WebTier) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from policies.rules.cdn import CLOUDFLARE_RANGES
 from stackcheck.project import stack_names
 from tests.conftest import IMAGES, ROOT, ZONE_ID, run_stackcheck, stackcheck_json
 
@@ -70,7 +71,15 @@ def test_prod_spans_three_zones_with_a_nat_gateway_each(reports: dict[str, Any])
     assert default_group["inputs"]["egress"] == []
     groups = of_type(doc, "ec2/securityGroup:SecurityGroup")
     assert sorted(g["inputs"]["tags"]["webstack:role"] for g in groups) == ["app", "cache", "data", "lb"]
-    assert len(of_type(doc, ":SecurityGroupIngressRule")) == 6
+    ingress = of_type(doc, ":SecurityGroupIngressRule")
+    # The CDN is on: the load balancer admits Cloudflare's published ranges on 80 and 443, and nothing else.
+    edge = [r for r in ingress if "-lb-in-" in r["name"]]
+    for port in (80, 443):
+        on_port = [r["inputs"] for r in edge if r["inputs"]["fromPort"] == port]
+        cidrs = {rule.get("cidrIpv4") or rule["cidrIpv6"] for rule in on_port}
+        assert cidrs == set(CLOUDFLARE_RANGES)
+    assert len(edge) == 2 * len(CLOUDFLARE_RANGES)
+    assert len(ingress) - len(edge) == 4
     assert len(of_type(doc, ":SecurityGroupEgressRule")) == 5
     assert doc["outputs"]["availabilityZones"] == zones
 
@@ -157,6 +166,47 @@ def test_prod_backs_up_every_primary_into_both_regions_and_tests_restores(report
     assert doc["outputs"]["drExportsBucket"].startswith("webstack-prod-exports-dr-")
 
 
+def test_prod_is_served_through_cloudflare_with_the_guides_numbers(reports: dict[str, Any]) -> None:
+    _, doc = reports["prod"]
+    settings = {r["inputs"]["settingId"]: r["inputs"]["value"] for r in of_type(doc, "zoneSetting:ZoneSetting")}
+    assert {k: settings[k] for k in ("ssl", "min_tls_version", "tls_1_3", "always_use_https", "http3")} == {
+        "ssl": "strict",
+        "min_tls_version": "1.2",
+        "tls_1_3": "on",
+        "always_use_https": "on",
+        "http3": "on",
+    }
+    assert settings["security_header"]["strict_transport_security"]["max_age"] == 31_536_000
+    rulesets = {r["inputs"]["phase"]: r["inputs"]["rules"] for r in of_type(doc, "ruleset:Ruleset")}
+    assert set(rulesets) == {
+        "http_request_cache_settings",
+        "http_ratelimit",
+        "http_request_firewall_managed",
+        "http_response_headers_transform",
+    }
+    static, api = rulesets["http_request_cache_settings"]
+    assert static["actionParameters"]["edgeTtl"] == {"mode": "override_origin", "default": 31_536_000}
+    assert static["actionParameters"]["browserTtl"] == {"mode": "override_origin", "default": 31_536_000}
+    assert api["actionParameters"] == {"cache": False}
+    limits = {rule["ref"]: rule["ratelimit"] for rule in rulesets["http_ratelimit"]}
+    assert {ref: (r["requestsPerPeriod"], r["period"]) for ref, r in limits.items()} == {
+        "rate_limit_api": (600, 60),
+        "rate_limit_login": (10, 120),
+        "rate_limit_general": (1800, 60),
+    }
+    assert all(r["characteristics"] == ["cf.colo.id", "ip.src"] for r in limits.values())
+    executed = [rule["actionParameters"]["id"] for rule in rulesets["http_request_firewall_managed"]]
+    assert executed == ["efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"]
+    (headers,) = rulesets["http_response_headers_transform"]
+    assert headers["actionParameters"]["headers"]["X-Frame-Options"] == {"operation": "set", "value": "SAMEORIGIN"}
+    (alb,) = of_type(doc, "lb/loadBalancer:LoadBalancer")
+    records = {r["inputs"]["name"]: r for r in of_type(doc, "dnsRecord:DnsRecord")}
+    for host in ("app.example.org", "www.app.example.org"):
+        assert records[host]["inputs"]["proxied"] is True
+        assert records[host]["propertyDependencies"]["content"] == [alb["urn"]]
+    assert doc["outputs"]["cdnZoneId"] == ZONE_ID
+
+
 def test_staging_is_smaller_and_unprotected(reports: dict[str, Any]) -> None:
     _, doc = reports["staging"]
     assert {s["inputs"]["availabilityZone"] for s in of_type(doc, ":Subnet")} == {"us-east-1a", "us-east-1b"}
@@ -180,7 +230,7 @@ BASE = {
     "webstack:environment": "staging",
     "webstack:domain": "app.example.org",
     "webstack:web": IMAGES,
-    "webstack:cdn": {"enabled": True, "zoneId": ZONE_ID},
+    "webstack:cdn": {"enabled": True, "zoneId": ZONE_ID, "plan": "business"},
 }
 
 
