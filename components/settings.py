@@ -45,8 +45,14 @@ PROVIDER_SECRET_KEYS = (
     "cloudflare:apiUserServiceKey",
 )
 
-#: Keys of this project that hold secrets. They are top-level keys declared ``secret: true`` in Pulumi.yaml.
-SECRET_SETTING_KEYS: tuple[str, ...] = ()
+#: Optional settings of this project that hold secrets, read as Pulumi secrets (:class:`StackSecrets`) and never
+#: validated as plaintext; stored in plaintext they are refused. Pulumi.yaml leaves them undeclared, since the CLI
+#: requires every declared key that has no default. Key -> description.
+SECRET_SETTINGS = {
+    "alertWebhookUrl": "HTTPS webhook that receives every alert: a Slack incoming webhook (hooks.slack.com, through a "
+    "small forwarder) or an endpoint that confirms SNS subscriptions (PagerDuty, Opsgenie, ...). Secret.",
+}
+SECRET_SETTING_KEYS: tuple[str, ...] = tuple(f"{PROJECT}:{key}" for key in SECRET_SETTINGS)
 
 #: Tag keys webstack sets on every resource; user tags may not override them.
 RESERVED_TAG_KEYS = ("Project", "Stack", "Environment", "ManagedBy")
@@ -414,13 +420,7 @@ class ServiceSettings(_Model):
     @field_validator("image")
     @classmethod
     def _image(cls, value: str) -> str:
-        if value and not _IMAGE_RE.match(value):
-            raise _problem(
-                f"must be an image reference with a tag or digest, like ghcr.io/acme/api:1.4.2, got {_got(value)}"
-            )
-        if value.endswith(":latest"):
-            raise _problem(f"must be pinned to a version or digest, not latest, got {_got(value)}")
-        return value
+        return _pinned_image(value) if value else value
 
     @field_validator("user")
     @classmethod
@@ -1165,6 +1165,79 @@ class BackupSettings(_Model):
         return self
 
 
+def _pinned_image(value: str) -> str:
+    if not _IMAGE_RE.match(value):
+        raise _problem(
+            f"must be an image reference with a tag or digest, like ghcr.io/acme/api:1.4.2, got {_got(value)}"
+        )
+    if value.endswith(":latest"):
+        raise _problem(f"must be pinned to a version or digest, not latest, got {_got(value)}")
+    return value
+
+
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class MonitoringSettings(_Model):
+    """``webstack:monitoring``: alarms from the alert catalog, where alerts go, dashboards, uptime, Prometheus."""
+
+    alert_emails: list[str] = Field(
+        default=[], description="Addresses that receive every alert (each confirms its subscription by email)."
+    )
+    thresholds: dict[str, dict[Literal["warning", "critical"], float]] = Field(
+        default={},
+        description="Overrides of the catalog's thresholds: alert name -> severity -> threshold, e.g. "
+        "{HighErrorRate: {warning: 2}}. Names and defaults: see the README's alert table.",
+    )
+    uptime_interval_minutes: Literal[1, 5, 10, 15, 30, 60] = Field(
+        default=5, description="How often the synthetic check fetches https://<domain>/health, in minutes."
+    )
+    canary_runtime: str = Field(
+        default="syn-python-selenium-7.0", description="CloudWatch Synthetics runtime of the uptime check."
+    )
+    prometheus: bool = Field(
+        default=True,
+        description="Amazon Managed Prometheus with the catalog's rules, Alertmanager routing to the alert topics, "
+        "and a collector next to the backend that scrapes its /metrics.",
+    )
+    metrics_path: UrlPath = Field(default="/metrics", description="Where the backend serves Prometheus metrics.")
+    collector_image: str = Field(
+        default="public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0",
+        description="The metrics collector next to the backend (AWS Distro for OpenTelemetry), pinned by tag or "
+        "digest.",
+    )
+    grafana: bool = Field(
+        default=True,
+        description="Amazon Managed Grafana with Prometheus and CloudWatch data sources, signed in through IAM "
+        "Identity Center (which the account must have).",
+    )
+
+    @field_validator("alert_emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        for index, address in enumerate(value):
+            if not _EMAIL_RE.match(address):
+                raise _problem(f"must be an email address, got {_got(address)}", f"[{index}]")
+        if len(set(value)) != len(value):
+            raise _problem(f"must not repeat an address, got {_got(value)}")
+        return value
+
+    @field_validator("collector_image")
+    @classmethod
+    def _collector_image(cls, value: str) -> str:
+        return _pinned_image(value)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_alerts(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        from components.alerts import ALERT_NAMES
+
+        for name in value:
+            if name not in ALERT_NAMES:
+                raise _problem(f"is not an alert{_suggest(name, ALERT_NAMES)}", name)
+        return value
+
+
 class Settings(_Model):
     """All settings of one stack. Fields marked ``exclude`` come from the stack's context, not from ``webstack:*``."""
 
@@ -1213,6 +1286,11 @@ class Settings(_Model):
     backups: BackupSettings = Field(
         default=BackupSettings(),
         description="Backups and disaster recovery. Keys: see the README's settings reference.",
+    )
+    monitoring: MonitoringSettings = Field(
+        default=MonitoringSettings(),
+        description="Alarms, alert routing, dashboard, uptime check, Prometheus and Grafana. Keys: see the README's "
+        "settings reference.",
     )
 
     project: str = Field(default=PROJECT, exclude=True)
@@ -1345,11 +1423,27 @@ class StackSecrets:
 
     cloudflare_api_token: pulumi.Output[str] | None = None
     """``cloudflare:apiToken``; unset: the Cloudflare provider reads CLOUDFLARE_API_TOKEN from the environment."""
+    alert_webhook_url: pulumi.Output[str] | None = None
+    """``webstack:alertWebhookUrl``; unset: alerts go to email only."""
 
 
 def load_secrets() -> StackSecrets:
     """The stack's secret configuration (validated as encrypted by load_settings)."""
-    return StackSecrets(cloudflare_api_token=pulumi.Config("cloudflare").get_secret("apiToken"))
+    webhook = pulumi.Config(PROJECT).get_secret("alertWebhookUrl")
+    return StackSecrets(
+        cloudflare_api_token=pulumi.Config("cloudflare").get_secret("apiToken"),
+        alert_webhook_url=None if webhook is None else webhook.apply(validate_webhook_url),
+    )
+
+
+def validate_webhook_url(url: str) -> str:
+    """Checked inside the secret, so that the URL itself never reaches an error message."""
+    if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?(/\S*)?", url):
+        raise SettingsError(
+            f"{PROJECT}:alertWebhookUrl",
+            f"{PROJECT}:alertWebhookUrl must be an https:// URL without credentials in it; the value set is not one",
+        )
+    return url
 
 
 def load_settings() -> Settings:
@@ -1371,6 +1465,8 @@ def parse_settings(
         if not key.startswith(prefix):
             continue
         name = key[len(prefix) :]
+        if name in SECRET_SETTINGS:
+            continue  # read as a secret by load_secrets, never as plaintext
         if name not in _BY_ALIAS:
             raise SettingsError(key, f"{key} is not a setting{_suggest(name, _BY_ALIAS)}")
         raw[name] = _decode(key, values[key], CONFIG_FIELDS[_BY_ALIAS[name]].annotation)
@@ -1443,6 +1539,9 @@ def _settings_error(error: ValidationError, prefix: str) -> SettingsError:
     kind, ctx, given = first["type"], first.get("ctx") or {}, first.get("input")
     if kind == "webstack" and ctx.get("field"):
         loc.append(ctx["field"])
+    about_a_key = bool(loc) and loc[-1] == "[key]"  # a map's key, not its value, is wrong
+    if about_a_key:
+        loc = loc[:-2]
     key = _key(prefix, loc)
     if kind == "webstack":
         message = str(ctx["message"])
@@ -1453,7 +1552,8 @@ def _settings_error(error: ValidationError, prefix: str) -> SettingsError:
     elif kind == "missing":
         return SettingsError(key, f"{key} is required: set it with `pulumi config set {key} <value>`")
     elif kind == "literal_error":
-        message = f"must be one of {ctx['expected'].replace(chr(39), '')}, got {_got(given)}"
+        keys = "keys " if about_a_key else ""
+        message = f"{keys}must be one of {ctx['expected'].replace(chr(39), '')}, got {_got(given)}"
     elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         low, high = _bounds(loc)
         message = f"must be between {low} and {high}, got {_got(given)}"
@@ -1469,6 +1569,8 @@ def _key(prefix: str, loc: list[Any]) -> str:
     for index, part in enumerate(loc):
         if isinstance(part, int):
             text += f"[{part}]"
+        elif str(part).startswith("["):
+            text += str(part)
         else:
             text += ("." if index else "") + str(part)
     return text

@@ -862,3 +862,72 @@ def test_with_the_cdn_the_load_balancer_admits_cloudflare_only() -> None:
     arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
     off = settings(cdn={"enabled": False}, network={"lbIngressCidrs": ["10.0.0.0/8"]}, web=web(certificateArn=arn))
     assert off.network.lb_ingress_cidrs == ["10.0.0.0/8"]
+
+
+# -- monitoring --------------------------------------------------------------------------------------------------------
+def test_monitoring_defaults() -> None:
+    monitoring = settings().monitoring
+    assert (monitoring.alert_emails, monitoring.thresholds) == ([], {})
+    assert (monitoring.uptime_interval_minutes, monitoring.prometheus, monitoring.grafana) == (5, True, True)
+    assert monitoring.metrics_path == "/metrics"
+    assert monitoring.collector_image.startswith("public.ecr.aws/aws-observability/aws-otel-collector:v")
+
+
+def test_alert_emails_are_addresses_once_each() -> None:
+    assert error(monitoring={"alertEmails": ["ops"]}).message == (
+        'webstack:monitoring.alertEmails[0] must be an email address, got "ops"'
+    )
+    assert error(monitoring={"alertEmails": ["a@example.org", "a@example.org"]}).message == (
+        'webstack:monitoring.alertEmails must not repeat an address, got a list ["a@example.org", "a@example.org"]'
+    )
+    assert settings(monitoring={"alertEmails": ["oncall@example.org"]}).monitoring.alert_emails == [
+        "oncall@example.org"
+    ]
+
+
+def test_threshold_overrides_name_catalog_alerts_and_severities() -> None:
+    assert error(monitoring={"thresholds": {"HighErrorRates": {"warning": 2}}}).message.startswith(
+        "webstack:monitoring.thresholds.HighErrorRates is not an alert; did you mean HighErrorRate? Expected one of: "
+    )
+    assert error(monitoring={"thresholds": {"HighErrorRate": {"info": 2}}}).message == (
+        'webstack:monitoring.thresholds.HighErrorRate keys must be one of warning or critical, got "info"'
+    )
+    assert error(monitoring={"thresholds": {"HighErrorRate": {"warning": "high"}}}).message == (
+        'webstack:monitoring.thresholds.HighErrorRate.warning must be a number, got "high"'
+    )
+    overridden = settings(monitoring={"thresholds": {"HighErrorRate": {"warning": 2}}}).monitoring
+    assert overridden.thresholds == {"HighErrorRate": {"warning": 2.0}}
+
+
+def test_the_uptime_interval_and_the_collector_image_are_checked() -> None:
+    assert error(monitoring={"uptimeIntervalMinutes": 2}).message == (
+        "webstack:monitoring.uptimeIntervalMinutes must be one of 1, 5, 10, 15, 30 or 60, got 2"
+    )
+    assert error(monitoring={"collectorImage": "otel/collector:latest"}).message == (
+        "webstack:monitoring.collectorImage must be pinned to a version or digest, not latest, got "
+        '"otel/collector:latest"'
+    )
+
+
+def test_the_alert_webhook_is_a_secret_setting() -> None:
+    assert error(**{"webstack:alertWebhookUrl": "https://hooks.slack.com/services/T0/B0/x"}).message == (
+        "webstack:alertWebhookUrl holds a secret but is stored in plaintext: remove it from the stack file and set "
+        "it with `pulumi config set --secret webstack:alertWebhookUrl <value>`"
+    )
+    # Encrypted, it is read as a secret by load_secrets, never validated as plaintext here.
+    assert settings("webstack:alertWebhookUrl", **{"webstack:alertWebhookUrl": "https://hooks.slack.com/x"})
+
+
+def test_the_alert_webhook_must_be_https_and_is_never_echoed() -> None:
+    from components.settings import validate_webhook_url
+
+    assert (
+        validate_webhook_url("https://hooks.slack.com/services/T0/B0/x") == "https://hooks.slack.com/services/T0/B0/x"
+    )
+    for bad in ("http://hooks.example.org/x", "https://user:s3cret@hooks.example.org/x", "hooks.slack.com/x"):
+        with pytest.raises(SettingsError) as caught:
+            validate_webhook_url(bad)
+        assert caught.value.message == (
+            "webstack:alertWebhookUrl must be an https:// URL without credentials in it; the value set is not one"
+        )
+        assert bad not in str(caught.value)
