@@ -6,7 +6,20 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 
 from pulumi_policy import EnforcementLevel
 
-from . import backups, cache, cdn, credentials, database, ecs, kms, load_balancer, network, storage, tagging
+from . import (
+    backups,
+    cache,
+    cdn,
+    credentials,
+    database,
+    ecs,
+    kms,
+    load_balancer,
+    monitoring,
+    network,
+    storage,
+    tagging,
+)
 
 PACK_NAME = "webstack"
 #: The level of a policy that neither the policy nor the stack's configuration sets.
@@ -22,6 +35,7 @@ ALL_POLICIES = [
     *storage.POLICIES,
     *backups.POLICIES,
     *cdn.POLICIES,
+    *monitoring.POLICIES,
     *tagging.POLICIES,
     *kms.POLICIES,
 ]

@@ -1,0 +1,641 @@
+"""Monitoring rules: every alarm tells someone and says why, alert topics are encrypted under a customer key, the
+resources that serve the site have alarms on the metrics that show them failing, Grafana signs people in through
+SSO only, and no monitoring resource carries a credential in plain text.
+
+- ``aws-cloudwatch-alarm-actions``: every CloudWatch metric and composite alarm has alarm_actions, leaves them
+  enabled (actions_enabled), and has an alarm_description. ok_actions are recommended, not required.
+- ``aws-sns-topic-encrypted``: every SNS topic is encrypted under a customer-managed KMS key (kms_master_key_id), not
+  the AWS-managed ``alias/aws/sns``, whose key policy does not let CloudWatch publish.
+- ``aws-monitoring-coverage`` (stack): every RDS instance, application load balancer, target group, ECS service and
+  ElastiCache replication group has a CloudWatch metric alarm on each metric ``requiredMetrics`` names for its type,
+  and every RDS read replica also on each of ``replicaMetrics`` (ReplicaLag).
+- ``aws-grafana-sso-only``: every Amazon Managed Grafana workspace signs users in through AWS_SSO or SAML only, and the
+  stack creates no Grafana workspace API keys (long-lived keys bypass SSO).
+- ``aws-monitoring-no-default-credentials``: no synthetics canary environment variable, SNS subscription endpoint,
+  Prometheus alert manager definition or Grafana workspace configuration holds a default password, a credential in
+  plain text or a URL with credentials.
+
+An alarm watches a resource when its dimensions (``property_dependencies["dimensions"]``), or its metric queries
+(``property_dependencies["metricQueries"]``), take that resource's output; never through ids, names or ARN suffixes,
+which are unknown during a preview. The legacy ``aws:alb`` load balancer and target group tokens count as their
+``aws:lb`` equivalents.
+
+Values unknown during a preview: references to other resources (alarm actions, descriptions built from outputs, KMS
+keys, subscription endpoints, environment variable values) count as set, and as no default. Settings the program
+writes literally (metric names, actions_enabled, load balancer types, authentication providers) are reported when
+unknown, with the advice to set them directly, so no rule passes silently or crashes on them. An alert manager
+definition, a Grafana configuration or a canary's run_config that is unknown as a whole (text built from another
+resource's output) is left to the analyzer, which reports that the rule could not run during preview; the rule runs
+at update, when the text is known.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from ._common import schema, setting
+from ._props import UNKNOWN, as_text, aws_managed_key, is_list, is_set, list_items, prop, unknown_message
+from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST
+from .load_balancer import LOAD_BALANCER_TYPES, TARGET_GROUP_TYPES
+
+METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
+ALARM_TYPES = (METRIC_ALARM, COMPOSITE_ALARM)
+TOPIC = "aws:sns/topic:Topic"
+TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
+RDS_INSTANCE = "aws:rds/instance:Instance"
+LOAD_BALANCER = LOAD_BALANCER_TYPES[0]
+TARGET_GROUP = TARGET_GROUP_TYPES[0]
+ECS_SERVICE = "aws:ecs/service:Service"
+REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
+GRAFANA_WORKSPACE = "aws:grafana/workspace:Workspace"
+GRAFANA_API_KEY = "aws:grafana/workspaceApiKey:WorkspaceApiKey"
+CANARY = "aws:synthetics/canary:Canary"
+ALERT_MANAGER_DEFINITION = "aws:amp/alertManagerDefinition:AlertManagerDefinition"
+
+ALERTS_TOPIC_ACTIONS = "alarm_actions=[<alerts topic>.arn]"
+
+
+# -- alarm actions ---------------------------------------------------------------------------------------------------
+def _is_false(value: Any) -> bool:
+    """A boolean setting that is off (the engine gives bools; accept "false" as text too)."""
+    return value is False or (isinstance(value, str) and value.strip().lower() == "false")
+
+
+def _alarm_actions(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in ALARM_TYPES:
+        return
+    actions = prop(args.props, "alarmActions")
+    # An action unknown during preview is a topic's ARN: it counts as set.
+    if actions is not UNKNOWN and not any(is_set(action) for action in list_items(actions)):
+        report(
+            f"The alarm has no alarm_actions, so it changes state without telling anyone: set {ALERTS_TOPIC_ACTIONS} "
+            "(an aws.sns.Topic whose subscriptions reach the on-call), and ok_actions too, to hear when it recovers.",
+            None,
+        )
+    enabled = prop(args.props, "actionsEnabled")
+    if enabled is UNKNOWN:
+        report(unknown_message("actions_enabled", "True (or leave it out)"), None)
+    elif _is_false(enabled):
+        report(
+            "The alarm's actions_enabled is False, so it notifies nobody when it fires: remove actions_enabled (it "
+            "defaults to True) or set it to True.",
+            None,
+        )
+    if not is_set(prop(args.props, "alarmDescription")):
+        report(
+            "The alarm has no alarm_description, so whoever it pages learns neither what fired nor what to do: set "
+            "alarm_description to what the alarm means and where its runbook is.",
+            None,
+        )
+
+
+cloudwatch_alarm_actions = ResourceValidationPolicy(
+    name="aws-cloudwatch-alarm-actions",
+    description="Checks that every CloudWatch metric and composite alarm notifies someone (alarm_actions set, "
+    "actions_enabled not False) and has an alarm_description.",
+    validate=_alarm_actions,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["cloudwatch", "alerting", "checklist:monitoring"],
+    remediation_steps=f"Give every aws.cloudwatch.MetricAlarm and CompositeAlarm {ALERTS_TOPIC_ACTIONS} (and "
+    "ok_actions), leave actions_enabled out or True, and set alarm_description to what the alarm means and where its "
+    "runbook is.",
+)
+
+
+# -- SNS topic encryption --------------------------------------------------------------------------------------------
+_CUSTOMER_KEY = (
+    "set kms_master_key_id to a customer-managed KMS key's ARN whose key policy lets cloudwatch.amazonaws.com (and "
+    "the other services that publish alerts) use it"
+)
+
+
+def _topic_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != TOPIC:
+        return
+    key = prop(args.props, "kmsMasterKeyId")
+    if not is_set(key):
+        report(
+            "The topic names no kms_master_key_id, so SNS stores its messages (alert details, resource names) "
+            f"unencrypted: {_CUSTOMER_KEY}.",
+            None,
+        )
+    elif aws_managed_key(key):
+        report(
+            f"kms_master_key_id names the AWS-managed key {as_text(key)}, whose key policy you cannot change, so "
+            f"CloudWatch alarms cannot publish to the topic: {_CUSTOMER_KEY}.",
+            None,
+        )
+
+
+sns_topic_encrypted = ResourceValidationPolicy(
+    name="aws-sns-topic-encrypted",
+    description="Checks that every SNS topic is encrypted under a customer-managed KMS key, not the AWS-managed "
+    "alias/aws/sns key.",
+    validate=_topic_encrypted,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["sns", "alerting", "encryption", "checklist:encryption-at-rest"],
+    remediation_steps="Set kms_master_key_id=<customer-managed key>.arn on every aws.sns.Topic, with a key policy that "
+    "lets cloudwatch.amazonaws.com (and the other publishers: events, backup) call kms:GenerateDataKey* and "
+    "kms:Decrypt.",
+)
+
+
+# -- coverage --------------------------------------------------------------------------------------------------------
+DEFAULT_REQUIRED_METRICS: dict[str, list[str]] = {
+    RDS_INSTANCE: ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"],
+    LOAD_BALANCER: ["HTTPCode_Target_5XX_Count", "TargetResponseTime"],
+    TARGET_GROUP: ["UnHealthyHostCount"],
+    ECS_SERVICE: ["CPUUtilization", "MemoryUtilization"],
+    REPLICATION_GROUP: ["DatabaseMemoryUsagePercentage", "Evictions", "CacheHitRate"],
+}
+DEFAULT_REPLICA_METRICS = ["ReplicaLag"]
+
+_COVERAGE_SCHEMA = schema(
+    {
+        "requiredMetrics": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "default": DEFAULT_REQUIRED_METRICS,
+            "description": "The CloudWatch metrics each resource of a type needs an alarm on, by type token. A "
+            "configured object replaces the default: list every type to check. Load balancers are checked only when "
+            "they are application load balancers.",
+        },
+        "replicaMetrics": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_REPLICA_METRICS,
+            "description": "The CloudWatch metrics every RDS read replica needs an alarm on, besides those "
+            "requiredMetrics names for aws:rds/instance:Instance.",
+        },
+    }
+)
+
+#: The legacy tokens of load balancers and target groups, as their aws:lb equivalents.
+_CANONICAL = {LOAD_BALANCER_TYPES[1]: LOAD_BALANCER, TARGET_GROUP_TYPES[1]: TARGET_GROUP}
+
+
+@dataclass(frozen=True)
+class _Watched:
+    """How messages name a watched resource type, and the alarm that watches it."""
+
+    what: str
+    namespace: str
+    dimensions: str
+
+
+_WATCHED = {
+    RDS_INSTANCE: _Watched("RDS instance", "AWS/RDS", '{"DBInstanceIdentifier": <this instance>.identifier}'),
+    LOAD_BALANCER: _Watched("load balancer", "AWS/ApplicationELB", '{"LoadBalancer": <this load balancer>.arn_suffix}'),
+    TARGET_GROUP: _Watched(
+        "target group",
+        "AWS/ApplicationELB",
+        '{"TargetGroup": <this target group>.arn_suffix, "LoadBalancer": <its load balancer>.arn_suffix}',
+    ),
+    ECS_SERVICE: _Watched(
+        "ECS service", "AWS/ECS", '{"ClusterName": <its cluster>.name, "ServiceName": <this service>.name}'
+    ),
+    REPLICATION_GROUP: _Watched(
+        "ElastiCache replication group",
+        "AWS/ElastiCache",
+        '{"CacheClusterId": <this group>.member_clusters[<n>]} (one alarm per member node)',
+    ),
+}
+
+
+def _canonical(resource_type: str) -> str:
+    return _CANONICAL.get(resource_type, resource_type)
+
+
+def _metric_names(value: Any) -> list[str]:
+    return [as_text(item) for item in list_items(value) if as_text(item)]
+
+
+def _required_metrics(args: StackValidationArgs) -> dict[str, list[str]]:
+    configured = setting(args, _COVERAGE_SCHEMA, "requiredMetrics")
+    if not isinstance(configured, Mapping):
+        return {}
+    return {str(resource_type): _metric_names(configured[resource_type]) for resource_type in configured}
+
+
+def _is_replica(instance: PolicyResource) -> bool:
+    """A read replica: it depends on its source through replicateSourceDb, or names one (unknown counts as set)."""
+    return bool(instance.property_dependencies.get("replicateSourceDb")) or is_set(
+        prop(instance.props, "replicateSourceDb")
+    )
+
+
+def _metric_of(query: Any) -> Any:
+    """The metric name of a metric query: "" for an expression, :data:`UNKNOWN` when unknown during preview."""
+    metric = UNKNOWN if query is UNKNOWN else prop(query, "metric")
+    name = UNKNOWN if metric is UNKNOWN else prop(metric, "metricName")
+    return UNKNOWN if name is UNKNOWN else as_text(name)
+
+
+def _watches(alarm: PolicyResource) -> Iterator[tuple[str, Any, set[str]]]:
+    """(setting, metric name, URNs watched) for each metric of a metric alarm that takes another resource's output:
+    its own metric through ``dimensions``, and each metric query through ``metric_queries``."""
+    dimensions = {d.urn for d in alarm.property_dependencies.get("dimensions") or []}
+    if dimensions:
+        name = prop(alarm.props, "metricName")
+        yield "metric_name", UNKNOWN if name is UNKNOWN else as_text(name), dimensions
+    queried = {d.urn for d in alarm.property_dependencies.get("metricQueries") or []}
+    if queried:
+        queries = prop(alarm.props, "metricQueries")
+        if queries is UNKNOWN:
+            yield "metric_queries", UNKNOWN, queried
+        for index, query in enumerate(list_items(queries)):
+            yield f"metric_queries[{index}].metric.metric_name", _metric_of(query), queried
+
+
+def _needs(
+    resource: PolicyResource, required: Mapping[str, list[str]], replica_metrics: list[str], report: ReportViolation
+) -> tuple[str, list[str]]:
+    """How messages name the resource, and the metrics it needs alarms on (none: not watched)."""
+    resource_type = _canonical(resource.resource_type)
+    watched = _WATCHED.get(resource_type)
+    what = watched.what if watched else resource_type
+    metrics = list(required.get(resource_type, []))
+    if resource_type == LOAD_BALANCER and metrics:
+        kind = prop(resource.props, "loadBalancerType")
+        if kind is UNKNOWN:
+            report(unknown_message("load_balancer_type", '"application"'), resource.urn)
+            return what, []
+        if as_text(kind) not in ("", "application"):
+            return what, []
+    if resource_type == RDS_INSTANCE and _is_replica(resource):
+        return "RDS read replica", [*metrics, *replica_metrics]
+    return what, metrics
+
+
+def _missing_message(resource_type: str, what: str, missing: list[str]) -> str:
+    watched = _WATCHED.get(resource_type)
+    if watched:
+        example = f'namespace="{watched.namespace}", metric_name=<metric>, dimensions={watched.dimensions}'
+    else:
+        example = "metric_name=<metric>, dimensions={<dimension>: <this resource>.<output>}"
+    return (
+        f"This {what} has no CloudWatch alarm on {', '.join(missing)}, so nobody is told when it fails or runs out "
+        f"of capacity: add an aws.cloudwatch.MetricAlarm for each whose dimensions take this {what}'s output "
+        f"({example}, {ALERTS_TOPIC_ACTIONS})."
+    )
+
+
+def _coverage(args: StackValidationArgs, report: ReportViolation) -> None:
+    required = _required_metrics(args)
+    replica_metrics = _metric_names(setting(args, _COVERAGE_SCHEMA, "replicaMetrics"))
+    types = set(required) | ({RDS_INSTANCE} if replica_metrics else set())
+    candidates = [r for r in args.resources if _canonical(r.resource_type) in types]
+    if not candidates:
+        args.not_applicable("the stack has none of the resource types that need alarms (requiredMetrics)")
+        return
+    needs: dict[str, tuple[PolicyResource, str, list[str]]] = {}
+    for resource in candidates:
+        what, metrics = _needs(resource, required, replica_metrics, report)
+        if metrics:
+            needs[resource.urn] = (resource, what, metrics)
+    covered: dict[str, set[str]] = {urn: set() for urn in needs}
+    #: Resources an alarm whose metric name is unknown during preview may watch (the unknown is reported instead).
+    undecided: set[str] = set()
+    for alarm in (r for r in args.resources if r.resource_type == METRIC_ALARM):
+        unknown: list[str] = []
+        for setting_name, metric, urns in _watches(alarm):
+            watched = {urn for urn in urns if urn in needs}
+            if metric is UNKNOWN:
+                if watched:
+                    unknown.append(setting_name)
+                    undecided |= watched
+                continue
+            for urn in watched:
+                covered[urn].add(metric)
+        if unknown:
+            report(unknown_message(", ".join(unknown), 'a literal metric name such as "CPUUtilization"'), alarm.urn)
+    for urn, (resource, what, metrics) in needs.items():
+        missing = sorted(set(metrics) - covered[urn])
+        if missing and urn not in undecided:
+            report(_missing_message(_canonical(resource.resource_type), what, missing), urn)
+
+
+monitoring_coverage = StackValidationPolicy(
+    name="aws-monitoring-coverage",
+    description="Checks that every RDS instance, application load balancer, target group, ECS service and ElastiCache "
+    "replication group has a CloudWatch alarm on each metric that shows it failing (configurable per type; RDS read "
+    "replicas also on ReplicaLag).",
+    validate=_coverage,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_COVERAGE_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["cloudwatch", "alerting", "checklist:monitoring"],
+    remediation_steps="Add an aws.cloudwatch.MetricAlarm per required metric whose dimensions take the resource's "
+    "output (an RDS instance's identifier, a load balancer's or target group's arn_suffix, an ECS service's and its "
+    "cluster's names, an ElastiCache group's member_clusters), with alarm_actions=[<alerts topic>.arn]; metric "
+    "queries count when the query's metric names the resource.",
+)
+
+
+# -- Grafana SSO -----------------------------------------------------------------------------------------------------
+SSO_PROVIDERS = ("AWS_SSO", "SAML")
+SSO_EXAMPLE = '["AWS_SSO"]'
+
+
+def _grafana_sso(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == GRAFANA_API_KEY:
+        report(
+            "Grafana API keys are long-lived and bypass SSO, so whoever holds one keeps access after leaving: remove "
+            "the aws.grafana.WorkspaceApiKey; sign people in as SSO users, and give automation a service account with "
+            "short-lived tokens (aws.grafana.WorkspaceServiceAccount and an aws.grafana.WorkspaceServiceAccountToken "
+            "with a short seconds_to_live).",
+            None,
+        )
+        return
+    if args.resource_type != GRAFANA_WORKSPACE:
+        return
+    providers = prop(args.props, "authenticationProviders")
+    items = list_items(providers)
+    if providers is UNKNOWN or any(item is UNKNOWN for item in items):
+        report(unknown_message("authentication_providers", SSO_EXAMPLE), None)
+        return
+    others = [f"'{as_text(item)}'" for item in items if as_text(item) not in SSO_PROVIDERS]
+    if not items:
+        report(
+            "The workspace names no authentication_providers, so it is not tied to the organisation's SSO: set "
+            f'authentication_providers={SSO_EXAMPLE} (IAM Identity Center) or ["SAML"].',
+            None,
+        )
+    elif others:
+        report(
+            f"The workspace signs users in through {', '.join(others)}, which is not SSO: set "
+            f'authentication_providers={SSO_EXAMPLE} (IAM Identity Center) or ["SAML"] only.',
+            None,
+        )
+
+
+grafana_sso_only = ResourceValidationPolicy(
+    name="aws-grafana-sso-only",
+    description="Checks that every Amazon Managed Grafana workspace signs users in through SSO only (AWS_SSO or SAML) "
+    "and that the stack creates no long-lived Grafana API keys.",
+    validate=_grafana_sso,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["grafana", "authentication", "checklist:least-privilege"],
+    remediation_steps='Set authentication_providers=["AWS_SSO"] (or ["SAML"]) on every aws.grafana.Workspace and '
+    "grant access through aws.grafana.RoleAssociation; replace aws.grafana.WorkspaceApiKey with SSO users, or a "
+    "service account with short-lived tokens for automation.",
+)
+
+
+# -- no default credentials ------------------------------------------------------------------------------------------
+#: The last word of a credential-named variable or key that holds a reference to a credential, or a setting about it
+#: (``DB_SECRET_ARN``, ``API_TOKEN_PARAMETER``, ``AUTH_MODE``), not the credential itself.
+REFERENCE_WORDS = frozenset(
+    {"ARN", "ID", "NAME", "PATH", "PARAMETER", "PARAM", "URL", "URI", "ENDPOINT", "FILE", "TYPE", "MODE", "ENABLED"}
+)
+#: Values of a credential-named setting that are no credential.
+NOT_CREDENTIALS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
+#: Alertmanager keys whose values are credentials (``basic_auth.password``, ``authorization.credentials``, ...).
+ALERTMANAGER_SECRET_KEYS = (
+    "password",
+    "bearer_token",
+    "credentials",
+    "auth_password",
+    "smtp_auth_password",
+    "smtp_auth_secret",
+    "api_key",
+    "api_secret",
+    "routing_key",
+    "service_key",
+    "bot_token",
+    "token",
+)
+_ALERTMANAGER_SECRET = re.compile(
+    r"(?<![\w.-])[\"']?(" + "|".join(ALERTMANAGER_SECRET_KEYS) + r")[\"']?[ \t]*:[ \t]*([^,}\n]*)", re.IGNORECASE
+)
+#: An empty YAML value, or one that only opens a nested mapping or a comment.
+_YAML_EMPTY = frozenset({"", "null", "~", '""', "''"})
+#: A URL anywhere in a text, up to a space, a quote or the end of a YAML flow collection's entry.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\",}\]]+")
+
+_CREDENTIALS_SCHEMA = schema(
+    {
+        "passwordDenyList": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": DEFAULT_DENY_LIST,
+            "description": "Known default and weak passwords, compared case-insensitively with credential-named "
+            "canary variables and Grafana configuration keys, and with passwords in URLs.",
+        },
+        "credentialNamePattern": {
+            "type": "string",
+            "default": DEFAULT_CREDENTIAL_NAME_PATTERN,
+            "description": "A regular expression (matched case-insensitively, with camelCase split into _-separated "
+            "words) for the names of canary environment variables and Grafana configuration keys that hold "
+            "credentials; any literal value of one fails, unless its last word names a reference (ARN, ID, NAME, ...).",
+        },
+    }
+)
+
+#: Who can read a resource's configuration, and how to fix a credential in it, per resource type.
+_EXPOSURE = {
+    CANARY: (
+        "anyone who can read the canary's configuration sees it",
+        "keep the credential in Secrets Manager and have the canary script read it at run time (grant the canary's "
+        "execution role secretsmanager:GetSecretValue on that secret)",
+    ),
+    TOPIC_SUBSCRIPTION: (
+        "anyone who can read the subscription's configuration sees it",
+        "remove the credentials from the URL and have the endpoint check that requests come from SNS (verify the "
+        "message signature) instead; a chat webhook's own secret URL, passed as a Pulumi secret, needs no password",
+    ),
+    ALERT_MANAGER_DEFINITION: (
+        "anyone who can read the workspace's alert manager definition sees it",
+        "route alerts to SNS (receivers with sns_configs: [{topic_arn: <alerts topic>.arn, sigv4: {region: ...}}]), "
+        "which needs no password or token, and keep credentials out of the definition",
+    ),
+    GRAFANA_WORKSPACE: (
+        "anyone who can read the workspace's configuration sees it",
+        "keep the credential out of the workspace configuration: give data sources IAM access (permission_type "
+        '"SERVICE_MANAGED") and keep any other secret in Secrets Manager',
+    ),
+}
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """What counts as a credential: names (split into words) and known default passwords."""
+
+    credential: re.Pattern[str]
+    deny: frozenset[str]
+
+    def words(self, name: str) -> str:
+        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+        return re.sub(r"[^A-Za-z0-9]+", "_", spaced).strip("_")
+
+    def default(self, text: str) -> bool:
+        return text.strip().casefold() in self.deny
+
+    def named(self, subject: str, name: str, text: str) -> str | None:
+        """What is wrong with a credential-named setting's literal value; None when nothing is (or it is not one)."""
+        words = self.words(name)
+        if not self.credential.search(words):
+            return None
+        if self.default(text):
+            return f"{subject} is set to a known default or weak password"
+        reference = words.upper().rsplit("_", 1)[-1] in REFERENCE_WORDS or text.strip().startswith("arn:")
+        if reference or text.strip().lower() in NOT_CREDENTIALS:
+            return None
+        return f"{subject} holds a credential in plain text"
+
+    def url(self, subject: str, text: str) -> str | None:
+        """What is wrong with a URL that carries credentials; None for any other text."""
+        if "://" not in text or "@" not in text:
+            return None
+        try:
+            parts = urlsplit(text.strip())
+            user, password = parts.username, parts.password
+        except ValueError:
+            return None
+        if password and self.default(unquote(password)):
+            return f"{subject} is a URL that carries a known default or weak password"
+        if user or password:
+            return f"{subject} is a URL with credentials (user:password@host)"
+        return None
+
+    def value(self, subject: str, name: str, value: Any) -> list[str]:
+        """The problems of one named literal value (unknown during preview: another resource's output, none)."""
+        if not isinstance(value, str) or not value.strip():
+            return []
+        return [p for p in (self.url(subject, value), self.named(subject, name, value)) if p]
+
+
+def _json_strings(value: Any, path: tuple[str, ...]) -> Iterator[tuple[str, str, Any]]:
+    """(path, key, value) for each value under a key of parsed JSON, at any depth."""
+    if isinstance(value, Mapping):
+        for key, child in value.items():
+            if isinstance(child, Mapping) or is_list(child):
+                yield from _json_strings(child, (*path, str(key)))
+            else:
+                yield ".".join((*path, str(key))), str(key), child
+    elif is_list(value):
+        for index, child in enumerate(value):
+            if isinstance(child, Mapping) or is_list(child):
+                yield from _json_strings(child, (*path, f"[{index}]"))
+
+
+def _canary(props: Mapping[str, Any], judge: _Judge) -> list[str]:
+    # Read directly: a run_config or variable map unknown as a whole raises, and is left to the analyzer.
+    run_config = props.get("runConfig")
+    variables = run_config.get("environmentVariables") if isinstance(run_config, Mapping) else None
+    if not isinstance(variables, Mapping):
+        return []
+    problems: list[str] = []
+    for name in variables:
+        problems.extend(judge.value(f"Canary variable {name}", str(name), prop(variables, name)))
+    return problems
+
+
+def _subscription(props: Mapping[str, Any], judge: _Judge) -> list[str]:
+    endpoint = prop(props, "endpoint")
+    problem = judge.url("The endpoint", endpoint) if isinstance(endpoint, str) else None
+    return [problem] if problem else []
+
+
+def _alert_manager(props: Mapping[str, Any], judge: _Judge) -> list[str]:
+    definition = props.get("definition")  # unknown as a whole: left to the analyzer
+    if not isinstance(definition, str):
+        return []
+    keys: list[str] = []
+    for match in _ALERTMANAGER_SECRET.finditer(definition):
+        value = match.group(2).split(" #", 1)[0].strip()
+        if value.lower() not in _YAML_EMPTY and not value.startswith("#") and match.group(1) not in keys:
+            keys.append(match.group(1))
+    problems: list[str] = []
+    if keys:
+        problems.append(f"The alert manager definition writes {', '.join(keys)} in plain text")
+    for url in _URL.findall(definition):
+        problem = judge.url("A URL in the alert manager definition", url)
+        if problem and problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def _grafana_configuration(props: Mapping[str, Any], judge: _Judge) -> list[str]:
+    configuration = props.get("configuration")  # unknown as a whole: left to the analyzer
+    if isinstance(configuration, str):
+        try:
+            configuration = json.loads(configuration)
+        except ValueError:
+            return []  # the provider rejects configuration that is not JSON
+    problems: list[str] = []
+    for path, key, value in _json_strings(configuration, ()):
+        problems.extend(judge.value(f"The configuration's key '{path}'", key, value))
+    return problems
+
+
+_READERS = {
+    CANARY: _canary,
+    TOPIC_SUBSCRIPTION: _subscription,
+    ALERT_MANAGER_DEFINITION: _alert_manager,
+    GRAFANA_WORKSPACE: _grafana_configuration,
+}
+
+
+def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    reader = _READERS.get(args.resource_type)
+    if reader is None:
+        return
+    pattern = str(setting(args, _CREDENTIALS_SCHEMA, "credentialNamePattern"))
+    try:
+        credential = re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        report(
+            f"The policy's credentialNamePattern is not a valid regular expression ({error}): fix the pack config.",
+            None,
+        )
+        return
+    deny_list: Sequence[Any] = setting(args, _CREDENTIALS_SCHEMA, "passwordDenyList") or []
+    judge = _Judge(credential, frozenset(str(p).strip().casefold() for p in deny_list))
+    exposure, fix = _EXPOSURE[args.resource_type]
+    for problem in reader(args.props, judge):
+        report(f"{problem}, and {exposure}: {fix}.", None)
+
+
+monitoring_no_default_credentials = ResourceValidationPolicy(
+    name="aws-monitoring-no-default-credentials",
+    description="Checks that no synthetics canary variable, SNS subscription endpoint, Prometheus alert manager "
+    "definition or Grafana workspace configuration holds a default password, a credential in plain text or a URL "
+    "with credentials.",
+    validate=_no_default_credentials,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_CREDENTIALS_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["secrets", "alerting", "checklist:no-default-passwords"],
+    remediation_steps="Keep credentials out of monitoring configuration: canaries read them from Secrets Manager at "
+    "run time, HTTPS subscriptions verify SNS's message signature instead of a user:password URL, the Prometheus "
+    "alert manager routes to SNS with sigv4, and Grafana reaches data sources through its service-managed IAM role.",
+)
+
+POLICIES = [
+    cloudwatch_alarm_actions,
+    sns_topic_encrypted,
+    monitoring_coverage,
+    grafana_sso_only,
+    monitoring_no_default_credentials,
+]
