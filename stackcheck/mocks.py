@@ -336,8 +336,36 @@ _ARN_SERVICES = {
     "appautoscaling": "application-autoscaling",
 }
 
+
+def _shape_prometheus(
+    state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, region: str, **_: Any
+) -> str:
+    workspace = f"ws-{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
+    state["arn"] = f"{arn}:workspace/{workspace}"
+    state["prometheusEndpoint"] = f"https://aps-workspaces.{region}.amazonaws.com/workspaces/{workspace}/"
+    return workspace
+
+
+def _shape_grafana(
+    state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, region: str, **_: Any
+) -> str:
+    workspace = f"g-{token[:10]}"
+    state["arn"] = f"{arn}:/workspaces/{workspace}"
+    state["endpoint"] = f"{workspace}.grafana-workspace.{region}.amazonaws.com"
+    return workspace
+
+
+def _shape_function(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str:
+    state["arn"] = f"{arn}:function:{physical}"
+    state["invokeArn"] = f"{state['arn']}/invocations"
+    return physical
+
+
 _SHAPES: dict[str, Any] = {
     "aws:ec2/vpc:Vpc": _shape_vpc,
+    "aws:amp/workspace:Workspace": _shape_prometheus,
+    "aws:grafana/workspace:Workspace": _shape_grafana,
+    "aws:lambda/function:Function": _shape_function,
     "aws:ec2/eip:Eip": _shape_eip,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _shape_rule,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _shape_rule,

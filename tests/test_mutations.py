@@ -297,6 +297,32 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
         setter("cidrIpv4", "0.0.0.0/0"),
         "aws-alb-cloudflare-only-origin",
     ),
+    (
+        "silent alarm",
+        "monitoring-database-cpu-high-shard-1-primary-warning",
+        setter("alarmActions", []),
+        "aws-cloudwatch-alarm-actions",
+    ),
+    (
+        "alarm switched off",
+        "monitoring-high-error-rate-alb-critical",
+        setter("actionsEnabled", False),
+        "aws-cloudwatch-alarm-actions",
+    ),
+    ("topic under aws/sns", "alerts-warning", setter("kmsMasterKeyId", "alias/aws/sns"), "aws-sns-topic-encrypted"),
+    (
+        "replica lag unwatched",
+        "monitoring-replica-lag-high-shard-2-replica-1-warning",
+        None,
+        "aws-monitoring-coverage",
+    ),
+    ("grafana with passwords", "prometheus-grafana", setter("authenticationProviders", []), "aws-grafana-sso-only"),
+    (
+        "canary with a password",
+        "monitoring-uptime-canary",
+        setter("runConfig", {"timeoutInSeconds": 60, "environmentVariables": {"PASSWORD": "admin123"}}),
+        "aws-monitoring-no-default-credentials",
+    ),
     # bucket side resources: the violation names the bucket they configure
     (
         "documents under sse-s3",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -38,6 +39,26 @@ class Account:
         """A service principal: ``vpc-flow-logs.amazonaws.com``, or with ``regional=True`` the regional form some
         services require in key policies (``logs.eu-west-1.amazonaws.com``)."""
         return f"{service}.{self.region}.{self.dns_suffix}" if regional else f"{service}.{self.dns_suffix}"
+
+    def log_delivery_policy(self, group_arn: str, sid: str) -> dict[str, Any]:
+        """A log group resource policy that lets CloudWatch Logs' delivery service (vended logs: WAF, Managed
+        Prometheus) write into ``group_arn``, for this account only."""
+        return {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": sid,
+                    "Effect": "Allow",
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{group_arn}:*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": self.id},
+                        "ArnLike": {"aws:SourceArn": self.arn("logs", "*")},
+                    },
+                }
+            ],
+        }
 
     def trust_policy(self, service: str, *, source_arn: str | None = None) -> str:
         """A role's trust policy that lets one service assume it, for this account only (and, with ``source_arn``,

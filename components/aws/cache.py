@@ -55,6 +55,8 @@ class Cache(pulumi.ComponentResource):
     """The replication group, its AUTH token and its logs."""
 
     replication_group: aws.elasticache.ReplicationGroup
+    node_ids: list[pulumi.Output[str]]
+    """Every node's id (CacheClusterId, the dimension of its metrics)."""
     auth_secret: aws.secretsmanager.Secret
     endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
@@ -116,6 +118,16 @@ class Cache(pulumi.ComponentResource):
             if settings.cluster_mode
             else {"cluster_mode": "disabled", "num_cache_clusters": settings.replicas + 1}
         )
+        # ElastiCache names each node after the group: <group>-<node> (-<shard>-<node> in cluster mode).
+        nodes = (
+            [
+                f"{shard:04d}-{node:03d}"
+                for shard in range(1, settings.shards + 1)
+                for node in range(1, settings.replicas + 2)
+            ]
+            if settings.cluster_mode
+            else [f"{node:03d}" for node in range(1, settings.replicas + 2)]
+        )
         self.replication_group = aws.elasticache.ReplicationGroup(
             f"{name}-group",
             description=f"{args.name_prefix}: cache",
@@ -150,6 +162,7 @@ class Cache(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         group = self.replication_group
+        self.node_ids = [group.id.apply(lambda group_id, node=node: f"{group_id}-{node}") for node in nodes]
         if settings.cluster_mode:
             self.endpoint = group.configuration_endpoint_address
             self.reader_endpoint = group.configuration_endpoint_address

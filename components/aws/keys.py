@@ -5,10 +5,11 @@ Creates, per purpose: a ``kms.Key`` (rotation on, yearly; 30-day deletion window
 
 - the account administers the key through IAM (every management action, none that touches data);
 - principals of the account may use the key for data only through the AWS services of its purpose
-  (``kms:ViaService``): RDS, ElastiCache, S3 and ECR for ``data``; Secrets Manager for ``secrets``; AWS Backup and S3
-  for ``backups``; SNS for ``alerts``;
+  (``kms:ViaService``): RDS, ElastiCache, S3, ECR and Managed Prometheus for ``data``; Secrets Manager for
+  ``secrets``; AWS Backup and S3 for ``backups``; SNS for ``alerts``;
 - the services that encrypt on their own behalf are named as principals, limited to this account: CloudWatch Logs
-  (``logs``), and CloudWatch alarms, EventBridge and AWS Backup publishing to encrypted topics (``alerts``).
+  (``logs``), and CloudWatch alarms, EventBridge, AWS Backup and Prometheus's Alertmanager publishing to encrypted
+  topics (``alerts``).
 
 Keys are protected in production: deleting one makes everything it encrypted unreadable. The DR region has its own
 keys (``backups`` there encrypts the copied recovery points, the replicated exports and the replicated database
@@ -43,11 +44,15 @@ PURPOSES: dict[str, str] = {
 #: The services through which principals of the account may use each purpose's key.
 VIA_SERVICES: dict[str, tuple[str, ...]] = {
     "logs": (),
-    "data": ("rds", "elasticache", "s3", "ecr"),
+    "data": ("rds", "elasticache", "s3", "ecr", "aps"),
     "secrets": ("secretsmanager",),
     "backups": ("backup", "s3", "rds"),
     "alerts": ("sns",),
 }
+
+#: The services that publish alerts to the encrypted topics: CloudWatch alarms, EventBridge rules, AWS Backup vault
+#: notifications and the Prometheus workspace's Alertmanager.
+ALERT_PUBLISHERS = ("cloudwatch", "events", "backup", "aps")
 
 ADMIN_ACTIONS = [
     "kms:Create*",
@@ -129,9 +134,9 @@ def key_policy(account: Account, purpose: str) -> dict[str, Any]:
     if purpose == "alerts":
         statements.append(
             {
-                "Sid": "AlarmsEventsAndBackupPublishToEncryptedTopics",
+                "Sid": "AlertingServicesPublishToEncryptedTopics",
                 "Effect": "Allow",
-                "Principal": {"Service": [account.service_principal(s) for s in ("cloudwatch", "events", "backup")]},
+                "Principal": {"Service": [account.service_principal(s) for s in ALERT_PUBLISHERS]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},

@@ -23,7 +23,7 @@ Creates:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -359,7 +359,9 @@ class LoadBalancer(pulumi.ComponentResource):
         delivery = aws.cloudwatch.LogResourcePolicy(
             f"{name}-waf-log-delivery",
             policy_name=f"{args.name_prefix}-waf-log-delivery",
-            policy_document=group.arn.apply(lambda arn: json.dumps(_waf_delivery_policy(arn, args.account))),
+            policy_document=group.arn.apply(
+                lambda arn: json.dumps(args.account.log_delivery_policy(arn, "WafLogDelivery"))
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.wafv2.WebAclLoggingConfiguration(
@@ -433,23 +435,3 @@ def _log_delivery_statements(arn: str, account: Account, elb_account_arn: str) -
             "Resource": objects,
         },
     ]
-
-
-def _waf_delivery_policy(group_arn: str, account: Account) -> Mapping[str, Any]:
-    """Lets CloudWatch log delivery write WAF logs into this group, for this account only."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "WafLogDelivery",
-                "Effect": "Allow",
-                "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": f"{group_arn}:*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account.id},
-                    "ArnLike": {"aws:SourceArn": account.arn("logs", "*")},
-                },
-            }
-        ],
-    }

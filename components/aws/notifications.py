@@ -1,9 +1,9 @@
 """Where alerts go: one SNS topic per severity (critical, warning), encrypted with the customer ``alerts`` key.
 
 Each topic's policy lets the account manage it and lets exactly the AWS services that raise alerts publish to it,
-for this account only: CloudWatch alarms, EventBridge rules and AWS Backup vault notifications; nobody publishes
-without TLS. Subscriptions
-(email, chat webhooks) are added by the monitoring component.
+for this account only: CloudWatch alarms, EventBridge rules, AWS Backup vault notifications and the Prometheus
+workspace's Alertmanager; nobody publishes without TLS. Subscriptions (email, the webhook forwarder) are added by
+the monitoring component.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.account import Account
+from components.aws.keys import ALERT_PUBLISHERS
 
 NOTIFICATIONS_TYPE = "webstack:aws:Notifications"
 SEVERITIES = ("critical", "warning")
-PUBLISHERS = ("cloudwatch", "events", "backup")
+PUBLISHERS = ALERT_PUBLISHERS
 
 
 @dataclass(frozen=True)

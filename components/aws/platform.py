@@ -14,16 +14,25 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 
+from components.alerts import Severity, catalog
 from components.aws.account import lookup_account
 from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
+from components.aws.monitoring import (
+    Monitoring,
+    MonitoringArgs,
+    Prometheus,
+    PrometheusArgs,
+    Watched,
+    WatchedDatabase,
+)
 from components.aws.network import Network, NetworkArgs
 from components.aws.notifications import Notifications, NotificationsArgs
 from components.aws.storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
-from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierArgs
+from components.aws.web_tier import MetricsCollector, SecretRef, ServiceAccess, WebTier, WebTierArgs
 from components.cdn import Cdn, CdnArgs
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
@@ -79,6 +88,26 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     alerts = Notifications(
         "alerts", NotificationsArgs(account=account, name_prefix=prefix, key_arn=keys.alerts.arn), opts=here
+    )
+    alert_catalog = catalog(settings.monitoring.thresholds)
+    topic_arns: dict[Severity, pulumi.Input[str]] = {"critical": alerts.critical.arn, "warning": alerts.warning.arn}
+    prometheus = (
+        Prometheus(
+            "prometheus",
+            PrometheusArgs(
+                account=account,
+                name_prefix=prefix,
+                data_key_arn=keys.data.arn,
+                logs_key_arn=keys.logs.arn,
+                topic_arns=topic_arns,
+                alerts=alert_catalog,
+                settings=settings.monitoring,
+                log_retention_days=settings.web.log_retention_days,
+            ),
+            opts=here,
+        )
+        if settings.monitoring.prometheus
+        else None
     )
     network = Network(
         "network",
@@ -177,6 +206,16 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
                 )
             },
             secrets_key_arn=keys.secrets.arn,
+            collectors={
+                "backend": MetricsCollector(
+                    image=settings.monitoring.collector_image,
+                    remote_write_url=prometheus.remote_write_url,
+                    workspace_arn=prometheus.workspace.arn,
+                    metrics_path=settings.monitoring.metrics_path,
+                )
+            }
+            if prometheus is not None
+            else {},
             protect=production,
         ),
         opts=here,
@@ -217,6 +256,34 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         opts=here,
     )
 
+    monitoring = Monitoring(
+        "monitoring",
+        MonitoringArgs(
+            account=account,
+            name_prefix=prefix,
+            domain=settings.domain,
+            watched=Watched(
+                load_balancer=edge.alb,
+                target_groups=edge.target_groups,
+                cluster=web.cluster,
+                services=web.services,
+                databases=watched_databases(settings, database),
+                cache_nodes=cache.node_ids,
+                backup_vault=backups.vault,
+                web_acl=edge.web_acl,
+            ),
+            alerts=alert_catalog,
+            topic_arns=topic_arns,
+            data_key_arn=keys.data.arn,
+            logs_key_arn=keys.logs.arn,
+            secrets_key_arn=keys.secrets.arn,
+            access_log_bucket=access_logs.bucket.id,
+            settings=settings.monitoring,
+            webhook_url=secrets.alert_webhook_url,
+            log_retention_days=settings.web.log_retention_days,
+        ),
+        opts=here,
+    )
     if cdn is not None:
         cdn.purge_on_deploy(
             secrets.cloudflare_api_token,
@@ -258,12 +325,44 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "backupPlanId": backups.plan.id,
         "alertTopicArns": {severity: topic.arn for severity, topic in alerts.topics.items()},
     }
+    outputs["dashboardUrl"] = monitoring.dashboard.dashboard_name.apply(
+        lambda dashboard: (
+            f"https://{settings.region}.console.aws.amazon.com/cloudwatch/home?region={settings.region}"
+            f"#dashboards/dashboard/{dashboard}"
+        )
+    )
+    outputs["uptimeCheck"] = monitoring.canary.name
+    if prometheus is not None:
+        outputs["prometheusEndpoint"] = prometheus.workspace.prometheus_endpoint
+        if prometheus.grafana is not None:
+            outputs["grafanaUrl"] = prometheus.grafana.endpoint.apply(lambda endpoint: f"https://{endpoint}")
     if cdn is not None:
         outputs["cdnZoneId"] = cdn.zone_id
         outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.rulesets.items()}
     if web.repositories:
         outputs["ecrRepositoryUrls"] = {service: repo.repository_url for service, repo in web.repositories.items()}
     return outputs
+
+
+def watched_databases(settings: Settings, database: ShardedDatabase) -> list[WatchedDatabase]:
+    """Every instance of every shard, as the alarms see it."""
+    db = settings.database
+    watched = []
+    for index, shard in enumerate(database.shards):
+        instances = [(f"shard-{index}-primary", shard.primary, False)]
+        instances += [(f"shard-{index}-replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)]
+        for label, instance, replica in instances:
+            watched.append(
+                WatchedDatabase(
+                    label=label,
+                    instance=instance,
+                    replica=replica,
+                    engine=db.engine,
+                    instance_class=db.instance_class,
+                    allocated_storage_gb=db.allocated_storage_gb,
+                )
+            )
+    return watched
 
 
 def cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:

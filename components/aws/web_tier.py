@@ -30,6 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 import pulumi_docker as docker
+import yaml
 from pulumi_command import local
 
 from components.aws.account import Account
@@ -38,6 +39,9 @@ from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSetti
 
 WEB_TIER_TYPE = "webstack:aws:WebTier"
 SCRATCH_VOLUME = "tmp"
+#: What the metrics collector takes from its task; the application keeps the rest.
+COLLECTOR_CPU, COLLECTOR_MEMORY = 128, 256
+COLLECTOR_NAME = "metrics-collector"
 ECS_TASKS = "ecs-tasks"
 
 
@@ -61,6 +65,18 @@ class ServiceAccess:
     """Secrets it may read (to follow rotations without a restart)."""
     parameter_arns: Sequence[pulumi.Input[str]] = ()
     """SSM parameters it may read (the shard map)."""
+
+
+@dataclass(frozen=True)
+class MetricsCollector:
+    """An OpenTelemetry collector next to a service: scrapes its Prometheus endpoint, remote-writes to a workspace."""
+
+    image: str
+    """The collector image, pinned (AWS Distro for OpenTelemetry)."""
+    remote_write_url: pulumi.Input[str]
+    workspace_arn: pulumi.Input[str]
+    """The Prometheus workspace: the task role may remote-write to it and nothing else."""
+    metrics_path: str = "/metrics"
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class WebTierArgs:
     """Per service, what the application itself may read at run time (its task role)."""
     secrets_key_arn: pulumi.Input[str] | None = None
     """Customer KMS key of those secrets, which the roles may use through Secrets Manager only."""
+    collectors: Mapping[str, MetricsCollector] = field(default_factory=dict)
+    """Per service, a metrics collector in its task (it takes 128 CPU units and 256 MiB of the task's size)."""
     protect: bool = False
     """Protect the image repositories from deletion by Pulumi."""
 
@@ -189,6 +207,14 @@ class WebTier(pulumi.ComponentResource):
                 policy=json.dumps(_exec_policy(), sort_keys=True),
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        collector = args.collectors.get(service)
+        if collector is not None:
+            aws.iam.RolePolicy(
+                f"{name}-task-metrics",
+                role=task_role.id,
+                policy=pulumi.Output.from_input(collector.workspace_arn).apply(_remote_write_policy),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         self.task_roles[service] = task_role
 
         task_definition = aws.ecs.TaskDefinition(
@@ -210,8 +236,9 @@ class WebTier(pulumi.ComponentResource):
                     "log_group": log_group.name,
                     "environment": dict(args.environment.get(service, {})),
                     "secrets": secret_arns,
+                    "remote_write_url": collector.remote_write_url if collector else None,
                 }
-            ).apply(lambda v: _container_definitions(service, settings, v, args.account.region, secrets)),
+            ).apply(lambda v: _container_definitions(service, settings, v, args.account.region, secrets, collector)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.task_definitions[service] = task_definition
@@ -451,7 +478,12 @@ def container_definition(
 
 
 def _container_definitions(
-    service: str, settings: ServiceSettings, values: Any, region: str, secrets: Mapping[str, SecretRef]
+    service: str,
+    settings: ServiceSettings,
+    values: Any,
+    region: str,
+    secrets: Mapping[str, SecretRef],
+    collector: MetricsCollector | None = None,
 ) -> str:
     container = container_definition(
         service,
@@ -462,7 +494,83 @@ def _container_definitions(
         environment=values["environment"],
         secrets={key: secrets[key].value_from(arn) for key, arn in values["secrets"].items()},
     )
-    return json.dumps([container])
+    if collector is None:
+        return json.dumps([container])
+    container["cpu"] -= COLLECTOR_CPU
+    container["memory"] -= COLLECTOR_MEMORY
+    sidecar = collector_definition(
+        service,
+        settings.port,
+        collector,
+        remote_write_url=values["remote_write_url"],
+        log_group=values["log_group"],
+        region=region,
+    )
+    return json.dumps([container, sidecar])
+
+
+def collector_config(service: str, port: int, metrics_path: str, remote_write_url: str, region: str) -> str:
+    """The collector's configuration: scrape the service every 30 s, remote-write with SigV4 (the task role)."""
+    config = {
+        "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
+        "receivers": {
+            "prometheus": {
+                "config": {
+                    "scrape_configs": [
+                        {
+                            "job_name": service,
+                            "scrape_interval": "30s",
+                            "metrics_path": metrics_path,
+                            "static_configs": [{"targets": [f"localhost:{port}"]}],
+                        }
+                    ]
+                }
+            }
+        },
+        "exporters": {"prometheusremotewrite": {"endpoint": remote_write_url, "auth": {"authenticator": "sigv4auth"}}},
+        "service": {
+            "extensions": ["sigv4auth"],
+            "pipelines": {"metrics": {"receivers": ["prometheus"], "exporters": ["prometheusremotewrite"]}},
+        },
+    }
+    return yaml.safe_dump(config, sort_keys=True)
+
+
+def collector_definition(
+    service: str, port: int, collector: MetricsCollector, *, remote_write_url: str, log_group: str, region: str
+) -> dict[str, Any]:
+    """The collector container: not essential (the service keeps serving if it stops), as locked down as the
+    service's own container."""
+    config = collector_config(service, port, collector.metrics_path, remote_write_url, region)
+    return {
+        "name": COLLECTOR_NAME,
+        "image": collector.image,
+        "essential": False,
+        "cpu": COLLECTOR_CPU,
+        "memory": COLLECTOR_MEMORY,
+        "user": "10001",
+        "readonlyRootFilesystem": True,
+        "privileged": False,
+        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+        "environment": [{"name": "AOT_CONFIG_CONTENT", "value": config}],
+        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": log_group,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": COLLECTOR_NAME,
+                "mode": "non-blocking",
+                "max-buffer-size": "25m",
+            },
+        },
+    }
+
+
+def _remote_write_policy(workspace_arn: str) -> str:
+    return _policy(
+        [{"Sid": "RemoteWriteMetrics", "Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": workspace_arn}]
+    )
 
 
 def _execution_policy(values: Any, account: Account) -> str:

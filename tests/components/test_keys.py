@@ -43,7 +43,7 @@ def test_defaults_are_secure() -> None:
 def test_each_purpose_is_usable_only_through_its_services() -> None:
     construct(lambda: Keys("svc", KeysArgs(account=ACCOUNT, name_prefix="webstack-svc")))
     expected = {
-        "data": ["rds", "elasticache", "s3", "ecr"],
+        "data": ["rds", "elasticache", "s3", "ecr", "aps"],
         "secrets": ["secretsmanager"],
         "backups": ["backup", "s3", "rds"],
         "alerts": ["sns"],
@@ -67,9 +67,9 @@ def test_the_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only() -
 
 
 def test_the_alerts_key_admits_the_publishers_of_this_account_only() -> None:
-    publishers = statements("svc-alerts")["AlarmsEventsAndBackupPublishToEncryptedTopics"]
+    publishers = statements("svc-alerts")["AlertingServicesPublishToEncryptedTopics"]
     assert publishers["Principal"] == {
-        "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"]
+        "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com", "aps.amazonaws.com"]
     }
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}

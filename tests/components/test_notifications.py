@@ -19,7 +19,7 @@ SEVERITIES = ("critical", "warning")
 
 TOPIC = "aws:sns/topic:Topic"
 TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy"
-PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com"]
+PUBLISHERS = ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com", "aps.amazonaws.com"]
 
 
 def notifications(name: str) -> tuple[Notifications, dict[str, str]]:

@@ -12,9 +12,10 @@ from typing import Any
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
 import pytest
+import yaml
 
 from components.aws.account import Account
-from components.aws.web_tier import SecretRef, ServiceAccess, WebTier, WebTierArgs
+from components.aws.web_tier import MetricsCollector, SecretRef, ServiceAccess, WebTier, WebTierArgs
 from components.build_context import context_tag
 from components.settings import BuildSettings, WebSettings
 from stackcheck.mocks import ACCOUNT_ID, RecordedResource, is_secret
@@ -507,3 +508,59 @@ def test_no_smoke_test_when_it_is_off() -> None:
     web_tier("wtnosmoke", {**IMAGES, "smokeTest": {"enabled": False}})
     assert registered("wtnosmoke-", COMMAND) == []
     assert len(registered("wtnosmoke-", "aws:ecs/service:Service")) == 2
+
+
+# -- the metrics collector ---------------------------------------------------------------------------------------------
+WORKSPACE_ARN = f"arn:aws:aps:{TEST_REGION}:{ACCOUNT_ID}:workspace/ws-0123"
+REMOTE_WRITE = f"https://aps-workspaces.{TEST_REGION}.amazonaws.com/workspaces/ws-0123/api/v1/remote_write"
+COLLECTOR_IMAGE = "public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0"
+
+
+def test_a_collector_next_to_the_backend_scrapes_it_and_remote_writes_with_the_task_role() -> None:
+    web_tier(
+        "wtmetrics",
+        collectors={
+            "backend": MetricsCollector(
+                image=COLLECTOR_IMAGE, remote_write_url=REMOTE_WRITE, workspace_arn=WORKSPACE_ARN, metrics_path="/m"
+            )
+        },
+    )
+    backend, sidecar = json.loads(task_definition("wtmetrics", "backend").inputs["containerDefinitions"])
+    settings = WebSettings.model_validate(IMAGES).backend
+    # The collector's share comes out of the application's: the task's size is unchanged.
+    assert (backend["cpu"], backend["memory"]) == (settings.cpu - 128, settings.memory - 256)
+    assert sidecar["name"] == "metrics-collector"
+    assert sidecar["image"] == COLLECTOR_IMAGE
+    assert (sidecar["essential"], sidecar["cpu"], sidecar["memory"]) == (False, 128, 256)
+    assert (sidecar["user"], sidecar["readonlyRootFilesystem"], sidecar["privileged"]) == ("10001", True, False)
+    assert sidecar["linuxParameters"]["capabilities"] == {"drop": ["ALL"]}
+    assert sidecar["logConfiguration"]["options"]["awslogs-stream-prefix"] == "metrics-collector"
+    (variable,) = sidecar["environment"]
+    assert variable["name"] == "AOT_CONFIG_CONTENT"
+    config = yaml.safe_load(variable["value"])
+    (scrape,) = config["receivers"]["prometheus"]["config"]["scrape_configs"]
+    assert scrape["job_name"] == "backend"
+    assert scrape["metrics_path"] == "/m"
+    assert scrape["static_configs"] == [{"targets": [f"localhost:{PORTS['backend']}"]}]
+    assert config["exporters"]["prometheusremotewrite"] == {
+        "endpoint": REMOTE_WRITE,
+        "auth": {"authenticator": "sigv4auth"},
+    }
+    assert config["extensions"]["sigv4auth"] == {"region": TEST_REGION, "service": "aps"}
+
+    policy = one("wtmetrics-backend-task-metrics")
+    _, task_role = roles("wtmetrics", "backend")
+    assert policy.property_dependencies["role"] == [task_role.urn]
+    assert json.loads(policy.inputs["policy"])["Statement"] == [
+        {"Sid": "RemoteWriteMetrics", "Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": WORKSPACE_ARN}
+    ]
+    (frontend,) = json.loads(task_definition("wtmetrics", "frontend").inputs["containerDefinitions"])
+    assert frontend["name"] == "frontend"
+    assert registered("wtmetrics-frontend-task-metrics") == []
+
+
+def test_without_a_collector_a_task_runs_its_service_alone(default_tier: WebTier) -> None:
+    for service in SERVICES:
+        (container,) = json.loads(task_definition("wtdefault", service).inputs["containerDefinitions"])
+        assert container["name"] == service
+    assert registered("wtdefault-backend-task-metrics") == []

@@ -11,9 +11,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import promql_parser
 import pytest
 import yaml
 
+from components.alerts import ALERT_NAMES
 from policies.rules.cdn import CLOUDFLARE_RANGES
 from stackcheck.project import stack_names
 from tests.conftest import IMAGES, ROOT, ZONE_ID, run_stackcheck, stackcheck_json
@@ -205,6 +207,54 @@ def test_prod_is_served_through_cloudflare_with_the_guides_numbers(reports: dict
         assert records[host]["inputs"]["proxied"] is True
         assert records[host]["propertyDependencies"]["content"] == [alb["urn"]]
     assert doc["outputs"]["cdnZoneId"] == ZONE_ID
+
+
+def test_prod_watches_every_shard_and_service_and_routes_alerts(reports: dict[str, Any]) -> None:
+    _, doc = reports["prod"]
+    alarms = of_type(doc, "metricAlarm:MetricAlarm")
+    watching: dict[str, set[str]] = {}
+    for alarm in alarms:
+        for urn in alarm["propertyDependencies"].get("dimensions", []) + alarm["propertyDependencies"].get(
+            "metricQueries", []
+        ):
+            watching.setdefault(urn, set()).add(alarm["inputs"]["tags"]["webstack:alert"])
+    instances = of_type(doc, "rds/instance:Instance")
+    assert len(instances) == 9
+    for instance in instances:
+        expected = {"DatabaseCpuHigh", "DatabaseStorageLow", "DatabaseConnectionsHigh"}
+        if "replicateSourceDb" in instance["inputs"]:
+            expected.add("ReplicaLagHigh")
+        assert watching[instance["urn"]] >= expected, instance["name"]
+    for service in of_type(doc, "ecs/service:Service"):
+        assert watching[service["urn"]] >= {"ServiceCpuHigh", "ServiceMemoryHigh", "TasksBelowDesired"}
+    (alb,) = of_type(doc, "lb/loadBalancer:LoadBalancer")
+    assert watching[alb["urn"]] >= {"HighErrorRate", "SlowResponses"}
+    (cache,) = of_type(doc, "replicationGroup:ReplicationGroup")
+    assert watching[cache["urn"]] == {"CacheMemoryHigh", "CacheEvictions", "CacheHitRateLow"}
+    topics = {topic["inputs"]["name"].rsplit("-", 1)[-1]: topic["urn"] for topic in of_type(doc, "sns/topic:Topic")}
+    for alarm in alarms:
+        severity = alarm["inputs"]["tags"]["webstack:severity"]
+        assert alarm["propertyDependencies"]["alarmActions"] == [topics[severity]]
+    (degraded,) = of_type(doc, "compositeAlarm:CompositeAlarm")
+    assert "HighErrorRate-alb-critical" in degraded["inputs"]["alarmRule"]
+
+    (rules,) = of_type(doc, "ruleGroupNamespace:RuleGroupNamespace")
+    document = yaml.safe_load(rules["inputs"]["data"])
+    parsed = [rule for group in document["groups"] for rule in group["rules"]]
+    assert {rule["alert"] for rule in parsed} == set(ALERT_NAMES)
+    for rule in parsed:
+        promql_parser.parse(rule["expr"])
+    (alertmanager,) = of_type(doc, "alertManagerDefinition:AlertManagerDefinition")
+    routing = yaml.safe_load(yaml.safe_load(alertmanager["inputs"]["definition"])["alertmanager_config"])
+    assert routing["route"]["routes"] == [{"receiver": "critical", "match": {"severity": "critical"}}]
+    (grafana,) = of_type(doc, "grafana/workspace:Workspace")
+    assert grafana["inputs"]["authenticationProviders"] == ["AWS_SSO"]
+    emails = [s for s in of_type(doc, "topicSubscription:TopicSubscription") if s["inputs"]["protocol"] == "email"]
+    assert sorted(s["inputs"]["endpoint"] for s in emails) == ["oncall@example.org"] * 2
+    (canary,) = of_type(doc, "synthetics/canary:Canary")
+    assert canary["inputs"]["runConfig"]["environmentVariables"] == {"URL": "https://app.example.org/health"}
+    for output in ("dashboardUrl", "grafanaUrl", "prometheusEndpoint", "alertTopicArns"):
+        assert doc["outputs"][output]
 
 
 def test_staging_is_smaller_and_unprotected(reports: dict[str, Any]) -> None:

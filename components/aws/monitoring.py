@@ -1,0 +1,800 @@
+"""Monitoring on aws: the alert catalog as CloudWatch alarms and Prometheus rules, where alerts go, and how the site
+looks from outside.
+
+:class:`Prometheus` (built before the services, which write to it):
+
+- an Amazon Managed Prometheus workspace under the customer ``data`` key, logging to an encrypted log group;
+- the catalog as a rule-group namespace, and an Alertmanager definition that routes each severity to its alert
+  topic;
+- optionally Amazon Managed Grafana, signed in through IAM Identity Center only, with the workspace and CloudWatch
+  as data sources.
+
+:class:`Monitoring` (built last, since it watches everything):
+
+- subscriptions of the alert topics: every address in ``webstack:monitoring.alertEmails``, and a small forwarder
+  (Lambda) that posts each alert to ``webstack:alertWebhookUrl`` (a Slack incoming webhook or any HTTPS endpoint),
+  the URL kept in Secrets Manager;
+- a CloudWatch alarm per catalog entry, severity and watched resource (the load balancer and its target groups,
+  both services, every shard's primary and replicas, every cache node, the backup vault, the web ACL, the uptime
+  check), each with alarm and OK actions to its severity's topic, and a composite "service degraded" alarm;
+- slow-query counts from the databases' exported logs (metric filters);
+- a CloudWatch dashboard with the guides' key metrics;
+- a CloudWatch Synthetics canary that fetches ``https://<domain>/health`` on a schedule: the uptime alarm's metric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import yaml
+
+from components.alerts import Alert, Severity, for_target, prometheus_rules
+from components.aws.account import Account
+from components.aws.storage import BucketArgs, hardened_bucket
+from components.settings import MonitoringSettings
+
+PROMETHEUS_TYPE = "webstack:aws:Prometheus"
+#: Where generated artifacts go, relative to the project (Pulumi runs the program there); ignored by git.
+BUILD_DIR = Path(".webstack-build")
+MONITORING_TYPE = "webstack:aws:Monitoring"
+#: AWS managed policies a Grafana workspace needs to read its data sources.
+GRAFANA_POLICIES = ("AmazonPrometheusQueryAccess", "service-role/AmazonGrafanaCloudWatchAccess")
+#: Gibibytes of memory per vCPU by instance family letter (db.r*: 8, db.m*: 4, db.x*: 16).
+_MEMORY_PER_VCPU = {"r": 8, "m": 4, "x": 16, "z": 8}
+_VCPUS = {"large": 2, "xlarge": 4}
+_BURSTABLE_MEMORY = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
+
+
+# -- Prometheus and Grafana --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrometheusArgs:
+    """Inputs of :class:`Prometheus`."""
+
+    account: Account
+    name_prefix: str
+    data_key_arn: pulumi.Input[str]
+    """Customer KMS key of the workspace."""
+    logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of its log group."""
+    topic_arns: Mapping[Severity, pulumi.Input[str]]
+    """Where Alertmanager sends each severity."""
+    alerts: Sequence[Alert]
+    """The catalog (thresholds applied)."""
+    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
+    log_retention_days: int = 365
+
+
+class Prometheus(pulumi.ComponentResource):
+    """The Prometheus workspace, its rules and routing, and Grafana."""
+
+    workspace: aws.amp.Workspace
+    remote_write_url: pulumi.Output[str]
+    query_url: pulumi.Output[str]
+    grafana: aws.grafana.Workspace | None
+
+    def __init__(self, name: str, args: PrometheusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(PROMETHEUS_TYPE, name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/vendedlogs/prometheus/{args.name_prefix}",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_key_arn,
+            opts=child,
+        )
+        delivery = aws.cloudwatch.LogResourcePolicy(
+            f"{name}-log-delivery",
+            policy_name=f"{args.name_prefix}-prometheus-log-delivery",
+            policy_document=logs.arn.apply(
+                lambda arn: json.dumps(args.account.log_delivery_policy(arn, "PrometheusLogDelivery"), sort_keys=True)
+            ),
+            opts=child,
+        )
+        self.workspace = aws.amp.Workspace(
+            f"{name}-workspace",
+            alias=args.name_prefix,
+            kms_key_arn=args.data_key_arn,
+            logging_configuration=aws.amp.WorkspaceLoggingConfigurationArgs(
+                log_group_arn=logs.arn.apply(lambda arn: f"{arn}:*")
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
+        )
+        self.remote_write_url = self.workspace.prometheus_endpoint.apply(
+            lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/remote_write"
+        )
+        self.query_url = self.workspace.prometheus_endpoint.apply(
+            lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/query"
+        )
+        aws.amp.RuleGroupNamespace(
+            f"{name}-rules",
+            name="webstack-alerts",
+            workspace_id=self.workspace.id,
+            data=yaml.safe_dump(prometheus_rules(args.alerts), sort_keys=False, width=1000),
+            opts=child,
+        )
+        aws.amp.AlertManagerDefinition(
+            f"{name}-alertmanager",
+            workspace_id=self.workspace.id,
+            definition=pulumi.Output.all(
+                critical=args.topic_arns["critical"], warning=args.topic_arns["warning"]
+            ).apply(lambda topics: alertmanager_definition(topics, args.account.region)),
+            opts=child,
+        )
+        self.grafana = self._grafana(name, args) if args.settings.grafana else None
+        self.register_outputs(
+            {
+                "workspaceArn": self.workspace.arn,
+                "remoteWriteUrl": self.remote_write_url,
+                "grafanaUrl": self.grafana.endpoint if self.grafana else None,
+            }
+        )
+
+    def _grafana(self, name: str, args: PrometheusArgs) -> aws.grafana.Workspace:
+        account = args.account
+        role = aws.iam.Role(
+            f"{name}-grafana-role",
+            description=f"{args.name_prefix}: Grafana reads Prometheus and CloudWatch",
+            assume_role_policy=account.trust_policy("grafana"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        for policy in GRAFANA_POLICIES:
+            aws.iam.RolePolicyAttachment(
+                f"{name}-grafana-{policy.rsplit('/', 1)[-1]}",
+                role=role.name,
+                policy_arn=f"arn:{account.partition}:iam::aws:policy/{policy}",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return aws.grafana.Workspace(
+            f"{name}-grafana",
+            name=args.name_prefix,
+            description=f"{args.name_prefix}: dashboards over Prometheus and CloudWatch",
+            account_access_type="CURRENT_ACCOUNT",
+            authentication_providers=["AWS_SSO"],
+            permission_type="SERVICE_MANAGED",
+            kms_key_id=args.data_key_arn,
+            data_sources=["PROMETHEUS", "CLOUDWATCH"],
+            role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def alertmanager_definition(topics: Mapping[str, str], region: str) -> str:
+    """Alertmanager routing: critical alerts to the critical topic, everything else to the warning topic."""
+    receivers = [
+        {
+            "name": severity,
+            "sns_configs": [
+                {
+                    "topic_arn": topics[severity],
+                    "sigv4": {"region": region},
+                    "subject": f"[{severity}] {{{{ .CommonLabels.alertname }}}}",
+                    "attributes": {"severity": severity},
+                }
+            ],
+        }
+        for severity in ("critical", "warning")
+    ]
+    config = {
+        "route": {
+            "receiver": "warning",
+            "group_by": ["alertname", "severity"],
+            "group_wait": "30s",
+            "group_interval": "5m",
+            "repeat_interval": "4h",
+            "routes": [{"receiver": "critical", "match": {"severity": "critical"}}],
+        },
+        "receivers": receivers,
+    }
+    return yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config, sort_keys=False)}, sort_keys=False)
+
+
+# -- what the alarms watch ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WatchedDatabase:
+    """One RDS instance and what its alarms need to know."""
+
+    label: str
+    """e.g. ``shard-0-primary``, ``shard-1-replica-0``."""
+    instance: aws.rds.Instance
+    replica: bool
+    engine: str
+    instance_class: str
+    allocated_storage_gb: int
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The resources of this stack the catalog's alarms watch."""
+
+    load_balancer: aws.lb.LoadBalancer
+    target_groups: Mapping[str, aws.lb.TargetGroup]
+    cluster: aws.ecs.Cluster
+    services: Mapping[str, aws.ecs.Service]
+    databases: Sequence[WatchedDatabase]
+    cache_nodes: Sequence[pulumi.Output[str]]
+    """The cache's node ids (CacheClusterId), each taken from the replication group's id."""
+    backup_vault: aws.backup.Vault
+    web_acl: aws.wafv2.WebAcl
+
+
+@dataclass(frozen=True)
+class MonitoringArgs:
+    """Inputs of :class:`Monitoring`."""
+
+    account: Account
+    name_prefix: str
+    domain: str
+    watched: Watched
+    alerts: Sequence[Alert]
+    """The catalog (thresholds applied)."""
+    topic_arns: Mapping[Severity, pulumi.Input[str]]
+    data_key_arn: pulumi.Input[str]
+    """Customer KMS key of the uptime check's artifacts."""
+    logs_key_arn: pulumi.Input[str]
+    secrets_key_arn: pulumi.Input[str]
+    """Customer KMS key of the webhook's secret."""
+    access_log_bucket: pulumi.Input[str]
+    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
+    webhook_url: pulumi.Input[str] | None = None
+    """A secret; None: no forwarder."""
+    log_retention_days: int = 365
+
+
+class Monitoring(pulumi.ComponentResource):
+    """Alarms, alert subscriptions, the dashboard and the uptime check."""
+
+    alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    degraded: aws.cloudwatch.CompositeAlarm
+    dashboard: aws.cloudwatch.Dashboard
+    canary: aws.synthetics.Canary
+
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(MONITORING_TYPE, name, None, opts)
+        self._name, self._args = name, args
+        self.alarms = {}
+        self._subscriptions()
+        self.canary = self._canary()
+        self._alarms()
+        critical = [
+            alarm
+            for key, alarm in self.alarms.items()
+            if key.endswith("-critical") and key.split("/")[0] in DEGRADED_BY
+        ]
+        self.degraded = aws.cloudwatch.CompositeAlarm(
+            f"{name}-service-degraded",
+            alarm_name=f"{args.name_prefix}-service-degraded",
+            alarm_description=f"{args.domain} is failing its users: errors, slowness, unhealthy targets or downtime.",
+            alarm_rule=pulumi.Output.all(*(alarm.name for alarm in critical)).apply(
+                lambda names: " OR ".join(f'ALARM("{alarm_name}")' for alarm_name in sorted(names))
+            ),
+            alarm_actions=[args.topic_arns["critical"]],
+            ok_actions=[args.topic_arns["critical"]],
+            actions_enabled=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=args.name_prefix,
+            dashboard_body=self._dashboard_body(),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs(
+            {
+                "dashboardName": self.dashboard.dashboard_name,
+                "canaryName": self.canary.name,
+                "alarmCount": len(self.alarms),
+            }
+        )
+
+    # -- alert routing -------------------------------------------------------------------------------------------
+    def _subscriptions(self) -> None:
+        args, name = self._args, self._name
+        for severity, topic in args.topic_arns.items():
+            for index, address in enumerate(args.settings.alert_emails):
+                aws.sns.TopicSubscription(
+                    f"{name}-{severity}-email-{index}",
+                    topic=topic,
+                    protocol="email",
+                    endpoint=address,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+        if args.webhook_url is not None:
+            self._forwarder(args.webhook_url)
+
+    def _forwarder(self, webhook_url: pulumi.Input[str]) -> None:
+        """A Lambda that posts each alert to the webhook; the URL stays in Secrets Manager."""
+        args, name = self._args, f"{self._name}-webhook"
+        child = pulumi.ResourceOptions(parent=self)
+        secret = aws.secretsmanager.Secret(
+            f"{name}-url",
+            name_prefix=f"{args.name_prefix}/alert-webhook-",
+            description=f"{args.name_prefix}: where alerts are posted",
+            kms_key_id=args.secrets_key_arn,
+            recovery_window_in_days=7,
+            opts=child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{name}-url-value",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(webhook_url),
+            opts=child,
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"/aws/lambda/{args.name_prefix}-alert-webhook",
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_key_arn,
+            opts=child,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            description=f"{args.name_prefix}: posts alerts to the webhook",
+            assume_role_policy=args.account.trust_policy("lambda"),
+            opts=child,
+        )
+        access = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.all(logs.arn, secret.arn, args.secrets_key_arn).apply(
+                lambda values: json.dumps(forwarder_policy(*values, account=args.account), sort_keys=True)
+            ),
+            opts=child,
+        )
+        function = aws.lambda_.Function(
+            f"{name}-function",
+            name=f"{args.name_prefix}-alert-webhook",
+            description="Posts alerts from the alert topics to the webhook",
+            runtime="python3.12",
+            architectures=["arm64"],
+            handler="index.handler",
+            code=pulumi.AssetArchive({"index.py": pulumi.StringAsset(FORWARDER_CODE)}),
+            role=role.arn,
+            timeout=15,
+            memory_size=128,
+            environment=aws.lambda_.FunctionEnvironmentArgs(variables={"WEBHOOK_SECRET_ARN": secret.arn}),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="Text", log_group=logs.name),
+            # Its first invocation must find its permissions in place.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
+        )
+        for severity, topic in args.topic_arns.items():
+            permission = aws.lambda_.Permission(
+                f"{name}-{severity}-invoke",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="sns.amazonaws.com",
+                source_arn=topic,
+                opts=child,
+            )
+            aws.sns.TopicSubscription(
+                f"{name}-{severity}",
+                topic=topic,
+                protocol="lambda",
+                endpoint=function.arn,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+            )
+
+    # -- alarms --------------------------------------------------------------------------------------------------
+    def _alarms(self) -> None:
+        args = self._args
+        watched, alerts = args.watched, args.alerts
+        alb_suffix = watched.load_balancer.arn_suffix
+        for alert in for_target(alerts, "load_balancer"):
+            self._alarm(alert, "alb", {"LoadBalancer": alb_suffix})
+        for service, group in watched.target_groups.items():
+            for alert in for_target(alerts, "target_group"):
+                self._alarm(alert, f"{service}-targets", {"TargetGroup": group.arn_suffix, "LoadBalancer": alb_suffix})
+        for service, ecs_service in watched.services.items():
+            for alert in for_target(alerts, "service"):
+                self._alarm(alert, service, {"ClusterName": watched.cluster.name, "ServiceName": ecs_service.name})
+        for database in watched.databases:
+            facts = self._database_facts(database)
+            dimensions = {"DBInstanceIdentifier": database.instance.identifier}
+            kinds = ["database", "replica"] if database.replica else ["database"]
+            for alert in (a for kind in kinds for a in for_target(alerts, kind)):  # type: ignore[arg-type]
+                if alert.name == "SlowDatabaseQueries":
+                    self._alarm(alert, database.label, {}, facts)
+                else:
+                    self._alarm(alert, database.label, dimensions, facts)
+        for node, node_id in enumerate(watched.cache_nodes, start=1):
+            for alert in for_target(alerts, "cache"):
+                self._alarm(alert, f"cache-{node}", {"CacheClusterId": node_id})
+        for alert in for_target(alerts, "backup"):
+            self._alarm(alert, "backups", {"BackupVaultName": watched.backup_vault.name})
+        for alert in for_target(alerts, "firewall"):
+            self._alarm(alert, "waf", {"WebACL": watched.web_acl.name, "Region": args.account.region, "Rule": "ALL"})
+        # A period shorter than the check's interval would have no datapoint, and missing data counts as down.
+        every = max(300, args.settings.uptime_interval_minutes * 60)
+        for alert in for_target(alerts, "uptime"):
+            self._alarm(alert, "site", {"CanaryName": self.canary.name}, period=every)
+
+    def _database_facts(self, database: WatchedDatabase) -> dict[str, Any]:
+        """What a database's alarms compute with; and its slow-query count, from its exported log."""
+        args = self._args
+        log = "postgresql" if database.engine == "postgres" else "slowquery"
+        pattern = '"duration:"' if database.engine == "postgres" else '"Query_time"'
+        metric = f"SlowQueries-{database.label}"
+        aws.cloudwatch.LogMetricFilter(
+            f"{self._name}-{database.label}-slow-queries",
+            log_group_name=database.instance.identifier.apply(
+                lambda identifier: f"/aws/rds/instance/{identifier}/{log}"
+            ),
+            pattern=pattern,
+            metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
+                namespace=args.name_prefix, name=metric, value="1", default_value="0", unit="Count"
+            ),
+            # RDS creates the log group when it starts exporting the log.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[database.instance]),
+        )
+        return {
+            "allocated_bytes": database.allocated_storage_gb * 1024**3,
+            "max_connections": max_connections(database.engine, database.instance_class),
+            "slow_query_namespace": args.name_prefix,
+            "slow_query_metric": metric,
+        }
+
+    def _alarm(
+        self,
+        alert: Alert,
+        subject: str,
+        dimensions: Mapping[str, pulumi.Input[str]],
+        facts: Mapping[str, Any] | None = None,
+        period: int | None = None,
+    ) -> None:
+        args, facts = self._args, facts or {}
+        watch = alert.cloudwatch
+        period = period or watch.period
+        for severity, threshold in alert.thresholds.items():
+            topic = args.topic_arns[severity]
+            key = f"{alert.name}/{subject}-{severity}"
+            common: dict[str, Any] = {
+                "name": f"{args.name_prefix}-{alert.name}-{subject}-{severity}",
+                "alarm_description": f"{alert.describe(severity)} on {subject}. Threshold: {alert.guide}.",
+                "comparison_operator": "GreaterThanThreshold" if alert.comparison == "above" else "LessThanThreshold",
+                "threshold": threshold * watch.scale,
+                "evaluation_periods": watch.evaluation_periods,
+                "datapoints_to_alarm": watch.datapoints or watch.evaluation_periods,
+                "treat_missing_data": watch.missing_data,
+                "alarm_actions": [topic],
+                "ok_actions": [topic],
+                "actions_enabled": True,
+                "tags": {"webstack:alert": alert.name, "webstack:severity": severity},
+            }
+            if watch.expression or len(watch.metrics) > 1:
+                queries = [
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id=metric_id,
+                        return_data=False,
+                        metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                            namespace=metric.namespace.format_map(facts),
+                            metric_name=metric.name.format_map(facts),
+                            dimensions=dict(dimensions) or None,
+                            period=period,
+                            stat=metric.stat,
+                        ),
+                    )
+                    for metric_id, metric in watch.metrics.items()
+                ]
+                queries.append(
+                    aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                        id="value",
+                        expression=watch.expression.format_map(facts),
+                        label=alert.summary,
+                        return_data=True,
+                    )
+                )
+                spec: dict[str, Any] = {"metric_queries": queries}
+            else:
+                (metric,) = watch.metrics.values()
+                percentile = metric.stat.startswith("p")
+                spec = {
+                    "namespace": metric.namespace.format_map(facts),
+                    "metric_name": metric.name.format_map(facts),
+                    "dimensions": dict(dimensions) or None,
+                    "period": period,
+                    "statistic": None if percentile else metric.stat,
+                    "extended_statistic": metric.stat if percentile else None,
+                }
+            self.alarms[key] = aws.cloudwatch.MetricAlarm(
+                f"{self._name}-{_kebab(alert.name)}-{subject}-{severity}",
+                **common,
+                **spec,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+    # -- the dashboard -------------------------------------------------------------------------------------------
+    def _dashboard_body(self) -> pulumi.Output[str]:
+        args, watched = self._args, self._args.watched
+        region = args.account.region
+        return pulumi.Output.all(
+            alb=watched.load_balancer.arn_suffix,
+            databases=[db.instance.identifier for db in watched.databases if not db.replica],
+            cache=list(watched.cache_nodes),
+            cluster=watched.cluster.name,
+            services=[service.name for service in watched.services.values()],
+        ).apply(lambda v: json.dumps(dashboard(v, region), sort_keys=True))
+
+    # -- the uptime check ----------------------------------------------------------------------------------------
+    def _canary(self) -> aws.synthetics.Canary:
+        args, name = self._args, f"{self._name}-uptime"
+        artifacts = hardened_bucket(
+            f"{name}-artifacts",
+            BucketArgs(
+                name_prefix=args.name_prefix,
+                purpose="uptime",
+                kms_key_arn=args.data_key_arn,
+                access_log_bucket=args.access_log_bucket,
+                expire_days=31,
+            ),
+            parent=self,
+        )
+        role = aws.iam.Role(
+            f"{name}-role",
+            description=f"{args.name_prefix}: the uptime check of https://{args.domain}/health",
+            assume_role_policy=args.account.trust_policy("lambda"),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        access = aws.iam.RolePolicy(
+            f"{name}-policy",
+            role=role.id,
+            policy=pulumi.Output.all(artifacts.bucket.arn, args.data_key_arn).apply(
+                lambda values: json.dumps(canary_policy(*values, account=args.account), sort_keys=True)
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        minutes = args.settings.uptime_interval_minutes
+        return aws.synthetics.Canary(
+            f"{name}-canary",
+            name=canary_name(args.name_prefix),
+            artifact_s3_location=artifacts.bucket.id.apply(lambda bucket: f"s3://{bucket}/"),
+            artifact_config=aws.synthetics.CanaryArtifactConfigArgs(
+                s3_encryption=aws.synthetics.CanaryArtifactConfigS3EncryptionArgs(
+                    encryption_mode="SSE_KMS", kms_key_arn=args.data_key_arn
+                )
+            ),
+            execution_role_arn=role.arn,
+            runtime_version=args.settings.canary_runtime,
+            handler="uptime.handler",
+            zip_file=str(canary_archive()),
+            schedule=aws.synthetics.CanaryScheduleArgs(
+                expression=f"rate({minutes} minute{'s' if minutes > 1 else ''})"
+            ),
+            run_config=aws.synthetics.CanaryRunConfigArgs(
+                timeout_in_seconds=60, environment_variables={"URL": f"https://{args.domain}/health"}
+            ),
+            start_canary=True,
+            delete_lambda=True,
+            success_retention_period=7,
+            failure_retention_period=31,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[artifacts.policy, access]),
+        )
+
+
+#: Alerts whose critical alarms make the service "degraded".
+DEGRADED_BY = ("HighErrorRate", "SlowResponses", "UnhealthyTargets", "TasksBelowDesired", "SiteDown")
+
+FORWARDER_CODE = '''\
+"""Posts each alert from an alert topic to the webhook kept in Secrets Manager (Slack and compatible)."""
+import json
+import os
+import urllib.request
+
+import boto3
+
+_URL = None
+
+
+def _webhook():
+    global _URL
+    if _URL is None:
+        secrets = boto3.client("secretsmanager")
+        _URL = secrets.get_secret_value(SecretId=os.environ["WEBHOOK_SECRET_ARN"])["SecretString"]
+    return _URL
+
+
+def handler(event, context):
+    for record in event["Records"]:
+        note = record["Sns"]
+        topic = note["TopicArn"].rsplit(":", 1)[-1]
+        severity = "critical" if topic.endswith("-critical") else "warning"
+        subject = note.get("Subject") or "alert"
+        body = json.dumps({"text": f"[{severity.upper()}] {subject}\\n{note['Message']}", "severity": severity})
+        request = urllib.request.Request(
+            _webhook(), data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            if response.status >= 300:
+                raise RuntimeError(f"the webhook answered {response.status}")
+'''
+
+CANARY_CODE = '''\
+"""The uptime check: fetch URL; any error or a status outside 2xx/3xx fails the run."""
+import os
+import urllib.request
+
+
+def handler(event, context):
+    url = os.environ["URL"]
+    request = urllib.request.Request(url, headers={"User-Agent": "webstack-uptime-check"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        status = response.status
+    if not 200 <= status < 400:
+        raise RuntimeError(f"{url} answered {status}")
+    return f"{url} answered {status}"
+'''
+
+
+def canary_archive() -> Path:
+    """The canary's code as a zip (``python/uptime.py``), byte for byte the same on every run and named after its
+    content, at the same project-relative path on every machine: an unchanged check is no diff."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        entry = zipfile.ZipInfo("python/uptime.py", date_time=(2020, 1, 1, 0, 0, 0))
+        entry.external_attr = 0o644 << 16
+        archive.writestr(entry, CANARY_CODE)
+    data = buffer.getvalue()
+    path = BUILD_DIR / f"uptime-{hashlib.sha256(data).hexdigest()[:16]}.zip"
+    if not path.exists() or path.read_bytes() != data:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return path
+
+
+def canary_name(name_prefix: str) -> str:
+    """Synthetics names: at most 21 characters of ``[0-9a-z_-]``."""
+    name = re.sub(r"[^0-9a-z_-]", "-", f"{name_prefix}-up".lower())
+    if len(name) <= 21:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
+    return f"{name[:14]}-{digest}"
+
+
+def canary_policy(bucket_arn: str, key_arn: str, *, account: Account) -> dict[str, Any]:
+    """What a Synthetics canary needs: write its artifacts, its metrics (in its namespace only) and its logs."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "WriteArtifacts", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+             "Resource": f"{bucket_arn}/*"},
+            {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
+            # Synthetics lists buckets before writing; the action has no resource-level permissions.
+            {"Sid": "ListBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
+            {
+                "Sid": "PublishCanaryMetrics",
+                "Effect": "Allow",
+                "Action": "cloudwatch:PutMetricData",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"cloudwatch:namespace": "CloudWatchSynthetics"}},
+            },
+            {
+                "Sid": "WriteCanaryLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": account.arn("logs", "log-group:/aws/lambda/cwsyn-*"),
+            },
+            {
+                "Sid": "EncryptArtifacts",
+                "Effect": "Allow",
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": key_arn,
+                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{account.region}.{account.dns_suffix}"}},
+            },
+        ],
+    }  # fmt: skip
+
+
+def forwarder_policy(log_group_arn: str, secret_arn: str, key_arn: str, *, account: Account) -> dict[str, Any]:
+    """The forwarder writes its own logs and reads its one secret, nothing else."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "WriteItsLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+            },
+            {"Sid": "ReadTheWebhook", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": secret_arn},
+            {
+                "Sid": "DecryptTheWebhook",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.{account.dns_suffix}"}
+                },
+            },
+        ],
+    }  # fmt: skip
+
+
+def instance_memory_gib(instance_class: str) -> float | None:
+    """Memory of an RDS instance class, from its family and size (None when the class is not one webstack knows)."""
+    match = re.fullmatch(r"db\.([a-z])(\d+)[a-z-]*\.(\d*)(micro|small|medium|large|xlarge)", instance_class)
+    if match is None:
+        return None
+    family, _, multiple, size = match.groups()
+    if family == "t":
+        return _BURSTABLE_MEMORY.get(f"{multiple}{size}")
+    per_vcpu = _MEMORY_PER_VCPU.get(family)
+    if per_vcpu is None or size not in _VCPUS:
+        return None
+    return per_vcpu * _VCPUS[size] * (int(multiple) if multiple else 1)
+
+
+def max_connections(engine: str, instance_class: str) -> int:
+    """RDS's default max_connections for the class (its formula over DBInstanceClassMemory); 1000 when the class's
+    memory is unknown."""
+    memory = instance_memory_gib(instance_class)
+    if memory is None:
+        return 1000
+    memory_bytes = memory * 1024**3
+    if engine == "postgres":
+        return int(min(memory_bytes // 9_531_392, 5000))
+    return int(memory_bytes // 12_582_880)
+
+
+def dashboard(values: Mapping[str, Any], region: str) -> dict[str, Any]:
+    """The guides' key metrics: response time, throughput, error rate, database time, cache hit rate."""
+    alb = values["alb"]
+
+    def widget(title: str, metrics: list[list[Any]], stat: str = "Average", x: int = 0, y: int = 0) -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "x": x,
+            "y": y,
+            "width": 12,
+            "height": 6,
+            "properties": {"title": title, "region": region, "stat": stat, "period": 60, "metrics": metrics},
+        }
+
+    elb = "AWS/ApplicationELB"
+    widgets = [
+        widget("Response time p95 (s)", [[elb, "TargetResponseTime", "LoadBalancer", alb]], "p95", 0, 0),
+        widget("Throughput (requests/min)", [[elb, "RequestCount", "LoadBalancer", alb]], "Sum", 12, 0),
+        widget(
+            "Errors (5xx/min)",
+            [[elb, metric, "LoadBalancer", alb] for metric in ("HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count")],
+            "Sum",
+            0,
+            6,
+        ),
+        widget(
+            "Database time (read/write latency, s)",
+            [["AWS/RDS", metric, "DBInstanceIdentifier", db] for db in values["databases"]
+             for metric in ("ReadLatency", "WriteLatency")],
+            "Average",
+            12,
+            6,
+        ),
+        widget(
+            "Cache hit rate (%)",
+            [["AWS/ElastiCache", "CacheHitRate", "CacheClusterId", node] for node in values["cache"]],
+            "Average",
+            0,
+            12,
+        ),
+        widget(
+            "Service CPU and memory (%)",
+            [["AWS/ECS", metric, "ClusterName", values["cluster"], "ServiceName", service]
+             for service in values["services"] for metric in ("CPUUtilization", "MemoryUtilization")],
+            "Average",
+            12,
+            12,
+        ),
+    ]  # fmt: skip
+    return {"widgets": widgets}
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
