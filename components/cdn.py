@@ -48,6 +48,10 @@ ZONE_SETTINGS: dict[str, Any] = {
     "http3": "on",
     "development_mode": "off",
 }
+#: Response headers every edge (Cloudflare, or the load balancer without it) sets.
+X_FRAME_OPTIONS = "SAMEORIGIN"
+X_CONTENT_TYPE_OPTIONS = "nosniff"
+
 #: HSTS for a year. Keys inside ``value`` are snake_case: the value is passed to Cloudflare untranslated.
 HSTS = {
     "strict_transport_security": {
@@ -305,8 +309,8 @@ class Cdn(pulumi.ComponentResource):
     def _header_rule(self) -> cloudflare.RulesetRuleArgs:
         settings = self._args.settings
         headers = {
-            "X-Frame-Options": "SAMEORIGIN",
-            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": X_FRAME_OPTIONS,
+            "X-Content-Type-Options": X_CONTENT_TYPE_OPTIONS,
             "Referrer-Policy": "strict-origin-when-cross-origin",
             "Permissions-Policy": settings.permissions_policy,
             "Content-Security-Policy": settings.content_security_policy,

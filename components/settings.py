@@ -689,7 +689,9 @@ class CdnSettings(_Model):
         "runs the Free Managed Ruleset only, whatever this says).",
     )
     content_security_policy: str = Field(
-        default=DEFAULT_CSP, description="The Content-Security-Policy header Cloudflare adds to every response."
+        default=DEFAULT_CSP,
+        description="The Content-Security-Policy header added to every response, by Cloudflare and by the load "
+        "balancer (which alone adds it when the CDN is off).",
     )
     permissions_policy: str = Field(
         default=DEFAULT_PERMISSIONS_POLICY, description="The Permissions-Policy header added to every response."
@@ -711,6 +713,11 @@ class CdnSettings(_Model):
 
     @model_validator(mode="after")
     def _zone(self) -> CdnSettings:
+        # Header values first: the load balancer sends the Content-Security-Policy with the CDN off too.
+        for name, value in (("contentSecurityPolicy", self.content_security_policy),
+                            ("permissionsPolicy", self.permissions_policy)):  # fmt: skip
+            if not value.strip() or any(c in value for c in "\r\n"):
+                raise _problem(f"must be one non-empty line, got {_got(value)}", name)
         if not self.enabled:
             return self
         if not re.fullmatch(r"[0-9a-f]{32}", self.zone_id):
@@ -748,10 +755,6 @@ class CdnSettings(_Model):
                 f"TTL it offers, got {self.static_edge_ttl_seconds}",
                 "staticEdgeTtlSeconds",
             )
-        for name, value in (("contentSecurityPolicy", self.content_security_policy),
-                            ("permissionsPolicy", self.permissions_policy)):  # fmt: skip
-            if not value.strip() or any(c in value for c in "\r\n"):
-                raise _problem(f"must be one non-empty line, got {_got(value)}", name)
         if self.authenticated_origin_pulls:
             bundle = self.origin_pull_ca_bundle
             if not bundle:

@@ -7,8 +7,10 @@ Creates:
   dedicated log bucket (SSE-S3, since ALB delivers logs to nothing else; all public access blocked; TLS-only policy
   that also lets ELB log delivery write; expiry after the configured days);
 - a listener on :80 that only answers ``301`` to HTTPS, and one on :443 with a TLS 1.2+ policy and the certificate,
-  which injects the security headers (HSTS one year with subdomains, ``nosniff``, ``SAMEORIGIN``), forwards
-  ``/api`` and ``/api/*`` to the backend and everything else to the frontend;
+  which adds the security headers to every response (the HSTS Cloudflare sends: a year, subdomains, preload;
+  ``nosniff``; ``SAMEORIGIN``; the Content-Security-Policy of ``webstack:cdn.contentSecurityPolicy``) and drops the
+  Server header, so that a stack without the CDN has them too, and forwards ``/api`` and ``/api/*`` to the backend
+  and everything else to the frontend;
 - a target group (ip targets) per service, health-checked as the guides do (/health every 30 s, 10 s timeout,
   healthy after 2, unhealthy after 3), with a short deregistration delay and optional cookie stickiness;
 - the certificate: an existing ACM certificate from settings, or, with the CDN on, a DNS-validated ACM certificate
@@ -23,7 +25,7 @@ Creates:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,13 +34,28 @@ import pulumi_aws as aws
 
 from components.aws.account import Account
 from components.aws.storage import BucketArgs, hardened_bucket
-from components.cdn import ValidationRecord
-from components.settings import RateLimit, WebSettings
+from components.cdn import HSTS as CDN_HSTS
+from components.cdn import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord
+from components.settings import DEFAULT_CSP, RateLimit, WebSettings
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
 SERVICES = ("frontend", "backend")
 API_PATHS = ["/api", "/api/*"]
-HSTS = "max-age=31536000; includeSubDomains"
+
+
+def hsts_header(security_header: Mapping[str, Any]) -> str:
+    """The Strict-Transport-Security header that a Cloudflare ``security_header`` zone setting sends."""
+    sts = security_header["strict_transport_security"]
+    directives = [f"max-age={int(sts['max_age'])}"]
+    if sts.get("include_subdomains"):
+        directives.append("includeSubDomains")
+    if sts.get("preload"):
+        directives.append("preload")
+    return "; ".join(directives)
+
+
+#: The HSTS header Cloudflare sends (``components.cdn.HSTS``): ``max-age=31536000; includeSubDomains; preload``.
+HSTS = hsts_header(CDN_HSTS)
 
 #: The AWS managed rule groups every web ACL runs, in order (the IP reputation list first: it is the cheapest).
 MANAGED_RULE_GROUPS = (
@@ -95,6 +112,9 @@ class LoadBalancerArgs:
     web: WebSettings = field(default_factory=WebSettings)
     """TLS policy, health checks, stickiness, rate limits, log retention, deletion protection and the services'
     ports. Defaults: the guides' values, TLS 1.2+, deletion protection on."""
+    content_security_policy: str = DEFAULT_CSP
+    """The Content-Security-Policy header :443 adds to every response: ``webstack:cdn.contentSecurityPolicy``, the one
+    Cloudflare adds too."""
     protect: bool = False
     """Protect the log bucket (the access-log trail) from deletion by Pulumi."""
 
@@ -178,8 +198,9 @@ class LoadBalancer(pulumi.ComponentResource):
                 aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_groups["frontend"].arn)
             ],
             routing_http_response_strict_transport_security_header_value=HSTS,
-            routing_http_response_x_content_type_options_header_value="nosniff",
-            routing_http_response_x_frame_options_header_value="SAMEORIGIN",
+            routing_http_response_x_content_type_options_header_value=X_CONTENT_TYPE_OPTIONS,
+            routing_http_response_x_frame_options_header_value=X_FRAME_OPTIONS,
+            routing_http_response_content_security_policy_header_value=args.content_security_policy,
             routing_http_response_server_enabled=False,
             mutual_authentication=None
             if self.trust_store is None

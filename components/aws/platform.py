@@ -174,6 +174,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             if settings.cdn.enabled and settings.cdn.authenticated_origin_pulls
             else None,
             web=settings.web,
+            content_security_policy=settings.cdn.content_security_policy,
             protect=production,
         ),
         opts=here,

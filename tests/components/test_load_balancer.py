@@ -4,6 +4,7 @@ certificate (existing or DNS-validated through Cloudflare) and the WAF with its 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pulumi
@@ -12,8 +13,9 @@ import pytest
 
 from components.aws.account import Account
 from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
+from components.cdn import HSTS as CDN_HSTS
 from components.cdn import Cdn, CdnArgs
-from components.settings import CdnSettings, WebSettings
+from components.settings import DEFAULT_CSP, CdnSettings, WebSettings
 from stackcheck.mocks import ACCOUNT_ID
 from tests.conftest import IMAGES, TEST_REGION, ZONE_ID, construct, one, registered
 
@@ -70,6 +72,7 @@ def load_balancer(
     cdn: bool = False,
     protect: bool = False,
     clients: ClientCertificateArgs | None = None,
+    csp: str | None = None,
 ) -> LoadBalancer:
     """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone
     (by a Cdn named ``<name>-cdn``)."""
@@ -102,6 +105,8 @@ def load_balancer(
             web=settings,
             protect=protect,
         )
+        if csp is not None:
+            args = replace(args, content_security_policy=csp)
         return LoadBalancer(name, args)
 
     return construct(factory)
@@ -217,13 +222,32 @@ def test_the_https_listener_forwards_to_the_frontend_and_injects_the_security_he
     assert https.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": frontend.outputs["arn"]}]
     assert https.property_dependencies["defaultActions"] == [frontend.urn]
     assert https.inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == (
-        "max-age=31536000; includeSubDomains"
+        "max-age=31536000; includeSubDomains; preload"
     )
     assert https.inputs["routingHttpResponseXContentTypeOptionsHeaderValue"] == "nosniff"
     assert https.inputs["routingHttpResponseXFrameOptionsHeaderValue"] == "SAMEORIGIN"
+    assert https.inputs["routingHttpResponseContentSecurityPolicyHeaderValue"] == DEFAULT_CSP
     assert https.inputs["routingHttpResponseServerEnabled"] is False
 
     assert one("lbtuned-https").inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-3-2021-06"
+
+
+def test_the_https_listener_sends_the_hsts_cloudflare_sends(default_lb: LoadBalancer) -> None:
+    """One source of truth: the listener's HSTS is the CDN's security_header setting, written as a header."""
+    sts = CDN_HSTS["strict_transport_security"]
+    expected = f"max-age={sts['max_age']}; includeSubDomains; preload"
+    assert one("lbdefault-https").inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == expected
+
+
+def test_the_https_listener_sends_the_configured_content_security_policy() -> None:
+    csp = "default-src 'self'; script-src 'self' https://cdn.example.org"
+    load_balancer("lbcsp", csp=csp)
+    assert one("lbcsp-https").inputs["routingHttpResponseContentSecurityPolicyHeaderValue"] == csp
+
+
+def test_the_http_listener_sets_no_response_headers(default_lb: LoadBalancer) -> None:
+    """Port 80 only redirects; the headers belong to the responses of :443."""
+    assert not any(key.startswith("routingHttpResponse") for key in one("lbdefault-http").inputs)
 
 
 def test_api_paths_go_to_the_backend(default_lb: LoadBalancer) -> None:

@@ -839,6 +839,17 @@ def test_security_headers_are_one_line() -> None:
     )
 
 
+def test_the_content_security_policy_is_checked_with_the_cdn_off_too() -> None:
+    """The load balancer sends it without Cloudflare (staging), so a broken value is refused there as well."""
+    arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    assert error(cdn={"contentSecurityPolicy": ""}, web=web(certificateArn=arn)).message == (
+        'webstack:cdn.contentSecurityPolicy must be one non-empty line, got ""'
+    )
+    csp = "default-src 'self'; script-src 'self' https://cdn.example.org"
+    staging = settings(cdn={"contentSecurityPolicy": csp}, web=web(certificateArn=arn))
+    assert (staging.cdn.enabled, staging.cdn.content_security_policy) == (False, csp)
+
+
 def test_authenticated_origin_pulls_need_cloudflares_ca(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     assert error(cdn=cdn(plan="business", authenticatedOriginPulls=True)).message == (
         "webstack:cdn.originPullCaBundle is required with authenticatedOriginPulls: the path of Cloudflare's "
