@@ -399,7 +399,7 @@ backup_copies_to_another_region = StackValidationPolicy(
     validate=_copies_elsewhere,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["backup", "resilience", "checklist:remote-copies"],
+    tags=["backup", "resilience", "checklist:remote-copies", "checklist:rto-rpo"],
     remediation_steps="Create an aws.backup.Vault with the disaster-recovery region's provider (and a KMS key of that "
     "region) and add copy_actions=[{destination_vault_arn: <that vault>.arn, lifecycle: ...}] to the plan's daily "
     "rule.",
@@ -699,7 +699,7 @@ rds_backups_replicated_to_another_region = StackValidationPolicy(
     validate=_rds_replicated,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["rds", "backup", "resilience", "checklist:remote-copies"],
+    tags=["rds", "backup", "resilience", "checklist:remote-copies", "checklist:encrypted-backups", "checklist:rto-rpo"],
     remediation_steps="Add an aws.rds.InstanceAutomatedBackupsReplication for each primary with "
     "source_db_instance_arn=<primary>.arn and kms_key_id=<a key of the DR region>.arn, created with the "
     "disaster-recovery region's provider.",

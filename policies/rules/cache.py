@@ -290,7 +290,7 @@ elasticache_automatic_failover = ResourceValidationPolicy(
     validate=_failover,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["elasticache", "availability", "checklist:replication", "fsbp:EC.3"],
+    tags=["elasticache", "availability", "fsbp:EC.3", "checklist:replication-health-checks"],
     remediation_steps="Set automatic_failover_enabled=True, multi_az_enabled=True and num_cache_clusters=2 or more "
     "(or, in cluster mode, replicas_per_node_group=1 or more) on the aws.elasticache.ReplicationGroup.",
 )

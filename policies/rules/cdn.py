@@ -1,5 +1,6 @@
 """Cloudflare rules: the zone in front of the site serves it over strict TLS, proxies it, rate-limits it and runs
-managed WAF rules on it, and the load balancer behind it takes traffic from Cloudflare only.
+managed WAF rules on it, stays out of development mode, and the load balancer behind it takes traffic from Cloudflare
+only; and every response carries the security headers, from Cloudflare and from the load balancer.
 
 - ``cloudflare-zone-strict-tls``: every zone the stack manages has the zone settings ssl "strict", min_tls_version
   "1.2" or "1.3", always_use_https "on", and a security_header that enables HSTS for at least
@@ -14,26 +15,34 @@ managed WAF rules on it, and the load balancer behind it takes traffic from Clou
   not count).
 - ``aws-alb-cloudflare-only-origin``: every security group of a load balancer that a proxied record points at admits
   CIDR sources only inside Cloudflare's published ranges (``cloudflareRanges``), and admits Cloudflare on port 443.
+- ``cloudflare-development-mode-off`` (resource rule): no zone setting turns development_mode on.
+- ``security-headers-on-every-response``: every zone has an ``http_response_headers_transform`` ruleset whose
+  enabled rules for every response (expression "true") set X-Frame-Options DENY or SAMEORIGIN (``frameOptions``),
+  X-Content-Type-Options nosniff and a Content-Security-Policy; and every HTTPS listener sets the same three headers
+  and HSTS for at least ``minHstsMaxAge`` seconds (a year). The load balancer is the only place for them in a stack
+  without Cloudflare, and stays a second one behind it.
 
-All five are stack rules. The zones a stack manages are the literal ``zone_id`` values of its zone settings, DNS
-records and rulesets: Cloudflare resources name their zone by id (the zone itself is not a resource of the program).
-A record reaches a load balancer or a data store through ``property_dependencies["content"]``, and a load balancer
-its security groups through ``property_dependencies["securityGroups"]``, never through names or ids, which are
-unknown during a preview. Props arrive with camelCase engine names; the value of a zone setting is passed through
-untranslated, so its keys stay snake_case (``strict_transport_security``, ``max_age``).
+All but ``cloudflare-development-mode-off`` are stack rules. The zones a stack manages are the literal ``zone_id``
+values of its zone settings, DNS records and rulesets: Cloudflare resources name their zone by id (the zone itself is
+not a resource of the program). A record reaches a load balancer or a data store through
+``property_dependencies["content"]``, and a load balancer its security groups through
+``property_dependencies["securityGroups"]``, never through names or ids, which are unknown during a preview. Props
+arrive with camelCase engine names; the value of a zone setting is passed through untranslated, so its keys stay
+snake_case (``strict_transport_security``, ``max_age``).
 
 Values unknown during a preview: a zone id that is unknown (the output of a zone the program creates) cannot be told
 apart from another zone, so resources carrying one are skipped. A record whose name, type or content comes from
 another resource (the certificate's validation records) is checked on what is known: its content through its
 dependencies, its proxying once name and type are known. Settings the program writes literally (setting ids and
-values, proxied, phases, rules, CIDRs, ports) are reported when unknown, with the advice to set them directly, so no
-rule passes silently or crashes on them.
+values, proxied, phases, rules, rule expressions, header values, listener protocols, CIDRs, ports) are reported when
+unknown, with the advice to set them directly, so no rule passes silently or crashes on them.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +51,8 @@ from pulumi_policy import (
     EnforcementLevel,
     PolicyResource,
     ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
     Severity,
     StackValidationArgs,
     StackValidationPolicy,
@@ -60,11 +71,12 @@ from ._props import (
     prop,
     unknown_message,
 )
-from .load_balancer import LOAD_BALANCER_TYPES
+from .load_balancer import LISTENER_TYPES, LOAD_BALANCER_TYPES
 
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
 RULESET = "cloudflare:index/ruleset:Ruleset"
+CERTIFICATE = "aws:acm/certificate:Certificate"
 #: The resources that name the zone they belong to (``zone_id``).
 ZONE_TYPES = (ZONE_SETTING, DNS_RECORD, RULESET)
 
@@ -125,10 +137,14 @@ CLOUDFLARE_RANGES = [
 
 
 # -- zones -----------------------------------------------------------------------------------------------------------
-def zone_of(resource: PolicyResource) -> Any:
-    """The literal zone id a Cloudflare resource names: "" when it names none, :data:`UNKNOWN` when it is unknown."""
+def zone_of(resource: PolicyResource) -> str:
+    """The zone a Cloudflare resource belongs to: its literal zone id; "" when it names none. An id that is unknown
+    during preview (a zone the stack creates) is told apart by the resource it comes from."""
     value = prop(resource.props, "zoneId")
-    return UNKNOWN if value is UNKNOWN else as_text(value)
+    if value is not UNKNOWN:
+        return as_text(value)
+    sources = resource.property_dependencies.get("zoneId") or []
+    return f"<the zone of {sources[0].urn}>" if sources else "<a zone unknown during preview>"
 
 
 def managed_zones(args: StackValidationArgs) -> dict[str, PolicyResource]:
@@ -140,7 +156,7 @@ def managed_zones(args: StackValidationArgs) -> dict[str, PolicyResource]:
     zones: dict[str, PolicyResource] = {}
     for resource in resources:
         zone = zone_of(resource)
-        if zone is not UNKNOWN and zone:  # an unknown id cannot be told apart from another zone's
+        if zone:
             zones.setdefault(zone, resource)
     return zones
 
@@ -274,7 +290,16 @@ cloudflare_zone_strict_tls = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_TLS_SCHEMA,
     severity=Severity.HIGH,
-    tags=["cloudflare", "cdn", "tls", "hsts", "checklist:tls"],
+    tags=[
+        "cloudflare",
+        "cdn",
+        "tls",
+        "hsts",
+        "checklist:tls",
+        "checklist:http-to-https",
+        "checklist:security-headers",
+        "prowler:zone_hsts_enabled",
+    ],
     remediation_steps='Add cloudflare.ZoneSetting resources for the zone: ssl "strict", min_tls_version "1.2", '
     'always_use_https "on", and security_header {"strict_transport_security": {"enabled": True, "max_age": 31536000, '
     '"include_subdomains": True, "preload": True, "nosniff": True}}; give the origin a certificate Cloudflare trusts '
@@ -336,6 +361,12 @@ def _target_problem(record: PolicyResource, what: str, content: Any) -> str:
     )
 
 
+def _from_certificate(record: PolicyResource) -> bool:
+    """Whether the record's name or type comes from a certificate (its DNS validation record)."""
+    sources = [*record.property_dependencies.get("name", []), *record.property_dependencies.get("type", [])]
+    return any(source.resource_type == CERTIFICATE for source in sources)
+
+
 def _record_problems(record: PolicyResource) -> list[str]:
     props = record.props
     raw_type, name, proxied = prop(props, "type"), prop(props, "name"), prop(props, "proxied")
@@ -344,8 +375,12 @@ def _record_problems(record: PolicyResource) -> list[str]:
         return []
     what = _record(record_type, name)
     problems: list[str] = []
-    # Underscore records (certificate validation, ...) are not web records; an unknown name or type may be one.
-    if record_type is not UNKNOWN and name is not UNKNOWN and not as_text(name).startswith("_"):
+    # Underscore records (certificate validation, ...) are not web records. A name or type that is unknown during
+    # preview is a certificate's validation record when it comes from the certificate; any other cannot be judged.
+    if record_type is UNKNOWN or name is UNKNOWN:
+        if not _from_certificate(record):
+            problems.append(unknown_message("type" if record_type is UNKNOWN else "name", "a literal value"))
+    elif not as_text(name).startswith("_"):
         if proxied is UNKNOWN:
             problems.append(unknown_message("proxied", "True"))
         elif not is_true(proxied):
@@ -375,7 +410,7 @@ cloudflare_web_records_proxied = StackValidationPolicy(
     validate=_records_proxied,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["cloudflare", "dns", "checklist:db-not-public"],
+    tags=["cloudflare", "dns", "checklist:db-not-public", "prowler:dns_record_proxied"],
     remediation_steps="Set proxied=True (ttl=1) on the site's records, which point at the load balancer; keep only "
     "certificate-validation and other underscore records unproxied, and remove records that name private addresses, "
     "databases or caches.",
@@ -513,7 +548,7 @@ cloudflare_rate_limiting = StackValidationPolicy(
     validate=_rate_limiting,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["cloudflare", "waf", "checklist:rate-limiting"],
+    tags=["cloudflare", "waf", "checklist:rate-limiting", "prowler:zone_rate_limiting"],
     remediation_steps=f'Add a cloudflare.Ruleset(kind="zone", phase="{RATE_LIMIT_PHASE}") for the zone with rules '
     'whose action is "block" and whose ratelimit counts per ["cf.colo.id", "ip.src"] with a period and '
     "requests_per_period (e.g. API 600 per 60 s, login 10 per 60 s), with mitigation_timeout.",
@@ -591,11 +626,311 @@ cloudflare_managed_waf = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_WAF_SCHEMA,
     severity=Severity.HIGH,
-    tags=["cloudflare", "waf", "checklist:firewall"],
+    tags=["cloudflare", "waf", "checklist:rate-limiting", "prowler:zone_waf_owasp"],
     remediation_steps=f'Add a cloudflare.Ruleset(kind="zone", phase="{MANAGED_WAF_PHASE}") for the zone with a rule '
     f'{{action: "execute", expression: "true", action_parameters: {{id: "{CLOUDFLARE_MANAGED_RULESET}"}}}} (the '
     f'Cloudflare Managed Ruleset; "{CLOUDFLARE_FREE_MANAGED_RULESET}" on the Free plan), and the OWASP Core Ruleset '
     "next to it if wanted.",
+)
+
+
+# -- development mode ------------------------------------------------------------------------------------------------
+DEVELOPMENT_MODE = "development_mode"
+
+
+def _development_mode(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ZONE_SETTING:
+        return
+    setting_id = prop(args.props, "settingId")
+    if setting_id is UNKNOWN:
+        report(unknown_message("setting_id", f'a literal setting name (such as "{DEVELOPMENT_MODE}")'), None)
+        return
+    if as_text(setting_id) != DEVELOPMENT_MODE:
+        return
+    value = prop(args.props, "value")
+    if value is UNKNOWN:
+        report(unknown_message(f"The {DEVELOPMENT_MODE} zone setting's value", '"off"'), None)
+    elif as_text(value).lower() in ("on", "true", "1"):
+        report(
+            "Development mode is on, so Cloudflare bypasses its cache and passes every request to the origin, whose "
+            'errors then reach visitors with nothing cached to fall back on: set value="off" (Cloudflare turns it '
+            "off by itself after three hours, and the next deployment would turn it on again).",
+            None,
+        )
+
+
+cloudflare_development_mode_off = ResourceValidationPolicy(
+    name="cloudflare-development-mode-off",
+    description="Checks that no Cloudflare zone setting turns development mode on (it bypasses the cache and sends "
+    "every request, and every origin error, straight through).",
+    validate=_development_mode,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["cloudflare", "cdn", "checklist:debug-off", "prowler:zone_development_mode_disabled"],
+    remediation_steps=f'Set value="off" on the cloudflare.ZoneSetting with setting_id="{DEVELOPMENT_MODE}" (as '
+    "webstack's Cdn component does), and purge the cache after a deployment instead of turning development mode on.",
+)
+
+
+# -- security headers ------------------------------------------------------------------------------------------------
+HEADERS_PHASE = "http_response_headers_transform"
+REWRITE = "rewrite"
+#: Header operations that put the header on the response ("remove" takes it away).
+HEADER_OPERATIONS = ("set", "add")
+X_FRAME_OPTIONS = "X-Frame-Options"
+X_CONTENT_TYPE_OPTIONS = "X-Content-Type-Options"
+CONTENT_SECURITY_POLICY = "Content-Security-Policy"
+STRICT_TRANSPORT_SECURITY = "Strict-Transport-Security"
+NOSNIFF = "nosniff"
+#: What goes wrong without each header.
+HEADER_RISKS = {
+    X_FRAME_OPTIONS: "other sites can frame the pages (clickjacking)",
+    X_CONTENT_TYPE_OPTIONS: "browsers may sniff a response's type and run an upload as a script",
+    CONTENT_SECURITY_POLICY: "an injected script runs with nothing to restrict it",
+    STRICT_TRANSPORT_SECURITY: "browsers are not told to use the site over HTTPS only",
+}
+#: The listener arguments that set each header: engine name, argument name.
+LISTENER_HEADERS = {
+    STRICT_TRANSPORT_SECURITY: (
+        "routingHttpResponseStrictTransportSecurityHeaderValue",
+        "routing_http_response_strict_transport_security_header_value",
+    ),
+    X_CONTENT_TYPE_OPTIONS: (
+        "routingHttpResponseXContentTypeOptionsHeaderValue",
+        "routing_http_response_x_content_type_options_header_value",
+    ),
+    X_FRAME_OPTIONS: (
+        "routingHttpResponseXFrameOptionsHeaderValue",
+        "routing_http_response_x_frame_options_header_value",
+    ),
+    CONTENT_SECURITY_POLICY: (
+        "routingHttpResponseContentSecurityPolicyHeaderValue",
+        "routing_http_response_content_security_policy_header_value",
+    ),
+}
+CSP_EXAMPLE = "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+_MAX_AGE = re.compile(r"""(?:^|;)\s*max-age\s*=\s*"?(\d+)"?\s*(?:;|$)""", re.IGNORECASE)
+_HEADERS_SCHEMA = schema(
+    {
+        "minHstsMaxAge": {
+            "type": "number",
+            "default": ONE_YEAR,
+            "minimum": 0,
+            "description": "Fewest seconds an HTTPS listener's Strict-Transport-Security header (max-age) tells "
+            "browsers to use HTTPS only.",
+        },
+        "frameOptions": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["DENY", "SAMEORIGIN"],
+            "description": "X-Frame-Options values accepted (compared case-insensitively).",
+        },
+    }
+)
+
+
+def _header_fixes(frame_options: Sequence[str]) -> dict[str, str]:
+    """The value to advise for each header: SAMEORIGIN, as webstack sets it, unless the configuration refuses it."""
+    accepted = [o.strip().upper() for o in frame_options]
+    return {
+        X_FRAME_OPTIONS: "SAMEORIGIN" if "SAMEORIGIN" in accepted or not accepted else accepted[0],
+        X_CONTENT_TYPE_OPTIONS: NOSNIFF,
+        CONTENT_SECURITY_POLICY: CSP_EXAMPLE,
+    }
+
+
+def _header_problem(header: str, value: str | None, frame_options: Sequence[str]) -> str:
+    """Why a header's value (None: the header is not set) does not count; empty when it does."""
+    if value is None or not value.strip():
+        return f"sets no {header}"
+    if header == X_FRAME_OPTIONS and value.strip().upper() not in {o.strip().upper() for o in frame_options}:
+        return f"sets {header} to '{value.strip()}'"
+    if header == X_CONTENT_TYPE_OPTIONS and value.strip().lower() != NOSNIFF:
+        return f"sets {header} to '{value.strip()}'"
+    return ""
+
+
+def _risks(headers: Iterable[str]) -> str:
+    return ", ".join(HEADER_RISKS[header] for header in headers)
+
+
+def _rule_headers(rule: Any, found: dict[str, str], unknown: list[str], where: str) -> None:
+    """Apply an enabled rule for every response to ``found`` (lowercase header name -> value), as Cloudflare runs
+    rules in order: a later rule's value replaces an earlier one's, and "remove" takes the header away. The values that
+    keep the rule from being judged go to ``unknown``."""
+    disabled = _disabled(rule)
+    if isinstance(disabled, _Undecided):
+        unknown.append(f"{where}.enabled")
+        return
+    if disabled:
+        return
+    action, expression = prop(rule, "action"), prop(rule, "expression")
+    if action is UNKNOWN or expression is UNKNOWN:
+        unknown.append(f"{where}.{'action' if action is UNKNOWN else 'expression'}")
+        return
+    if as_text(action) != REWRITE or as_text(expression).lower() != "true":
+        return
+    parameters = prop(rule, "actionParameters")
+    headers = prop(parameters, "headers")
+    if parameters is UNKNOWN or headers is UNKNOWN:
+        unknown.append(f"{where}.action_parameters.headers")
+        return
+    if not isinstance(headers, Mapping):
+        return
+    wanted = {h.lower() for h in (X_FRAME_OPTIONS, X_CONTENT_TYPE_OPTIONS, CONTENT_SECURITY_POLICY)}
+    for name in headers:
+        if str(name).lower() not in wanted:
+            continue
+        header = prop(headers, str(name))
+        operation, value = prop(header, "operation"), prop(header, "value")
+        if header is UNKNOWN or operation is UNKNOWN or value is UNKNOWN:
+            unknown.append(f"{where}.action_parameters.headers[{name}]")
+        elif as_text(operation).lower() in HEADER_OPERATIONS:
+            found[str(name).lower()] = as_text(value)
+        elif as_text(operation).lower() == "remove":
+            found.pop(str(name).lower(), None)
+
+
+def _zone_header_problems(
+    zone: str, first: PolicyResource, resources: Sequence[PolicyResource], frame_options: Sequence[str]
+) -> list[tuple[str, str]]:
+    """The (urn, message) violations of one zone's response-header rules."""
+    fixes = _header_fixes(frame_options)
+    example = (
+        '{action: "rewrite", expression: "true", action_parameters: {headers: {'
+        + ", ".join(f'"{h}": {{operation: "set", value: "{v}"}}' for h, v in fixes.items())
+        + "}}}"
+    )
+    found: dict[str, str] = {}
+    unknown: list[tuple[str, str]] = []
+    rulesets: list[PolicyResource] = []
+    for ruleset in in_zone(resources, RULESET, zone):
+        phase = prop(ruleset.props, "phase")
+        if phase is UNKNOWN:
+            unknown.append((ruleset.urn, unknown_message("phase", f'a literal phase such as "{HEADERS_PHASE}"')))
+            continue
+        if as_text(phase) != HEADERS_PHASE:
+            continue
+        rulesets.append(ruleset)
+        rules = prop(ruleset.props, "rules")
+        if rules is UNKNOWN:
+            unknown.append((ruleset.urn, unknown_message("rules", "a literal list of rules")))
+            continue
+        fields: list[str] = []
+        for index, rule in enumerate(list_items(rules)):
+            if rule is UNKNOWN:
+                fields.append(f"rules[{index}]")
+            else:
+                _rule_headers(rule, found, fields, f"rules[{index}]")
+        if fields:
+            unknown.append((ruleset.urn, unknown_message(", ".join(fields), "literal values")))
+    problems = [
+        (header, problem)
+        for header in (X_FRAME_OPTIONS, X_CONTENT_TYPE_OPTIONS, CONTENT_SECURITY_POLICY)
+        if (problem := _header_problem(header, found.get(header.lower()), frame_options))
+    ]
+    if not problems:
+        return []
+    if unknown:  # what is unknown may set the missing headers
+        return unknown
+    if not rulesets:
+        return [
+            (
+                first.urn,
+                f"Zone {zone} has no {HEADERS_PHASE} ruleset, so Cloudflare adds no security headers and "
+                f'{_risks(h for h, _ in problems)}: add a cloudflare.Ruleset(zone_id="{zone}", kind="zone", '
+                f'phase="{HEADERS_PHASE}", rules=[{example}]).',
+            )
+        ]
+    return [
+        (
+            rulesets[0].urn,
+            f'The zone\'s response header rules for every response (enabled, expression "true") '
+            f"{' and '.join(p for _, p in problems)}, so {_risks(h for h, _ in problems)}: set "
+            + ", ".join(f'"{h}": {{operation: "set", value: "{fixes[h]}"}}' for h, _ in problems)
+            + ' in the headers of an enabled rule with expression "true" and action "rewrite".',
+        )
+    ]
+
+
+def _hsts_max_age(value: str) -> int | None:
+    match = _MAX_AGE.search(value)
+    return int(match.group(1)) if match else None
+
+
+def _listener_problems(listener: PolicyResource, min_age: float, frame_options: Sequence[str]) -> list[str]:
+    """The violations of one HTTPS listener's response headers."""
+    hsts_fix = f"max-age={count_text(max(min_age, ONE_YEAR))}; includeSubDomains; preload"
+    fixes = {STRICT_TRANSPORT_SECURITY: hsts_fix, **_header_fixes(frame_options)}
+    unknown: list[str] = []
+    problems: list[tuple[str, str]] = []
+    for header, (key, argument) in LISTENER_HEADERS.items():
+        value = prop(listener.props, key)
+        if value is UNKNOWN:
+            unknown.append(argument)
+            continue
+        text = as_text(value)
+        if header != STRICT_TRANSPORT_SECURITY:
+            problem = _header_problem(header, text or None, frame_options)
+        elif not text:
+            problem = f"sets no {header}"
+        elif (age := _hsts_max_age(text)) is None:
+            problem = f"sets {header} '{text}' without a max-age"
+        elif age < min_age:
+            problem = f"sets {header} max-age {age}, under {count_text(min_age)} seconds"
+        else:
+            problem = ""
+        if problem:
+            problems.append((header, problem))
+    found: list[str] = []
+    if unknown:
+        found.append(unknown_message(", ".join(unknown), "literal header values"))
+    if problems:
+        found.append(
+            f"This HTTPS listener {' and '.join(p for _, p in problems)}, so {_risks(h for h, _ in problems)}: set "
+            + ", ".join(f'{LISTENER_HEADERS[h][1]}="{fixes[h]}"' for h, _ in problems)
+            + " on the aws.lb.Listener."
+        )
+    return found
+
+
+def _security_headers(args: StackValidationArgs, report: ReportViolation) -> None:
+    zone_resources = [r for r in args.resources if r.resource_type in ZONE_TYPES]
+    listeners = [r for r in args.resources if r.resource_type in LISTENER_TYPES]
+    https = [r for r in listeners if as_text(prop(r.props, "protocol")).upper() == "HTTPS"]
+    undecided = [r for r in listeners if prop(r.props, "protocol") is UNKNOWN]
+    if not zone_resources and not https and not undecided:
+        args.not_applicable("the stack has neither a Cloudflare zone nor an HTTPS listener")
+    for listener in undecided:
+        report(unknown_message("protocol", '"HTTPS" or "HTTP"'), listener.urn)
+    frame_options = [str(o) for o in setting(args, _HEADERS_SCHEMA, "frameOptions")] or ["SAMEORIGIN"]
+    min_age = float(setting(args, _HEADERS_SCHEMA, "minHstsMaxAge"))
+    if zone_resources:
+        for zone, first in managed_zones(args).items():
+            for urn, message in _zone_header_problems(zone, first, args.resources, frame_options):
+                report(message, urn)
+    for listener in https:
+        for message in _listener_problems(listener, min_age, frame_options):
+            report(message, listener.urn)
+
+
+security_headers_on_every_response = StackValidationPolicy(
+    name="security-headers-on-every-response",
+    description="Checks that every Cloudflare zone adds X-Frame-Options (DENY or SAMEORIGIN), X-Content-Type-Options "
+    "nosniff and a Content-Security-Policy to every response, and that every HTTPS listener adds the same three and "
+    "HSTS for at least a year (configurable).",
+    validate=_security_headers,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_HEADERS_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["cloudflare", "load-balancer", "hsts", "checklist:security-headers"],
+    remediation_steps=f'Add a cloudflare.Ruleset(kind="zone", phase="{HEADERS_PHASE}") with an enabled rule '
+    '{action: "rewrite", expression: "true"} that sets X-Frame-Options "SAMEORIGIN", X-Content-Type-Options "nosniff" '
+    "and a Content-Security-Policy; and set routing_http_response_strict_transport_security_header_value="
+    '"max-age=31536000; includeSubDomains; preload", routing_http_response_x_content_type_options_header_value='
+    '"nosniff", routing_http_response_x_frame_options_header_value="SAMEORIGIN" and '
+    "routing_http_response_content_security_policy_header_value on every HTTPS aws.lb.Listener (webstack's "
+    "LoadBalancer takes the CSP from webstack:cdn.contentSecurityPolicy).",
 )
 
 
@@ -649,7 +984,8 @@ def _proxied_load_balancers(resources: Iterable[PolicyResource]) -> list[PolicyR
     """The load balancers that a proxied record points at (through its content)."""
     found: dict[str, PolicyResource] = {}
     for record in resources:
-        if record.resource_type != DNS_RECORD or not is_true(prop(record.props, "proxied")):
+        proxied = prop(record.props, "proxied")
+        if record.resource_type != DNS_RECORD or not (is_true(proxied) or proxied is UNKNOWN):
             continue
         for target in record.property_dependencies.get("content") or []:
             if target.resource_type in LOAD_BALANCER_TYPES:
@@ -739,7 +1075,7 @@ alb_cloudflare_only_origin = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_ORIGIN_SCHEMA,
     severity=Severity.HIGH,
-    tags=["cloudflare", "load-balancer", "network", "checklist:firewall"],
+    tags=["cloudflare", "load-balancer", "network", "checklist:firewall-only-80-443"],
     remediation_steps="Replace the load balancer group's CIDR ingress with one aws.vpc.SecurityGroupIngressRule per "
     "Cloudflare range (https://www.cloudflare.com/ips/) on ports 80 and 443, so that nobody bypasses Cloudflare by "
     "calling the load balancer directly.",
@@ -750,5 +1086,7 @@ POLICIES = [
     cloudflare_web_records_proxied,
     cloudflare_rate_limiting,
     cloudflare_managed_waf,
+    cloudflare_development_mode_off,
+    security_headers_on_every_response,
     alb_cloudflare_only_origin,
 ]

@@ -14,6 +14,8 @@
 - ``aws-rds-managed-master-password``: RDS keeps and rotates the master password in Secrets Manager, under a
   customer-managed key; the program never holds it.
 - ``aws-rds-parameter-group-forces-tls`` (stack): every instance uses a parameter group of this stack that forces TLS.
+- ``aws-rds-parameter-group-no-general-log``: no parameter group (instance or cluster) logs every statement: MySQL's
+  general query log is off, and PostgreSQL's log_statement is not one of ``forbiddenLogStatement`` ("all").
 - ``aws-rds-primary-has-replica`` (stack): every primary has at least ``minReplicas`` read replicas in the stack.
 
 A read replica is an instance with ``replicateSourceDb`` set. It inherits encryption, backups, the master user and
@@ -51,6 +53,7 @@ from ._props import as_number, is_list, is_true, plural
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 
 #: The most days RDS keeps automated backups.
 MAX_BACKUP_RETENTION_DAYS = 35
@@ -149,7 +152,7 @@ rds_storage_encrypted = ResourceValidationPolicy(
     validate=_storage_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["rds", "encryption", "checklist:encryption-at-rest", "fsbp:RDS.3"],
+    tags=["rds", "encryption", "checklist:encryption-at-rest", "fsbp:RDS.3", "awsguard:rds-storage-encrypted"],
     remediation_steps="Set storage_encrypted=True and kms_key_id=<customer-managed key>.arn on the aws.rds.Instance "
     "(webstack's Database component uses the data key). Read replicas inherit the encryption of their source.",
 )
@@ -172,7 +175,7 @@ rds_not_publicly_accessible = ResourceValidationPolicy(
     validate=_not_public,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
-    tags=["rds", "network", "checklist:db-not-public", "fsbp:RDS.2"],
+    tags=["rds", "network", "checklist:db-not-public", "fsbp:RDS.2", "awsguard:rds-instance-public-access"],
     remediation_steps="Set publicly_accessible=False on every aws.rds.Instance, use a subnet group of private "
     "subnets, and let only the app tier's security group reach the database port.",
 )
@@ -224,7 +227,14 @@ rds_backup_retention = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_BACKUP_SCHEMA,
     severity=Severity.MEDIUM,
-    tags=["rds", "backup", "checklist:backups", "fsbp:RDS.11"],
+    tags=[
+        "rds",
+        "backup",
+        "checklist:backups",
+        "fsbp:RDS.11",
+        "checklist:rto-rpo",
+        "awsguard:rds-instance-backup-enabled",
+    ],
     remediation_steps="Set backup_retention_period (30 or more, at most 35) and backup_window (e.g. "
     '"02:00-03:00") on the aws.rds.Instance (webstack:database.backupRetentionDays and backupWindow).',
 )
@@ -248,7 +258,14 @@ rds_multi_az = ResourceValidationPolicy(
     validate=_multi_az,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["rds", "availability", "checklist:replication", "fsbp:RDS.5"],
+    tags=[
+        "rds",
+        "availability",
+        "fsbp:RDS.5",
+        "checklist:replication-health-checks",
+        "checklist:rto-rpo",
+        "awsguard:rds-multi-az",
+    ],
     remediation_steps="Set multi_az=True on the primary aws.rds.Instance (webstack:database.multiAz).",
 )
 
@@ -269,7 +286,7 @@ rds_deletion_protection = ResourceValidationPolicy(
     validate=_deletion_protection,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["rds", "resilience", "checklist:backups", "fsbp:RDS.8"],
+    tags=["rds", "resilience", "checklist:backups", "fsbp:RDS.8", "checklist:rto-rpo"],
     remediation_steps="Set deletion_protection=True on every aws.rds.Instance (turn it off in a separate update "
     "before deleting the stack).",
 )
@@ -322,7 +339,7 @@ rds_performance_insights = ResourceValidationPolicy(
     validate=_performance_insights,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["rds", "monitoring", "encryption", "checklist:monitoring"],
+    tags=["rds", "monitoring", "encryption", "checklist:alerts", "checklist:encryption-at-rest"],
     remediation_steps="Set performance_insights_enabled=True and performance_insights_kms_key_id=<customer-managed "
     "key>.arn on every aws.rds.Instance (the key cannot be changed once set).",
 )
@@ -578,6 +595,76 @@ rds_parameter_group_forces_tls = StackValidationPolicy(
 )
 
 
+# -- no statement logging --------------------------------------------------------------------------------------------
+#: MySQL's general query log, and the values that turn it on (lowercase).
+GENERAL_LOG = "general_log"
+GENERAL_LOG_ON = frozenset({"1", "on", "true"})
+#: PostgreSQL's statement logging.
+LOG_STATEMENT = "log_statement"
+#: What each log_statement value makes PostgreSQL log, for messages.
+LOGGED_STATEMENTS = {
+    "all": "every statement",
+    "mod": "every DDL and data-changing statement",
+    "ddl": "every DDL statement",
+}
+_STATEMENT_LOG_SCHEMA = schema(
+    {
+        "forbiddenLogStatement": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["all"],
+            "description": "PostgreSQL log_statement values no parameter group may set (compared case-insensitively). "
+            '"all" logs every statement; "mod" and "ddl" also log CREATE/ALTER ROLE ... PASSWORD.',
+        }
+    }
+)
+
+
+def _statement_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP):
+        return
+    forbidden = {str(v).strip().lower() for v in setting(args, _STATEMENT_LOG_SCHEMA, "forbiddenLogStatement")}
+    entries = args.props.get("parameters") or []
+    for entry in entries if is_list(entries) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        name = str(entry.get("name") or "").strip().lower()
+        if name not in (GENERAL_LOG, LOG_STATEMENT):
+            continue
+        value = str(entry.get("value") if entry.get("value") is not None else "").strip()
+        if name == GENERAL_LOG and value.lower() in GENERAL_LOG_ON:
+            report(
+                f"The parameter group turns on MySQL's general query log (general_log is '{value}'), which writes "
+                "every statement to the log, passwords in CREATE USER, ALTER USER and SET PASSWORD included: remove "
+                'general_log from its parameters or set it to "0" (the slow query log and the audit log record what '
+                "operations need).",
+                None,
+            )
+        elif name == LOG_STATEMENT and value.lower() in forbidden:
+            what = LOGGED_STATEMENTS.get(value.lower(), f"the '{value}' statements")
+            report(
+                f"The parameter group sets PostgreSQL's log_statement to '{value}', which writes {what} to the log, "
+                'passwords in CREATE ROLE and ALTER ROLE included: remove log_statement or set it to "none" '
+                "(log_min_duration_statement records slow queries, pgaudit what auditing needs).",
+                None,
+            )
+
+
+rds_parameter_group_no_general_log = ResourceValidationPolicy(
+    name="aws-rds-parameter-group-no-general-log",
+    description="Checks that no RDS parameter group logs every statement, passwords included: MySQL's general_log is "
+    'off and PostgreSQL\'s log_statement is not "all" (configurable).',
+    validate=_statement_logging,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_STATEMENT_LOG_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["rds", "logging", "checklist:debug-off"],
+    remediation_steps="Remove general_log (MySQL) and log_statement (PostgreSQL) from the aws.rds.ParameterGroup or "
+    'aws.rds.ClusterParameterGroup parameters, or set them to "0" and "none"; log slow queries '
+    "(slow_query_log, log_min_duration_statement) and audit events (MARIADB_AUDIT_PLUGIN, pgaudit) instead.",
+)
+
+
 # -- replicas --------------------------------------------------------------------------------------------------------
 _REPLICA_SCHEMA = schema(
     {
@@ -621,7 +708,7 @@ rds_primary_has_replica = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_REPLICA_SCHEMA,
     severity=Severity.MEDIUM,
-    tags=["rds", "availability", "checklist:replication"],
+    tags=["rds", "availability", "checklist:replication-health-checks", "checklist:rto-rpo"],
     remediation_steps="Add aws.rds.Instance read replicas with replicate_source_db=<primary>.identifier, spread over "
     "other availability zones (webstack:database.replicas).",
 )
@@ -639,5 +726,6 @@ POLICIES = [
     rds_non_default_master_username,
     rds_managed_master_password,
     rds_parameter_group_forces_tls,
+    rds_parameter_group_no_general_log,
     rds_primary_has_replica,
 ]

@@ -158,7 +158,7 @@ ecs_service_deployment_circuit_breaker = ResourceValidationPolicy(
     validate=_circuit_breaker,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["ecs", "availability", "checklist:health-checks"],
+    tags=["ecs", "availability", "checklist:replication-health-checks"],
     remediation_steps="Set deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, "
     "rollback=True) on the aws.ecs.Service, and give its containers and target group health checks.",
 )

@@ -54,7 +54,7 @@ kms_key_rotation_enabled = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,
     severity=Severity.MEDIUM,
-    tags=["encryption", "checklist:key-rotation", "fsbp:KMS.4"],
+    tags=["encryption", "checklist:key-rotation", "fsbp:KMS.4", "awsguard:cmk-backing-key-rotation-enabled"],
     remediation_steps="Set enable_key_rotation=True and rotation_period_in_days <= 365 on the aws.kms.Key.",
 )
 

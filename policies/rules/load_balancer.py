@@ -188,7 +188,13 @@ http_listener_redirects_to_https = StackValidationPolicy(
     validate=_http_redirects,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["load-balancer", "encryption", "checklist:http-to-https", "fsbp:ELB.1"],
+    tags=[
+        "load-balancer",
+        "encryption",
+        "checklist:http-to-https",
+        "fsbp:ELB.1",
+        "awsguard:alb-http-to-https-redirection",
+    ],
     remediation_steps="Give the port-80 aws.lb.Listener a single default action of type redirect "
     '(protocol "HTTPS", port "443", status_code "HTTP_301"), and attach forwarding listener rules to the HTTPS '
     "listener.",
@@ -213,7 +219,7 @@ drop_invalid_header_fields = ResourceValidationPolicy(
     validate=_drop_invalid_headers,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["load-balancer", "checklist:health-checks", "fsbp:ELB.4"],
+    tags=["load-balancer", "fsbp:ELB.4", "checklist:replication-health-checks"],
     remediation_steps="Set drop_invalid_header_fields=True on the aws.lb.LoadBalancer.",
 )
 
@@ -239,7 +245,7 @@ desync_mitigation = ResourceValidationPolicy(
     validate=_desync_mitigation,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["load-balancer", "checklist:health-checks", "fsbp:ELB.12"],
+    tags=["load-balancer", "fsbp:ELB.12", "checklist:replication-health-checks"],
     remediation_steps='Set desync_mitigation_mode="defensive" (or "strictest") on the aws.lb.LoadBalancer.',
 )
 
@@ -261,7 +267,14 @@ deletion_protection = ResourceValidationPolicy(
     validate=_deletion_protection,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["load-balancer", "resilience", "checklist:health-checks", "fsbp:ELB.6"],
+    tags=[
+        "load-balancer",
+        "resilience",
+        "fsbp:ELB.6",
+        "checklist:replication-health-checks",
+        "checklist:rto-rpo",
+        "awsguard:elb-deletion-protection",
+    ],
     remediation_steps="Set enable_deletion_protection=True on the aws.lb.LoadBalancer (turn it off in a separate "
     "update before deleting the stack).",
 )
@@ -291,7 +304,7 @@ access_logs = ResourceValidationPolicy(
     validate=_access_logs,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["load-balancer", "logging", "checklist:logging", "fsbp:ELB.5"],
+    tags=["load-balancer", "logging", "checklist:logging", "fsbp:ELB.5", "awsguard:elb-logging-enabled"],
     remediation_steps="Set access_logs={bucket: <log bucket>, enabled: True, prefix: ...} on the aws.lb.LoadBalancer; "
     "the bucket must use SSE-S3 (AES256) and allow the ELB service to write.",
 )
@@ -341,7 +354,15 @@ alb_waf_protected = StackValidationPolicy(
     validate=_waf_protected,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["load-balancer", "waf", "logging", "checklist:rate-limiting", "fsbp:ELB.16", "fsbp:WAF.11"],
+    tags=[
+        "load-balancer",
+        "waf",
+        "logging",
+        "checklist:rate-limiting",
+        "fsbp:ELB.16",
+        "fsbp:WAF.11",
+        "checklist:logging",
+    ],
     remediation_steps="Create an aws.wafv2.WebAcl (scope REGIONAL), associate it with the load balancer through "
     "aws.wafv2.WebAclAssociation, and log it with aws.wafv2.WebAclLoggingConfiguration to a log group named "
     "aws-waf-logs-*.",
@@ -482,7 +503,7 @@ target_group_health_check = ResourceValidationPolicy(
     validate=_health_check,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["load-balancer", "resilience", "checklist:health-checks"],
+    tags=["load-balancer", "resilience", "checklist:replication-health-checks"],
     remediation_steps='Set health_check={enabled: True, path: "/health", matcher: "200-399", healthy_threshold: 2, '
     "unhealthy_threshold: 3} on the aws.lb.TargetGroup (path and matcher only for HTTP/HTTPS health checks).",
 )

@@ -1,6 +1,7 @@
 """Monitoring rules: every alarm tells someone and says why, alert topics are encrypted under a customer key, the
 resources that serve the site have alarms on the metrics that show them failing, Grafana signs people in through
-SSO only, and no monitoring resource carries a credential in plain text.
+SSO only, Prometheus logs and encrypts under a customer key, and no monitoring resource carries a credential in plain
+text.
 
 - ``aws-cloudwatch-alarm-actions``: every CloudWatch metric and composite alarm has alarm_actions, leaves them
   enabled (actions_enabled), and has an alarm_description. ok_actions are recommended, not required.
@@ -11,6 +12,9 @@ SSO only, and no monitoring resource carries a credential in plain text.
   and every RDS read replica also on each of ``replicaMetrics`` (ReplicaLag).
 - ``aws-grafana-sso-only``: every Amazon Managed Grafana workspace signs users in through AWS_SSO or SAML only, and the
   stack creates no Grafana workspace API keys (long-lived keys bypass SSO).
+- ``aws-amp-workspace-logging-and-kms``: every Amazon Managed Service for Prometheus workspace sends its logs to a
+  CloudWatch log group (``logging_configuration.log_group_arn``) and encrypts its data under a customer-managed KMS
+  key (``kms_key_arn``).
 - ``aws-monitoring-no-default-credentials``: no synthetics canary environment variable, SNS subscription endpoint,
   Prometheus alert manager definition or Grafana workspace configuration holds a default password, a credential in
   plain text or a URL with credentials.
@@ -21,9 +25,10 @@ which are unknown during a preview. The legacy ``aws:alb`` load balancer and tar
 ``aws:lb`` equivalents.
 
 Values unknown during a preview: references to other resources (alarm actions, descriptions built from outputs, KMS
-keys, subscription endpoints, environment variable values) count as set, and as no default. Settings the program
-writes literally (metric names, actions_enabled, load balancer types, authentication providers) are reported when
-unknown, with the advice to set them directly, so no rule passes silently or crashes on them. An alert manager
+keys, log group ARNs, subscription endpoints, environment variable values) count as set, and as no default. Settings
+the program writes literally (metric names, actions_enabled, load balancer types, authentication providers, a
+Prometheus workspace's logging_configuration as a whole) are reported when unknown, with the advice to set them
+directly, so no rule passes silently or crashes on them. An alert manager
 definition, a Grafana configuration or a canary's run_config that is unknown as a whole (text built from another
 resource's output) is left to the analyzer, which reports that the rule could not run during preview; the rule runs
 at update, when the text is known.
@@ -68,6 +73,7 @@ GRAFANA_WORKSPACE = "aws:grafana/workspace:Workspace"
 GRAFANA_API_KEY = "aws:grafana/workspaceApiKey:WorkspaceApiKey"
 CANARY = "aws:synthetics/canary:Canary"
 ALERT_MANAGER_DEFINITION = "aws:amp/alertManagerDefinition:AlertManagerDefinition"
+AMP_WORKSPACE = "aws:amp/workspace:Workspace"
 
 ALERTS_TOPIC_ACTIONS = "alarm_actions=[<alerts topic>.arn]"
 
@@ -113,7 +119,7 @@ cloudwatch_alarm_actions = ResourceValidationPolicy(
     validate=_alarm_actions,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["cloudwatch", "alerting", "checklist:monitoring"],
+    tags=["cloudwatch", "alerting", "checklist:alerts", "fsbp:CloudWatch.15", "fsbp:CloudWatch.17"],
     remediation_steps=f"Give every aws.cloudwatch.MetricAlarm and CompositeAlarm {ALERTS_TOPIC_ACTIONS} (and "
     "ok_actions), leave actions_enabled out or True, and set alarm_description to what the alarm means and where its "
     "runbook is.",
@@ -152,7 +158,7 @@ sns_topic_encrypted = ResourceValidationPolicy(
     validate=_topic_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["sns", "alerting", "encryption", "checklist:encryption-at-rest"],
+    tags=["sns", "alerting", "encryption", "checklist:encryption-at-rest", "checklist:alerts", "fsbp:SNS.1"],
     remediation_steps="Set kms_master_key_id=<customer-managed key>.arn on every aws.sns.Topic, with a key policy that "
     "lets cloudwatch.amazonaws.com (and the other publishers: events, backup) call kms:GenerateDataKey* and "
     "kms:Decrypt.",
@@ -343,7 +349,7 @@ monitoring_coverage = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_COVERAGE_SCHEMA,
     severity=Severity.MEDIUM,
-    tags=["cloudwatch", "alerting", "checklist:monitoring"],
+    tags=["cloudwatch", "alerting", "checklist:alerts"],
     remediation_steps="Add an aws.cloudwatch.MetricAlarm per required metric whose dimensions take the resource's "
     "output (an RDS instance's identifier, a load balancer's or target group's arn_suffix, an ECS service's and its "
     "cluster's names, an ElastiCache group's member_clusters), with alarm_actions=[<alerts topic>.arn]; metric "
@@ -395,10 +401,58 @@ grafana_sso_only = ResourceValidationPolicy(
     validate=_grafana_sso,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["grafana", "authentication", "checklist:least-privilege"],
+    tags=["grafana", "authentication", "checklist:least-privilege", "checklist:no-default-passwords"],
     remediation_steps='Set authentication_providers=["AWS_SSO"] (or ["SAML"]) on every aws.grafana.Workspace and '
     "grant access through aws.grafana.RoleAssociation; replace aws.grafana.WorkspaceApiKey with SSO users, or a "
     "service account with short-lived tokens for automation.",
+)
+
+
+# -- Prometheus logs and encryption ----------------------------------------------------------------------------------
+AMP_LOGGING_EXAMPLE = 'logging_configuration={"log_group_arn": <log group>.arn.apply(lambda arn: f"{arn}:*")}'
+
+
+def _amp_workspace(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != AMP_WORKSPACE:
+        return
+    logging = prop(args.props, "loggingConfiguration")
+    if logging is UNKNOWN:
+        report(unknown_message("logging_configuration", f"a literal object ({AMP_LOGGING_EXAMPLE})"), None)
+    elif not is_set(prop(logging, "logGroupArn")):
+        report(
+            "The workspace sends its logs nowhere, so failing recording and alerting rules and alerts the alert "
+            "manager cannot deliver go unnoticed: set "
+            f"{AMP_LOGGING_EXAMPLE}, a CloudWatch log group with retention and a customer-managed key.",
+            None,
+        )
+    key = prop(args.props, "kmsKeyArn")
+    if not is_set(key):
+        report(
+            "The workspace sets no kms_key_arn, so its metrics are encrypted under an AWS-owned key whose use you can "
+            "neither audit nor revoke: set kms_key_arn to a customer-managed KMS key's ARN (it cannot be changed "
+            "later; the workspace is replaced).",
+            None,
+        )
+    elif aws_managed_key(key):
+        report(
+            f"kms_key_arn names the AWS-managed key {as_text(key)}, whose key policy you cannot change: set "
+            "kms_key_arn to a customer-managed KMS key's ARN.",
+            None,
+        )
+
+
+amp_workspace_logging_and_kms = ResourceValidationPolicy(
+    name="aws-amp-workspace-logging-and-kms",
+    description="Checks that every Amazon Managed Service for Prometheus workspace sends its logs to a CloudWatch log "
+    "group and encrypts its data under a customer-managed KMS key.",
+    validate=_amp_workspace,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["monitoring", "logging", "encryption", "checklist:logging", "checklist:encryption-at-rest"],
+    remediation_steps="Set logging_configuration={log_group_arn: <log group ARN>:*} (an aws.cloudwatch.LogGroup under "
+    "/aws/vendedlogs/ with retention and a customer key, and a log resource policy that lets "
+    "delivery.logs.amazonaws.com write) and kms_key_arn=<customer-managed key>.arn on every aws.amp.Workspace; a new "
+    "key replaces the workspace.",
 )
 
 
@@ -637,5 +691,6 @@ POLICIES = [
     sns_topic_encrypted,
     monitoring_coverage,
     grafana_sso_only,
+    amp_workspace_logging_and_kms,
     monitoring_no_default_credentials,
 ]

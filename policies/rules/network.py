@@ -8,12 +8,21 @@
   those are configured.
 - ``aws-security-group-private-ports-from-groups``: app, database and cache ports, and every port of the app, data
   and cache groups, are reachable only from security groups, never from CIDRs.
+- ``aws-security-group-no-rule-management-conflicts``: no security group has inline rules and separate rule
+  resources at once.
+- ``aws-subnet-no-public-ip-on-launch``: the subnets of services, databases and caches map no public IPs.
+- ``aws-vpc-nat-gateway-per-az``: in a VPC with NAT gateways, every zone with subnets has a NAT gateway of its own.
+
+Stack rules join resources through property dependencies (a rule resource to its group through
+``securityGroupId``, a subnet to its VPC through ``vpcId``, ...), never through ids, which are unknown during a
+preview.
 """
 
 from __future__ import annotations
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -22,12 +31,30 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._common import ingress_of, is_internet, role_of, schema, setting, stack_ingress, within
-from ._props import depends_on
+from ._common import (
+    INGRESS_RULE,
+    INGRESS_TYPES,
+    SECURITY_GROUP,
+    SECURITY_GROUP_RULE,
+    ingress_of,
+    is_internet,
+    role_of,
+    schema,
+    setting,
+    stack_ingress,
+    within,
+)
+from ._props import UNKNOWN, as_text, depends_on, is_list, is_true, plural, prop
 
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
 DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT_GATEWAY = "aws:ec2/natGateway:NatGateway"
+ECS_SERVICE = "aws:ecs/service:Service"
+RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+CACHE_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 
 
 # -- flow logs -------------------------------------------------------------------------------------------------------
@@ -80,7 +107,7 @@ default_security_group_restricted = StackValidationPolicy(
     validate=_default_security_group,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["network", "checklist:firewall", "fsbp:EC2.2"],
+    tags=["network", "fsbp:EC2.2", "checklist:firewall-only-80-443"],
     remediation_steps="Adopt the default security group with aws.ec2.DefaultSecurityGroup(vpc_id=..., ingress=[], "
     "egress=[]); nothing should be placed in it.",
 )
@@ -161,6 +188,8 @@ SSH_PORT = 22
 
 
 def _ssh(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in INGRESS_TYPES:
+        return
     allowed = list(setting(args, _SSH_SCHEMA, "managementCidrs"))
     for rule in ingress_of(args.resource_type, args.props, args.urn):
         if not rule.covers(SSH_PORT):
@@ -252,10 +281,200 @@ security_group_private_ports_from_groups = StackValidationPolicy(
     "tier's group>.",
 )
 
+# -- rule management conflicts ---------------------------------------------------------------------------------------
+#: Resources that each manage one rule of a security group apart from the group.
+SEPARATE_RULE_TYPES = (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE)
+
+
+def _separate_rules(resources: list[PolicyResource]) -> dict[str, list[PolicyResource]]:
+    """The separate rule resources of each security group, by the group's URN (joined through securityGroupId)."""
+    found: dict[str, list[PolicyResource]] = {}
+    for resource in resources:
+        if resource.resource_type not in SEPARATE_RULE_TYPES:
+            continue
+        for group in resource.property_dependencies.get("securityGroupId") or []:
+            if group.resource_type == SECURITY_GROUP:
+                found.setdefault(group.urn, []).append(resource)
+    return found
+
+
+def _rule_conflicts(args: StackValidationArgs, report: ReportViolation) -> None:
+    separate = _separate_rules(args.resources)
+    for group in args.resources:
+        rules = separate.get(group.urn)
+        if group.resource_type != SECURITY_GROUP or not rules:
+            continue
+        names = ", ".join(sorted({rule.name for rule in rules}))
+        apart = f"{plural(len(rules), 'separate rule resource')} ({names})"
+        inline: list[str] = []
+        unknown: list[str] = []
+        for key in ("ingress", "egress"):
+            value = prop(group.props, key)
+            if value is UNKNOWN:
+                unknown.append(key)
+            elif is_list(value) and len(value) > 0:
+                inline.append(f"{len(value)} {key}")
+        if inline:
+            report(
+                f"This security group has inline rules ({', '.join(inline)}) and also {apart}: the two fight over "
+                "the group's rules, so each update removes one kind and the next puts it back, opening or cutting "
+                "traffic unexpectedly. Leave ingress and egress out of the group and make every rule an "
+                "aws.vpc.SecurityGroupIngressRule or aws.vpc.SecurityGroupEgressRule.",
+                group.urn,
+            )
+        elif unknown:
+            report(
+                f"The group's {' and '.join(unknown)} {'are' if len(unknown) > 1 else 'is'} unknown during preview "
+                f"and the group has {apart}, so this rule cannot tell whether inline rules conflict with them: leave "
+                "ingress and egress out of the group (or set them literally) and keep every rule a separate "
+                "resource.",
+                group.urn,
+            )
+
+
+security_group_no_rule_management_conflicts = StackValidationPolicy(
+    name="aws-security-group-no-rule-management-conflicts",
+    description="Checks that no security group has inline ingress or egress rules and separate rule resources "
+    "(ec2.SecurityGroupRule, vpc.SecurityGroupIngressRule, vpc.SecurityGroupEgressRule) at the same time.",
+    validate=_rule_conflicts,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=[
+        "network",
+        "checklist:firewall-only-80-443",
+        "awsguard:security-group-no-rule-management-conflicts",
+    ],
+    remediation_steps="Manage each security group's rules one way only: leave ingress and egress off the "
+    "aws.ec2.SecurityGroup and create one aws.vpc.SecurityGroupIngressRule or SecurityGroupEgressRule per rule "
+    "(webstack's Network component does).",
+)
+
+
+# -- subnets without public IPs --------------------------------------------------------------------------------------
+#: The resources that place something in subnets, and the property that names the subnets.
+SUBNET_USERS = {
+    ECS_SERVICE: ("networkConfiguration", "ECS service"),
+    RDS_SUBNET_GROUP: ("subnetIds", "RDS subnet group"),
+    CACHE_SUBNET_GROUP: ("subnetIds", "ElastiCache subnet group"),
+}
+
+
+def _used_subnets(resources: list[PolicyResource]) -> dict[str, tuple[PolicyResource, set[str]]]:
+    """Each subnet a service, database or cache uses, by URN, with what uses it (joined through the property
+    dependencies of networkConfiguration and subnetIds)."""
+    found: dict[str, tuple[PolicyResource, set[str]]] = {}
+    for resource in resources:
+        if resource.resource_type not in SUBNET_USERS:
+            continue
+        key, kind = SUBNET_USERS[resource.resource_type]
+        for subnet in resource.property_dependencies.get(key) or []:
+            if subnet.resource_type == SUBNET:
+                found.setdefault(subnet.urn, (subnet, set()))[1].add(f"{kind} '{resource.name}'")
+    return found
+
+
+def _no_public_ip_on_launch(args: StackValidationArgs, report: ReportViolation) -> None:
+    for subnet, users in _used_subnets(args.resources).values():
+        value = prop(subnet.props, "mapPublicIpOnLaunch")
+        used_by = ", ".join(sorted(users))
+        if value is UNKNOWN:
+            report(
+                f"map_public_ip_on_launch is unknown during preview, so this rule cannot check this subnet, which "
+                f"{used_by} {'use' if len(users) > 1 else 'uses'}: set it to False directly (from configuration), "
+                "not from another resource's output.",
+                subnet.urn,
+            )
+        elif is_true(value):
+            report(
+                f"This subnet gives a public IP to everything launched in it, and {used_by} "
+                f"{'use' if len(users) > 1 else 'uses'} it: set map_public_ip_on_launch=False and keep services, "
+                "databases and caches in private subnets (only the load balancer and NAT gateways belong in public "
+                "ones).",
+                subnet.urn,
+            )
+
+
+subnet_no_public_ip_on_launch = StackValidationPolicy(
+    name="aws-subnet-no-public-ip-on-launch",
+    description="Checks that no subnet an ECS service, an RDS subnet group or an ElastiCache subnet group uses "
+    "assigns public IPs on launch.",
+    validate=_no_public_ip_on_launch,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["network", "checklist:block-app-ports", "checklist:db-not-public", "fsbp:EC2.15"],
+    remediation_steps="Set map_public_ip_on_launch=False on the subnets of services, databases and caches, and "
+    "place those in the app and data tiers (webstack's Network component maps public IPs in the public tier only).",
+)
+
+
+# -- NAT gateway per availability zone -------------------------------------------------------------------------------
+def _vpc_of(resource: PolicyResource) -> PolicyResource | None:
+    return next((dep for dep in resource.property_dependencies.get("vpcId") or [] if dep.resource_type == VPC), None)
+
+
+def _zone(subnet: PolicyResource) -> str:
+    """A subnet's availability zone (its name, else its id); "" when it sets neither. Read through the analyzer's
+    proxy, so a zone unknown during preview raises UnknownValueError: the rule then runs at update time instead of
+    passing."""
+    props = subnet.props
+    return as_text(props.get("availabilityZone")) or as_text(props.get("availabilityZoneId"))
+
+
+def _nat_per_zone(args: StackValidationArgs, report: ReportViolation) -> None:
+    subnets: dict[str, list[PolicyResource]] = {}
+    for subnet in (r for r in args.resources if r.resource_type == SUBNET):
+        vpc = _vpc_of(subnet)
+        if vpc is not None:
+            subnets.setdefault(vpc.urn, []).append(subnet)
+    hosts: dict[str, list[PolicyResource]] = {}
+    for nat in (r for r in args.resources if r.resource_type == NAT_GATEWAY):
+        subnet = next((d for d in nat.property_dependencies.get("subnetId") or [] if d.resource_type == SUBNET), None)
+        vpc = _vpc_of(subnet) if subnet is not None else None
+        if subnet is not None and vpc is not None:
+            hosts.setdefault(vpc.urn, []).append(subnet)
+    for vpc_urn, nat_subnets in hosts.items():
+        nat_zones = {_zone(subnet) for subnet in nat_subnets} - {""}
+        zones: dict[str, int] = {}
+        for subnet in subnets.get(vpc_urn, []):
+            zone = _zone(subnet)
+            if zone:
+                zones[zone] = zones.get(zone, 0) + 1
+            else:
+                report(
+                    "This subnet names no availability zone, so AWS picks one and this rule cannot tell whether a "
+                    "NAT gateway of that zone serves it: set availability_zone.",
+                    subnet.urn,
+                )
+        for zone in sorted(set(zones) - nat_zones):
+            report(
+                f"Availability zone {zone} has {plural(zones[zone], 'subnet')} but no NAT gateway of its own (NAT "
+                f"gateways sit in {', '.join(sorted(nat_zones)) or 'no known zone'}): when a zone with the NAT fails, "
+                f"{zone}'s private subnets lose the internet too. Put a NAT gateway in a public subnet of {zone} and "
+                "route that zone's private subnets to it (webstack:network.natGateways: perAz).",
+                vpc_urn,
+            )
+
+
+vpc_nat_gateway_per_az = StackValidationPolicy(
+    name="aws-vpc-nat-gateway-per-az",
+    description="Checks that in a VPC with NAT gateways every availability zone that has subnets has a NAT gateway "
+    "of its own, so that losing a zone never cuts the others off the internet.",
+    validate=_nat_per_zone,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["network", "availability", "checklist:replication-health-checks"],
+    remediation_steps="Create one NAT gateway in a public subnet of every zone and route each zone's private "
+    "subnets to their own zone's gateway (webstack:network.natGateways: perAz; advisory in staging, which shares "
+    "one gateway to save cost).",
+)
+
 POLICIES = [
     vpc_flow_logs_enabled,
     default_security_group_restricted,
     security_group_no_public_ingress,
     security_group_no_public_ssh,
     security_group_private_ports_from_groups,
+    security_group_no_rule_management_conflicts,
+    subnet_no_public_ip_on_launch,
+    vpc_nat_gateway_per_az,
 ]

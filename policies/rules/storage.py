@@ -286,7 +286,7 @@ s3_bucket_public_access_blocked = StackValidationPolicy(
     validate=_public_access_blocked,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["s3", "public-access", "checklist:not-public", "fsbp:S3.8"],
+    tags=["s3", "public-access", "fsbp:S3.8", "checklist:encryption-at-rest"],
     remediation_steps="Add an aws.s3.BucketPublicAccessBlock for the bucket with all four flags True, and order the "
     "bucket policy after it (depends_on).",
 )
@@ -323,7 +323,7 @@ s3_bucket_owner_enforced = StackValidationPolicy(
     validate=_owner_enforced,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["s3", "public-access", "checklist:not-public", "fsbp:S3.12"],
+    tags=["s3", "public-access", "fsbp:S3.12", "checklist:encryption-at-rest"],
     remediation_steps="Add an aws.s3.BucketOwnershipControls for the bucket with rule={object_ownership: "
     '"BucketOwnerEnforced"} and grant access through the bucket policy and IAM only.',
 )
@@ -351,7 +351,7 @@ s3_bucket_versioned = StackValidationPolicy(
     validate=_versioned,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["s3", "backup", "checklist:backups", "fsbp:S3.14"],
+    tags=["s3", "backup", "checklist:backups", "fsbp:S3.14", "checklist:remote-copies"],
     remediation_steps="Add an aws.s3.BucketVersioning for the bucket with versioning_configuration={status: "
     '"Enabled"}, and a lifecycle rule that expires noncurrent versions.',
 )
@@ -480,7 +480,7 @@ s3_bucket_tls_only = StackValidationPolicy(
     validate=_tls_only,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["s3", "encryption", "checklist:tls", "fsbp:S3.5"],
+    tags=["s3", "encryption", "checklist:tls", "fsbp:S3.5", "checklist:encryption-at-rest"],
     remediation_steps="Add an aws.s3.BucketPolicy whose policy has the statement {Effect: Deny, Principal: *, Action: "
     "s3:*, Resource: [<bucket arn>, <bucket arn>/*], Condition: {Bool: {aws:SecureTransport: false}}}, order it "
     "after the public access block, and give Allow statements named principals or conditions.",
@@ -543,7 +543,7 @@ s3_bucket_access_logging = StackValidationPolicy(
     validate=_access_logging,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["s3", "logging", "checklist:logging", "fsbp:S3.9"],
+    tags=["s3", "logging", "checklist:logging", "fsbp:S3.9", "awsguard:s3-bucket-logging-enabled"],
     remediation_steps="Add an aws.s3.BucketLogging for the bucket with target_bucket=<log-sink bucket>.id and a "
     "target_prefix; the log sink is encrypted with SSE-S3 and tagged webstack:role=log-sink (webstack's "
     "hardened_bucket does this when access_log_bucket is given).",

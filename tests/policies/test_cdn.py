@@ -1,8 +1,10 @@
 """Cloudflare rules: each passes on what webstack registers with the CDN on (one zone with its TLS, HTTPS and HSTS
-settings, proxied apex and www records pointing at the load balancer, unproxied certificate-validation records, a
-rate limiting ruleset, a managed WAF ruleset, and a load balancer group that admits Cloudflare's ranges only) and
-fails when one thing changes. Props go through the analyzer's read-only proxies; records reach the load balancer and
-data stores, and the load balancer its security groups, only through property dependencies."""
+settings and development mode off, proxied apex and www records pointing at the load balancer, unproxied
+certificate-validation records, a rate limiting ruleset, a managed WAF ruleset, a response-header ruleset, a load
+balancer group that admits Cloudflare's ranges only, and HTTP and HTTPS listeners, the HTTPS one adding the security
+headers itself) and fails when one thing changes. Props go through the analyzer's read-only proxies; records reach
+the load balancer and data stores, and the load balancer its security groups, only through property
+dependencies."""
 
 from __future__ import annotations
 
@@ -13,7 +15,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
-from pulumi_policy import EnforcementLevel, PolicyResource, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 
@@ -21,15 +29,19 @@ from policies.rules.cdn import (
     CLOUDFLARE_RANGES,
     POLICIES,
     alb_cloudflare_only_origin,
+    cloudflare_development_mode_off,
     cloudflare_managed_waf,
     cloudflare_rate_limiting,
     cloudflare_web_records_proxied,
     cloudflare_zone_strict_tls,
+    security_headers_on_every_response,
 )
 from tests.policies.support import (
     OPTIONS,
     At,
     Res,
+    analyzed,
+    check_resource,
     check_stack,
     provider_in,
     stack_not_applicable,
@@ -54,6 +66,8 @@ INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 ALB = "aws:lb/loadBalancer:LoadBalancer"
 ALB_LEGACY = "aws:alb/loadBalancer:LoadBalancer"
 CERTIFICATE = "aws:acm/certificate:Certificate"
+LISTENER = "aws:lb/listener:Listener"
+LISTENER_LEGACY = "aws:alb/listener:Listener"
 DB_INSTANCE = "aws:rds/instance:Instance"
 DB_CLUSTER = "aws:rds/cluster:Cluster"
 REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
@@ -108,7 +122,7 @@ def hsts(**changes: Any) -> dict[str, Any]:
     return {"strict_transport_security": sts}
 
 
-#: The zone settings webstack sets: the four the rule requires and a few others it ignores.
+#: The zone settings webstack sets: the four the strict TLS rule requires, development mode off, and a few others.
 SETTINGS: dict[str, Any] = {
     "ssl": "strict",
     "min_tls_version": "1.2",
@@ -118,6 +132,27 @@ SETTINGS: dict[str, Any] = {
     "automatic_https_rewrites": "on",
     "brotli": "on",
     "http3": "on",
+    "development_mode": "off",
+}
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'; "
+    "form-action 'self'; upgrade-insecure-requests"
+)
+#: The headers webstack's Cloudflare rule sets on every response.
+HEADERS: dict[str, str] = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Content-Security-Policy": CSP,
+}
+#: The response headers webstack's HTTPS listener sets: listener prop -> value.
+LISTENER_HEADERS: dict[str, Any] = {
+    "routingHttpResponseStrictTransportSecurityHeaderValue": "max-age=31536000; includeSubDomains; preload",
+    "routingHttpResponseXContentTypeOptionsHeaderValue": "nosniff",
+    "routingHttpResponseXFrameOptionsHeaderValue": "SAMEORIGIN",
+    "routingHttpResponseContentSecurityPolicyHeaderValue": CSP,
+    "routingHttpResponseServerEnabled": False,
 }
 
 
@@ -165,6 +200,50 @@ def execute(description: str, ruleset_id: str) -> dict[str, Any]:
     }
 
 
+def header_rule(headers: Mapping[str, str] | None = None, **changes: Any) -> dict[str, Any]:
+    """A response header rule for every response, setting ``headers`` (webstack's unless a test says otherwise)."""
+    rule: dict[str, Any] = {
+        "ref": "security_headers",
+        "description": "security headers on every response",
+        "expression": "true",
+        "action": "rewrite",
+        "actionParameters": {
+            "headers": {
+                name: {"operation": "set", "value": value}
+                for name, value in (HEADERS if headers is None else headers).items()
+            }
+        },
+    }
+    rule.update(changes)
+    return rule
+
+
+def listener(urn: str, protocol: str = "HTTPS", kind: str = LISTENER, **changes: Any) -> At:
+    """A listener of the load balancer: HTTPS with webstack's headers, or HTTP redirecting to HTTPS."""
+    props: dict[str, Any]
+    if protocol.upper() == "HTTPS":
+        props = {
+            "loadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/edge/1",
+            "port": 443.0,
+            "protocol": protocol,
+            "sslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/1",
+            "defaultActions": [{"type": "forward", "targetGroupArn": "arn:aws:elasticloadbalancing:tg/frontend"}],
+            **LISTENER_HEADERS,
+        }
+    else:
+        props = {
+            "loadBalancerArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/edge/1",
+            "port": 80.0,
+            "protocol": protocol,
+            "defaultActions": [
+                {"type": "redirect", "redirect": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+            ],
+        }
+    props.update(changes)
+    return At(urn, kind, {k: v for k, v in props.items() if v is not None}, {"loadBalancerArn": ["urn:alb"]})
+
+
 def ingress(urn: str, group: str, port: int, cidr: str) -> At:
     props = {
         "securityGroupId": f"sg-{group}",
@@ -207,6 +286,8 @@ def stack() -> list[Res]:
             {"loadBalancerType": "application", "internal": False, "securityGroups": ["sg-lb"]},
             {"securityGroups": ["urn:sg-lb"]},
         ),
+        listener("urn:listener:http", "HTTP"),
+        listener("urn:listener:https"),
         At("urn:db", DB_INSTANCE, {"engine": "postgres", "publiclyAccessible": False}),
         At("urn:cache", REPLICATION_GROUP, {"engine": "redis"}),
         At("urn:certificate", CERTIFICATE, {"domainName": DOMAIN, "validationMethod": "DNS"}),
@@ -243,6 +324,17 @@ def stack() -> list[Res]:
                 ],
             },
         ),
+        Res(
+            "urn:ruleset:headers",
+            RULESET,
+            {
+                "zoneId": ZONE,
+                "kind": "zone",
+                "phase": "http_response_headers_transform",
+                "name": "webstack headers",
+                "rules": [header_rule()],
+            },
+        ),
     ]
 
 
@@ -272,6 +364,11 @@ def previewed(resources: list[Res]) -> list[Res]:
                 r.props[key] = UNKNOWN_STRING_VALUE
         if r.type == ALB:
             r.props["securityGroups"] = [UNKNOWN_STRING_VALUE]
+        if r.type == LISTENER:
+            r.props["loadBalancerArn"] = UNKNOWN_STRING_VALUE
+            r.props["defaultActions"][0]["targetGroupArn"] = UNKNOWN_STRING_VALUE
+            if "certificateArn" in r.props:
+                r.props["certificateArn"] = UNKNOWN_STRING_VALUE
     return result
 
 
@@ -287,36 +384,40 @@ RULE_TAGS = {
     "cloudflare-zone-strict-tls": "checklist:tls",
     "cloudflare-web-records-proxied": "checklist:db-not-public",
     "cloudflare-rate-limiting": "checklist:rate-limiting",
-    "cloudflare-managed-waf": "checklist:firewall",
-    "aws-alb-cloudflare-only-origin": "checklist:firewall",
+    "cloudflare-managed-waf": "checklist:rate-limiting",
+    "cloudflare-development-mode-off": "checklist:debug-off",
+    "security-headers-on-every-response": "checklist:security-headers",
+    "aws-alb-cloudflare-only-origin": "checklist:firewall-only-80-443",
 }
+STACK_RULES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
 
 
-def test_the_module_exports_its_five_rules_in_order() -> None:
+def test_the_module_exports_its_seven_rules_in_order() -> None:
     assert [p.name for p in POLICIES] == list(RULE_TAGS)
+    assert [p for p in POLICIES if not isinstance(p, StackValidationPolicy)] == [cloudflare_development_mode_off]
+    assert isinstance(cloudflare_development_mode_off, ResourceValidationPolicy)
 
 
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
-def test_every_rule_is_described_for_people(policy: StackValidationPolicy) -> None:
-    assert isinstance(policy, StackValidationPolicy)
+def test_every_rule_is_described_for_people(policy: StackValidationPolicy | ResourceValidationPolicy) -> None:
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name)
     assert policy.description.startswith("Checks that ")
     assert policy.enforcement_level == EnforcementLevel.MANDATORY
     assert policy.severity is not None
     assert policy.remediation_steps
-    assert [tag for tag in policy.tags or [] if tag.startswith("checklist:")] == [RULE_TAGS[policy.name]]
+    assert next(tag for tag in policy.tags or [] if tag.startswith("checklist:")) == RULE_TAGS[policy.name]
     assert "cloudflare" in (policy.tags or [])
     for spec in (policy.config_schema.properties if policy.config_schema else {}).values():
         assert "type" in spec
         assert "default" in spec
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("policy", STACK_RULES, ids=lambda p: p.name)
 def test_every_rule_passes_on_what_webstack_registers(policy: StackValidationPolicy) -> None:
     assert check(policy, stack()) == []
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("policy", STACK_RULES, ids=lambda p: p.name)
 def test_every_rule_reads_plain_dicts_as_well_as_proxies(policy: StackValidationPolicy) -> None:
     resources = stack()
     views = {
@@ -332,7 +433,7 @@ def test_every_rule_reads_plain_dicts_as_well_as_proxies(policy: StackValidation
     assert found == []
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("policy", STACK_RULES, ids=lambda p: p.name)
 def test_every_rule_decides_the_preview_of_what_webstack_registers(policy: StackValidationPolicy) -> None:
     assert check(policy, previewed(stack())) == []
 
@@ -342,20 +443,32 @@ REASONS = {
     "cloudflare-web-records-proxied": "the stack has no Cloudflare DNS records",
     "cloudflare-rate-limiting": "the stack manages no Cloudflare zone",
     "cloudflare-managed-waf": "the stack manages no Cloudflare zone",
+    "security-headers-on-every-response": "the stack has neither a Cloudflare zone nor an HTTPS listener",
     "aws-alb-cloudflare-only-origin": "no proxied Cloudflare DNS record points at a load balancer of the stack",
 }
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("policy", STACK_RULES, ids=lambda p: p.name)
 def test_every_rule_does_not_apply_to_a_stack_without_cloudflare(policy: StackValidationPolicy) -> None:
-    assert outcome(policy, aws_only()) == ([], REASONS[policy.name])
+    """Without HTTPS listeners too: the security headers rule also checks the load balancer's."""
+    without_https = [r for r in aws_only() if r.urn != "urn:listener:https"]
+    assert outcome(policy, without_https) == ([], REASONS[policy.name])
     assert stack_not_applicable(policy, []) == REASONS[policy.name]
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
-def test_every_rule_skips_resources_whose_zone_id_is_unknown_during_preview(policy: StackValidationPolicy) -> None:
-    """A zone the program creates has an unknown id during preview: its resources cannot be told apart from another
-    zone's, so they are skipped, and the rule neither crashes nor reports them."""
+#: The rules that judge a zone's resources together.
+ZONE_RULES = {
+    "cloudflare-zone-strict-tls",
+    "cloudflare-rate-limiting",
+    "cloudflare-managed-waf",
+    "security-headers-on-every-response",
+}
+
+
+@pytest.mark.parametrize("policy", STACK_RULES, ids=lambda p: p.name)
+def test_every_rule_judges_resources_whose_zone_id_is_unknown_during_preview(policy: StackValidationPolicy) -> None:
+    """A zone the program creates has an unknown id during preview: its resources are judged together, as the zone
+    they come from, never skipped (a weak setting there is still reported)."""
     unknown_zone = [
         zone_setting("ssl", "flexible", UNKNOWN_STRING_VALUE, "urn:zone-setting:unknown-zone"),
         Res(
@@ -364,9 +477,11 @@ def test_every_rule_skips_resources_whose_zone_id_is_unknown_during_preview(poli
             {"zoneId": UNKNOWN_STRING_VALUE, "kind": "zone", "phase": "http_ratelimit", "rules": []},
         ),
     ]
-    assert check(policy, [*stack(), *unknown_zone]) == []
-    if policy is not alb_cloudflare_only_origin:
-        assert outcome(policy, unknown_zone)[0] == []
+    found = check(policy, [*stack(), *unknown_zone])
+    if policy.name in ZONE_RULES:
+        assert {urn for urn, _ in found} & {r.urn for r in unknown_zone}, found
+    else:
+        assert found == []
 
 
 # -- cloudflare-zone-strict-tls ----------------------------------------------------------------------------------------
@@ -712,11 +827,12 @@ def test_records_with_a_name_or_type_unknown_during_preview_may_be_validation_re
     assert check(cloudflare_web_records_proxied, resources) == []
 
 
-def test_records_with_an_unknown_type_still_may_not_name_a_data_store() -> None:
+def test_records_with_an_unknown_type_are_reported_and_still_may_not_name_a_data_store() -> None:
     resources = [*stack(), record("urn:record:db", "db", UNKNOWN_STRING_VALUE, kind=UNKNOWN_STRING_VALUE, to="urn:db")]
-    ((urn, message),) = check(cloudflare_web_records_proxied, resources)
-    assert urn == "urn:record:db"
-    assert message.startswith("The record 'db' points at the RDS instance 'db', a database or cache endpoint")
+    (unknown, data_store) = check(cloudflare_web_records_proxied, resources)
+    assert unknown == ("urn:record:db", unknown_message("type", "a literal value"))
+    assert data_store[0] == "urn:record:db"
+    assert data_store[1].startswith("The record 'db' points at the RDS instance 'db', a database or cache endpoint")
 
 
 # -- cloudflare-rate-limiting ------------------------------------------------------------------------------------------
@@ -957,6 +1073,402 @@ def test_managed_waf_reports_a_ruleset_id_unknown_during_preview() -> None:
     ]
 
 
+# -- cloudflare-development-mode-off -----------------------------------------------------------------------------------
+DEVELOPMENT_MODE_ON = (
+    "Development mode is on, so Cloudflare bypasses its cache and passes every request to the origin, whose errors "
+    'then reach visitors with nothing cached to fall back on: set value="off" (Cloudflare turns it off by itself '
+    "after three hours, and the next deployment would turn it on again)."
+)
+
+
+def development_mode(value: Any, setting_id: Any = "development_mode") -> list[str]:
+    props = {"zoneId": ZONE, "settingId": setting_id, "value": value}
+    return check_resource(cloudflare_development_mode_off, ZONE_SETTING, analyzed(props))
+
+
+def test_development_mode_passes_on_every_zone_setting_webstack_registers() -> None:
+    for r in stack():
+        assert check_resource(cloudflare_development_mode_off, r.type, analyzed(r.props)) == [], r.urn
+
+
+@pytest.mark.parametrize("value", ["on", "ON", " on ", True, "true"])
+def test_development_mode_fails_when_it_is_on(value: Any) -> None:
+    assert development_mode(value) == [DEVELOPMENT_MODE_ON]
+
+
+@pytest.mark.parametrize("value", ["off", "OFF", False, None])
+def test_development_mode_passes_when_it_is_off_or_unset(value: Any) -> None:
+    assert development_mode(value) == []
+
+
+def test_development_mode_judges_only_its_own_setting() -> None:
+    assert development_mode("on", "always_online") == []
+    assert development_mode("on", "http3") == []
+    props = {"zoneId": ZONE, "type": "A", "name": "dev", "content": "203.0.113.7", "proxied": True}
+    assert check_resource(cloudflare_development_mode_off, DNS_RECORD, analyzed(props)) == []
+
+
+def test_development_mode_is_judged_whatever_the_zone() -> None:
+    """A zone the program creates has an unknown id during preview: its development mode is judged all the same."""
+    props = {"zoneId": UNKNOWN_STRING_VALUE, "settingId": "development_mode", "value": "on"}
+    assert check_resource(cloudflare_development_mode_off, ZONE_SETTING, analyzed(props)) == [DEVELOPMENT_MODE_ON]
+
+
+def test_development_mode_reports_a_value_unknown_during_preview() -> None:
+    assert development_mode(UNKNOWN_STRING_VALUE) == [
+        unknown_message("The development_mode zone setting's value", '"off"')
+    ]
+
+
+def test_development_mode_reports_a_setting_id_unknown_during_preview() -> None:
+    """The setting may be development mode: it is reported, never passed."""
+    assert development_mode("on", UNKNOWN_STRING_VALUE) == [
+        unknown_message("setting_id", 'a literal setting name (such as "development_mode")')
+    ]
+
+
+# -- security-headers-on-every-response --------------------------------------------------------------------------------
+RISKS = {
+    "X-Frame-Options": "other sites can frame the pages (clickjacking)",
+    "X-Content-Type-Options": "browsers may sniff a response's type and run an upload as a script",
+    "Content-Security-Policy": "an injected script runs with nothing to restrict it",
+    "Strict-Transport-Security": "browsers are not told to use the site over HTTPS only",
+}
+CSP_FIX = "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+HEADER_FIXES = {
+    "X-Frame-Options": "SAMEORIGIN",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": CSP_FIX,
+}
+HSTS_HEADER = "routingHttpResponseStrictTransportSecurityHeaderValue"
+XCTO_HEADER = "routingHttpResponseXContentTypeOptionsHeaderValue"
+XFO_HEADER = "routingHttpResponseXFrameOptionsHeaderValue"
+CSP_HEADER = "routingHttpResponseContentSecurityPolicyHeaderValue"
+
+
+def headers_check(resources: Sequence[Res], config: Mapping[str, Any] | None = None) -> list[tuple[str, str]]:
+    return check(security_headers_on_every_response, resources, config)
+
+
+def with_headers(headers: Mapping[str, str] | None = None, **changes: Any) -> list[Res]:
+    """The stack with the header rule changed."""
+    resources = stack()
+    find(resources, "urn:ruleset:headers").props["rules"] = [header_rule(headers, **changes)]
+    return resources
+
+
+def without(header: str) -> dict[str, str]:
+    return {name: value for name, value in HEADERS.items() if name != header}
+
+
+def zone_message(*problems: tuple[str, str]) -> str:
+    return (
+        'The zone\'s response header rules for every response (enabled, expression "true") '
+        + " and ".join(problem for _, problem in problems)
+        + ", so "
+        + ", ".join(RISKS[header] for header, _ in problems)
+        + ": set "
+        + ", ".join(f'"{h}": {{operation: "set", value: "{HEADER_FIXES[h]}"}}' for h, _ in problems)
+        + ' in the headers of an enabled rule with expression "true" and action "rewrite".'
+    )
+
+
+def test_headers_pass_on_cloudflare_and_the_load_balancer_alone() -> None:
+    """Staging has no Cloudflare: the HTTPS listener is its only place for the headers, and is checked."""
+    assert headers_check(stack()) == []
+    assert headers_check(aws_only()) == []
+    resources = aws_only()
+    find(resources, "urn:listener:https").props.pop(CSP_HEADER)
+    assert urns(headers_check(resources)) == ["urn:listener:https"]
+
+
+def test_headers_fail_without_a_headers_ruleset_on_the_zones_first_resource() -> None:
+    assert headers_check(drop(stack(), "urn:ruleset:headers")) == [
+        (
+            "urn:zone-setting:ssl",
+            f"Zone {ZONE} has no http_response_headers_transform ruleset, so Cloudflare adds no security headers and "
+            f"{RISKS['X-Frame-Options']}, {RISKS['X-Content-Type-Options']}, {RISKS['Content-Security-Policy']}: add "
+            f'a cloudflare.Ruleset(zone_id="{ZONE}", kind="zone", phase="http_response_headers_transform", '
+            'rules=[{action: "rewrite", expression: "true", action_parameters: {headers: {"X-Frame-Options": '
+            '{operation: "set", value: "SAMEORIGIN"}, "X-Content-Type-Options": {operation: "set", value: '
+            f'"nosniff"}}, "Content-Security-Policy": {{operation: "set", value: "{CSP_FIX}"}}}}}}}}]).',
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [
+        (without("X-Frame-Options"), ("X-Frame-Options", "sets no X-Frame-Options")),
+        ({**HEADERS, "X-Frame-Options": "ALLOWALL"}, ("X-Frame-Options", "sets X-Frame-Options to 'ALLOWALL'")),
+        (
+            {**HEADERS, "X-Frame-Options": "ALLOW-FROM https://example.org"},
+            ("X-Frame-Options", "sets X-Frame-Options to 'ALLOW-FROM https://example.org'"),
+        ),
+        (without("X-Content-Type-Options"), ("X-Content-Type-Options", "sets no X-Content-Type-Options")),
+        (
+            {**HEADERS, "X-Content-Type-Options": "sniff"},
+            ("X-Content-Type-Options", "sets X-Content-Type-Options to 'sniff'"),
+        ),
+        (without("Content-Security-Policy"), ("Content-Security-Policy", "sets no Content-Security-Policy")),
+        ({**HEADERS, "Content-Security-Policy": " "}, ("Content-Security-Policy", "sets no Content-Security-Policy")),
+    ],
+    ids=["no-xfo", "xfo-allowall", "xfo-allow-from", "no-xcto", "xcto-sniff", "no-csp", "blank-csp"],
+)
+def test_headers_fail_when_the_zone_misses_a_header(headers: dict[str, str], problem: tuple[str, str]) -> None:
+    assert headers_check(with_headers(headers)) == [("urn:ruleset:headers", zone_message(problem))]
+
+
+def test_headers_name_every_missing_header_of_the_zone() -> None:
+    found = headers_check(with_headers({"Referrer-Policy": "no-referrer"}))
+    assert found == [
+        (
+            "urn:ruleset:headers",
+            zone_message(
+                ("X-Frame-Options", "sets no X-Frame-Options"),
+                ("X-Content-Type-Options", "sets no X-Content-Type-Options"),
+                ("Content-Security-Policy", "sets no Content-Security-Policy"),
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"enabled": False}, {"enabled": "false"}, {"expression": '(http.request.uri.path eq "/")'}, {"action": "remove"}],
+    ids=["disabled", "disabled-text", "some-responses", "other-action"],
+)
+def test_headers_count_only_enabled_rewrite_rules_for_every_response(change: dict[str, Any]) -> None:
+    assert urns(headers_check(with_headers(**change))) == ["urn:ruleset:headers"]
+
+
+def test_headers_accept_deny_any_case_and_header_names_in_any_case() -> None:
+    headers = {"x-frame-options": "deny", "X-CONTENT-TYPE-OPTIONS": "NoSniff", "content-security-policy": CSP}
+    assert headers_check(with_headers(headers)) == []
+
+
+def test_headers_may_come_from_several_rules_and_rulesets_order_matters() -> None:
+    resources = stack()
+    find(resources, "urn:ruleset:headers").props["rules"] = [
+        header_rule(without("Content-Security-Policy")),
+        header_rule({"Content-Security-Policy": CSP}, ref="csp"),
+    ]
+    assert headers_check(resources) == []
+    rules = find(resources, "urn:ruleset:headers").props["rules"]
+    rules.append(header_rule(ref="strip"))
+    rules[-1]["actionParameters"]["headers"] = {"Content-Security-Policy": {"operation": "remove"}}
+    assert headers_check(resources) == [
+        ("urn:ruleset:headers", zone_message(("Content-Security-Policy", "sets no Content-Security-Policy")))
+    ]
+
+
+def test_headers_a_later_rule_replaces_an_earlier_value() -> None:
+    resources = stack()
+    find(resources, "urn:ruleset:headers").props["rules"] = [
+        header_rule(),
+        header_rule({"X-Frame-Options": "ALLOWALL"}, ref="frames"),
+    ]
+    assert headers_check(resources) == [
+        ("urn:ruleset:headers", zone_message(("X-Frame-Options", "sets X-Frame-Options to 'ALLOWALL'")))
+    ]
+
+
+def test_headers_frame_options_are_configurable() -> None:
+    config = {"frameOptions": ["DENY"]}
+    found = headers_check(stack(), config)
+    assert urns(found) == ["urn:ruleset:headers", "urn:listener:https"]
+    assert "sets X-Frame-Options to 'SAMEORIGIN'" in found[0][1]
+    assert 'value: "DENY"' in found[0][1]
+    assert 'routing_http_response_x_frame_options_header_value="DENY"' in found[1][1]
+    deny = with_headers({**HEADERS, "X-Frame-Options": "DENY"})
+    assert urns(headers_check(deny, {"frameOptions": ["deny"]})) == ["urn:listener:https"]
+
+
+def test_headers_do_not_count_another_zones_ruleset_and_check_every_zone() -> None:
+    resources = stack()
+    find(resources, "urn:ruleset:headers").props["zoneId"] = OTHER_ZONE
+    found = headers_check([*resources, zone_setting("ssl", "strict", OTHER_ZONE, "urn:zone-setting:other-ssl")])
+    assert urns(found) == ["urn:zone-setting:ssl"]
+    assert found[0][1].startswith(f"Zone {ZONE} has no http_response_headers_transform ruleset")
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"enabled": UNKNOWN_BOOLEAN_VALUE}, "rules[0].enabled"),
+        ({"expression": UNKNOWN_STRING_VALUE}, "rules[0].expression"),
+        ({"action": UNKNOWN_STRING_VALUE}, "rules[0].action"),
+        ({"actionParameters": UNKNOWN_STRING_VALUE}, "rules[0].action_parameters.headers"),
+    ],
+)
+def test_headers_report_a_rule_unknown_during_preview(change: dict[str, Any], fields: str) -> None:
+    assert headers_check(with_headers(**change)) == [("urn:ruleset:headers", unknown_message(fields, "literal values"))]
+
+
+def test_headers_report_a_header_value_unknown_during_preview_never_pass_it() -> None:
+    resources = stack()
+    rule = rules_of(resources, "urn:ruleset:headers")[0]
+    rule["actionParameters"]["headers"]["Content-Security-Policy"]["value"] = UNKNOWN_STRING_VALUE
+    assert headers_check(resources) == [
+        (
+            "urn:ruleset:headers",
+            unknown_message("rules[0].action_parameters.headers[Content-Security-Policy]", "literal values"),
+        )
+    ]
+
+
+def test_headers_ignore_unknown_values_once_every_header_is_set() -> None:
+    resources = stack()
+    rules = rules_of(resources, "urn:ruleset:headers")
+    rules[0]["actionParameters"]["headers"]["Referrer-Policy"]["value"] = UNKNOWN_STRING_VALUE
+    rules.append(header_rule(ref="later", enabled=UNKNOWN_BOOLEAN_VALUE))
+    assert headers_check(resources) == []
+
+
+def test_headers_report_rules_or_a_phase_unknown_during_preview() -> None:
+    resources = stack()
+    find(resources, "urn:ruleset:headers").props["rules"] = UNKNOWN_STRING_VALUE
+    assert headers_check(resources) == [("urn:ruleset:headers", unknown_message("rules", "a literal list of rules"))]
+    resources = stack()
+    find(resources, "urn:ruleset:headers").props["phase"] = UNKNOWN_STRING_VALUE
+    assert headers_check(resources) == [
+        (
+            "urn:ruleset:headers",
+            unknown_message("phase", 'a literal phase such as "http_response_headers_transform"'),
+        )
+    ]
+
+
+def listener_message(*problems: tuple[str, str, str]) -> str:
+    """The message for an HTTPS listener's (header, problem, argument="fix") problems."""
+    return (
+        "This HTTPS listener "
+        + " and ".join(problem for _, problem, _ in problems)
+        + ", so "
+        + ", ".join(RISKS[header] for header, _, _ in problems)
+        + ": set "
+        + ", ".join(fix for _, _, fix in problems)
+        + " on the aws.lb.Listener."
+    )
+
+
+HSTS_ARG = 'routing_http_response_strict_transport_security_header_value="max-age=31536000; includeSubDomains; preload"'
+XCTO_ARG = 'routing_http_response_x_content_type_options_header_value="nosniff"'
+XFO_ARG = 'routing_http_response_x_frame_options_header_value="SAMEORIGIN"'
+CSP_ARG = f'routing_http_response_content_security_policy_header_value="{CSP_FIX}"'
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({HSTS_HEADER: None}, ("Strict-Transport-Security", "sets no Strict-Transport-Security", HSTS_ARG)),
+        (
+            {HSTS_HEADER: "max-age=86400; includeSubDomains"},
+            (
+                "Strict-Transport-Security",
+                "sets Strict-Transport-Security max-age 86400, under 31536000 seconds",
+                HSTS_ARG,
+            ),
+        ),
+        (
+            {HSTS_HEADER: "includeSubDomains; preload"},
+            (
+                "Strict-Transport-Security",
+                "sets Strict-Transport-Security 'includeSubDomains; preload' without a max-age",
+                HSTS_ARG,
+            ),
+        ),
+        ({XCTO_HEADER: None}, ("X-Content-Type-Options", "sets no X-Content-Type-Options", XCTO_ARG)),
+        ({XFO_HEADER: None}, ("X-Frame-Options", "sets no X-Frame-Options", XFO_ARG)),
+        (
+            {XFO_HEADER: "ALLOW-FROM https://example.org"},
+            ("X-Frame-Options", "sets X-Frame-Options to 'ALLOW-FROM https://example.org'", XFO_ARG),
+        ),
+        ({CSP_HEADER: None}, ("Content-Security-Policy", "sets no Content-Security-Policy", CSP_ARG)),
+        ({CSP_HEADER: ""}, ("Content-Security-Policy", "sets no Content-Security-Policy", CSP_ARG)),
+    ],
+    ids=["no-hsts", "short-hsts", "hsts-without-max-age", "no-xcto", "no-xfo", "xfo-allow-from", "no-csp", "empty-csp"],
+)
+def test_headers_fail_when_an_https_listener_misses_a_header(
+    changes: dict[str, Any], problem: tuple[str, str, str]
+) -> None:
+    resources = [r for r in stack() if r.urn != "urn:listener:https"]
+    resources.append(listener("urn:listener:https", **changes))
+    assert headers_check(resources) == [("urn:listener:https", listener_message(problem))]
+
+
+def test_headers_name_every_missing_header_of_a_bare_https_listener() -> None:
+    headers: dict[str, Any] = dict.fromkeys(LISTENER_HEADERS)
+    bare = listener("urn:listener:bare", **headers)
+    assert headers_check([*stack(), bare]) == [
+        (
+            "urn:listener:bare",
+            listener_message(
+                ("Strict-Transport-Security", "sets no Strict-Transport-Security", HSTS_ARG),
+                ("X-Content-Type-Options", "sets no X-Content-Type-Options", XCTO_ARG),
+                ("X-Frame-Options", "sets no X-Frame-Options", XFO_ARG),
+                ("Content-Security-Policy", "sets no Content-Security-Policy", CSP_ARG),
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "hsts_value",
+    ["max-age=31536000", "MAX-AGE=63072000; includeSubDomains", 'includeSubDomains; max-age="31536000"; preload'],
+)
+def test_headers_read_hsts_max_age_wherever_it_stands(hsts_value: str) -> None:
+    assert headers_check([*aws_only(), listener("urn:listener:other", **{HSTS_HEADER: hsts_value})]) == []
+
+
+def test_headers_minimum_hsts_age_is_configurable() -> None:
+    assert headers_check(stack(), {"minHstsMaxAge": 63072000}) == [
+        (
+            "urn:listener:https",
+            listener_message(
+                (
+                    "Strict-Transport-Security",
+                    "sets Strict-Transport-Security max-age 31536000, under 63072000 seconds",
+                    'routing_http_response_strict_transport_security_header_value="max-age=63072000; '
+                    'includeSubDomains; preload"',
+                )
+            ),
+        )
+    ]
+    short = listener("urn:listener:short", **{HSTS_HEADER: "max-age=86400"})
+    assert headers_check([*stack(), short], {"minHstsMaxAge": 86400}) == []
+
+
+def test_headers_check_only_https_listeners_of_either_token() -> None:
+    bare: dict[str, Any] = dict.fromkeys(LISTENER_HEADERS)
+    assert headers_check([*stack(), listener("urn:listener:http-8080", "HTTP", port=8080.0)]) == []
+    legacy = listener("urn:listener:legacy", "https", LISTENER_LEGACY, **bare)
+    assert urns(headers_check([*stack(), legacy])) == ["urn:listener:legacy"]
+
+
+def test_headers_report_listener_values_unknown_during_preview() -> None:
+    resources = [r for r in stack() if r.urn != "urn:listener:https"]
+    resources.append(listener("urn:listener:https", **{CSP_HEADER: UNKNOWN_STRING_VALUE, XFO_HEADER: "ALLOWALL"}))
+    assert headers_check(resources) == [
+        (
+            "urn:listener:https",
+            unknown_message("routing_http_response_content_security_policy_header_value", "literal header values"),
+        ),
+        (
+            "urn:listener:https",
+            listener_message(("X-Frame-Options", "sets X-Frame-Options to 'ALLOWALL'", XFO_ARG)),
+        ),
+    ]
+
+
+def test_headers_report_a_listener_protocol_unknown_during_preview() -> None:
+    """The listener may be an HTTPS one: reported, never passed; the rule applies for it alone."""
+    undecided = listener("urn:listener:https")
+    undecided.props["protocol"] = UNKNOWN_STRING_VALUE
+    resources = [*[r for r in aws_only() if r.type != LISTENER], undecided]
+    assert headers_check(resources) == [("urn:listener:https", unknown_message("protocol", '"HTTPS" or "HTTP"'))]
+
+
 # -- aws-alb-cloudflare-only-origin ------------------------------------------------------------------------------------
 OUTSIDE = (
     "outside Cloudflare's published ranges, on the security group of a load balancer served through Cloudflare: "
@@ -1172,8 +1684,10 @@ def test_origin_reads_unknown_references_as_groups() -> None:
     assert check(alb_cloudflare_only_origin, resources) == []
 
 
-def test_origin_skips_a_record_whose_proxied_is_unknown_during_preview() -> None:
+def test_origin_counts_a_record_whose_proxied_is_unknown_during_preview_as_proxied() -> None:
     resources = [*stack(), ingress("urn:lb-443-internet", "lb", 443, "0.0.0.0/0")]
     for urn in ("urn:record:apex", "urn:record:www"):
         find(resources, urn).props["proxied"] = UNKNOWN_BOOLEAN_VALUE
-    assert outcome(alb_cloudflare_only_origin, resources) == ([], REASONS["aws-alb-cloudflare-only-origin"])
+    found, not_applicable = outcome(alb_cloudflare_only_origin, resources)
+    assert not_applicable == ""
+    assert [urn for urn, _ in found] == ["urn:lb-443-internet"]

@@ -29,6 +29,7 @@ from policies.rules.database import (
     rds_non_default_master_username,
     rds_not_publicly_accessible,
     rds_parameter_group_forces_tls,
+    rds_parameter_group_no_general_log,
     rds_performance_insights,
     rds_primary_has_replica,
     rds_storage_encrypted,
@@ -37,6 +38,7 @@ from tests.policies.support import Res, analyzed, check_resource, check_stack, n
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
+CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 KMS_KEY = "aws:kms/key:Key"
 SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 
@@ -296,7 +298,7 @@ def test_a_setting_unknown_during_preview_is_reported_as_undecided_never_passed(
         check(policy, unknown_checking_proxy(with_(PRIMARY, **{field: sentinel})))
 
 
-def test_the_pack_exports_thirteen_rds_rules_in_order() -> None:
+def test_the_pack_exports_fourteen_rds_rules_in_order() -> None:
     assert [p.name for p in POLICIES] == [
         "aws-rds-storage-encrypted",
         "aws-rds-not-publicly-accessible",
@@ -310,6 +312,7 @@ def test_the_pack_exports_thirteen_rds_rules_in_order() -> None:
         "aws-rds-non-default-master-username",
         "aws-rds-managed-master-password",
         "aws-rds-parameter-group-forces-tls",
+        "aws-rds-parameter-group-no-general-log",
         "aws-rds-primary-has-replica",
     ]
 
@@ -784,6 +787,127 @@ def test_tls_decides_during_a_preview_when_names_and_identifiers_are_unknown() -
         "urn:shard-1-primary",
         "urn:shard-2-params",
     ]
+
+
+# -- aws-rds-parameter-group-no-general-log ----------------------------------------------------------------------------
+GENERAL_LOG_MESSAGE = (
+    "The parameter group turns on MySQL's general query log (general_log is '{0}'), which writes every statement to "
+    "the log, passwords in CREATE USER, ALTER USER and SET PASSWORD included: remove general_log from its parameters "
+    'or set it to "0" (the slow query log and the audit log record what operations need).'
+)
+LOG_STATEMENT_MESSAGE = (
+    "The parameter group sets PostgreSQL's log_statement to '{0}', which writes {1} to the log, passwords in CREATE "
+    'ROLE and ALTER ROLE included: remove log_statement or set it to "none" (log_min_duration_statement records slow '
+    "queries, pgaudit what auditing needs)."
+)
+
+
+def params_with(base: Mapping[str, Any], name: str, value: Any) -> dict[str, Any]:
+    """A parameter group's props with one more parameter."""
+    result = copy.deepcopy(dict(base))
+    result["parameters"].append({"name": name, "value": value, "applyMethod": "immediate"})
+    return result
+
+
+@pytest.mark.parametrize("resource_type", [PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP])
+@pytest.mark.parametrize("props", [PG_PARAMS, MYSQL_PARAMS], ids=["postgres", "mysql"])
+def test_statement_logging_passes_on_the_groups_webstack_registers(props: dict[str, Any], resource_type: str) -> None:
+    assert check(rds_parameter_group_no_general_log, props, resource_type=resource_type) == []
+
+
+@pytest.mark.parametrize("value", ["1", "ON", "on", "true", "TRUE", " 1 "])
+@pytest.mark.parametrize("resource_type", [PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP])
+def test_statement_logging_fails_when_mysqls_general_log_is_on(value: str, resource_type: str) -> None:
+    props = params_with(MYSQL_PARAMS, "general_log", value)
+    assert check(rds_parameter_group_no_general_log, props, resource_type=resource_type) == [
+        GENERAL_LOG_MESSAGE.format(value.strip())
+    ]
+
+
+@pytest.mark.parametrize("value", ["0", "OFF", "false", ""])
+def test_statement_logging_passes_when_mysqls_general_log_is_off(value: str) -> None:
+    props = params_with(MYSQL_PARAMS, "general_log", value)
+    assert check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP) == []
+
+
+def test_statement_logging_reads_parameter_names_in_any_case() -> None:
+    props = params_with(MYSQL_PARAMS, "General_Log", "1")
+    assert check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP) == [
+        GENERAL_LOG_MESSAGE.format("1")
+    ]
+
+
+@pytest.mark.parametrize("resource_type", [PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP])
+@pytest.mark.parametrize("value", ["all", "ALL"])
+def test_statement_logging_fails_when_postgres_logs_every_statement(value: str, resource_type: str) -> None:
+    props = params_with(PG_PARAMS, "log_statement", value)
+    assert check(rds_parameter_group_no_general_log, props, resource_type=resource_type) == [
+        LOG_STATEMENT_MESSAGE.format(value, "every statement")
+    ]
+
+
+@pytest.mark.parametrize("value", ["none", "ddl", "mod"])
+def test_statement_logging_passes_postgres_statement_logging_short_of_all(value: str) -> None:
+    props = params_with(PG_PARAMS, "log_statement", value)
+    assert check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP) == []
+
+
+def test_statement_logging_forbidden_values_are_configurable() -> None:
+    props = params_with(PG_PARAMS, "log_statement", "ddl")
+    config = {"forbiddenLogStatement": ["all", "mod", "ddl"]}
+    assert check(rds_parameter_group_no_general_log, props, config, PARAMETER_GROUP) == [
+        LOG_STATEMENT_MESSAGE.format("ddl", "every DDL statement")
+    ]
+    props = params_with(PG_PARAMS, "log_statement", "all")
+    assert check(rds_parameter_group_no_general_log, props, {"forbiddenLogStatement": []}, PARAMETER_GROUP) == []
+
+
+def test_statement_logging_reports_both_logs_of_one_group() -> None:
+    props = params_with(params_with(MYSQL_PARAMS, "general_log", "1"), "log_statement", "all")
+    assert len(check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP)) == 2
+
+
+@pytest.mark.parametrize("parameters", [None, []], ids=["absent", "empty"])
+def test_statement_logging_passes_a_group_without_parameters(parameters: Any) -> None:
+    """The engine defaults log no statements."""
+    props = with_(PG_PARAMS, parameters=parameters)
+    assert check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP) == []
+
+
+def test_statement_logging_ignores_instances_and_other_groups() -> None:
+    logged = params_with(MYSQL_PARAMS, "general_log", "1")
+    assert check(rds_parameter_group_no_general_log, PRIMARY) == []
+    cache_group = "aws:elasticache/parameterGroup:ParameterGroup"
+    assert check(rds_parameter_group_no_general_log, logged, resource_type=cache_group) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("general_log", UNKNOWN_STRING_VALUE),
+        ("log_statement", UNKNOWN_STRING_VALUE),
+        (UNKNOWN_STRING_VALUE, "1"),
+    ],
+    ids=["general-log-value", "log-statement-value", "name"],
+)
+def test_statement_logging_leaves_a_parameter_unknown_during_preview_undecided_never_passed(
+    name: str, value: str
+) -> None:
+    """The analyzer turns this error into "can't run policy ... during preview"; `pulumi up` then decides."""
+    props = unknown_checking_proxy(params_with(MYSQL_PARAMS, name, value))
+    with pytest.raises(UnknownValueError):
+        check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP)
+
+
+def test_statement_logging_leaves_unknown_parameters_undecided_never_passed() -> None:
+    props = unknown_checking_proxy(with_(PG_PARAMS, parameters=UNKNOWN_STRING_VALUE))
+    with pytest.raises(UnknownValueError):
+        check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP)
+
+
+def test_statement_logging_ignores_unknown_values_of_other_parameters() -> None:
+    props = unknown_checking_proxy(params_with(PG_PARAMS, "work_mem", UNKNOWN_STRING_VALUE))
+    assert check(rds_parameter_group_no_general_log, props, resource_type=PARAMETER_GROUP) == []
 
 
 # -- aws-rds-primary-has-replica ---------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, Unk
 
 from policies.rules.monitoring import (
     POLICIES,
+    amp_workspace_logging_and_kms,
     cloudwatch_alarm_actions,
     grafana_sso_only,
     monitoring_coverage,
@@ -57,6 +58,7 @@ WORKSPACE = "aws:grafana/workspace:Workspace"
 API_KEY = "aws:grafana/workspaceApiKey:WorkspaceApiKey"
 CANARY = "aws:synthetics/canary:Canary"
 ALERT_MANAGER = "aws:amp/alertManagerDefinition:AlertManagerDefinition"
+AMP_WORKSPACE = "aws:amp/workspace:Workspace"
 
 ALERTS_TOPIC_ACTIONS = "alarm_actions=[<alerts topic>.arn]"
 
@@ -197,12 +199,13 @@ def check(policy: ResourceValidationPolicy, resource_type: str, props: Any, **kw
 
 
 # -- the module --------------------------------------------------------------------------------------------------------
-def test_the_module_exports_its_five_rules_in_order() -> None:
+def test_the_module_exports_its_six_rules_in_order() -> None:
     assert [policy.name for policy in POLICIES] == [
         "aws-cloudwatch-alarm-actions",
         "aws-sns-topic-encrypted",
         "aws-monitoring-coverage",
         "aws-grafana-sso-only",
+        "aws-amp-workspace-logging-and-kms",
         "aws-monitoring-no-default-credentials",
     ]
     expected = [
@@ -210,6 +213,7 @@ def test_the_module_exports_its_five_rules_in_order() -> None:
         sns_topic_encrypted,
         monitoring_coverage,
         grafana_sso_only,
+        amp_workspace_logging_and_kms,
         monitoring_no_default_credentials,
     ]
     assert expected == POLICIES
@@ -223,7 +227,7 @@ def test_every_rule_is_described_for_people(policy: ResourceValidationPolicy) ->
     assert policy.enforcement_level == EnforcementLevel.MANDATORY
     assert policy.severity is not None
     assert policy.remediation_steps
-    assert len([tag for tag in policy.tags or [] if tag.startswith("checklist:")]) == 1
+    assert [tag for tag in policy.tags or [] if tag.startswith("checklist:")]
     for spec in (policy.config_schema.properties if policy.config_schema else {}).values():
         assert "type" in spec
         assert "default" in spec
@@ -691,6 +695,84 @@ def test_grafana_reports_providers_unknown_during_preview(providers: Any) -> Non
 
 def test_grafana_rule_ignores_other_resources() -> None:
     assert check(grafana_sso_only, TOPIC, topic()) == []
+
+
+# -- aws-amp-workspace-logging-and-kms ---------------------------------------------------------------------------------
+LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/vendedlogs/prometheus/webstack-prod:*"
+AMP_LOGGING_EXAMPLE = 'logging_configuration={"log_group_arn": <log group>.arn.apply(lambda arn: f"{arn}:*")}'
+NO_AMP_LOGS = (
+    "The workspace sends its logs nowhere, so failing recording and alerting rules and alerts the alert manager "
+    f"cannot deliver go unnoticed: set {AMP_LOGGING_EXAMPLE}, a CloudWatch log group with retention and a "
+    "customer-managed key."
+)
+NO_AMP_KEY = (
+    "The workspace sets no kms_key_arn, so its metrics are encrypted under an AWS-owned key whose use you can neither "
+    "audit nor revoke: set kms_key_arn to a customer-managed KMS key's ARN (it cannot be changed later; the workspace "
+    "is replaced)."
+)
+
+
+def amp_workspace(**changes: Any) -> dict[str, Any]:
+    """The Prometheus workspace webstack registers (None removes a key)."""
+    props: dict[str, Any] = {
+        "alias": "webstack-prod",
+        "kmsKeyArn": KEY_ARN,
+        "loggingConfiguration": {"logGroupArn": LOG_GROUP_ARN},
+    }
+    props.update(changes)
+    return {key: value for key, value in props.items() if value is not None}
+
+
+def test_amp_passes_for_the_workspace_webstack_registers() -> None:
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace()) == []
+    assert check_resource(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace()) == []
+
+
+@pytest.mark.parametrize(
+    "logging",
+    [None, {}, {"logGroupArn": ""}, {"logGroupArn": "  "}],
+    ids=["absent", "empty-object", "empty-arn", "blank-arn"],
+)
+def test_amp_fails_without_a_log_group(logging: Any) -> None:
+    props = amp_workspace(loggingConfiguration=logging)
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, props) == [NO_AMP_LOGS]
+
+
+@pytest.mark.parametrize("key", [None, "", " "], ids=["absent", "empty", "blank"])
+def test_amp_fails_without_a_customer_key(key: Any) -> None:
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == [NO_AMP_KEY]
+
+
+def test_amp_fails_under_an_aws_managed_key() -> None:
+    key = f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/aps"
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == [
+        f"kms_key_arn names the AWS-managed key {key}, whose key policy you cannot change: set kms_key_arn to a "
+        "customer-managed KMS key's ARN."
+    ]
+
+
+def test_amp_reports_both_problems_of_a_bare_workspace() -> None:
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, {"alias": "webstack-prod"}) == [NO_AMP_LOGS, NO_AMP_KEY]
+
+
+def test_amp_counts_a_log_group_and_key_unknown_during_preview_as_set() -> None:
+    """Both are other resources' ARNs (the log group's, the key's), never empty, and no AWS-managed alias."""
+    props = amp_workspace(kmsKeyArn=UNKNOWN_STRING_VALUE, loggingConfiguration={"logGroupArn": UNKNOWN_STRING_VALUE})
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, props) == []
+
+
+def test_amp_reports_a_logging_configuration_unknown_during_preview() -> None:
+    """An object built from another resource's output as a whole may be empty: it is reported, never passed."""
+    props = amp_workspace(loggingConfiguration=UNKNOWN_STRING_VALUE, kmsKeyArn=None)
+    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, props) == [
+        unknown_message("logging_configuration", f"a literal object ({AMP_LOGGING_EXAMPLE})"),
+        NO_AMP_KEY,
+    ]
+
+
+def test_amp_rule_ignores_other_resources() -> None:
+    assert check(amp_workspace_logging_and_kms, ALERT_MANAGER, {"workspaceId": "ws-1"}) == []
+    assert check(amp_workspace_logging_and_kms, WORKSPACE, workspace()) == []
 
 
 # -- aws-monitoring-no-default-credentials -----------------------------------------------------------------------------

@@ -6,15 +6,25 @@ import copy
 from typing import Any
 
 import pytest
+from pulumi_policy.proxy import (
+    UNKNOWN_ARRAY_VALUE,
+    UNKNOWN_BOOLEAN_VALUE,
+    UNKNOWN_OBJECT_VALUE,
+    UNKNOWN_STRING_VALUE,
+    UnknownValueError,
+)
 
 from policies.rules.network import (
     default_security_group_restricted,
     security_group_no_public_ingress,
     security_group_no_public_ssh,
+    security_group_no_rule_management_conflicts,
     security_group_private_ports_from_groups,
+    subnet_no_public_ip_on_launch,
     vpc_flow_logs_enabled,
+    vpc_nat_gateway_per_az,
 )
-from tests.policies.support import Res, check_resource, check_stack
+from tests.policies.support import Res, check_resource, check_stack, urns
 
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
@@ -22,6 +32,12 @@ DEFAULT_SG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+SUBNET = "aws:ec2/subnet:Subnet"
+NAT = "aws:ec2/natGateway:NatGateway"
+ECS_SERVICE = "aws:ecs/service:Service"
+RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
+CACHE_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 
 
 def rule(urn: str, group: str, port: int, *, cidr: str = "", source: str = "", protocol: str = "tcp") -> Res:
@@ -290,3 +306,267 @@ def test_private_ports_are_configurable() -> None:
     stack = [*compliant(), rule("urn:lb-9000", "lb", 9000, cidr="10.0.0.0/8")]
     assert check_stack(security_group_private_ports_from_groups, stack) == []
     assert len(check_stack(security_group_private_ports_from_groups, stack, {"privatePorts": [9000]})) == 1
+
+
+# -- aws-security-group-no-rule-management-conflicts -------------------------------------------------------------------
+INLINE_HTTPS = {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["0.0.0.0/0"]}
+INLINE_ALL_OUT = {"protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]}
+
+
+def test_rule_conflicts_pass_when_every_rule_is_a_separate_resource() -> None:
+    assert check_stack(security_group_no_rule_management_conflicts, compliant()) == []
+
+
+def test_rule_conflicts_pass_for_a_group_with_inline_rules_only() -> None:
+    stack = [*compliant(), Res("urn:sg-inline", SG, {"ingress": [INLINE_HTTPS], "egress": [INLINE_ALL_OUT]})]
+    assert check_stack(security_group_no_rule_management_conflicts, stack) == []
+
+
+def test_rule_conflicts_pass_when_the_inline_lists_are_empty() -> None:
+    assert check_stack(security_group_no_rule_management_conflicts, changed("urn:sg-lb", ingress=[], egress=[])) == []
+
+
+def test_rule_conflicts_fail_for_inline_ingress_and_an_ingress_rule() -> None:
+    ((urn, message),) = check_stack(
+        security_group_no_rule_management_conflicts, changed("urn:sg-lb", ingress=[INLINE_HTTPS])
+    )
+    assert urn == "urn:sg-lb"
+    assert message.startswith(
+        "This security group has inline rules (1 ingress) and also 2 separate rule resources (lb-443, lb-80): the "
+        "two fight over the group's rules"
+    )
+
+
+def test_rule_conflicts_fail_for_inline_egress_and_an_egress_rule() -> None:
+    out = Res(
+        "urn:data-out",
+        EGRESS,
+        {"ipProtocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrIpv4": "0.0.0.0/0"},
+        {"securityGroupId": ["urn:sg-data"]},
+    )
+    stack = [*changed("urn:sg-data", egress=[INLINE_ALL_OUT]), out]
+    ((urn, message),) = check_stack(security_group_no_rule_management_conflicts, stack)
+    assert urn == "urn:sg-data"
+    assert "inline rules (1 egress) and also 2 separate rule resources (data-5432, data-out)" in message
+
+
+def test_rule_conflicts_fail_for_a_classic_security_group_rule() -> None:
+    classic = Res(
+        "urn:classic",
+        SG_RULE,
+        {"type": "egress", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlocks": ["0.0.0.0/0"]},
+        {"securityGroupId": ["urn:sg-inline"]},
+    )
+    stack = [*compliant(), Res("urn:sg-inline", SG, {"ingress": [INLINE_HTTPS, INLINE_HTTPS]}), classic]
+    ((urn, message),) = check_stack(security_group_no_rule_management_conflicts, stack)
+    assert urn == "urn:sg-inline"
+    assert "inline rules (2 ingress) and also 1 separate rule resource (classic)" in message
+
+
+def test_rule_conflicts_ignore_rules_that_only_name_the_group_as_their_source() -> None:
+    # urn:app-3000 opens the app group to the lb group: the lb group's inline rules do not conflict with it.
+    stack = changed("urn:sg-lb", ingress=[INLINE_HTTPS])
+    stack = [r for r in stack if r.urn not in ("urn:lb-443", "urn:lb-80")]
+    assert check_stack(security_group_no_rule_management_conflicts, stack) == []
+
+
+def test_rule_conflicts_report_inline_rules_unknown_during_preview() -> None:
+    ((urn, message),) = check_stack(
+        security_group_no_rule_management_conflicts, changed("urn:sg-lb", ingress=UNKNOWN_ARRAY_VALUE)
+    )
+    assert urn == "urn:sg-lb"
+    assert message.startswith(
+        "The group's ingress is unknown during preview and the group has 2 separate rule resources (lb-443, lb-80), "
+        "so this rule cannot tell whether inline rules conflict with them"
+    )
+
+
+def test_rule_conflicts_count_an_inline_rule_unknown_during_preview_as_a_rule() -> None:
+    stack = changed("urn:sg-lb", ingress=[UNKNOWN_OBJECT_VALUE], egress=UNKNOWN_ARRAY_VALUE)
+    ((_, message),) = check_stack(security_group_no_rule_management_conflicts, stack)
+    assert message.startswith("This security group has inline rules (1 ingress) and also 2 separate rule resources")
+
+
+# -- the zoned network: subnets, NAT gateways, and what uses the subnets ---------------------------------------------
+ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+
+
+def subnet(tier: str, index: int, *, vpc: str = "urn:vpc") -> Res:
+    props = {
+        "availabilityZone": ZONES[index],
+        "mapPublicIpOnLaunch": tier == "public",
+        "cidrBlock": f"10.0.{index}.0/24",
+    }
+    return Res(f"urn:{tier}-{index}", SUBNET, props, {"vpcId": [vpc]})
+
+
+def nat(index: int, subnet_urn: str = "") -> Res:
+    host = subnet_urn or f"urn:public-{index}"
+    return Res(
+        f"urn:nat-{index}", NAT, {"subnetId": f"subnet-{index}", "connectivityType": "public"}, {"subnetId": [host]}
+    )
+
+
+def zoned(nat_gateways: int = 3) -> list[Res]:
+    """webstack's network: three tiers in three zones, NAT gateways, and a service, a database and a cache in the
+    private tiers."""
+    return [
+        Res("urn:vpc", VPC, {"cidrBlock": "10.0.0.0/16"}),
+        *(subnet(tier, index) for tier in ("public", "app", "data") for index in range(3)),
+        *(nat(index) for index in range(nat_gateways)),
+        Res("urn:sg-app", SG, {"tags": {"webstack:role": "app"}}, {"vpcId": ["urn:vpc"]}),
+        Res(
+            "urn:service",
+            ECS_SERVICE,
+            {"networkConfiguration": {"subnets": ["subnet-a", "subnet-b", "subnet-c"], "assignPublicIp": False}},
+            {"networkConfiguration": ["urn:app-0", "urn:app-1", "urn:sg-app", "urn:app-2"]},
+        ),
+        Res(
+            "urn:db-subnets",
+            RDS_SUBNET_GROUP,
+            {"subnetIds": ["a", "b", "c"]},
+            {"subnetIds": ["urn:data-0", "urn:data-1", "urn:data-2"]},
+        ),
+        Res(
+            "urn:cache-subnets",
+            CACHE_SUBNET_GROUP,
+            {"subnetIds": ["a", "b", "c"]},
+            {"subnetIds": ["urn:data-0", "urn:data-1", "urn:data-2"]},
+        ),
+    ]
+
+
+def zoned_with(urn: str, stack: list[Res] | None = None, **props: Any) -> list[Res]:
+    """The zoned network (or ``stack``) with one resource's props changed (None removes a prop)."""
+    resources = copy.deepcopy(stack if stack is not None else zoned())
+    for res in resources:
+        if res.urn == urn:
+            for key, value in props.items():
+                if value is None:
+                    res.props.pop(key, None)
+                else:
+                    res.props[key] = value
+    return resources
+
+
+# -- aws-subnet-no-public-ip-on-launch ---------------------------------------------------------------------------------
+def test_private_subnets_pass_when_services_databases_and_caches_sit_in_private_subnets() -> None:
+    # The public subnets map public IPs, but only NAT gateways (and the load balancer) sit in them.
+    assert check_stack(subnet_no_public_ip_on_launch, zoned()) == []
+
+
+def test_private_subnets_fail_for_a_service_subnet_that_maps_public_ips() -> None:
+    ((urn, message),) = check_stack(subnet_no_public_ip_on_launch, zoned_with("urn:app-1", mapPublicIpOnLaunch=True))
+    assert urn == "urn:app-1"
+    assert message.startswith(
+        "This subnet gives a public IP to everything launched in it, and ECS service 'service' uses it: set "
+        "map_public_ip_on_launch=False"
+    )
+
+
+def test_private_subnets_fail_for_a_database_and_cache_subnet_that_maps_public_ips() -> None:
+    ((urn, message),) = check_stack(subnet_no_public_ip_on_launch, zoned_with("urn:data-2", mapPublicIpOnLaunch=True))
+    assert urn == "urn:data-2"
+    assert "and ElastiCache subnet group 'cache-subnets', RDS subnet group 'db-subnets' use it" in message
+
+
+def test_private_subnets_fail_for_an_rds_subnet_group_alone() -> None:
+    stack = [r for r in zoned_with("urn:data-0", mapPublicIpOnLaunch=True) if r.urn != "urn:cache-subnets"]
+    ((_, message),) = check_stack(subnet_no_public_ip_on_launch, stack)
+    assert "and RDS subnet group 'db-subnets' uses it" in message
+
+
+def test_private_subnets_fail_for_an_elasticache_subnet_group_alone() -> None:
+    stack = [r for r in zoned_with("urn:data-0", mapPublicIpOnLaunch=True) if r.urn != "urn:db-subnets"]
+    assert urns(check_stack(subnet_no_public_ip_on_launch, stack)) == ["urn:data-0"]
+
+
+def test_private_subnets_fail_when_a_service_runs_in_the_public_subnets() -> None:
+    stack = zoned_with("urn:service")
+    next(r for r in stack if r.urn == "urn:service").deps["networkConfiguration"] = ["urn:public-0", "urn:public-1"]
+    assert urns(check_stack(subnet_no_public_ip_on_launch, stack)) == ["urn:public-0", "urn:public-1"]
+
+
+def test_private_subnets_accept_true_as_text() -> None:
+    assert len(check_stack(subnet_no_public_ip_on_launch, zoned_with("urn:app-0", mapPublicIpOnLaunch="true"))) == 1
+
+
+def test_private_subnets_report_a_setting_unknown_during_preview() -> None:
+    stack = zoned_with("urn:app-0", mapPublicIpOnLaunch=UNKNOWN_BOOLEAN_VALUE)
+    assert check_stack(subnet_no_public_ip_on_launch, stack) == [
+        (
+            "urn:app-0",
+            "map_public_ip_on_launch is unknown during preview, so this rule cannot check this subnet, which ECS "
+            "service 'service' uses: set it to False directly (from configuration), not from another resource's "
+            "output.",
+        )
+    ]
+
+
+# -- aws-vpc-nat-gateway-per-az ----------------------------------------------------------------------------------------
+def test_nat_per_zone_passes_with_a_nat_gateway_in_every_zone() -> None:
+    assert check_stack(vpc_nat_gateway_per_az, zoned()) == []
+
+
+def test_nat_per_zone_passes_for_a_vpc_without_nat_gateways() -> None:
+    assert check_stack(vpc_nat_gateway_per_az, zoned(nat_gateways=0)) == []
+
+
+def test_nat_per_zone_fails_for_one_shared_nat_gateway() -> None:
+    found = check_stack(vpc_nat_gateway_per_az, zoned(nat_gateways=1))
+    assert urns(found) == ["urn:vpc", "urn:vpc"]
+    assert found[0][1] == (
+        "Availability zone us-east-1b has 3 subnets but no NAT gateway of its own (NAT gateways sit in us-east-1a): "
+        "when a zone with the NAT fails, us-east-1b's private subnets lose the internet too. Put a NAT gateway in a "
+        "public subnet of us-east-1b and route that zone's private subnets to it (webstack:network.natGateways: perAz)."
+    )
+    assert found[1][1].startswith("Availability zone us-east-1c has 3 subnets")
+
+
+def test_nat_per_zone_fails_when_two_nat_gateways_share_a_zone() -> None:
+    stack = [*zoned(nat_gateways=1), nat(1, "urn:app-0")]
+    assert [m.split(" has ")[0] for _, m in check_stack(vpc_nat_gateway_per_az, stack)] == [
+        "Availability zone us-east-1b",
+        "Availability zone us-east-1c",
+    ]
+
+
+def test_nat_per_zone_does_not_count_another_vpcs_nat_gateway() -> None:
+    other = [
+        Res("urn:vpc-2", VPC, {"cidrBlock": "10.1.0.0/16"}),
+        Res(
+            "urn:other-public",
+            SUBNET,
+            {"availabilityZone": "us-east-1b", "mapPublicIpOnLaunch": True},
+            {"vpcId": ["urn:vpc-2"]},
+        ),
+        nat(9, "urn:other-public"),
+    ]
+    found = check_stack(vpc_nat_gateway_per_az, [*zoned(nat_gateways=1), *other])
+    assert [(urn, m.split(" has ")[0]) for urn, m in found] == [
+        ("urn:vpc", "Availability zone us-east-1b"),
+        ("urn:vpc", "Availability zone us-east-1c"),
+    ]
+
+
+def test_nat_per_zone_reads_zone_ids_too() -> None:
+    stack = zoned()
+    for res in stack:
+        if res.type == SUBNET:
+            res.props["availabilityZoneId"] = "use1-az" + res.props.pop("availabilityZone")[-1]
+    assert check_stack(vpc_nat_gateway_per_az, stack) == []
+    stack = [r for r in stack if r.urn != "urn:nat-2"]
+    assert "Availability zone use1-azc has 3 subnets" in check_stack(vpc_nat_gateway_per_az, stack)[0][1]
+
+
+def test_nat_per_zone_reports_a_subnet_without_a_zone() -> None:
+    ((urn, message),) = check_stack(vpc_nat_gateway_per_az, zoned_with("urn:data-1", availabilityZone=None))
+    assert urn == "urn:data-1"
+    assert message.startswith("This subnet names no availability zone, so AWS picks one")
+
+
+@pytest.mark.parametrize("urn", ["urn:app-1", "urn:public-1"], ids=["a-subnet", "a-nat-gateways-subnet"])
+def test_nat_per_zone_lets_a_zone_unknown_during_preview_propagate(urn: str) -> None:
+    stack = zoned_with(urn, availabilityZone=UNKNOWN_STRING_VALUE)
+    with pytest.raises(UnknownValueError):
+        check_stack(vpc_nat_gateway_per_az, stack)

@@ -61,6 +61,7 @@ RELAXABLE = {
     "aws-elasticache-automatic-failover",
     "aws-rds-backups-replicated-to-another-region",
     "aws-backup-restore-testing",
+    "aws-vpc-nat-gateway-per-az",
 }
 
 

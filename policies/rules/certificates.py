@@ -1,0 +1,106 @@
+"""Certificate rules.
+
+- ``aws-acm-certificate-dns-validated``: every ACM certificate is issued by ACM (not imported), validated over DNS
+  so that ACM renews it by itself, with a strong key and certificate transparency logging on.
+
+Values unknown during a preview: the settings this rule reads are written literally by the program, so an unknown one
+is reported with the advice to set it directly; an unknown private key or certificate body still counts as set (it
+is another resource's output, and the certificate is imported all the same).
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from ._common import schema, setting
+from ._props import UNKNOWN, as_text, is_set, prop, unknown_message
+
+CERTIFICATE = "aws:acm/certificate:Certificate"
+DNS = "DNS"
+#: What ACM uses when ``key_algorithm`` is not set.
+DEFAULT_KEY_ALGORITHM = "RSA_2048"
+
+_SCHEMA = schema(
+    {
+        "allowedKeyAlgorithms": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"],
+            "description": "Key algorithms a certificate may use: RSA of 2048 bits or more, or an ECDSA curve of 256 "
+            "bits or more (RSA_1024 is too weak). Not setting key_algorithm means RSA_2048.",
+        },
+    }
+)
+
+#: The imported certificate's material: ACM cannot renew what it did not issue.
+_IMPORTED = (("privateKey", "private_key"), ("certificateBody", "certificate_body"))
+
+
+def _certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != CERTIFICATE:
+        return
+    props = args.props
+    imported = [name for key, name in _IMPORTED if is_set(prop(props, key))]
+    if imported:
+        report(
+            f"The certificate is imported ({' and '.join(imported)} set): ACM cannot renew an imported certificate, "
+            "so it expires unless someone replaces it by hand. Request it from ACM instead: domain_name, "
+            'validation_method="DNS" and an aws.acm.CertificateValidation over the DNS records ACM asks for.',
+            None,
+        )
+        return
+
+    method = prop(props, "validationMethod")
+    if method is UNKNOWN:
+        report(unknown_message("validation_method", f'"{DNS}"'), None)
+    elif as_text(method).upper() != DNS:
+        current = f'"{as_text(method)}"' if as_text(method) else "not set"
+        report(
+            f'The certificate\'s validation method is {current}: set validation_method="{DNS}" and create the '
+            "validation records, so that ACM renews the certificate by itself (e-mail validation needs someone to "
+            "approve every renewal, and a missed mail lets the certificate expire).",
+            None,
+        )
+
+    allowed = [str(a) for a in setting(args, _SCHEMA, "allowedKeyAlgorithms")]
+    algorithm = prop(props, "keyAlgorithm")
+    if algorithm is UNKNOWN:
+        report(
+            unknown_message("key_algorithm", f"one of {', '.join(allowed)} (or left out: {DEFAULT_KEY_ALGORITHM})"),
+            None,
+        )
+    elif as_text(algorithm) and as_text(algorithm) not in allowed:
+        report(
+            f"The certificate's key algorithm is {as_text(algorithm)}: use one of {', '.join(allowed)} (leaving "
+            f"key_algorithm out means {DEFAULT_KEY_ALGORITHM}).",
+            None,
+        )
+
+    options = prop(props, "options")
+    preference = UNKNOWN if options is UNKNOWN else prop(options, "certificateTransparencyLoggingPreference")
+    if preference is UNKNOWN:
+        report(unknown_message("options.certificate_transparency_logging_preference", '"ENABLED"'), None)
+    elif as_text(preference).upper() == "DISABLED":
+        report(
+            "The certificate opts out of certificate transparency logging: set "
+            'options.certificate_transparency_logging_preference="ENABLED" (browsers distrust public certificates '
+            "missing from the logs, and the logs are how a misissued certificate for the domain gets noticed).",
+            None,
+        )
+
+
+acm_certificate_dns_validated = ResourceValidationPolicy(
+    name="aws-acm-certificate-dns-validated",
+    description="Checks that every ACM certificate is issued by ACM (not imported) and validated over DNS, so ACM "
+    "renews it by itself, with an RSA 2048+ or ECDSA P-256+ key and certificate transparency logging on.",
+    validate=_certificate,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["acm", "encryption", "checklist:tls", "fsbp:ACM.2"],
+    remediation_steps='Request the certificate from ACM with validation_method="DNS", key_algorithm left out '
+    '(RSA_2048) or set to a stronger one, certificate transparency logging "ENABLED", and an '
+    "aws.acm.CertificateValidation over the validation records (webstack's LoadBalancer component does this).",
+)
+
+POLICIES = [acm_certificate_dns_validated]
