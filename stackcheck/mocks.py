@@ -414,7 +414,7 @@ def redact(value: Any, found: set[str] | None = None) -> Any:
     """A copy of a property value with every secret replaced by ``"[secret]"``; the plaintexts go into ``found``."""
     if is_secret(value):
         if found is not None:
-            found.update(_plaintexts(value.get("value")))
+            found.update(plaintexts(value.get("value")))
         return REDACTED
     if isinstance(value, dict):
         return {key: redact(item, found) for key, item in value.items()}
@@ -423,16 +423,17 @@ def redact(value: Any, found: set[str] | None = None) -> Any:
     return value
 
 
-def _plaintexts(value: Any) -> Iterable[str]:
+def plaintexts(value: Any) -> Iterable[str]:
+    """Every non-empty text (strings, and numbers as text) inside a value."""
     if isinstance(value, str):
         if value:
             yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _plaintexts(item)
+            yield from plaintexts(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _plaintexts(item)
+            yield from plaintexts(item)
     elif value is not None and not isinstance(value, bool):
         yield str(value)
 
