@@ -33,7 +33,9 @@ lint: setup
 typecheck: setup
 	$(PY) -m pyright
 
-## Regenerate what is generated: the settings reference (Pulumi.yaml, README.md) and the taggable-type list.
+## Regenerate what is generated: the settings reference (Pulumi.yaml, README.md), the taggable-type list and the
+## compliance reports in docs/.
 docs: setup
 	$(PY) -m scripts.settings_docs --write
 	$(PY) -m scripts.taggable_types --write
+	@for stack in $(STACKS); do $(PY) -m stackcheck $$stack --report docs/compliance-$$stack.md > /dev/null || exit 1; done

@@ -17,11 +17,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m stackcheck",
-        description="Run the webstack program for STACK offline against mocks and evaluate the policy pack. "
-        "Exit 0: no mandatory violation; 1: mandatory violations; 2: the program, its settings or a project file "
-        "failed.",
+        description="Run the webstack program for STACK offline against mocks (or read its --state export) and "
+        "evaluate the policy pack. Exit 0: no mandatory violation; 1: mandatory violations; 2: the program, its "
+        "settings, a project file or the export failed.",
     )
-    parser.add_argument("stack", help="stack name: a Pulumi.<stack>.yaml must exist")
+    parser.add_argument("stack", help="stack name: a Pulumi.<stack>.yaml must exist, unless --state")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the text report")
     parser.add_argument(
         "--policy-config",
@@ -31,7 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--state",
         metavar="FILE",
-        help="evaluate a `pulumi stack export` document instead of running the program (not available yet)",
+        help="evaluate the policies against FILE, a `pulumi stack export` document of STACK (without "
+        "--show-secrets), instead of running the program",
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write the compliance report to FILE (Markdown): every checklist item, its rules and their status",
     )
     parser.add_argument(
         "--root", metavar="DIR", default=str(REPO_ROOT), help="project directory (default: %(default)s)"
@@ -45,10 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
-    from stackcheck import report
+    from stackcheck import compliance, report
     from stackcheck.engine import ProgramError, run_program
     from stackcheck.evaluate import PolicyConfigError, PolicyCrash, evaluate, load_policy_config, resolve_settings
     from stackcheck.project import ProjectFileError, load_policy_pack, load_project
+    from stackcheck.state import StateFileError, load_export
 
     project_name = "webstack"
 
@@ -61,8 +68,6 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(doc, indent=2))
         return 2
 
-    if args.state:
-        return fail("--state: evaluating a `pulumi stack export` document is not available yet; run without it")
     try:
         project_name = load_project(root).name
         load_policy_pack(root)
@@ -76,15 +81,39 @@ def main(argv: list[str] | None = None) -> int:
         settings = resolve_settings(
             ALL_POLICIES, load_policy_config(config_path), PACK_ENFORCEMENT_LEVEL, source=config_path.name
         )
-        result = run_program(root, args.stack)
+        if args.state:
+            result = load_export(Path(args.state), args.stack, project_name)
+        else:
+            result = run_program(root, args.stack)
         outcomes, violations = evaluate(result.resources, ALL_POLICIES, settings)
-    except (ProjectFileError, PolicyConfigError, PolicyCrash) as error:
+    except (ProjectFileError, PolicyConfigError, PolicyCrash, StateFileError) as error:
         return fail(str(error))
     except ProgramError as error:
         return fail(error.message, error.detail, error.registered)
 
+    if args.report:
+        shown_config = config_path.resolve()
+        text = compliance.markdown(
+            project=result.project,
+            stack=args.stack,
+            source=f"the state export `{Path(args.state).name}`"
+            if args.state
+            else "the program, run offline under mocks (what `pulumi up` would register)",
+            config=str(shown_config.relative_to(root)) if shown_config.is_relative_to(root) else str(shown_config),
+            resource_count=len(result.resources),
+            outcomes=outcomes,
+            violations=violations,
+            command=f"python -m stackcheck {args.stack}{' --state FILE' if args.state else ''} --report FILE",
+        )
+        try:
+            Path(args.report).write_text(report.scrub(text, result.secret_values))
+        except OSError as error:
+            return fail(f"--report: cannot write {args.report}: {error.strerror or error}")
+        print(f"compliance report written to {args.report}", file=sys.stderr)
+
     if args.json:
-        print(json.dumps(report.document(result, outcomes, violations), indent=2))
+        source = "state" if args.state else "program"
+        print(json.dumps(report.document(result, outcomes, violations, source=source), indent=2))
     else:
         print(report.text(result, outcomes, violations))
     return report.exit_code(violations)

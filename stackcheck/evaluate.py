@@ -75,6 +75,9 @@ class Outcome:
     violations: int
     not_applicable: str = ""
     diagnostics: tuple[str, ...] = ()
+    examined: int = 0
+    """How many resources the policy read the properties of: 0 means nothing in the stack is of a kind it checks."""
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,40 @@ def _level(value: Any, source: str, name: str) -> EnforcementLevel:
     return LEVELS[value]
 
 
+class _NotesReads:
+    """Notes whether the running policy read ``props``."""
+
+    examined = False
+    _props: Any = None
+
+    @property
+    def props(self) -> Any:
+        self.examined = True
+        return self._props
+
+    @props.setter
+    def props(self, value: Any) -> None:
+        self._props = value
+
+
+class _Examined(_NotesReads, ResourceValidationArgs):  # pyright: ignore[reportIncompatibleVariableOverride]
+    """Resource-validation arguments that note whether the policy read the resource's properties."""
+
+
+class _ExaminedResource(_NotesReads, PolicyResource):  # pyright: ignore[reportIncompatibleVariableOverride]
+    """A resource as stack policies see it, noting whether the running policy read its properties or the resources
+    its properties come from."""
+
+    @property
+    def property_dependencies(self) -> dict[str, list[PolicyResource]]:  # pyright: ignore[reportIncompatibleVariableOverride]
+        self.examined = True
+        return self._property_dependencies
+
+    @property_dependencies.setter
+    def property_dependencies(self, value: dict[str, list[PolicyResource]]) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
+        self._property_dependencies = value
+
+
 def _options(resource: RecordedResource) -> PolicyResourceOptions:
     return PolicyResourceOptions(
         resource.protect,
@@ -191,16 +228,22 @@ def evaluate(
         found: list[Violation] = []
         diagnostics: list[str] = []
         not_applicable = ""
+        examined = 0
         if isinstance(policy, StackValidationPolicy):
-            args = StackValidationArgs(stack_view, setting.config)
+            for view in stack_view:
+                view.examined = False
+            seen: list[PolicyResource] = list(stack_view)
+            args = StackValidationArgs(seen, setting.config)
             not_applicable, diagnostics = _run(policy, args, _Reporter(found, policy.name, level, ""))
+            examined = sum(1 for view in stack_view if view.examined)
         else:
             for urn, fields in resource_args:
-                args = ResourceValidationArgs(*fields, setting.config)
-                _, notes = _run(policy, args, _Reporter(found, policy.name, level, urn))
+                examined_args = _Examined(*fields, setting.config)
+                _, notes = _run(policy, examined_args, _Reporter(found, policy.name, level, urn))
                 diagnostics.extend(notes)
+                examined += examined_args.examined
         violations.extend(found)
-        outcomes.append(_outcome(policy, kind, level, len(found), not_applicable, diagnostics))
+        outcomes.append(_outcome(policy, kind, level, len(found), not_applicable, diagnostics, examined))
     return outcomes, violations
 
 
@@ -237,7 +280,13 @@ async def _await(result: Any) -> None:
 
 
 def _outcome(
-    policy: Policy, kind: str, level: EnforcementLevel, count: int, not_applicable: str = "", notes: Iterable[str] = ()
+    policy: Policy,
+    kind: str,
+    level: EnforcementLevel,
+    count: int,
+    not_applicable: str = "",
+    notes: Iterable[str] = (),
+    examined: int = 0,
 ) -> Outcome:
     return Outcome(
         name=policy.name,
@@ -248,15 +297,17 @@ def _outcome(
         violations=count,
         not_applicable=not_applicable,
         diagnostics=tuple(notes),
+        examined=examined,
+        tags=tuple(policy.tags or ()),
     )
 
 
 def _stack_resources(
     resources: Sequence[RecordedResource], providers: Mapping[str, PolicyProviderResource]
-) -> list[PolicyResource]:
+) -> list[_ExaminedResource]:
     """Every resource as stack policies see it: state as props, references joined to resource objects."""
     views = {
-        r.urn: PolicyResource(
+        r.urn: _ExaminedResource(
             r.type,
             _props(r.outputs if r.custom else r.inputs),
             r.urn,

@@ -10,6 +10,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from policies.rules.checklist import items_of
+from stackcheck.compliance import rule_status
 from stackcheck.engine import RunResult
 from stackcheck.evaluate import Outcome, Violation
 from stackcheck.mocks import REDACTED, RecordedResource, redact
@@ -23,12 +25,16 @@ def exit_code(violations: Sequence[Violation]) -> int:
     return 1 if any(v.enforcement_level == "mandatory" for v in violations) else 0
 
 
-def document(result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation]) -> dict[str, Any]:
-    """The ``--json`` document."""
+def document(
+    result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation], source: str = "program"
+) -> dict[str, Any]:
+    """The ``--json`` document. ``source`` says what was evaluated: ``"program"`` (a run of the program) or
+    ``"state"`` (a ``pulumi stack export`` document)."""
     levels = Counter(v.enforcement_level for v in violations)
     doc = {
         "stack": result.stack,
         "project": result.project,
+        "source": source,
         "resources": [_resource(r) for r in result.resources],
         "outputs": {
             k: REDACTED if k in result.secret_outputs else redact(v) for k, v in sorted(result.outputs.items())
@@ -43,6 +49,9 @@ def document(result: RunResult, outcomes: Sequence[Outcome], violations: Sequenc
                 "violations": o.violations,
                 "notApplicable": o.not_applicable,
                 "diagnostics": list(o.diagnostics),
+                "examined": o.examined,
+                "status": rule_status(o),
+                "checklist": items_of(o.tags),
             }
             for o in outcomes
         ],
@@ -142,7 +151,7 @@ def text(result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Vi
             lines.append(f"  [{v.enforcement_level}] {v.policy}: {v.message}")
             lines.append(f"      {v.urn}")
     if result.log:
-        lines += ["", "Program messages"]
+        lines += ["", "Messages"]
         lines.extend(f"  {level}: {message}" for level, message in result.log)
     lines += ["", "Outputs"]
     for key, value in sorted(result.outputs.items()):

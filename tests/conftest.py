@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -95,3 +96,27 @@ def project_copy(tmp_path: Path) -> Path:
     for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
         (tmp_path / name).symlink_to(ROOT / name)
     return tmp_path
+
+
+_DUMP = """
+import pickle, sys
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from stackcheck.engine import run_program
+result = run_program(Path({root!r}), {stack!r})
+pickle.dump(result, open({path!r}, "wb"))
+"""
+
+
+def recorded_stack(stack: str, directory: Path) -> Any:
+    """A stack's RunResult, from a program run in a fresh process (one program run per process)."""
+    path = directory / f"{stack}.pickle"
+    code = _DUMP.format(root=str(ROOT), stack=stack, path=str(path))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=300)
+    return pickle.loads(path.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def prod_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The prod stack's RunResult (resources, outputs, secret outputs), recorded once per test session."""
+    return recorded_stack("prod", tmp_path_factory.mktemp("prod"))

@@ -1,19 +1,17 @@
-"""Removing any one protection from what the prod stack registers makes a mandatory rule fail.
+"""Removing any one protection from what the prod stack registers makes a mandatory rule fail, whether the pack
+runs on what the program registers or on the state a `pulumi stack export` would hold.
 
 The prod program runs once (in a subprocess: one program run per process); each case copies its recorded
-resources, takes one protection away from one resource, evaluates the whole pack with prod's enforcement, and
-asserts that the expected rule reports a mandatory violation on that resource.
+resources, makes one insecure change (a property, a removed resource, or an added one), evaluates the whole pack
+with prod's enforcement, directly and through state mode (the resources written as a real export document and read
+back by ``stackcheck.state``), and asserts that the expected rule reports a mandatory violation on that resource.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import pickle
-import subprocess
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,23 +19,9 @@ import pytest
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
 from stackcheck.mocks import RecordedResource
+from stackcheck.state import parse_export
 from tests.conftest import ROOT
-
-DUMP = """
-import pickle, sys
-from pathlib import Path
-sys.path.insert(0, {root!r})
-from stackcheck.engine import run_program
-result = run_program(Path({root!r}), "prod")
-pickle.dump(result.resources, open({path!r}, "wb"))
-"""
-
-
-@pytest.fixture(scope="module")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> list[RecordedResource]:
-    path = tmp_path_factory.mktemp("prod") / "resources.pickle"
-    subprocess.run([sys.executable, "-c", DUMP.format(root=str(ROOT), path=str(path))], check=True, cwd=ROOT)
-    return pickle.loads(Path(path).read_bytes())
+from tests.stackcheck.export import export_document
 
 
 def mandatory_violations(resources: list[RecordedResource]) -> list[tuple[str, str]]:
@@ -96,7 +80,9 @@ def daily_rule(key: str, value: Any) -> Change:
     return rule_list(change)
 
 
-def key_policy(statement: dict[str, Any]) -> Change:
+def policy_statement(statement: dict[str, Any]) -> Change:
+    """A policy document (JSON text: a key policy, an IAM policy) with one more statement."""
+
     def apply(props: dict[str, Any]) -> None:
         document = json.loads(props["policy"])
         document["Statement"].append(statement)
@@ -110,6 +96,25 @@ def count_common_rules(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if rule["name"] == "AWSManagedRulesCommonRuleSet":
             rule["overrideAction"] = {"count": {}}
     return rules
+
+
+def parameter(name: str, value: str) -> Change:
+    def apply(props: dict[str, Any]) -> None:
+        props["parameters"] = [*props["parameters"], {"name": name, "value": value, "applyMethod": "immediate"}]
+
+    return apply
+
+
+def public_source(props: dict[str, Any]) -> None:
+    """An ingress rule that admits the internet instead of a security group."""
+    props.pop("referencedSecurityGroupId", None)
+    props["cidrIpv4"] = "0.0.0.0/0"
+
+
+def inline_ingress(props: dict[str, Any]) -> None:
+    props["ingress"] = [
+        {"protocol": "tcp", "fromPort": 5432, "toPort": 5432, "securityGroups": ["sg-0123456789abcdef0"]}
+    ]
 
 
 MUTATIONS: list[tuple[str, str, Change | None, str]] = [
@@ -277,7 +282,7 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
     (
         "key open to everyone",
         "keys-data",
-        key_policy({"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}),
+        policy_statement({"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}),
         "aws-kms-key-policy-least-privilege",
     ),
     ("short deletion window", "keys-backups", setter("deletionWindowInDays", 7), "aws-kms-key-policy-least-privilege"),
@@ -378,37 +383,175 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
         None,
         "aws-rds-backups-replicated-to-another-region",
     ),
+    (
+        "database port open to the internet",
+        "network-data-in-5432-app",
+        public_source,
+        "aws-security-group-no-public-ingress",
+    ),
+    (
+        "inline rules beside rule resources",
+        "network-data-sg",
+        inline_ingress,
+        "aws-security-group-no-rule-management-conflicts",
+    ),
+    (
+        "app subnet maps public ips",
+        "network-app-1",
+        setter("mapPublicIpOnLaunch", True),
+        "aws-subnet-no-public-ip-on-launch",
+    ),
+    ("one nat gateway for three zones", "network-nat-1,network-nat-2", None, "aws-vpc-nat-gateway-per-az"),
+    (
+        "certificate validated by email",
+        "edge-certificate",
+        setter("validationMethod", "EMAIL"),
+        "aws-acm-certificate-dns-validated",
+    ),
+    (
+        "certificate without transparency logs",
+        "edge-certificate",
+        setter("options", {"certificateTransparencyLoggingPreference": "DISABLED"}),
+        "aws-acm-certificate-dns-validated",
+    ),
+    (
+        "wildcard iam action",
+        "web-backend-task-access",
+        policy_statement({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+        "aws-iam-no-wildcard-policies",
+    ),
+    (
+        "s3 on every bucket",
+        "web-backend-task-access",
+        policy_statement({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
+        "aws-iam-no-wildcard-policies",
+    ),
+    (
+        "administrator attached",
+        "+aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        setter("policyArn", "arn:aws:iam::aws:policy/AdministratorAccess"),
+        "aws-iam-no-wildcard-policies",
+    ),
+    ("an access key", "+aws:iam/accessKey:AccessKey", setter("user", "deployer"), "aws-iam-no-access-keys"),
+    (
+        "every statement logged",
+        "database-shard-0-params",
+        parameter("log_statement", "all"),
+        "aws-rds-parameter-group-no-general-log",
+    ),
+    ("development mode on", "cdn-development-mode", setter("value", "on"), "cloudflare-development-mode-off"),
+    (
+        "prometheus without logs",
+        "prometheus-workspace",
+        setter("loggingConfiguration", None),
+        "aws-amp-workspace-logging-and-kms",
+    ),
+    (
+        "no hsts at the load balancer",
+        "edge-https",
+        setter("routingHttpResponseStrictTransportSecurityHeaderValue", None),
+        "security-headers-on-every-response",
+    ),
+    ("no security headers at cloudflare", "cdn-headers", None, "security-headers-on-every-response"),
+    (
+        "default security group allows traffic",
+        "network-default-sg",
+        setter("ingress", [{"protocol": "-1", "fromPort": 0, "toPort": 0, "self": True}]),
+        "aws-default-security-group-restricted",
+    ),
+    (
+        "app port from an address range",
+        "network-app-in-8000-lb",
+        lambda props: (props.pop("referencedSecurityGroupId", None), props.update(cidrIpv4="10.0.0.0/16")),
+        "aws-security-group-private-ports-from-groups",
+    ),
+    (
+        "untagged log group",
+        "web-backend-logs",
+        setter("tags", {"Stack": "", "webstack:role": "app"}),
+        "aws-required-tags",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "name", "change", "rule"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
-def test_taking_one_protection_away_fails_a_mandatory_rule(
-    prod: list[RecordedResource], case: str, name: str, change: Change | None, rule: str
-) -> None:
-    assert mandatory_violations(prod) == []
+MODES = ("run", "state")
+
+
+def through(mode: str, resources: list[RecordedResource], prod_run: Any) -> list[RecordedResource]:
+    """The resources as the pack sees them in ``mode``: as registered, or read back from an export of them."""
+    if mode == "run":
+        return resources
+    document = export_document(resources, prod_run.outputs, prod_run.secret_outputs, "webstack", "prod")
+    return parse_export(json.loads(json.dumps(document)), "prod", "webstack").resources
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_prod_as_registered_breaks_no_mandatory_rule(prod_run: Any, mode: str) -> None:
+    assert mandatory_violations(through(mode, prod_run.resources, prod_run)) == []
+
+
+def mutate(prod: list[RecordedResource], name: str, change: Change | None) -> tuple[list[RecordedResource], set[str]]:
+    """The resources after one change, and the URNs a violation may name."""
     resources = copy.deepcopy(prod)
+    if name.startswith("+"):  # add a resource of this type, with the properties ``change`` writes
+        assert change is not None
+        props: dict[str, Any] = {}
+        change(props)
+        added = RecordedResource(
+            urn=f"urn:pulumi:prod::webstack::{name[1:]}::added",
+            type=name[1:],
+            name="added",
+            custom=True,
+            parent="",
+            provider="",
+            protect=False,
+            dependencies=[],
+            property_dependencies={},
+            inputs=props,
+            outputs={**props, "id": "added"},
+            id="added",
+        )
+        return [*resources, added], {added.urn}
     if change is None:  # remove the named resources
         resources = [r for r in resources if r.name not in name.split(",")]
         assert len(resources) == len(prod) - len(name.split(","))
-        expected_urns = {r.urn for r in resources}
-    else:
-        (target,) = [r for r in resources if r.name == name]
-        for props in (target.inputs, target.outputs):
-            change(props)
-        expected_urns = {target.urn, *target.property_dependencies.get("bucket", [])}
-    found = mandatory_violations(resources)
+        return resources, {r.urn for r in resources}
+    (target,) = [r for r in resources if r.name == name]
+    for props in (target.inputs, target.outputs):
+        change(props)
+    return resources, {target.urn, *target.property_dependencies.get("bucket", [])}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("case", "name", "change", "rule"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_taking_one_protection_away_fails_a_mandatory_rule(
+    prod_run: Any, case: str, name: str, change: Change | None, rule: str, mode: str
+) -> None:
+    resources, expected_urns = mutate(prod_run.resources, name, change)
+    found = mandatory_violations(through(mode, resources, prod_run))
     assert any(policy == rule and (urn in expected_urns or not urn) for policy, urn in found), found
 
 
-def test_separate_roles_fail_when_one_role_does_both(prod: list[RecordedResource]) -> None:
-    resources = copy.deepcopy(prod)
+def test_there_are_at_least_forty_distinct_mutations_across_every_area() -> None:
+    assert len({case for case, *_ in MUTATIONS}) == len(MUTATIONS) >= 40
+    caught = {rule for *_, rule in MUTATIONS}
+    areas = {policy.name.split("-")[1] if policy.name.startswith("aws-") else policy.name.split("-")[0]
+             for policy in ALL_POLICIES if policy.name in caught}  # fmt: skip
+    assert {"alb", "ecs", "rds", "elasticache", "s3", "backup", "kms", "iam", "vpc"} <= areas
+    assert "cloudflare" in areas
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_separate_roles_fail_when_one_role_does_both(prod_run: Any, mode: str) -> None:
+    resources = copy.deepcopy(prod_run.resources)
     (task,) = [r for r in resources if r.name == "web-backend-task"]
     task.property_dependencies["taskRoleArn"] = list(task.property_dependencies["executionRoleArn"])
-    assert ("aws-ecs-task-separate-roles", task.urn) in mandatory_violations(resources)
+    assert ("aws-ecs-task-separate-roles", task.urn) in mandatory_violations(through(mode, resources, prod_run))
 
 
-def test_a_primary_left_out_of_the_backup_selection_fails(prod: list[RecordedResource]) -> None:
-    resources = copy.deepcopy(prod)
+@pytest.mark.parametrize("mode", MODES)
+def test_a_primary_left_out_of_the_backup_selection_fails(prod_run: Any, mode: str) -> None:
+    resources = copy.deepcopy(prod_run.resources)
     (primary,) = [r for r in resources if r.name == "database-shard-1-primary"]
     (selection,) = [r for r in resources if r.name == "backups-selection"]
     selection.property_dependencies["resources"] = [
@@ -416,4 +559,4 @@ def test_a_primary_left_out_of_the_backup_selection_fails(prod: list[RecordedRes
     ]
     for props in (selection.inputs, selection.outputs):
         props["resources"] = [arn for arn in props["resources"] if arn != primary.outputs["arn"]]
-    assert ("aws-rds-covered-by-backup-plan", primary.urn) in mandatory_violations(resources)
+    assert ("aws-rds-covered-by-backup-plan", primary.urn) in mandatory_violations(through(mode, resources, prod_run))

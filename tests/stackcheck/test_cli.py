@@ -55,6 +55,7 @@ def test_staging_relaxes_only_availability_deletion_protection_and_disaster_reco
         ("aws-rds-backups-replicated-to-another-region", "advisory"),
         ("aws-rds-deletion-protection", "advisory"),
         ("aws-rds-multi-az", "advisory"),
+        ("aws-vpc-nat-gateway-per-az", "advisory"),
     ]
 
 
@@ -345,15 +346,6 @@ def test_an_unknown_stack_exits_2() -> None:
     result = run_stackcheck("qa")
     assert result.returncode == 2
     assert "there is no stack 'qa'" in result.stderr
-
-
-def test_state_mode_is_not_available_yet() -> None:
-    result = run_stackcheck("prod", "--state", "export.json")
-    assert result.returncode == 2
-    assert (
-        result.stderr.strip()
-        == "--state: evaluating a `pulumi stack export` document is not available yet; run without it"
-    )
 
 
 # -- the gate ----------------------------------------------------------------------------------------------------------
