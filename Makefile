@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
-.PHONY: setup check check-all test lint typecheck docs
+.PHONY: setup check check-all reports test lint typecheck workflows docs
 
 setup: $(VENV)/.installed
 
@@ -22,6 +22,14 @@ check: setup
 check-all: setup
 	@for stack in $(STACKS); do echo "== $$stack"; $(PY) -m stackcheck $$stack > /dev/null || exit 1; done
 
+## Every stack's stackcheck JSON and compliance report in build/stackcheck/ (what the pull-request job uploads);
+## fails when a stack has mandatory violations or does not run, after writing them all.
+reports: setup
+	@mkdir -p build/stackcheck; status=0; for stack in $(STACKS); do \
+		$(PY) -m stackcheck $$stack --json --report build/stackcheck/$$stack.md > build/stackcheck/$$stack.json \
+			|| status=1; \
+	done; exit $$status
+
 ## The whole test suite.
 test: setup
 	$(PY) -m pytest
@@ -32,6 +40,14 @@ lint: setup
 
 typecheck: setup
 	$(PY) -m pyright
+
+## The GitHub workflows and actions, offline: GitHub's schemas (bundled with check-jsonschema; every job needs a
+## timeout) and yamllint.
+workflows: setup
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema custom.github-workflows-require-timeout .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
+	$(VENV)/bin/yamllint --strict .github .yamllint.yml
 
 ## Regenerate what is generated: the settings reference (Pulumi.yaml, README.md), the taggable-type list and the
 ## compliance reports in docs/.
