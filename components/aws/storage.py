@@ -273,15 +273,15 @@ class LogArchive(pulumi.ComponentResource):
         self.register_outputs({"bucket": self.bucket.id})
 
 
-#: Object actions the documents bucket refuses to every principal but the ones it names.
-#: What only a restricted bucket's admitted principals may do: read, write, delete, restore, replicate and list.
+#: What only a restricted bucket's admitted principals may do: read, write, delete, restore and replicate objects,
+#: and list versions and uploads. ``s3:ListBucket`` stays with IAM: HeadBucket, which every deployment, refresh
+#: preview and drift check calls on the bucket, needs it, and it lists object names only, never their contents.
 DOCUMENT_ACTIONS = [
     "s3:GetObject*",
     "s3:PutObject*",
     "s3:DeleteObject*",
     "s3:RestoreObject",
     "s3:Replicate*",
-    "s3:ListBucket",
     "s3:ListBucketVersions",
     "s3:ListBucketMultipartUploads",
 ]

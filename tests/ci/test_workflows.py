@@ -156,6 +156,8 @@ def test_deploy_goes_staging_then_prod_behind_an_environment_one_at_a_time() -> 
         assert "steps.up.outputs.url" in smoke[0]["run"]
         assert up["id"] == "up"
         assert up["with"]["comment-on-summary"] is True
+        (credentials,) = [s for s in steps if str(s.get("uses", "")).startswith("aws-actions/")]
+        assert credentials["with"]["role-duration-seconds"] == 10800  # a first deployment outlasts the default hour
 
 
 def test_pull_requests_check_offline_then_preview_every_stack_and_cancel_stale_runs() -> None:

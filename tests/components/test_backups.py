@@ -406,7 +406,8 @@ def test_the_documents_replica_is_as_restricted_as_the_documents(default_backups
     assert list(statements) == ["DenyInsecureTransport", "OnlyBackupsAndReplicationTouchDocuments"]
     deny = statements["OnlyBackupsAndReplicationTouchDocuments"]
     assert (deny["Effect"], deny["Principal"], deny["Resource"]) == ("Deny", "*", [arn, f"{arn}/*"])
-    assert {"s3:GetObject*", "s3:Replicate*", "s3:ListBucket"} <= set(deny["Action"])
+    assert {"s3:GetObject*", "s3:Replicate*", "s3:ListBucketVersions"} <= set(deny["Action"])
+    assert "s3:ListBucket" not in deny["Action"]  # HeadBucket, which every refresh calls, needs it
     assert deny["Condition"] == {
         "StringNotEquals": {"aws:PrincipalArn": backup_role_arns(ACCOUNT, "webstack-bkpdefault")}
     }

@@ -333,7 +333,6 @@ def test_the_bucket_policy_refuses_documents_to_all_but_the_writers_and_the_serv
             "s3:DeleteObject*",
             "s3:RestoreObject",
             "s3:Replicate*",
-            "s3:ListBucket",
             "s3:ListBucketVersions",
             "s3:ListBucketMultipartUploads",
         ],
