@@ -1168,13 +1168,13 @@ class BackupSettings(_Model):
         return self
 
 
-def _pinned_image(value: str) -> str:
+def _pinned_image(value: str, field: str | None = None) -> str:
     if not _IMAGE_RE.match(value):
         raise _problem(
-            f"must be an image reference with a tag or digest, like ghcr.io/acme/api:1.4.2, got {_got(value)}"
+            f"must be an image reference with a tag or digest, like ghcr.io/acme/api:1.4.2, got {_got(value)}", field
         )
     if value.endswith(":latest"):
-        raise _problem(f"must be pinned to a version or digest, not latest, got {_got(value)}")
+        raise _problem(f"must be pinned to a version or digest, not latest, got {_got(value)}", field)
     return value
 
 
@@ -1241,10 +1241,130 @@ class MonitoringSettings(_Model):
         return value
 
 
+class DockerTlsSettings(_Model):
+    """``webstack:docker.tls``: the load balancer's certificate on the docker platform."""
+
+    certificate_file: str = Field(
+        default="",
+        description="PEM file of the certificate chain for the domain and www, on the machine that runs `pulumi up`. "
+        "Empty (with keyFile empty): a self-signed certificate is generated (laptops, tests).",
+    )
+    key_file: str = Field(
+        default="",
+        description="PEM file of the certificate's private key (kept in the state as a secret). Set with "
+        "certificateFile or not at all.",
+    )
+
+    @model_validator(mode="after")
+    def _pair(self) -> DockerTlsSettings:
+        if bool(self.certificate_file) != bool(self.key_file):
+            raise _problem(
+                f"must be set together with {'keyFile' if self.certificate_file else 'certificateFile'}: a "
+                "certificate needs its key, got only one of them",
+                "certificateFile" if not self.certificate_file else "keyFile",
+            )
+        for field, path in (("certificateFile", self.certificate_file), ("keyFile", self.key_file)):
+            if path and not Path(path).is_file():
+                raise _problem(f"must be a file, got {_got(path)}, which does not exist", field)
+        return self
+
+
+class DockerSettings(_Model):
+    """``webstack:docker``: the docker platform (one Docker host: a laptop, or a server over ``DOCKER_HOST``)."""
+
+    host: str = Field(
+        default="",
+        description="Docker daemon to deploy to, e.g. `ssh://deploy@server.example.org` or "
+        "`unix:///var/run/docker.sock`. Empty: DOCKER_HOST, else the local daemon.",
+    )
+    http_port: Annotated[int, Field(ge=1, le=65535)] = Field(
+        default=80, description="Host port the load balancer answers plain HTTP on (it only redirects to HTTPS)."
+    )
+    https_port: Annotated[int, Field(ge=1, le=65535)] = Field(
+        default=443, description="Host port the load balancer serves HTTPS on."
+    )
+    bind_address: str = Field(
+        default="0.0.0.0",
+        description="Host address the load balancer's ports listen on (0.0.0.0: every interface). Nothing else "
+        "publishes a port to it.",
+    )
+    admin_bind_address: Literal["127.0.0.1", "::1"] = Field(
+        default="127.0.0.1",
+        description="Loopback address Grafana (3000), Prometheus (9090) and Alertmanager (9093) listen on on the "
+        "host; reach them through an SSH tunnel.",
+    )
+    tls: DockerTlsSettings = Field(default=DockerTlsSettings(), description="The load balancer's certificate.")
+    backup_hour_utc: Annotated[int, Field(ge=0, le=23)] = Field(
+        default=2, description="Hour (UTC) of the daily database dump (the guides: 02:00)."
+    )
+    weekly_retention_days: Annotated[int, Field(ge=7, le=3650)] = Field(
+        default=90, description="Days the Sunday dumps are kept (daily dumps: webstack:backups.dailyRetentionDays)."
+    )
+    smtp_smarthost: str = Field(
+        default="",
+        description="SMTP relay (host:port, STARTTLS) through which Alertmanager mails "
+        "webstack:monitoring.alertEmails. Required when alert emails are set on the docker platform.",
+    )
+    images: dict[str, str] = Field(
+        default={},
+        description="Overrides of the pinned infrastructure images by role (nginx, postgres, mysql, redis, minio, "
+        "mc, backup, prometheus, alertmanager, grafana, postgresExporter, mysqlExporter, redisExporter, "
+        "cadvisor), each pinned by tag or digest.",
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        if value and not re.fullmatch(r"(unix|tcp|ssh|npipe)://\S+", value):
+            raise _problem(f"must be a Docker host URL (unix://, tcp://, ssh:// or npipe://), got {_got(value)}")
+        if value.startswith("tcp://") and ":2375" in value:
+            raise _problem(
+                f"must not be the unencrypted Docker port 2375 (use ssh:// or TLS on 2376), got {_got(value)}"
+            )
+        return value
+
+    @field_validator("smtp_smarthost")
+    @classmethod
+    def _smarthost(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", value):
+            raise _problem(f"must be host:port, like smtp.example.org:587, got {_got(value)}")
+        return value
+
+    @field_validator("bind_address")
+    @classmethod
+    def _bind(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise _problem(f"must be an IP address, got {_got(value)}") from None
+        return value
+
+    @field_validator("images")
+    @classmethod
+    def _images(cls, value: dict[str, str]) -> dict[str, str]:
+        from components.docker.images import IMAGES
+
+        for role, reference in value.items():
+            if role not in IMAGES:
+                raise _problem(f"is not an image role{_suggest(role, IMAGES)}", role)
+            _pinned_image(reference, role)
+        return value
+
+    @model_validator(mode="after")
+    def _ports(self) -> DockerSettings:
+        if self.http_port == self.https_port:
+            raise _problem(f"must differ from httpsPort, got {self.http_port} for both", "httpPort")
+        return self
+
+
 class Settings(_Model):
     """All settings of one stack. Fields marked ``exclude`` come from the stack's context, not from ``webstack:*``."""
 
-    platform: Literal["aws"] = Field(default="aws", description="Where the stack runs: `aws` (staging and prod).")
+    platform: Literal["aws", "docker"] = Field(
+        default="aws",
+        description="Where the stack runs: `aws` (staging and prod) or `docker` (one Docker host: the local stack, "
+        "single servers).",
+    )
     environment: Literal["dev", "staging", "prod"] = Field(
         description="The environment this stack is: `dev`, `staging` or `prod`. Tags every resource. Required."
     )
@@ -1294,6 +1414,11 @@ class Settings(_Model):
         default=MonitoringSettings(),
         description="Alarms, alert routing, dashboard, uptime check, Prometheus and Grafana. Keys: see the README's "
         "settings reference.",
+    )
+    docker: DockerSettings = Field(
+        default=DockerSettings(),
+        description="The docker platform: Docker host, published ports, certificate, backup schedule, pinned "
+        "images. Keys: see the README's settings reference.",
     )
 
     project: str = Field(default=PROJECT, exclude=True)
@@ -1346,6 +1471,19 @@ class Settings(_Model):
     @model_validator(mode="after")
     def _web(self) -> Settings:
         for name, service in (("frontend", self.web.frontend), ("backend", self.web.backend)):
+            if self.platform == "docker" and not re.fullmatch(r"\d+:\d+", service.user):
+                raise _problem(
+                    "must be a numeric uid:gid on the docker platform, like 1000:1000: the files a container "
+                    "receives are owned by it, and a name would be looked up on the deploying machine, got "
+                    f"{_got(service.user)}",
+                    f"web.{name}.user",
+                )
+            if self.platform == "docker" and service.build is not None:
+                raise _problem(
+                    f"is not supported on the docker platform: build and push the image, then set "
+                    f"webstack:web.{name}.image to it, got a build",
+                    f"web.{name}.build",
+                )
             if not service.image and service.build is None:
                 raise _problem(
                     "is required: name the image to run (pinned by tag or digest), or set "
@@ -1358,7 +1496,7 @@ class Settings(_Model):
                     f"web.{name}.build.context",
                 )
         arn = self.web.certificate_arn
-        if not self.cdn.enabled and not arn:
+        if self.platform == "aws" and not self.cdn.enabled and not arn:
             raise _problem(
                 "is required when the CDN is off (webstack:cdn.enabled is false): give the ARN of an ACM certificate "
                 "for the domain and www, or turn the CDN on to have one issued, got nothing",
@@ -1376,6 +1514,11 @@ class Settings(_Model):
         cdn = self.cdn
         if not cdn.enabled:
             return self
+        if self.platform == "docker":
+            raise _problem(
+                "must be false on the docker platform, which serves the site from its own nginx, got true",
+                "cdn.enabled",
+            )
         if self.network.lb_ingress_cidrs != NetworkSettings().lb_ingress_cidrs:
             raise _problem(
                 "must be left unset while the CDN is on: the load balancer then admits Cloudflare's published ranges "
@@ -1394,6 +1537,16 @@ class Settings(_Model):
                         "got nothing",
                         "cdn.rateLimitPeriodSeconds",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _docker_mail(self) -> Settings:
+        if self.platform == "docker" and self.monitoring.alert_emails and not self.docker.smtp_smarthost:
+            raise _problem(
+                "is required on the docker platform when webstack:monitoring.alertEmails is set: Alertmanager mails "
+                "through this SMTP relay, got nothing",
+                "docker.smtpSmarthost",
+            )
         return self
 
     @model_validator(mode="after")
@@ -1474,6 +1627,9 @@ def parse_settings(
             raise SettingsError(key, f"{key} is not a setting{_suggest(name, _BY_ALIAS)}")
         raw[name] = _decode(key, values[key], CONFIG_FIELDS[_BY_ALIAS[name]].annotation)
     region = values.get("aws:region")
+    platform = raw.get("platform", "aws")
+    if platform != "aws" and not region:
+        region = "us-east-1"  # the docker platform makes no AWS call; the default only fills the settings' context
     if not isinstance(region, str) or not region:
         raise SettingsError("aws:region", "aws:region is required: set it with `pulumi config set aws:region <region>`")
     if not _REGION_RE.match(region):

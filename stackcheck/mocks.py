@@ -423,14 +423,20 @@ def redact(value: Any, found: set[str] | None = None) -> Any:
     return value
 
 
+#: Keys whose values are never secret even inside a secret object: where an uploaded file goes, its mode and owner.
+#: (A list of container uploads is secret as a whole when one file's content is.)
+STRUCTURAL_KEYS = frozenset({"file", "permissions", "owner", "group", "executable"})
+
+
 def plaintexts(value: Any) -> Iterable[str]:
-    """Every non-empty text (strings, and numbers as text) inside a value."""
+    """Every non-empty text (strings, and numbers as text) inside a value, but the structural fields of objects."""
     if isinstance(value, str):
         if value:
             yield value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from plaintexts(item)
+        for key, item in value.items():
+            if key not in STRUCTURAL_KEYS:
+                yield from plaintexts(item)
     elif isinstance(value, list):
         for item in value:
             yield from plaintexts(item)
@@ -529,6 +535,8 @@ class CloudMocks(pulumi.runtime.Mocks):
             return token[:32].ljust(32, "0"), state
         if package == "docker":
             return self._docker(typ, name, state, token)
+        if package == "tls":
+            return self._tls(typ, name, state)
         if package == "random":
             # Generated values: deterministic here; pulumi-random marks them secret.
             state.setdefault("result", _digest(typ, name, "result", length=int(inputs.get("length", 32))))
@@ -564,7 +572,45 @@ class CloudMocks(pulumi.runtime.Mocks):
             state["repoDigest"] = f"{repository}@sha256:{_digest(typ, name, length=64)}"
             state.setdefault("baseImageName", image_name)
             return f"sha256:{_digest(typ, name, length=64)}", state
+        if typ == "docker:index/remoteImage:RemoteImage":
+            reference = str(state.get("name", name))
+            repository = reference.split("@", 1)[0]
+            repository = repository.rsplit(":", 1)[0] if ":" in repository.rsplit("/", 1)[-1] else repository
+            image_id = f"sha256:{_digest(typ, name, length=64)}"
+            state.setdefault("imageId", image_id)
+            state.setdefault("repoDigest", f"{repository}@sha256:{_digest(typ, name, 'digest', length=64)}")
+            return f"{image_id}{reference}", state
+        if typ in ("docker:index/network:Network", "docker:index/volume:Volume"):
+            state.setdefault("name", name)
+            if typ == "docker:index/volume:Volume":
+                state.setdefault("driver", "local")
+                state.setdefault("mountpoint", f"/var/lib/docker/volumes/{state['name']}/_data")
+            return _digest(typ, name, length=64), state
+        if typ == "docker:index/container:Container":
+            state.setdefault("name", name)
+            state.setdefault("exitCode", 0)
+            state.setdefault("networkDatas", [])
+            return _digest(typ, name, length=64), state
         return f"{name}-{token[:12]}", state
+
+    def _tls(self, typ: str, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """Placeholder PEM text (not real keys): enough for templates that embed it."""
+
+        def pem(kind: str, *parts: str) -> str:
+            body = _digest(typ, name, *parts, length=64)
+            return f"-----BEGIN {kind}-----\n{body}\n-----END {kind}-----\n"
+
+        if typ == "tls:index/privateKey:PrivateKey":
+            state.setdefault("privateKeyPem", pem("PRIVATE KEY", "private"))
+            state.setdefault("privateKeyOpenssh", pem("OPENSSH PRIVATE KEY", "openssh"))
+            state.setdefault("publicKeyPem", pem("PUBLIC KEY", "public"))
+        elif typ in ("tls:index/selfSignedCert:SelfSignedCert", "tls:index/locallySignedCert:LocallySignedCert"):
+            state.setdefault("certPem", pem("CERTIFICATE", "cert"))
+            state.setdefault("validityStartTime", "2026-01-01T00:00:00Z")
+            state.setdefault("validityEndTime", "2027-01-01T00:00:00Z")
+        elif typ == "tls:index/certRequest:CertRequest":
+            state.setdefault("certRequestPem", pem("CERTIFICATE REQUEST", "csr"))
+        return f"{name}-{_digest(typ, name, length=12)}", state
 
     # -- lookups ---------------------------------------------------------------------------------------------------
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:

@@ -156,7 +156,7 @@ def test_an_unknown_engine_is_an_error() -> None:
 
 
 def test_an_unknown_platform_is_an_error() -> None:
-    assert error(platform="gcp").message == 'webstack:platform must be one of aws, got "gcp"'
+    assert error(platform="gcp").message == 'webstack:platform must be one of aws or docker, got "gcp"'
 
 
 def test_an_unknown_environment_is_an_error() -> None:
@@ -942,3 +942,66 @@ def test_the_alert_webhook_must_be_https_and_is_never_echoed() -> None:
             "webstack:alertWebhookUrl must be an https:// URL without credentials in it; the value set is not one"
         )
         assert bad not in str(caught.value)
+
+
+# -- the docker platform -----------------------------------------------------------------------------------------------
+def test_the_docker_platform_needs_no_certificate_arn_and_defaults_are_safe() -> None:
+    s = settings(platform="docker", environment="dev", cdn={"enabled": False}, web=IMAGES)
+    assert s.platform == "docker"
+    assert s.docker.admin_bind_address == "127.0.0.1"
+    assert (s.docker.http_port, s.docker.https_port) == (80, 443)
+    assert s.docker.tls.certificate_file == ""
+    assert s.docker.images == {}
+
+
+def test_the_docker_platform_refuses_the_cdn() -> None:
+    assert error(platform="docker").message.startswith("webstack:cdn.enabled must be false on the docker platform")
+
+
+@pytest.mark.parametrize(
+    ("docker", "message"),
+    [
+        ({"host": "tcp://server:2375"}, "webstack:docker.host must not be the unencrypted Docker port 2375"),
+        ({"host": "server"}, "webstack:docker.host must be a Docker host URL"),
+        ({"httpPort": 8443, "httpsPort": 8443}, "webstack:docker.httpPort must differ from httpsPort"),
+        ({"bindAddress": "everywhere"}, "webstack:docker.bindAddress must be an IP address"),
+        ({"adminBindAddress": "0.0.0.0"}, "webstack:docker.adminBindAddress must be one of"),
+        ({"images": {"postgres": "postgres:latest"}}, "webstack:docker.images.postgres must be pinned"),
+        ({"images": {"postgress": "postgres:16.6"}}, "webstack:docker.images.postgress is not an image role"),
+        ({"tls": {"certificateFile": "/nonexistent.pem"}}, "webstack:docker.tls.keyFile must be set together"),
+    ],
+)
+def test_bad_docker_settings_are_refused(docker: dict[str, Any], message: str) -> None:
+    found = error(platform="docker", environment="dev", cdn={"enabled": False}, web=IMAGES, docker=docker).message
+    assert found.startswith(message), found
+
+
+def test_a_certificate_pair_must_exist(tmp_path: Any) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert.write_text("-----BEGIN CERTIFICATE-----\n")
+    key.write_text("-----BEGIN PRIVATE KEY-----\n")
+    tls = {"certificateFile": str(cert), "keyFile": str(key)}
+    s = settings(platform="docker", environment="dev", cdn={"enabled": False}, web=IMAGES, docker={"tls": tls})
+    assert s.docker.tls.key_file == str(key)
+    missing = {"certificateFile": str(cert), "keyFile": str(tmp_path / "none.pem")}
+    found = error(platform="docker", environment="dev", cdn={"enabled": False}, web=IMAGES, docker={"tls": missing})
+    assert "webstack:docker.tls.keyFile must be a file" in found.message
+
+
+def test_alert_emails_on_docker_need_an_smtp_relay() -> None:
+    base: dict[str, Any] = {"platform": "docker", "environment": "dev", "cdn": {"enabled": False}, "web": IMAGES}
+    found = error(**base, monitoring={"alertEmails": ["ops@example.org"]}).message
+    assert found.startswith("webstack:docker.smtpSmarthost is required on the docker platform")
+    s = settings(
+        **base, monitoring={"alertEmails": ["ops@example.org"]}, docker={"smtpSmarthost": "smtp.example.org:587"}
+    )
+    assert s.docker.smtp_smarthost == "smtp.example.org:587"
+    assert error(**base, docker={"smtpSmarthost": "smtp.example.org"}).message.startswith(
+        "webstack:docker.smtpSmarthost must be host:port"
+    )
+
+
+def test_docker_services_run_as_numeric_users() -> None:
+    web = {**IMAGES, "backend": {**IMAGES["backend"], "user": "node"}}
+    found = error(platform="docker", environment="dev", cdn={"enabled": False}, web=web).message
+    assert found.startswith("webstack:web.backend.user must be a numeric uid:gid on the docker platform")

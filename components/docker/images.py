@@ -1,0 +1,46 @@
+"""Every infrastructure image the docker platform runs, pinned to a version (never ``latest``), by role.
+
+``webstack:docker.images`` overrides any of them (pinned too). The web services' images come from
+``webstack:web.frontend.image`` / ``webstack:web.backend.image``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+#: role -> image reference. nginx is the unprivileged build (it runs as uid 101 and listens on 8080/8443).
+IMAGES: Mapping[str, str] = {
+    "nginx": "nginxinc/nginx-unprivileged:1.27.3-alpine",
+    "postgres": "postgres:16.6-alpine",
+    "mysql": "mysql:8.0.40",
+    "redis": "redis:7.4.1-alpine",
+    "minio": "minio/minio:RELEASE.2024-11-07T00-52-20Z",
+    "mc": "minio/mc:RELEASE.2024-11-17T19-35-25Z",
+    "prometheus": "prom/prometheus:v2.55.1",
+    "alertmanager": "prom/alertmanager:v0.27.0",
+    "grafana": "grafana/grafana:11.3.1",
+    "postgresExporter": "quay.io/prometheuscommunity/postgres-exporter:v0.16.0",
+    "mysqlExporter": "prom/mysqld-exporter:v0.16.0",
+    "redisExporter": "oliver006/redis_exporter:v1.66.0-alpine",
+    "cadvisor": "gcr.io/cadvisor/cadvisor:v0.49.1",
+}
+
+#: PostgreSQL and MySQL images by the major version ``webstack:database.version`` names.
+POSTGRES_BY_MAJOR: Mapping[str, str] = {
+    "14": "postgres:14.15-alpine",
+    "15": "postgres:15.10-alpine",
+    "16": "postgres:16.6-alpine",
+    "17": "postgres:17.2-alpine",
+}
+MYSQL_BY_MAJOR: Mapping[str, str] = {"8.0": "mysql:8.0.40", "8.4": "mysql:8.4.3"}
+
+
+def image_for(role: str, overrides: Mapping[str, str], database_version: str = "") -> str:
+    """The pinned reference for ``role``: an override, else the engine's major version, else the table."""
+    if role in overrides:
+        return overrides[role]
+    if role == "postgres" and database_version:
+        return POSTGRES_BY_MAJOR[database_version]
+    if role == "mysql" and database_version:
+        return MYSQL_BY_MAJOR[database_version]
+    return IMAGES[role]
