@@ -1,0 +1,176 @@
+"""The edge on the docker platform: one nginx container, the only one that publishes public ports.
+
+Creates:
+
+- the certificate: the PEM files ``webstack:docker.tls.certificateFile`` / ``keyFile`` name (read where ``pulumi up``
+  runs; the key is kept as a secret), or, without them, a self-signed certificate for the domain and www from an
+  ECDSA P-256 key (90 days, renewed in its last 30 when the stack is updated), for laptops and tests;
+- a small config volume (:data:`components.docker.nginx.CONFIG_DIR`) that receives, at the container's creation,
+  nginx.conf (:func:`components.docker.nginx.nginx_config`), the certificate and the key (0400, uploaded as a
+  secret); the root filesystem stays read-only, with a tmpfs at ``/tmp`` for the pid file and nginx's temp files;
+- the nginx container (role ``lb``, uid 101 of the unprivileged image) on the edge and app networks, publishing
+  8080 as ``webstack:docker.httpPort`` and 8443 as ``webstack:docker.httpsPort`` on ``webstack:docker.bindAddress``,
+  and health-checked on ``http://127.0.0.1:8080/healthz``.
+
+nginx resolves its upstream members when it starts, so the web containers must exist first: pass the web tier in
+:attr:`LoadBalancerArgs.depends_on`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_docker as docker
+import pulumi_tls as tls
+
+from components.docker.common import ContainerSpec, HealthCheck, Networks, Port, Upload, container
+from components.docker.nginx import (
+    CERTIFICATE_FILE,
+    CONFIG_DIR,
+    CONFIG_FILE,
+    HEALTH_PATH,
+    HTTP_PORT,
+    HTTPS_PORT,
+    KEY_FILE,
+    nginx_config,
+)
+from components.docker.web import config_volume
+from components.settings import Settings
+
+LOAD_BALANCER_TYPE = "webstack:docker:LoadBalancer"
+ROLE = "lb"
+
+#: The unprivileged nginx image's user and group.
+NGINX_USER = "101:101"
+#: The health check, run by Docker without a shell: BusyBox's wget, present in the Alpine-based nginx images.
+HEALTH_COMMAND = ("wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{HTTP_PORT}{HEALTH_PATH}")
+#: nginx without the image's entrypoint scripts (they rewrite files under /etc/nginx, which is read-only here).
+ENTRYPOINT = ("nginx",)
+COMMAND = ("-c", CONFIG_FILE, "-g", "daemon off;")
+MEMORY_MB = 256
+CPUS = 1.0
+TMPFS = {"/tmp": "size=64m,mode=1777"}
+
+#: The self-signed certificate: lifetime, and how long before its end an update replaces it.
+SELF_SIGNED_VALIDITY_HOURS = 90 * 24
+SELF_SIGNED_EARLY_RENEWAL_HOURS = 30 * 24
+SELF_SIGNED_ORGANIZATION = "webstack (self-signed)"
+
+
+@dataclass(frozen=True)
+class LoadBalancerArgs:
+    """Inputs of :class:`LoadBalancer`."""
+
+    settings: Settings
+    """``domain``, ``docker`` (ports, bind address, certificate files), ``web`` (stickiness, rate limits) and
+    ``cdn`` (the Content-Security-Policy and Permissions-Policy headers)."""
+    networks: Networks
+    image: pulumi.Input[str]
+    """Image id of the pinned nginx image (the unprivileged build: uid 101, ports 8080/8443)."""
+    frontend: Sequence[str]
+    """Upstream members of the frontend: ``host:port`` on the app network."""
+    backend: Sequence[str]
+    """Upstream members of the backend."""
+    depends_on: Sequence[pulumi.Resource] = ()
+    """What must exist before nginx starts: the web tier, whose names nginx resolves at start."""
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """The certificate chain and its private key (a secret), as PEM."""
+
+    certificate_pem: pulumi.Output[str]
+    private_key_pem: pulumi.Output[str]
+
+
+def site_url(settings: Settings) -> str:
+    """``https://<domain>``, with the published port unless it is 443."""
+    port = settings.docker.https_port
+    return f"https://{settings.domain}" + ("" if port == 443 else f":{port}")
+
+
+def provided_certificate(certificate_file: str, key_file: str) -> Certificate:
+    """The certificate and key from PEM files; the key never leaves a secret."""
+    certificate = Path(certificate_file).read_text()
+    if "-----BEGIN CERTIFICATE-----" not in certificate:
+        raise ValueError(f"webstack:docker.tls.certificateFile {certificate_file} holds no PEM certificate")
+    key = Path(key_file).read_text()
+    if "PRIVATE KEY-----" not in key:
+        # The message names the file only, never its content.
+        raise ValueError(f"webstack:docker.tls.keyFile {key_file} holds no PEM private key")
+    return Certificate(certificate_pem=pulumi.Output.from_input(certificate), private_key_pem=pulumi.Output.secret(key))
+
+
+def self_signed_certificate(name: str, domain: str, opts: pulumi.ResourceOptions) -> Certificate:
+    """A self-signed certificate for ``domain`` and www from a new ECDSA P-256 key."""
+    key = tls.PrivateKey(f"{name}-key", algorithm="ECDSA", ecdsa_curve="P256", opts=opts)
+    private_key_pem = pulumi.Output.secret(key.private_key_pem)
+    certificate = tls.SelfSignedCert(
+        f"{name}-certificate",
+        private_key_pem=private_key_pem,
+        subject=tls.SelfSignedCertSubjectArgs(common_name=domain, organization=SELF_SIGNED_ORGANIZATION),
+        dns_names=[domain, f"www.{domain}"],
+        validity_period_hours=SELF_SIGNED_VALIDITY_HOURS,
+        early_renewal_hours=SELF_SIGNED_EARLY_RENEWAL_HOURS,
+        allowed_uses=["digital_signature", "server_auth"],
+        is_ca_certificate=False,
+        opts=opts,
+    )
+    return Certificate(certificate_pem=certificate.cert_pem, private_key_pem=private_key_pem)
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """nginx in front of the web tier: HTTPS, redirects, security headers, rate limits, routing."""
+
+    url: str
+    """``https://<domain>``, with the port unless 443."""
+    certificate_pem: pulumi.Output[str]
+    config: str
+    """The nginx.conf the container runs."""
+    container: docker.Container
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(LOAD_BALANCER_TYPE, name, None, opts)
+        settings = args.settings
+        child = pulumi.ResourceOptions(parent=self)
+        files = settings.docker.tls
+        if files.certificate_file:
+            certificate = provided_certificate(files.certificate_file, files.key_file)
+        else:
+            certificate = self_signed_certificate(name, settings.domain, child)
+        self.certificate_pem = certificate.certificate_pem
+        self.url = site_url(settings)
+        self.config = nginx_config(settings, args.frontend, args.backend)
+
+        config = config_volume(f"{name}-config", ROLE, child)
+        bind = settings.docker.bind_address
+        self.container = container(
+            f"{name}-nginx",
+            ContainerSpec(
+                image=args.image,
+                user=NGINX_USER,
+                role=ROLE,
+                networks=[args.networks.edge, args.networks.app],
+                health=HealthCheck(test=HEALTH_COMMAND, interval_seconds=15, start_period_seconds=10),
+                memory_mb=MEMORY_MB,
+                cpus=CPUS,
+                entrypoint=ENTRYPOINT,
+                command=COMMAND,
+                uploads=[
+                    Upload(CONFIG_FILE, self.config, "0444"),
+                    Upload(CERTIFICATE_FILE, certificate.certificate_pem, "0444"),
+                    Upload(KEY_FILE, certificate.private_key_pem, "0400"),
+                ],
+                tmpfs=TMPFS,
+                volumes={CONFIG_DIR: config},
+                ports=[
+                    Port(internal=HTTP_PORT, external=settings.docker.http_port, ip=bind),
+                    Port(internal=HTTPS_PORT, external=settings.docker.https_port, ip=bind),
+                ],
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
+        )
+        self.register_outputs({"url": self.url, "certificatePem": self.certificate_pem})

@@ -1,0 +1,342 @@
+"""The load balancer's nginx.conf on the docker platform, built with crossplane from the stack's settings.
+
+:func:`nginx_config` is pure: settings and upstream members in, the whole configuration text out, so tests parse it
+back (``crossplane.parse``) and check every directive. What it configures, as the guides' nginx sections do:
+
+- the unprivileged image's layout: workers, pid and every temp path under ``/tmp`` (the root filesystem is
+  read-only), access log to stdout and error log to stderr, ``server_tokens off``;
+- ``:8080`` (published as ``webstack:docker.httpPort``): ``/healthz`` answered locally for the container's health
+  check, everything else ``301`` to HTTPS;
+- ``:8443`` (published as ``webstack:docker.httpsPort``): TLS 1.2/1.3 with ECDHE + AES-GCM/ChaCha20 ciphers only, no
+  session tickets, HTTP/2, for the domain and www; the security headers the other edges send (HSTS, nosniff,
+  SAMEORIGIN, Referrer-Policy, Permissions-Policy, the Content-Security-Policy of ``webstack:cdn``) on every
+  response, errors included; gzip; static assets cached for a year; ``/api`` to the backend and the rest to the
+  frontend over keepalive connections; secrets-bearing files (``.env``, ``composer.json``, ...) answered 404 and
+  other dotfiles denied, except ACME challenges;
+- the rate limits of ``webstack:web.rateLimits`` per client address, with the same matching the WAF uses: each limit
+  has its own key, empty for requests its path does not match (nginx does not count requests with an empty key), so
+  every proxied location applies all three and each counts only its own requests.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import crossplane
+
+from components.aws.load_balancer import HSTS
+from components.cdn import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS
+from components.settings import RATE_LIMIT_NAMES, RateLimit, Settings
+
+#: Ports the unprivileged nginx image listens on inside the container (it cannot bind below 1024).
+HTTP_PORT = 8080
+HTTPS_PORT = 8443
+#: Where the load balancer container receives its files (a small config volume, see components/docker/edge.py).
+CONFIG_DIR = "/etc/nginx/webstack"
+CONFIG_FILE = f"{CONFIG_DIR}/nginx.conf"
+CERTIFICATE_FILE = f"{CONFIG_DIR}/tls.crt"
+KEY_FILE = f"{CONFIG_DIR}/tls.key"
+#: Answered on :8080 without a redirect, for the container's own health check.
+HEALTH_PATH = "/healthz"
+#: The only dotfile path served (HTTP-01 challenges, which Let's Encrypt fetches after following the redirect).
+ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/"
+
+#: TLS: the protocols and the cipher suites of Mozilla's "intermediate" profile: ECDHE key exchange with AES-GCM or
+#: ChaCha20-Poly1305 only (TLS 1.3 suites are not configurable here and are all AEAD).
+SSL_PROTOCOLS = ("TLSv1.2", "TLSv1.3")
+SSL_CIPHERS = (
+    "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "ECDHE-RSA-AES128-GCM-SHA256",
+    "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "ECDHE-RSA-AES256-GCM-SHA384",
+    "ECDHE-ECDSA-CHACHA20-POLY1305",
+    "ECDHE-RSA-CHACHA20-POLY1305",
+)
+SSL_SESSION_CACHE = "shared:SSL:10m"
+SSL_SESSION_TIMEOUT = "1d"
+
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+#: Worker settings: one worker per CPU the container may use, each with room for many keepalive connections.
+WORKER_PROCESSES = "auto"
+WORKER_CONNECTIONS = 4096
+#: Largest request body (uploads go through the backend to object storage).
+CLIENT_MAX_BODY_SIZE = "10m"
+#: Timeouts towards the web services.
+PROXY_CONNECT_TIMEOUT = "5s"
+PROXY_SEND_TIMEOUT = "60s"
+PROXY_READ_TIMEOUT = "60s"
+#: Idle keepalive connections each nginx worker keeps open to each upstream.
+UPSTREAM_KEEPALIVE = 32
+#: Upstream members: taken out for ``fail_timeout`` after ``max_fails`` failures within it.
+MEMBER_PARAMETERS = ("weight=1", "max_fails=3", "fail_timeout=30s")
+
+#: Requests a client may send above each rate before it gets 429 (served at once: ``nodelay``).
+RATE_LIMIT_BURSTS = {"api": 20, "login": 5, "general": 50}
+#: Shared memory per rate-limit zone (about 160 000 client addresses for 10m).
+RATE_LIMIT_ZONE_SIZE = "10m"
+
+#: Static assets, cached by browsers for a year (the guides' ``expires 1y`` list, plus web fonts).
+STATIC_ASSETS = r"\.(css|js|png|jpg|jpeg|gif|svg|ico|woff2?)$"
+#: Files that must never be served, whatever the services would answer: 404, as if they did not exist.
+HIDDEN_FILES = (
+    ".env",
+    "composer.json",
+    "composer.lock",
+    "package.json",
+    "package-lock.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "Gemfile",
+    "Gemfile.lock",
+    "Dockerfile",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+)
+HIDDEN_FILES_PATTERN = "(?:^|/)(?:" + "|".join(re.escape(name) for name in HIDDEN_FILES) + r")(?:\.[^/]*)?$"
+
+GZIP_TYPES = (
+    "text/plain",
+    "text/css",
+    "text/xml",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "application/rss+xml",
+    "application/manifest+json",
+    "image/svg+xml",
+)
+
+LOG_FORMAT = (
+    '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
+    '"$http_user_agent" rt=$request_time uct=$upstream_connect_time urt=$upstream_response_time'
+)
+
+Directive = dict[str, Any]
+
+
+def _d(directive: str, *args: object, block: list[Directive] | None = None) -> Directive:
+    """One crossplane directive; arguments are turned into text."""
+    built: Directive = {"directive": directive, "args": [str(arg) for arg in args]}
+    if block is not None:
+        built["block"] = block
+    return built
+
+
+def nginx_rate(limit: RateLimit) -> str:
+    """A limit as an nginx rate: requests per second when that is a whole number, else per minute (rounded up, at
+    least one): 600 per 60 s -> ``10r/s``, 10 per 120 s -> ``5r/m``, 1800 per 60 s -> ``30r/s``."""
+    if limit.limit % limit.window_seconds == 0:
+        return f"{limit.limit // limit.window_seconds}r/s"
+    return f"{max(1, math.ceil(limit.limit * 60 / limit.window_seconds))}r/m"
+
+
+def rate_limit_pattern(limit: RateLimit) -> str | None:
+    """The case-insensitive regular expression (on the normalised path, ``$uri``) of the requests a limit counts, as
+    the WAF matches them; None when it counts every request."""
+    if not limit.path:
+        return None
+    escaped = re.escape(limit.path)
+    return f"^{escaped}" if limit.match == "prefix" else escaped
+
+
+def redirect_target(settings: Settings) -> str:
+    """Where :8080 sends every request: the same host and path over HTTPS, on the published HTTPS port."""
+    port = settings.docker.https_port
+    return f"https://$host{'' if port == 443 else f':{port}'}$request_uri"
+
+
+def security_headers(settings: Settings) -> list[Directive]:
+    """The headers every HTTPS response carries, errors included (``always``). nginx drops inherited ``add_header``
+    directives in a block that has its own, so every block that adds a header repeats these."""
+    headers = (
+        ("Strict-Transport-Security", HSTS),
+        ("X-Frame-Options", X_FRAME_OPTIONS),
+        ("X-Content-Type-Options", X_CONTENT_TYPE_OPTIONS),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("Permissions-Policy", settings.cdn.permissions_policy),
+        ("Content-Security-Policy", settings.cdn.content_security_policy),
+    )
+    return [_d("add_header", name, value, "always") for name, value in headers]
+
+
+def nginx_config(settings: Settings, frontend: Sequence[str], backend: Sequence[str]) -> str:
+    """The whole nginx.conf of the load balancer; ``frontend`` and ``backend`` are the upstream members
+    (``host:port``)."""
+    for name, members in (("frontend", frontend), ("backend", backend)):
+        if not members:
+            raise ValueError(f"the {name} upstream needs at least one member")
+        for member in members:
+            if not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", member):
+                raise ValueError(f"upstream members must be host:port, got {member!r} in {name}")
+    payload = [
+        _d("pid", "/tmp/nginx.pid"),
+        _d("worker_processes", WORKER_PROCESSES),
+        _d("error_log", "/dev/stderr", "warn"),
+        _d("events", block=[_d("worker_connections", WORKER_CONNECTIONS), _d("multi_accept", "on")]),
+        _d("http", block=_http(settings, frontend, backend)),
+    ]
+    return crossplane.build(payload) + "\n"
+
+
+def _http(settings: Settings, frontend: Sequence[str], backend: Sequence[str]) -> list[Directive]:
+    limits = settings.web.rate_limits
+    block = [
+        _d("include", "/etc/nginx/mime.types"),
+        _d("default_type", "application/octet-stream"),
+        _d("server_tokens", "off"),
+        _d("absolute_redirect", "off"),
+        _d("sendfile", "on"),
+        _d("tcp_nopush", "on"),
+        _d("tcp_nodelay", "on"),
+        _d("keepalive_timeout", "65s"),
+        _d("keepalive_requests", 1000),
+        _d("client_max_body_size", CLIENT_MAX_BODY_SIZE),
+        _d("client_body_timeout", "15s"),
+        _d("client_header_timeout", "15s"),
+        _d("send_timeout", "30s"),
+        # The root filesystem is read-only: every temporary file goes to the tmpfs at /tmp.
+        _d("client_body_temp_path", "/tmp/client_temp"),
+        _d("proxy_temp_path", "/tmp/proxy_temp"),
+        _d("fastcgi_temp_path", "/tmp/fastcgi_temp"),
+        _d("uwsgi_temp_path", "/tmp/uwsgi_temp"),
+        _d("scgi_temp_path", "/tmp/scgi_temp"),
+        _d("log_format", "main", LOG_FORMAT),
+        _d("access_log", "/dev/stdout", "main"),
+        _d("gzip", "on"),
+        _d("gzip_vary", "on"),
+        _d("gzip_proxied", "any"),
+        _d("gzip_comp_level", 6),
+        _d("gzip_min_length", 1024),
+        _d("gzip_types", *GZIP_TYPES),
+        # WebSocket upgrades pass through; every other request keeps the upstream connection alive.
+        _d("map", "$http_upgrade", "$connection_upgrade", block=[_d("default", "upgrade"), _d("", "")]),
+    ]
+    for name in RATE_LIMIT_NAMES:
+        limit: RateLimit = getattr(limits, name)
+        pattern = rate_limit_pattern(limit)
+        if pattern is None:
+            key = "$binary_remote_addr"
+        else:
+            key = f"$limit_{name}"
+            block.append(_d("map", "$uri", key, block=[_d("default", ""), _d(f"~*{pattern}", "$binary_remote_addr")]))
+        block.append(_d("limit_req_zone", key, f"zone={name}:{RATE_LIMIT_ZONE_SIZE}", f"rate={nginx_rate(limit)}"))
+    block += [
+        _d("limit_req_status", 429),
+        _d("limit_req_log_level", "warn"),
+        _upstream("frontend", frontend, sticky=settings.web.stickiness),
+        _upstream("backend", backend, sticky=settings.web.stickiness),
+        _http_server(settings),
+        _https_server(settings),
+    ]
+    return block
+
+
+def _upstream(name: str, members: Sequence[str], *, sticky: bool) -> Directive:
+    # The balancing method comes before keepalive, as nginx requires.
+    block = [_d("ip_hash")] if sticky else []
+    block += [_d("server", member, *MEMBER_PARAMETERS) for member in members]
+    block.append(_d("keepalive", UPSTREAM_KEEPALIVE))
+    return _d("upstream", name, block=block)
+
+
+def _http_server(settings: Settings) -> Directive:
+    return _d(
+        "server",
+        block=[
+            _d("listen", HTTP_PORT, "default_server"),
+            _d("server_name", "_"),
+            _d(
+                "location",
+                "=",
+                HEALTH_PATH,
+                block=[_d("access_log", "off"), _d("default_type", "text/plain"), _d("return", 200, "ok")],
+            ),
+            _d("location", "/", block=[_d("return", 301, redirect_target(settings))]),
+        ],
+    )
+
+
+def _https_server(settings: Settings) -> Directive:
+    domain = settings.domain
+    headers = security_headers(settings)
+    return _d(
+        "server",
+        block=[
+            _d("listen", HTTPS_PORT, "ssl", "default_server"),
+            _d("http2", "on"),
+            _d("server_name", domain, f"www.{domain}"),
+            _d("ssl_certificate", CERTIFICATE_FILE),
+            _d("ssl_certificate_key", KEY_FILE),
+            _d("ssl_protocols", *SSL_PROTOCOLS),
+            _d("ssl_ciphers", ":".join(SSL_CIPHERS)),
+            _d("ssl_prefer_server_ciphers", "off"),
+            _d("ssl_session_cache", SSL_SESSION_CACHE),
+            _d("ssl_session_timeout", SSL_SESSION_TIMEOUT),
+            _d("ssl_session_tickets", "off"),
+            *headers,
+            *_proxy_settings(),
+            # Regular expressions are tried in order and the first match wins; ^~ prefixes skip them.
+            _d("location", "^~", ACME_CHALLENGE_PATH, block=[*_limits("general"), _d("proxy_pass", "http://frontend")]),
+            _d("location", "~*", HIDDEN_FILES_PATTERN, block=[_d("access_log", "off"), _d("return", 404)]),
+            _d(
+                "location",
+                "~",
+                r"/\.",
+                block=[_d("deny", "all"), _d("access_log", "off"), _d("log_not_found", "off")],
+            ),
+            _d(
+                "location",
+                "~",
+                "^/api(?:/|$)",
+                block=[*_limits("api", "login", "general"), _d("proxy_pass", "http://backend")],
+            ),
+            _d(
+                "location",
+                "~*",
+                STATIC_ASSETS,
+                block=[
+                    _d("expires", "1y"),
+                    _d("add_header", "Cache-Control", "public, immutable", "always"),
+                    *headers,
+                    *_hidden_upstream_headers("Cache-Control", "Expires"),
+                    *_limits("login", "general"),
+                    _d("proxy_pass", "http://frontend"),
+                ],
+            ),
+            _d("location", "/", block=[*_limits("login", "general"), _d("proxy_pass", "http://frontend")]),
+        ],
+    )
+
+
+def _limits(*names: str) -> list[Directive]:
+    """``limit_req`` for each zone; a zone whose path does not match a request does not count it."""
+    return [_d("limit_req", f"zone={name}", f"burst={RATE_LIMIT_BURSTS[name]}", "nodelay") for name in names]
+
+
+def _hidden_upstream_headers(*extra: str) -> list[Directive]:
+    # Inherited only by blocks without proxy_hide_header of their own, so a block that adds one repeats these.
+    return [_d("proxy_hide_header", name) for name in ("X-Powered-By", *extra)]
+
+
+def _proxy_settings() -> list[Directive]:
+    return [
+        _d("proxy_http_version", "1.1"),
+        _d("proxy_set_header", "Host", "$host"),
+        _d("proxy_set_header", "X-Real-IP", "$remote_addr"),
+        # nginx is the first hop: whatever X-Forwarded-For a client sends is replaced, never trusted.
+        _d("proxy_set_header", "X-Forwarded-For", "$remote_addr"),
+        _d("proxy_set_header", "X-Forwarded-Proto", "$scheme"),
+        _d("proxy_set_header", "X-Forwarded-Host", "$host"),
+        _d("proxy_set_header", "Upgrade", "$http_upgrade"),
+        _d("proxy_set_header", "Connection", "$connection_upgrade"),
+        _d("proxy_connect_timeout", PROXY_CONNECT_TIMEOUT),
+        _d("proxy_send_timeout", PROXY_SEND_TIMEOUT),
+        _d("proxy_read_timeout", PROXY_READ_TIMEOUT),
+        _d("proxy_next_upstream", "error", "timeout", "http_502", "http_503"),
+        *_hidden_upstream_headers(),
+    ]

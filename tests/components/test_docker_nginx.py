@@ -1,0 +1,342 @@
+"""nginx.conf of the docker platform's load balancer: parsed back with crossplane, every directive checked, and the
+location nginx would pick for a request worked out the way nginx does."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import crossplane
+import pytest
+
+from components.aws.load_balancer import HSTS
+from components.docker.nginx import (
+    ACME_CHALLENGE_PATH,
+    CERTIFICATE_FILE,
+    KEY_FILE,
+    STATIC_ASSETS,
+    nginx_config,
+    nginx_rate,
+)
+from components.settings import RateLimit, Settings, parse_settings
+from tests.conftest import IMAGES
+
+DOMAIN = "app.example.org"
+FRONTEND = ["web-frontend-1:3000", "web-frontend-2:3000"]
+BACKEND = ["web-backend-1:8000", "web-backend-2:8000", "web-backend-3:8000"]
+MEMBER_PARAMETERS = ["weight=1", "max_fails=3", "fail_timeout=30s"]
+SECURITY_HEADERS = {
+    "Strict-Transport-Security",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "Content-Security-Policy",
+}
+
+Block = list[dict[str, Any]]
+
+
+def docker_settings(web: dict[str, Any] | None = None, **areas: Any) -> Settings:
+    """A docker stack's settings; ``web`` is merged over the required images, ``areas`` are whole objects."""
+    config = {
+        "aws:region": "us-east-1",
+        "webstack:platform": "docker",
+        "webstack:environment": "prod",
+        "webstack:domain": DOMAIN,
+        "webstack:web": json.dumps({**IMAGES, **(web or {})}),
+    }
+    config.update({f"webstack:{key}": json.dumps(value) for key, value in areas.items()})
+    return parse_settings(config, set(), stack="prod")
+
+
+def parse(text: str, tmp_path: Path) -> Block:
+    """The configuration as crossplane reads it (contexts and argument counts checked, includes not followed)."""
+    path = tmp_path / "nginx.conf"
+    path.write_text(text)
+    result = crossplane.parse(str(path), single=True, comments=False)
+    assert result["status"] == "ok", result["errors"]
+    return result["config"][0]["parsed"]
+
+
+def build(tmp_path: Path, settings: Settings | None = None, frontend: list[str] | None = None) -> Block:
+    return parse(nginx_config(settings or docker_settings(), frontend or FRONTEND, BACKEND), tmp_path)
+
+
+def find(block: Block, name: str) -> Block:
+    return [item for item in block if item["directive"] == name]
+
+
+def single(block: Block, name: str) -> dict[str, Any]:
+    found = find(block, name)
+    assert len(found) == 1, f"expected one {name}, found {len(found)}"
+    return found[0]
+
+
+def args(block: Block, name: str) -> list[str]:
+    return single(block, name)["args"]
+
+
+def http(config: Block) -> Block:
+    return single(config, "http")["block"]
+
+
+def server(config: Block, port: int) -> Block:
+    servers = [s["block"] for s in find(http(config), "server") if any(
+        item["args"][0] == str(port) for item in find(s["block"], "listen"))]  # fmt: skip
+    assert len(servers) == 1
+    return servers[0]
+
+
+def upstream(config: Block, name: str) -> Block:
+    return next(u["block"] for u in find(http(config), "upstream") if u["args"] == [name])
+
+
+def location(block: Block, *location_args: str) -> Block:
+    return next(loc["block"] for loc in find(block, "location") if loc["args"] == list(location_args))
+
+
+def route(block: Block, uri: str) -> dict[str, Any]:
+    """The location nginx picks for ``uri``: an exact match, else the longest prefix if it is ``^~``, else the first
+    matching regular expression in order, else the longest prefix."""
+    locations = find(block, "location")
+    for loc in locations:
+        if loc["args"][0] == "=" and loc["args"][1] == uri:
+            return loc
+    prefixes = [loc for loc in locations if loc["args"][0] in ("^~",) or len(loc["args"]) == 1]
+    prefixes = [loc for loc in prefixes if uri.startswith(loc["args"][-1])]
+    longest = max(prefixes, key=lambda loc: len(loc["args"][-1]), default=None)
+    if longest is not None and longest["args"][0] == "^~":
+        return longest
+    for loc in locations:
+        kind = loc["args"][0]
+        if kind in ("~", "~*") and re.search(loc["args"][1], uri, re.IGNORECASE if kind == "~*" else 0):
+            return loc
+    assert longest is not None, f"no location for {uri}"
+    return longest
+
+
+# -- the process ---------------------------------------------------------------------------------------------------
+def test_the_configuration_parses_and_fits_a_read_only_unprivileged_container(tmp_path: Path) -> None:
+    config = build(tmp_path)
+    assert args(config, "pid") == ["/tmp/nginx.pid"]
+    assert args(config, "worker_processes") == ["auto"]
+    assert args(config, "error_log") == ["/dev/stderr", "warn"]
+    events = single(config, "events")["block"]
+    assert int(args(events, "worker_connections")[0]) >= 1024
+    block = http(config)
+    assert args(block, "server_tokens") == ["off"]
+    for temp in ("client_body_temp_path", "proxy_temp_path", "fastcgi_temp_path", "uwsgi_temp_path", "scgi_temp_path"):
+        assert args(block, temp)[0].startswith("/tmp/"), temp
+    assert args(block, "access_log")[0] == "/dev/stdout"
+    assert args(block, "client_max_body_size") == ["10m"]
+
+
+def test_gzip_compresses_text_assets(tmp_path: Path) -> None:
+    block = http(build(tmp_path))
+    assert args(block, "gzip") == ["on"]
+    assert {"text/css", "application/javascript", "application/json", "image/svg+xml"} <= set(args(block, "gzip_types"))
+
+
+# -- upstreams -----------------------------------------------------------------------------------------------------
+def test_upstreams_list_every_member_with_weight_and_failure_limits(tmp_path: Path) -> None:
+    config = build(tmp_path)
+    for name, members in (("frontend", FRONTEND), ("backend", BACKEND)):
+        block = upstream(config, name)
+        assert [s["args"] for s in find(block, "server")] == [[member, *MEMBER_PARAMETERS] for member in members]
+        assert find(block, "ip_hash") == []
+        assert args(block, "keepalive") == ["32"]
+
+
+def test_stickiness_hashes_client_addresses_before_keepalive(tmp_path: Path) -> None:
+    config = build(tmp_path, docker_settings({"stickiness": True}))
+    for name in ("frontend", "backend"):
+        order = [item["directive"] for item in upstream(config, name)]
+        assert order[0] == "ip_hash"
+        assert order[-1] == "keepalive"
+
+
+def test_members_must_be_host_and_port() -> None:
+    with pytest.raises(ValueError, match="at least one member"):
+        nginx_config(docker_settings(), [], BACKEND)
+    with pytest.raises(ValueError, match="host:port"):
+        nginx_config(docker_settings(), ["frontend; evil"], BACKEND)
+
+
+# -- rate limits ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("limit", "window", "rate"),
+    [(600, 60, "10r/s"), (10, 120, "5r/m"), (1800, 60, "30r/s"), (10, 600, "1r/m"), (100, 120, "50r/m"),
+     (900, 300, "3r/s"), (45, 60, "45r/m")],
+)  # fmt: skip
+def test_limits_keep_their_rate_in_nginx_units(limit: int, window: int, rate: str) -> None:
+    assert nginx_rate(RateLimit.model_validate({"limit": limit, "windowSeconds": window})) == rate
+
+
+def zones(block: Block) -> dict[str, tuple[str, str]]:
+    """zone name -> (key, rate)."""
+    found = {}
+    for zone in find(block, "limit_req_zone"):
+        key, name, rate = zone["args"]
+        found[name.removeprefix("zone=").split(":")[0]] = (key, rate.removeprefix("rate="))
+    return found
+
+
+def key_patterns(block: Block, key: str) -> dict[str, str]:
+    """The map that sets ``key``: pattern -> value."""
+    mapping = next(m["block"] for m in find(block, "map") if m["args"] == ["$uri", key])
+    return {item["directive"]: item["args"][0] for item in mapping}
+
+
+def test_the_three_zones_have_the_guides_rates_and_count_what_the_waf_counts(tmp_path: Path) -> None:
+    block = http(build(tmp_path))
+    found = zones(block)
+    assert found == {
+        "api": ("$limit_api", "10r/s"),
+        "login": ("$limit_login", "5r/m"),
+        "general": ("$binary_remote_addr", "30r/s"),
+    }
+    # A request a limit does not match has an empty key, which nginx does not count.
+    assert key_patterns(block, "$limit_api") == {"default": "", "~*^/api/": "$binary_remote_addr"}
+    assert key_patterns(block, "$limit_login") == {"default": "", "~*login": "$binary_remote_addr"}
+    assert args(block, "limit_req_status") == ["429"]
+
+
+def test_rate_limits_follow_the_settings(tmp_path: Path) -> None:
+    limits = {
+        "api": {"limit": 300, "windowSeconds": 60, "path": "graphql", "match": "contains"},
+        "login": {"limit": 20, "windowSeconds": 60, "path": "/auth/login", "match": "prefix"},
+        "general": {"limit": 6000, "windowSeconds": 300},
+    }
+    block = http(build(tmp_path, docker_settings({"rateLimits": limits})))
+    assert zones(block)["api"] == ("$limit_api", "5r/s")
+    assert zones(block)["login"] == ("$limit_login", "20r/m")
+    assert zones(block)["general"] == ("$binary_remote_addr", "20r/s")
+    assert key_patterns(block, "$limit_api") == {"default": "", "~*graphql": "$binary_remote_addr"}
+    assert key_patterns(block, "$limit_login") == {"default": "", "~*^/auth/login": "$binary_remote_addr"}
+
+
+def limited(block: Block) -> dict[str, list[str]]:
+    return {item["args"][0].removeprefix("zone="): item["args"][1:] for item in find(block, "limit_req")}
+
+
+def test_every_proxied_request_is_rate_limited_with_burst_and_nodelay(tmp_path: Path) -> None:
+    https = server(build(tmp_path), 8443)
+    api = limited(route(https, "/api/users")["block"])
+    assert api == {"api": ["burst=20", "nodelay"], "login": ["burst=5", "nodelay"], "general": ["burst=50", "nodelay"]}
+    site = limited(route(https, "/login")["block"])
+    assert site == {"login": ["burst=5", "nodelay"], "general": ["burst=50", "nodelay"]}
+    for loc in find(https, "location"):
+        if find(loc["block"], "proxy_pass"):
+            assert "general" in limited(loc["block"]), loc["args"]
+
+
+# -- :8080 -------------------------------------------------------------------------------------------------------
+def test_port_8080_only_redirects_to_https_and_answers_its_health_check(tmp_path: Path) -> None:
+    plain = server(build(tmp_path), 8080)
+    assert args(plain, "listen") == ["8080", "default_server"]
+    assert args(route(plain, "/healthz")["block"], "return") == ["200", "ok"]
+    for uri in ("/", "/api/users", "/login", "/app.js"):
+        assert args(route(plain, uri)["block"], "return") == ["301", "https://$host$request_uri"]
+    assert all(not find(loc["block"], "proxy_pass") for loc in find(plain, "location"))
+    assert find(plain, "ssl_certificate") == []
+
+
+def test_the_redirect_names_the_https_port_unless_it_is_443(tmp_path: Path) -> None:
+    plain = server(build(tmp_path, docker_settings(docker={"httpPort": 8081, "httpsPort": 8444})), 8080)
+    assert args(route(plain, "/")["block"], "return") == ["301", "https://$host:8444$request_uri"]
+
+
+# -- :8443 -------------------------------------------------------------------------------------------------------
+def test_https_serves_the_domain_and_www_with_modern_tls_only(tmp_path: Path) -> None:
+    https = server(build(tmp_path), 8443)
+    assert args(https, "listen") == ["8443", "ssl", "default_server"]
+    assert args(https, "http2") == ["on"]
+    assert args(https, "server_name") == [DOMAIN, f"www.{DOMAIN}"]
+    assert args(https, "ssl_certificate") == [CERTIFICATE_FILE]
+    assert args(https, "ssl_certificate_key") == [KEY_FILE]
+    assert args(https, "ssl_protocols") == ["TLSv1.2", "TLSv1.3"]
+    ciphers = args(https, "ssl_ciphers")[0].split(":")
+    assert ciphers
+    for cipher in ciphers:
+        assert cipher.startswith("ECDHE-"), cipher
+        assert re.search(r"-(AES(128|256)-GCM-SHA(256|384)|CHACHA20-POLY1305)$", cipher), cipher
+    assert args(https, "ssl_prefer_server_ciphers") == ["off"]
+    assert args(https, "ssl_session_cache") == ["shared:SSL:10m"]
+    assert args(https, "ssl_session_timeout") == ["1d"]
+    assert args(https, "ssl_session_tickets") == ["off"]
+
+
+def headers(block: Block) -> dict[str, list[str]]:
+    return {item["args"][0]: item["args"][1:] for item in find(block, "add_header")}
+
+
+def test_every_https_response_carries_the_security_headers(tmp_path: Path) -> None:
+    settings = docker_settings(cdn={"contentSecurityPolicy": "default-src 'self'; frame-ancestors 'none'"})
+    https = server(build(tmp_path, settings), 8443)
+    sent = headers(https)
+    assert sent["Strict-Transport-Security"] == [HSTS, "always"]
+    assert HSTS == "max-age=31536000; includeSubDomains; preload"
+    assert sent["X-Frame-Options"] == ["SAMEORIGIN", "always"]
+    assert sent["X-Content-Type-Options"] == ["nosniff", "always"]
+    assert sent["Referrer-Policy"] == ["strict-origin-when-cross-origin", "always"]
+    assert sent["Permissions-Policy"] == [settings.cdn.permissions_policy, "always"]
+    assert sent["Content-Security-Policy"] == ["default-src 'self'; frame-ancestors 'none'", "always"]
+    # A block with add_header of its own inherits none: each one repeats all of them.
+    for loc in find(https, "location"):
+        if find(loc["block"], "add_header"):
+            assert headers(loc["block"]).items() >= sent.items(), loc["args"]
+
+
+def test_static_assets_are_cached_for_a_year(tmp_path: Path) -> None:
+    https = server(build(tmp_path), 8443)
+    assert STATIC_ASSETS == r"\.(css|js|png|jpg|jpeg|gif|svg|ico|woff2?)$"
+    static = location(https, "~*", STATIC_ASSETS)
+    assert args(static, "expires") == ["1y"]
+    assert headers(static)["Cache-Control"] == ["public, immutable", "always"]
+    assert args(static, "proxy_pass") == ["http://frontend"]
+    for uri in ("/app.css", "/assets/main.JS", "/font.woff2", "/font.woff", "/logo.svg"):
+        assert route(https, uri)["args"] == ["~*", STATIC_ASSETS], uri
+
+
+def test_api_goes_to_the_backend_and_everything_else_to_the_frontend(tmp_path: Path) -> None:
+    https = server(build(tmp_path), 8443)
+    for uri in ("/api", "/api/", "/api/users/1", "/api/bundle.js"):
+        assert args(route(https, uri)["block"], "proxy_pass") == ["http://backend"], uri
+    for uri in ("/", "/apiary", "/login", "/about/api"):
+        assert args(route(https, uri)["block"], "proxy_pass") == ["http://frontend"], uri
+    forwarded = {item["args"][0]: item["args"][1] for item in find(https, "proxy_set_header")}
+    assert forwarded["Host"] == "$host"
+    assert forwarded["X-Real-IP"] == "$remote_addr"
+    assert forwarded["X-Forwarded-For"] == "$remote_addr"
+    assert forwarded["X-Forwarded-Proto"] == "$scheme"
+    assert args(https, "proxy_http_version") == ["1.1"]
+    for timeout in ("proxy_connect_timeout", "proxy_send_timeout", "proxy_read_timeout"):
+        assert args(https, timeout)[0].endswith("s")
+    # Locations inherit the proxy headers: none sets its own (which would drop all inherited ones).
+    assert all(not find(loc["block"], "proxy_set_header") for loc in find(https, "location"))
+
+
+@pytest.mark.parametrize(
+    "uri", ["/.env", "/.env.production", "/app/.env", "/composer.json", "/composer.lock", "/package.json",
+            "/static/package-lock.json", "/yarn.lock", "/Dockerfile"],
+)  # fmt: skip
+def test_files_with_secrets_or_dependencies_do_not_exist(tmp_path: Path, uri: str) -> None:
+    https = server(build(tmp_path), 8443)
+    assert args(route(https, uri)["block"], "return") == ["404"]
+
+
+@pytest.mark.parametrize("uri", ["/.git/config", "/.htaccess", "/api/.git/HEAD", "/.ssh/id_rsa"])
+def test_other_dotfiles_are_denied(tmp_path: Path, uri: str) -> None:
+    https = server(build(tmp_path), 8443)
+    assert args(route(https, uri)["block"], "deny") == ["all"]
+
+
+def test_acme_challenges_are_the_one_dotfile_path_served(tmp_path: Path) -> None:
+    https = server(build(tmp_path), 8443)
+    found = route(https, f"{ACME_CHALLENGE_PATH}token-123")
+    assert found["args"] == ["^~", ACME_CHALLENGE_PATH]
+    assert args(found["block"], "proxy_pass") == ["http://frontend"]
+    assert find(found["block"], "deny") == []
