@@ -13,6 +13,7 @@ from . import (
     certificates,
     credentials,
     database,
+    docker,
     ecs,
     iam,
     kms,
@@ -42,6 +43,7 @@ ALL_POLICIES = [
     *monitoring.POLICIES,
     *tagging.POLICIES,
     *kms.POLICIES,
+    *docker.POLICIES,
 ]
 
 __all__ = ["ALL_POLICIES", "PACK_ENFORCEMENT_LEVEL", "PACK_NAME"]

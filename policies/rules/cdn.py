@@ -984,8 +984,10 @@ def _proxied_load_balancers(resources: Iterable[PolicyResource]) -> list[PolicyR
     """The load balancers that a proxied record points at (through its content)."""
     found: dict[str, PolicyResource] = {}
     for record in resources:
+        if record.resource_type != DNS_RECORD:
+            continue
         proxied = prop(record.props, "proxied")
-        if record.resource_type != DNS_RECORD or not (is_true(proxied) or proxied is UNKNOWN):
+        if not (is_true(proxied) or proxied is UNKNOWN):
             continue
         for target in record.property_dependencies.get("content") or []:
             if target.resource_type in LOAD_BALANCER_TYPES:

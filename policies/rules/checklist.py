@@ -2,7 +2,8 @@
 
 Every rule names the items it enforces with ``checklist:<id>`` tags, and the public rule it matches, where one
 exists, with ``fsbp:<control>`` (AWS Foundational Security Best Practices), ``awsguard:<name>`` (Pulumi AWSGuard),
-``prowler:<check>`` (Prowler's Cloudflare checks) or ``config:<rule>`` (an AWS Config managed rule) tags.
+``prowler:<check>`` (Prowler's Cloudflare checks), ``config:<rule>`` (an AWS Config managed rule) or
+``cis-docker:<item>`` (the CIS Docker Benchmark v1.6.0, for the docker platform's rules) tags.
 Whatever part of an item infrastructure cannot express is stated in ``outside`` with the reason and where it is
 handled instead; the compliance report (``python -m stackcheck STACK --report FILE``) prints both.
 """
@@ -17,7 +18,7 @@ from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 Policy = ResourceValidationPolicy | StackValidationPolicy
 
 #: Tag prefixes that name a public rule a policy matches.
-ANCHOR_PREFIXES = ("fsbp:", "awsguard:", "prowler:", "config:")
+ANCHOR_PREFIXES = ("fsbp:", "awsguard:", "prowler:", "config:", "cis-docker:")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ CHECKLIST: tuple[Item, ...] = (
         "Firewall: only 80/443 public",
         "Only the load balancer's security group takes internet traffic, on 80 and 443 only (from Cloudflare's "
         "ranges when the CDN is on); default security groups allow nothing; no group mixes inline and separate "
-        "rules.",
+        "rules; on a Docker host only the load balancer's container publishes ports off the loopback, and only its "
+        "HTTP and HTTPS ports.",
     ),
     Item(
         "ssh-restricted",
@@ -73,20 +75,23 @@ CHECKLIST: tuple[Item, ...] = (
         "block-app-ports",
         "Block the app ports (3000/8000/8080) from the outside",
         "App, database and cache ports are reachable only from security groups; services get no public IP and "
-        "their subnets map none.",
+        "their subnets map none; on a Docker host other containers publish on the loopback only, and the app and "
+        "data networks are internal.",
     ),
     Item(
         "no-default-passwords",
         "No default passwords",
         "No password, token or secret value from the deny-list (admin, admin123, password, changeme, ...); no "
-        "default master user name; Redis requires an AUTH token; Grafana signs in through SSO only.",
+        "default master user name; Redis requires an AUTH token; Grafana signs in through SSO only; Docker "
+        "containers use no default admin user (Grafana admin, MinIO minioadmin) and no passwordless setting.",
         "Passwords an operator sets by hand inside an application after deployment are not visible to infrastructure.",
     ),
     Item(
         "secrets",
         "Secrets stored securely, never in plaintext",
         "Database passwords are managed by RDS in Secrets Manager; tasks take secrets from Secrets Manager, never "
-        "from environment variables; secrets use a customer key and rotate; IAM authentication is on.",
+        "from environment variables; secrets use a customer key and rotate; IAM authentication is on; Docker "
+        "containers take credentials as uploaded files (*_FILE), never from environment values or command lines.",
         "A plaintext secret in a stack file is refused by webstack's settings loader before any resource exists "
         "(secret settings must be set with `pulumi config set --secret`); CrossGuard only sees resources.",
     ),
@@ -99,9 +104,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item(
         "least-privilege",
         "Least privilege / non-root",
-        "Containers run as a non-root user on a read-only root filesystem, unprivileged, without host namespaces; "
-        "task and execution roles are separate; IAM policies grant no wildcard actions and no admin policy; no "
-        "ECS Exec.",
+        "Containers run as a non-root user on a read-only root filesystem, unprivileged, without host namespaces "
+        "(on Docker also: every capability dropped, no-new-privileges, no Docker socket or writable host path, "
+        "memory and CPU limits); task and execution roles are separate; IAM policies grant no wildcard actions and "
+        "no admin policy; no ECS Exec.",
     ),
     Item(
         "backups",
@@ -131,7 +137,7 @@ CHECKLIST: tuple[Item, ...] = (
         "rto-rpo",
         "RTO 4 h / RPO 1 h",
         "Point-in-time recovery (backup retention), Multi-AZ primaries, read replicas, cross-region copies and "
-        "deletion protection, which together bound both objectives.",
+        "deletion protection (protected volumes on Docker), which together bound both objectives.",
         "The objectives themselves are measured by running the documented restore, not by a property of any resource.",
     ),
     Item(
@@ -144,7 +150,8 @@ CHECKLIST: tuple[Item, ...] = (
         "replication-health-checks",
         "Replication / load balancing / health checks",
         "Multi-AZ primaries with read replicas, Redis failover across zones, target-group health checks, "
-        "deployment circuit breakers, load balancers that drop invalid headers and resist desync, NAT per zone.",
+        "deployment circuit breakers, load balancers that drop invalid headers and resist desync, NAT per zone; "
+        "Docker containers have health checks and restart policies and run pinned images.",
     ),
     Item(
         "alerts",
@@ -174,7 +181,7 @@ CHECKLIST: tuple[Item, ...] = (
         "db-not-public",
         "Database not public",
         "Databases and caches are not publicly accessible and sit in private subnet groups; DNS records never point "
-        "at them or at private addresses.",
+        "at them or at private addresses; on a Docker host they sit on internal networks only.",
     ),
     Item(
         "monitoring-user",

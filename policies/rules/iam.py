@@ -181,6 +181,8 @@ def _elements(container: Any, key: str, deferred: list[UnknownValueError]) -> li
 
 def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
     kind = args.resource_type
+    if kind not in (*DOCUMENT_TYPES, *ATTACHMENT_TYPES, *EXCLUSIVE_ATTACHMENT_TYPES, ROLE):
+        return
     props = args.props
     deferred: list[UnknownValueError] = []
     documents: list[tuple[str, Any]] = []

@@ -28,6 +28,7 @@ ANCHOR_FORMS = {
     "awsguard:": r"awsguard:[a-z0-9]+(-[a-z0-9]+)+",
     "prowler:": r"prowler:[a-z0-9]+(_[a-z0-9]+)+",
     "config:": r"config:[a-z0-9]+(-[a-z0-9]+)+",
+    "cis-docker:": r"cis-docker:\d+\.\d+",
 }
 
 
