@@ -6,9 +6,10 @@ Nothing else belongs here: components live in ``components/``, settings in ``com
 import pulumi
 
 from components.aws import platform as aws_platform
+from components.docker import platform as docker_platform
 from components.settings import load_secrets, load_settings
 
-PLATFORMS = {"aws": aws_platform.build}
+PLATFORMS = {"aws": aws_platform.build, "docker": docker_platform.build}
 
 settings = load_settings()
 for output_name, value in PLATFORMS[settings.platform](settings, load_secrets()).items():

@@ -120,3 +120,9 @@ def recorded_stack(stack: str, directory: Path) -> Any:
 def prod_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The prod stack's RunResult (resources, outputs, secret outputs), recorded once per test session."""
     return recorded_stack("prod", tmp_path_factory.mktemp("prod"))
+
+
+@pytest.fixture(scope="session")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The local (docker) stack's RunResult, recorded once per test session."""
+    return recorded_stack("local", tmp_path_factory.mktemp("local"))

@@ -102,7 +102,7 @@ def test_the_report_is_deterministic() -> None:
     assert "`y`, `z`" in report_for(outcomes, violations)
 
 
-@pytest.mark.parametrize("stack", ["staging", "prod"])
+@pytest.mark.parametrize("stack", ["staging", "prod", "local"])
 def test_the_reports_in_docs_are_current(stack: str, tmp_path: Path) -> None:
     fresh = tmp_path / f"compliance-{stack}.md"
     result = run_stackcheck(stack, "--report", str(fresh), timeout=300)
