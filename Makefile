@@ -26,8 +26,8 @@ check-all: setup
 ## fails when a stack has mandatory violations or does not run, after writing them all.
 reports: setup
 	@mkdir -p build/stackcheck; status=0; for stack in $(STACKS); do \
-		$(PY) -m stackcheck $$stack --json --report build/stackcheck/$$stack.md > build/stackcheck/$$stack.json \
-			|| status=1; \
+		$(PY) -m stackcheck $$stack --json --report build/stackcheck/$$stack.md \
+			--diagram build/stackcheck/architecture-$$stack.md > build/stackcheck/$$stack.json || status=1; \
 	done; exit $$status
 
 ## The whole test suite.
@@ -49,9 +49,12 @@ workflows: setup
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
 	$(VENV)/bin/yamllint --strict .github .yamllint.yml
 
-## Regenerate what is generated: the settings reference (Pulumi.yaml, README.md), the taggable-type list and the
-## compliance reports in docs/.
+## Regenerate what is generated: the settings reference (Pulumi.yaml, README.md), the taggable-type list, and the
+## compliance reports and architecture pages (diagram, cost, critical path) in docs/.
 docs: setup
 	$(PY) -m scripts.settings_docs --write
 	$(PY) -m scripts.taggable_types --write
-	@for stack in $(STACKS); do $(PY) -m stackcheck $$stack --report docs/compliance-$$stack.md > /dev/null || exit 1; done
+	@for stack in $(STACKS); do \
+		$(PY) -m stackcheck $$stack --report docs/compliance-$$stack.md --diagram docs/architecture-$$stack.md \
+			> /dev/null || exit 1; \
+	done

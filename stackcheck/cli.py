@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the compliance report to FILE (Markdown): every checklist item, its rules and their status",
     )
     parser.add_argument(
+        "--diagram",
+        metavar="FILE",
+        help="also write the architecture: FILE.md (diagram, monthly cost estimate and critical path, as in docs/), "
+        "FILE.mmd (Mermaid), FILE.dot, or FILE.svg / FILE.png (with Graphviz's dot installed)",
+    )
+    parser.add_argument(
         "--root", metavar="DIR", default=str(REPO_ROOT), help="project directory (default: %(default)s)"
     )
     return parser
@@ -111,9 +117,30 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"--report: cannot write {args.report}: {error.strerror or error}")
         print(f"compliance report written to {args.report}", file=sys.stderr)
 
+    from stackcheck import diagram
+    from stackcheck.overview import markdown as overview_markdown
+    from stackcheck.overview import overview
+
+    view = overview(result.resources, args.stack)
+    if args.diagram:
+        target = Path(args.diagram)
+        try:
+            if target.suffix == ".md":
+                command = f"python -m stackcheck {args.stack} --diagram FILE.md"
+                target.write_text(
+                    report.scrub(overview_markdown(view, result.project, args.stack, command), result.secret_values)
+                )
+            else:
+                diagram.write(target, view.graph, args.stack)
+        except diagram.DiagramError as error:
+            return fail(f"--diagram: {error}")
+        except OSError as error:
+            return fail(f"--diagram: cannot write {args.diagram}: {error.strerror or error}")
+        print(f"architecture written to {args.diagram}", file=sys.stderr)
+
     if args.json:
         source = "state" if args.state else "program"
-        print(json.dumps(report.document(result, outcomes, violations, source=source), indent=2))
+        print(json.dumps(report.document(result, outcomes, violations, source=source, view=view), indent=2))
     else:
-        print(report.text(result, outcomes, violations))
+        print(report.text(result, outcomes, violations, view=view))
     return report.exit_code(violations)

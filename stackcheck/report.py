@@ -15,6 +15,8 @@ from stackcheck.compliance import rule_status
 from stackcheck.engine import RunResult
 from stackcheck.evaluate import Outcome, Violation
 from stackcheck.mocks import REDACTED, RecordedResource, redact
+from stackcheck.overview import Overview, overview
+from stackcheck.overview import text as overview_text
 
 #: Secrets shorter than this are not scrubbed from free text (they would mangle ordinary words); they are still
 #: redacted wherever they appear as a value.
@@ -26,11 +28,16 @@ def exit_code(violations: Sequence[Violation]) -> int:
 
 
 def document(
-    result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation], source: str = "program"
+    result: RunResult,
+    outcomes: Sequence[Outcome],
+    violations: Sequence[Violation],
+    source: str = "program",
+    view: Overview | None = None,
 ) -> dict[str, Any]:
     """The ``--json`` document. ``source`` says what was evaluated: ``"program"`` (a run of the program) or
     ``"state"`` (a ``pulumi stack export`` document)."""
     levels = Counter(v.enforcement_level for v in violations)
+    view = view or overview(result.resources, result.stack)
     doc = {
         "stack": result.stack,
         "project": result.project,
@@ -59,6 +66,7 @@ def document(
             {"policy": v.policy, "enforcementLevel": v.enforcement_level, "urn": v.urn, "message": v.message}
             for v in violations
         ],
+        "architecture": view.graph.to_json(),
         "summary": {
             "resources": len(result.resources),
             "customResources": sum(1 for r in result.resources if r.custom),
@@ -66,6 +74,8 @@ def document(
             "byComponent": {name: len(members) for name, members in inventory(result.resources).items()},
             "policies": len(outcomes),
             "violations": {"mandatory": levels.get("mandatory", 0), "advisory": levels.get("advisory", 0)},
+            "cost": view.cost.to_json(),
+            "criticalPath": view.path.to_json(),
             "exitCode": exit_code(violations),
         },
     }
@@ -116,7 +126,9 @@ def inventory(resources: Iterable[RecordedResource]) -> dict[str, list[RecordedR
     return dict(sorted(groups.items(), key=lambda item: (item[0] == "(stack)", item[0])))
 
 
-def text(result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation]) -> str:
+def text(
+    result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation], view: Overview | None = None
+) -> str:
     """The human report."""
     levels = Counter(v.enforcement_level for v in violations)
     lines = [
@@ -153,6 +165,7 @@ def text(result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Vi
     if result.log:
         lines += ["", "Messages"]
         lines.extend(f"  {level}: {message}" for level, message in result.log)
+    lines += overview_text(view or overview(result.resources, result.stack))
     lines += ["", "Outputs"]
     for key, value in sorted(result.outputs.items()):
         shown = REDACTED if key in result.secret_outputs else redact(value)

@@ -1,8 +1,9 @@
 """The pull-request job summary, from the ``python -m stackcheck <stack> --json`` documents of every stack.
 
 ``python -m scripts.ci.summary DIR`` reads ``DIR/<stack>.json`` and prints Markdown for ``$GITHUB_STEP_SUMMARY``:
-one line per stack (resources, policies, violations by level, checklist items passing), then every violation, and
-any stack that failed to run. It reads only what stackcheck wrote, which never holds a secret.
+one line per stack (resources, policies, violations by level, checklist items passing, the monthly cost estimate and
+how long a fresh deployment takes), then every violation, and any stack that failed to run. It reads only what
+stackcheck wrote, which never holds a secret.
 """
 
 from __future__ import annotations
@@ -52,23 +53,35 @@ def _items(doc: Mapping[str, Any]) -> str:
     return f"{sum(1 for s in covered if s == 'pass')}/{len(covered)}"
 
 
+def _cost(summary: Mapping[str, Any]) -> str:
+    total = (summary.get("cost") or {}).get("total")
+    return f"{total:,.2f}" if isinstance(total, (int, float)) else "-"
+
+
+def _duration(summary: Mapping[str, Any]) -> str:
+    seconds = (summary.get("criticalPath") or {}).get("totalSeconds")
+    return f"about {round(seconds / 60)} min" if isinstance(seconds, (int, float)) else "-"
+
+
 def summarize(documents: Mapping[str, Mapping[str, Any]]) -> str:
     """Markdown for the job summary; ``documents`` maps stack names to stackcheck JSON documents."""
     lines = [
         "## stackcheck",
         "",
-        "| stack | verdict | resources | policies | mandatory | advisory | checklist items passing |",
-        "|---|---|---|---|---|---|---|",
+        "| stack | verdict | resources | policies | mandatory | advisory | checklist items passing | monthly cost "
+        "(USD, estimate) | fresh deployment |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for stack, doc in documents.items():
         summary = doc.get("summary", {})
         if "error" in doc:
-            lines.append(f"| {stack} | **failed to run** | {summary.get('resources', 0)} | - | - | - | - |")
+            lines.append(f"| {stack} | **failed to run** | {summary.get('resources', 0)} | - | - | - | - | - | - |")
             continue
         violations = summary.get("violations", {})
         lines.append(
             f"| {stack} | {_verdict(summary)} | {summary.get('resources', 0)} | {summary.get('policies', 0)} | "
-            f"{violations.get('mandatory', 0)} | {violations.get('advisory', 0)} | {_items(doc)} |"
+            f"{violations.get('mandatory', 0)} | {violations.get('advisory', 0)} | {_items(doc)} | "
+            f"{_cost(summary)} | {_duration(summary)} |"
         )
     errors = [(stack, doc["error"]) for stack, doc in documents.items() if "error" in doc]
     for stack, error in errors:
@@ -87,7 +100,7 @@ def summarize(documents: Mapping[str, Mapping[str, Any]]) -> str:
         "",
         f"{len(documents)} stacks: {counts.get(0, 0)} pass, {counts.get(1, 0)} blocked, "
         f"{sum(n for code, n in counts.items() if code not in (0, 1))} failed to run. The JSON documents and "
-        "compliance reports are in the `stackcheck` artifact.",
+        "compliance reports and architecture pages (diagram, cost, critical path) are in the `stackcheck` artifact.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -28,6 +28,8 @@ def document(exit_code: int = 0, violations: list[dict[str, Any]] | None = None)
                 "mandatory": sum(v["enforcementLevel"] == "mandatory" for v in violations),
                 "advisory": sum(v["enforcementLevel"] == "advisory" for v in violations),
             },
+            "cost": {"total": 454.17, "currency": "USD"},
+            "criticalPath": {"totalSeconds": 1607},
             "exitCode": exit_code,
         },
     }
@@ -36,8 +38,8 @@ def document(exit_code: int = 0, violations: list[dict[str, Any]] | None = None)
 def test_one_row_per_stack_with_verdict_counts_and_checklist_items() -> None:
     advisory = {"policy": "aws-rds-multi-az", "enforcementLevel": "advisory", "urn": URN, "message": "single | AZ"}
     text = summarize({"prod": document(), "staging": document(0, [advisory])})
-    assert "| prod | passes | 253 | 3 | 0 | 0 | 2/2 |" in text
-    assert "| staging | passes | 253 | 3 | 0 | 1 | 1/2 |" in text
+    assert "| prod | passes | 253 | 3 | 0 | 0 | 2/2 | 454.17 | about 27 min |" in text
+    assert "| staging | passes | 253 | 3 | 0 | 1 | 1/2 | 454.17 | about 27 min |" in text
     assert "| staging | advisory | `aws-rds-multi-az` | `database-shard-0-primary` | single \\| AZ |" in text
     assert "2 stacks: 2 pass, 0 blocked, 0 failed to run." in text
 
@@ -47,7 +49,7 @@ def test_blocked_and_failed_stacks_are_called_out_and_long_messages_cut() -> Non
     failed = {"stack": "qa", "error": "webstack:domain is required", "summary": {"exitCode": 2, "resources": 0}}
     text = summarize({"prod": document(1, [mandatory]), "qa": failed})
     assert "| prod | **blocked** (mandatory violations) |" in text
-    assert "| qa | **failed to run** |" in text
+    assert "| qa | **failed to run** | 0 | - | - | - | - | - | - |" in text
     assert "**qa** did not run: webstack:domain is required" in text
     (row,) = [line for line in text.splitlines() if line.startswith("| prod | mandatory |")]
     assert len(row) < MAX_MESSAGE + 100

@@ -63,7 +63,9 @@ def test_no_secret_appears_in_the_text_report() -> None:
 
 def test_the_document_has_every_documented_field() -> None:
     doc = document(RESULT, OUTCOMES, VIOLATIONS)
-    assert set(doc) == {"stack", "project", "source", "resources", "outputs", "policies", "violations", "summary"}
+    assert set(doc) == {
+        "stack", "project", "source", "resources", "outputs", "policies", "violations", "architecture", "summary"
+    }  # fmt: skip
     assert doc["source"] == "program"
     assert set(doc["resources"][0]) == {
         "urn",
