@@ -3,14 +3,17 @@
 Nothing else belongs here: components live in ``components/``, settings in ``components/settings.py``.
 """
 
+import importlib
+
 import pulumi
 
-from components.aws import platform as aws_platform
-from components.docker import platform as docker_platform
 from components.settings import load_secrets, load_settings
 
-PLATFORMS = {"aws": aws_platform.build, "docker": docker_platform.build}
+#: platform -> the module whose ``build(settings, secrets)`` builds it (imported only when used: each pulls in its
+#: own provider SDKs).
+PLATFORMS = {"aws": "components.aws.platform", "docker": "components.docker.platform"}
 
 settings = load_settings()
-for output_name, value in PLATFORMS[settings.platform](settings, load_secrets()).items():
+build = importlib.import_module(PLATFORMS[settings.platform]).build
+for output_name, value in build(settings, load_secrets()).items():
     pulumi.export(output_name, value)

@@ -50,7 +50,7 @@ from components.docker import database as db
 from components.docker.common import ContainerSpec, HealthCheck, Networks, Upload, volume
 from components.docker.database import Database
 from components.docker.storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script
-from components.docker.tls_ca import config_path, configured_container, container_name
+from components.docker.tls_ca import CA_FILE, config_path, configured_container, container_name
 from components.settings import Settings
 
 BACKUPS_TYPE = "webstack:docker:Backups"
@@ -65,7 +65,6 @@ UPLOAD_MEMORY_MB = 256
 SCRATCH_MOUNTS = {"postgres": db.POSTGRES_DATA_MOUNT, "mysql": db.MYSQL_DATA_MOUNT}
 #: Where the uploader (mc image) mounts the same volume.
 UPLOAD_MOUNT = "/backup"
-CA_FILE = config_path("tls", "ca.crt")
 SHELLS = {"postgres": "/bin/sh", "mysql": "/bin/bash"}
 
 
@@ -211,6 +210,13 @@ def heartbeat_check(state_file: str, max_age_seconds: int) -> list[str]:
     return ["[", f'"$(( $(date +%s) - $(cat {state_file}) ))"', "-lt", str(max_age_seconds), "]"]
 
 
+def _heartbeat_health(state_file: str, max_age_seconds: int) -> HealthCheck:
+    """The container's health check: :func:`heartbeat_check` every minute, after a minute's grace at start."""
+    return HealthCheck(
+        heartbeat_check(state_file, max_age_seconds), interval_seconds=60, start_period_seconds=60, shell=True
+    )
+
+
 def _mc(command: str) -> str:
     return shlex.quote(f". {MC_ENV_FILE} && {command}")
 
@@ -313,12 +319,7 @@ class Backups(pulumi.ComponentResource):
                 user=f"{uid}:{uid}",
                 role="backup",
                 networks=[args.networks.data],
-                health=HealthCheck(
-                    heartbeat_check(f"{scratch_mount}/state/last-success", HEARTBEAT_MAX_AGE_SECONDS),
-                    interval_seconds=60,
-                    start_period_seconds=60,
-                    shell=True,
-                ),
+                health=_heartbeat_health(f"{scratch_mount}/state/last-success", HEARTBEAT_MAX_AGE_SECONDS),
                 memory_mb=BACKUP_MEMORY_MB,
                 cpus=0.5,
                 entrypoint=[SHELLS[engine], config_path("backup.sh")],
@@ -340,12 +341,7 @@ class Backups(pulumi.ComponentResource):
                 user=f"{uid}:{uid}",
                 role="backup-upload",
                 networks=[args.networks.data],
-                health=HealthCheck(
-                    heartbeat_check("/tmp/alive", UPLOADER_MAX_SILENCE_SECONDS),
-                    interval_seconds=60,
-                    start_period_seconds=60,
-                    shell=True,
-                ),
+                health=_heartbeat_health("/tmp/alive", UPLOADER_MAX_SILENCE_SECONDS),
                 memory_mb=UPLOAD_MEMORY_MB,
                 cpus=0.5,
                 entrypoint=["/bin/sh", config_path("upload.sh")],

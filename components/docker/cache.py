@@ -29,7 +29,17 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker.common import CacheEndpoint, ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, volume
-from components.docker.tls_ca import InternalCa, config_path, configured_container, generated_secret, server_names
+from components.docker.tls_ca import (
+    CA_FILE,
+    CERT_FILE,
+    KEY_FILE,
+    InternalCa,
+    config_path,
+    configured_container,
+    generated_secret,
+    server_names,
+    tls_uploads,
+)
 from components.settings import Settings
 
 CACHE_TYPE = "webstack:docker:Cache"
@@ -59,7 +69,6 @@ EXPORTER_COMMANDS = (
 )
 DATA_DIR = "/data"
 PASSWORD_FILE = config_path("secrets", "password")
-CA_FILE = config_path("tls", "ca.crt")
 
 
 def password_hash(password: str) -> str:
@@ -89,8 +98,8 @@ def redis_conf(
         lines += [
             "port 0",
             f"tls-port {REDIS_PORT}",
-            f"tls-cert-file {config_path('tls', 'server.crt')}",
-            f"tls-key-file {config_path('tls', 'server.key')}",
+            f"tls-cert-file {CERT_FILE}",
+            f"tls-key-file {KEY_FILE}",
             f"tls-ca-cert-file {CA_FILE}",
             "tls-auth-clients no",
             'tls-protocols "TLSv1.2 TLSv1.3"',
@@ -181,11 +190,7 @@ class Cache(pulumi.ComponentResource):
             ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", child)
             cert = ca.issue(host, server_names(host, host), self)
             self.ca_pem = ca.cert_pem
-            uploads += [
-                Upload(CA_FILE, cert.ca_pem, "0440"),
-                Upload(config_path("tls", "server.crt"), cert.cert_pem, "0440"),
-                Upload(config_path("tls", "server.key"), cert.key_pem, "0400"),
-            ]
+            uploads += tls_uploads(cert)
             exporter_uploads.append(Upload(CA_FILE, ca.cert_pem, "0440"))
         self.volume = volume(f"{name}-data", "cache", child)
         self.redis = configured_container(

@@ -116,6 +116,12 @@ class ContainerSpec:
     have ``true``. Default: ``image``."""
 
 
+def container_name(name: str) -> str:
+    """The Docker name :func:`container` gives the container with logical name ``name`` (also resolvable by that name
+    on the container's networks), and :func:`labelled_volume` the volume."""
+    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+
+
 def labels(stack: str, role: str) -> list[docker.ContainerLabelArgs]:
     return [
         docker.ContainerLabelArgs(label=ROLE_LABEL, value=role),
@@ -153,7 +159,7 @@ def container(name: str, spec: ContainerSpec, opts: pulumi.ResourceOptions) -> d
     ]
     return docker.Container(
         name,
-        name=f"{pulumi.get_project()}-{stack}-{name}",
+        name=container_name(name),
         image=spec.image,
         user=spec.user,
         command=list(spec.command) if spec.command is not None else None,
@@ -263,17 +269,24 @@ def pinned_image(name: str, reference: str, opts: pulumi.ResourceOptions) -> doc
     return docker.RemoteImage(name, name=reference, keep_locally=True, opts=opts)
 
 
-def volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
-    """A named volume for state that must survive container replacement: protected, and kept if the stack is
-    destroyed (delete it by hand, after a backup, to really lose the data)."""
+def labelled_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
+    """A named volume labelled with its role and the stack; neither protected nor retained unless ``opts`` say so."""
     return docker.Volume(
         name,
-        name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+        name=container_name(name),
         labels=[
             docker.VolumeLabelArgs(label=ROLE_LABEL, value=role),
             docker.VolumeLabelArgs(label=STACK_LABEL, value=pulumi.get_stack()),
         ],
-        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)),
+        opts=opts,
+    )
+
+
+def volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
+    """A named volume for state that must survive container replacement: protected, and kept if the stack is
+    destroyed (delete it by hand, after a backup, to really lose the data)."""
+    return labelled_volume(
+        name, role, pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True))
     )
 
 

@@ -69,14 +69,17 @@ from components.docker.common import (
     volume,
 )
 from components.docker.tls_ca import (
+    CA_FILE,
+    CERT_FILE,
+    KEY_FILE,
     InternalCa,
-    ServerCertificate,
     config_path,
     configured_container,
     container_name,
     generated_secret,
     server_names,
     sql_identifier,
+    tls_uploads,
 )
 from components.settings import Settings
 
@@ -115,9 +118,6 @@ MYSQL_EXPORTER_PORT = 9104
 BINLOG_RETENTION_DAYS = 7
 
 INITDB_DIR = "/docker-entrypoint-initdb.d"
-CA_FILE = config_path("tls", "ca.crt")
-CERT_FILE = config_path("tls", "server.crt")
-KEY_FILE = config_path("tls", "server.key")
 
 
 def secret_file(name: str) -> str:
@@ -444,10 +444,6 @@ def _plain(path: str, content: pulumi.Input[str]) -> Upload:
     return Upload(path, content, "0440")
 
 
-def _tls_uploads(cert: ServerCertificate) -> list[Upload]:
-    return [_plain(CA_FILE, cert.ca_pem), _plain(CERT_FILE, cert.cert_pem), _secret(KEY_FILE, cert.key_pem)]
-
-
 class Database(pulumi.ComponentResource):
     """A primary and a streaming replica, each with a metrics exporter, on the data network."""
 
@@ -568,7 +564,7 @@ class Database(pulumi.ComponentResource):
             _plain(config_path("postgresql.conf"), postgresql_conf(settings, "primary")),
             _plain(config_path("pg_hba.conf"), pg_hba_conf(settings)),
             _plain(config_path("initdb", "10-webstack.sql"), postgres_init_sql(settings, slot)),
-            *_tls_uploads(self._certs["primary"]),
+            *tls_uploads(self._certs["primary"]),
             _secret(secret_file("admin-password"), passwords["admin"]),
             _secret(secret_file("admin.pgpass"), pulumi.Output.concat("*:*:*:", admin, ":", passwords["admin"], "\n")),
             *(
@@ -601,7 +597,7 @@ class Database(pulumi.ComponentResource):
                 postgresql_conf(settings, "replica", primary_host=self._primary_host, slot=slot),
             ),
             _plain(config_path("pg_hba.conf"), pg_hba_conf(settings)),
-            *_tls_uploads(self._certs["replica"]),
+            *tls_uploads(self._certs["replica"]),
             _secret(
                 secret_file("replication.pgpass"),
                 pulumi.Output.concat("*:*:replication:", REPLICATION_USER, ":", passwords["replication"], "\n"),
@@ -645,7 +641,7 @@ class Database(pulumi.ComponentResource):
                     _plain(config_path("start.sh"), mysql_start_script("primary")),
                     _plain(config_path("mysql.cnf"), mysql_cnf(settings, "primary", server_id=1)),
                     _plain(config_path("initdb", "10-webstack.sh"), mysql_primary_init(settings)),
-                    *_tls_uploads(self._certs["primary"]),
+                    *tls_uploads(self._certs["primary"]),
                     _secret(secret_file("admin-password"), passwords["admin"]),
                     _secret(secret_file("admin.cnf"), admin_cnf),
                     *(
@@ -668,7 +664,7 @@ class Database(pulumi.ComponentResource):
                     _plain(config_path("start.sh"), mysql_start_script("replica")),
                     _plain(config_path("mysql.cnf"), mysql_cnf(settings, "replica", server_id=2)),
                     _plain(config_path("initdb", "10-webstack.sh"), mysql_replica_init(settings, self._primary_host)),
-                    *_tls_uploads(self._certs["replica"]),
+                    *tls_uploads(self._certs["replica"]),
                     _secret(secret_file("admin-password"), passwords["admin"]),
                     _secret(secret_file("admin.cnf"), admin_cnf),
                     _secret(secret_file("replication-password"), passwords["replication"]),

@@ -216,25 +216,14 @@ class Monitoring(pulumi.ComponentResource):
         self.alertmanager_url = admin_url(bind, ALERTMANAGER_PORT)
         self.grafana_url = admin_url(bind, GRAFANA_PORT)
         self.admin_user = GRAFANA_ADMIN_USER
-        password = random.RandomPassword(
-            f"{name}-grafana-admin-password",
-            length=PASSWORD_LENGTH,
-            special=False,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.admin_password = self._generated(f"{name}-grafana-admin-password")
         # Grafana encrypts data source secrets with this key; its built-in default is public.
-        secret_key = random.RandomPassword(
-            f"{name}-grafana-secret-key",
-            length=PASSWORD_LENGTH,
-            special=False,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.admin_password = pulumi.Output.secret(password.result)
+        secret_key = self._generated(f"{name}-grafana-secret-key")
         self.containers = {
             "cadvisor": self._cadvisor(name, args),
             "alertmanager": self._alertmanager(name, args),
             "prometheus": self._prometheus(name, args),
-            "grafana": self._grafana(name, args, self.admin_password, pulumi.Output.secret(secret_key.result)),
+            "grafana": self._grafana(name, args, self.admin_password, secret_key),
         }
         self.register_outputs(
             {
@@ -249,17 +238,69 @@ class Monitoring(pulumi.ComponentResource):
     def _child(self) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self)
 
-    def _prometheus(self, name: str, args: MonitoringArgs) -> docker.Container:
-        settings, networks = args.settings, args.networks
-        memory, cpus = RESOURCES["prometheus"]
+    def _generated(self, name: str) -> pulumi.Output[str]:
+        """A generated password (letters and digits), as a secret."""
+        password = random.RandomPassword(name, length=PASSWORD_LENGTH, special=False, opts=self._child())
+        return pulumi.Output.secret(password.result)
+
+    def _tool(
+        self,
+        name: str,
+        args: MonitoringArgs,
+        role: str,
+        *,
+        port: int,
+        health_path: str,
+        alias: str,
+        networks: Sequence[docker.Network],
+        tmpfs_size: str = "16m",
+        state_dirs: tuple[str, str] | None = None,
+        command: Sequence[pulumi.Input[str]] | None = None,
+        envs: Mapping[str, pulumi.Input[str]] | None = None,
+        uploads: Sequence[Upload] = (),
+        read_only_binds: Mapping[str, str] | None = None,
+    ) -> docker.Container:
+        """The ``role`` tool's container: its image, user, memory and CPUs (:data:`RESOURCES`), a health check that
+        fetches ``health_path`` on ``port``, a ``/tmp`` tmpfs and its DNS ``alias``. With ``state_dirs`` (data and
+        configuration directories), a volume on each and ``port`` published on the admin bind address."""
+        memory, cpus = RESOURCES[role]
+        volumes: dict[str, docker.Volume] = {}
+        ports: list[Port] = []
+        if state_dirs is not None:
+            data_dir, config_dir = state_dirs
+            volumes[data_dir] = volume(f"{name}-{role}-data", role, self._child())
+            volumes[config_dir] = volume(f"{name}-{role}-config", role, self._child())
+            ports.append(Port(port, port, args.settings.docker.admin_bind_address))
         spec = ContainerSpec(
-            image=args.images["prometheus"],
-            user=USERS["prometheus"],
-            role="prometheus",
-            networks=[networks.app, networks.data, networks.admin],
-            health=HealthCheck(["wget", "-qO-", f"http://127.0.0.1:{PROMETHEUS_PORT}/-/healthy"]),
+            image=args.images[role],
+            user=USERS[role],
+            role=role,
+            networks=networks,
+            health=HealthCheck(["wget", "-qO-", f"http://127.0.0.1:{port}{health_path}"]),
             memory_mb=memory,
             cpus=cpus,
+            command=command,
+            envs=envs or {},
+            uploads=uploads,
+            tmpfs={"/tmp": f"rw,noexec,nosuid,size={tmpfs_size}"},
+            volumes=volumes,
+            read_only_binds=read_only_binds or {},
+            ports=ports,
+            aliases=[alias],
+        )
+        return container(f"{name}-{role}", spec, self._child())
+
+    def _prometheus(self, name: str, args: MonitoringArgs) -> docker.Container:
+        settings, networks = args.settings, args.networks
+        return self._tool(
+            name,
+            args,
+            "prometheus",
+            port=PROMETHEUS_PORT,
+            health_path="/-/healthy",
+            alias=PROMETHEUS_HOST,
+            networks=[networks.app, networks.data, networks.admin],
+            state_dirs=(PROMETHEUS_DATA_DIR, PROMETHEUS_CONFIG_DIR),
             command=[
                 f"--config.file={PROMETHEUS_CONFIG_FILE}",
                 f"--storage.tsdb.path={PROMETHEUS_DATA_DIR}",
@@ -278,32 +319,23 @@ class Monitoring(pulumi.ComponentResource):
                     if target.ca_pem is not None
                 }.values(),
             ],
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            volumes={
-                PROMETHEUS_DATA_DIR: volume(f"{name}-prometheus-data", "prometheus", self._child()),
-                PROMETHEUS_CONFIG_DIR: volume(f"{name}-prometheus-config", "prometheus", self._child()),
-            },
-            ports=[Port(PROMETHEUS_PORT, PROMETHEUS_PORT, settings.docker.admin_bind_address)],
-            aliases=[PROMETHEUS_HOST],
         )
-        return container(f"{name}-prometheus", spec, self._child())
 
     def _alertmanager(self, name: str, args: MonitoringArgs) -> docker.Container:
-        settings = args.settings
-        memory, cpus = RESOURCES["alertmanager"]
-        config = alertmanager_config(settings, has_webhook=args.webhook_url is not None)
+        config = alertmanager_config(args.settings, has_webhook=args.webhook_url is not None)
         uploads = [Upload(ALERTMANAGER_CONFIG_FILE, _yaml(config), CONFIG_MODE)]
         if args.webhook_url is not None:
             uploads.append(Upload(WEBHOOK_URL_FILE, pulumi.Output.secret(args.webhook_url), SECRET_MODE))
-        spec = ContainerSpec(
-            image=args.images["alertmanager"],
-            user=USERS["alertmanager"],
-            role="alertmanager",
+        return self._tool(
+            name,
+            args,
+            "alertmanager",
+            port=ALERTMANAGER_PORT,
+            health_path="/-/healthy",
+            alias=ALERTMANAGER_HOST,
             # The admin network has a route out: email and the webhook leave from here.
             networks=[args.networks.admin],
-            health=HealthCheck(["wget", "-qO-", f"http://127.0.0.1:{ALERTMANAGER_PORT}/-/healthy"]),
-            memory_mb=memory,
-            cpus=cpus,
+            state_dirs=(ALERTMANAGER_DATA_DIR, ALERTMANAGER_CONFIG_DIR),
             command=[
                 f"--config.file={ALERTMANAGER_CONFIG_FILE}",
                 f"--storage.path={ALERTMANAGER_DATA_DIR}",
@@ -313,31 +345,23 @@ class Monitoring(pulumi.ComponentResource):
                 "--cluster.listen-address=",
             ],
             uploads=uploads,
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
-            volumes={
-                ALERTMANAGER_DATA_DIR: volume(f"{name}-alertmanager-data", "alertmanager", self._child()),
-                ALERTMANAGER_CONFIG_DIR: volume(f"{name}-alertmanager-config", "alertmanager", self._child()),
-            },
-            ports=[Port(ALERTMANAGER_PORT, ALERTMANAGER_PORT, settings.docker.admin_bind_address)],
-            aliases=[ALERTMANAGER_HOST],
         )
-        return container(f"{name}-alertmanager", spec, self._child())
 
     def _grafana(
         self, name: str, args: MonitoringArgs, password: pulumi.Output[str], secret_key: pulumi.Output[str]
     ) -> docker.Container:
-        settings = args.settings
-        memory, cpus = RESOURCES["grafana"]
-        spec = ContainerSpec(
-            image=args.images["grafana"],
-            user=USERS["grafana"],
-            role="grafana",
+        return self._tool(
+            name,
+            args,
+            "grafana",
+            port=GRAFANA_PORT,
+            health_path="/api/health",
+            alias=GRAFANA_HOST,
             # Prometheus is on the admin network too: Grafana needs no other.
             networks=[args.networks.admin],
-            health=HealthCheck(["wget", "-qO-", f"http://127.0.0.1:{GRAFANA_PORT}/api/health"]),
-            memory_mb=memory,
-            cpus=cpus,
-            envs=grafana_environment(settings),
+            tmpfs_size="64m",
+            state_dirs=(GRAFANA_DATA_DIR, GRAFANA_CONFIG_DIR),
+            envs=grafana_environment(args.settings),
             uploads=[
                 Upload(
                     f"{GRAFANA_PROVISIONING_DIR}/datasources/webstack.yml", _yaml(grafana_datasources()), CONFIG_MODE
@@ -353,39 +377,28 @@ class Monitoring(pulumi.ComponentResource):
                 Upload(GRAFANA_PASSWORD_FILE, password, SECRET_MODE),
                 Upload(GRAFANA_SECRET_KEY_FILE, secret_key, SECRET_MODE),
             ],
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=64m"},
-            volumes={
-                GRAFANA_DATA_DIR: volume(f"{name}-grafana-data", "grafana", self._child()),
-                GRAFANA_CONFIG_DIR: volume(f"{name}-grafana-config", "grafana", self._child()),
-            },
-            ports=[Port(GRAFANA_PORT, GRAFANA_PORT, settings.docker.admin_bind_address)],
-            aliases=[GRAFANA_HOST],
         )
-        return container(f"{name}-grafana", spec, self._child())
 
     def _cadvisor(self, name: str, args: MonitoringArgs) -> docker.Container:
-        memory, cpus = RESOURCES["cadvisor"]
-        spec = ContainerSpec(
-            image=args.images["cadvisor"],
-            # nobody with no capability: Docker grants a non-root process none of cap_add's capabilities, and root
-            # is refused by container() (see the module docstring for what cAdvisor can and cannot see so).
-            user=USERS["cadvisor"],
-            role="cadvisor",
+        # nobody with no capability (USERS): Docker grants a non-root process none of cap_add's capabilities, and
+        # root is refused by container() (see the module docstring for what cAdvisor can and cannot see so). Not
+        # published.
+        return self._tool(
+            name,
+            args,
+            "cadvisor",
+            port=CADVISOR_PORT,
+            health_path="/healthz",
+            alias=CADVISOR_HOST,
             networks=[args.networks.admin],
-            health=HealthCheck(["wget", "-qO-", f"http://127.0.0.1:{CADVISOR_PORT}/healthz"]),
-            memory_mb=memory,
-            cpus=cpus,
             command=[
                 f"--port={CADVISOR_PORT}",
                 f"--disable_metrics={CADVISOR_DISABLED_METRICS}",
                 "--store_container_labels=false",
                 "--whitelisted_container_labels=webstack.role,webstack.stack",
             ],
-            tmpfs={"/tmp": "rw,noexec,nosuid,size=16m"},
             read_only_binds=CADVISOR_BINDS,
-            aliases=[CADVISOR_HOST],
         )
-        return container(f"{name}-cadvisor", spec, self._child())
 
 
 # -- configuration files (pure) ----------------------------------------------------------------------------------------

@@ -53,6 +53,7 @@ from components.docker.common import (
     volume,
 )
 from components.docker.tls_ca import (
+    CA_FILE,
     InternalCa,
     config_path,
     configured_container,
@@ -78,7 +79,6 @@ STORAGE_CPUS = 1.0
 DATA_MOUNT = "/var/tmp"
 DATA_DIR = f"{DATA_MOUNT}/minio"
 CERTS_DIR = config_path("minio-certs")
-CA_FILE = config_path("tls", "ca.crt")
 KMS_KEY_NAME = "webstack-sse"
 #: The mc alias every generated script uses for this MinIO.
 MC_ALIAS = "store"
@@ -103,8 +103,8 @@ def _bucket_arn(bucket: str) -> str:
     return f"arn:aws:s3:::{bucket}"
 
 
-def documents_policy(bucket: str = DOCUMENTS_BUCKET) -> dict[str, Any]:
-    """The app's policy: list the documents bucket, read, write and delete its objects; nothing else."""
+def _bucket_policy(bucket: str, object_actions: list[str]) -> dict[str, Any]:
+    """A user's policy: list ``bucket``, and ``object_actions`` on its objects; nothing else."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -113,39 +113,25 @@ def documents_policy(bucket: str = DOCUMENTS_BUCKET) -> dict[str, Any]:
                 "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
                 "Resource": [_bucket_arn(bucket)],
             },
-            {
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObject",
-                    "s3:PutObject",
-                    "s3:DeleteObject",
-                    "s3:AbortMultipartUpload",
-                    "s3:ListMultipartUploadParts",
-                ],
-                "Resource": [f"{_bucket_arn(bucket)}/*"],
-            },
+            {"Effect": "Allow", "Action": object_actions, "Resource": [f"{_bucket_arn(bucket)}/*"]},
         ],
     }
+
+
+def documents_policy(bucket: str = DOCUMENTS_BUCKET) -> dict[str, Any]:
+    """The app's policy: list the documents bucket, read, write and delete its objects; nothing else."""
+    return _bucket_policy(
+        bucket,
+        ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+    )
 
 
 def backups_policy(bucket: str = BACKUPS_BUCKET) -> dict[str, Any]:
     """The backup user's policy: list the backups bucket, read (restores) and write its objects, delete nothing
     (expiry is the lifecycle rules' job), so a compromised backup job cannot erase the history."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
-                "Resource": [_bucket_arn(bucket)],
-            },
-            {
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-                "Resource": [f"{_bucket_arn(bucket)}/*"],
-            },
-        ],
-    }
+    return _bucket_policy(
+        bucket, ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    )
 
 
 def backups_lifecycle(settings: Settings) -> dict[str, Any]:

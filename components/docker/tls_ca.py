@@ -30,7 +30,7 @@ import pulumi_docker as docker
 import pulumi_random as random
 import pulumi_tls as tls
 
-from components.docker.common import ROLE_LABEL, STACK_LABEL, ContainerSpec, container
+from components.docker.common import ContainerSpec, Upload, container, container_name, labelled_volume
 
 CA_TYPE = "webstack:docker:InternalCa"
 #: Where every data-tier container finds its delivered files (configuration, certificates, secrets, scripts).
@@ -44,15 +44,15 @@ EARLY_RENEWAL_HOURS = 30 * 24
 PASSWORD_LENGTH = 40
 
 
-def container_name(name: str) -> str:
-    """The Docker name :func:`components.docker.common.container` gives the container with logical name ``name``
-    (also resolvable by that name on the container's networks)."""
-    return f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
-
-
 def config_path(*parts: str) -> str:
     """A path under :data:`CONFIG_DIR`."""
     return "/".join((CONFIG_DIR, *parts))
+
+
+#: Where a TLS server finds the CA, its certificate and its key (:func:`tls_uploads`), and a client the CA.
+CA_FILE = config_path("tls", "ca.crt")
+CERT_FILE = config_path("tls", "server.crt")
+KEY_FILE = config_path("tls", "server.key")
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,15 @@ class InternalCa(pulumi.ComponentResource):
         return ServerCertificate(cert_pem=cert.cert_pem, key_pem=key_pem, ca_pem=self.cert_pem)
 
 
+def tls_uploads(cert: ServerCertificate) -> list[Upload]:
+    """A TLS server's files: the CA and its certificate (0440), and its key (0400, a secret)."""
+    return [
+        Upload(CA_FILE, cert.ca_pem, "0440"),
+        Upload(CERT_FILE, cert.cert_pem, "0440"),
+        Upload(KEY_FILE, pulumi.Output.secret(cert.key_pem), "0400"),
+    ]
+
+
 def server_names(alias: str, name: str) -> list[str]:
     """The names a server answers to: its alias on the data network, its container name, and localhost (its own
     health checks)."""
@@ -155,15 +164,7 @@ def sql_identifier(text: str) -> str:
 
 def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
     """The config volume of the container ``name``: regenerated files only, so not protected."""
-    return docker.Volume(
-        f"{name}-config",
-        name=container_name(f"{name}-config"),
-        labels=[
-            docker.VolumeLabelArgs(label=ROLE_LABEL, value=f"config-{role}"),
-            docker.VolumeLabelArgs(label=STACK_LABEL, value=pulumi.get_stack()),
-        ],
-        opts=opts,
-    )
+    return labelled_volume(f"{name}-config", f"config-{role}", opts)
 
 
 def configured_container(name: str, spec: ContainerSpec, opts: pulumi.ResourceOptions) -> docker.Container:

@@ -32,8 +32,6 @@ import pulumi
 import pulumi_docker as docker
 
 from components.docker.common import (
-    ROLE_LABEL,
-    STACK_LABEL,
     CacheEndpoint,
     ContainerSpec,
     DatabaseEndpoint,
@@ -43,6 +41,7 @@ from components.docker.common import (
     StorageEndpoint,
     Upload,
     container,
+    labelled_volume,
 )
 from components.settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
 
@@ -104,15 +103,7 @@ def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.
     credentials). Unlike :func:`components.docker.common.volume` it is neither protected nor retained: it holds
     nothing the next deployment does not upload again, so it goes with its container (and scaling in never trips
     over a protected volume)."""
-    return docker.Volume(
-        name,
-        name=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
-        labels=[
-            docker.VolumeLabelArgs(label=ROLE_LABEL, value=role),
-            docker.VolumeLabelArgs(label=STACK_LABEL, value=pulumi.get_stack()),
-        ],
-        opts=opts,
-    )
+    return labelled_volume(name, role, opts)
 
 
 def service_environment(service: ServiceSettings, computed: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -7,6 +7,7 @@ turn such a value into :data:`UNKNOWN`, so that rules can decide what an unknown
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -50,6 +51,30 @@ def list_items(value: Any) -> list[Any]:
         except UnknownValueError:
             found.append(UNKNOWN)
     return found
+
+
+def plain(value: Any) -> Any:
+    """A JSON document given as an object (the analyzer's proxies), as plain values; raises UnknownValueError on an
+    unknown part."""
+    if isinstance(value, Mapping):
+        return {str(key): plain(value[key]) for key in value}
+    if is_list(value):
+        return [plain(value[index]) for index in range(len(value))]
+    return value
+
+
+def as_list(value: Any) -> list[Any]:
+    """A plain JSON value that may be one element or a list of them (a policy statement's Action, Resource), as a
+    list; [] for None."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def name_words(name: str) -> str:
+    """A setting's or variable's name as ``_``-separated words (camelCase split), as credential names are matched."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return re.sub(r"[^A-Za-z0-9]+", "_", spaced).strip("_")
 
 
 def is_true(value: Any) -> bool:

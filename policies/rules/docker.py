@@ -61,7 +61,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from ._common import schema, setting
-from ._props import UNKNOWN, as_number, as_text, count_text, is_true, list_items, prop, unknown_message
+from ._props import UNKNOWN, as_number, as_text, count_text, is_true, list_items, name_words, prop, unknown_message
 from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST
 from .monitoring import NOT_CREDENTIALS, REFERENCE_WORDS
 
@@ -846,12 +846,6 @@ FILE_FIX = (
 FILE_WORDS = frozenset({"FILE", "PATH"})
 
 
-def _words(name: str) -> str:
-    """A name as ``_``-separated words (camelCase split), as credentials.py matches credential names."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-    return re.sub(r"[^A-Za-z0-9]+", "_", spaced).strip("_")
-
-
 @dataclass(frozen=True)
 class _CredentialJudge:
     credential: re.Pattern[str]
@@ -869,7 +863,7 @@ class _CredentialJudge:
         url = _url_credentials(value, self.default)
         if url:
             problems.append(f"{subject} is a URL that carries {url}: {FILE_FIX}, or build the URL inside the container")
-        words = _words(name)
+        words = name_words(name)
         last = words.upper().rsplit("_", 1)[-1]
         defaults = self.users.get(name.upper())
         if defaults and value.strip().casefold() in defaults:

@@ -23,7 +23,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationA
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
-from ._props import as_text, is_list, prop
+from ._props import as_list, as_text, is_list, plain, prop
 
 #: Resources whose ``policy`` is one identity policy document.
 DOCUMENT_TYPES = (
@@ -84,26 +84,11 @@ _SCHEMA = schema(
 
 
 # -- reading documents -----------------------------------------------------------------------------------------------
-def _plain(value: Any) -> Any:
-    """A policy document given as an object, as plain values; raises UnknownValueError on an unknown part."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(value[key]) for key in value}
-    if is_list(value):
-        return [_plain(value[index]) for index in range(len(value))]
-    return value
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
 def _document(value: Any) -> Any:
     """A policy document from JSON text or an object; None when there is none; raises ValueError on text that is
     not JSON and UnknownValueError on an unknown part."""
     if isinstance(value, Mapping):
-        return _plain(value)
+        return plain(value)
     if not as_text(value):
         return None
     return json.loads(str(value))
@@ -120,7 +105,7 @@ def _statement_problems(document: Any, unscoped_ok: set[str]) -> list[str]:
     """What a policy document allows too widely, one sentence per statement."""
     raw = document.get("Statement") if isinstance(document, dict) else None
     problems: list[str] = []
-    for index, statement in enumerate(_as_list(raw)):
+    for index, statement in enumerate(as_list(raw)):
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         name = f"'{statement['Sid']}'" if statement.get("Sid") else f"#{index + 1}"
@@ -130,14 +115,14 @@ def _statement_problems(document: Any, unscoped_ok: set[str]) -> list[str]:
                 "every action AWS adds later): list the actions it needs under Action instead"
             )
             continue
-        actions = [str(action) for action in _as_list(statement.get("Action"))]
+        actions = [str(action) for action in as_list(statement.get("Action"))]
         wildcards = [action for action in actions if _wildcard_action(action)]
         if wildcards:
             scope = "every service" if any(w.strip().startswith("*") for w in wildcards) else "the service"
             problems.append(
                 f"statement {name} allows {', '.join(wildcards)}, every action of {scope}: list the actions it needs"
             )
-        everywhere = "NotResource" in statement or "*" in [str(r).strip() for r in _as_list(statement.get("Resource"))]
+        everywhere = "NotResource" in statement or "*" in [str(r).strip() for r in as_list(statement.get("Resource"))]
         scoped = [action for action in actions if action not in wildcards and action.lower() not in unscoped_ok]
         if everywhere and scoped:
             problems.append(

@@ -55,7 +55,7 @@ from pulumi_policy import (
 )
 
 from ._common import schema, setting
-from ._props import UNKNOWN, as_text, aws_managed_key, is_list, is_set, list_items, prop, unknown_message
+from ._props import UNKNOWN, as_text, aws_managed_key, is_list, is_set, list_items, name_words, prop, unknown_message
 from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST
 from .load_balancer import LOAD_BALANCER_TYPES, TARGET_GROUP_TYPES
 
@@ -538,16 +538,12 @@ class _Judge:
     credential: re.Pattern[str]
     deny: frozenset[str]
 
-    def words(self, name: str) -> str:
-        spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-        return re.sub(r"[^A-Za-z0-9]+", "_", spaced).strip("_")
-
     def default(self, text: str) -> bool:
         return text.strip().casefold() in self.deny
 
     def named(self, subject: str, name: str, text: str) -> str | None:
         """What is wrong with a credential-named setting's literal value; None when nothing is (or it is not one)."""
-        words = self.words(name)
+        words = name_words(name)
         if not self.credential.search(words):
             return None
         if self.default(text):

@@ -44,7 +44,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import ROLE_TAG
-from ._props import UNKNOWN, as_text, depends_on, is_list, is_set, is_true, list_items, prop, unknown_message
+from ._props import UNKNOWN, as_list, as_text, depends_on, is_set, is_true, list_items, plain, prop, unknown_message
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 ENCRYPTION_TYPES = (
@@ -358,26 +358,11 @@ s3_bucket_versioned = StackValidationPolicy(
 
 
 # -- TLS only --------------------------------------------------------------------------------------------------------
-def _plain(value: Any) -> Any:
-    """A policy document given as an object, as plain values; raises UnknownValueError on an unknown part."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(value[key]) for key in value}
-    if is_list(value):
-        return [_plain(value[index]) for index in range(len(value))]
-    return value
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
 def _everyone(principal: Any) -> bool:
     """Whether a Principal names every principal: ``"*"`` or ``{"AWS": "*"}`` (or ``["*"]``)."""
     if principal == "*":
         return True
-    return isinstance(principal, dict) and "*" in _as_list(principal.get("AWS"))
+    return isinstance(principal, dict) and "*" in as_list(principal.get("AWS"))
 
 
 def _insecure_transport_only(condition: Any) -> bool:
@@ -388,7 +373,7 @@ def _insecure_transport_only(condition: Any) -> bool:
     if operator not in ("Bool", "BoolIfExists") or not isinstance(block, dict) or len(block) != 1:
         return False
     ((key, value),) = block.items()
-    values = _as_list(value)
+    values = as_list(value)
     return key.lower() == "aws:securetransport" and bool(values) and all(str(v).lower() == "false" for v in values)
 
 
@@ -404,8 +389,8 @@ def _denies_insecure_transport(statement: dict[str, Any]) -> bool:
         and "NotAction" not in statement
         and "NotResource" not in statement
         and _everyone(statement.get("Principal"))
-        and any(action in ("s3:*", "*") for action in _as_list(statement.get("Action")))
-        and _bucket_and_objects(_as_list(statement.get("Resource")))
+        and any(action in ("s3:*", "*") for action in as_list(statement.get("Action")))
+        and _bucket_and_objects(as_list(statement.get("Resource")))
         and _insecure_transport_only(statement.get("Condition"))
     )
 
@@ -424,7 +409,7 @@ def _public_allows(statements: list[dict[str, Any]]) -> list[str]:
 def _policy_problems(text: Any) -> list[str]:
     """What keeps a bucket policy from being TLS-only and private; raises UnknownValueError on an unknown part."""
     if isinstance(text, Mapping):
-        document: Any = _plain(text)
+        document: Any = plain(text)
     elif not as_text(text):
         document = {}
     else:
@@ -433,7 +418,7 @@ def _policy_problems(text: Any) -> list[str]:
         except ValueError:
             return ["The bucket policy is not valid JSON: set policy to a JSON policy document (json.dumps(...))."]
     raw = document.get("Statement") if isinstance(document, dict) else None
-    statements = [statement for statement in _as_list(raw) if isinstance(statement, dict)]
+    statements = [statement for statement in as_list(raw) if isinstance(statement, dict)]
     problems: list[str] = []
     if not any(_denies_insecure_transport(statement) for statement in statements):
         problems.append(

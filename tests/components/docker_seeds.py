@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from stackcheck.mocks import RecordedResource, is_secret
+from tests.components.docker_support import env_of
 from tests.conftest import one, registered
 
 CONTAINER = "docker:index/container:Container"
@@ -49,8 +50,7 @@ def seeded(service: RecordedResource, seed_image: str | None = None) -> Recorded
     # The service: read-only, no files of its own, replaced with its seed.
     assert inputs["readOnly"] is True, service.name
     assert inputs.get("uploads", []) == [], f"{service.name} carries uploads itself"
-    envs = dict(value.split("=", 1) for value in inputs["envs"])
-    assert envs[REVISION_ENV] == seed.id, service.name
+    assert env_of(service)[REVISION_ENV] == seed.id, service.name
     assert seed.urn in service.dependencies, f"{service.name} does not depend on its seed"
     # The seed: isolated, unprivileged, one-shot.
     assert seed.type == CONTAINER

@@ -7,12 +7,10 @@ from __future__ import annotations
 import configparser
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,41 +28,23 @@ from components.docker.database import Database, DatabaseArgs
 from components.docker.network import DockerNetworks
 from components.docker.storage import ObjectStorage, ObjectStorageArgs, backups_lifecycle
 from components.docker.tls_ca import InternalCa
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from stackcheck.mocks import is_secret, redact
-from tests.conftest import construct, one, registered, valid_config
+from tests.components.docker_support import (
+    assert_locked_down,
+    docker_settings,
+    files,
+    generated,
+    localize,
+    stub_commands,
+)
+from tests.conftest import construct, one, registered
 
 DB_IMAGE = "sha256:" + "d" * 64
 MC_IMAGE = "sha256:" + "c" * 64
 NOW = 1_732_413_600  # 2024-11-24 02:00 UTC, a Sunday
 
 pytestmark = pytest.mark.skipif(shutil.which("dash") is None or shutil.which("bash") is None, reason="needs shells")
-
-
-def docker_settings(**areas: Any) -> Settings:
-    config = valid_config(
-        **{"webstack:platform": "docker", "webstack:cdn": json.dumps({"enabled": False})},
-        **{f"webstack:{key}": json.dumps(value) for key, value in areas.items()},
-    )
-    return parse_settings(config, set())
-
-
-def unwrap(value: Any) -> Any:
-    if is_secret(value):
-        return unwrap(value["value"])
-    if isinstance(value, dict):
-        return {key: unwrap(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
-def files(name: str) -> dict[str, str]:
-    return {upload["file"]: upload["content"] for upload in unwrap(one(f"{name}-seed").inputs["uploads"])}
-
-
-def generated(name: str) -> str:
-    return str(one(name).outputs["result"])
 
 
 def build(name: str, settings: Settings) -> Backups:
@@ -100,12 +80,7 @@ def mysql() -> Backups:
 )
 def test_defaults_are_secure(postgres: Backups, mysql: Backups, name: str, user: str, role: str, scratch: str) -> None:
     inputs = one(name).inputs
-    assert inputs["user"] == user
-    assert inputs["capabilities"] == {"drops": ["ALL"], "adds": []}
-    assert inputs["securityOpts"] == ["no-new-privileges:true"]
-    assert inputs["privileged"] is False
-    assert inputs["readOnly"] is True
-    assert inputs["restart"] == "unless-stopped"
+    assert_locked_down(inputs, user)
     assert inputs["ports"] == []
     assert inputs["uploads"] == []
     assert {"label": "webstack.role", "value": role} in inputs["labels"]
@@ -204,19 +179,8 @@ esac"""
 
 
 def stubs(tmp_path: Path, commands: dict[str, str]) -> Path:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    for command, body in {"date": DATE_STUB, "sleep": "exit 1", **commands}.items():
-        path = bin_dir / command
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(0o755)
-    return bin_dir
-
-
-def localize(script: str, paths: dict[str, Path]) -> str:
-    """``script`` with each absolute path prefix replaced by a scratch directory."""
-    pattern = "|".join(re.escape(prefix) for prefix in paths)
-    return re.sub(rf"(?<![\w/.-])({pattern})(?=[/\"' ]|$)", lambda m: str(paths[m[1]]), script, flags=re.M)
+    """The stub commands, with ``date`` answering for :data:`NOW` and ``sleep`` failing (one pass of a loop)."""
+    return stub_commands(tmp_path, {"date": DATE_STUB, "sleep": "exit 1", **commands})
 
 
 def run(shell: str, script: str, bin_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -8,7 +8,6 @@ import hashlib
 import json
 import shutil
 import subprocess
-from typing import Any
 
 import pulumi_docker as docker
 import pytest
@@ -25,42 +24,13 @@ from components.docker.cache import (
 )
 from components.docker.common import REVISION_ENV
 from components.docker.network import DockerNetworks
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from stackcheck.mocks import is_secret, redact
-from tests.conftest import construct, one, registered, valid_config
+from tests.components.docker_support import assert_locked_down, docker_settings, envs, files, generated
+from tests.conftest import construct, one, registered
 
 REDIS_IMAGE = "sha256:" + "7" * 64
 EXPORTER_IMAGE = "sha256:" + "8" * 64
-
-
-def docker_settings(**areas: Any) -> Settings:
-    config = valid_config(
-        **{"webstack:platform": "docker", "webstack:cdn": json.dumps({"enabled": False})},
-        **{f"webstack:{key}": json.dumps(value) for key, value in areas.items()},
-    )
-    return parse_settings(config, set())
-
-
-def unwrap(value: Any) -> Any:
-    if is_secret(value):
-        return unwrap(value["value"])
-    if isinstance(value, dict):
-        return {key: unwrap(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
-def files(name: str) -> dict[str, str]:
-    return {upload["file"]: upload["content"] for upload in unwrap(one(f"{name}-seed").inputs["uploads"])}
-
-
-def envs(name: str) -> dict[str, str]:
-    return dict(entry.split("=", 1) for entry in one(name).inputs["envs"])
-
-
-def password(name: str) -> str:
-    return str(one(name).outputs["result"])
 
 
 def directives(text: str) -> dict[str, str]:
@@ -103,12 +73,7 @@ def tls_cache() -> Cache:
 )
 def test_defaults_are_secure(cache: Cache, name: str, user: str, role: str) -> None:
     inputs = one(name).inputs
-    assert inputs["user"] == user
-    assert inputs["capabilities"] == {"drops": ["ALL"], "adds": []}
-    assert inputs["securityOpts"] == ["no-new-privileges:true"]
-    assert inputs["privileged"] is False
-    assert inputs["readOnly"] is True
-    assert inputs["restart"] == "unless-stopped"
+    assert_locked_down(inputs, user)
     assert inputs["ports"] == []
     assert inputs["healthcheck"]["tests"]
     assert inputs["uploads"] == []
@@ -134,7 +99,7 @@ def test_data_is_on_a_protected_volume(cache: Cache) -> None:
 
 
 def test_the_password_is_generated_and_never_in_plain_text(cache: Cache) -> None:
-    secret, exporter_secret = password("cachedef-password"), password("cachedef-exporter-password")
+    secret, exporter_secret = generated("cachedef-password"), generated("cachedef-exporter-password")
     for generator in ("cachedef-password", "cachedef-exporter-password"):
         assert one(generator).inputs["length"] >= 32
         assert one(generator).inputs["special"] is False

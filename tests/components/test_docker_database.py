@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -37,9 +36,20 @@ from components.docker.database import (
 )
 from components.docker.network import DockerNetworks
 from components.docker.tls_ca import InternalCa, configured_container
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from stackcheck.mocks import RecordedResource, is_secret, redact
-from tests.conftest import construct, one, registered, valid_config
+from tests.components.docker_support import (
+    assert_locked_down,
+    docker_settings,
+    envs,
+    files,
+    generated,
+    localize,
+    stub_commands,
+    under,
+    unwrap,
+)
+from tests.conftest import construct, one, registered
 
 DB_IMAGE = "sha256:" + "d" * 64
 EXPORTER_IMAGE = "sha256:" + "e" * 64
@@ -47,37 +57,8 @@ DATA_NETWORK = "webstack-test-data"
 PASSWORDS = ("admin", "app", "replication", "monitor", "backup")
 
 
-def docker_settings(**areas: Any) -> Settings:
-    """Valid docker-platform settings with ``areas`` (``database={...}``) as the stack would set them."""
-    config = valid_config(
-        **{"webstack:platform": "docker", "webstack:cdn": json.dumps({"enabled": False})},
-        **{f"webstack:{key}": json.dumps(value) for key, value in areas.items()},
-    )
-    return parse_settings(config, set())
-
-
-def unwrap(value: Any) -> Any:
-    """A recorded property with every secret replaced by its plaintext."""
-    if is_secret(value):
-        return unwrap(value["value"])
-    if isinstance(value, dict):
-        return {key: unwrap(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
-def files(name: str) -> dict[str, str]:
-    """What the seed of container ``name`` delivers: path -> content."""
-    return {upload["file"]: upload["content"] for upload in unwrap(one(f"{name}-seed").inputs["uploads"])}
-
-
-def envs(name: str) -> dict[str, str]:
-    return dict(entry.split("=", 1) for entry in one(name).inputs["envs"])
-
-
 def password(name: str) -> str:
-    return str(one(f"{name}-password").outputs["result"])
+    return generated(f"{name}-password")
 
 
 def conf(text: str) -> dict[str, str]:
@@ -114,13 +95,8 @@ def mysql() -> Database:
 
 def assert_hardened(resource: RecordedResource, user: str, role: str) -> None:
     inputs = resource.inputs
-    assert inputs["user"] == user
+    assert_locked_down(inputs, user)
     assert not inputs["user"].startswith(("0:", "root"))
-    assert inputs["capabilities"] == {"drops": ["ALL"], "adds": []}
-    assert inputs["securityOpts"] == ["no-new-privileges:true"]
-    assert inputs["privileged"] is False
-    assert inputs["readOnly"] is True
-    assert inputs["restart"] == "unless-stopped"
     assert inputs["mustRun"] is True
     assert inputs["ports"] == []
     assert inputs["healthcheck"]["tests"]
@@ -462,7 +438,7 @@ def test_the_replica_start_script_clones_the_primary_once(tmp_path: Path) -> Non
     (root / "etc/webstack/secrets").mkdir(parents=True)
     (root / "etc/webstack/secrets/replication.pgpass").write_text("*:*:replication:replicator:pw\n")
     (root / "var/lib/postgresql/data").mkdir(parents=True)
-    bin_dir = stubs(
+    bin_dir = stub_commands(
         tmp_path,
         {
             "pg_isready": "exit 0",
@@ -470,7 +446,7 @@ def test_the_replica_start_script_clones_the_primary_once(tmp_path: Path) -> Non
             "docker-entrypoint.sh": 'echo "entrypoint $*" >> "$LOG"',
         },
     )
-    local = localize(script, root, ["/etc/webstack", "/var/lib/postgresql/data", "/var/run/postgresql"])
+    local = localize(script, under(root, "/etc/webstack", "/var/lib/postgresql/data", "/var/run/postgresql"))
     env = {
         **os.environ,
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
@@ -486,24 +462,6 @@ def test_the_replica_start_script_clones_the_primary_once(tmp_path: Path) -> Non
     data = root / "var/lib/postgresql/data"
     assert (data / "pgdata/standby.signal").exists()
     assert (data / ".webstack-replica-cloned").exists()
-
-
-def stubs(tmp_path: Path, commands: dict[str, str]) -> Path:
-    """Executables named after ``commands`` that run their shell text."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    for command, body in commands.items():
-        path = bin_dir / command
-        path.write_text(f"#!/bin/sh\n{body}\n")
-        path.chmod(0o755)
-    return bin_dir
-
-
-def localize(script: str, root: Path, prefixes: list[str]) -> str:
-    """``script`` with the absolute paths under ``prefixes`` moved under ``root``."""
-    for prefix in prefixes:
-        script = re.sub(rf"(?<![\w/.-]){re.escape(prefix)}(?=[/\"' ]|$)", f"{root}{prefix}", script, flags=re.M)
-    return script
 
 
 # -- MySQL replication -------------------------------------------------------------------------------------------------

@@ -3,7 +3,6 @@ or self-signed) and nginx.conf delivered into a config volume by the container's
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -13,12 +12,12 @@ import pytest
 from components.docker.edge import LoadBalancer, LoadBalancerArgs, site_url
 from components.docker.network import DockerNetworks
 from components.docker.nginx import CERTIFICATE_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from stackcheck.mocks import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, seeded
-from tests.conftest import IMAGES, construct, one, registered
+from tests.components.docker_support import DOMAIN, assert_locked_down, prod_settings
+from tests.conftest import construct, one, registered
 
-DOMAIN = "app.example.org"
 IMAGE_ID = "sha256:" + "1" * 64
 FRONTEND = ["web-frontend-1:3000", "web-frontend-2:3000"]
 BACKEND = ["web-backend-1:8000"]
@@ -32,25 +31,13 @@ CERTIFICATE_PEM = "-----BEGIN CERTIFICATE-----\nMIIBprovided\n-----END CERTIFICA
 KEY_PEM = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIprovidedkey\n-----END EC PRIVATE KEY-----\n"
 
 
-def docker_settings(**areas: Any) -> Settings:
-    config = {
-        "aws:region": "us-east-1",
-        "webstack:platform": "docker",
-        "webstack:environment": "prod",
-        "webstack:domain": DOMAIN,
-        "webstack:web": json.dumps(IMAGES),
-    }
-    config.update({f"webstack:{key}": json.dumps(value) for key, value in areas.items()})
-    return parse_settings(config, set(), stack="prod")
-
-
 def load_balancer(name: str, settings: Settings | None = None) -> LoadBalancer:
     """A load balancer named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> LoadBalancer:
         networks = DockerNetworks(f"{name}-net").networks
         args = LoadBalancerArgs(
-            settings=settings or docker_settings(),
+            settings=settings or prod_settings(),
             networks=networks,
             image=IMAGE_ID,
             frontend=FRONTEND,
@@ -84,14 +71,9 @@ def test_defaults_are_secure() -> None:
     nginx = one("lb-default-nginx")
     inputs = nginx.inputs
     assert nginx.type == CONTAINER
-    assert inputs["user"] == "101:101"
-    assert inputs["capabilities"] == {"drops": ["ALL"], "adds": []}
-    assert inputs["securityOpts"] == ["no-new-privileges:true"]
-    assert inputs["privileged"] is False
-    assert inputs["readOnly"] is True
+    assert_locked_down(inputs, "101:101")
     assert inputs["memory"] == 256
     assert float(inputs["cpus"]) > 0
-    assert inputs["restart"] == "unless-stopped"
     assert inputs["image"] == IMAGE_ID
     assert inputs["healthcheck"]["tests"] == ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/healthz"]
     assert {label["label"]: label["value"] for label in inputs["labels"]}["webstack.role"] == "lb"
@@ -184,7 +166,7 @@ def test_certificate_files_replace_the_self_signed_certificate(tmp_path: Path) -
     certificate, key = tmp_path / "fullchain.pem", tmp_path / "privkey.pem"
     certificate.write_text(CERTIFICATE_PEM)
     key.write_text(KEY_PEM)
-    settings = docker_settings(docker={"tls": {"certificateFile": str(certificate), "keyFile": str(key)}})
+    settings = prod_settings(docker={"tls": {"certificateFile": str(certificate), "keyFile": str(key)}})
     lb = load_balancer("lb-provided", settings)
     assert registered("lb-provided", PRIVATE_KEY) == []
     assert registered("lb-provided", SELF_SIGNED) == []
@@ -199,7 +181,7 @@ def test_files_that_are_not_pem_are_refused(tmp_path: Path) -> None:
     certificate, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     certificate.write_text("not a certificate")
     key.write_text(KEY_PEM)
-    settings = docker_settings(docker={"tls": {"certificateFile": str(certificate), "keyFile": str(key)}})
+    settings = prod_settings(docker={"tls": {"certificateFile": str(certificate), "keyFile": str(key)}})
     with pytest.raises(ValueError, match="holds no PEM certificate"):
         load_balancer("lb-bad-cert", settings)
     certificate.write_text(CERTIFICATE_PEM)
@@ -210,7 +192,7 @@ def test_files_that_are_not_pem_are_refused(tmp_path: Path) -> None:
 
 
 def test_ports_and_bind_address_follow_the_settings() -> None:
-    settings = docker_settings(docker={"httpPort": 8081, "httpsPort": 8444, "bindAddress": "192.0.2.10"})
+    settings = prod_settings(docker={"httpPort": 8081, "httpsPort": 8444, "bindAddress": "192.0.2.10"})
     lb = load_balancer("lb-ports", settings)
     ports = one("lb-ports-nginx").inputs["ports"]
     assert sorted((p["internal"], p["external"], p["ip"]) for p in ports) == [
@@ -222,12 +204,12 @@ def test_ports_and_bind_address_follow_the_settings() -> None:
 
 
 def test_the_url_names_the_port_only_when_it_is_not_443() -> None:
-    assert site_url(docker_settings()) == f"https://{DOMAIN}"
-    assert site_url(docker_settings(docker={"httpsPort": 8443, "httpPort": 8080})) == f"https://{DOMAIN}:8443"
+    assert site_url(prod_settings()) == f"https://{DOMAIN}"
+    assert site_url(prod_settings(docker={"httpsPort": 8443, "httpPort": 8080})) == f"https://{DOMAIN}:8443"
 
 
 def test_stickiness_reaches_nginx() -> None:
-    lb = load_balancer("lb-sticky", docker_settings(web={**IMAGES, "stickiness": True}))
+    lb = load_balancer("lb-sticky", prod_settings(web={"stickiness": True}))
     assert lb.config.count("ip_hash;") == 2
 
 
@@ -236,7 +218,7 @@ def test_the_container_waits_for_what_it_depends_on() -> None:
         networks = DockerNetworks("lb-after-net").networks
         marker = DockerNetworks("lb-after-web")  # stands in for the web tier
         args = LoadBalancerArgs(
-            settings=docker_settings(),
+            settings=prod_settings(),
             networks=networks,
             image=IMAGE_ID,
             frontend=FRONTEND,

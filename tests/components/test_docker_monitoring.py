@@ -60,6 +60,7 @@ from components.settings import Settings, parse_settings
 from policies.rules import docker as docker_rules
 from stackcheck.mocks import RecordedResource, is_secret, redact
 from tests.components.docker_seeds import REVISION_ENV, has_seed, seed_uploads, seeded, services, volume_mounts
+from tests.components.docker_support import env_of
 from tests.conftest import construct, one, registered
 from tests.policies.support import analyzed, check_resource
 
@@ -173,10 +174,6 @@ def build(
         return component
 
     return Built(construct(factory), name)
-
-
-def env_of(resource: RecordedResource) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in resource.inputs.get("envs", []))
 
 
 def rules_of(settings: Settings) -> Any:

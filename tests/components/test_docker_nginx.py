@@ -3,7 +3,6 @@ location nginx would pick for a request worked out the way nginx does."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,9 @@ from components.docker.nginx import (
     nginx_config,
     nginx_rate,
 )
-from components.settings import RateLimit, Settings, parse_settings
-from tests.conftest import IMAGES
+from components.settings import RateLimit, Settings
+from tests.components.docker_support import DOMAIN, prod_settings
 
-DOMAIN = "app.example.org"
 FRONTEND = ["web-frontend-1:3000", "web-frontend-2:3000"]
 BACKEND = ["web-backend-1:8000", "web-backend-2:8000", "web-backend-3:8000"]
 MEMBER_PARAMETERS = ["weight=1", "max_fails=3", "fail_timeout=30s"]
@@ -39,19 +37,6 @@ SECURITY_HEADERS = {
 Block = list[dict[str, Any]]
 
 
-def docker_settings(web: dict[str, Any] | None = None, **areas: Any) -> Settings:
-    """A docker stack's settings; ``web`` is merged over the required images, ``areas`` are whole objects."""
-    config = {
-        "aws:region": "us-east-1",
-        "webstack:platform": "docker",
-        "webstack:environment": "prod",
-        "webstack:domain": DOMAIN,
-        "webstack:web": json.dumps({**IMAGES, **(web or {})}),
-    }
-    config.update({f"webstack:{key}": json.dumps(value) for key, value in areas.items()})
-    return parse_settings(config, set(), stack="prod")
-
-
 def parse(text: str, tmp_path: Path) -> Block:
     """The configuration as crossplane reads it (contexts and argument counts checked, includes not followed)."""
     path = tmp_path / "nginx.conf"
@@ -62,7 +47,7 @@ def parse(text: str, tmp_path: Path) -> Block:
 
 
 def build(tmp_path: Path, settings: Settings | None = None, frontend: list[str] | None = None) -> Block:
-    return parse(nginx_config(settings or docker_settings(), frontend or FRONTEND, BACKEND), tmp_path)
+    return parse(nginx_config(settings or prod_settings(), frontend or FRONTEND, BACKEND), tmp_path)
 
 
 def find(block: Block, name: str) -> Block:
@@ -151,7 +136,7 @@ def test_upstreams_list_every_member_with_weight_and_failure_limits(tmp_path: Pa
 
 
 def test_stickiness_hashes_client_addresses_before_keepalive(tmp_path: Path) -> None:
-    config = build(tmp_path, docker_settings({"stickiness": True}))
+    config = build(tmp_path, prod_settings({"stickiness": True}))
     for name in ("frontend", "backend"):
         order = [item["directive"] for item in upstream(config, name)]
         assert order[0] == "ip_hash"
@@ -160,9 +145,9 @@ def test_stickiness_hashes_client_addresses_before_keepalive(tmp_path: Path) -> 
 
 def test_members_must_be_host_and_port() -> None:
     with pytest.raises(ValueError, match="at least one member"):
-        nginx_config(docker_settings(), [], BACKEND)
+        nginx_config(prod_settings(), [], BACKEND)
     with pytest.raises(ValueError, match="host:port"):
-        nginx_config(docker_settings(), ["frontend; evil"], BACKEND)
+        nginx_config(prod_settings(), ["frontend; evil"], BACKEND)
 
 
 # -- rate limits ---------------------------------------------------------------------------------------------------
@@ -210,7 +195,7 @@ def test_rate_limits_follow_the_settings(tmp_path: Path) -> None:
         "login": {"limit": 20, "windowSeconds": 60, "path": "/auth/login", "match": "prefix"},
         "general": {"limit": 6000, "windowSeconds": 300},
     }
-    block = http(build(tmp_path, docker_settings({"rateLimits": limits})))
+    block = http(build(tmp_path, prod_settings({"rateLimits": limits})))
     assert zones(block)["api"] == ("$limit_api", "5r/s")
     assert zones(block)["login"] == ("$limit_login", "20r/m")
     assert zones(block)["general"] == ("$binary_remote_addr", "20r/s")
@@ -245,7 +230,7 @@ def test_port_8080_only_redirects_to_https_and_answers_its_health_check(tmp_path
 
 
 def test_the_redirect_names_the_https_port_unless_it_is_443(tmp_path: Path) -> None:
-    plain = server(build(tmp_path, docker_settings(docker={"httpPort": 8081, "httpsPort": 8444})), 8080)
+    plain = server(build(tmp_path, prod_settings(docker={"httpPort": 8081, "httpsPort": 8444})), 8080)
     assert args(route(plain, "/")["block"], "return") == ["301", "https://$host:8444$request_uri"]
 
 
@@ -274,7 +259,7 @@ def headers(block: Block) -> dict[str, list[str]]:
 
 
 def test_every_https_response_carries_the_security_headers(tmp_path: Path) -> None:
-    settings = docker_settings(cdn={"contentSecurityPolicy": "default-src 'self'; frame-ancestors 'none'"})
+    settings = prod_settings(cdn={"contentSecurityPolicy": "default-src 'self'; frame-ancestors 'none'"})
     https = server(build(tmp_path, settings), 8443)
     sent = headers(https)
     assert sent["Strict-Transport-Security"] == [HSTS, "always"]

@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -30,9 +29,19 @@ from components.docker.storage import (
     mc_env_script,
     setup_script,
 )
-from components.settings import Settings, parse_settings
+from components.settings import Settings
 from stackcheck.mocks import is_secret, redact
-from tests.conftest import construct, one, registered, valid_config
+from tests.components.docker_support import (
+    assert_locked_down,
+    docker_settings,
+    envs,
+    files,
+    generated,
+    localize,
+    stub_commands,
+    under,
+)
+from tests.conftest import construct, one, registered
 
 MINIO_IMAGE = "sha256:" + "a" * 64
 MC_IMAGE = "sha256:" + "b" * 64
@@ -45,36 +54,6 @@ SECRETS = (
     "backup-access-key",
     "backup-secret-key",
 )
-
-
-def docker_settings(**areas: Any) -> Settings:
-    config = valid_config(
-        **{"webstack:platform": "docker", "webstack:cdn": json.dumps({"enabled": False})},
-        **{f"webstack:{key}": json.dumps(value) for key, value in areas.items()},
-    )
-    return parse_settings(config, set())
-
-
-def unwrap(value: Any) -> Any:
-    if is_secret(value):
-        return unwrap(value["value"])
-    if isinstance(value, dict):
-        return {key: unwrap(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [unwrap(item) for item in value]
-    return value
-
-
-def files(name: str) -> dict[str, str]:
-    return {upload["file"]: upload["content"] for upload in unwrap(one(f"{name}-seed").inputs["uploads"])}
-
-
-def envs(name: str) -> dict[str, str]:
-    return dict(entry.split("=", 1) for entry in one(name).inputs["envs"])
-
-
-def generated(name: str) -> str:
-    return str(one(name).outputs["result"])
 
 
 def build(name: str, settings: Settings) -> ObjectStorage:
@@ -106,12 +85,7 @@ def locked() -> ObjectStorage:
 # -- defaults are secure ---------------------------------------------------------------------------------------------
 def test_minio_defaults_are_secure(storage: ObjectStorage) -> None:
     inputs = one("stordef-minio").inputs
-    assert inputs["user"] == "1000:1000"
-    assert inputs["capabilities"] == {"drops": ["ALL"], "adds": []}
-    assert inputs["securityOpts"] == ["no-new-privileges:true"]
-    assert inputs["privileged"] is False
-    assert inputs["readOnly"] is True
-    assert inputs["restart"] == "unless-stopped"
+    assert_locked_down(inputs, "1000:1000")
     assert inputs["ports"] == []
     assert inputs["uploads"] == []
     assert {"label": "webstack.role", "value": "object-storage"} in inputs["labels"]
@@ -312,21 +286,22 @@ def test_the_setup_script_runs_against_mc(tmp_path: Path) -> None:
         for file in names:
             (root / "etc/webstack" / directory / f"{file}.json").write_text("{}")
     settings = docker_settings(backups={"objectLock": {"mode": "GOVERNANCE", "days": 10}})
+    moved = under(root, "/etc/webstack", "/tmp")
     (root / "etc/webstack/mc-env.sh").write_text(
-        localize(mc_env_script("minio", "/etc/webstack/secrets/root-user", "/etc/webstack/secrets/root-password"), root)
+        localize(
+            mc_env_script("minio", "/etc/webstack/secrets/root-user", "/etc/webstack/secrets/root-password"), moved
+        )
     )
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    mc = bin_dir / "mc"
-    mc.write_text(
-        "#!/bin/sh\n"
-        'echo "mc $* [host=$MC_HOST_store]" >> "$LOG"\n'
-        'case "$*" in "admin user add"*) while read -r line; do echo "stdin $line" >> "$LOG"; done ;; esac\n'
-        'case "$*" in *"$FAIL"*) exit 1 ;; esac\n'
+    bin_dir = stub_commands(
+        tmp_path,
+        {
+            "mc": 'echo "mc $* [host=$MC_HOST_store]" >> "$LOG"\n'
+            'case "$*" in "admin user add"*) while read -r line; do echo "stdin $line" >> "$LOG"; done ;; esac\n'
+            'case "$*" in *"$FAIL"*) exit 1 ;; esac'
+        },
     )
-    mc.chmod(0o755)
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LOG": str(tmp_path / "log"), "FAIL": "@none@"}
-    script = localize(setup_script(settings), root)
+    script = localize(setup_script(settings), moved)
     subprocess.run(["dash", "-c", script], check=True, env=env, cwd=tmp_path, capture_output=True)
     log = (tmp_path / "log").read_text().splitlines()
     host = "[host=https://ROOTUSER:rootpw@minio:9000]"
@@ -365,11 +340,6 @@ def test_the_setup_script_runs_against_mc(tmp_path: Path) -> None:
     )
     assert failing.returncode != 0
     assert "admin user add" not in (tmp_path / "log").read_text()
-
-
-def localize(script: str, root: Path) -> str:
-    """``script`` with /etc/webstack and /tmp moved under ``root``."""
-    return re.sub(r"(?<![\w/.-])(/etc/webstack|/tmp)(?=[/\"' ]|$)", lambda m: f"{root}{m[1]}", script, flags=re.M)
 
 
 def test_endpoint_credentials_and_scrape_target(storage: ObjectStorage) -> None:

@@ -4,7 +4,6 @@ on their networks, with the runtime environment, the connection settings and the
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pulumi
@@ -23,12 +22,12 @@ from components.docker.web import (
     WebTier,
     WebTierArgs,
 )
-from components.settings import SECRET_NAME_RE, Settings, parse_settings
+from components.settings import SECRET_NAME_RE, Settings
 from stackcheck.mocks import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, has_seed, seed_uploads, seeded, services
+from tests.components.docker_support import DOMAIN, assert_locked_down, env_of, prod_settings
 from tests.conftest import IMAGES, construct, one, registered
 
-DOMAIN = "app.example.org"
 FRONTEND_IMAGE = "sha256:" + "f" * 64
 BACKEND_IMAGE = "sha256:" + "b" * 64
 CONTAINER = "docker:index/container:Container"
@@ -44,18 +43,6 @@ DATABASE_CA = "-----BEGIN CERTIFICATE-----\ndatabase-ca\n-----END CERTIFICATE---
 STORAGE_CA = "-----BEGIN CERTIFICATE-----\nstorage-ca\n-----END CERTIFICATE-----\n"
 
 RUNTIME = {"NODE_ENV": "production", "APP_ENV": "production", "PYTHON_ENV": "production", "DEBUG": "false"}
-
-
-def docker_settings(web: dict[str, Any] | None = None, **areas: Any) -> Settings:
-    config = {
-        "aws:region": "us-east-1",
-        "webstack:platform": "docker",
-        "webstack:environment": "prod",
-        "webstack:domain": DOMAIN,
-        "webstack:web": json.dumps({**IMAGES, **(web or {})}),
-    }
-    config.update({f"webstack:{key}": json.dumps(value) for key, value in areas.items()})
-    return parse_settings(config, set(), stack="prod")
 
 
 def endpoints(engine: str = "postgres") -> tuple[DatabaseEndpoint, CacheEndpoint, StorageEndpoint]:
@@ -88,7 +75,7 @@ def web_tier(name: str, settings: Settings | None = None, engine: str = "postgre
         networks = DockerNetworks(f"{name}-net").networks
         database, cache, storage = endpoints(engine)
         args = WebTierArgs(
-            settings=settings or docker_settings(),
+            settings=settings or prod_settings(),
             networks=networks,
             frontend_image=FRONTEND_IMAGE,
             backend_image=BACKEND_IMAGE,
@@ -109,7 +96,7 @@ def containers(name: str, service: str) -> list[RecordedResource]:
 def envs(resource: RecordedResource) -> dict[str, str]:
     values = resource.inputs["envs"]
     assert all(isinstance(value, str) for value in values), "no environment value may be a secret"
-    return dict(value.split("=", 1) for value in values)
+    return env_of(resource)
 
 
 def uploads(resource: RecordedResource) -> dict[str, dict[str, Any]]:
@@ -131,12 +118,7 @@ def test_defaults_are_secure() -> None:
         assert found
         for resource in found:
             inputs = resource.inputs
-            assert inputs["user"] == "1000:1000"
-            assert inputs["capabilities"] == {"drops": ["ALL"], "adds": []}
-            assert inputs["securityOpts"] == ["no-new-privileges:true"]
-            assert inputs["privileged"] is False
-            assert inputs["readOnly"] is True
-            assert inputs["restart"] == "unless-stopped"
+            assert_locked_down(inputs, "1000:1000")
             assert inputs["ports"] == []  # only the load balancer publishes ports
             mounts = {mount["target"]: mount for mount in inputs["mounts"]}
             assert mounts["/tmp"]["type"] == "tmpfs"
@@ -191,7 +173,7 @@ def test_counts_users_and_health_paths_follow_the_settings() -> None:
                     "healthCheckPath": "/api/health"},
         "healthCheck": {"intervalSeconds": 15, "timeoutSeconds": 5, "unhealthyThreshold": 4},
     }  # fmt: skip
-    web = web_tier("web-tuned", docker_settings(tuned))
+    web = web_tier("web-tuned", prod_settings(tuned))
     frontends, backends = containers("web-tuned", "frontend"), containers("web-tuned", "backend")
     assert len(frontends) == 3
     assert len(backends) == 1
@@ -212,7 +194,7 @@ def test_counts_users_and_health_paths_follow_the_settings() -> None:
 
 
 def test_scrape_targets_are_the_backends_metrics_paths() -> None:
-    web = web_tier("web-metrics", docker_settings(monitoring={"metricsPath": "/internal/metrics"}))
+    web = web_tier("web-metrics", prod_settings(monitoring={"metricsPath": "/internal/metrics"}))
     assert web.scrape_targets == [
         ScrapeTarget(job="backend", address=f"web-metrics-backend-{i}:8000", metrics_path="/internal/metrics")
         for i in (1, 2, 3)
@@ -221,7 +203,7 @@ def test_scrape_targets_are_the_backends_metrics_paths() -> None:
 
 # -- environment and credentials -----------------------------------------------------------------------------------
 def test_every_service_runs_in_production_mode_with_its_own_environment() -> None:
-    settings = docker_settings(
+    settings = prod_settings(
         {
             "frontend": {**IMAGES["frontend"], "environment": {"PUBLIC_URL": f"https://{DOMAIN}", "APP_ENV": "dev"}},
             "backend": {**IMAGES["backend"], "environment": {"LOG_LEVEL": "info", "DATABASE_HOST": "elsewhere"}},
@@ -328,4 +310,4 @@ def test_settings_never_run_a_service_as_root(user: str) -> None:
     from components.settings import SettingsError
 
     with pytest.raises(SettingsError, match="must not be root"):
-        docker_settings({"backend": {**IMAGES["backend"], "user": user}})
+        prod_settings({"backend": {**IMAGES["backend"], "user": user}})

@@ -139,6 +139,16 @@ def stack_not_applicable(policy: StackValidationPolicy, resources: Sequence[Res]
     raise AssertionError("the rule applied")
 
 
+def apply_changes(props: dict[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """``props`` with top-level keys changed in place (None removes a key)."""
+    for key, value in changes.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return props
+
+
 def urns(found: list[tuple[str, str]]) -> list[str]:
     return [urn for urn, _ in found]
 

@@ -19,7 +19,7 @@ from policies.rules.cache import (
     elasticache_slow_log_delivery,
     elasticache_snapshot_retention,
 )
-from tests.policies.support import analyzed, check_resource
+from tests.policies.support import analyzed, apply_changes, check_resource
 
 GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 TOKEN = "Zq9x" * 16
@@ -63,12 +63,7 @@ def group(**changes: Any) -> dict[str, Any]:
         "autoMinorVersionUpgrade": True,
         "logDeliveryConfigurations": [SLOW_LOG, ENGINE_LOG],
     }
-    for key, value in changes.items():
-        if value is None:
-            props.pop(key, None)
-        else:
-            props[key] = value
-    return props
+    return apply_changes(props, changes)
 
 
 def cluster_mode(**changes: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE
 
 from policies.rules.certificates import acm_certificate_dns_validated
-from tests.policies.support import analyzed, check_resource, unknown_message
+from tests.policies.support import analyzed, apply_changes, check_resource, unknown_message
 
 CERTIFICATE = "aws:acm/certificate:Certificate"
 
@@ -22,12 +22,7 @@ def certificate(**changes: Any) -> dict[str, Any]:
         "keyAlgorithm": "RSA_2048",
         "options": {"certificateTransparencyLoggingPreference": "ENABLED"},
     }
-    for key, value in changes.items():
-        if value is None:
-            props.pop(key, None)
-        else:
-            props[key] = value
-    return props
+    return apply_changes(props, changes)
 
 
 def check(props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:

@@ -34,7 +34,7 @@ from policies.rules.database import (
     rds_primary_has_replica,
     rds_storage_encrypted,
 )
-from tests.policies.support import Res, analyzed, check_resource, check_stack, not_applicable
+from tests.policies.support import Res, analyzed, apply_changes, check_resource, check_stack, not_applicable
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
@@ -144,12 +144,7 @@ MYSQL_PARAMS: dict[str, Any] = {
 def with_(props: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     """A copy of ``props`` with top-level keys changed (None removes a key)."""
     result = copy.deepcopy(dict(props))
-    for key, value in changes.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
+    return apply_changes(result, changes)
 
 
 def check(

@@ -45,7 +45,7 @@ from policies.rules.docker import (
 from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
 from stackcheck.mocks import RecordedResource
 from tests.conftest import RECORDER, ROOT, construct
-from tests.policies.support import OPTIONS, Res, analyzed, check_resource, check_stack, urns
+from tests.policies.support import OPTIONS, Res, analyzed, apply_changes, check_resource, check_stack, urns
 from tests.test_unknowns import unknown_leaves, unknown_like, with_unknowns
 
 CONTAINER = "docker:index/container:Container"
@@ -64,15 +64,6 @@ SECRET = "Zq9-generated-secret-8f3kd93kd0s"
 
 def labels(role: str) -> list[dict[str, str]]:
     return [{"label": "webstack.role", "value": role}, {"label": "webstack.stack", "value": "local"}]
-
-
-def changed(props: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    for key, value in changes.items():
-        if value is None:
-            props.pop(key, None)
-        else:
-            props[key] = value
-    return props
 
 
 def container(role: str = "backend", **changes: Any) -> dict[str, Any]:
@@ -108,7 +99,7 @@ def container(role: str = "backend", **changes: Any) -> dict[str, Any]:
         "ports": [],
         "networksAdvanced": [{"name": "webstack-local-app", "aliases": []}],
     }
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def load_balancer(**changes: Any) -> dict[str, Any]:
@@ -129,7 +120,7 @@ def load_balancer(**changes: Any) -> dict[str, Any]:
             {"file": "/etc/nginx/conf.d/default.conf", "content": "server { listen 8443 ssl; }", "permissions": "0444"},
         ],
     )
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def database(**changes: Any) -> dict[str, Any]:
@@ -144,7 +135,7 @@ def database(**changes: Any) -> dict[str, Any]:
         healthcheck={"tests": ["CMD-SHELL", "pg_isready -U webstack_admin"], "interval": "10s", "retries": 5.0},
         networksAdvanced=[{"name": "webstack-local-data", "aliases": ["db-primary"]}],
     )
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def grafana(**changes: Any) -> dict[str, Any]:
@@ -157,7 +148,7 @@ def grafana(**changes: Any) -> dict[str, Any]:
         ports=[{"internal": 3000.0, "external": 3000.0, "ip": "127.0.0.1", "protocol": "tcp"}],
         networksAdvanced=[{"name": "webstack-local-admin", "aliases": []}],
     )
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def cadvisor(**changes: Any) -> dict[str, Any]:
@@ -169,7 +160,7 @@ def cadvisor(**changes: Any) -> dict[str, Any]:
         mounts=[{"target": t, "type": "bind", "source": s, "readOnly": True} for t, s in binds],
         networksAdvanced=[{"name": "webstack-local-admin", "aliases": []}],
     )
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def backup_job(**changes: Any) -> dict[str, Any]:
@@ -184,7 +175,7 @@ def backup_job(**changes: Any) -> dict[str, Any]:
         mustRun=False,
         networksAdvanced=[{"name": "webstack-local-data", "aliases": []}],
     )
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def seed(**changes: Any) -> dict[str, Any]:
@@ -208,7 +199,7 @@ def seed(**changes: Any) -> dict[str, Any]:
         networksAdvanced=[],
         networkMode="none",
     )
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 COMPLIANT = {
@@ -662,7 +653,7 @@ def test_passwordless_settings_fail(entry: str) -> None:
     ],
 )
 def test_a_credential_on_the_command_line_fails(field: str, value: list[str]) -> None:
-    message = one(docker_no_default_credentials, changed(container(), {field: value}))
+    message = one(docker_no_default_credentials, apply_changes(container(), {field: value}))
     assert field in message
     assert "Zq9" not in message
     assert " x " not in message
@@ -889,7 +880,7 @@ INTERNAL = {"edge": False, "app": True, "data": True, "admin": False}
 
 def network(role: str, **changes: Any) -> dict[str, Any]:
     props = {"name": f"webstack-local-{role}", "driver": "bridge", "internal": INTERNAL[role], "labels": labels(role)}
-    return changed(props, changes)
+    return apply_changes(props, changes)
 
 
 def networks(**overrides: dict[str, Any]) -> list[Res]:

@@ -25,7 +25,7 @@ from policies.rules.ecs import (
     ecs_task_read_only_root_filesystem,
     ecs_task_separate_roles,
 )
-from tests.policies.support import Res, check_resource, check_stack, not_applicable
+from tests.policies.support import Res, apply_changes, check_resource, check_stack, not_applicable
 
 SERVICE = "aws:ecs/service:Service"
 CLUSTER = "aws:ecs/cluster:Cluster"
@@ -89,12 +89,7 @@ def backend(**changes: Any) -> dict[str, Any]:
             "startPeriod": 40,
         },
     }
-    for key, value in changes.items():
-        if value is None:
-            container.pop(key, None)
-        else:
-            container[key] = value
-    return container
+    return apply_changes(container, changes)
 
 
 def worker(**changes: Any) -> dict[str, Any]:
@@ -119,12 +114,7 @@ def task(*containers: dict[str, Any], **changes: Any) -> dict[str, Any]:
         "taskRoleArn": "arn:aws:iam::123456789012:role/task",
         "containerDefinitions": json.dumps(list(containers or [backend()])),
     }
-    for key, value in changes.items():
-        if value is None:
-            props.pop(key, None)
-        else:
-            props[key] = value
-    return props
+    return apply_changes(props, changes)
 
 
 def service(**changes: Any) -> dict[str, Any]:
@@ -139,12 +129,7 @@ def service(**changes: Any) -> dict[str, Any]:
         "deploymentMinimumHealthyPercent": 100.0,
         "deploymentMaximumPercent": 200.0,
     }
-    for key, value in changes.items():
-        if value is None:
-            props.pop(key, None)
-        else:
-            props[key] = value
-    return props
+    return apply_changes(props, changes)
 
 
 CLUSTER_PROPS = {"settings": [{"name": "containerInsights", "value": "enhanced"}]}

@@ -24,7 +24,7 @@ from policies.rules.network import (
     vpc_flow_logs_enabled,
     vpc_nat_gateway_per_az,
 )
-from tests.policies.support import Res, check_resource, check_stack, urns
+from tests.policies.support import Res, apply_changes, check_resource, check_stack, urns
 
 VPC = "aws:ec2/vpc:Vpc"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
@@ -71,15 +71,7 @@ def compliant() -> list[Res]:
 
 def changed(urn: str, **props: Any) -> list[Res]:
     """The compliant stack with one resource's props changed (None removes a prop)."""
-    stack = copy.deepcopy(compliant())
-    for res in stack:
-        if res.urn == urn:
-            for key, value in props.items():
-                if value is None:
-                    res.props.pop(key, None)
-                else:
-                    res.props[key] = value
-    return stack
+    return zoned_with(urn, compliant(), **props)
 
 
 def without(urn: str) -> list[Res]:
@@ -441,11 +433,7 @@ def zoned_with(urn: str, stack: list[Res] | None = None, **props: Any) -> list[R
     resources = copy.deepcopy(stack if stack is not None else zoned())
     for res in resources:
         if res.urn == urn:
-            for key, value in props.items():
-                if value is None:
-                    res.props.pop(key, None)
-                else:
-                    res.props[key] = value
+            apply_changes(res.props, props)
     return resources
 
 

@@ -425,5 +425,6 @@ def test_prod_is_checked_in_seconds_within_twice_what_the_sdk_needs() -> None:
     # policies, no report.
     baseline = _seconds([sys.executable, "-c", BASELINE.format(root=str(ROOT))])
     stackcheck = _seconds([sys.executable, "-m", "stackcheck", "prod", "--json"])
-    assert stackcheck < 10
+    # The absolute bound leaves room for a loaded 2-core machine; the ratio to the bare SDK run is the real check.
+    assert stackcheck < 20
     assert stackcheck <= 2 * baseline, f"stackcheck {stackcheck:.2f}s, bare SDK run {baseline:.2f}s"
