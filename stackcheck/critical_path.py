@@ -142,7 +142,6 @@ DURATIONS: Final[Mapping[str, Duration]] = {
     "aws:kms/alias:Alias": Duration(2, _ESTIMATE),
     # Storage.
     "aws:s3/bucket:Bucket": Duration(5, _ESTIMATE),
-    "aws:s3/bucketV2:BucketV2": Duration(5, _ESTIMATE),
     "aws:s3/bucketPolicy:BucketPolicy": Duration(2, _ESTIMATE),
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": Duration(2, _ESTIMATE),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": Duration(2, _ESTIMATE),
@@ -209,7 +208,6 @@ DURATIONS: Final[Mapping[str, Duration]] = {
     "cloudflare:index/record:Record": Duration(2, _ESTIMATE),
     "cloudflare:index/ruleset:Ruleset": Duration(3, _ESTIMATE),
     "cloudflare:index/zoneSetting:ZoneSetting": Duration(2, _ESTIMATE),
-    "cloudflare:index/zoneSettingsOverride:ZoneSettingsOverride": Duration(3, _ESTIMATE),
     # Local commands (smoke test, cache purge).
     "command:local:Command": Duration(
         10, "webstack estimate: one curl or API call when the site answers (the smoke test retries for longer)"
