@@ -91,6 +91,7 @@ def run_program(root: Path, stack: str) -> RunResult:
         ) from None
     finally:
         os.chdir(previous)
+        _close(loop)
     for key in secret_outputs:
         recorder.note_secrets(_texts(outputs[key]))
     return RunResult(
@@ -102,6 +103,18 @@ def run_program(root: Path, stack: str) -> RunResult:
         secret_values=set(recorder.secret_values),
         log=capture.records,
     )
+
+
+def _close(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what a failed program left running, then close the loop (an unclosed loop warns when it is collected,
+    on stderr, after the one message a failed run prints)."""
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
+    asyncio.set_event_loop(None)
 
 
 async def _stack_outputs() -> tuple[dict[str, Any], set[str]]:
