@@ -2,16 +2,20 @@
 
 The Pulumi runtime is process-global, so the mocks are installed once, here, before any test module imports a
 component. Component tests construct their component inside ``construct(...)``, which waits until every
-registration has finished, then look at what the recorder saw. Whole-stack tests run stackcheck in a subprocess.
+registration has finished, then look at what the recorder saw. Whole-stack tests share one program run per stack
+per session (tests/stackruns.py): ``prod_run``/``staging_run``/``local_run``, and ``run_stackcheck``, the real
+command line over those runs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
-import pickle
-import subprocess
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,6 +28,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from stackcheck.mocks import RecordedResource, Recorder, install  # noqa: E402
+from tests.stackruns import CACHE_ENV, run_stackcheck, run_stackcheck_process, stack_run  # noqa: E402
+
+__all__ = ["run_stackcheck", "run_stackcheck_process"]
+_OWNS_CACHE = pytest.StashKey[bool]()
 
 TEST_REGION = "eu-west-1"
 TEST_CONFIG = {"aws:region": TEST_REGION, "webstack:environment": "prod", "webstack:domain": "app.example.org"}
@@ -73,18 +81,6 @@ def one(name: str) -> RecordedResource:
     return found[0]
 
 
-def run_stackcheck(*args: str, root: Path = ROOT, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``python -m stackcheck ...`` in a fresh process (one program run per process)."""
-    return subprocess.run(
-        [sys.executable, "-m", "stackcheck", *args, "--root", str(root)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
 def stackcheck_json(stack: str, *args: str, root: Path = ROOT) -> tuple[int, dict[str, Any]]:
     result = run_stackcheck(stack, "--json", *args, root=root)
     return result.returncode, json.loads(result.stdout)
@@ -98,31 +94,45 @@ def project_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-_DUMP = """
-import pickle, sys
-from pathlib import Path
-sys.path.insert(0, {root!r})
-from stackcheck.engine import run_program
-result = run_program(Path({root!r}), {stack!r})
-pickle.dump(result, open({path!r}, "wb"))
-"""
-
-
-def recorded_stack(stack: str, directory: Path) -> Any:
-    """A stack's RunResult, from a program run in a fresh process (one program run per process)."""
-    path = directory / f"{stack}.pickle"
-    code = _DUMP.format(root=str(ROOT), stack=stack, path=str(path))
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=300)
-    return pickle.loads(path.read_bytes())
+def recorded_stack(stack: str, root: Path = ROOT) -> Any:
+    """A stack's RunResult, from the session's one program run of it (see tests/stackruns.py)."""
+    return stack_run(root, stack)
 
 
 @pytest.fixture(scope="session")
-def prod_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def prod_run() -> Any:
     """The prod stack's RunResult (resources, outputs, secret outputs), recorded once per test session."""
-    return recorded_stack("prod", tmp_path_factory.mktemp("prod"))
+    return stack_run(ROOT, "prod")
 
 
 @pytest.fixture(scope="session")
-def local_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
+def staging_run() -> Any:
+    """The staging stack's RunResult, recorded once per test session."""
+    return stack_run(ROOT, "staging")
+
+
+@pytest.fixture(scope="session")
+def local_run() -> Any:
     """The local (docker) stack's RunResult, recorded once per test session."""
-    return recorded_stack("local", tmp_path_factory.mktemp("local"))
+    return stack_run(ROOT, "local")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One directory of recorded stack runs for the whole session, shared with every xdist worker (which inherit
+    the environment of the process that starts them)."""
+    if CACHE_ENV not in os.environ:
+        os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="webstack-runs-")
+        config.stash[_OWNS_CACHE] = True
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if config.stash.get(_OWNS_CACHE, False):
+        shutil.rmtree(os.environ.pop(CACHE_ENV), ignore_errors=True)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once every test module (and so every provider SDK) is imported, move what exists into the garbage
+    collector's permanent generation: the SDKs' object graphs are several hundred thousand objects that live as long
+    as the process, and every full collection would walk them again."""
+    gc.collect()
+    gc.freeze()

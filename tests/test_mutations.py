@@ -490,9 +490,16 @@ def test_prod_as_registered_breaks_no_mandatory_rule(prod_run: Any, mode: str) -
     assert mandatory_violations(through(mode, prod_run.resources, prod_run)) == []
 
 
+def with_copies(prod: list[RecordedResource], *names: str) -> tuple[list[RecordedResource], list[RecordedResource]]:
+    """Prod's resources with the named ones replaced by deep copies (the others are shared, unchanged), and the
+    copies in the order of ``names``."""
+    copies = {r.name: copy.deepcopy(r) for r in prod if r.name in names}
+    assert sorted(copies) == sorted(names), f"expected one resource each named {names}"
+    return [copies.get(r.name, r) for r in prod], [copies[name] for name in names]
+
+
 def mutate(prod: list[RecordedResource], name: str, change: Change | None) -> tuple[list[RecordedResource], set[str]]:
     """The resources after one change, and the URNs a violation may name."""
-    resources = copy.deepcopy(prod)
     if name.startswith("+"):  # add a resource of this type, with the properties ``change`` writes
         assert change is not None
         props: dict[str, Any] = {}
@@ -511,12 +518,12 @@ def mutate(prod: list[RecordedResource], name: str, change: Change | None) -> tu
             outputs={**props, "id": "added"},
             id="added",
         )
-        return [*resources, added], {added.urn}
+        return [*prod, added], {added.urn}
     if change is None:  # remove the named resources
-        resources = [r for r in resources if r.name not in name.split(",")]
+        resources = [r for r in prod if r.name not in name.split(",")]
         assert len(resources) == len(prod) - len(name.split(","))
         return resources, {r.urn for r in resources}
-    (target,) = [r for r in resources if r.name == name]
+    resources, (target,) = with_copies(prod, name)
     for props in (target.inputs, target.outputs):
         change(props)
     return resources, {target.urn, *target.property_dependencies.get("bucket", [])}
@@ -543,17 +550,14 @@ def test_there_are_at_least_forty_distinct_mutations_across_every_area() -> None
 
 @pytest.mark.parametrize("mode", MODES)
 def test_separate_roles_fail_when_one_role_does_both(prod_run: Any, mode: str) -> None:
-    resources = copy.deepcopy(prod_run.resources)
-    (task,) = [r for r in resources if r.name == "web-backend-task"]
+    resources, (task,) = with_copies(prod_run.resources, "web-backend-task")
     task.property_dependencies["taskRoleArn"] = list(task.property_dependencies["executionRoleArn"])
     assert ("aws-ecs-task-separate-roles", task.urn) in mandatory_violations(through(mode, resources, prod_run))
 
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_primary_left_out_of_the_backup_selection_fails(prod_run: Any, mode: str) -> None:
-    resources = copy.deepcopy(prod_run.resources)
-    (primary,) = [r for r in resources if r.name == "database-shard-1-primary"]
-    (selection,) = [r for r in resources if r.name == "backups-selection"]
+    resources, (primary, selection) = with_copies(prod_run.resources, "database-shard-1-primary", "backups-selection")
     selection.property_dependencies["resources"] = [
         urn for urn in selection.property_dependencies["resources"] if urn != primary.urn
     ]

@@ -27,7 +27,6 @@ from stackcheck.costs import (
 )
 from stackcheck.mocks import RecordedResource
 from stackcheck.report import inventory
-from tests.conftest import recorded_stack
 
 #: The prod stack's monthly estimate, to the cent. Update it (on purpose) when prices or the program change.
 PROD_TOTAL = 2813.77
@@ -37,11 +36,6 @@ PROVIDER_URN = "urn:pulumi:test::webstack::pulumi:providers:aws::aws"
 
 
 # -- fixtures and hand-built stacks ---------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def staging_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return recorded_stack("staging", tmp_path_factory.mktemp("staging"))
-
-
 @pytest.fixture(scope="module")
 def prod(prod_run: Any) -> CostEstimate:
     return estimate(prod_run.resources, "prod")
