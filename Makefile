@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
-.PHONY: setup check check-all reports test lint typecheck workflows docs
+.PHONY: setup check check-all reports test bench lint typecheck workflows docs
 
 setup: $(VENV)/.installed
 
@@ -30,9 +30,13 @@ reports: setup
 			--diagram build/stackcheck/architecture-$$stack.md > build/stackcheck/$$stack.json || status=1; \
 	done; exit $$status
 
-## The whole test suite.
+## The whole test suite, in one worker process per CPU (pytest-xdist). One area: $(PY) -m pytest tests/policies
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
+
+## How fast stackcheck is, as ratios measured in one run (scripts/bench.py); never part of the test suite.
+bench: setup
+	$(PY) -m scripts.bench
 
 lint: setup
 	$(PY) -m ruff check .
