@@ -42,8 +42,13 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
+## pyright over the tree (a minute or more). A clean run leaves a stamp of what it checked in .venv: with the same
+## sources, settings and packages, the next run says so and skips (CI's fresh .venv always checks).
 typecheck: setup
-	$(PY) -m pyright
+	@files=$$(git ls-files -co --exclude-standard '*.py'); \
+	stamp=$(VENV)/.pyright-$$({ echo $$files; cat pyproject.toml requirements.txt $$files; } | sha256sum | cut -c1-16); \
+	if [ -f $$stamp ]; then echo "pyright: nothing changed since its last clean run"; \
+	else $(PY) -m pyright && rm -f $(VENV)/.pyright-* && touch $$stamp; fi
 
 ## The GitHub workflows and actions, offline: GitHub's schemas (bundled with check-jsonschema; every job needs a
 ## timeout) and yamllint.
