@@ -153,20 +153,32 @@ class Workspace:
         check: bool = True,
         timeout: float = 120,
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``command`` as the server user; ``check`` fails the test with its output."""
+        """Run ``command`` as the server user; ``check`` fails the test with its output. Its output goes to files
+        the user owns: servers reopen /dev/stdout and /dev/stderr, which a pipe of the test's user would refuse."""
         self.user.own(self.root)
         data = input.encode() if isinstance(input, str) else input
-        result = subprocess.run(
-            [*self.user.prefix, *command],
-            env=self.env(env),
-            input=data,
-            capture_output=True,
-            cwd=self.root,
-            timeout=timeout,
-            check=False,
-        )
+        outputs = []
+        for stream in ("stdout", "stderr"):
+            path = self.root / f".run-{stream}"
+            path.write_bytes(b"")
+            self.user.own(path)
+            outputs.append(path)
+        with outputs[0].open("wb") as out, outputs[1].open("wb") as err:
+            result = subprocess.run(
+                [*self.user.prefix, *command],
+                env=self.env(env),
+                input=data,
+                stdout=out,
+                stderr=err,
+                cwd=self.root,
+                timeout=timeout,
+                check=False,
+            )
         text = subprocess.CompletedProcess(
-            result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace")
+            result.args,
+            result.returncode,
+            outputs[0].read_bytes().decode(errors="replace"),
+            outputs[1].read_bytes().decode(errors="replace"),
         )
         if check and result.returncode != 0:
             raise AssertionError(f"{' '.join(command)} exited {result.returncode}:\n{text.stdout}\n{text.stderr}")
@@ -174,8 +186,10 @@ class Workspace:
 
     def start(self, command: Sequence[str], *, env: Mapping[str, str] | None = None, log: str = "") -> subprocess.Popen[bytes]:
         """Start a server as the server user, its output in ``log`` (under the workspace); stopped at teardown."""
+        path = self.root / (log or f"{Path(command[0]).name}-{len(self.processes)}.log")
+        path.touch()
         self.user.own(self.root)
-        out = open(self.root / (log or f"{Path(command[0]).name}-{len(self.processes)}.log"), "ab")  # noqa: SIM115
+        out = path.open("ab")
         proc = subprocess.Popen(
             [*self.user.prefix, *command], env=self.env(env), stdout=out, stderr=subprocess.STDOUT, cwd=self.root,
             start_new_session=True,
