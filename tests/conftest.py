@@ -108,10 +108,11 @@ pickle.dump(result, open({path!r}, "wb"))
 """
 
 
-def recorded_stack(stack: str, directory: Path) -> Any:
-    """A stack's RunResult, from a program run in a fresh process (one program run per process)."""
+def recorded_stack(stack: str, directory: Path, root: Path = ROOT) -> Any:
+    """A stack's RunResult, from a program run in a fresh process (one program run per process); ``root`` is the
+    project (a :func:`project_copy` for stack files of a test's own)."""
     path = directory / f"{stack}.pickle"
-    code = _DUMP.format(root=str(ROOT), stack=stack, path=str(path))
+    code = _DUMP.format(root=str(root), stack=stack, path=str(path))
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=300)
     return pickle.loads(path.read_bytes())
 

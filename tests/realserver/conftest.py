@@ -103,7 +103,10 @@ class ServerUser:
         if os.geteuid() != 0:
             return
         for item in [path, *path.rglob("*")]:
-            os.lchown(item, self.uid, self.gid)
+            # Running servers create and delete files meanwhile; what they made is theirs already.
+            with contextlib.suppress(FileNotFoundError):
+                if item.lstat().st_uid != self.uid:
+                    os.lchown(item, self.uid, self.gid)
 
 
 @dataclass
@@ -126,16 +129,19 @@ class Workspace:
         self.user.own(self.root)
         return path
 
-    def place(self, files: Mapping[str, str], moved: Mapping[str, str], mode: int = 0o600) -> dict[str, Path]:
+    def place(
+        self, files: Mapping[str, str], moved: Mapping[str, str], mode: int = 0o600, modes: Mapping[str, int] | None = None
+    ) -> dict[str, Path]:
         """Write generated files where ``moved`` (absolute prefix -> new prefix) puts them, their paths inside them
-        moved alike (tests.components.docker_support.localize); returns original path -> new path."""
+        moved alike (tests.components.docker_support.localize), each with its mode from ``modes`` (the program's),
+        else ``mode``; returns original path -> new path."""
         placed = {}
         for original, content in files.items():
             target = Path(localize(original, moved))
             assert self.root in target.parents, f"{original} is not moved under the workspace"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(localize(content, moved))
-            target.chmod(mode)
+            target.chmod((modes or {}).get(original, mode))
             placed[original] = target
         self.user.own(self.root)
         return placed
@@ -255,6 +261,14 @@ def delivered(run: Any, container: str) -> dict[str, str]:
     source = f"{container}-seed" if f"{container}-seed" in names else container
     uploads = unwrap(resource(run, source).inputs.get("uploads", []))
     return {upload["file"]: upload["content"] for upload in uploads}
+
+
+def delivered_modes(run: Any, container: str) -> dict[str, int]:
+    """The modes the program gives the files of :func:`delivered`."""
+    names = {r.name for r in run.resources}
+    source = f"{container}-seed" if f"{container}-seed" in names else container
+    uploads = unwrap(resource(run, source).inputs.get("uploads", []))
+    return {upload["file"]: int(upload.get("permissions", "0600"), 8) for upload in uploads}
 
 
 def inputs(run: Any, container: str) -> dict[str, Any]:
