@@ -42,7 +42,7 @@ run inside the shard's primary, over its local socket. :func:`restore_command` w
     docker exec <upload> sh -c '. /etc/webstack/mc-env.sh && mc ls --recursive store/backups/'
     # stop the web services; restore one dump into the primary (the replicas follow it)
     docker exec <upload> sh -c '. /etc/webstack/mc-env.sh && mc cat store/backups/daily/<file>' \\
-      | docker exec -i <dump> sh -c 'openssl enc -d -aes-256-cbc -pbkdf2 -iter 600000 \\
+      | docker exec -i <dump> sh -c 'openssl enc -d -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 \\
           -pass file:/etc/webstack/secrets/backup-key' \\
       | docker exec -i <primary> sh -c 'PGPASSFILE=/etc/webstack/secrets/admin.pgpass pg_restore \\
           --clean --if-exists --exit-on-error --no-password --host=/var/run/postgresql --port=5432 \\

@@ -73,7 +73,9 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30, proc: subprocess.Popen[Any] | None = None) -> None:
+def wait_for_port(
+    port: int, host: str = "127.0.0.1", timeout: float = 30, proc: subprocess.Popen[Any] | None = None
+) -> None:
     """Wait until something accepts connections on ``host:port``; fail with the server's output if it died."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -130,7 +132,11 @@ class Workspace:
         return path
 
     def place(
-        self, files: Mapping[str, str], moved: Mapping[str, str], mode: int = 0o600, modes: Mapping[str, int] | None = None
+        self,
+        files: Mapping[str, str],
+        moved: Mapping[str, str],
+        mode: int = 0o600,
+        modes: Mapping[str, int] | None = None,
     ) -> dict[str, Path]:
         """Write generated files where ``moved`` (absolute prefix -> new prefix) puts them, their paths inside them
         moved alike (tests.components.docker_support.localize), each with its mode from ``modes`` (the program's),
@@ -190,7 +196,9 @@ class Workspace:
             raise AssertionError(f"{' '.join(command)} exited {result.returncode}:\n{text.stdout}\n{text.stderr}")
         return text
 
-    def start(self, command: Sequence[str], *, env: Mapping[str, str] | None = None, log: str = "") -> subprocess.Popen[bytes]:
+    def start(
+        self, command: Sequence[str], *, env: Mapping[str, str] | None = None, log: str = ""
+    ) -> subprocess.Popen[bytes]:
         """Start a server as the server user, its output in ``log`` (under the workspace); stopped at teardown."""
         path = self.root / (log or f"{Path(command[0]).name}-{len(self.processes)}.log")
         path.touch()

@@ -18,8 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from components.docker import database as db
-from components.docker.tls_ca import CA_FILE, CERT_FILE, KEY_FILE, CONFIG_DIR
-from tests.realserver.conftest import Pki, Workspace, delivered, delivered_modes, environment, free_port, requested_names, wait_for_port
+from components.docker.tls_ca import CA_FILE, CERT_FILE, CONFIG_DIR, KEY_FILE
+from tests.realserver.conftest import (
+    Pki,
+    Workspace,
+    delivered,
+    delivered_modes,
+    environment,
+    free_port,
+    requested_names,
+    wait_for_port,
+)
 
 ENTRYPOINT = """#!/bin/sh
 # Stand-in for the PostgreSQL image's docker-entrypoint.sh (first start: initdb, init scripts; then postgres).

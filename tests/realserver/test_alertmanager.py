@@ -22,7 +22,10 @@ ALERTMANAGER = "monitoring-alertmanager"
 
 
 def amtool_version(workspace: Workspace) -> tuple[int, int]:
-    found = re.search(r"version (\d+)\.(\d+)", workspace.run(["amtool", "--version"]).stdout + workspace.run(["amtool", "--version"]).stderr)
+    found = re.search(
+        r"version (\d+)\.(\d+)",
+        workspace.run(["amtool", "--version"]).stdout + workspace.run(["amtool", "--version"]).stderr,
+    )
     assert found
     return int(found[1]), int(found[2])
 
@@ -40,7 +43,16 @@ def test_each_severity_takes_its_own_route_to_the_receiver(severity: str, worksp
     path = workspace.write("alertmanager.yml", delivered(local_run, ALERTMANAGER)[ALERTMANAGER_CONFIG_FILE], 0o644)
     labels = ["alertname=HighErrorRate", f"severity={severity}"]
     result = workspace.run(
-        ["amtool", "config", "routes", "test", f"--config.file={path}", f"--verify.receivers={RECEIVER}", "--tree", *labels]
+        [
+            "amtool",
+            "config",
+            "routes",
+            "test",
+            f"--config.file={path}",
+            f"--verify.receivers={RECEIVER}",
+            "--tree",
+            *labels,
+        ]
     )
     # The tree shows the route that matched: the severity's own, under the default one.
     assert f'severity="{severity}"' in result.stdout, result.stdout
@@ -52,7 +64,16 @@ def test_an_alert_without_severity_falls_back_to_the_default_route(workspace: Wo
     require("amtool")
     path = workspace.write("alertmanager.yml", delivered(local_run, ALERTMANAGER)[ALERTMANAGER_CONFIG_FILE], 0o644)
     result = workspace.run(
-        ["amtool", "config", "routes", "test", f"--config.file={path}", f"--verify.receivers={RECEIVER}", "--tree", "alertname=X"]
+        [
+            "amtool",
+            "config",
+            "routes",
+            "test",
+            f"--config.file={path}",
+            f"--verify.receivers={RECEIVER}",
+            "--tree",
+            "alertname=X",
+        ]
     )
     assert "severity=" not in result.stdout
 
@@ -60,7 +81,11 @@ def test_an_alert_without_severity_falls_back_to_the_default_route(workspace: Wo
 def test_a_webhook_configuration_is_valid_where_alertmanager_knows_url_file(workspace: Workspace) -> None:
     require("amtool")
     if amtool_version(workspace) < (0, 26):
-        pytest.skip("url_file (the webhook URL read from a secret file) needs Alertmanager 0.26; Debian's amtool is 0.25")
-    settings = docker_settings(monitoring={"alertEmails": ["ops@example.org"]}, docker={"smtpSmarthost": "smtp.example.org:587"})
+        pytest.skip(
+            "url_file (the webhook URL read from a secret file) needs Alertmanager 0.26; Debian's amtool is 0.25"
+        )
+    settings = docker_settings(
+        monitoring={"alertEmails": ["ops@example.org"]}, docker={"smtpSmarthost": "smtp.example.org:587"}
+    )
     path = workspace.write("alertmanager.yml", yaml.safe_dump(alertmanager_config(settings, has_webhook=True)), 0o644)
     assert "SUCCESS" in workspace.run(["amtool", "check-config", str(path)]).stdout

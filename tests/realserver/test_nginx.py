@@ -11,7 +11,6 @@ the DNS stand-in hands out for the services' names.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import re
 import ssl
@@ -24,9 +23,19 @@ from typing import Any
 import pytest
 
 from components.docker import nginx
-from components.docker.nginx import CERTIFICATE_FILE, CONFIG_FILE, HTTPS_PORT, HTTP_PORT, KEY_FILE, RESOLVER
+from components.docker.nginx import CERTIFICATE_FILE, CONFIG_FILE, HTTP_PORT, HTTPS_PORT, KEY_FILE, RESOLVER
 from components.settings import RATE_LIMIT_NAMES
-from tests.realserver.conftest import Pki, Workspace, free_port, inputs, poll, require, wait_for_port, workspace_at, delivered
+from tests.realserver.conftest import (
+    Pki,
+    Workspace,
+    delivered,
+    free_port,
+    inputs,
+    poll,
+    require,
+    wait_for_port,
+    workspace_at,
+)
 from tests.realserver.upstreams import Dns, Upstream
 
 DOMAIN = "webstack.localhost"
@@ -63,7 +72,12 @@ class Site:
         return conn
 
     def request(
-        self, path: str, *, https: bool = True, source: str = "127.0.0.1", conn: http.client.HTTPConnection | None = None
+        self,
+        path: str,
+        *,
+        https: bool = True,
+        source: str = "127.0.0.1",
+        conn: http.client.HTTPConnection | None = None,
     ) -> http.client.HTTPResponse:
         conn = conn or self.connect(https=https, source=source)
         conn.request("GET", path, headers={"Host": DOMAIN})
@@ -93,7 +107,9 @@ def adapt(config: str, space: Workspace, ports: dict[int, int], dns_port: int) -
     text = text.replace(f"resolver {RESOLVER} ", f"resolver 127.0.0.1:{dns_port} ")
     # nginx 1.22: HTTP/2 is a parameter of listen (``http2 on;`` needs 1.25.1).
     assert "http2 on;" in text
-    text = text.replace("http2 on;", "").replace(f"listen {ports[HTTPS_PORT]} ssl", f"listen {ports[HTTPS_PORT]} ssl http2")
+    text = text.replace("http2 on;", "").replace(
+        f"listen {ports[HTTPS_PORT]} ssl", f"listen {ports[HTTPS_PORT]} ssl http2"
+    )
     return text
 
 
@@ -114,7 +130,9 @@ def site(local_run: Any, pki: Pki) -> Iterator[Site]:
     require("nginx")
     env = inputs(local_run, "web-frontend-1")
     frontend_port = int(env["healthcheck"]["tests"][1].split("127.0.0.1:")[1].split("/")[0])
-    backend_port = int(inputs(local_run, "web-backend-1")["healthcheck"]["tests"][1].split("127.0.0.1:")[1].split("/")[0])
+    backend_port = int(
+        inputs(local_run, "web-backend-1")["healthcheck"]["tests"][1].split("127.0.0.1:")[1].split("/")[0]
+    )
     files = delivered(local_run, "edge-nginx")
     with workspace_at("nginx") as space:
         web_port = _free_web_port([f"127.0.0.{n}" for n in range(2, 8)])
@@ -149,7 +167,9 @@ def test_plain_http_redirects_to_https_and_answers_its_health_check(site: Site) 
     assert (health.status, health.body) == (200, b"ok")  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("path", "status"), [("/", 200), ("/missing/page", 404), ("/.git/config", 403), ("/app.css", 200)])
+@pytest.mark.parametrize(
+    ("path", "status"), [("/", 200), ("/missing/page", 404), ("/.git/config", 403), ("/app.css", 200)]
+)
 def test_every_security_header_on_pages_and_errors(site: Site, path: str, status: int) -> None:
     response = site.request(path, source="127.0.1.1")
     assert response.status == status

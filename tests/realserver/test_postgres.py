@@ -29,7 +29,6 @@ from tests.realserver.conftest import (
     Workspace,
     delivered,
     delivered_modes,
-    environment,
     free_port,
     poll,
     require,
@@ -65,29 +64,70 @@ def app_password(stack: Stack) -> str:
 
 def test_a_row_written_on_the_primary_is_read_on_the_replica_over_tls_replication(stack: Stack) -> None:
     password = app_password(stack)
-    psql(stack.space, stack.primary, "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'first')", user="app", password=password)
-    assert poll(lambda: psql(stack.space, stack.replica, "SELECT body FROM notes WHERE id = 1", user="app", password=password, check=False).stdout.strip() == "first", 30)
+    psql(
+        stack.space,
+        stack.primary,
+        "CREATE TABLE notes (id int PRIMARY KEY, body text); INSERT INTO notes VALUES (1, 'first')",
+        user="app",
+        password=password,
+    )
+    assert poll(
+        lambda: (
+            psql(
+                stack.space,
+                stack.replica,
+                "SELECT body FROM notes WHERE id = 1",
+                user="app",
+                password=password,
+                check=False,
+            ).stdout.strip()
+            == "first"
+        ),
+        30,
+    )
     # The replica streams over TLS, from its slot.
-    ssl = local_psql(stack.space, stack.primary, "SELECT s.ssl, r.state FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)", ADMIN)
+    ssl = local_psql(
+        stack.space,
+        stack.primary,
+        "SELECT s.ssl, r.state FROM pg_stat_replication r JOIN pg_stat_ssl s USING (pid)",
+        ADMIN,
+    )
     assert ssl == "t|streaming"
     slots = local_psql(stack.space, stack.primary, "SELECT slot_name, active FROM pg_replication_slots", ADMIN)
     assert slots == f"{db.replication_slot('database')}|t"
 
 
 def test_the_replica_refuses_writes(stack: Stack) -> None:
-    result = psql(stack.space, stack.replica, "INSERT INTO notes VALUES (2, 'no')", user="app", password=app_password(stack), check=False)
+    result = psql(
+        stack.space,
+        stack.replica,
+        "INSERT INTO notes VALUES (2, 'no')",
+        user="app",
+        password=app_password(stack),
+        check=False,
+    )
     assert result.returncode != 0
     assert "read-only transaction" in result.stderr
 
 
 def test_logins_without_tls_are_refused(stack: Stack) -> None:
-    result = psql(stack.space, stack.primary, "SELECT 1", user="app", password=app_password(stack), sslmode="disable", check=False)
+    result = psql(
+        stack.space, stack.primary, "SELECT 1", user="app", password=app_password(stack), sslmode="disable", check=False
+    )
     assert result.returncode != 0
     assert "pg_hba.conf rejects connection" in result.stderr
 
 
 def test_the_superuser_cannot_log_in_over_the_network(stack: Stack) -> None:
-    result = psql(stack.space, stack.primary, "SELECT 1", user=ADMIN, password=stack.primary.secret("admin-password"), dbname="postgres", check=False)
+    result = psql(
+        stack.space,
+        stack.primary,
+        "SELECT 1",
+        user=ADMIN,
+        password=stack.primary.secret("admin-password"),
+        dbname="postgres",
+        check=False,
+    )
     assert result.returncode != 0
     assert "pg_hba.conf rejects connection" in result.stderr
 
@@ -97,7 +137,14 @@ def test_the_exporter_reads_slow_statements_from_pg_stat_statements(stack: Stack
     connects to, readable by the monitoring role (pg_monitor), which sees a statement slower than 2 s."""
     psql(stack.space, stack.primary, "SELECT pg_sleep(2.05)", user="app", password=app_password(stack))
     monitor = stack.primary.secret("monitor-password")
-    mean = psql(stack.space, stack.primary, "SELECT max(mean_exec_time) FROM pg_stat_statements WHERE query LIKE '%pg_sleep%'", user=db.MONITOR_USER, password=monitor, dbname="postgres")
+    mean = psql(
+        stack.space,
+        stack.primary,
+        "SELECT max(mean_exec_time) FROM pg_stat_statements WHERE query LIKE '%pg_sleep%'",
+        user=db.MONITOR_USER,
+        password=monitor,
+        dbname="postgres",
+    )
     assert float(mean.stdout) > 2000
 
 
@@ -136,8 +183,16 @@ def tools(space: Workspace, failing_dump: bool = False) -> Path:
 
 def moved(space: Workspace) -> dict[str, dict[str, str]]:
     return {
-        "backups-dump": {CONFIG_DIR: str(space.path("dump", "etc")), db.POSTGRES_DATA_MOUNT: str(space.path("scratch")), "/tmp": str(space.path("dump", "tmp"))},
-        "backups-upload": {CONFIG_DIR: str(space.path("upload", "etc")), backups.UPLOAD_MOUNT: str(space.path("scratch")), "/tmp": str(space.path("upload", "tmp"))},
+        "backups-dump": {
+            CONFIG_DIR: str(space.path("dump", "etc")),
+            db.POSTGRES_DATA_MOUNT: str(space.path("scratch")),
+            "/tmp": str(space.path("dump", "tmp")),
+        },
+        "backups-upload": {
+            CONFIG_DIR: str(space.path("upload", "etc")),
+            backups.UPLOAD_MOUNT: str(space.path("scratch")),
+            "/tmp": str(space.path("upload", "tmp")),
+        },
     }
 
 
@@ -147,7 +202,10 @@ def lay_out_backups(stack: Stack, pki: Pki) -> tuple[dict[str, dict[str, str]], 
     for container, where in paths.items():
         files = delivered(stack.run, container)
         files[CA_FILE] = pki.ca_cert.read_text()
-        files = {path: re.sub(r"host=database-primary port=\d+", f"host=127.0.0.1 port={stack.primary.port}", text) for path, text in files.items()}
+        files = {
+            path: re.sub(r"host=database-primary port=\d+", f"host=127.0.0.1 port={stack.primary.port}", text)
+            for path, text in files.items()
+        }
         space.place(files, where, modes=delivered_modes(stack.run, container))
         for directory in where.values():
             Path(directory).mkdir(parents=True, exist_ok=True)
@@ -157,7 +215,9 @@ def lay_out_backups(stack: Stack, pki: Pki) -> tuple[dict[str, dict[str, str]], 
     return paths, env
 
 
-def run_loop(stack: Stack, container: str, script: str, paths: dict[str, str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_loop(
+    stack: Stack, container: str, script: str, paths: dict[str, str], env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     path = localize(script, paths)
     shell = backups.SHELL if container == "backups-dump" else "/bin/sh"
     result = stack.space.run([shell, path], env=env, check=False)
@@ -196,7 +256,9 @@ def test_mc_env_can_be_sourced_again(stack: Stack, backed_up: Any) -> None:
     paths, env = backed_up
     mc_env = localize(storage.MC_ENV_FILE, paths["backups-upload"])
     # As the scripts source it (set -e), and as every health check and README command does again in the container.
-    result = stack.space.run(["/bin/sh", "-c", f"set -e; . {mc_env}; . {mc_env}; mc ls store/backups/"], env=env, check=False)
+    result = stack.space.run(
+        ["/bin/sh", "-c", f"set -e; . {mc_env}; . {mc_env}; mc ls store/backups/"], env=env, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
 
@@ -208,9 +270,9 @@ def test_the_documented_restore_brings_the_data_back(stack: Stack, backed_up: An
     command = stack.run.outputs["restoreCommand"].split("\n")[-3:]
     # The three parts of the documented pipeline, each run where its container's files are, as its user.
     places = {
-        f"webstack-local-backups-upload": paths["backups-upload"],
-        f"webstack-local-backups-dump": paths["backups-dump"],
-        f"webstack-local-database-primary": stack.primary.moved,
+        "webstack-local-backups-upload": paths["backups-upload"],
+        "webstack-local-backups-dump": paths["backups-dump"],
+        "webstack-local-database-primary": stack.primary.moved,
     }
     procs: list[subprocess.Popen[bytes]] = []
     previous = None
@@ -233,8 +295,26 @@ def test_the_documented_restore_brings_the_data_back(stack: Stack, backed_up: An
     for proc in procs:
         proc.wait(timeout=60)
         assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
-    assert psql(stack.space, stack.primary, "SELECT body FROM notes", user="app", password=app_password(stack)).stdout.strip() == "first"
-    assert poll(lambda: psql(stack.space, stack.replica, "SELECT body FROM notes", user="app", password=app_password(stack), check=False).stdout.strip() == "first", 30)
+    assert (
+        psql(
+            stack.space, stack.primary, "SELECT body FROM notes", user="app", password=app_password(stack)
+        ).stdout.strip()
+        == "first"
+    )
+    assert poll(
+        lambda: (
+            psql(
+                stack.space,
+                stack.replica,
+                "SELECT body FROM notes",
+                user="app",
+                password=app_password(stack),
+                check=False,
+            ).stdout.strip()
+            == "first"
+        ),
+        30,
+    )
 
 
 def test_a_failed_dump_is_counted_and_served_to_prometheus(stack: Stack, pki: Pki, local_run: Any) -> None:
@@ -248,7 +328,12 @@ def test_a_failed_dump_is_counted_and_served_to_prometheus(stack: Stack, pki: Pk
         script.write_text(script.read_text().replace(f"port={stack.primary.port}", f"port={free_port()}"))
         run_loop(failing, "backups-dump", db.config_path("backup.sh"), paths["backups-dump"], env)
         port = free_port()
-        flags = [localize(flag, {backups.UPLOAD_MOUNT: str(space.path("scratch"))}).replace(f":{backups.METRICS_PORT}", f"127.0.0.1:{port}") for flag in delivered_command(local_run)]
+        flags = [
+            localize(flag, {backups.UPLOAD_MOUNT: str(space.path("scratch"))}).replace(
+                f":{backups.METRICS_PORT}", f"127.0.0.1:{port}"
+            )
+            for flag in delivered_command(local_run)
+        ]
         proc = space.start(["prometheus-node-exporter", *flags], log="node-exporter.log")
         wait_for_port(port, proc=proc)
         import urllib.request

@@ -16,23 +16,17 @@ Debian 12 ships Prometheus 2.42 and promtool 2.42; the pinned image is 2.55.1. T
 
 from __future__ import annotations
 
-import http.server
-import json
-import threading
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import yaml
 
-from components.alerts import Alert
-from components.docker import backups, monitoring
+from components.alerts import Alert, catalog
+from components.docker import monitoring
 from components.docker.monitoring import PROMETHEUS_CONFIG_FILE, PROMETHEUS_RULES_FILE, docker_alerts
-from components.alerts import catalog
-from tests.components.docker_support import localize
-from tests.realserver.conftest import Workspace, delivered, free_port, inputs, poll, require, wait_for_port
+from tests.realserver.conftest import Workspace, delivered, require
 
 PROMETHEUS = "monitoring-prometheus"
 
@@ -104,7 +98,10 @@ def up(job: str, values: list[int]) -> Series:
 
 
 def web_requests(total: float, status_share: dict[str, float]) -> Series:
-    return [(f'http_requests_total{{{WEB},status="{status}"}}', counter(total * share)) for status, share in status_share.items()]
+    return [
+        (f'http_requests_total{{{WEB},status="{status}"}}', counter(total * share))
+        for status, share in status_share.items()
+    ]
 
 
 def latency(p95_ms: float) -> Series:
@@ -128,9 +125,14 @@ def slow_pg(count_5m: float) -> Series:
 SCENARIOS: dict[str, Scenario] = {
     "HighErrorRate": Scenario(
         lambda x: web_requests(100, {"500": x / 100, "200": 1 - x / 100}),
-        {}, 0.5, web_requests(0, {"500": 1, "200": 1}), up("backend", [0, 0]),
+        {},
+        0.5,
+        web_requests(0, {"500": 1, "200": 1}),
+        up("backend", [0, 0]),
     ),
-    "SlowResponses": Scenario(lambda x: latency(x), {}, 50, [(s, "0x130") for s, _ in latency(100)], up("backend", [0])),
+    "SlowResponses": Scenario(
+        lambda x: latency(x), {}, 50, [(s, "0x130") for s, _ in latency(100)], up("backend", [0])
+    ),
     "UnhealthyTargets": Scenario(
         lambda x: up("frontend", [0] * int(x) + [1] * 2), {}, 1, up("frontend", [1, 1]), up("frontend", [0, 0]), True
     ),
@@ -140,8 +142,13 @@ SCENARIOS: dict[str, Scenario] = {
             (f"container_spec_cpu_quota{{{CONTAINER}}}", gauge(50000)),
             (f"container_spec_cpu_period{{{CONTAINER}}}", gauge(100000)),
         ],
-        {"id": "/docker/0123abcd", "name": "web-backend-1"}, 5,
-        [(f"container_cpu_usage_seconds_total{{{CONTAINER}}}", gauge(7)), (f"container_spec_cpu_quota{{{CONTAINER}}}", gauge(50000)), (f"container_spec_cpu_period{{{CONTAINER}}}", gauge(100000))],
+        {"id": "/docker/0123abcd", "name": "web-backend-1"},
+        5,
+        [
+            (f"container_cpu_usage_seconds_total{{{CONTAINER}}}", gauge(7)),
+            (f"container_spec_cpu_quota{{{CONTAINER}}}", gauge(50000)),
+            (f"container_spec_cpu_period{{{CONTAINER}}}", gauge(100000)),
+        ],
         up("cadvisor", [0]),
     ),
     "ServiceMemoryHigh": Scenario(
@@ -149,26 +156,40 @@ SCENARIOS: dict[str, Scenario] = {
             (f"container_memory_working_set_bytes{{{CONTAINER}}}", gauge(x / 100 * 1e9)),
             (f"container_spec_memory_limit_bytes{{{CONTAINER}}}", gauge(1e9)),
         ],
-        {"id": "/docker/0123abcd", "name": "web-backend-1"}, 2,
-        [(f"container_memory_working_set_bytes{{{CONTAINER}}}", gauge(5e7)), (f"container_spec_memory_limit_bytes{{{CONTAINER}}}", gauge(1e9))],
+        {"id": "/docker/0123abcd", "name": "web-backend-1"},
+        2,
+        [
+            (f"container_memory_working_set_bytes{{{CONTAINER}}}", gauge(5e7)),
+            (f"container_spec_memory_limit_bytes{{{CONTAINER}}}", gauge(1e9)),
+        ],
         up("cadvisor", [0]),
     ),
     "TasksBelowDesired": Scenario(
-        lambda x: up("backend", [0] * int(x) + [1] * 3), {"job": "backend"}, 1, up("backend", [1, 1, 1]),
-        up("backend", [0, 0, 0]), True,
+        lambda x: up("backend", [0] * int(x) + [1] * 3),
+        {"job": "backend"},
+        1,
+        up("backend", [1, 1, 1]),
+        up("backend", [0, 0, 0]),
+        True,
     ),
     "DatabaseCpuHigh": Scenario(
         lambda x: [(f'node_cpu_seconds_total{{{DB},cpu="0",mode="idle"}}', counter(60 * (1 - x / 100)))],
-        {"instance": "database-exporter-primary:9187"}, 5,
-        [(f'node_cpu_seconds_total{{{DB},cpu="0",mode="idle"}}', counter(60))], up("database", [0]),
+        {"instance": "database-exporter-primary:9187"},
+        5,
+        [(f'node_cpu_seconds_total{{{DB},cpu="0",mode="idle"}}', counter(60))],
+        up("database", [0]),
     ),
     "DatabaseStorageLow": Scenario(
         lambda x: [
             (f'node_filesystem_avail_bytes{{{DB},mountpoint="/"}}', gauge(x / 100 * 1e11)),
             (f'node_filesystem_size_bytes{{{DB},mountpoint="/"}}', gauge(1e11)),
         ],
-        {"job": "database", "instance": "database-exporter-primary:9187", "mountpoint": "/"}, 1,
-        [(f'node_filesystem_avail_bytes{{{DB},mountpoint="/"}}', gauge(8e10)), (f'node_filesystem_size_bytes{{{DB},mountpoint="/"}}', gauge(1e11))],
+        {"job": "database", "instance": "database-exporter-primary:9187", "mountpoint": "/"},
+        1,
+        [
+            (f'node_filesystem_avail_bytes{{{DB},mountpoint="/"}}', gauge(8e10)),
+            (f'node_filesystem_size_bytes{{{DB},mountpoint="/"}}', gauge(1e11)),
+        ],
         up("database", [0]),
     ),
     "DatabaseConnectionsHigh": Scenario(
@@ -176,8 +197,12 @@ SCENARIOS: dict[str, Scenario] = {
             (f'pg_stat_activity_count{{{DB},datname="app",state="active"}}', gauge(x)),
             (f"pg_settings_max_connections{{{DB}}}", gauge(100)),
         ],
-        {"instance": "database-exporter-primary:9187"}, 2,
-        [(f'pg_stat_activity_count{{{DB},datname="app",state="active"}}', gauge(0)), (f"pg_settings_max_connections{{{DB}}}", gauge(100))],
+        {"instance": "database-exporter-primary:9187"},
+        2,
+        [
+            (f'pg_stat_activity_count{{{DB},datname="app",state="active"}}', gauge(0)),
+            (f"pg_settings_max_connections{{{DB}}}", gauge(100)),
+        ],
         up("database", [0]),
         extra={
             "mysql": [
@@ -187,43 +212,71 @@ SCENARIOS: dict[str, Scenario] = {
         },
     ),
     "SlowDatabaseQueries": Scenario(
-        slow_pg, {"instance": "database-exporter-primary:9187"}, 1, slow_pg(0), up("database", [0]),
+        slow_pg,
+        {"instance": "database-exporter-primary:9187"},
+        1,
+        slow_pg(0),
+        up("database", [0]),
     ),
     "ReplicaLagHigh": Scenario(
         lambda x: [(f"pg_replication_lag_seconds{{{REPLICA}}}", gauge(x))],
-        {"instance": "database-exporter-replica:9187"}, 5, [(f"pg_replication_lag_seconds{{{REPLICA}}}", gauge(0))],
+        {"instance": "database-exporter-replica:9187"},
+        5,
+        [(f"pg_replication_lag_seconds{{{REPLICA}}}", gauge(0))],
         up("replica", [0]),
     ),
     "CacheMemoryHigh": Scenario(
-        lambda x: [(f"redis_memory_used_bytes{{{CACHE}}}", gauge(x / 100 * 1e9)), (f"redis_memory_max_bytes{{{CACHE}}}", gauge(1e9))],
-        {"job": "cache", "instance": "cache-exporter:9121"}, 2,
+        lambda x: [
+            (f"redis_memory_used_bytes{{{CACHE}}}", gauge(x / 100 * 1e9)),
+            (f"redis_memory_max_bytes{{{CACHE}}}", gauge(1e9)),
+        ],
+        {"job": "cache", "instance": "cache-exporter:9121"},
+        2,
         [(f"redis_memory_used_bytes{{{CACHE}}}", gauge(1e6)), (f"redis_memory_max_bytes{{{CACHE}}}", gauge(1e9))],
         up("cache", [0]),
     ),
     "CacheEvictions": Scenario(
         lambda x: [(f"redis_evicted_keys_total{{{CACHE}}}", counter(x / 5))],
-        {"job": "cache", "instance": "cache-exporter:9121"}, 5, [(f"redis_evicted_keys_total{{{CACHE}}}", counter(0))],
+        {"job": "cache", "instance": "cache-exporter:9121"},
+        5,
+        [(f"redis_evicted_keys_total{{{CACHE}}}", counter(0))],
         up("cache", [0]),
     ),
     "CacheHitRateLow": Scenario(
-        lambda x: [(f"redis_keyspace_hits_total{{{CACHE}}}", counter(x)), (f"redis_keyspace_misses_total{{{CACHE}}}", counter(100 - x))],
-        {"job": "cache", "instance": "cache-exporter:9121"}, 2,
-        [(f"redis_keyspace_hits_total{{{CACHE}}}", counter(0)), (f"redis_keyspace_misses_total{{{CACHE}}}", counter(0))],
+        lambda x: [
+            (f"redis_keyspace_hits_total{{{CACHE}}}", counter(x)),
+            (f"redis_keyspace_misses_total{{{CACHE}}}", counter(100 - x)),
+        ],
+        {"job": "cache", "instance": "cache-exporter:9121"},
+        2,
+        [
+            (f"redis_keyspace_hits_total{{{CACHE}}}", counter(0)),
+            (f"redis_keyspace_misses_total{{{CACHE}}}", counter(0)),
+        ],
         up("cache", [0]),
     ),
     "BackupJobFailed": Scenario(
-        lambda x: [('webstack_backup_failures_total{job="backup",instance="backups-metrics:9100",shard="0"}', f"0x60 {x:g}x70")],
-        {"job": "backup", "instance": "backups-metrics:9100", "shard": "0"}, 1,
+        lambda x: [
+            ('webstack_backup_failures_total{job="backup",instance="backups-metrics:9100",shard="0"}', f"0x60 {x:g}x70")
+        ],
+        {"job": "backup", "instance": "backups-metrics:9100", "shard": "0"},
+        1,
         [('webstack_backup_failures_total{job="backup",instance="backups-metrics:9100",shard="0"}', gauge(0))],
         up("backup", [0]),
     ),
     "BlockedRequestsSpike": Scenario(
-        lambda x: web_requests(x / 5, {"429": 1}), {}, 5, web_requests(0, {"429": 1}), up("backend", [0]),
+        lambda x: web_requests(x / 5, {"429": 1}),
+        {},
+        5,
+        web_requests(0, {"429": 1}),
+        up("backend", [0]),
     ),
     "SiteDown": Scenario(
         lambda x: [('probe_success{job="uptime",instance="https://webstack.localhost/health"}', gauge(x / 100))],
-        {"job": "uptime", "instance": "https://webstack.localhost/health"}, 100,
-        [('probe_success{job="uptime",instance="https://webstack.localhost/health"}', gauge(1))], up("uptime", [0]),
+        {"job": "uptime", "instance": "https://webstack.localhost/health"},
+        100,
+        [('probe_success{job="uptime",instance="https://webstack.localhost/health"}', gauge(1))],
+        up("uptime", [0]),
     ),
 }
 SCENARIOS["SlowDatabaseQueries"].extra["mysql"] = [
@@ -256,13 +309,24 @@ def rule_cases(alert: Alert, rules: dict[str, Any]) -> dict[str, dict[str, Any]]
     sign = 1 if alert.comparison == "above" else -1
     for severity, threshold in alert.thresholds.items():
         over, under = threshold + sign * scenario.step, threshold - sign * scenario.step
-        cases[f"{severity} fires at {over:g}"] = _case(alert, scenario.series(over), _expected(alert, rules, over, scenario.labels))
-        cases[f"{severity} silent at {under:g}"] = _case(alert, scenario.series(under), _expected(alert, rules, under, scenario.labels))
+        cases[f"{severity} fires at {over:g}"] = _case(
+            alert, scenario.series(over), _expected(alert, rules, over, scenario.labels)
+        )
+        cases[f"{severity} silent at {under:g}"] = _case(
+            alert, scenario.series(under), _expected(alert, rules, under, scenario.labels)
+        )
         assert any(e["exp_labels"]["severity"] == severity for e in _expected(alert, rules, over, scenario.labels))
     cases["idle"] = _case(alert, scenario.idle, [])
-    down = _expected(alert, rules, max(alert.thresholds.values()) + scenario.step, scenario.labels) if scenario.fires_when_down else []
+    down = (
+        _expected(alert, rules, max(alert.thresholds.values()) + scenario.step, scenario.labels)
+        if scenario.fires_when_down
+        else []
+    )
     if scenario.fires_when_down:
-        down = [{**e, "exp_labels": {k: v for k, v in e["exp_labels"].items() if k in scenario.labels or k == "severity"}} for e in down]
+        down = [
+            {**e, "exp_labels": {k: v for k, v in e["exp_labels"].items() if k in scenario.labels or k == "severity"}}
+            for e in down
+        ]
     cases["every target down"] = _case(alert, scenario.down, down)
     return cases
 
@@ -279,7 +343,11 @@ def test_promtool_verdicts_for_every_rule(alert: Alert, workspace: Workspace, lo
     cases = rule_cases(alert, rules)
     failures = []
     for name, case in cases.items():
-        path = workspace.write(f"{name.replace(' ', '-')}.yml", yaml.safe_dump({"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": [case]}), 0o644)
+        path = workspace.write(
+            f"{name.replace(' ', '-')}.yml",
+            yaml.safe_dump({"rule_files": ["rules.yml"], "evaluation_interval": "1m", "tests": [case]}),
+            0o644,
+        )
         result = workspace.run(["promtool", "test", "rules", str(path)], check=False)
         if result.returncode != 0:
             failures.append(f"{alert.name}, {name}:\n{result.stdout}{result.stderr}")

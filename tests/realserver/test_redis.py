@@ -45,7 +45,9 @@ def test_auth_acl_and_persistence(workspace: Workspace, local_run: Any) -> None:
     # The exporter's user reads INFO and nothing else.
     exporter = delivered(local_run, "cache-exporter")[cache.config_path("secrets", "exporter-password.json")]
     exporter_password = next(iter(__import__("json").loads(exporter).values()))
-    assert "redis_version" in cli(workspace, port, "INFO", "server", password=exporter_password, user=cache.EXPORTER_USER)
+    assert "redis_version" in cli(
+        workspace, port, "INFO", "server", password=exporter_password, user=cache.EXPORTER_USER
+    )
     assert "NOPERM" in cli(workspace, port, "GET", "greeting", password=exporter_password, user=cache.EXPORTER_USER)
     # Persistence: the AOF brings the key back after a restart.
     proc = workspace.processes[-1]
