@@ -38,8 +38,7 @@ What the docker platform's metrics change in the catalog's rules (:func:`docker_
 - Alerts whose metrics nothing on the docker platform exports are kept (one catalog on every platform; they start
   working as soon as an exporter under the expected job appears) and listed in :data:`WITHOUT_DATA_ON_DOCKER`.
 - ``UnhealthyTargets`` and ``TasksBelowDesired`` count ``up{job=~"frontend|backend"}``: the web services' scrape
-  targets use the jobs ``frontend`` and ``backend`` (components/docker/web.py), so :func:`prometheus_config` requires
-  both.
+  targets use the jobs ``frontend`` and ``backend`` (components/docker/web.py).
 - ``BackupJobFailed`` reads ``webstack_backup_failures_total`` from the job ``backup`` (the backup job's metrics,
   served by a textfile collector: components/docker/backups.py); ``SlowDatabaseQueries`` reads MySQL's slow-query
   counter or, on PostgreSQL, pg_stat_statements through postgres-exporter.
@@ -114,8 +113,7 @@ EVALUATION_INTERVAL = "15s"
 RETENTION = "15d"
 #: Jobs :func:`prometheus_config` defines itself; scrape targets must not use them.
 OWN_JOBS = ("prometheus", "alertmanager", "cadvisor")
-#: Jobs the catalog's rules read (``up{job=~"frontend|backend"}``): scrape targets must provide them.
-REQUIRED_JOBS = ("frontend", "backend")
+
 
 PROMETHEUS_CONFIG_DIR = "/etc/prometheus/webstack"
 PROMETHEUS_CONFIG_FILE = f"{PROMETHEUS_CONFIG_DIR}/prometheus.yml"
@@ -423,9 +421,6 @@ def scrape_ca_file(job: str) -> str:
 def prometheus_config(settings: Settings, targets: Sequence[ScrapeTarget]) -> dict[str, Any]:
     """``prometheus.yml``: the monitoring tools, then one job per scrape target job (its targets grouped), the
     catalog's rules, and Alertmanager."""
-    missing = sorted(set(REQUIRED_JOBS) - {target.job for target in targets})
-    if missing:
-        raise ValueError(f"Prometheus needs scrape targets for the jobs {', '.join(missing)}, which the alerts read")
     jobs: dict[str, dict[str, Any]] = {}
     for target in targets:
         if target.job in OWN_JOBS:
