@@ -15,8 +15,8 @@ from components.docker.nginx import (
     ACME_CHALLENGE_PATH,
     CERTIFICATE_FILE,
     KEY_FILE,
-    STATIC_ASSETS,
     RESOLVER,
+    STATIC_ASSETS,
     Upstream,
     nginx_config,
     nginx_rate,
@@ -79,7 +79,9 @@ def server(config: Block, port: int) -> Block:
 def variable(config: Block, name: str) -> dict[str, Any]:
     """The map or split_clients block that sets ``$<name>_upstream``."""
     return next(
-        item for item in http(config) if item["directive"] in ("map", "split_clients") and item["args"][-1] == f"${name}_upstream"
+        item
+        for item in http(config)
+        if item["directive"] in ("map", "split_clients") and item["args"][-1] == f"${name}_upstream"
     )
 
 
@@ -138,7 +140,9 @@ def test_upstreams_are_resolved_per_request_through_dockers_dns(tmp_path: Path) 
     for name, upstream in (("frontend", FRONTEND), ("backend", BACKEND)):
         found = variable(config, name)
         assert found["directive"] == "map"
-        assert found["block"] == [{"directive": "default", "args": [f"http://{upstream.service}"], "line": found["block"][0]["line"]}]
+        assert found["block"] == [
+            {"directive": "default", "args": [f"http://{upstream.service}"], "line": found["block"][0]["line"]}
+        ]
 
 
 def test_stickiness_hashes_client_addresses_onto_members_with_a_failover(tmp_path: Path) -> None:

@@ -161,7 +161,9 @@ def test_frontends_stay_off_the_data_network() -> None:
     assert web.frontend.service == "web-networks-frontend:3000"
     assert web.backend.service == "web-networks-backend:8000"
     for resource in containers("web-networks", "backend"):
-        assert [n["aliases"] for n in resource.inputs["networksAdvanced"]] == [[resource.name, "web-networks-backend"]] * 2
+        assert [n["aliases"] for n in resource.inputs["networksAdvanced"]] == [
+            [resource.name, "web-networks-backend"]
+        ] * 2
     assert web.frontend_hosts == ["web-networks-frontend-1:3000", "web-networks-frontend-2:3000"]
     assert web.backend_hosts == [f"web-networks-backend-{i}:8000" for i in (1, 2, 3)]
 

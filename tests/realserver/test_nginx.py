@@ -241,7 +241,7 @@ def check_zone(site: Site, zone: str) -> None:
     time.sleep(wait)
     again = fire(site, path, second_round)
     assert expected <= again.count(200) <= expected + slack, again
-    limited = [site.request(path, conn=conn) for conn in [site.connect(source=source)]][0]
+    limited = next(site.request(path, conn=conn) for conn in [site.connect(source=source)])
     if limited.status == 429:
         assert all(limited.getheader(name) for name in SECURITY_HEADERS)
 

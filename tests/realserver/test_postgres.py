@@ -239,10 +239,12 @@ def test_the_dump_is_encrypted_by_the_job_before_it_is_stored(stack: Stack, back
     stored = sorted(stack.space.path("store", "backups").rglob("*"))
     files = [p for p in stored if p.is_file()]
     assert [p.parent.name for p in files] == ["daily", "weekly"]
-    assert files[0].name.startswith("app-20261206T023000Z") and files[0].name.endswith(".dump.enc")
+    assert files[0].name.startswith("app-20261206T023000Z")
+    assert files[0].name.endswith(".dump.enc")
     content = files[0].read_bytes()
     assert content.startswith(b"Salted__"), "openssl enc's salted format"
-    assert b"PGDMP" not in content and b"first" not in content
+    assert b"PGDMP" not in content
+    assert b"first" not in content
     assert not list(stack.space.path("scratch", "outbox").glob("*.dump*")), "the uploaded dump left the outbox"
 
 
@@ -278,7 +280,8 @@ def test_the_documented_restore_brings_the_data_back(stack: Stack, backed_up: An
     previous = None
     for part in command:
         words = shlex.split(part.strip().removeprefix("|").removesuffix("\\"))
-        assert words[:2] == ["docker", "exec"] and words[-3:-1] == ["sh", "-c"], words
+        assert words[:2] == ["docker", "exec"], words
+        assert words[-3:-1] == ["sh", "-c"], words
         container = words[-4]
         script = localize(words[-1].replace("<file>", key), places[container])
         script = script.replace("--port=5432", f"--port={stack.primary.port}")

@@ -62,7 +62,8 @@ def test_the_shard_map_routes_tables_and_keys_to_three_shards_with_a_replica_eac
     assert {table: shard_for_table(shard_map, table) for table in TABLES} == TABLES
     scrape = yaml.safe_load(delivered(sharded_run, "monitoring-prometheus")[PROMETHEUS_CONFIG_FILE])
     jobs = {job["job_name"]: job["static_configs"][0]["targets"] for job in scrape["scrape_configs"]}
-    assert len(jobs["database"]) == 3 and len(jobs["replica"]) == 3
+    assert len(jobs["database"]) == 3
+    assert len(jobs["replica"]) == 3
 
 
 def test_rows_land_on_their_shard_and_its_replica_only(sharded_run: Any, shards: Any) -> None:
@@ -75,7 +76,8 @@ def test_rows_land_on_their_shard_and_its_replica_only(sharded_run: Any, shards:
         psql(
             space,
             primary,
-            f"CREATE TABLE {table} (id bigint PRIMARY KEY, owner text); INSERT INTO {table} VALUES ({shard_for_key(shard_map, 7)}, 'user-7')",
+            f"CREATE TABLE {table} (id bigint PRIMARY KEY, owner text); "
+            f"INSERT INTO {table} VALUES ({shard_for_key(shard_map, 7)}, 'user-7')",
             user="app",
             password=password,
         )
