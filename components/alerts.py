@@ -179,10 +179,9 @@ CATALOG: tuple[Alert, ...] = (
             period=60,
             evaluation_periods=5,
         ),
-        prometheus=Prometheus(
-            'count by (job) (up{job=~"frontend|backend"}) - count by (job) (up{job=~"frontend|backend"} == 1) '
-            "> {threshold}"
-        ),
+        # Targets down per service: 1 - up summed, so that a service whose every target is down counts them all
+        # (a difference of counts has no value then: count() of nothing is no series).
+        prometheus=Prometheus('sum by (job) (1 - up{job=~"frontend|backend"}) > {threshold}'),
     ),
     Alert(
         name="DatabaseCpuHigh",
@@ -242,7 +241,16 @@ CATALOG: tuple[Alert, ...] = (
         unit="",
         guide="certificate-verification guide: SlowDatabaseQueries, mysql_slow_queries > 10 for 5m",
         cloudwatch=CloudWatch(metrics={"slow": Metric("{slow_query_namespace}", "{slow_query_metric}", "Sum")}),
-        prometheus=Prometheus("increase(mysql_global_status_slow_queries[5m]) > {threshold}"),
+        # MySQL counts slow queries itself (mysqld_exporter: mysql_global_status_slow_queries). PostgreSQL has no such
+        # counter: postgres_exporter's stat_statements collector exports pg_stat_statements' calls and total time
+        # per statement, so this counts the calls, in 5 minutes, of statements whose mean time then was over 2 s
+        # (the slow-query limit of both engines' settings: long_query_time, log_min_duration_statement).
+        prometheus=Prometheus(
+            "(increase(mysql_global_status_slow_queries[5m]) or sum by (instance) "
+            "(increase(pg_stat_statements_calls_total[5m]) and on (instance, user, datname, queryid) "
+            "(rate(pg_stat_statements_seconds_total[5m]) / rate(pg_stat_statements_calls_total[5m]) > 2))) "
+            "> {threshold}"
+        ),
     ),
     Alert(
         name="ReplicaLagHigh",
@@ -296,9 +304,11 @@ CATALOG: tuple[Alert, ...] = (
             evaluation_periods=3,
             missing_data="notBreaching",
         ),
+        # Only while there are lookups: an idle cache has no hit rate, not a low one.
         prometheus=Prometheus(
             "100 * rate(redis_keyspace_hits_total[15m]) / clamp_min(rate(redis_keyspace_hits_total[15m]) + "
-            "rate(redis_keyspace_misses_total[15m]), 1e-9) < {threshold}",
+            "rate(redis_keyspace_misses_total[15m]), 1e-9) < {threshold} and (rate(redis_keyspace_hits_total[15m]) "
+            "+ rate(redis_keyspace_misses_total[15m])) > 0",
             for_="15m",
         ),
     ),

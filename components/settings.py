@@ -1309,7 +1309,7 @@ class DockerSettings(_Model):
         default={},
         description="Overrides of the pinned infrastructure images by role (nginx, postgres, mysql, redis, minio, "
         "mc, backup, prometheus, alertmanager, grafana, postgresExporter, mysqlExporter, redisExporter, "
-        "cadvisor), each pinned by tag or digest.",
+        "cadvisor, nodeExporter), each pinned by tag or digest.",
     )
 
     @field_validator("host")
@@ -1342,11 +1342,12 @@ class DockerSettings(_Model):
     @field_validator("images")
     @classmethod
     def _images(cls, value: dict[str, str]) -> dict[str, str]:
-        from components.docker.images import IMAGES
+        from components.docker.images import DERIVED_ROLES, IMAGES
 
+        roles = (*IMAGES, *DERIVED_ROLES)
         for role, reference in value.items():
-            if role not in IMAGES:
-                raise _problem(f"is not an image role{_suggest(role, IMAGES)}", role)
+            if role not in roles:
+                raise _problem(f"is not an image role{_suggest(role, roles)}", role)
             _pinned_image(reference, role)
         return value
 
@@ -1549,6 +1550,29 @@ class Settings(_Model):
             )
         return self
 
+    # -- the docker platform: settings it cannot honour ----------------------------------------------------------
+    @model_validator(mode="after")
+    def _docker_honours(self) -> Settings:
+        """On docker, a setting that only a managed service can carry out is an error when it differs from its
+        default, never ignored (the defaults describe managed services and are left alone)."""
+        if self.platform != "docker":
+            return self
+        for area, model, keys in (
+            ("database", self.database, DOCKER_UNSUPPORTED_DATABASE_KEYS),
+            ("cache", self.cache, DOCKER_UNSUPPORTED_CACHE_KEYS),
+        ):
+            fields = type(model).model_fields
+            for name in sorted(keys):
+                if getattr(model, name) == fields[name].default:
+                    continue
+                alias = fields[name].alias or to_camel(name)
+                raise _problem(
+                    f"is not supported on the docker platform ({keys[name]}); remove it from the stack file, got "
+                    f"{_got(getattr(model, name))}",
+                    f"{area}.{alias}",
+                )
+        return self
+
     @model_validator(mode="after")
     def _backups_agree(self) -> Settings:
         # With continuous backups, AWS Backup takes over each primary's point-in-time window; RDS and the plan must
@@ -1566,6 +1590,29 @@ class Settings(_Model):
     def disaster_recovery_region(self) -> str:
         """The region that holds the disaster-recovery copies."""
         return self.dr_region or DR_REGION_PAIRS[self.region]
+
+
+# -- the docker platform: settings it cannot honour ------------------------------------------------------------------
+#: ``webstack:database`` keys only RDS carries out (field name -> why the docker platform cannot).
+DOCKER_UNSUPPORTED_DATABASE_KEYS: dict[str, str] = {
+    "instance_class": "servers are sized by components/docker/database.py",
+    "replica_instance_class": "servers are sized by components/docker/database.py",
+    "allocated_storage_gb": "data lives in Docker volumes on the host's disk",
+    "max_allocated_storage_gb": "data lives in Docker volumes on the host's disk",
+    "multi_az": "one host has no standby in another zone; replicas are webstack:database.replicas",
+    "performance_insights_retention_days": "Performance Insights is an RDS service",
+    "monitoring_interval_seconds": "Enhanced Monitoring is an RDS service",
+    "backup_window": "the daily dump runs at webstack:docker.backupHourUtc",
+    "maintenance_window": "the images are updated by pulumi up, not in a window",
+}
+#: ``webstack:cache`` keys only ElastiCache carries out.
+DOCKER_UNSUPPORTED_CACHE_KEYS: dict[str, str] = {
+    "replicas": "the docker platform runs one Redis server",
+    "multi_az": "the docker platform runs one Redis server",
+    "cluster_mode": "the docker platform runs one Redis server",
+    "shards": "the docker platform runs one Redis server",
+    "node_type": "the Redis container is sized by components/docker/cache.py",
+}
 
 
 #: The configuration fields of Settings (everything except the context the loader fills in).

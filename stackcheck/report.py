@@ -165,12 +165,24 @@ def text(
     if result.log:
         lines += ["", "Messages"]
         lines.extend(f"  {level}: {message}" for level, message in result.log)
+    lines += _alerts_without_data(result.resources)
     lines += overview_text(view or overview(result.resources, result.stack))
     lines += ["", "Outputs"]
     for key, value in sorted(result.outputs.items()):
         shown = REDACTED if key in result.secret_outputs else redact(value)
         lines.append(f"  {key}: {shown}")
     return scrub("\n".join(lines), result.secret_values)
+
+
+def _alerts_without_data(resources: Sequence[RecordedResource]) -> list[str]:
+    """On the docker platform: the catalog's alerts that nothing there gives data, and why."""
+    if not any(r.type.startswith("webstack:docker:") for r in resources):
+        return []
+    from components.docker.monitoring import WITHOUT_DATA_ON_DOCKER
+
+    lines = ["", "Alerts without data on the docker platform (kept in the rules; they never fire here)"]
+    lines.extend(f"  {name}: {reason}" for name, reason in WITHOUT_DATA_ON_DOCKER.items())
+    return lines
 
 
 def scrub(value: Any, secrets: Iterable[str]) -> Any:

@@ -1,56 +1,73 @@
-"""Database backups on docker: a daily logical dump of the primary, shipped to the backups bucket of the object storage.
+"""Database backups on docker: a daily logical dump of every shard's primary, encrypted by the job itself and shipped
+to the backups bucket of the object storage; the job's metrics are served to Prometheus.
 
-Two long-running containers share a scratch volume:
+Three long-running containers share a scratch volume:
 
-- ``backup`` (role ``backup``), on the database image (it has ``pg_dump`` / ``mysqldump``): every day at
-  ``webstack:docker.backupHourUtc`` it dumps the app database from the primary as the backup role, over TLS that
-  verifies the primary's certificate, into the outbox: PostgreSQL in the custom format (``pg_dump -Fc``, compressed),
-  MySQL as ``mysqldump --single-transaction`` piped through ``gzip``. A dump taken on a Sunday (UTC) is marked for
-  the ``weekly/`` prefix as well as ``daily/``. Its health check is the heartbeat: unhealthy when the last dump that
-  reached the bucket is more than 26 hours old (the first start counts as one, so a new stack has a day's grace);
+- ``backup`` (role ``backup``, container ``<name>-dump``), on the backup image (the dump tools of the server's
+  release, and ``openssl``: :func:`components.docker.images.backup_image`): every day at
+  ``webstack:docker.backupHourUtc`` it dumps the app database of each shard's primary as that shard's backup role,
+  over TLS that verifies the primary's certificate, and encrypts the dump before it touches the disk (:func:`encrypt`:
+  ``openssl enc`` AES-256-CBC with a PBKDF2-derived key and a random salt, the passphrase a generated 64-character
+  secret, :attr:`Backups.encryption_key`, kept in the stack's state as a secret and delivered only to this container).
+  PostgreSQL dumps in the custom format (``pg_dump -Fc``, compressed), MySQL with ``mysqldump --single-transaction``
+  through ``gzip``. A dump taken on a Sunday (UTC) is marked for the ``weekly/`` prefix as well as ``daily/``. A shard
+  whose dump fails is tried again every minute of the backup hour. Its health check is the heartbeat: unhealthy when
+  the oldest shard's last dump that reached the bucket is more than 26 hours old (the first start counts as one, so a
+  new stack has a day's grace);
 - ``backup-upload`` (role ``backup-upload``), on the mc image: uploads each finished dump to the backups bucket
   (``daily/<file>``, and ``weekly/<file>`` on Sundays) over TLS verified against the internal CA, with the backup
-  user's credentials (write and read the backups bucket, delete nothing); MinIO encrypts it at rest (SSE-S3 with its
-  KMS key, the bucket's default). Then it deletes the local copy and writes the heartbeat.
+  user's credentials (write and read the backups bucket, delete nothing); MinIO encrypts it at rest once more
+  (SSE-S3, the bucket's default). Then it deletes the local copy and writes the heartbeat;
+- ``backup-metrics`` (role ``exporter-backup``): Prometheus' node exporter with only its textfile collector, which
+  serves ``metrics/*.prom`` of the scratch volume (mounted read-only) on :data:`METRICS_PORT`; Prometheus scrapes it
+  as the job ``backup``.
 
-Retention is the bucket's lifecycle (see :mod:`components.docker.storage`): daily dumps
-``webstack:backups.dailyRetentionDays``, weekly ones ``webstack:docker.weeklyRetentionDays``.
+Dump files are ``<database>-<UTC time>.dump.enc`` (MySQL: ``.sql.gz.enc``), with ``-shard-<k>`` after the database
+name when the stack has more than one shard. Retention is the bucket's lifecycle (see
+:mod:`components.docker.storage`): daily dumps ``webstack:backups.dailyRetentionDays``, weekly ones
+``webstack:docker.weeklyRetentionDays``.
 
-Both scripts keep ``state/failures`` and write ``metrics/backup.prom`` in the scratch volume, in Prometheus' text
-format (``webstack_backup_failures_total``, the counter the BackupJobFailed alert watches, and
-``webstack_backup_last_success_timestamp_seconds``): a textfile collector that mounts the volume read-only exposes them.
+Both scripts keep per-shard state (``state/failures-<k>``, ``state/last-success-<k>``) and write
+``metrics/backup.prom`` in Prometheus' text format: ``webstack_backup_failures_total{shard}``, the counter the
+BackupJobFailed alert watches, and ``webstack_backup_last_success_timestamp_seconds{shard}``.
 
-Restoring. The dumps never touch the host's disk and the superuser's password never leaves the primary: the uploader
-streams the dump out of MinIO, and ``pg_restore`` / ``mysql`` run inside the primary, over its local socket.
-:func:`restore_command` writes the command, and :attr:`Backups.restore_instructions` has it with the stack's container
-names (``<upload>`` is ``webstack-<stack>-backups-upload``, ``<primary>`` is ``webstack-<stack>-database-primary``)::
+Restoring. The dumps never touch the host's disk in plaintext and no key leaves its container: the uploader streams
+the encrypted dump out of MinIO, the backup container decrypts it (:func:`decrypt`), and ``pg_restore`` / ``mysql``
+run inside the shard's primary, over its local socket. :func:`restore_command` writes the command, and
+:attr:`Backups.restore_instructions` has it with the stack's container names (``<upload>`` is
+``webstack-<stack>-backups-upload``, ``<dump>`` ``webstack-<stack>-backups-dump``, ``<primary>``
+``webstack-<stack>-database-primary``, or ``...-database-shard-<k>-primary``)::
 
     # list the dumps (daily/ and weekly/)
     docker exec <upload> sh -c '. /etc/webstack/mc-env.sh && mc ls --recursive store/backups/'
-    # stop the web services; restore one dump into the primary (the replica follows it)
+    # stop the web services; restore one dump into the primary (the replicas follow it)
     docker exec <upload> sh -c '. /etc/webstack/mc-env.sh && mc cat store/backups/daily/<file>' \\
+      | docker exec -i <dump> sh -c 'openssl enc -d -aes-256-cbc -pbkdf2 -iter 600000 -md sha256 \\
+          -pass file:/etc/webstack/secrets/backup-key' \\
       | docker exec -i <primary> sh -c 'PGPASSFILE=/etc/webstack/secrets/admin.pgpass pg_restore \\
           --clean --if-exists --exit-on-error --no-password --host=/var/run/postgresql --port=5432 \\
           --username=webstack_admin --dbname=app'
 
-For MySQL the second half is ``docker exec -i <primary> sh -c 'gunzip | mysql
+For MySQL the last part is ``docker exec -i <primary> sh -c 'gunzip | mysql
 --defaults-extra-file=/etc/webstack/secrets/admin.cnf app'`` (``mysqldump`` wrote ``DROP TABLE IF EXISTS`` before each
-table, as ``--clean`` does for PostgreSQL).
+table, as ``--clean`` does for PostgreSQL). Dumps made before the job encrypted them (``.dump``, ``.sql.gz``) restore
+without the middle part.
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_docker as docker
 
 from components.docker import database as db
-from components.docker.common import ContainerSpec, HealthCheck, Networks, Upload, volume
+from components.docker.common import ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, container, volume
 from components.docker.database import Database
 from components.docker.storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script
-from components.docker.tls_ca import CA_FILE, config_path, configured_container, container_name
+from components.docker.tls_ca import CA_FILE, config_path, configured_container, container_name, generated_secret
 from components.settings import Settings
 
 BACKUPS_TYPE = "webstack:docker:Backups"
@@ -60,116 +77,161 @@ HEARTBEAT_MAX_AGE_SECONDS = 26 * 3600
 UPLOADER_MAX_SILENCE_SECONDS = 300
 BACKUP_MEMORY_MB = 512
 UPLOAD_MEMORY_MB = 256
-#: Where the scratch volume is mounted in the backup container: the database image's data directory, which belongs
-#: to the database user, so that the new volume takes that owner (and the unprivileged dump can write to it).
+#: Where the scratch volume is mounted in the backup container: the database image's data directory (mode 1777 in
+#: both the Alpine and the Debian PostgreSQL images, and the mysql user's in MySQL's), so that a new volume is
+#: writable by the unprivileged dump.
 SCRATCH_MOUNTS = {"postgres": db.POSTGRES_DATA_MOUNT, "mysql": db.MYSQL_DATA_MOUNT}
-#: Where the uploader (mc image) mounts the same volume.
+#: Where the uploader (mc image) and the metrics exporter mount the same volume.
 UPLOAD_MOUNT = "/backup"
-SHELLS = {"postgres": "/bin/sh", "mysql": "/bin/bash"}
+#: Both backup images have bash (pipefail: a failed dump is not hidden by the encryption after it).
+SHELL = "/bin/bash"
+#: The encryption key's file in the backup container, and its length (letters and digits: about 380 bits).
+KEY_FILE = config_path("secrets", "backup-key")
+KEY_LENGTH = 64
+#: ``openssl enc`` (openssl-enc(1), OpenSSL 1.1.1 and 3.x): AES-256-CBC with a key derived by PBKDF2 (SHA-256, this
+#: many iterations, OWASP's 2023 figure for PBKDF2-HMAC-SHA256) from the passphrase and a random salt stored in the
+#: file. ``enc`` offers no authenticated mode (its manual: no CCM or GCM); pg_restore and gunzip reject a damaged
+#: dump, and the bucket's objects are versioned and written only by the backup user.
+CIPHER = ("-aes-256-cbc", "-pbkdf2", "-iter", "600000", "-md", "sha256")
+#: The node exporter (textfile collector only) that serves the backup metrics.
+METRICS_PORT = 9100
+METRICS_DIR = f"{UPLOAD_MOUNT}/metrics"
+METRICS_JOB = "backup"
+METRICS_FLAGS = (
+    "--collector.disable-defaults",
+    "--collector.textfile",
+    f"--collector.textfile.directory={METRICS_DIR}",
+    f"--web.listen-address=:{METRICS_PORT}",
+)
 
 
-def dump_file_name(settings: Settings) -> str:
+def encrypt() -> str:
+    """The filter that encrypts a dump (stdin to stdout) with the key file."""
+    return " ".join(["openssl", "enc", *CIPHER, "-salt", "-pass", f"file:{KEY_FILE}"])
+
+
+def decrypt() -> str:
+    """The filter that decrypts what :func:`encrypt` wrote."""
+    return " ".join(["openssl", "enc", "-d", *CIPHER, "-pass", f"file:{KEY_FILE}"])
+
+
+def dump_file_name(settings: Settings, shard: int = 0) -> str:
     """A dump's file name as the shell builds it (``$stamp`` is the UTC time of the dump)."""
     suffix = "dump" if settings.database.engine == "postgres" else "sql.gz"
-    return f"{settings.database.database_name}-$stamp.{suffix}"
+    label = f"-shard-{shard}" if settings.database.shards > 1 else ""
+    return f"{settings.database.database_name}{label}-$stamp.{suffix}.enc"
 
 
-def metrics_functions(scratch: str) -> list[str]:
-    """Shell functions both scripts share: the failure counter and the metrics file."""
+def credentials_file(settings: Settings, shard: int) -> str:
+    """The backup role's credentials for ``shard`` in the backup container."""
+    extension = "pgpass" if settings.database.engine == "postgres" else "cnf"
+    return config_path("secrets", f"backup-{shard}.{extension}")
+
+
+def metrics_functions(scratch: str, shards: int) -> list[str]:
+    """Shell functions both scripts share: the per-shard failure counters and the metrics file."""
+    indexes = " ".join(str(index) for index in range(shards))
     return [
         f'state="{scratch}/state"',
         f'metrics="{scratch}/metrics"',
+        f'shards="{indexes}"',
         'mkdir -p "$state" "$metrics"',
         "write_metrics() {",
-        '    failures="$(cat "$state/failures" 2>/dev/null || echo 0)"',
-        '    success="$(cat "$state/last-success" 2>/dev/null || echo 0)"',
+        '    tmp="$metrics/backup.prom.$$.tmp"',
         "    {",
         '        echo "# HELP webstack_backup_failures_total Database dumps and uploads that failed."',
         '        echo "# TYPE webstack_backup_failures_total counter"',
-        '        echo "webstack_backup_failures_total $failures"',
+        "        for shard in $shards; do",
+        '            echo "webstack_backup_failures_total{shard=\\"$shard\\"} '
+        '$(cat "$state/failures-$shard" 2>/dev/null || echo 0)"',
+        "        done",
         '        echo "# HELP webstack_backup_last_success_timestamp_seconds When a dump last reached the bucket."',
         '        echo "# TYPE webstack_backup_last_success_timestamp_seconds gauge"',
-        '        echo "webstack_backup_last_success_timestamp_seconds $success"',
-        '    } > "$metrics/backup.prom.tmp"',
-        '    chmod 0644 "$metrics/backup.prom.tmp"',
-        '    mv "$metrics/backup.prom.tmp" "$metrics/backup.prom"',
+        "        for shard in $shards; do",
+        '            echo "webstack_backup_last_success_timestamp_seconds{shard=\\"$shard\\"} '
+        '$(cat "$state/last-success-$shard" 2>/dev/null || echo 0)"',
+        "        done",
+        '    } > "$tmp"',
+        '    chmod 0644 "$tmp"',
+        '    mv "$tmp" "$metrics/backup.prom"',
         "}",
         "record_failure() {",
-        '    echo "$(( $(cat "$state/failures" 2>/dev/null || echo 0) + 1 ))" > "$state/failures"',
+        '    echo "$(( $(cat "$state/failures-$1" 2>/dev/null || echo 0) + 1 ))" > "$state/failures-$1"',
         "    write_metrics",
-        '    echo "backup: $1 failed" >&2',
+        '    echo "backup: $2 failed" >&2',
         "}",
     ]
 
 
-def dump_command(settings: Settings, host: str, outfile: str) -> str:
-    """The shell command that dumps the app database from the primary into ``outfile``."""
+def dump_command(settings: Settings, shard: int, host: str) -> str:
+    """The shell pipeline that dumps the app database of the primary ``host`` of ``shard``, encrypted, to stdout."""
     database = settings.database
     if database.engine == "postgres":
         conninfo = (
             f"host={host} port={database.effective_port} user={db.BACKUP_USER} dbname={database.database_name} "
             f"sslmode=verify-full sslrootcert={CA_FILE}"
         )
-        return f'pg_dump --format=custom --compress=6 --no-password --file="{outfile}" "{conninfo}"'
-    return (
-        f"mysqldump --defaults-extra-file={config_path('secrets', 'backup.cnf')} --single-transaction --quick "
-        f"--routines --triggers --events --set-gtid-purged=OFF --no-tablespaces {database.database_name} "
-        f'| gzip -6 > "{outfile}"'
-    )
+        dump = (
+            f"PGPASSFILE={credentials_file(settings, shard)} pg_dump --format=custom --compress=6 --no-password "
+            f'"{conninfo}"'
+        )
+    else:
+        dump = (
+            f"mysqldump --defaults-extra-file={credentials_file(settings, shard)} --single-transaction --quick "
+            f"--routines --triggers --events --set-gtid-purged=OFF --no-tablespaces {database.database_name} "
+            "| gzip -6"
+        )
+    return f"{dump} | {encrypt()}"
 
 
-def backup_script(settings: Settings, host: str) -> str:
-    """The backup container's loop: at the backup hour, once a day, dump into the outbox and mark the dump for the
-    uploader (``daily``, and ``weekly`` on Sundays)."""
+def backup_script(settings: Settings, hosts: Sequence[str]) -> str:
+    """The backup container's loop: at the backup hour, once a day per shard, dump each primary (``hosts``, by shard)
+    into the outbox and mark the dump for the uploader (``<shard> daily``, and ``weekly`` on Sundays)."""
     engine = settings.database.engine
     scratch = SCRATCH_MOUNTS[engine]
-    name = dump_file_name(settings)
     lines = [
-        f"#!{SHELLS[engine]}",
-        f"# Generated by webstack: dumps {settings.database.database_name} every day at "
-        f"{settings.docker.backup_hour_utc:02d}:00 UTC; backup-upload ships the dumps.",
-        "set -euo pipefail" if engine == "mysql" else "set -eu",
+        f"#!{SHELL}",
+        f"# Generated by webstack: dumps {settings.database.database_name} of every shard each day at "
+        f"{settings.docker.backup_hour_utc:02d}:00 UTC, encrypted; backup-upload ships the dumps.",
+        "set -euo pipefail",
         "umask 007",
         f'outbox="{scratch}/outbox"',
         'mkdir -p "$outbox"',
-        *metrics_functions(scratch),
-    ]
-    if engine == "postgres":
-        lines += [
-            f"export PGPASSFILE={config_path('secrets', 'backup.pgpass')}",
-        ]
-    lines += [
+        *metrics_functions(scratch, len(hosts)),
         "# The first start counts as a success: a new stack is healthy until its first backup is due.",
-        '[ -s "$state/last-success" ] || date -u +%s > "$state/last-success"',
+        "for shard in $shards; do",
+        '    [ -s "$state/last-success-$shard" ] || date -u +%s > "$state/last-success-$shard"',
+        "done",
         "write_metrics",
         "while true; do",
         '    today="$(date -u +%Y-%m-%d)"',
-        f'    if [ "$(date -u +%H)" = "{settings.docker.backup_hour_utc:02d}" ] \\',
-        '        && [ "$(cat "$state/last-run" 2>/dev/null || true)" != "$today" ]; then',
-        '        stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
-        f'        name="{name}"',
+        f'    if [ "$(date -u +%H)" = "{settings.docker.backup_hour_utc:02d}" ]; then',
         '        prefixes="daily"',
         '        if [ "$(date -u +%u)" = "7" ]; then prefixes="daily weekly"; fi',
-        f"        if {dump_command(settings, host, '$outbox/$name.partial')}; then",
-        '            mv "$outbox/$name.partial" "$outbox/$name"',
-        '            echo "$prefixes" > "$outbox/$name.ready"',
-        '            echo "$today" > "$state/last-run"',
-        '            echo "backup: dumped $name" >&2',
-        "        else",
-        '            rm -f "$outbox/$name.partial"',
-        '            record_failure "the dump"',
-        "        fi",
-        "    fi",
-        "    sleep 60",
-        "done",
-        "",
     ]
+    for shard, host in enumerate(hosts):
+        lines += [
+            f'        if [ "$(cat "$state/last-run-{shard}" 2>/dev/null || true)" != "$today" ]; then',
+            '            stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
+            f'            name="{dump_file_name(settings, shard)}"',
+            f'            if {dump_command(settings, shard, host)} > "$outbox/$name.partial"; then',
+            '                mv "$outbox/$name.partial" "$outbox/$name"',
+            f'                echo "{shard} $prefixes" > "$outbox/$name.ready"',
+            f'                echo "$today" > "$state/last-run-{shard}"',
+            '                echo "backup: dumped $name" >&2',
+            "            else",
+            '                rm -f "$outbox/$name.partial"',
+            f'                record_failure {shard} "the dump of shard {shard}"',
+            "            fi",
+            "        fi",
+        ]
+    lines += ["    fi", "    sleep 60", "done", ""]
     return "\n".join(lines)
 
 
-def upload_script() -> str:
+def upload_script(shards: int) -> str:
     """The uploader's loop: every finished dump to the backups bucket under each prefix it is marked for, then the
-    local copy goes and the heartbeat is written."""
+    local copy goes and the shard's heartbeat is written."""
     return "\n".join(
         [
             "#!/bin/sh",
@@ -178,24 +240,27 @@ def upload_script() -> str:
             f". {MC_ENV_FILE}",
             "umask 007",
             f'outbox="{UPLOAD_MOUNT}/outbox"',
-            *metrics_functions(UPLOAD_MOUNT),
+            *metrics_functions(UPLOAD_MOUNT, shards),
             "while true; do",
             "    date -u +%s > /tmp/alive",
             '    for ready in "$outbox"/*.ready; do',
             '        [ -e "$ready" ] || continue',
             '        dump="${ready%.ready}"',
             '        name="${dump##*/}"',
+            '        set -- $(cat "$ready")',
+            '        shard="$1"',
+            "        shift",
             "        uploaded=yes",
-            '        for prefix in $(cat "$ready"); do',
+            '        for prefix in "$@"; do',
             f'            mc cp --quiet "$dump" "{MC_ALIAS}/{BACKUPS_BUCKET}/$prefix/$name" || uploaded=no',
             "        done",
             '        if [ "$uploaded" = yes ]; then',
             '            rm -f "$dump" "$ready"',
-            '            date -u +%s > "$state/last-success"',
+            '            date -u +%s > "$state/last-success-$shard"',
             "            write_metrics",
             '            echo "backup-upload: uploaded $name" >&2',
             "        else",
-            '            record_failure "the upload of $name"',
+            '            record_failure "$shard" "the upload of $name"',
             "        fi",
             "    done",
             "    sleep 60",
@@ -206,8 +271,10 @@ def upload_script() -> str:
 
 
 def heartbeat_check(state_file: str, max_age_seconds: int) -> list[str]:
-    """A shell health check: healthy while ``state_file`` holds a time (epoch seconds) younger than the limit."""
-    return ["[", f'"$(( $(date +%s) - $(cat {state_file}) ))"', "-lt", str(max_age_seconds), "]"]
+    """A shell health check: healthy while ``state_file`` (a glob: the oldest of them counts) holds a time (epoch
+    seconds) younger than the limit."""
+    oldest = f"$(cat {state_file} | sort -n | head -n 1)"
+    return ["[", f'"$(( $(date +%s) - {oldest} ))"', "-lt", str(max_age_seconds), "]"]
 
 
 def _heartbeat_health(state_file: str, max_age_seconds: int) -> HealthCheck:
@@ -229,12 +296,14 @@ def list_command(uploader_container: str) -> str:
 def restore_command(
     settings: Settings,
     uploader_container: str,
+    dump_container: str,
     primary_container: str,
     object_key: str = f"{DAILY_PREFIX}<file>",
 ) -> str:
     """The command (run where the Docker CLI reaches the stack's host) that restores the dump ``object_key`` of the
-    backups bucket into the primary: streamed from MinIO by the uploader, restored inside the primary over its local
-    socket as the superuser (PostgreSQL: ``pg_restore --clean --if-exists``; MySQL: ``mysql <`` the unzipped dump)."""
+    backups bucket into a primary: streamed from MinIO by the uploader, decrypted by the backup container, restored
+    inside the primary over its local socket as the superuser (PostgreSQL: ``pg_restore --clean --if-exists``; MySQL:
+    ``mysql <`` the unzipped dump)."""
     database = settings.database
     fetch = f"docker exec {uploader_container} sh -c {_mc(f'mc cat {MC_ALIAS}/{BACKUPS_BUCKET}/{object_key}')}"
     if database.engine == "postgres":
@@ -245,19 +314,24 @@ def restore_command(
         )
     else:
         restore = f"gunzip | mysql --defaults-extra-file={db.secret_file('admin.cnf')} {database.database_name}"
-    return f"{fetch} \\\n  | docker exec -i {primary_container} sh -c {shlex.quote(restore)}"
-
-
-def restore_instructions(settings: Settings, uploader_container: str, primary_container: str) -> str:
-    """How to list and restore the backups of this stack, for the README and the stack's outputs."""
-    return "\n".join(
-        [
-            "# List the dumps (daily/ and weekly/):",
-            list_command(uploader_container),
-            "# Stop the web services first. Restore one dump into the primary (the replica follows it):",
-            restore_command(settings, uploader_container, primary_container),
-        ]
+    return (
+        f"{fetch} \\\n  | docker exec -i {dump_container} sh -c {shlex.quote(decrypt())} \\\n"
+        f"  | docker exec -i {primary_container} sh -c {shlex.quote(restore)}"
     )
+
+
+def restore_instructions(
+    settings: Settings, uploader_container: str, dump_container: str, primary_containers: Sequence[str]
+) -> str:
+    """How to list and restore the backups of this stack (every shard), for the README and the stack's outputs."""
+    lines = ["# List the dumps (daily/ and weekly/):", list_command(uploader_container)]
+    for shard, primary in enumerate(primary_containers):
+        which = f" of shard {shard} (its files: *-shard-{shard}-*)" if len(primary_containers) > 1 else ""
+        lines += [
+            f"# Stop the web services first. Restore one dump{which} into its primary (the replicas follow it):",
+            restore_command(settings, uploader_container, dump_container, primary),
+        ]
+    return "\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -266,72 +340,75 @@ class BackupsArgs:
 
     settings: Settings
     networks: Networks
-    database_image: pulumi.Input[str]
-    """The database's image id (the dump tools match the server)."""
+    backup_image: pulumi.Input[str]
+    """The backup image's id: the server's dump tools and openssl (:func:`components.docker.images.backup_image`)."""
     mc_image: pulumi.Input[str]
-    database: Database
+    metrics_image: pulumi.Input[str]
+    """The node exporter's image id."""
+    databases: Sequence[Database]
+    """Every shard, in shard order."""
     storage: ObjectStorage
 
 
 class Backups(pulumi.ComponentResource):
-    """The daily dump and its upload to the backups bucket."""
+    """The daily encrypted dump of every shard, its upload to the backups bucket, and its metrics."""
 
     backup: docker.Container
     uploader: docker.Container
+    metrics: docker.Container
     containers: list[docker.Container]
     scratch: docker.Volume
-    """The outbox, the state (heartbeat, failures) and ``metrics/backup.prom``."""
+    """The outbox, the state (heartbeats, failures) and ``metrics/backup.prom``."""
     metrics_file: str
     """``backup.prom``'s path inside :attr:`scratch`."""
+    encryption_key: pulumi.Output[str]
+    """The passphrase of every dump (a secret)."""
+    scrape_targets: list[ScrapeTarget]
     restore_instructions: str
 
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(BACKUPS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        settings, database, storage = args.settings, args.database, args.storage
+        settings, databases, storage = args.settings, args.databases, args.storage
+        if not databases:
+            raise ValueError("backups need at least one database shard")
         engine = settings.database.engine
         uid = db.POSTGRES_UID if engine == "postgres" else db.MYSQL_UID
         scratch_mount = SCRATCH_MOUNTS[engine]
-        # Dumps wait here until they reach the bucket, with the heartbeat and the failure counter: protected like the
-        # other data volumes.
+        # Dumps wait here until they reach the bucket, with the heartbeats and the failure counters: protected like
+        # the other data volumes.
         self.scratch = volume(f"{name}-scratch", "backup", child)
         self.metrics_file = "metrics/backup.prom"
-        if engine == "postgres":
-            credentials = pulumi.Output.concat(
-                "*:*:", settings.database.database_name, ":", database.backup_user, ":", database.backup_password, "\n"
-            )
-            credentials_file = config_path("secrets", "backup.pgpass")
-        else:
-            credentials = database.backup_password.apply(
-                lambda pw: db.mysql_client_cnf(
-                    database.backup_user,
-                    pw,
-                    host=database.endpoint.host,
-                    port=database.endpoint.port,
-                    ca_file=CA_FILE,
-                )
-            )
-            credentials_file = config_path("secrets", "backup.cnf")
+        self.encryption_key = generated_secret(f"{name}-encryption-key", child, length=KEY_LENGTH)
+        credentials = [
+            Upload(credentials_file(settings, shard.shard), pulumi.Output.secret(_credentials(settings, shard)), "0400")
+            for shard in databases
+        ]
         self.backup = configured_container(
             f"{name}-dump",
             ContainerSpec(
-                image=args.database_image,
+                image=args.backup_image,
                 user=f"{uid}:{uid}",
                 role="backup",
                 networks=[args.networks.data],
-                health=_heartbeat_health(f"{scratch_mount}/state/last-success", HEARTBEAT_MAX_AGE_SECONDS),
+                health=_heartbeat_health(f"{scratch_mount}/state/last-success-*", HEARTBEAT_MAX_AGE_SECONDS),
                 memory_mb=BACKUP_MEMORY_MB,
                 cpus=0.5,
-                entrypoint=[SHELLS[engine], config_path("backup.sh")],
+                entrypoint=[SHELL, config_path("backup.sh")],
                 uploads=[
-                    Upload(config_path("backup.sh"), backup_script(settings, database.endpoint.host), "0440"),
-                    Upload(CA_FILE, database.endpoint.ca_pem, "0440"),
-                    Upload(credentials_file, pulumi.Output.secret(credentials), "0400"),
+                    Upload(
+                        config_path("backup.sh"),
+                        backup_script(settings, [shard.endpoint.host for shard in databases]),
+                        "0440",
+                    ),
+                    Upload(CA_FILE, databases[0].endpoint.ca_pem, "0440"),
+                    Upload(KEY_FILE, self.encryption_key, "0400"),
+                    *credentials,
                 ],
                 tmpfs={"/tmp": "size=16m"},
                 volumes={scratch_mount: self.scratch},
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[database.primary]),
+            pulumi.ResourceOptions(parent=self, depends_on=[shard.primary for shard in databases]),
         )
         access_file, secret_file = config_path("secrets", "access-key"), config_path("secrets", "secret-key")
         self.uploader = configured_container(
@@ -346,7 +423,7 @@ class Backups(pulumi.ComponentResource):
                 cpus=0.5,
                 entrypoint=["/bin/sh", config_path("upload.sh")],
                 uploads=[
-                    Upload(config_path("upload.sh"), upload_script(), "0440"),
+                    Upload(config_path("upload.sh"), upload_script(len(databases)), "0440"),
                     Upload(MC_ENV_FILE, mc_env_script(storage.host, access_file, secret_file), "0440"),
                     Upload(CA_FILE, storage.endpoint.ca_pem, "0440"),
                     Upload(access_file, storage.backup_access_key, "0400"),
@@ -355,11 +432,45 @@ class Backups(pulumi.ComponentResource):
                 tmpfs={"/tmp": "size=16m"},
                 volumes={UPLOAD_MOUNT: self.scratch},
             ),
-            # After the backup container: the scratch volume must take its owner from the database image first.
+            # After the backup container: the scratch volume must take its owner from the backup image first.
             pulumi.ResourceOptions(parent=self, depends_on=[self.backup, storage.setup]),
         )
-        self.containers = [self.backup, self.uploader]
+        # The scripts' directories are the backup user's (umask 007): the exporter reads them as that user.
+        self.metrics = container(
+            f"{name}-metrics",
+            ContainerSpec(
+                image=args.metrics_image,
+                user=f"{uid}:{uid}",
+                role="exporter-backup",
+                networks=[args.networks.data],
+                health=HealthCheck(["wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{METRICS_PORT}/metrics"]),
+                memory_mb=64,
+                cpus=0.1,
+                command=list(METRICS_FLAGS),
+                read_only_volumes={UPLOAD_MOUNT: self.scratch},
+                aliases=[f"{name}-metrics"],
+            ),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.backup]),
+        )
+        self.containers = [self.backup, self.uploader, self.metrics]
+        self.scrape_targets = [ScrapeTarget(job=METRICS_JOB, address=f"{name}-metrics:{METRICS_PORT}")]
         self.restore_instructions = restore_instructions(
-            settings, container_name(f"{name}-upload"), database.primary_container_name
+            settings,
+            container_name(f"{name}-upload"),
+            container_name(f"{name}-dump"),
+            [shard.primary_container_name for shard in databases],
         )
         self.register_outputs({"restoreInstructions": self.restore_instructions})
+
+
+def _credentials(settings: Settings, shard: Database) -> pulumi.Output[str]:
+    """The backup role's credentials for one shard: a pgpass line, or a MySQL client option file over verified TLS."""
+    if settings.database.engine == "postgres":
+        return pulumi.Output.concat(
+            "*:*:", settings.database.database_name, ":", shard.backup_user, ":", shard.backup_password, "\n"
+        )
+    return shard.backup_password.apply(
+        lambda pw: db.mysql_client_cnf(
+            shard.backup_user, pw, host=shard.endpoint.host, port=shard.endpoint.port, ca_file=CA_FILE
+        )
+    )

@@ -102,6 +102,8 @@ class ContainerSpec:
     """Mount point -> tmpfs options (e.g. ``rw,noexec,nosuid,size=64m``)."""
     volumes: Mapping[str, docker.Volume] = field(default_factory=dict)
     """Mount point -> named volume."""
+    read_only_volumes: Mapping[str, docker.Volume] = field(default_factory=dict)
+    """Mount point -> named volume, mounted read-only (another container's data, read by an exporter)."""
     read_only_binds: Mapping[str, str] = field(default_factory=dict)
     """Mount point -> host path, mounted read-only (container metrics only)."""
     ports: Sequence[Port] = ()
@@ -152,6 +154,10 @@ def container(name: str, spec: ContainerSpec, opts: pulumi.ResourceOptions) -> d
     mounts += [
         docker.ContainerMountArgs(target=path, type="volume", source=volume.name)
         for path, volume in sorted(spec.volumes.items())
+    ]
+    mounts += [
+        docker.ContainerMountArgs(target=path, type="volume", source=volume.name, read_only=True)
+        for path, volume in sorted(spec.read_only_volumes.items())
     ]
     mounts += [
         docker.ContainerMountArgs(target=path, type="bind", source=host_path, read_only=True)

@@ -1,5 +1,14 @@
-"""The relational database on docker: a primary and a streaming replica of PostgreSQL or MySQL on the data network,
-over TLS from the internal CA, with a metrics exporter per server.
+"""The relational database on docker: ``webstack:database.shards`` shards, each a primary and
+``webstack:database.replicas`` streaming replicas of PostgreSQL or MySQL on the data network, over TLS from the
+internal CA, with a metrics exporter per server, and the shard map that routes to them.
+
+Shards (:func:`database_shards`): shard 0 is the component ``database`` (its containers and volumes keep the names
+they had before sharding: ``database-primary``, ``database-replica``, ...), shard ``k`` is ``database-shard-<k>``.
+Each is independent: its own primary, replicas, credentials and volumes. :func:`docker_shard_map` publishes the same
+document as the aws platform (:func:`components.shard_map.build_shard_map`: writers, readers, table routing and the
+hash ring), with each shard's DNS names on the data network; the backend receives it as a file and applications
+route with :mod:`components.shard_map`. Replica ``1`` of a shard is ``<shard>-replica``, replica ``i`` (2 and up)
+``<shard>-replica-<i>``, each with its own replication slot on its primary.
 
 **PostgreSQL** (``postgres:<major>-alpine``, user ``postgres``, uid and gid 70):
 
@@ -17,8 +26,10 @@ over TLS from the internal CA, with a metrics exporter per server.
   the local socket, inside the container (restores, break-glass);
 - a one-time init script (:func:`postgres_init_sql`, run by the image's entrypoint when the data directory is created)
   that creates the app role and database (``REVOKE ALL ON DATABASE ... FROM PUBLIC``), the replication role, a
-  ``pg_monitor`` role for the exporter, a ``pg_read_all_data`` role for the backups, and the replica's physical
-  replication slot. Passwords are read from their files by psql (``\\set x `cat file```), never written in it;
+  ``pg_monitor`` role for the exporter, a ``pg_read_all_data`` role for the backups, ``pg_stat_statements`` in the
+  ``postgres`` database (which the exporter reads: the SlowDatabaseQueries alert's source; on a primary created before
+  it was added, run ``CREATE EXTENSION pg_stat_statements`` there once), and each replica's physical replication
+  slot. Passwords are read from their files by psql (``\\set x `cat file```), never written in it;
 - the replica's start script (:func:`postgres_start_script`) clones the primary with ``pg_basebackup -X stream -S
   <slot>`` the first time (it waits for the primary), then starts as a hot standby whose ``primary_conninfo``
   (in the generated ``postgresql.conf``) verifies the primary's certificate (``sslmode=verify-full``) and reads the
@@ -39,7 +50,9 @@ to reconnect by itself.
 
 **Exporters** (role ``exporter-postgres`` / ``exporter-mysql``): one per server, so that the replica's lag
 (``pg_replication_lag_seconds``, ``mysql_slave_status_seconds_behind_master``) is measured where it exists. They log
-in as the monitoring user over verified TLS, with the password from a file.
+in as the monitoring user over verified TLS, with the password from a file. postgres-exporter runs its
+``stat_statements`` collector (off by default): ``pg_stat_statements_calls_total`` and
+``pg_stat_statements_seconds_total`` per statement (postgres_exporter v0.16, ``collector/pg_stat_statements.go``).
 
 Every container runs as its image's unprivileged user with a read-only root filesystem and receives its files in its
 config volume (:func:`components.docker.tls_ca.configured_container`), owned by that user: keys and password files
@@ -52,9 +65,10 @@ container and the ``.webstack-replica-cloned`` marker in its volume (PostgreSQL)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_docker as docker
@@ -82,6 +96,7 @@ from components.docker.tls_ca import (
     tls_uploads,
 )
 from components.settings import Settings
+from components.shard_map import build_shard_map
 
 DATABASE_TYPE = "webstack:docker:Database"
 Role = Literal["primary", "replica"]
@@ -130,9 +145,19 @@ def _quote(value: str | int) -> str:
     return str(value) if isinstance(value, int) else "'" + value.replace("'", "''") + "'"
 
 
-def replication_slot(name: str) -> str:
-    """The primary's physical replication slot for the replica of the component ``name``."""
-    return sql_identifier(f"{name}_replica")
+def shard_name(index: int, name: str = "database") -> str:
+    """The component name of shard ``index``: shard 0 keeps the unsharded name."""
+    return name if index == 0 else f"{name}-shard-{index}"
+
+
+def replica_name(name: str, number: int) -> str:
+    """The name of replica ``number`` (1-based) of the shard ``name``: the first keeps the unsuffixed name."""
+    return f"{name}-replica" if number == 1 else f"{name}-replica-{number}"
+
+
+def replication_slot(name: str, number: int = 1) -> str:
+    """The primary's physical replication slot for replica ``number`` of the shard ``name``."""
+    return sql_identifier(replica_name(name, number).replace("-", "_"))
 
 
 def primary_conninfo(settings: Settings, primary_host: str, application_name: str) -> str:
@@ -229,7 +254,7 @@ def pg_hba_conf(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def postgres_init_sql(settings: Settings, slot: str) -> str:
+def postgres_init_sql(settings: Settings, slots: Sequence[str]) -> str:
     """The primary's one-time initialization, run by the image's entrypoint as the superuser."""
     database = settings.database.database_name
     passwords = {
@@ -254,10 +279,12 @@ def postgres_init_sql(settings: Settings, slot: str) -> str:
         f"GRANT CONNECT ON DATABASE {database} TO {BACKUP_USER};",
         "REVOKE ALL ON DATABASE postgres FROM PUBLIC;",
         f"GRANT CONNECT ON DATABASE postgres TO {MONITOR_USER};",
+        # The exporter reads pg_stat_statements in the database it connects to (postgres).
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
         f"\\connect {database}",
         f"ALTER SCHEMA public OWNER TO {APP_USER};",
         "REVOKE ALL ON SCHEMA public FROM PUBLIC;",
-        f"SELECT pg_create_physical_replication_slot('{slot}');",
+        *(f"SELECT pg_create_physical_replication_slot('{slot}');" for slot in slots),
     ]
     return "\n".join(lines) + "\n"
 
@@ -434,6 +461,8 @@ class DatabaseArgs:
     """postgres-exporter or mysqld-exporter."""
     ca: InternalCa | None = None
     """The stack's internal CA; ``None``: the component creates its own."""
+    shard: int = 0
+    """Which shard this is (its index in the shard map)."""
 
 
 def _secret(path: str, content: pulumi.Input[str]) -> Upload:
@@ -445,8 +474,9 @@ def _plain(path: str, content: pulumi.Input[str]) -> Upload:
 
 
 class Database(pulumi.ComponentResource):
-    """A primary and a streaming replica, each with a metrics exporter, on the data network."""
+    """One shard: a primary and ``webstack:database.replicas`` streaming replicas, each with a metrics exporter."""
 
+    shard: int
     endpoint: DatabaseEndpoint
     scrape_targets: list[ScrapeTarget]
     admin_user: str
@@ -456,10 +486,10 @@ class Database(pulumi.ComponentResource):
     """A role that may read everything in the app database and nothing else (``pg_read_all_data`` / SELECT...)."""
     backup_password: pulumi.Output[str]
     primary: docker.Container
-    replica: docker.Container
+    replicas: list[docker.Container]
     exporters: list[docker.Container]
     containers: list[docker.Container]
-    """The primary, the replica and the exporters (not the seeds that deliver their files)."""
+    """The primary, the replicas and the exporters (not the seeds that deliver their files)."""
     primary_container_name: str
     """The primary's Docker name (``docker exec`` for restores)."""
     volumes: list[docker.Volume]
@@ -469,6 +499,7 @@ class Database(pulumi.ComponentResource):
         super().__init__(DATABASE_TYPE, name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
+        self.shard = args.shard
         settings = args.settings
         database = settings.database
         self.ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", pulumi.ResourceOptions(parent=self))
@@ -476,30 +507,34 @@ class Database(pulumi.ComponentResource):
             key: generated_secret(f"{name}-{key}-password", self._child)
             for key in ("admin", "app", "replication", "monitor", "backup")
         }
-        self._primary_host, self._replica_host = f"{name}-primary", f"{name}-replica"
-        self._certs = {
-            role: self.ca.issue(f"{name}-{role}", server_names(f"{name}-{role}", f"{name}-{role}"), self)
-            for role in ("primary", "replica")
-        }
-        self.volumes = [
-            volume(f"{name}-primary-data", "db-primary", self._child),
-            volume(f"{name}-replica-data", "db-replica", self._child),
-        ]
+        self._primary_host = f"{name}-primary"
+        self._replica_hosts = [replica_name(name, number) for number in range(1, database.replicas + 1)]
+        self._slots = [replication_slot(name, number) for number in range(1, database.replicas + 1)]
+        hosts = [self._primary_host, *self._replica_hosts]
+        self._certs = {host: self.ca.issue(host, server_names(host, host), self) for host in hosts}
+        self.volumes = [volume(f"{host}-data", "db-primary" if index == 0 else "db-replica", self._child)
+                        for index, host in enumerate(hosts)]  # fmt: skip
         if database.engine == "postgres":
             self.admin_user = database.master_username
-            self.primary, self.replica = self._postgres()
+            self.primary = self._postgres_primary()
+            self.replicas = [self._postgres_replica(number) for number in range(1, database.replicas + 1)]
         else:
             self.admin_user = "root"
-            self.primary, self.replica = self._mysql()
-        self.exporters = [self._exporter(role, host) for role, host in self._servers()]
-        self.containers = [self.primary, self.replica, *self.exporters]
+            self.primary = self._mysql_primary()
+            self.replicas = [self._mysql_replica(number) for number in range(1, database.replicas + 1)]
+        servers: list[tuple[Role, str, docker.Container]] = [
+            ("primary", self._primary_host, self.primary),
+            *(("replica", host, replica) for host, replica in zip(self._replica_hosts, self.replicas, strict=True)),
+        ]
+        self.exporters = [self._exporter(host, server) for _, host, server in servers]
+        self.containers = [self.primary, *self.replicas, *self.exporters]
         self.primary_container_name = container_name(self._primary_host)
         self.admin_password = self._passwords["admin"]
         self.backup_user, self.backup_password = BACKUP_USER, self._passwords["backup"]
         self.endpoint = DatabaseEndpoint(
             engine=database.engine,
             host=self._primary_host,
-            replica_hosts=(self._replica_host,),
+            replica_hosts=tuple(self._replica_hosts),
             port=database.effective_port,
             name=database.database_name,
             user=APP_USER,
@@ -508,19 +543,24 @@ class Database(pulumi.ComponentResource):
         )
         exporter_port = POSTGRES_EXPORTER_PORT if database.engine == "postgres" else MYSQL_EXPORTER_PORT
         self.scrape_targets = [
-            ScrapeTarget(job="database", address=f"{name}-exporter-primary:{exporter_port}"),
-            ScrapeTarget(job="replica", address=f"{name}-exporter-replica:{exporter_port}"),
+            ScrapeTarget(
+                job="database" if role == "primary" else "replica", address=f"{exporter_alias(h)}:{exporter_port}"
+            )
+            for role, h, _ in servers
         ]
         self.register_outputs(
             {"host": self.endpoint.host, "replicaHosts": list(self.endpoint.replica_hosts), "engine": database.engine}
         )
 
-    def _servers(self) -> list[tuple[Role, str]]:
-        return [("primary", self._primary_host), ("replica", self._replica_host)]
+    @property
+    def replica(self) -> docker.Container | None:
+        """The first replica, if there is one."""
+        return self.replicas[0] if self.replicas else None
 
     def _spec(
         self,
         role: Role,
+        host: str,
         envs: Mapping[str, pulumi.Input[str]],
         uploads: list[Upload],
         tmpfs: dict[str, str],
@@ -528,7 +568,7 @@ class Database(pulumi.ComponentResource):
         data_mount: str,
     ) -> ContainerSpec:
         database = self._args.settings.database
-        start = 60 if role == "primary" else 600  # the replica clones the primary first
+        start = 60 if role == "primary" else 600  # a replica clones the primary first
         if database.engine == "postgres":
             user = f"{POSTGRES_UID}:{POSTGRES_UID}"
             probe = ["pg_isready", "--quiet", f"--host={POSTGRES_SOCKET_DIR}", f"--port={database.effective_port}"]
@@ -548,23 +588,22 @@ class Database(pulumi.ComponentResource):
             uploads=uploads,
             tmpfs=tmpfs,
             volumes={data_mount: data},
-            aliases=[self._primary_host if role == "primary" else self._replica_host],
+            aliases=[host],
         )
 
-    def _deliver(self, role: Role, spec: ContainerSpec, after: list[pulumi.Resource]) -> docker.Container:
-        return configured_container(f"{self._name}-{role}", spec, pulumi.ResourceOptions(parent=self, depends_on=after))
+    def _deliver(self, host: str, spec: ContainerSpec, after: list[pulumi.Resource]) -> docker.Container:
+        return configured_container(host, spec, pulumi.ResourceOptions(parent=self, depends_on=after))
 
-    def _postgres(self) -> tuple[docker.Container, docker.Container]:
+    def _postgres_primary(self) -> docker.Container:
         settings, passwords = self._args.settings, self._passwords
-        slot = replication_slot(self._name)
-        tmpfs = {POSTGRES_SOCKET_DIR: "size=16m", "/tmp": "size=64m", INITDB_DIR: "size=1m"}
         admin = settings.database.master_username
-        primary_uploads = [
+        host = self._primary_host
+        uploads = [
             _plain(config_path("start.sh"), postgres_start_script(settings, "primary")),
             _plain(config_path("postgresql.conf"), postgresql_conf(settings, "primary")),
             _plain(config_path("pg_hba.conf"), pg_hba_conf(settings)),
-            _plain(config_path("initdb", "10-webstack.sql"), postgres_init_sql(settings, slot)),
-            *tls_uploads(self._certs["primary"]),
+            _plain(config_path("initdb", "10-webstack.sql"), postgres_init_sql(settings, self._slots)),
+            *tls_uploads(self._certs[host]),
             _secret(secret_file("admin-password"), passwords["admin"]),
             _secret(secret_file("admin.pgpass"), pulumi.Output.concat("*:*:*:", admin, ":", passwords["admin"], "\n")),
             *(
@@ -572,116 +611,93 @@ class Database(pulumi.ComponentResource):
                 for key in ("app", "replication", "monitor", "backup")
             ),
         ]
-        primary = self._deliver(
-            "primary",
-            self._spec(
-                "primary",
-                envs={
-                    "PGDATA": PGDATA,
-                    "POSTGRES_USER": admin,
-                    "POSTGRES_PASSWORD_FILE": secret_file("admin-password"),
-                    "POSTGRES_DB": "postgres",
-                    "POSTGRES_INITDB_ARGS": "--data-checksums",
-                },
-                uploads=primary_uploads,
-                tmpfs=tmpfs,
-                data=self.volumes[0],
-                data_mount=POSTGRES_DATA_MOUNT,
-            ),
-            [],
-        )
-        replica_uploads = [
-            _plain(config_path("start.sh"), postgres_start_script(settings, "replica", self._primary_host, slot)),
+        envs = {
+            "PGDATA": PGDATA,
+            "POSTGRES_USER": admin,
+            "POSTGRES_PASSWORD_FILE": secret_file("admin-password"),
+            "POSTGRES_DB": "postgres",
+            "POSTGRES_INITDB_ARGS": "--data-checksums",
+        }
+        spec = self._spec("primary", host, envs, uploads, _POSTGRES_TMPFS, self.volumes[0], POSTGRES_DATA_MOUNT)
+        return self._deliver(host, spec, [])
+
+    def _postgres_replica(self, number: int) -> docker.Container:
+        settings, passwords = self._args.settings, self._passwords
+        host, slot = self._replica_hosts[number - 1], self._slots[number - 1]
+        primary = self._primary_host
+        uploads = [
+            _plain(config_path("start.sh"), postgres_start_script(settings, "replica", primary, slot)),
             _plain(
-                config_path("postgresql.conf"),
-                postgresql_conf(settings, "replica", primary_host=self._primary_host, slot=slot),
+                config_path("postgresql.conf"), postgresql_conf(settings, "replica", primary_host=primary, slot=slot)
             ),
             _plain(config_path("pg_hba.conf"), pg_hba_conf(settings)),
-            *tls_uploads(self._certs["replica"]),
+            *tls_uploads(self._certs[host]),
             _secret(
                 secret_file("replication.pgpass"),
                 pulumi.Output.concat("*:*:replication:", REPLICATION_USER, ":", passwords["replication"], "\n"),
             ),
         ]
-        replica = self._deliver(
-            "replica",
-            self._spec(
-                "replica",
-                envs={"PGDATA": PGDATA},
-                uploads=replica_uploads,
-                tmpfs=tmpfs,
-                data=self.volumes[1],
-                data_mount=POSTGRES_DATA_MOUNT,
-            ),
-            [primary],
+        spec = self._spec(
+            "replica", host, {"PGDATA": PGDATA}, uploads, _POSTGRES_TMPFS, self.volumes[number], POSTGRES_DATA_MOUNT
         )
-        return primary, replica
+        return self._deliver(host, spec, [self.primary])
 
-    def _mysql(self) -> tuple[docker.Container, docker.Container]:
-        settings, passwords = self._args.settings, self._passwords
-        database = settings.database
-        tmpfs = {MYSQL_RUN_DIR: "size=16m", "/tmp": "size=256m", INITDB_DIR: "size=1m"}
-        common_env = {
+    def _mysql_env(self) -> dict[str, str]:
+        return {
             "MYSQL_ROOT_PASSWORD_FILE": secret_file("admin-password"),
             "MYSQL_ROOT_HOST": "localhost",
             "MYSQL_INITDB_SKIP_TZINFO": "1",
         }
-        admin_cnf = passwords["admin"].apply(lambda pw: mysql_client_cnf("root", pw, socket=MYSQL_SOCKET))
-        primary = self._deliver(
-            "primary",
-            self._spec(
-                "primary",
-                envs={
-                    **common_env,
-                    "MYSQL_DATABASE": database.database_name,
-                    "MYSQL_USER": APP_USER,
-                    "MYSQL_PASSWORD_FILE": secret_file("app-password"),
-                },
-                uploads=[
-                    _plain(config_path("start.sh"), mysql_start_script("primary")),
-                    _plain(config_path("mysql.cnf"), mysql_cnf(settings, "primary", server_id=1)),
-                    _plain(config_path("initdb", "10-webstack.sh"), mysql_primary_init(settings)),
-                    *tls_uploads(self._certs["primary"]),
-                    _secret(secret_file("admin-password"), passwords["admin"]),
-                    _secret(secret_file("admin.cnf"), admin_cnf),
-                    *(
-                        _secret(secret_file(f"{key}-password"), passwords[key])
-                        for key in ("app", "replication", "monitor", "backup")
-                    ),
-                ],
-                tmpfs=tmpfs,
-                data=self.volumes[0],
-                data_mount=MYSQL_DATA_MOUNT,
-            ),
-            [],
-        )
-        replica = self._deliver(
-            "replica",
-            self._spec(
-                "replica",
-                envs=common_env,
-                uploads=[
-                    _plain(config_path("start.sh"), mysql_start_script("replica")),
-                    _plain(config_path("mysql.cnf"), mysql_cnf(settings, "replica", server_id=2)),
-                    _plain(config_path("initdb", "10-webstack.sh"), mysql_replica_init(settings, self._primary_host)),
-                    *tls_uploads(self._certs["replica"]),
-                    _secret(secret_file("admin-password"), passwords["admin"]),
-                    _secret(secret_file("admin.cnf"), admin_cnf),
-                    _secret(secret_file("replication-password"), passwords["replication"]),
-                ],
-                tmpfs=tmpfs,
-                data=self.volumes[1],
-                data_mount=MYSQL_DATA_MOUNT,
-            ),
-            [primary],
-        )
-        return primary, replica
 
-    def _exporter(self, role: Role, host: str) -> docker.Container:
+    def _admin_cnf(self) -> pulumi.Output[str]:
+        return self._passwords["admin"].apply(lambda pw: mysql_client_cnf("root", pw, socket=MYSQL_SOCKET))
+
+    def _mysql_primary(self) -> docker.Container:
+        settings, passwords = self._args.settings, self._passwords
+        host = self._primary_host
+        envs = {
+            **self._mysql_env(),
+            "MYSQL_DATABASE": settings.database.database_name,
+            "MYSQL_USER": APP_USER,
+            "MYSQL_PASSWORD_FILE": secret_file("app-password"),
+        }
+        uploads = [
+            _plain(config_path("start.sh"), mysql_start_script("primary")),
+            _plain(config_path("mysql.cnf"), mysql_cnf(settings, "primary", server_id=1)),
+            _plain(config_path("initdb", "10-webstack.sh"), mysql_primary_init(settings)),
+            *tls_uploads(self._certs[host]),
+            _secret(secret_file("admin-password"), passwords["admin"]),
+            _secret(secret_file("admin.cnf"), self._admin_cnf()),
+            *(
+                _secret(secret_file(f"{key}-password"), passwords[key])
+                for key in ("app", "replication", "monitor", "backup")
+            ),
+        ]
+        spec = self._spec("primary", host, envs, uploads, _MYSQL_TMPFS, self.volumes[0], MYSQL_DATA_MOUNT)
+        return self._deliver(host, spec, [])
+
+    def _mysql_replica(self, number: int) -> docker.Container:
+        settings, passwords = self._args.settings, self._passwords
+        host = self._replica_hosts[number - 1]
+        uploads = [
+            _plain(config_path("start.sh"), mysql_start_script("replica")),
+            _plain(config_path("mysql.cnf"), mysql_cnf(settings, "replica", server_id=1 + number)),
+            _plain(config_path("initdb", "10-webstack.sh"), mysql_replica_init(settings, self._primary_host)),
+            *tls_uploads(self._certs[host]),
+            _secret(secret_file("admin-password"), passwords["admin"]),
+            _secret(secret_file("admin.cnf"), self._admin_cnf()),
+            _secret(secret_file("replication-password"), passwords["replication"]),
+        ]
+        spec = self._spec(
+            "replica", host, self._mysql_env(), uploads, _MYSQL_TMPFS, self.volumes[number], MYSQL_DATA_MOUNT
+        )
+        return self._deliver(host, spec, [self.primary])
+
+    def _exporter(self, host: str, server: docker.Container) -> docker.Container:
         settings = self._args.settings
         database = settings.database
         port = database.effective_port
-        alias = f"{self._name}-exporter-{role}"
+        alias = exporter_alias(host)
         if database.engine == "postgres":
             listen = POSTGRES_EXPORTER_PORT
             envs: dict[str, pulumi.Input[str]] = {
@@ -689,7 +705,7 @@ class Database(pulumi.ComponentResource):
                 "DATA_SOURCE_USER": MONITOR_USER,
                 "DATA_SOURCE_PASS_FILE": secret_file("monitor-password"),
             }
-            command: list[pulumi.Input[str]] | None = None
+            command: list[pulumi.Input[str]] | None = list(POSTGRES_EXPORTER_FLAGS)
             uploads = [
                 _plain(CA_FILE, self.ca.cert_pem),
                 _secret(secret_file("monitor-password"), self._passwords["monitor"]),
@@ -718,5 +734,56 @@ class Database(pulumi.ComponentResource):
             # The exporter images are minimal: the seed that delivers their files runs on the database image.
             seed_image=self._args.image,
         )
-        server = self.primary if role == "primary" else self.replica
         return configured_container(alias, spec, pulumi.ResourceOptions(parent=self, depends_on=[server]))
+
+
+_POSTGRES_TMPFS = {POSTGRES_SOCKET_DIR: "size=16m", "/tmp": "size=64m", INITDB_DIR: "size=1m"}
+_MYSQL_TMPFS = {MYSQL_RUN_DIR: "size=16m", "/tmp": "size=256m", INITDB_DIR: "size=1m"}
+#: postgres-exporter's flags: the collector of pg_stat_statements, off by default, is the slow-query source.
+POSTGRES_EXPORTER_FLAGS = ("--collector.stat_statements",)
+
+
+def exporter_alias(host: str) -> str:
+    """The exporter of the server ``host`` (``database-primary`` -> ``database-exporter-primary``)."""
+    if host.endswith("-primary"):
+        return f"{host.removesuffix('-primary')}-exporter-primary"
+    shard, _, number = host.partition("-replica")
+    return f"{shard}-exporter-replica{number}"
+
+
+def database_shards(
+    settings: Settings,
+    networks: Networks,
+    image: pulumi.Input[str],
+    exporter_image: pulumi.Input[str],
+    ca: InternalCa,
+    opts: pulumi.ResourceOptions | None = None,
+) -> list[Database]:
+    """``webstack:database.shards`` independent shards (see the module docstring for their names)."""
+    return [
+        Database(
+            shard_name(index),
+            DatabaseArgs(
+                settings=settings, networks=networks, image=image, exporter_image=exporter_image, ca=ca, shard=index
+            ),
+            opts,
+        )
+        for index in range(settings.database.shards)
+    ]
+
+
+def docker_shard_map(settings: Settings, shards: Sequence[Database]) -> dict[str, Any]:
+    """The shard map (:func:`components.shard_map.build_shard_map`) of the docker shards: each shard's writer and
+    readers as DNS names on the data network. Credentials are not in it: each shard's app password is a file."""
+    database = settings.database
+    return build_shard_map(
+        [{"writer": shard.endpoint.host, "readers": list(shard.endpoint.replica_hosts)} for shard in shards],
+        database.tables,
+        virtual_nodes=database.virtual_nodes,
+        engine=database.engine,
+        port=database.effective_port,
+    )
+
+
+def shard_map_json(settings: Settings, shards: Sequence[Database]) -> str:
+    return json.dumps(docker_shard_map(settings, shards), indent=2, sort_keys=True) + "\n"

@@ -12,8 +12,9 @@ Creates:
   8080 as ``webstack:docker.httpPort`` and 8443 as ``webstack:docker.httpsPort`` on ``webstack:docker.bindAddress``,
   and health-checked on ``http://127.0.0.1:8080/healthz``.
 
-nginx resolves its upstream members when it starts, so the web containers must exist first: pass the web tier in
-:attr:`LoadBalancerArgs.depends_on`.
+nginx resolves its upstreams per request through Docker's DNS (see :mod:`components.docker.nginx`), so it follows web
+containers that are recreated with new addresses; it is created after the web tier
+(:attr:`LoadBalancerArgs.depends_on`) so that the first requests find them.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from components.docker.nginx import (
     HTTP_PORT,
     HTTPS_PORT,
     KEY_FILE,
+    Upstream,
     nginx_config,
 )
 from components.docker.web import config_volume
@@ -70,12 +72,11 @@ class LoadBalancerArgs:
     networks: Networks
     image: pulumi.Input[str]
     """Image id of the pinned nginx image (the unprivileged build: uid 101, ports 8080/8443)."""
-    frontend: Sequence[str]
-    """Upstream members of the frontend: ``host:port`` on the app network."""
-    backend: Sequence[str]
-    """Upstream members of the backend."""
+    frontend: Upstream
+    """The frontend on the app network: its shared name and members (``host:port``)."""
+    backend: Upstream
     depends_on: Sequence[pulumi.Resource] = ()
-    """What must exist before nginx starts: the web tier, whose names nginx resolves at start."""
+    """What exists before nginx starts: the web tier, whose names nginx resolves."""
 
 
 @dataclass(frozen=True)

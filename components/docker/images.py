@@ -23,7 +23,10 @@ IMAGES: Mapping[str, str] = {
     "mysqlExporter": "prom/mysqld-exporter:v0.16.0",
     "redisExporter": "oliver006/redis_exporter:v1.66.0-alpine",
     "cadvisor": "gcr.io/cadvisor/cadvisor:v0.49.1",
+    "nodeExporter": "prom/node-exporter:v1.8.2",
 }
+#: Roles whose image follows another's unless overridden: the backup job's (see :func:`backup_image`).
+DERIVED_ROLES = ("backup",)
 
 #: PostgreSQL and MySQL images by the major version ``webstack:database.version`` names.
 POSTGRES_BY_MAJOR: Mapping[str, str] = {
@@ -44,3 +47,18 @@ def image_for(role: str, overrides: Mapping[str, str], database_version: str = "
     if role == "mysql" and database_version:
         return MYSQL_BY_MAJOR[database_version]
     return IMAGES[role]
+
+
+def backup_image(engine: str, overrides: Mapping[str, str], database_version: str = "") -> str:
+    """The backup job's image: ``webstack:docker.images.backup``, else one with the server's dump tools and
+    ``openssl``, which encrypts the dumps. MySQL's image has both (docker-library/mysql ``8.0/Dockerfile.oracle``
+    installs openssl). The Alpine PostgreSQL images have no openssl command (docker-library/postgres
+    ``16/alpine*/Dockerfile``: libssl only); the same release's Debian image has it (postgresql-common depends on
+    ssl-cert, which depends on openssl), so ``postgres:X.Y-alpine`` becomes ``postgres:X.Y-bookworm``. A PostgreSQL
+    image pinned otherwise (by digest, say) is used as it is: override ``backup`` if it lacks openssl."""
+    if "backup" in overrides:
+        return overrides["backup"]
+    server = image_for(engine, overrides, database_version)
+    if engine == "postgres" and server.endswith("-alpine"):
+        return server.removesuffix("-alpine") + "-bookworm"
+    return server

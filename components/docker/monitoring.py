@@ -38,7 +38,10 @@ What the docker platform's metrics change in the catalog's rules (:func:`docker_
 - Alerts whose metrics nothing on the docker platform exports are kept (one catalog on every platform; they start
   working as soon as an exporter under the expected job appears) and listed in :data:`WITHOUT_DATA_ON_DOCKER`.
 - ``UnhealthyTargets`` and ``TasksBelowDesired`` count ``up{job=~"frontend|backend"}``: the web services' scrape
-  targets must use the jobs ``frontend`` and ``backend``.
+  targets use the jobs ``frontend`` and ``backend`` (components/docker/web.py).
+- ``BackupJobFailed`` reads ``webstack_backup_failures_total`` from the job ``backup`` (the backup job's metrics,
+  served by a textfile collector: components/docker/backups.py); ``SlowDatabaseQueries`` reads MySQL's slow-query
+  counter or, on PostgreSQL, pg_stat_statements through postgres-exporter.
 
 cAdvisor and root: cAdvisor's documented way to run is as root (often privileged). :func:`common.container` refuses
 root, and Docker gives a non-root process none of the capabilities added with ``cap_add`` (it sets the bounding set
@@ -111,6 +114,7 @@ RETENTION = "15d"
 #: Jobs :func:`prometheus_config` defines itself; scrape targets must not use them.
 OWN_JOBS = ("prometheus", "alertmanager", "cadvisor")
 
+
 PROMETHEUS_CONFIG_DIR = "/etc/prometheus/webstack"
 PROMETHEUS_CONFIG_FILE = f"{PROMETHEUS_CONFIG_DIR}/prometheus.yml"
 PROMETHEUS_RULES_FILE = f"{PROMETHEUS_CONFIG_DIR}/rules/webstack.yml"
@@ -165,16 +169,17 @@ DOCKER_EXPRESSIONS: Mapping[str, str] = {
         f"(sum by (id, name) (container_spec_memory_limit_bytes{{{CONTAINERS}}}) > 0) > {{threshold}}"
     ),
 }
-#: Catalog entries nothing on the docker platform exports metrics for (yet): kept in the rules, never firing.
+#: Catalog entries nothing on the docker platform exports metrics for: kept in the rules (one catalog on every
+#: platform; each starts working as soon as an exporter under the expected job appears), never firing. The README's
+#: local-stack section and stackcheck's report of the local stack list them with these reasons.
 WITHOUT_DATA_ON_DOCKER: Mapping[str, str] = {
-    "DatabaseCpuHigh": 'node_cpu_seconds_total{job="database"}: no node exporter runs; the database containers\' '
-    "CPU is covered by ServiceCpuHigh (same 70 % threshold, of the container's limit)",
-    "DatabaseStorageLow": 'node_filesystem_*{job="database"}: no node exporter runs, and cAdvisor (without the Docker '
-    "socket) reports no volume usage",
+    "DatabaseCpuHigh": 'node_cpu_seconds_total{job="database"}: no node exporter measures the database servers; '
+    "their containers' CPU is covered by ServiceCpuHigh (same 70 % threshold, of the container's limit)",
+    "DatabaseStorageLow": 'node_filesystem_*{job="database"}: no node exporter measures the volumes, and cAdvisor '
+    "(without the Docker socket) reports no volume usage",
     "BlockedRequestsSpike": "counts 403/429 in the app's http_requests_total; requests nginx rejects (rate limits) "
     "never reach the app, and nginx exports no metrics",
     "SiteDown": 'probe_success{job="uptime"}: no blackbox exporter probes https://<domain>/health',
-    "BackupJobFailed": "webstack_backup_failures_total: only if the backup jobs export it to a scraped target",
 }
 
 

@@ -11,11 +11,24 @@ back (``crossplane.parse``) and check every directive. What it configures, as th
   session tickets, HTTP/2, for the domain and www; the security headers the other edges send (HSTS, nosniff,
   SAMEORIGIN, Referrer-Policy, Permissions-Policy, the Content-Security-Policy of ``webstack:cdn``) on every
   response, errors included; gzip; static assets cached for a year; ``/api`` to the backend and the rest to the
-  frontend over keepalive connections; secrets-bearing files (``.env``, ``composer.json``, ...) answered 404 and
+  frontend (see below); secrets-bearing files (``.env``, ``composer.json``, ...) answered 404 and
   other dotfiles denied, except ACME challenges;
 - the rate limits of ``webstack:web.rateLimits`` per client address, with the same matching the WAF uses: each limit
   has its own key, empty for requests its path does not match (nginx does not count requests with an empty key), so
   every proxied location applies all three and each counts only its own requests.
+
+Upstreams are names resolved per request, never at start. Docker gives a recreated container a new address, and
+nginx resolves the names in an ``upstream`` block once, when it starts: it would keep sending requests to addresses
+that are gone (502) until restarted. The open-source ``resolve`` parameter of upstream servers needs nginx 1.27.3,
+which Debian 12's nginx 1.22 (the real-server tier) lacks, so ``proxy_pass`` names its upstream in a variable, which
+nginx resolves at request time through :data:`RESOLVER` (Docker's embedded DNS, 127.0.0.11 in every container on a
+user-defined network), caching answers for :data:`RESOLVER_VALID`. Each service's members share one DNS name
+(:attr:`Upstream.service`; Docker's DNS answers a shared network alias with every member's address), over which nginx
+balances round-robin and to whose other addresses ``proxy_next_upstream`` moves a failed request. With
+``webstack:web.stickiness`` a client address is hashed onto one member (``split_clients``), and a request whose member
+does not answer is retried once on the shared name. nginx keeps no idle connections to names resolved this way
+(``keepalive`` needs an ``upstream`` block), and a failed address is avoided for 10 s after one failure (nginx's
+defaults for resolved names).
 """
 
 from __future__ import annotations
@@ -23,6 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import crossplane
@@ -69,10 +83,12 @@ CLIENT_MAX_BODY_SIZE = "10m"
 PROXY_CONNECT_TIMEOUT = "5s"
 PROXY_SEND_TIMEOUT = "60s"
 PROXY_READ_TIMEOUT = "60s"
-#: Idle keepalive connections each nginx worker keeps open to each upstream.
-UPSTREAM_KEEPALIVE = 32
-#: Upstream members: taken out for ``fail_timeout`` after ``max_fails`` failures within it.
-MEMBER_PARAMETERS = ("weight=1", "max_fails=3", "fail_timeout=30s")
+#: Docker's embedded DNS server, which every container on a user-defined network reaches at this address (Docker
+#: documentation, "Container networking: DNS services"); it answers the containers' names and network aliases.
+RESOLVER = "127.0.0.11"
+#: How long nginx keeps a resolved address: a recreated web container is followed within this time.
+RESOLVER_VALID = "5s"
+RESOLVER_TIMEOUT = "5s"
 
 #: Requests a client may send above each rate before it gets 429 (served at once: ``nodelay``).
 RATE_LIMIT_BURSTS = {"api": 20, "login": 5, "general": 50}
@@ -164,13 +180,21 @@ def security_headers(settings: Settings) -> list[Directive]:
     return [_d("add_header", name, value, "always") for name, value in headers]
 
 
-def nginx_config(settings: Settings, frontend: Sequence[str], backend: Sequence[str]) -> str:
-    """The whole nginx.conf of the load balancer; ``frontend`` and ``backend`` are the upstream members
-    (``host:port``)."""
-    for name, members in (("frontend", frontend), ("backend", backend)):
-        if not members:
+@dataclass(frozen=True)
+class Upstream:
+    """A web service as nginx reaches it: ``service`` is ``host:port`` of the DNS name every member answers to,
+    ``members`` each member's own ``host:port`` (for stickiness)."""
+
+    service: str
+    members: Sequence[str]
+
+
+def nginx_config(settings: Settings, frontend: Upstream, backend: Upstream) -> str:
+    """The whole nginx.conf of the load balancer."""
+    for name, upstream in (("frontend", frontend), ("backend", backend)):
+        if not upstream.members:
             raise ValueError(f"the {name} upstream needs at least one member")
-        for member in members:
+        for member in (upstream.service, *upstream.members):
             if not re.fullmatch(r"[A-Za-z0-9.-]+:\d{1,5}", member):
                 raise ValueError(f"upstream members must be host:port, got {member!r} in {name}")
     payload = [
@@ -183,7 +207,7 @@ def nginx_config(settings: Settings, frontend: Sequence[str], backend: Sequence[
     return crossplane.build(payload) + "\n"
 
 
-def _http(settings: Settings, frontend: Sequence[str], backend: Sequence[str]) -> list[Directive]:
+def _http(settings: Settings, frontend: Upstream, backend: Upstream) -> list[Directive]:
     limits = settings.web.rate_limits
     block = [
         _d("include", "/etc/nginx/mime.types"),
@@ -228,20 +252,50 @@ def _http(settings: Settings, frontend: Sequence[str], backend: Sequence[str]) -
     block += [
         _d("limit_req_status", 429),
         _d("limit_req_log_level", "warn"),
-        _upstream("frontend", frontend, sticky=settings.web.stickiness),
-        _upstream("backend", backend, sticky=settings.web.stickiness),
-        _http_server(settings),
-        _https_server(settings),
+        _d("resolver", RESOLVER, f"valid={RESOLVER_VALID}", "ipv6=off"),
+        _d("resolver_timeout", RESOLVER_TIMEOUT),
     ]
+    sticky = settings.web.stickiness
+    upstreams = {"frontend": frontend, "backend": backend}
+    for name, upstream in upstreams.items():
+        block.append(_upstream_variable(name, upstream, sticky=sticky))
+    block += [_http_server(settings), _https_server(settings, upstreams, sticky=sticky)]
     return block
 
 
-def _upstream(name: str, members: Sequence[str], *, sticky: bool) -> Directive:
-    # The balancing method comes before keepalive, as nginx requires.
-    block = [_d("ip_hash")] if sticky else []
-    block += [_d("server", member, *MEMBER_PARAMETERS) for member in members]
-    block.append(_d("keepalive", UPSTREAM_KEEPALIVE))
-    return _d("upstream", name, block=block)
+def upstream_variable(name: str) -> str:
+    """The variable that holds where a request to the service ``name`` goes (``http://host:port``)."""
+    return f"${name}_upstream"
+
+
+def _upstream_variable(name: str, upstream: Upstream, *, sticky: bool) -> Directive:
+    """``$<name>_upstream``: the shared name, or with stickiness the member a client address hashes onto."""
+    if not sticky:
+        return _d("map", "$host", upstream_variable(name), block=[_d("default", f"http://{upstream.service}")])
+    count = len(upstream.members)
+    shares = [_d(f"{math.floor(10000 / count) / 100:g}%", f"http://{member}") for member in upstream.members[:-1]]
+    return _d(
+        "split_clients",
+        "$remote_addr",
+        upstream_variable(name),
+        block=[*shares, _d("*", f"http://{upstream.members[-1]}")],
+    )
+
+
+def _proxy(name: str, *, sticky: bool) -> list[Directive]:
+    """Proxy to the service ``name``; with stickiness, a member that does not answer hands over to the shared name."""
+    directives = [_d("proxy_pass", upstream_variable(name))]
+    if sticky:
+        directives.insert(0, _d("error_page", 502, 504, "=", f"@{name}_failover"))
+    return directives
+
+
+def _failover_location(name: str, upstream: Upstream) -> Directive:
+    return _d(
+        "location",
+        f"@{name}_failover",
+        block=[_d("set", f"${name}_failover", f"http://{upstream.service}"), _d("proxy_pass", f"${name}_failover")],
+    )
 
 
 def _http_server(settings: Settings) -> Directive:
@@ -261,9 +315,11 @@ def _http_server(settings: Settings) -> Directive:
     )
 
 
-def _https_server(settings: Settings) -> Directive:
+def _https_server(settings: Settings, upstreams: dict[str, Upstream], *, sticky: bool) -> Directive:
     domain = settings.domain
     headers = security_headers(settings)
+    frontend = _proxy("frontend", sticky=sticky)
+    failover = [_failover_location(name, upstream) for name, upstream in upstreams.items()] if sticky else []
     return _d(
         "server",
         block=[
@@ -281,7 +337,7 @@ def _https_server(settings: Settings) -> Directive:
             *headers,
             *_proxy_settings(),
             # Regular expressions are tried in order and the first match wins; ^~ prefixes skip them.
-            _d("location", "^~", ACME_CHALLENGE_PATH, block=[*_limits("general"), _d("proxy_pass", "http://frontend")]),
+            _d("location", "^~", ACME_CHALLENGE_PATH, block=[*_limits("general"), *frontend]),
             _d("location", "~*", HIDDEN_FILES_PATTERN, block=[_d("access_log", "off"), _d("return", 404)]),
             _d(
                 "location",
@@ -293,7 +349,7 @@ def _https_server(settings: Settings) -> Directive:
                 "location",
                 "~",
                 "^/api(?:/|$)",
-                block=[*_limits("api", "login", "general"), _d("proxy_pass", "http://backend")],
+                block=[*_limits("api", "login", "general"), *_proxy("backend", sticky=sticky)],
             ),
             _d(
                 "location",
@@ -305,10 +361,11 @@ def _https_server(settings: Settings) -> Directive:
                     *headers,
                     *_hidden_upstream_headers("Cache-Control", "Expires"),
                     *_limits("login", "general"),
-                    _d("proxy_pass", "http://frontend"),
+                    *frontend,
                 ],
             ),
-            _d("location", "/", block=[*_limits("login", "general"), _d("proxy_pass", "http://frontend")]),
+            _d("location", "/", block=[*_limits("login", "general"), *frontend]),
+            *failover,
         ],
     )
 

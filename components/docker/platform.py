@@ -1,8 +1,9 @@
 """The docker platform's composition: one Docker host runs what the aws platform spreads over managed services.
 
 edge network: nginx (the only public ports) -> app network: frontend x N, backend x M -> data network: PostgreSQL
-(or MySQL) primary and streaming replica, Redis, MinIO, the backup job and the exporters; admin network: Prometheus,
-Alertmanager and Grafana on loopback ports. Every image is pulled pinned; every credential is generated.
+(or MySQL) shards, each a primary and its streaming replicas, Redis, MinIO, the backup job and the exporters; admin
+network: Prometheus, Alertmanager and Grafana on loopback ports. Every image is pulled pinned; every credential is
+generated.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import pulumi_docker as docker
 from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
 from components.docker.common import pinned_image
-from components.docker.database import Database, DatabaseArgs
+from components.docker.database import database_shards, docker_shard_map, shard_map_json
 from components.docker.edge import LoadBalancer, LoadBalancerArgs
-from components.docker.images import image_for
+from components.docker.images import backup_image, image_for
 from components.docker.monitoring import Monitoring, MonitoringArgs
 from components.docker.network import DockerNetworks
 from components.docker.storage import ObjectStorage, ObjectStorageArgs
@@ -26,7 +27,18 @@ from components.docker.web import WebTier, WebTierArgs
 from components.settings import Settings, StackSecrets
 
 #: Image roles the platform pulls, besides the web services' own images.
-ROLES = ("nginx", "redis", "redisExporter", "minio", "mc", "prometheus", "alertmanager", "grafana", "cadvisor")
+ROLES = (
+    "nginx",
+    "redis",
+    "redisExporter",
+    "minio",
+    "mc",
+    "prometheus",
+    "alertmanager",
+    "grafana",
+    "cadvisor",
+    "nodeExporter",
+)
 
 
 def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
@@ -42,6 +54,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ).image_id
         for role in roles
     }
+    backup_reference = backup_image(engine, settings.docker.images, settings.database.version)
+    if backup_reference == image_for(engine, settings.docker.images, settings.database.version):
+        images["backup"] = images[engine]
+    else:
+        images["backup"] = pinned_image("image-backup", backup_reference, opts).image_id
     web_images = {
         name: pinned_image(f"image-{name}", service.image, opts).image_id
         for name, service in (("frontend", settings.web.frontend), ("backend", settings.web.backend))
@@ -50,17 +67,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     networks = DockerNetworks("network", opts).networks
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", opts)
-    database = Database(
-        "database",
-        DatabaseArgs(
-            settings=settings,
-            networks=networks,
-            image=images[engine],
-            exporter_image=images[exporter_role],
-            ca=ca,
-        ),
-        opts,
-    )
+    # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
+    shards = database_shards(settings, networks, images[engine], images[exporter_role], ca, opts)
+    database = shards[0]
     cache = Cache(
         "cache",
         CacheArgs(
@@ -87,6 +96,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             database=database.endpoint,
             cache=cache.endpoint,
             storage=storage.endpoint,
+            shard_map=shard_map_json(settings, shards),
+            shard_passwords=[shard.endpoint.password for shard in shards],
         ),
         opts,
     )
@@ -96,9 +107,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             settings=settings,
             networks=networks,
             image=images["nginx"],
-            frontend=web.frontend_hosts,
-            backend=web.backend_hosts,
-            # nginx resolves its upstreams when it starts: the web containers must exist first.
+            frontend=web.frontend,
+            backend=web.backend,
+            # nginx resolves the web services per request; created after them, its first requests find them.
             depends_on=[web],
         ),
         opts,
@@ -108,9 +119,10 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         BackupsArgs(
             settings=settings,
             networks=networks,
-            database_image=images[engine],
+            backup_image=images["backup"],
             mc_image=images["mc"],
-            database=database,
+            metrics_image=images["nodeExporter"],
+            databases=shards,
             storage=storage,
         ),
         opts,
@@ -121,7 +133,13 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             settings=settings,
             networks=networks,
             images={role: images[role] for role in ("prometheus", "alertmanager", "grafana", "cadvisor")},
-            targets=[*web.scrape_targets, *database.scrape_targets, *cache.scrape_targets, *storage.scrape_targets],
+            targets=[
+                *web.scrape_targets,
+                *(target for shard in shards for target in shard.scrape_targets),
+                *cache.scrape_targets,
+                *storage.scrape_targets,
+                *backups.scrape_targets,
+            ],
             webhook_url=secrets.alert_webhook_url,
         ),
         opts,
@@ -133,5 +151,6 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "alertmanagerUrl": monitoring.alertmanager_url,
         "grafanaAdminPassword": pulumi.Output.secret(monitoring.admin_password),
         "restoreCommand": backups.restore_instructions,
+        "shardMap": docker_shard_map(settings, shards),
         "networks": {"edge": networks.edge.name, "app": networks.app.name, "data": networks.data.name},
     }

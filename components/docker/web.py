@@ -18,13 +18,18 @@ creation, and the environment only names them (``DATABASE_PASSWORD_FILE``, ``RED
 ``S3_ACCESS_KEY_FILE``, ``S3_SECRET_KEY_FILE``, ``DATABASE_CA_FILE``, ``S3_CA_FILE``). The frontends get no
 credential at all.
 
-The load balancer reaches each container by its own DNS alias on the app network (:attr:`WebTier.frontend_hosts`,
-:attr:`WebTier.backend_hosts`); Prometheus scrapes each backend's ``webstack:monitoring.metricsPath``
-(:attr:`WebTier.scrape_targets`).
+Every container of a service also answers to the service's shared alias on the app network (``<name>-frontend``,
+``<name>-backend``; Docker's DNS answers a shared alias with every member's address): the load balancer resolves it
+per request (:attr:`WebTier.frontend`, :attr:`WebTier.backend`, see :mod:`components.docker.nginx`), and each
+container's own alias (``<name>-frontend-1``, ...) for stickiness. Prometheus scrapes each frontend and each backend
+at ``webstack:monitoring.metricsPath`` (jobs ``frontend`` and ``backend``, :attr:`WebTier.scrape_targets`): a
+service's ``up`` is what the UnhealthyTargets and TasksBelowDesired alerts count, so the frontend must answer there
+too (an empty 200 answer is a valid, empty scrape).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -43,6 +48,7 @@ from components.docker.common import (
     container,
     labelled_volume,
 )
+from components.docker.nginx import Upstream
 from components.settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
 
 WEB_TIER_TYPE = "webstack:docker:WebTier"
@@ -71,6 +77,11 @@ REDIS_PASSWORD_FILE = f"{SECRETS_DIR}/redis-password"
 S3_ACCESS_KEY_FILE = f"{SECRETS_DIR}/s3-access-key"
 S3_SECRET_KEY_FILE = f"{SECRETS_DIR}/s3-secret-key"
 S3_CA_FILE = f"{SECRETS_DIR}/s3-ca.pem"
+#: The shard map (components/shard_map.py's document), and each shard's app password (a JSON list, by shard index).
+SHARD_MAP_FILE = f"{SECRETS_DIR}/shard-map.json"
+SHARD_PASSWORDS_FILE = f"{SECRETS_DIR}/shard-passwords.json"
+
+
 #: Credentials: readable by their owner only. CAs are public.
 SECRET_MODE = "0400"
 PUBLIC_MODE = "0444"
@@ -94,8 +105,13 @@ class WebTierArgs:
     """Image id of the pinned frontend image."""
     backend_image: pulumi.Input[str]
     database: DatabaseEndpoint
+    """Shard 0's endpoint."""
     cache: CacheEndpoint
     storage: StorageEndpoint
+    shard_map: str = ""
+    """The shard map (JSON), delivered to the backends as :data:`SHARD_MAP_FILE`; empty: none."""
+    shard_passwords: Sequence[pulumi.Output[str]] = ()
+    """Each shard's app password (secrets), delivered together as :data:`SHARD_PASSWORDS_FILE`."""
 
 
 def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
@@ -177,8 +193,11 @@ class WebTier(pulumi.ComponentResource):
     """``alias:port`` of each frontend on the app network (the load balancer's upstream members)."""
     backend_hosts: list[str]
     """``alias:port`` of each backend on the app network."""
+    frontend: Upstream
+    """The frontends as the load balancer reaches them: the shared alias and each member."""
+    backend: Upstream
     scrape_targets: list[ScrapeTarget]
-    """Each backend's metrics endpoint."""
+    """Each frontend's and each backend's metrics endpoint (jobs ``frontend`` and ``backend``)."""
 
     def __init__(self, name: str, args: WebTierArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(WEB_TIER_TYPE, name, None, opts)
@@ -187,17 +206,38 @@ class WebTier(pulumi.ComponentResource):
         networks = args.networks
         frontend, backend = settings.web.frontend, settings.web.backend
 
-        self.frontends, self.frontend_hosts = [], []
+        metrics_path = settings.monitoring.metrics_path
+        self.frontends, self.frontend_hosts, self.scrape_targets = [], [], []
         for index in range(1, frontend.desired_count + 1):
             alias = f"{name}-frontend-{index}"
             self.frontends.append(
-                self._service(alias, "frontend", settings, frontend, args.frontend_image, [networks.app], {}, child)
+                self._service(
+                    alias,
+                    "frontend",
+                    settings,
+                    frontend,
+                    args.frontend_image,
+                    [networks.app],
+                    {},
+                    child,
+                    shared_alias=f"{name}-frontend",
+                )
             )
             self.frontend_hosts.append(f"{alias}:{frontend.port}")
+            self.scrape_targets.append(
+                ScrapeTarget(job="frontend", address=f"{alias}:{frontend.port}", metrics_path=metrics_path)
+            )
 
         environment = backend_environment(args.database, args.cache, args.storage)
         uploads = backend_uploads(args.database, args.cache, args.storage)
-        self.backends, self.backend_hosts, self.scrape_targets = [], [], []
+        if args.shard_map:
+            environment["SHARD_MAP_FILE"] = SHARD_MAP_FILE
+            uploads.append(Upload(SHARD_MAP_FILE, args.shard_map, PUBLIC_MODE))
+        if args.shard_passwords:
+            environment["SHARD_PASSWORDS_FILE"] = SHARD_PASSWORDS_FILE
+            passwords = pulumi.Output.all(*args.shard_passwords).apply(lambda values: json.dumps(list(values)))
+            uploads.append(Upload(SHARD_PASSWORDS_FILE, pulumi.Output.secret(passwords), SECRET_MODE))
+        self.backends, self.backend_hosts = [], []
         for index in range(1, backend.desired_count + 1):
             alias = f"{name}-backend-{index}"
             secrets = config_volume(f"{alias}-secrets", "backend", child)
@@ -213,14 +253,15 @@ class WebTier(pulumi.ComponentResource):
                     child,
                     uploads=uploads,
                     volumes={SECRETS_DIR: secrets},
+                    shared_alias=f"{name}-backend",
                 )
             )
             self.backend_hosts.append(f"{alias}:{backend.port}")
             self.scrape_targets.append(
-                ScrapeTarget(
-                    job="backend", address=f"{alias}:{backend.port}", metrics_path=settings.monitoring.metrics_path
-                )
+                ScrapeTarget(job="backend", address=f"{alias}:{backend.port}", metrics_path=metrics_path)
             )
+        self.frontend = Upstream(service=f"{name}-frontend:{frontend.port}", members=tuple(self.frontend_hosts))
+        self.backend = Upstream(service=f"{name}-backend:{backend.port}", members=tuple(self.backend_hosts))
 
         self.register_outputs(
             {
@@ -244,6 +285,7 @@ class WebTier(pulumi.ComponentResource):
         *,
         uploads: Sequence[Upload] = (),
         volumes: Mapping[str, docker.Volume] | None = None,
+        shared_alias: str,
     ) -> docker.Container:
         return container(
             alias,
@@ -259,7 +301,7 @@ class WebTier(pulumi.ComponentResource):
                 uploads=uploads,
                 tmpfs=TMPFS,
                 volumes=volumes or {},
-                aliases=[alias],
+                aliases=[alias, shared_alias],
             ),
             opts,
         )

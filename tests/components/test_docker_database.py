@@ -387,7 +387,7 @@ def test_pg_hba_allows_tls_and_scram_from_the_data_network_only() -> None:
 
 
 def test_init_sql_creates_the_roles_and_locks_the_database_down() -> None:
-    sql = postgres_init_sql(docker_settings(), "pgdb_replica")
+    sql = postgres_init_sql(docker_settings(), ["pgdb_replica"])
     for variable, file in (
         ("app_password", "app-password"),
         ("replication_password", "replication-password"),
@@ -410,6 +410,7 @@ def test_init_sql_creates_the_roles_and_locks_the_database_down() -> None:
         "GRANT CONNECT ON DATABASE app TO backup;",
         "REVOKE ALL ON DATABASE postgres FROM PUBLIC;",
         "GRANT CONNECT ON DATABASE postgres TO monitor;",
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;",
         "ALTER SCHEMA public OWNER TO app;",
         "REVOKE ALL ON SCHEMA public FROM PUBLIC;",
         "SELECT pg_create_physical_replication_slot('pgdb_replica');",

@@ -11,7 +11,7 @@ import pytest
 
 from components.docker.edge import LoadBalancer, LoadBalancerArgs, site_url
 from components.docker.network import DockerNetworks
-from components.docker.nginx import CERTIFICATE_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE
+from components.docker.nginx import CERTIFICATE_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
 from components.settings import Settings
 from stackcheck.mocks import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, seeded
@@ -19,8 +19,8 @@ from tests.components.docker_support import DOMAIN, assert_locked_down, prod_set
 from tests.conftest import construct, one, registered
 
 IMAGE_ID = "sha256:" + "1" * 64
-FRONTEND = ["web-frontend-1:3000", "web-frontend-2:3000"]
-BACKEND = ["web-backend-1:8000"]
+FRONTEND = Upstream("web-frontend:3000", ["web-frontend-1:3000", "web-frontend-2:3000"])
+BACKEND = Upstream("web-backend:8000", ["web-backend-1:8000"])
 
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"
@@ -136,8 +136,8 @@ def test_nginx_conf_certificate_and_key_are_uploaded_into_the_config_volume() ->
     assert set(files) == {CONFIG_FILE, CERTIFICATE_FILE, KEY_FILE}
     assert all(path.startswith(f"{CONFIG_DIR}/") for path in files)
     assert files[CONFIG_FILE]["content"] == lb.config
-    assert "server web-frontend-1:3000 weight=1 max_fails=3 fail_timeout=30s;" in lb.config
-    assert "server web-backend-1:8000 weight=1 max_fails=3 fail_timeout=30s;" in lb.config
+    assert "default http://web-frontend:3000;" in lb.config
+    assert "default http://web-backend:8000;" in lb.config
     assert files[KEY_FILE]["permissions"] == "0400"
     assert files[KEY_FILE]["content"].startswith("-----BEGIN PRIVATE KEY-----")
     assert files[CERTIFICATE_FILE]["content"].startswith("-----BEGIN CERTIFICATE-----")
@@ -210,7 +210,7 @@ def test_the_url_names_the_port_only_when_it_is_not_443() -> None:
 
 def test_stickiness_reaches_nginx() -> None:
     lb = load_balancer("lb-sticky", prod_settings(web={"stickiness": True}))
-    assert lb.config.count("ip_hash;") == 2
+    assert lb.config.count("split_clients $remote_addr") == 2
 
 
 def test_the_container_waits_for_what_it_depends_on() -> None:

@@ -15,16 +15,17 @@ from components.docker.nginx import (
     ACME_CHALLENGE_PATH,
     CERTIFICATE_FILE,
     KEY_FILE,
+    RESOLVER,
     STATIC_ASSETS,
+    Upstream,
     nginx_config,
     nginx_rate,
 )
 from components.settings import RateLimit, Settings
 from tests.components.docker_support import DOMAIN, prod_settings
 
-FRONTEND = ["web-frontend-1:3000", "web-frontend-2:3000"]
-BACKEND = ["web-backend-1:8000", "web-backend-2:8000", "web-backend-3:8000"]
-MEMBER_PARAMETERS = ["weight=1", "max_fails=3", "fail_timeout=30s"]
+FRONTEND = Upstream("web-frontend:3000", ["web-frontend-1:3000", "web-frontend-2:3000"])
+BACKEND = Upstream("web-backend:8000", ["web-backend-1:8000", "web-backend-2:8000", "web-backend-3:8000"])
 SECURITY_HEADERS = {
     "Strict-Transport-Security",
     "X-Frame-Options",
@@ -46,7 +47,7 @@ def parse(text: str, tmp_path: Path) -> Block:
     return result["config"][0]["parsed"]
 
 
-def build(tmp_path: Path, settings: Settings | None = None, frontend: list[str] | None = None) -> Block:
+def build(tmp_path: Path, settings: Settings | None = None, frontend: Upstream | None = None) -> Block:
     return parse(nginx_config(settings or prod_settings(), frontend or FRONTEND, BACKEND), tmp_path)
 
 
@@ -75,8 +76,13 @@ def server(config: Block, port: int) -> Block:
     return servers[0]
 
 
-def upstream(config: Block, name: str) -> Block:
-    return next(u["block"] for u in find(http(config), "upstream") if u["args"] == [name])
+def variable(config: Block, name: str) -> dict[str, Any]:
+    """The map or split_clients block that sets ``$<name>_upstream``."""
+    return next(
+        item
+        for item in http(config)
+        if item["directive"] in ("map", "split_clients") and item["args"][-1] == f"${name}_upstream"
+    )
 
 
 def location(block: Block, *location_args: str) -> Block:
@@ -126,28 +132,37 @@ def test_gzip_compresses_text_assets(tmp_path: Path) -> None:
 
 
 # -- upstreams -----------------------------------------------------------------------------------------------------
-def test_upstreams_list_every_member_with_weight_and_failure_limits(tmp_path: Path) -> None:
+def test_upstreams_are_resolved_per_request_through_dockers_dns(tmp_path: Path) -> None:
     config = build(tmp_path)
-    for name, members in (("frontend", FRONTEND), ("backend", BACKEND)):
-        block = upstream(config, name)
-        assert [s["args"] for s in find(block, "server")] == [[member, *MEMBER_PARAMETERS] for member in members]
-        assert find(block, "ip_hash") == []
-        assert args(block, "keepalive") == ["32"]
+    block = http(config)
+    assert args(block, "resolver") == [RESOLVER, "valid=5s", "ipv6=off"]
+    assert find(block, "upstream") == []
+    for name, upstream in (("frontend", FRONTEND), ("backend", BACKEND)):
+        found = variable(config, name)
+        assert found["directive"] == "map"
+        assert found["block"] == [
+            {"directive": "default", "args": [f"http://{upstream.service}"], "line": found["block"][0]["line"]}
+        ]
 
 
-def test_stickiness_hashes_client_addresses_before_keepalive(tmp_path: Path) -> None:
+def test_stickiness_hashes_client_addresses_onto_members_with_a_failover(tmp_path: Path) -> None:
     config = build(tmp_path, prod_settings({"stickiness": True}))
-    for name in ("frontend", "backend"):
-        order = [item["directive"] for item in upstream(config, name)]
-        assert order[0] == "ip_hash"
-        assert order[-1] == "keepalive"
+    for name, upstream in (("frontend", FRONTEND), ("backend", BACKEND)):
+        found = variable(config, name)
+        assert found["directive"] == "split_clients"
+        assert found["args"] == ["$remote_addr", f"${name}_upstream"]
+        assert [item["args"] for item in found["block"]] == [[f"http://{m}"] for m in upstream.members]
+        assert found["block"][-1]["directive"] == "*"
+        https = server(config, 8443)
+        failover = next(loc for loc in find(https, "location") if loc["args"] == [f"@{name}_failover"])
+        assert args(failover["block"], "proxy_pass") == [f"${name}_failover"]
 
 
 def test_members_must_be_host_and_port() -> None:
     with pytest.raises(ValueError, match="at least one member"):
-        nginx_config(prod_settings(), [], BACKEND)
+        nginx_config(prod_settings(), Upstream("web-frontend:3000", []), BACKEND)
     with pytest.raises(ValueError, match="host:port"):
-        nginx_config(prod_settings(), ["frontend; evil"], BACKEND)
+        nginx_config(prod_settings(), Upstream("frontend; evil", ["a:1"]), BACKEND)
 
 
 # -- rate limits ---------------------------------------------------------------------------------------------------
@@ -281,7 +296,7 @@ def test_static_assets_are_cached_for_a_year(tmp_path: Path) -> None:
     static = location(https, "~*", STATIC_ASSETS)
     assert args(static, "expires") == ["1y"]
     assert headers(static)["Cache-Control"] == ["public, immutable", "always"]
-    assert args(static, "proxy_pass") == ["http://frontend"]
+    assert args(static, "proxy_pass") == ["$frontend_upstream"]
     for uri in ("/app.css", "/assets/main.JS", "/font.woff2", "/font.woff", "/logo.svg"):
         assert route(https, uri)["args"] == ["~*", STATIC_ASSETS], uri
 
@@ -289,9 +304,9 @@ def test_static_assets_are_cached_for_a_year(tmp_path: Path) -> None:
 def test_api_goes_to_the_backend_and_everything_else_to_the_frontend(tmp_path: Path) -> None:
     https = server(build(tmp_path), 8443)
     for uri in ("/api", "/api/", "/api/users/1", "/api/bundle.js"):
-        assert args(route(https, uri)["block"], "proxy_pass") == ["http://backend"], uri
+        assert args(route(https, uri)["block"], "proxy_pass") == ["$backend_upstream"], uri
     for uri in ("/", "/apiary", "/login", "/about/api"):
-        assert args(route(https, uri)["block"], "proxy_pass") == ["http://frontend"], uri
+        assert args(route(https, uri)["block"], "proxy_pass") == ["$frontend_upstream"], uri
     forwarded = {item["args"][0]: item["args"][1] for item in find(https, "proxy_set_header")}
     assert forwarded["Host"] == "$host"
     assert forwarded["X-Real-IP"] == "$remote_addr"
@@ -323,5 +338,5 @@ def test_acme_challenges_are_the_one_dotfile_path_served(tmp_path: Path) -> None
     https = server(build(tmp_path), 8443)
     found = route(https, f"{ACME_CHALLENGE_PATH}token-123")
     assert found["args"] == ["^~", ACME_CHALLENGE_PATH]
-    assert args(found["block"], "proxy_pass") == ["http://frontend"]
+    assert args(found["block"], "proxy_pass") == ["$frontend_upstream"]
     assert find(found["block"], "deny") == []

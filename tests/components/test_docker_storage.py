@@ -255,7 +255,7 @@ def test_mc_gets_credentials_from_files_and_trusts_the_internal_ca(storage: Obje
         'MC_HOST_store="https://$(cat /etc/webstack/secrets/root-user):$(cat /etc/webstack/secrets/root-password)'
         '@stordef-minio:9000"'
     ) in script
-    assert 'cp /etc/webstack/tls/ca.crt "$MC_CONFIG_DIR/certs/CAs/webstack-ca.crt"' in script
+    assert 'cp -f /etc/webstack/tls/ca.crt "$MC_CONFIG_DIR/certs/CAs/webstack-ca.crt"' in script
     assert files("stordef-setup")["/etc/webstack/tls/ca.crt"] == one("stordef-ca-cert").outputs["certPem"]
 
 

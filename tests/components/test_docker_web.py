@@ -151,15 +151,19 @@ def test_frontends_stay_off_the_data_network() -> None:
         assert [n["name"] for n in resource.inputs["networksAdvanced"]] == ["webstack-test-app"]
     for resource in containers("web-networks", "backend"):
         assert [n["name"] for n in resource.inputs["networksAdvanced"]] == ["webstack-test-app", "webstack-test-data"]
-    # Each container answers to its own alias, which the load balancer's upstreams name.
+    # Each container answers to its own alias (stickiness) and to its service's, which the load balancer resolves.
     # (Registrations complete in no fixed order: compare by container, not by position.)
     aliases = {r.name: r.inputs["networksAdvanced"][0]["aliases"] for r in containers("web-networks", "frontend")}
     assert aliases == {
-        "web-networks-frontend-1": ["web-networks-frontend-1"],
-        "web-networks-frontend-2": ["web-networks-frontend-2"],
+        "web-networks-frontend-1": ["web-networks-frontend-1", "web-networks-frontend"],
+        "web-networks-frontend-2": ["web-networks-frontend-2", "web-networks-frontend"],
     }
+    assert web.frontend.service == "web-networks-frontend:3000"
+    assert web.backend.service == "web-networks-backend:8000"
     for resource in containers("web-networks", "backend"):
-        assert [n["aliases"] for n in resource.inputs["networksAdvanced"]] == [[resource.name]] * 2
+        assert [n["aliases"] for n in resource.inputs["networksAdvanced"]] == [
+            [resource.name, "web-networks-backend"]
+        ] * 2
     assert web.frontend_hosts == ["web-networks-frontend-1:3000", "web-networks-frontend-2:3000"]
     assert web.backend_hosts == [f"web-networks-backend-{i}:8000" for i in (1, 2, 3)]
 
@@ -193,11 +197,17 @@ def test_counts_users_and_health_paths_follow_the_settings() -> None:
     assert {(u["owner"], u["group"]) for u in seed_uploads(seed)} == {("10001", "10001")}
 
 
-def test_scrape_targets_are_the_backends_metrics_paths() -> None:
+def test_scrape_targets_are_every_frontends_and_backends_metrics_path() -> None:
     web = web_tier("web-metrics", prod_settings(monitoring={"metricsPath": "/internal/metrics"}))
     assert web.scrape_targets == [
-        ScrapeTarget(job="backend", address=f"web-metrics-backend-{i}:8000", metrics_path="/internal/metrics")
-        for i in (1, 2, 3)
+        *(
+            ScrapeTarget(job="frontend", address=f"web-metrics-frontend-{i}:3000", metrics_path="/internal/metrics")
+            for i in (1, 2)
+        ),
+        *(
+            ScrapeTarget(job="backend", address=f"web-metrics-backend-{i}:8000", metrics_path="/internal/metrics")
+            for i in (1, 2, 3)
+        ),
     ]
 
 
