@@ -532,6 +532,10 @@ class CloudMocks(pulumi.runtime.Mocks):
         token = _digest(typ, name)
         if package == "cloudflare":
             state.setdefault("name", inputs.get("name", name))
+            if typ == "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared":
+                # Tunnels are named by a UUID (their records point at <uuid>.cfargotunnel.com).
+                hex_id = token[:32].ljust(32, "0")
+                return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}", state
             return token[:32].ljust(32, "0"), state
         if package == "docker":
             return self._docker(typ, name, state, token)
@@ -666,6 +670,15 @@ class CloudMocks(pulumi.runtime.Mocks):
                 "ipv6Cidrs": [cidr for cidr in CLOUDFLARE_RANGES if ":" in cidr],
                 "jdcloudCidrs": [],
                 "etag": "stackcheck",
+            }
+        if token == "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken":
+            # A connector token is base64 JSON of the account tag, tunnel id and secret; this one runs nothing.
+            tunnel_id = str(args.args.get("tunnelId", ""))
+            return {
+                "id": tunnel_id,
+                "accountId": args.args.get("accountId", ""),
+                "tunnelId": tunnel_id,
+                "token": "eyJhIjoic3RhY2tjaGVjayIsInQiOiJzdGFja2NoZWNrIiwicyI6InN0YWNrY2hlY2sifQ==",
             }
         raise MissingMock(f"stackcheck has no mock answer for the lookup {token}; add one to stackcheck/mocks.py")
 

@@ -23,6 +23,9 @@ IMAGES: Mapping[str, str] = {
     "mysqlExporter": "prom/mysqld-exporter:v0.16.0",
     "redisExporter": "oliver006/redis_exporter:v1.66.0-alpine",
     "cadvisor": "gcr.io/cadvisor/cadvisor:v0.49.1",
+    # Cloudflare Tunnel's connector (distroless, uid 65532; `--token-file` since 2025.4.0 and `tunnel ready` since
+    # 2024.12: cloudflare/cloudflared RELEASE_NOTES).
+    "cloudflared": "cloudflare/cloudflared:2026.8.2",
 }
 
 #: PostgreSQL and MySQL images by the major version ``webstack:database.version`` names.

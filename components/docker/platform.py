@@ -3,26 +3,36 @@
 edge network: nginx (the only public ports) -> app network: frontend x N, backend x M -> data network: PostgreSQL
 (or MySQL) primary and streaming replica, Redis, MinIO, the backup job and the exporters; admin network: Prometheus,
 Alertmanager and Grafana on loopback ports. Every image is pulled pinned; every credential is generated.
+
+With ``webstack:cdn.enabled`` the same ``Cdn`` component as on aws fronts the server (zone settings, rulesets,
+records), with the ``cloudflare`` provider, and the origin is reachable by Cloudflare only: through a Cloudflare
+Tunnel whose connector (``cloudflared``) dials out, with no port published (``webstack:cdn.origin`` ``tunnel``, the
+default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_cloudflare as cloudflare
 import pulumi_docker as docker
 
+from components.cdn import Cdn, CdnArgs, cloudflare_ranges
 from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
 from components.docker.common import pinned_image
 from components.docker.database import Database, DatabaseArgs
-from components.docker.edge import LoadBalancer, LoadBalancerArgs
+from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from components.docker.images import image_for
 from components.docker.monitoring import Monitoring, MonitoringArgs
 from components.docker.network import DockerNetworks
 from components.docker.storage import ObjectStorage, ObjectStorageArgs
 from components.docker.tls_ca import InternalCa
+from components.docker.tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
 from components.docker.web import WebTier, WebTierArgs
+from components.naming import Naming
 from components.settings import Settings, StackSecrets
 
 #: Image roles the platform pulls, besides the web services' own images.
@@ -33,9 +43,10 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     """Build the stack on Docker; returns the stack outputs."""
     provider = docker.Provider("docker", host=settings.docker.host or None)
     opts = pulumi.ResourceOptions(provider=provider)
+    origin = settings.cdn_origin
     engine = settings.database.engine
     exporter_role = "postgresExporter" if engine == "postgres" else "mysqlExporter"
-    roles = (*ROLES, engine, exporter_role)
+    roles = (*ROLES, engine, exporter_role, *(("cloudflared",) if origin == "tunnel" else ()))
     images = {
         role: pinned_image(
             f"image-{role.lower()}", image_for(role, settings.docker.images, settings.database.version), opts
@@ -47,7 +58,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         for name, service in (("frontend", settings.web.frontend), ("backend", settings.web.backend))
     }
 
-    networks = DockerNetworks("network", opts).networks
+    tunnel_subnet = settings.docker.tunnel_subnet if origin == "tunnel" else None
+    networks = DockerNetworks("network", opts, tunnel_subnet=tunnel_subnet).networks
+    cdn = _cdn(settings, secrets)
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", opts)
     database = Database(
@@ -100,9 +113,28 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             backend=web.backend_hosts,
             # nginx resolves its upstreams when it starts: the web containers must exist first.
             depends_on=[web],
+            proxy=cloudflare_proxy(
+                settings, cloudflare_ranges(cdn.provider) if cdn is not None and origin == "direct" else []
+            ),
         ),
         opts,
     )
+    if cdn is not None and origin == "tunnel":
+        tunnel = cdn.cdn.tunnel(edge.origin_url, ca_pool=ORIGIN_CA_FILE)
+        Tunnel(
+            "tunnel",
+            TunnelArgs(
+                networks=networks,
+                image=images["cloudflared"],
+                token=tunnel.token,
+                origin_ca_pem=edge.certificate_pem,
+                seed_image=images["nginx"],
+            ),
+            opts,
+        )
+        cdn.cdn.route(tunnel.cname)
+    elif cdn is not None:
+        cdn.cdn.route(settings.docker.public_address)
     backups = Backups(
         "backups",
         BackupsArgs(
@@ -126,7 +158,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts,
     )
-    return {
+    outputs: dict[str, Any] = {
         "url": edge.url,
         "grafanaUrl": monitoring.grafana_url,
         "prometheusUrl": monitoring.prometheus_url,
@@ -135,3 +167,35 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "restoreCommand": backups.restore_instructions,
         "networks": {"edge": networks.edge.name, "app": networks.app.name, "data": networks.data.name},
     }
+    if cdn is not None:
+        outputs["cdnZoneId"] = cdn.cdn.zone_id
+        outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.cdn.rulesets.items()}
+    return outputs
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """Cloudflare in front of the server: the zone's component and the provider it runs with."""
+
+    cdn: Cdn
+    provider: cloudflare.Provider
+
+
+def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
+    """The same Cdn component the aws platform builds, when ``webstack:cdn.enabled``."""
+    if not settings.cdn.enabled:
+        return None
+    provider = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
+    cdn = Cdn(
+        "cdn",
+        CdnArgs(
+            domain=settings.domain,
+            settings=settings.cdn,
+            rate_limits=settings.web.rate_limits,
+            name_prefix=Naming.from_settings(settings).prefix,
+            zone_name=settings.zone_name,
+            serve_www=settings.serves_www,
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
+    return _Edge(cdn, provider)

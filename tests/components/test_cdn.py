@@ -163,20 +163,20 @@ def test_defaults_are_secure(default_cdn: Built) -> None:
     assert one("cdndefault").type == CDN_TYPE
     settings = {r.inputs["settingId"]: r for r in registered("cdndefault-", ZONE_SETTING)}
     assert {setting_id: r.inputs["value"] for setting_id, r in settings.items()} == {
+        "ssl_automatic_mode": "custom",
         "ssl": "strict",
         "min_tls_version": "1.2",
         "tls_1_3": "on",
         "always_use_https": "on",
         "automatic_https_rewrites": "on",
-        "brotli": "on",
         "http3": "on",
         "development_mode": "off",
         "security_header": {
             "strict_transport_security": {
                 "enabled": True,
                 "max_age": ONE_YEAR,
-                "include_subdomains": True,
-                "preload": True,
+                "include_subdomains": False,
+                "preload": False,
                 "nosniff": True,
             }
         },
