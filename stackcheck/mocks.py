@@ -472,6 +472,8 @@ class RecordedResource:
     additional_secret_outputs: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
+    import_id: str = ""
+    """The ``import`` resource option: the id of an existing resource to adopt ("" when none)."""
 
     @property
     def provider_urn(self) -> str:
@@ -730,6 +732,7 @@ class RecordingMonitor(MockMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 aliases=[_alias_text(a) for a in request.aliases],
                 retain_on_delete=bool(request.retainOnDelete),
+                import_id=str(request.importId),
             )
         )
         return response
