@@ -213,14 +213,20 @@ class _Config:
     directives: tuple[_nginx.Directive, ...]
 
 
-def _behind_cloudflare(args: StackValidationArgs) -> list[PolicyResource]:
-    """The stack's load balancer containers, when a proxied Cloudflare record serves the stack; else not applicable."""
-    balancers = [r for r in args.resources if r.resource_type == CONTAINER and _role(r.props) == LB_ROLE]
-    proxied = [
-        r
-        for r in args.resources
-        if r.resource_type == DNS_RECORD and (is_true(prop(r.props, "proxied")) or prop(r.props, "proxied") is UNKNOWN)
-    ]
+def _behind_cloudflare(args: StackValidationArgs, report: ReportViolation) -> list[PolicyResource] | None:
+    """The stack's load balancer containers, when a proxied Cloudflare record serves the stack; else not applicable.
+    Types decide first (a stack without containers or records is not judged), then labels: a role unknown during
+    preview is reported, never taken for "no load balancer"."""
+    containers = [r for r in args.resources if r.resource_type == CONTAINER]
+    records = [r for r in args.resources if r.resource_type == DNS_RECORD]
+    if not containers or not records:
+        args.not_applicable("the stack serves no Docker load balancer through Cloudflare")
+    proxied = [r for r in records if is_true(prop(r.props, "proxied")) or prop(r.props, "proxied") is UNKNOWN]
+    balancers = [c for c in containers if _role(c.props) == LB_ROLE]
+    undecided = [c for c in containers if _role(c.props) is UNKNOWN]
+    if proxied and not balancers and undecided:
+        report(unknown_message("The container's labels (webstack.role)", "a literal label"), undecided[0].urn)
+        return None
     if not balancers or not proxied:
         args.not_applicable("the stack serves no Docker load balancer through Cloudflare")
     return balancers
@@ -337,7 +343,8 @@ def _nginx_problems(config: _Config, header: str, trusted: Sequence[str]) -> lis
 
 
 def _nginx_counts_clients(args: StackValidationArgs, report: ReportViolation) -> None:
-    _behind_cloudflare(args)
+    if _behind_cloudflare(args, report) is None:
+        return
     header = str(setting(args, _SCHEMA, "clientAddressHeader"))
     trusted = [str(r) for r in setting(args, _SCHEMA, "cloudflareRanges")]
     trusted += [subnet for network in _tunnel_networks(args.resources) for subnet in _subnets(network)]
@@ -547,7 +554,9 @@ def _admits_only(server: _nginx.Directive, peers: Mapping[str, Mapping[str, str]
 
 
 def _origin_only_cloudflare(args: StackValidationArgs, report: ReportViolation) -> None:
-    balancers = _behind_cloudflare(args)
+    balancers = _behind_cloudflare(args, report)
+    if balancers is None:
+        return
     tunneled = any(r.resource_type == TUNNEL_TYPE for r in args.resources) or any(
         r.resource_type == CONTAINER and _role(r.props) == TUNNEL_ROLE for r in args.resources
     )

@@ -525,3 +525,15 @@ def test_a_direct_origin_whose_zone_presents_no_certificate_fails() -> None:
     ]
     without = [r for r in direct() if r.type != ORIGIN_PULLS]
     assert urns(check(docker_origin_only_through_cloudflare, without)) == ["urn:record:apex"]
+
+
+def test_a_load_balancer_role_unknown_during_preview_is_reported_not_passed() -> None:
+    from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE
+
+    resources = tunneled()
+    for resource in resources:
+        if resource.type == CONTAINER:
+            resource.props["labels"] = UNKNOWN_ARRAY_VALUE
+    for policy in (docker_nginx_counts_clients_behind_cloudflare, docker_origin_only_through_cloudflare):
+        (found,) = check(policy, resources)
+        assert found[1] == unknown_message("The container's labels (webstack.role)", "a literal label")

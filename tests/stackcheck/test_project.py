@@ -160,7 +160,7 @@ def test_a_key_without_a_default_must_be_set(tmp_path: Path) -> None:
 def test_a_missing_stack_file_names_the_stacks_that_exist() -> None:
     with pytest.raises(
         ProjectFileError,
-        match=r"there is no stack 'qa': Pulumi.qa.yaml does not exist \(stacks: local, prod, staging\)",
+        match=r"there is no stack 'qa': Pulumi.qa.yaml does not exist \(stacks: local, prod, single-server, staging\)",
     ):
         load_stack(ROOT, load_project(ROOT), "qa")
 
