@@ -13,13 +13,11 @@ default), or on 443 from Cloudflare's ranges with its origin-pull certificate (`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
-import pulumi_cloudflare as cloudflare
 import pulumi_docker as docker
 
-from components.cdn import Cdn, CdnArgs, cloudflare_ranges
 from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
 from components.docker.common import pinned_image
@@ -34,6 +32,11 @@ from components.docker.tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
 from components.docker.web import WebTier, WebTierArgs
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
+
+if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (it is slow to import)
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn
 
 #: Image roles the platform pulls, besides the web services' own images.
 ROLES = ("nginx", "redis", "redisExporter", "minio", "mc", "prometheus", "alertmanager", "grafana", "cadvisor")
@@ -113,9 +116,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             backend=web.backend_hosts,
             # nginx resolves its upstreams when it starts: the web containers must exist first.
             depends_on=[web],
-            proxy=cloudflare_proxy(
-                settings, cloudflare_ranges(cdn.provider) if cdn is not None and origin == "direct" else []
-            ),
+            proxy=cloudflare_proxy(settings, cdn.ranges() if cdn is not None and origin == "direct" else []),
         ),
         opts,
     )
@@ -180,11 +181,21 @@ class _Edge:
     cdn: Cdn
     provider: cloudflare.Provider
 
+    def ranges(self) -> list[str]:
+        """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""
+        from components.cdn import cloudflare_ranges
+
+        return cloudflare_ranges(self.provider)
+
 
 def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
     """The same Cdn component the aws platform builds, when ``webstack:cdn.enabled``."""
     if not settings.cdn.enabled:
         return None
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn, CdnArgs
+
     provider = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
     cdn = Cdn(
         "cdn",
