@@ -1,19 +1,22 @@
-"""Cloudflare in front of the site (platform-neutral: the origin is a hostname or an IP).
+"""Cloudflare in front of the site (platform-neutral: the origin is a hostname, an IP or a Cloudflare Tunnel).
 
 Creates, in the zone named by ``webstack:cdn.zoneId``:
 
-- zone settings, one ``ZoneSetting`` each: SSL strict (Cloudflare verifies the origin's certificate), TLS 1.2 at
-  least, TLS 1.3, HTTPS only with automatic rewrites, HSTS for a year (subdomains, preload, nosniff), Brotli, HTTP/3,
-  development mode off;
+- zone settings, one ``ZoneSetting`` each: SSL strict (Cloudflare verifies the origin's certificate) with automatic
+  SSL/TLS mode off so that strict holds, TLS 1.2 at least, TLS 1.3, HTTPS only with automatic rewrites, HSTS for a
+  year (nosniff; includeSubDomains and preload only when ``hstsIncludeSubdomains`` / ``hstsPreload`` opt in), HTTP/3,
+  development mode off. These are zone-wide: they apply to every host of the zone (see the README);
 - one entry-point ruleset per phase: cache rules (static assets a year at the edge and in browsers; ``/api/*``
-  bypassed unless ``cacheApi``), rate limits (the same ``webstack:web.rateLimits`` the AWS WAF enforces, per
+  bypassed unless ``cacheApi``), rate limits (the same ``webstack:web.rateLimits`` the origin enforces, per
   data centre and client IP, within what the zone's plan allows), the managed WAF (Cloudflare Managed and OWASP
-  Core, or the Free Managed Ruleset), and security headers on every response;
+  Core, or the Free Managed Ruleset), and security headers on every response. A zone has at most one entry-point
+  ruleset per phase: those named in ``adoptRulesets`` are imported (and their rules replaced), the others created;
 - optionally authenticated origin pulls (Cloudflare's client certificate to the origin).
 
 Records are added by the methods, since they depend on what is built after the zone: :meth:`Cdn.validation_records`
-writes certificate-validation records (unproxied), :meth:`Cdn.route` the proxied apex and www records that send the
-site to its origin, and :meth:`Cdn.purge_on_deploy` empties the cache after a deployment.
+writes certificate-validation records (unproxied), :meth:`Cdn.route` the proxied site record, and www where a
+certificate covers it (an advanced certificate when ``www`` asks for one), :meth:`Cdn.tunnel` creates a Cloudflare
+Tunnel (for an origin with no inbound port) and :meth:`Cdn.purge_on_deploy` empties the cache after a deployment.
 """
 
 from __future__ import annotations
@@ -37,33 +40,61 @@ OWASP_CORE_RULESET = "4814384a9e5d4991b9815dcfc25d2f1f"
 FREE_MANAGED_RULESET = "77454fe2d30c4220b5701f6fdfb893ba"
 #: Static assets: the guides' nginx ``expires 1y`` list, plus web fonts.
 STATIC_EXTENSIONS = ("css", "js", "png", "jpg", "jpeg", "gif", "svg", "ico", "woff", "woff2")
-#: Zone settings: id -> value. HSTS (``security_header``) is added from :data:`HSTS`.
+#: Zone settings: id -> value. HSTS (``security_header``) is added from :func:`hsts_value`.
+#: ``ssl_automatic_mode`` "custom": new zones default to automatic SSL/TLS, which overrides ``ssl`` (Cloudflare
+#: docs, "Automatic SSL/TLS"; API: PATCH /zones/{zone_id}/settings/ssl_automatic_mode, value "auto" or "custom").
+#: Brotli is not here: the ``brotli`` setting reached end of life in 2024 and fails on apply (the retired settings
+#: and their sources: ``policies.rules.cdn.RETIRED_ZONE_SETTINGS``); Cloudflare compresses with Brotli by itself.
 ZONE_SETTINGS: dict[str, Any] = {
+    "ssl_automatic_mode": "custom",
     "ssl": "strict",
     "min_tls_version": "1.2",
     "tls_1_3": "on",
     "always_use_https": "on",
     "automatic_https_rewrites": "on",
-    "brotli": "on",
     "http3": "on",
     "development_mode": "off",
 }
+#: Settings that must exist before another is written: ``ssl`` holds only once automatic mode is off.
+SETTING_AFTER = {"ssl": "ssl_automatic_mode"}
 #: Response headers every edge (Cloudflare, or the load balancer without it) sets.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 X_CONTENT_TYPE_OPTIONS = "nosniff"
 
-#: HSTS for a year. Keys inside ``value`` are snake_case: the value is passed to Cloudflare untranslated.
+#: HSTS for a year, as webstack sends it by default. Keys inside ``value`` are snake_case: the value is passed to
+#: Cloudflare untranslated.
+HSTS_MAX_AGE = 31_536_000
 HSTS = {
     "strict_transport_security": {
         "enabled": True,
-        "max_age": 31_536_000,
-        "include_subdomains": True,
-        "preload": True,
+        "max_age": HSTS_MAX_AGE,
+        "include_subdomains": False,
+        "preload": False,
         "nosniff": True,
     }
 }
+#: Where a zone's tunnel sends nothing it knows: the catch-all rule cloudflared requires last (cloudflared
+#: ingress/ingress.go: "The last ingress rule must match all URLs").
+TUNNEL_CATCH_ALL = "http_status:404"
+#: The name a tunnel's proxied records point at (Cloudflare Tunnel docs, "DNS records").
+TUNNEL_DOMAIN = "cfargotunnel.com"
+#: The request header in which Cloudflare's edge hands the origin the client's address (Cloudflare docs, "HTTP
+#: request headers": CF-Connecting-IP "provides the client IP address connecting to Cloudflare to the origin").
+CLIENT_ADDRESS_HEADER = "CF-Connecting-IP"
 #: Rate-limit counters: per Cloudflare data centre (required) and client IP.
 RATE_LIMIT_CHARACTERISTICS = ["cf.colo.id", "ip.src"]
+
+
+def hsts_value(settings: CdnSettings) -> dict[str, Any]:
+    """The ``security_header`` zone setting: HSTS for a year with nosniff, and includeSubDomains and preload only as
+    ``hstsIncludeSubdomains`` and ``hstsPreload`` opt in (both bind every host of the domain, for months)."""
+    return {
+        "strict_transport_security": {
+            **HSTS["strict_transport_security"],
+            "include_subdomains": settings.hsts_include_subdomains,
+            "preload": settings.hsts_preload,
+        }
+    }
 
 
 @dataclass(frozen=True)
@@ -71,13 +102,29 @@ class CdnArgs:
     """Inputs of :class:`Cdn`."""
 
     domain: str
-    """The site's domain; www.<domain> is served too."""
+    """The site's domain."""
     settings: CdnSettings
-    """Zone, plan, caching, which rate limits, WAF, headers, origin pulls."""
+    """Zone, plan, caching, which rate limits, WAF, headers, origin pulls, HSTS, the www record, adopted rulesets."""
     rate_limits: RateLimits = field(default_factory=RateLimits)
     """The limits the origin's WAF enforces too (``webstack:web.rateLimits``)."""
     name_prefix: str = "webstack"
-    """Names rulesets and comments, e.g. ``webstack-prod``."""
+    """Names rulesets, tunnels and comments, e.g. ``webstack-prod``."""
+    zone_name: str = ""
+    """The zone's name (``Settings.zone_name``): an advanced certificate must name the zone's apex. Empty: the
+    domain."""
+    serve_www: bool = True
+    """Whether www.<domain> gets a record (``Settings.serves_www``: only where a certificate covers it)."""
+
+
+@dataclass(frozen=True)
+class Tunnel:
+    """A Cloudflare Tunnel the site's records point at, and what a connector needs to run it."""
+
+    id: pulumi.Output[str]
+    cname: pulumi.Output[str]
+    """``<id>.cfargotunnel.com``: what the proxied records point at."""
+    token: pulumi.Output[str]
+    """The connector's token (a secret): whoever holds it can run the tunnel."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +145,9 @@ class Cdn(pulumi.ComponentResource):
     zone_settings: dict[str, cloudflare.ZoneSetting]
     rulesets: dict[str, cloudflare.Ruleset]
     records: dict[str, cloudflare.DnsRecord]
+    certificate: cloudflare.CertificatePack | None = None
+    """The advanced certificate for the site and www (``www: advancedCertificate``)."""
+    tunnel_config: cloudflare.ZeroTrustTunnelCloudflaredConfig | None = None
 
     def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         settings = args.settings
@@ -108,16 +158,16 @@ class Cdn(pulumi.ComponentResource):
         self.zone_id = settings.zone_id
         self.records = {}
         child = pulumi.ResourceOptions(parent=self)
-        self.zone_settings = {
-            setting: cloudflare.ZoneSetting(
+        self.zone_settings = {}
+        for setting, value in {**ZONE_SETTINGS, "security_header": hsts_value(settings)}.items():
+            after = [self.zone_settings[SETTING_AFTER[setting]]] if setting in SETTING_AFTER else []
+            self.zone_settings[setting] = cloudflare.ZoneSetting(
                 f"{name}-{setting.replace('_', '-')}",
                 zone_id=self.zone_id,
                 setting_id=setting,
                 value=value,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
             )
-            for setting, value in {**ZONE_SETTINGS, "security_header": HSTS}.items()
-        }
         self.rulesets = {
             "cache": self._ruleset("cache", "http_request_cache_settings", self._cache_rules()),
             "rate-limits": self._ruleset("rate-limits", "http_ratelimit", self._rate_limit_rules()),
@@ -152,11 +202,16 @@ class Cdn(pulumi.ComponentResource):
         return [record.name for record in created]
 
     def route(self, origin: pulumi.Input[str]) -> list[cloudflare.DnsRecord]:
-        """Proxied apex and www records that send the site to ``origin`` (a hostname, or an IPv4/IPv6 address:
-        A/AAAA records then)."""
+        """Proxied records that send the site to ``origin`` (a hostname, or an IPv4/IPv6 address: A/AAAA records
+        then): the site's own, and www.<site> where a certificate covers it (``serve_www``; with
+        ``www: advancedCertificate`` an advanced certificate for both is ordered first)."""
         if "apex" in self.records:
             raise ValueError(f"cdn {self._name}: the site is routed already")
+        args = self._args
         record_type = pulumi.Output.from_input(origin).apply(_record_type)
+        hosts = [("apex", args.domain)] + ([("www", f"www.{args.domain}")] if args.serve_www else [])
+        if args.settings.www == "advancedCertificate":
+            self.certificate = self._advanced_certificate([host for _, host in hosts])
         routed = [
             self._record(
                 label,
@@ -167,9 +222,72 @@ class Cdn(pulumi.ComponentResource):
                 ttl=1,
                 comment="the site, through Cloudflare",
             )
-            for label, host in (("apex", self._args.domain), ("www", f"www.{self._args.domain}"))
+            for label, host in hosts
         ]
         return routed
+
+    def _advanced_certificate(self, hosts: Sequence[str]) -> cloudflare.CertificatePack:
+        """An advanced certificate for ``hosts`` (Universal SSL covers the apex and one level below it only). The
+        order must name the zone's apex (Cloudflare's certificate-pack API); it cannot change in place, so new hosts
+        replace it (create before delete: the old one serves meanwhile)."""
+        apex = self._args.zone_name or self._args.domain
+        return cloudflare.CertificatePack(
+            f"{self._name}-certificate",
+            zone_id=self.zone_id,
+            type="advanced",
+            hosts=list(dict.fromkeys([apex, *hosts])),
+            certificate_authority="lets_encrypt",
+            validation_method="txt",
+            validity_days=90,
+            cloudflare_branding=False,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def tunnel(self, service: str, ca_pool: str) -> Tunnel:
+        """A remotely managed Cloudflare Tunnel for the site: ``service`` is the origin as the connector reaches it
+        (``https://host:port``), verified against the CA file ``ca_pool`` (a path where the connector runs) for the
+        site's name; every other hostname and path gets 404. Route the site to :attr:`Tunnel.cname`."""
+        args = self._args
+        account_id = args.settings.account_id
+        if not account_id:
+            raise ValueError(f"cdn {self._name}: a tunnel needs webstack:cdn.accountId")
+        child = pulumi.ResourceOptions(parent=self)
+        tunnel = cloudflare.ZeroTrustTunnelCloudflared(
+            f"{self._name}-tunnel",
+            account_id=account_id,
+            name=args.name_prefix,
+            config_src="cloudflare",
+            opts=child,
+        )
+        origin_request = cloudflare.ZeroTrustTunnelCloudflaredConfigConfigIngressOriginRequestArgs(
+            origin_server_name=args.domain, ca_pool=ca_pool, no_tls_verify=False
+        )
+        hosts = [args.domain] + ([f"www.{args.domain}"] if args.serve_www else [])
+        self.tunnel_config = cloudflare.ZeroTrustTunnelCloudflaredConfig(
+            f"{self._name}-tunnel-config",
+            account_id=account_id,
+            tunnel_id=tunnel.id,
+            config=cloudflare.ZeroTrustTunnelCloudflaredConfigConfigArgs(
+                ingresses=[
+                    *(
+                        cloudflare.ZeroTrustTunnelCloudflaredConfigConfigIngressArgs(
+                            hostname=host, service=service, origin_request=origin_request
+                        )
+                        for host in hosts
+                    ),
+                    cloudflare.ZeroTrustTunnelCloudflaredConfigConfigIngressArgs(service=TUNNEL_CATCH_ALL),
+                ]
+            ),
+            opts=child,
+        )
+        token = cloudflare.get_zero_trust_tunnel_cloudflared_token_output(
+            account_id=account_id, tunnel_id=tunnel.id, opts=pulumi.InvokeOutputOptions(parent=self)
+        ).token
+        return Tunnel(
+            id=tunnel.id,
+            cname=tunnel.id.apply(lambda tunnel_id: f"{tunnel_id}.{TUNNEL_DOMAIN}"),
+            token=pulumi.Output.secret(token),
+        )
 
     def purge_on_deploy(
         self,
@@ -211,6 +329,9 @@ class Cdn(pulumi.ComponentResource):
 
     # -- rulesets --------------------------------------------------------------------------------------------------
     def _ruleset(self, label: str, phase: str, rules: list[cloudflare.RulesetRuleArgs]) -> cloudflare.Ruleset:
+        """The zone's entry-point ruleset of ``phase``: imported when ``adoptRulesets`` names the one the zone has
+        (the provider's import id is ``zones/<zone id>/<ruleset id>``), else created."""
+        adopted = self._args.settings.adopt_rulesets.get(phase)
         return cloudflare.Ruleset(
             f"{self._name}-{label}",
             zone_id=self.zone_id,
@@ -219,7 +340,7 @@ class Cdn(pulumi.ComponentResource):
             name=f"{self._args.name_prefix} {label}",
             description=f"{self._args.name_prefix}: {label} (managed by webstack)",
             rules=rules,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, import_=f"zones/{self.zone_id}/{adopted}" if adopted else None),
         )
 
     def _cache_rules(self) -> list[cloudflare.RulesetRuleArgs]:
@@ -346,6 +467,13 @@ def rate_limit_expression(limit: RateLimit) -> str:
     if limit.match == "contains":
         return f'(lower(http.request.uri.path) contains "{quoted}")'
     return f'(starts_with(lower(http.request.uri.path), "{quoted}"))'
+
+
+def cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
+    """Cloudflare's published edge ranges, IPv4 and IPv6, from Cloudflare's API (https://www.cloudflare.com/ips/):
+    all that may reach an origin through the CDN, and the only peers whose CF-Connecting-IP an origin believes."""
+    ranges = cloudflare.get_ip_ranges(opts=pulumi.InvokeOptions(provider=provider))
+    return [*ranges.ipv4_cidrs, *ranges.ipv6_cidrs]
 
 
 def _record_type(origin: str) -> str:

@@ -710,6 +710,48 @@ class CdnSettings(_Model):
         default=False,
         description="Purge the zone's cache after a deployment changes the services (needs curl where pulumi runs).",
     )
+    # -- Cloudflare in front of every platform: the origin, and a zone shared with other hosts ---------------------
+    origin: Literal["tunnel", "direct"] | None = Field(
+        default=None,
+        description="How Cloudflare reaches the docker platform's nginx: `tunnel` (the default there: a cloudflared "
+        "container dials out to a Cloudflare Tunnel and the server publishes no port) or `direct` (nginx publishes "
+        "443 to Cloudflare's ranges only and requires authenticated origin pulls). The aws platform's origin is its "
+        "load balancer: `direct` or unset.",
+    )
+    account_id: str = Field(
+        default="",
+        description="Id of the Cloudflare account that owns the zone (32 hex digits). Required with origin `tunnel`: "
+        "the tunnel is an account resource.",
+    )
+    zone_name: str = Field(
+        default="",
+        description="The zone's name, e.g. `example.org`. Empty: the domain's last two labels; set it when the zone "
+        "has more (`example.co.uk`). It decides which names Cloudflare's Universal SSL certificate covers.",
+    )
+    www: Literal["auto", "advancedCertificate", "none"] = Field(
+        default="auto",
+        description="The www record. `auto`: only where Cloudflare's Universal SSL certificate covers it (the site at "
+        "the zone's apex: www is one level below; for a site one level below, www.<site> is two and is left out). "
+        "`advancedCertificate`: www.<site> too, with an advanced certificate (a paid Advanced Certificate Manager "
+        "order) for the site and www. `none`: no www record.",
+    )
+    hsts_include_subdomains: bool = Field(
+        default=False,
+        description="Add includeSubDomains to HSTS. Off by default: it binds every host of the zone (HSTS is a "
+        "zone-wide Cloudflare setting) to HTTPS for a year, including hosts of other teams and internal names.",
+    )
+    hsts_preload: bool = Field(
+        default=False,
+        description="Add preload to HSTS (needs hstsIncludeSubdomains). Off by default: browsers then ship the whole "
+        "domain as HTTPS-only, and leaving the preload list takes months.",
+    )
+    adopt_rulesets: dict[str, str] = Field(
+        default={},
+        description="Entry-point rulesets the zone already has (a zone has one per phase; creating a second fails), "
+        "by phase: `http_request_cache_settings`, `http_ratelimit`, `http_request_firewall_managed`, "
+        "`http_response_headers_transform` -> the ruleset's id (32 hex digits). webstack imports each and then "
+        "replaces its rules with its own. Unset phases are created.",
+    )
 
     @model_validator(mode="after")
     def _zone(self) -> CdnSettings:
@@ -718,6 +760,14 @@ class CdnSettings(_Model):
                             ("permissionsPolicy", self.permissions_policy)):  # fmt: skip
             if not value.strip() or any(c in value for c in "\r\n"):
                 raise _problem(f"must be one non-empty line, got {_got(value)}", name)
+        # The load balancer sends HSTS with the CDN off too; hstspreload.org refuses preload without includeSubDomains.
+        if self.hsts_preload and not self.hsts_include_subdomains:
+            raise _problem(
+                "needs hstsIncludeSubdomains: browsers' preload lists accept only a header with includeSubDomains "
+                "(hstspreload.org's submission requirements), got hstsPreload true alone",
+                "hstsPreload",
+            )
+        self._shared_zone()
         if not self.enabled:
             return self
         if not re.fullmatch(r"[0-9a-f]{32}", self.zone_id):
@@ -773,6 +823,32 @@ class CdnSettings(_Model):
     def limits(self) -> CloudflarePlan:
         """What the zone's plan allows (the free plan's when none is set)."""
         return PLAN_LIMITS[self.plan or "free"]
+
+    # -- Cloudflare in front of every platform ---------------------------------------------------------------------
+    def _shared_zone(self) -> None:
+        if self.account_id and not re.fullmatch(r"[0-9a-f]{32}", self.account_id):
+            raise _problem(f"must be a Cloudflare account id (32 hex digits), got {_got(self.account_id)}", "accountId")
+        labels = self.zone_name.split(".")
+        if self.zone_name and (len(labels) < 2 or not all(map(_LABEL_RE.match, labels))):
+            raise _problem(f"must be a lowercase domain name like example.org, got {_got(self.zone_name)}", "zoneName")
+        for phase, ruleset_id in self.adopt_rulesets.items():
+            if phase not in ENTRY_POINT_PHASES:
+                raise _problem(
+                    f"is not a phase webstack writes{_suggest(phase, ENTRY_POINT_PHASES)}", f"adoptRulesets.{phase}"
+                )
+            if not re.fullmatch(r"[0-9a-f]{32}", ruleset_id):
+                raise _problem(
+                    f"must be a ruleset id (32 hex digits), got {_got(ruleset_id)}", f"adoptRulesets.{phase}"
+                )
+
+
+#: The zone's entry-point rulesets webstack writes, one per phase (a zone has at most one per phase).
+ENTRY_POINT_PHASES = (
+    "http_request_cache_settings",
+    "http_ratelimit",
+    "http_request_firewall_managed",
+    "http_response_headers_transform",
+)
 
 
 #: Major versions webstack supports per engine; the first is the default.
@@ -1309,7 +1385,18 @@ class DockerSettings(_Model):
         default={},
         description="Overrides of the pinned infrastructure images by role (nginx, postgres, mysql, redis, minio, "
         "mc, backup, prometheus, alertmanager, grafana, postgresExporter, mysqlExporter, redisExporter, "
-        "cadvisor, nodeExporter), each pinned by tag or digest.",
+        "cadvisor, nodeExporter, cloudflared), each pinned by tag or digest.",
+    )
+    # -- Cloudflare in front of the docker platform ----------------------------------------------------------------
+    public_address: str = Field(
+        default="",
+        description="The server's public IPv4 or IPv6 address, where the site's records point with "
+        "webstack:cdn.origin `direct`. Required then; unused otherwise.",
+    )
+    tunnel_subnet: str = Field(
+        default="192.168.255.248/29",
+        description="Subnet of the internal network that joins cloudflared and nginx with webstack:cdn.origin "
+        "`tunnel`; nginx believes CF-Connecting-IP from it only. Change it if it overlaps a network of the host.",
     )
 
     @field_validator("host")
@@ -1356,6 +1443,28 @@ class DockerSettings(_Model):
         if self.http_port == self.https_port:
             raise _problem(f"must differ from httpsPort, got {self.http_port} for both", "httpPort")
         return self
+
+    # -- Cloudflare in front of the docker platform ----------------------------------------------------------------
+    @field_validator("public_address")
+    @classmethod
+    def _public_address(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            raise _problem(f"must be an IP address, got {_got(value)}") from None
+        if not address.is_global:
+            raise _problem(f"must be a public address that Cloudflare can reach, got {_got(value)}")
+        return value
+
+    @field_validator("tunnel_subnet")
+    @classmethod
+    def _tunnel_subnet(cls, value: str) -> str:
+        network = _network(value, "192.168.255.248/29")
+        if network.version != 4 or not network.is_private or network.prefixlen > 29:
+            raise _problem(f"must be a private IPv4 network of at least 8 addresses (/29), got {_got(value)}")
+        return value
 
 
 class Settings(_Model):
@@ -1515,12 +1624,16 @@ class Settings(_Model):
         cdn = self.cdn
         if not cdn.enabled:
             return self
+        self._cdn_zone()
         if self.platform == "docker":
+            self._cdn_origin()
+        elif cdn.origin == "tunnel":
             raise _problem(
-                "must be false on the docker platform, which serves the site from its own nginx, got true",
-                "cdn.enabled",
+                "must be direct (or unset) on the aws platform, whose origin is its load balancer; a tunnel is the "
+                "docker platform's, got tunnel",
+                "cdn.origin",
             )
-        if self.network.lb_ingress_cidrs != NetworkSettings().lb_ingress_cidrs:
+        elif self.network.lb_ingress_cidrs != NetworkSettings().lb_ingress_cidrs:
             raise _problem(
                 "must be left unset while the CDN is on: the load balancer then admits Cloudflare's published ranges "
                 f"only, got {_got(self.network.lb_ingress_cidrs)}",
@@ -1539,6 +1652,84 @@ class Settings(_Model):
                         "cdn.rateLimitPeriodSeconds",
                     )
         return self
+
+    # -- Cloudflare in front of every platform ---------------------------------------------------------------------
+    def _cdn_zone(self) -> None:
+        zone = self.zone_name
+        if self.domain != zone and not self.domain.endswith(f".{zone}"):
+            raise _problem(
+                f"must be the zone that holds webstack:domain ({self.domain}), got {zone}"
+                + ("" if self.cdn.zone_name else " (the domain's last two labels; set it to the zone's name)"),
+                "cdn.zoneName",
+            )
+        if self.levels_below_zone > 1 and self.cdn.www != "advancedCertificate":
+            raise _problem(
+                f"must be advancedCertificate for {self.domain}, which is {self.levels_below_zone} levels below the "
+                f"zone {zone}: Cloudflare's Universal SSL certificate covers the apex and one level below it only, "
+                f"got {self.cdn.www}",
+                "cdn.www",
+            )
+
+    def _cdn_origin(self) -> None:
+        cdn, docker = self.cdn, self.docker
+        if self.cdn_origin == "tunnel":
+            if not cdn.account_id:
+                raise _problem(
+                    "is required with webstack:cdn.origin tunnel: the Cloudflare account the tunnel belongs to (32 hex "
+                    "digits), got nothing",
+                    "cdn.accountId",
+                )
+            return
+        if not docker.public_address:
+            raise _problem(
+                "is required with webstack:cdn.origin direct: the server's public address, where the site's records "
+                "point, got nothing",
+                "docker.publicAddress",
+            )
+        if not cdn.authenticated_origin_pulls:
+            raise _problem(
+                "must be true with webstack:cdn.origin direct: nginx publishes 443 and must refuse every client "
+                "without Cloudflare's origin-pull certificate, got false",
+                "cdn.authenticatedOriginPulls",
+            )
+        if not docker.tls.certificate_file:
+            raise _problem(
+                "is required with webstack:cdn.origin direct: Cloudflare's strict SSL mode verifies the origin's "
+                "certificate, which a self-signed one fails (use a Cloudflare Origin CA or a public certificate), got "
+                "nothing",
+                "docker.tls.certificateFile",
+            )
+        if docker.https_port != 443:
+            raise _problem(
+                "must be 443 with webstack:cdn.origin direct: Cloudflare connects to the origin on the port the "
+                f"visitor used, got {docker.https_port}",
+                "docker.httpsPort",
+            )
+
+    @property
+    def zone_name(self) -> str:
+        """The Cloudflare zone's name: ``webstack:cdn.zoneName``, else the domain's last two labels."""
+        return self.cdn.zone_name or ".".join(self.domain.split(".")[-2:])
+
+    @property
+    def levels_below_zone(self) -> int:
+        """How many labels the site's domain has below its zone's apex (0: the site is the apex)."""
+        return len(self.domain.split(".")) - len(self.zone_name.split("."))
+
+    @property
+    def cdn_origin(self) -> Literal["tunnel", "direct"] | None:
+        """How Cloudflare reaches the origin; None without the CDN. The docker platform defaults to a tunnel."""
+        if not self.cdn.enabled:
+            return None
+        return self.cdn.origin or ("tunnel" if self.platform == "docker" else "direct")
+
+    @property
+    def serves_www(self) -> bool:
+        """Whether www.<domain> gets a record: where a certificate covers it (see ``webstack:cdn.www``)."""
+        www = self.cdn.www
+        if not self.cdn.enabled:
+            return True
+        return www == "advancedCertificate" or (www == "auto" and self.levels_below_zone == 0)
 
     @model_validator(mode="after")
     def _docker_mail(self) -> Settings:

@@ -181,6 +181,12 @@ NOT_PRICED: dict[str, str] = {
     "cloudflare:index/zoneSetting:ZoneSetting": "included in the zone's Cloudflare plan",
     "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings": "included in the zone's "
     "Cloudflare plan",
+    "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared": "included: Cloudflare Tunnel is part of "
+    "every plan",
+    "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig": "included: a tunnel's "
+    "configuration",
+    "cloudflare:index/certificatePack:CertificatePack": "an Advanced Certificate Manager subscription for the zone "
+    "(a paid add-on on every plan), not estimated",
     "command:local:Command": "runs on the machine that runs Pulumi: no cloud cost",
 }
 #: Reasons by type prefix, for whole providers that cost nothing in the cloud.

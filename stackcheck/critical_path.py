@@ -208,6 +208,12 @@ DURATIONS: Final[Mapping[str, Duration]] = {
     "cloudflare:index/record:Record": Duration(2, _ESTIMATE),
     "cloudflare:index/ruleset:Ruleset": Duration(3, _ESTIMATE),
     "cloudflare:index/zoneSetting:ZoneSetting": Duration(2, _ESTIMATE),
+    "cloudflare:index/authenticatedOriginPullsSettings:AuthenticatedOriginPullsSettings": Duration(2, _ESTIMATE),
+    "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared": Duration(3, _ESTIMATE),
+    "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig": Duration(3, _ESTIMATE),
+    "cloudflare:index/certificatePack:CertificatePack": Duration(
+        5, "webstack estimate: the order is placed; issuance and validation go on at Cloudflare afterwards"
+    ),
     # Local commands (smoke test, cache purge).
     "command:local:Command": Duration(
         10, "webstack estimate: one curl or API call when the site answers (the smoke test retries for longer)"

@@ -472,6 +472,8 @@ class RecordedResource:
     additional_secret_outputs: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
+    import_id: str = ""
+    """The ``import`` resource option: the id of an existing resource to adopt ("" when none)."""
 
     @property
     def provider_urn(self) -> str:
@@ -532,6 +534,10 @@ class CloudMocks(pulumi.runtime.Mocks):
         token = _digest(typ, name)
         if package == "cloudflare":
             state.setdefault("name", inputs.get("name", name))
+            if typ == "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared":
+                # Tunnels are named by a UUID (their records point at <uuid>.cfargotunnel.com).
+                hex_id = token[:32].ljust(32, "0")
+                return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}", state
             return token[:32].ljust(32, "0"), state
         if package == "docker":
             return self._docker(typ, name, state, token)
@@ -667,6 +673,15 @@ class CloudMocks(pulumi.runtime.Mocks):
                 "jdcloudCidrs": [],
                 "etag": "stackcheck",
             }
+        if token == "cloudflare:index/getZeroTrustTunnelCloudflaredToken:getZeroTrustTunnelCloudflaredToken":
+            # A connector token is base64 JSON of the account tag, tunnel id and secret; this one runs nothing.
+            tunnel_id = str(args.args.get("tunnelId", ""))
+            return {
+                "id": tunnel_id,
+                "accountId": args.args.get("accountId", ""),
+                "tunnelId": tunnel_id,
+                "token": "eyJhIjoic3RhY2tjaGVjayIsInQiOiJzdGFja2NoZWNrIiwicyI6InN0YWNrY2hlY2sifQ==",
+            }
         raise MissingMock(f"stackcheck has no mock answer for the lookup {token}; add one to stackcheck/mocks.py")
 
 
@@ -717,6 +732,7 @@ class RecordingMonitor(MockMonitor):
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 aliases=[_alias_text(a) for a in request.aliases],
                 retain_on_delete=bool(request.retainOnDelete),
+                import_id=str(request.importId),
             )
         )
         return response

@@ -94,7 +94,7 @@ def project_copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def recorded_stack(stack: str, root: Path = ROOT) -> Any:
+def recorded_stack(stack: str, *, root: Path = ROOT) -> Any:
     """A stack's RunResult, from the session's one program run of it (see tests/stackruns.py)."""
     return stack_run(root, stack)
 

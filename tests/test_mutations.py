@@ -46,6 +46,39 @@ def containers(change: Callable[[dict[str, Any]], None]) -> Change:
     return apply
 
 
+def rate_rules(change: Callable[[dict[str, Any]], None]) -> Change:
+    """A change to every rate-based rule of a web ACL."""
+
+    def apply(props: dict[str, Any]) -> None:
+        for rule in props["rules"]:
+            if "rateBasedStatement" in rule["statement"]:
+                change(rule)
+
+    return apply
+
+
+def count_the_peer(rule: dict[str, Any]) -> None:
+    """The rate rules as they were: per connecting address, which behind Cloudflare is Cloudflare's."""
+    statement = rule["statement"]["rateBasedStatement"]
+    statement["aggregateKeyType"] = "IP"
+    statement.pop("forwardedIpConfig", None)
+
+
+def loosen(name: str, limit: int) -> Callable[[dict[str, Any]], None]:
+    def apply(rule: dict[str, Any]) -> None:
+        if rule["name"] == name:
+            rule["statement"]["rateBasedStatement"]["limit"] = limit
+
+    return apply
+
+
+def zone_setting(setting_id: str, value: Any) -> Change:
+    def apply(props: dict[str, Any]) -> None:
+        props.update({"zoneId": "0123456789abcdef0123456789abcdef", "settingId": setting_id, "value": value})
+
+    return apply
+
+
 def setter(key: str, value: Any) -> Change:
     def apply(props: dict[str, Any]) -> None:
         if value is None:
@@ -287,6 +320,20 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
     ),
     ("short deletion window", "keys-backups", setter("deletionWindowInDays", 7), "aws-kms-key-policy-least-privilege"),
     ("flexible ssl", "cdn-ssl", setter("value", "flexible"), "cloudflare-zone-strict-tls"),
+    ("automatic ssl mode", "cdn-ssl-automatic-mode", setter("value", "auto"), "cloudflare-zone-strict-tls"),
+    (
+        "retired brotli setting",
+        "+cloudflare:index/zoneSetting:ZoneSetting",
+        zone_setting("brotli", "on"),
+        "cloudflare-zone-setting-not-retired",
+    ),
+    ("waf counts cloudflare", "edge-waf", rate_rules(count_the_peer), "aws-waf-counts-clients-behind-cloudflare"),
+    (
+        "api limit 100,000 a minute",
+        "edge-waf",
+        rate_rules(loosen("rate-limit-api", 100_000)),
+        "aws-waf-rate-limits-and-managed-rules",
+    ),
     (
         "hsts for a day",
         "cdn-security-header",

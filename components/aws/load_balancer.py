@@ -7,7 +7,8 @@ Creates:
   dedicated log bucket (SSE-S3, since ALB delivers logs to nothing else; all public access blocked; TLS-only policy
   that also lets ELB log delivery write; expiry after the configured days);
 - a listener on :80 that only answers ``301`` to HTTPS, and one on :443 with a TLS 1.2+ policy and the certificate,
-  which adds the security headers to every response (the HSTS Cloudflare sends: a year, subdomains, preload;
+  which adds the security headers to every response (the HSTS Cloudflare sends: a year, subdomains and preload
+  as the settings opt in;
   ``nosniff``; ``SAMEORIGIN``; the Content-Security-Policy of ``webstack:cdn.contentSecurityPolicy``) and drops the
   Server header, so that a stack without the CDN has them too, and forwards ``/api`` and ``/api/*`` to the backend
   and everything else to the frontend;
@@ -20,6 +21,12 @@ Creates:
 - a regional WAF web ACL on the ALB: rate limits per client IP from settings (API, login, general), then the AWS
   managed rule groups (IP reputation, common, known bad inputs, SQL injection); CloudWatch metrics on every rule;
   logs to a KMS-encrypted log group whose name starts with ``aws-waf-logs-``, as WAF requires.
+
+Behind a CDN (``forwarded_ip_header``), every connection comes from the CDN's edge: the rate rules then count the
+client address the CDN forwards (``FORWARDED_IP``; a request whose header holds no valid address counts as over the
+limit), and the IP reputation group, which can only judge the connection's address (AWS WAF developer guide, "IP
+reputation rule groups": it uses the web request origin), is left out: it would judge Cloudflare's edge servers and
+could block every visitor behind one. Cloudflare's own WAF judges client reputation at the edge.
 """
 
 from __future__ import annotations
@@ -54,8 +61,15 @@ def hsts_header(security_header: Mapping[str, Any]) -> str:
     return "; ".join(directives)
 
 
-#: The HSTS header Cloudflare sends (``components.cdn.HSTS``): ``max-age=31536000; includeSubDomains; preload``.
+#: The HSTS header Cloudflare sends by default (``components.cdn.HSTS``): ``max-age=31536000``.
 HSTS = hsts_header(CDN_HSTS)
+
+#: The managed rule group that judges the connection's source address only (no forwarded-IP configuration).
+IP_REPUTATION_GROUP = "AWSManagedRulesAmazonIpReputationList"
+#: What a rate rule does with a request whose forwarded-IP header holds no valid address: count it as matching, so
+#: that a malformed header is rate-limited (fails closed). A request without the header is not evaluated by the rule
+#: (AWS WAF API reference, ForwardedIPConfig): only the CDN reaches the load balancer, and it always sets it.
+FORWARDED_IP_FALLBACK = "MATCH"
 
 #: The AWS managed rule groups every web ACL runs, in order (the IP reputation list first: it is the cheapest).
 MANAGED_RULE_GROUPS = (
@@ -115,6 +129,12 @@ class LoadBalancerArgs:
     content_security_policy: str = DEFAULT_CSP
     """The Content-Security-Policy header :443 adds to every response: ``webstack:cdn.contentSecurityPolicy``, the one
     Cloudflare adds too."""
+    strict_transport_security: str = HSTS
+    """The Strict-Transport-Security header :443 adds: the one Cloudflare's ``security_header`` zone setting sends
+    (a year; includeSubDomains and preload only as the settings opt in)."""
+    forwarded_ip_header: str | None = None
+    """The header a CDN in front puts the client's address in (``CF-Connecting-IP``); None: clients connect
+    directly, and the WAF counts the connection's address."""
     protect: bool = False
     """Protect the log bucket (the access-log trail) from deletion by Pulumi."""
 
@@ -197,7 +217,7 @@ class LoadBalancer(pulumi.ComponentResource):
             default_actions=[
                 aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_groups["frontend"].arn)
             ],
-            routing_http_response_strict_transport_security_header_value=HSTS,
+            routing_http_response_strict_transport_security_header_value=args.strict_transport_security,
             routing_http_response_x_content_type_options_header_value=X_CONTENT_TYPE_OPTIONS,
             routing_http_response_x_frame_options_header_value=X_FRAME_OPTIONS,
             routing_http_response_content_security_policy_header_value=args.content_security_policy,
@@ -346,13 +366,15 @@ class LoadBalancer(pulumi.ComponentResource):
     def _firewall(self) -> aws.wafv2.WebAcl:
         args, name = self._args, self._name
         limits = args.web.rate_limits
+        forwarded = args.forwarded_ip_header
         rules: list[aws.wafv2.WebAclRuleArgsDict] = [
-            _rate_rule(args.name_prefix, "login", 1, limits.login),
-            _rate_rule(args.name_prefix, "api", 2, limits.api),
-            _rate_rule(args.name_prefix, "general", 3, limits.general),
+            _rate_rule(args.name_prefix, "login", 1, limits.login, forwarded),
+            _rate_rule(args.name_prefix, "api", 2, limits.api, forwarded),
+            _rate_rule(args.name_prefix, "general", 3, limits.general, forwarded),
             *(
                 _managed_rule(args.name_prefix, group, 10 * (index + 1))
                 for index, group in enumerate(MANAGED_RULE_GROUPS)
+                if not (forwarded and group == IP_REPUTATION_GROUP)
             ),
         ]
         acl = aws.wafv2.WebAcl(
@@ -402,12 +424,20 @@ def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
     return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
 
 
-def _rate_rule(prefix: str, name: str, priority: int, limit: RateLimit) -> aws.wafv2.WebAclRuleArgsDict:
+def _rate_rule(
+    prefix: str, name: str, priority: int, limit: RateLimit, forwarded_ip_header: str | None = None
+) -> aws.wafv2.WebAclRuleArgsDict:
+    """A blocking rate rule per client: the connection's address, or the one ``forwarded_ip_header`` carries."""
     statement: aws.wafv2.WebAclRuleStatementRateBasedStatementArgsDict = {
         "limit": limit.limit,
-        "aggregate_key_type": "IP",
+        "aggregate_key_type": "FORWARDED_IP" if forwarded_ip_header else "IP",
         "evaluation_window_sec": limit.window_seconds,
     }
+    if forwarded_ip_header:
+        statement["forwarded_ip_config"] = {
+            "header_name": forwarded_ip_header,
+            "fallback_behavior": FORWARDED_IP_FALLBACK,
+        }
     if limit.path:
         statement["scope_down_statement"] = {
             "byte_match_statement": {

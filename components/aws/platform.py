@@ -20,7 +20,13 @@ from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.keys import Keys, KeysArgs
-from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
+from components.aws.load_balancer import (
+    CertificateArgs,
+    ClientCertificateArgs,
+    LoadBalancer,
+    LoadBalancerArgs,
+    hsts_header,
+)
 from components.aws.monitoring import (
     Monitoring,
     MonitoringArgs,
@@ -33,7 +39,7 @@ from components.aws.network import Network, NetworkArgs
 from components.aws.notifications import Notifications, NotificationsArgs
 from components.aws.storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
 from components.aws.web_tier import MetricsCollector, SecretRef, ServiceAccess, WebTier, WebTierArgs
-from components.cdn import Cdn, CdnArgs
+from components.cdn import CLIENT_ADDRESS_HEADER, Cdn, CdnArgs, cloudflare_ranges, hsts_value
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
 
@@ -80,6 +86,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
                 settings=settings.cdn,
                 rate_limits=settings.web.rate_limits,
                 name_prefix=prefix,
+                zone_name=settings.zone_name,
+                serve_www=settings.serves_www,
             ),
             opts=pulumi.ResourceOptions(provider=dns),
         )
@@ -175,6 +183,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             else None,
             web=settings.web,
             content_security_policy=settings.cdn.content_security_policy,
+            strict_transport_security=hsts_header(hsts_value(settings.cdn)),
+            # Behind Cloudflare every connection is Cloudflare's: the WAF counts the client address it forwards.
+            forwarded_ip_header=CLIENT_ADDRESS_HEADER if cdn is not None else None,
             protect=production,
         ),
         opts=here,
@@ -364,12 +375,6 @@ def watched_databases(settings: Settings, database: ShardedDatabase) -> list[Wat
                 )
             )
     return watched
-
-
-def cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
-    """Cloudflare's published edge ranges, IPv4 and IPv6: all that may reach the origin through the CDN."""
-    ranges = cloudflare.get_ip_ranges(opts=pulumi.InvokeOptions(provider=provider))
-    return [*ranges.ipv4_cidrs, *ranges.ipv6_cidrs]
 
 
 def backend_environment(

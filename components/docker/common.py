@@ -38,6 +38,9 @@ class Networks:
     app: docker.Network
     data: docker.Network
     admin: docker.Network
+    tunnel: docker.Network | None = None
+    """Behind a Cloudflare Tunnel only: the internal network (a fixed subnet) that joins cloudflared and nginx, and
+    nothing else; nginx believes CF-Connecting-IP from it alone."""
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,12 @@ Creates:
   8080 as ``webstack:docker.httpPort`` and 8443 as ``webstack:docker.httpsPort`` on ``webstack:docker.bindAddress``,
   and health-checked on ``http://127.0.0.1:8080/healthz``.
 
+Behind Cloudflare (``webstack:cdn.enabled``) the ports follow ``webstack:cdn.origin``: ``tunnel`` publishes none (the
+container joins the internal tunnel network and the app network, not ``edge``: only Cloudflare's connector reaches
+it); ``direct`` publishes only ``webstack:docker.httpsPort`` (443: Cloudflare redirects HTTP at the edge) and uploads
+Cloudflare's origin-pull CA, whose client certificate nginx then requires. The :class:`~components.docker.nginx.Proxy`
+says whose ``CF-Connecting-IP`` nginx believes.
+
 nginx resolves its upstreams per request through Docker's DNS (see :mod:`components.docker.nginx`), so it follows web
 containers that are recreated with new addresses; it is created after the web tier
 (:attr:`LoadBalancerArgs.depends_on`) so that the first requests find them.
@@ -27,15 +33,17 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_tls as tls
 
-from components.docker.common import ContainerSpec, HealthCheck, Networks, Port, Upload, container
+from components.docker.common import ContainerSpec, HealthCheck, Networks, Port, Upload, container, container_name
 from components.docker.nginx import (
     CERTIFICATE_FILE,
+    CLIENT_CA_FILE,
     CONFIG_DIR,
     CONFIG_FILE,
     HEALTH_PATH,
     HTTP_PORT,
     HTTPS_PORT,
     KEY_FILE,
+    Proxy,
     Upstream,
     nginx_config,
 )
@@ -77,6 +85,8 @@ class LoadBalancerArgs:
     backend: Upstream
     depends_on: Sequence[pulumi.Resource] = ()
     """What exists before nginx starts: the web tier, whose names nginx resolves."""
+    proxy: Proxy | None = None
+    """Cloudflare in front (see :func:`cloudflare_proxy`); None: clients connect directly."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +98,34 @@ class Certificate:
 
 
 def site_url(settings: Settings) -> str:
-    """``https://<domain>``, with the published port unless it is 443."""
+    """``https://<domain>``, with the published port unless it is 443 or Cloudflare serves the site."""
     port = settings.docker.https_port
-    return f"https://{settings.domain}" + ("" if port == 443 else f":{port}")
+    return f"https://{settings.domain}" + ("" if port == 443 or settings.cdn.enabled else f":{port}")
+
+
+def cloudflare_proxy(settings: Settings, cloudflare_ranges: Sequence[str]) -> Proxy | None:
+    """Whom nginx believes and serves behind Cloudflare: the tunnel network (nothing else reaches nginx then), or,
+    connected directly, Cloudflare's published ranges, with its origin-pull certificate required."""
+    origin = settings.cdn_origin
+    if origin is None:
+        return None
+    if origin == "tunnel":
+        return Proxy(trusted=[settings.docker.tunnel_subnet])
+    return Proxy(trusted=cloudflare_ranges, admitted=cloudflare_ranges, client_ca_file=CLIENT_CA_FILE)
+
+
+def published_ports(settings: Settings) -> list[Port]:
+    """What the host publishes: HTTP and HTTPS without Cloudflare, HTTPS alone when Cloudflare connects directly
+    (it redirects HTTP at the edge), nothing behind a tunnel."""
+    docker_settings = settings.docker
+    bind = docker_settings.bind_address
+    https = Port(internal=HTTPS_PORT, external=docker_settings.https_port, ip=bind)
+    origin = settings.cdn_origin
+    if origin == "tunnel":
+        return []
+    if origin == "direct":
+        return [https]
+    return [Port(internal=HTTP_PORT, external=docker_settings.http_port, ip=bind), https]
 
 
 def provided_certificate(certificate_file: str, key_file: str) -> Certificate:
@@ -132,6 +167,8 @@ class LoadBalancer(pulumi.ComponentResource):
     config: str
     """The nginx.conf the container runs."""
     container: docker.Container
+    origin_url: str
+    """How a container on nginx's networks reaches HTTPS: ``https://<container name>:8443`` (a tunnel's service)."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(LOAD_BALANCER_TYPE, name, None, opts)
@@ -144,33 +181,37 @@ class LoadBalancer(pulumi.ComponentResource):
             certificate = self_signed_certificate(name, settings.domain, child)
         self.certificate_pem = certificate.certificate_pem
         self.url = site_url(settings)
-        self.config = nginx_config(settings, args.frontend, args.backend)
+        proxy = args.proxy
+        self.config = nginx_config(settings, args.frontend, args.backend, proxy)
+        uploads = [
+            Upload(CONFIG_FILE, self.config, "0444"),
+            Upload(CERTIFICATE_FILE, certificate.certificate_pem, "0444"),
+            Upload(KEY_FILE, certificate.private_key_pem, "0400"),
+        ]
+        if proxy is not None and proxy.client_ca_file:
+            uploads.append(Upload(proxy.client_ca_file, Path(settings.cdn.origin_pull_ca_bundle).read_text(), "0444"))
+        tunnel = args.networks.tunnel if settings.cdn_origin == "tunnel" else None
+        # Behind a tunnel nginx joins no network with a route out: the connector alone reaches it.
+        networks = [tunnel, args.networks.app] if tunnel is not None else [args.networks.edge, args.networks.app]
 
         config = config_volume(f"{name}-config", ROLE, child)
-        bind = settings.docker.bind_address
+        self.origin_url = f"https://{container_name(f'{name}-nginx')}:{HTTPS_PORT}"
         self.container = container(
             f"{name}-nginx",
             ContainerSpec(
                 image=args.image,
                 user=NGINX_USER,
                 role=ROLE,
-                networks=[args.networks.edge, args.networks.app],
+                networks=networks,
                 health=HealthCheck(test=HEALTH_COMMAND, interval_seconds=15, start_period_seconds=10),
                 memory_mb=MEMORY_MB,
                 cpus=CPUS,
                 entrypoint=ENTRYPOINT,
                 command=COMMAND,
-                uploads=[
-                    Upload(CONFIG_FILE, self.config, "0444"),
-                    Upload(CERTIFICATE_FILE, certificate.certificate_pem, "0444"),
-                    Upload(KEY_FILE, certificate.private_key_pem, "0400"),
-                ],
+                uploads=uploads,
                 tmpfs=TMPFS,
                 volumes={CONFIG_DIR: config},
-                ports=[
-                    Port(internal=HTTP_PORT, external=settings.docker.http_port, ip=bind),
-                    Port(internal=HTTPS_PORT, external=settings.docker.https_port, ip=bind),
-                ],
+                ports=published_ports(settings),
             ),
             pulumi.ResourceOptions(parent=self, depends_on=list(args.depends_on)),
         )

@@ -24,6 +24,9 @@ IMAGES: Mapping[str, str] = {
     "redisExporter": "oliver006/redis_exporter:v1.66.0-alpine",
     "cadvisor": "gcr.io/cadvisor/cadvisor:v0.49.1",
     "nodeExporter": "prom/node-exporter:v1.8.2",
+    # Cloudflare Tunnel's connector (distroless, uid 65532; `--token-file` since 2025.4.0 and `tunnel ready` since
+    # 2024.12: cloudflare/cloudflared RELEASE_NOTES).
+    "cloudflared": "cloudflare/cloudflared:2026.8.2",
 }
 #: Roles whose image follows another's unless overridden: the backup job's (see :func:`backup_image`).
 DERIVED_ROLES = ("backup",)

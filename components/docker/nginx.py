@@ -29,6 +29,17 @@ balances round-robin and to whose other addresses ``proxy_next_upstream`` moves 
 does not answer is retried once on the shared name. nginx keeps no idle connections to names resolved this way
 (``keepalive`` needs an ``upstream`` block), and a failed address is avoided for 10 s after one failure (nginx's
 defaults for resolved names).
+
+Behind Cloudflare (a :class:`Proxy`), nginx restores the client's address with the real_ip module: from
+``CF-Connecting-IP``, for connections from the proxy's addresses only (Cloudflare's published ranges, or the tunnel
+network), never from anyone else. ``$remote_addr`` and ``$binary_remote_addr`` are then the client's for those
+connections and the peer's for every other, so the rate limits, the access log and the backend's headers count
+clients, not Cloudflare. Connected directly, nginx also serves Cloudflare only: a client certificate from the
+origin-pull CA (authenticated origin pulls) and a peer in Cloudflare's ranges (judged on ``$realip_remote_addr``, the
+address before real_ip, since ``allow``/``deny`` would see the restored one).
+
+The backend receives the client's address in ``X-Real-IP`` and ``CF-Connecting-IP`` (both set by nginx, whatever a
+client sent) and as the only ``X-Forwarded-For`` entry.
 """
 
 from __future__ import annotations
@@ -41,8 +52,8 @@ from typing import Any
 
 import crossplane
 
-from components.aws.load_balancer import HSTS
-from components.cdn import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS
+from components.aws.load_balancer import hsts_header
+from components.cdn import CLIENT_ADDRESS_HEADER, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, hsts_value
 from components.settings import RATE_LIMIT_NAMES, RateLimit, Settings
 
 #: Ports the unprivileged nginx image listens on inside the container (it cannot bind below 1024).
@@ -53,6 +64,10 @@ CONFIG_DIR = "/etc/nginx/webstack"
 CONFIG_FILE = f"{CONFIG_DIR}/nginx.conf"
 CERTIFICATE_FILE = f"{CONFIG_DIR}/tls.crt"
 KEY_FILE = f"{CONFIG_DIR}/tls.key"
+#: The CA of the client certificates nginx requires when Cloudflare connects directly (authenticated origin pulls).
+CLIENT_CA_FILE = f"{CONFIG_DIR}/origin-pull-ca.pem"
+#: Set by ``geo`` to 1 for a peer inside the proxy's ranges, 0 for any other.
+PROXY_PEER_VARIABLE = "$cloudflare_peer"
 #: Answered on :8080 without a redirect, for the container's own health check.
 HEALTH_PATH = "/healthz"
 #: The only dotfile path served (HTTP-01 challenges, which Let's Encrypt fetches after following the redirect).
@@ -127,12 +142,36 @@ GZIP_TYPES = (
     "image/svg+xml",
 )
 
+#: ``$remote_addr`` is the client (restored behind Cloudflare); ``peer`` is who connected (``$realip_remote_addr``).
 LOG_FORMAT = (
     '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
-    '"$http_user_agent" rt=$request_time uct=$upstream_connect_time urt=$upstream_response_time'
+    '"$http_user_agent" rt=$request_time uct=$upstream_connect_time urt=$upstream_response_time '
+    "peer=$realip_remote_addr"
 )
 
 Directive = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """Cloudflare in front of nginx: whose ``CF-Connecting-IP`` nginx believes, and whom it serves at all."""
+
+    trusted: Sequence[str]
+    """CIDRs of the peers that hand nginx the client's address: Cloudflare's published ranges when Cloudflare
+    connects directly, the tunnel network behind a tunnel."""
+    admitted: Sequence[str] = ()
+    """The only peers nginx serves (Cloudflare's ranges, when it connects directly); empty: no allow-list (behind a
+    tunnel nothing else can connect)."""
+    client_ca_file: str = ""
+    """The CA file of the client certificate every connection must present (authenticated origin pulls); empty:
+    none required."""
+
+    def __post_init__(self) -> None:
+        if not self.trusted:
+            raise ValueError("a proxy needs the addresses whose CF-Connecting-IP nginx believes")
+        for cidr in (*self.trusted, *self.admitted):
+            if not re.fullmatch(r"[0-9A-Fa-f.:]+/\d{1,3}", cidr):
+                raise ValueError(f"proxy addresses must be CIDRs, got {cidr!r}")
 
 
 def _d(directive: str, *args: object, block: list[Directive] | None = None) -> Directive:
@@ -170,7 +209,7 @@ def security_headers(settings: Settings) -> list[Directive]:
     """The headers every HTTPS response carries, errors included (``always``). nginx drops inherited ``add_header``
     directives in a block that has its own, so every block that adds a header repeats these."""
     headers = (
-        ("Strict-Transport-Security", HSTS),
+        ("Strict-Transport-Security", hsts_header(hsts_value(settings.cdn))),
         ("X-Frame-Options", X_FRAME_OPTIONS),
         ("X-Content-Type-Options", X_CONTENT_TYPE_OPTIONS),
         ("Referrer-Policy", REFERRER_POLICY),
@@ -189,8 +228,9 @@ class Upstream:
     members: Sequence[str]
 
 
-def nginx_config(settings: Settings, frontend: Upstream, backend: Upstream) -> str:
-    """The whole nginx.conf of the load balancer."""
+def nginx_config(settings: Settings, frontend: Upstream, backend: Upstream, proxy: Proxy | None = None) -> str:
+    """The whole nginx.conf of the load balancer; ``proxy`` is Cloudflare in front (None: clients connect
+    directly)."""
     for name, upstream in (("frontend", frontend), ("backend", backend)):
         if not upstream.members:
             raise ValueError(f"the {name} upstream needs at least one member")
@@ -202,14 +242,15 @@ def nginx_config(settings: Settings, frontend: Upstream, backend: Upstream) -> s
         _d("worker_processes", WORKER_PROCESSES),
         _d("error_log", "/dev/stderr", "warn"),
         _d("events", block=[_d("worker_connections", WORKER_CONNECTIONS), _d("multi_accept", "on")]),
-        _d("http", block=_http(settings, frontend, backend)),
+        _d("http", block=_http(settings, frontend, backend, proxy)),
     ]
     return crossplane.build(payload) + "\n"
 
 
-def _http(settings: Settings, frontend: Upstream, backend: Upstream) -> list[Directive]:
+def _http(settings: Settings, frontend: Upstream, backend: Upstream, proxy: Proxy | None) -> list[Directive]:
     limits = settings.web.rate_limits
     block = [
+        *_real_ip(proxy),
         _d("include", "/etc/nginx/mime.types"),
         _d("default_type", "application/octet-stream"),
         _d("server_tokens", "off"),
@@ -259,7 +300,7 @@ def _http(settings: Settings, frontend: Upstream, backend: Upstream) -> list[Dir
     upstreams = {"frontend": frontend, "backend": backend}
     for name, upstream in upstreams.items():
         block.append(_upstream_variable(name, upstream, sticky=sticky))
-    block += [_http_server(settings), _https_server(settings, upstreams, sticky=sticky)]
+    block += [_http_server(settings), _https_server(settings, upstreams, proxy, sticky=sticky)]
     return block
 
 
@@ -298,6 +339,40 @@ def _failover_location(name: str, upstream: Upstream) -> Directive:
     )
 
 
+def _real_ip(proxy: Proxy | None) -> list[Directive]:
+    """The real_ip module: the client's address from CF-Connecting-IP, for the proxy's peers only (one address, so
+    no recursion); and, with an allow-list, which peers are the proxy's, judged on the address before real_ip."""
+    if proxy is None:
+        return []
+    block = [
+        *(_d("set_real_ip_from", cidr) for cidr in proxy.trusted),
+        _d("real_ip_header", CLIENT_ADDRESS_HEADER),
+        _d("real_ip_recursive", "off"),
+    ]
+    if proxy.admitted:
+        block.append(
+            _d(
+                "geo",
+                "$realip_remote_addr",
+                PROXY_PEER_VARIABLE,
+                block=[_d("default", 0), *(_d(cidr, 1) for cidr in proxy.admitted)],
+            )
+        )
+    return block
+
+
+def _admission(proxy: Proxy | None) -> list[Directive]:
+    """What the HTTPS server requires of every connection behind a directly connected proxy."""
+    if proxy is None:
+        return []
+    block: list[Directive] = []
+    if proxy.client_ca_file:
+        block += [_d("ssl_client_certificate", proxy.client_ca_file), _d("ssl_verify_client", "on")]
+    if proxy.admitted:
+        block.append(_d("if", PROXY_PEER_VARIABLE, "=", 0, block=[_d("return", 403)]))
+    return block
+
+
 def _http_server(settings: Settings) -> Directive:
     return _d(
         "server",
@@ -315,7 +390,9 @@ def _http_server(settings: Settings) -> Directive:
     )
 
 
-def _https_server(settings: Settings, upstreams: dict[str, Upstream], *, sticky: bool) -> Directive:
+def _https_server(
+    settings: Settings, upstreams: dict[str, Upstream], proxy: Proxy | None, *, sticky: bool
+) -> Directive:
     domain = settings.domain
     headers = security_headers(settings)
     frontend = _proxy("frontend", sticky=sticky)
@@ -334,6 +411,7 @@ def _https_server(settings: Settings, upstreams: dict[str, Upstream], *, sticky:
             _d("ssl_session_cache", SSL_SESSION_CACHE),
             _d("ssl_session_timeout", SSL_SESSION_TIMEOUT),
             _d("ssl_session_tickets", "off"),
+            *_admission(proxy),
             *headers,
             *_proxy_settings(),
             # Regular expressions are tried in order and the first match wins; ^~ prefixes skip them.
@@ -384,8 +462,10 @@ def _proxy_settings() -> list[Directive]:
     return [
         _d("proxy_http_version", "1.1"),
         _d("proxy_set_header", "Host", "$host"),
+        # The client's address ($remote_addr, restored from CF-Connecting-IP for the proxy's peers only). nginx is
+        # the first hop webstack trusts: whatever a client sends in these headers is replaced, never passed on.
         _d("proxy_set_header", "X-Real-IP", "$remote_addr"),
-        # nginx is the first hop: whatever X-Forwarded-For a client sends is replaced, never trusted.
+        _d("proxy_set_header", CLIENT_ADDRESS_HEADER, "$remote_addr"),
         _d("proxy_set_header", "X-Forwarded-For", "$remote_addr"),
         _d("proxy_set_header", "X-Forwarded-Proto", "$scheme"),
         _d("proxy_set_header", "X-Forwarded-Host", "$host"),

@@ -4,11 +4,17 @@ edge network: nginx (the only public ports) -> app network: frontend x N, backen
 (or MySQL) shards, each a primary and its streaming replicas, Redis, MinIO, the backup job and the exporters; admin
 network: Prometheus, Alertmanager and Grafana on loopback ports. Every image is pulled pinned; every credential is
 generated.
+
+With ``webstack:cdn.enabled`` the same ``Cdn`` component as on aws fronts the server (zone settings, rulesets,
+records), with the ``cloudflare`` provider, and the origin is reachable by Cloudflare only: through a Cloudflare
+Tunnel whose connector (``cloudflared``) dials out, with no port published (``webstack:cdn.origin`` ``tunnel``, the
+default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_docker as docker
@@ -17,14 +23,21 @@ from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
 from components.docker.common import pinned_image
 from components.docker.database import database_shards, docker_shard_map, shard_map_json
-from components.docker.edge import LoadBalancer, LoadBalancerArgs
+from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from components.docker.images import backup_image, image_for
 from components.docker.monitoring import Monitoring, MonitoringArgs
 from components.docker.network import DockerNetworks
 from components.docker.storage import ObjectStorage, ObjectStorageArgs
 from components.docker.tls_ca import InternalCa
+from components.docker.tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
 from components.docker.web import WebTier, WebTierArgs
+from components.naming import Naming
 from components.settings import Settings, StackSecrets
+
+if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (it is slow to import)
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn
 
 #: Image roles the platform pulls, besides the web services' own images.
 ROLES = (
@@ -45,9 +58,10 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     """Build the stack on Docker; returns the stack outputs."""
     provider = docker.Provider("docker", host=settings.docker.host or None)
     opts = pulumi.ResourceOptions(provider=provider)
+    origin = settings.cdn_origin
     engine = settings.database.engine
     exporter_role = "postgresExporter" if engine == "postgres" else "mysqlExporter"
-    roles = (*ROLES, engine, exporter_role)
+    roles = (*ROLES, engine, exporter_role, *(("cloudflared",) if origin == "tunnel" else ()))
     images = {
         role: pinned_image(
             f"image-{role.lower()}", image_for(role, settings.docker.images, settings.database.version), opts
@@ -64,7 +78,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         for name, service in (("frontend", settings.web.frontend), ("backend", settings.web.backend))
     }
 
-    networks = DockerNetworks("network", opts).networks
+    tunnel_subnet = settings.docker.tunnel_subnet if origin == "tunnel" else None
+    networks = DockerNetworks("network", opts, tunnel_subnet=tunnel_subnet).networks
+    cdn = _cdn(settings, secrets)
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", opts)
     # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
@@ -111,9 +127,26 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             backend=web.backend,
             # nginx resolves the web services per request; created after them, its first requests find them.
             depends_on=[web],
+            proxy=cloudflare_proxy(settings, cdn.ranges() if cdn is not None and origin == "direct" else []),
         ),
         opts,
     )
+    if cdn is not None and origin == "tunnel":
+        tunnel = cdn.cdn.tunnel(edge.origin_url, ca_pool=ORIGIN_CA_FILE)
+        Tunnel(
+            "tunnel",
+            TunnelArgs(
+                networks=networks,
+                image=images["cloudflared"],
+                token=tunnel.token,
+                origin_ca_pem=edge.certificate_pem,
+                seed_image=images["nginx"],
+            ),
+            opts,
+        )
+        cdn.cdn.route(tunnel.cname)
+    elif cdn is not None:
+        cdn.cdn.route(settings.docker.public_address)
     backups = Backups(
         "backups",
         BackupsArgs(
@@ -144,7 +177,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts,
     )
-    return {
+    outputs: dict[str, Any] = {
         "url": edge.url,
         "grafanaUrl": monitoring.grafana_url,
         "prometheusUrl": monitoring.prometheus_url,
@@ -154,3 +187,45 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "shardMap": docker_shard_map(settings, shards),
         "networks": {"edge": networks.edge.name, "app": networks.app.name, "data": networks.data.name},
     }
+    if cdn is not None:
+        outputs["cdnZoneId"] = cdn.cdn.zone_id
+        outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.cdn.rulesets.items()}
+    return outputs
+
+
+@dataclass(frozen=True)
+class _Edge:
+    """Cloudflare in front of the server: the zone's component and the provider it runs with."""
+
+    cdn: Cdn
+    provider: cloudflare.Provider
+
+    def ranges(self) -> list[str]:
+        """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""
+        from components.cdn import cloudflare_ranges
+
+        return cloudflare_ranges(self.provider)
+
+
+def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
+    """The same Cdn component the aws platform builds, when ``webstack:cdn.enabled``."""
+    if not settings.cdn.enabled:
+        return None
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn, CdnArgs
+
+    provider = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
+    cdn = Cdn(
+        "cdn",
+        CdnArgs(
+            domain=settings.domain,
+            settings=settings.cdn,
+            rate_limits=settings.web.rate_limits,
+            name_prefix=Naming.from_settings(settings).prefix,
+            zone_name=settings.zone_name,
+            serve_www=settings.serves_www,
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )
+    return _Edge(cdn, provider)

@@ -20,6 +20,7 @@ from . import (
     load_balancer,
     monitoring,
     network,
+    origin,
     storage,
     tagging,
 )
@@ -44,6 +45,7 @@ ALL_POLICIES = [
     *tagging.POLICIES,
     *kms.POLICIES,
     *docker.POLICIES,
+    *origin.POLICIES,
 ]
 
 __all__ = ["ALL_POLICIES", "PACK_ENFORCEMENT_LEVEL", "PACK_NAME"]

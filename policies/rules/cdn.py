@@ -2,9 +2,12 @@
 managed WAF rules on it, stays out of development mode, and the load balancer behind it takes traffic from Cloudflare
 only; and every response carries the security headers, from Cloudflare and from the load balancer.
 
-- ``cloudflare-zone-strict-tls``: every zone the stack manages has the zone settings ssl "strict", min_tls_version
-  "1.2" or "1.3", always_use_https "on", and a security_header that enables HSTS for at least
-  ``minHstsMaxAgeSeconds`` (a year).
+- ``cloudflare-zone-strict-tls``: every zone the stack manages has the zone settings ssl "strict" with
+  ssl_automatic_mode "custom" (new zones default to automatic SSL/TLS, which overrides ssl: Cloudflare docs,
+  "Automatic SSL/TLS"), min_tls_version "1.2" or "1.3", always_use_https "on", and a security_header that enables
+  HSTS for at least ``minHstsMaxAgeSeconds`` (a year), and never preload without includeSubDomains.
+- ``cloudflare-zone-setting-not-retired`` (resource rule): no zone setting is one Cloudflare has retired
+  (:data:`RETIRED_ZONE_SETTINGS`): a retired setting previews fine and fails on apply.
 - ``cloudflare-web-records-proxied``: every A, AAAA and CNAME record is proxied, except underscore records
   (certificate validation, ...); and none, underscore records included, points at a private, loopback, link-local,
   unique-local, unspecified or reserved address, or at a database or cache endpoint.
@@ -22,10 +25,10 @@ only; and every response carries the security headers, from Cloudflare and from 
   and HSTS for at least ``minHstsMaxAge`` seconds (a year). The load balancer is the only place for them in a stack
   without Cloudflare, and stays a second one behind it.
 
-All but ``cloudflare-development-mode-off`` are stack rules. The zones a stack manages are the literal ``zone_id``
-values of its zone settings, DNS records and rulesets: Cloudflare resources name their zone by id (the zone itself is
-not a resource of the program). A record reaches a load balancer or a data store through
-``property_dependencies["content"]``, and a load balancer its security groups through
+All but ``cloudflare-development-mode-off`` and ``cloudflare-zone-setting-not-retired`` are stack rules. The zones
+a stack manages are the literal ``zone_id`` values of its zone settings, DNS records and rulesets: Cloudflare
+resources name their zone by id (the zone itself is not a resource of the program). A record reaches a load
+balancer or a data store through ``property_dependencies["content"]``, and a load balancer its security groups through
 ``property_dependencies["securityGroups"]``, never through names or ids, which are unknown during a preview. Props
 arrive with camelCase engine names; the value of a zone setting is passed through untranslated, so its keys stay
 snake_case (``strict_transport_security``, ``max_age``).
@@ -179,6 +182,7 @@ _TLS_SCHEMA = schema(
     }
 )
 SSL = "ssl"
+SSL_AUTOMATIC_MODE = "ssl_automatic_mode"
 MIN_TLS_VERSION = "min_tls_version"
 ALWAYS_USE_HTTPS = "always_use_https"
 SECURITY_HEADER = "security_header"
@@ -189,6 +193,12 @@ TEXT_SETTINGS = {
         '"strict"',
         "Cloudflare may reach the origin over plain HTTP, or over HTTPS without checking its certificate",
     ),
+    SSL_AUTOMATIC_MODE: (
+        ("custom",),
+        '"custom"',
+        "Cloudflare's automatic SSL/TLS mode, the default of new zones, chooses the encryption mode itself and may "
+        'lower it below the ssl setting (Cloudflare docs, "Automatic SSL/TLS")',
+    ),
     MIN_TLS_VERSION: (("1.2", "1.3"), '"1.2"', "visitors may connect with TLS 1.0 or 1.1"),
     ALWAYS_USE_HTTPS: (("on",), '"on"', "visitors may use the site over plain HTTP"),
 }
@@ -197,9 +207,10 @@ REQUIRED_SETTINGS = (*TEXT_SETTINGS, SECURITY_HEADER)
 
 
 def _hsts_fix(min_age: float) -> str:
+    """HSTS as webstack sets it: includeSubDomains and preload are each stack's choice (they bind the whole domain)."""
     return (
         f'{{"strict_transport_security": {{"enabled": True, "max_age": {count_text(max(min_age, ONE_YEAR))}, '
-        '"include_subdomains": True, "preload": True, "nosniff": True}}'
+        '"nosniff": True}}'
     )
 
 
@@ -227,6 +238,15 @@ def _hsts_problem(value: Any, min_age: float) -> str:
             what.append("sets no max_age")
         elif age < min_age:
             what.append(f"sets max_age {count_text(age)}")
+        preload, subdomains = prop(sts, "preload"), prop(sts, "include_subdomains")
+        if preload is UNKNOWN or subdomains is UNKNOWN:
+            return unknown_message(f"The {SECURITY_HEADER} zone setting's preload and include_subdomains", "booleans")
+        if not what and is_true(preload) and not is_true(subdomains):
+            return (
+                f"The zone setting {SECURITY_HEADER} asks for preload without include_subdomains, which browsers' "
+                "preload lists refuse (hstspreload.org requires includeSubDomains): set include_subdomains=True "
+                "(webstack:cdn.hstsIncludeSubdomains) or drop preload."
+            )
     if not what:
         return ""
     return (
@@ -300,10 +320,54 @@ cloudflare_zone_strict_tls = StackValidationPolicy(
         "checklist:security-headers",
         "prowler:zone_hsts_enabled",
     ],
-    remediation_steps='Add cloudflare.ZoneSetting resources for the zone: ssl "strict", min_tls_version "1.2", '
-    'always_use_https "on", and security_header {"strict_transport_security": {"enabled": True, "max_age": 31536000, '
-    '"include_subdomains": True, "preload": True, "nosniff": True}}; give the origin a certificate Cloudflare trusts '
-    "(ACM on the load balancer).",
+    remediation_steps='Add cloudflare.ZoneSetting resources for the zone: ssl "strict", ssl_automatic_mode "custom", '
+    'min_tls_version "1.2", always_use_https "on", and security_header {"strict_transport_security": {"enabled": True, '
+    '"max_age": 31536000, "nosniff": True}} (include_subdomains and preload only once every host of the domain serves '
+    "HTTPS); give the origin a certificate Cloudflare trusts (ACM on the load balancer).",
+)
+
+
+# -- retired zone settings -------------------------------------------------------------------------------------------
+#: Zone settings Cloudflare has retired, with when and the source: writing one previews fine and fails on apply (as
+#: ``sha1_support`` did: terraform-provider-cloudflare PR #5296).
+RETIRED_ZONE_SETTINGS = {
+    "brotli": "reached end of life in 2024 (Cloudflare API deprecations page, end of life moved from 2024-06-14 to "
+    "2024-08-15; cloudflare/cloudflare-docs#14443): Cloudflare compresses with Brotli by itself, and Compression "
+    "Rules choose the algorithm",
+    "minify": "was retired with Auto Minify in 2024 (terraform-provider-cloudflare's v5 migration guide drops it as "
+    "deprecated)",
+    "sha1_support": "was retired (terraform-provider-cloudflare PR #5296)",
+    "cname_flattening": "moved from the zone settings API to the DNS settings API on 2025-03-21 (Cloudflare API "
+    "deprecations page)",
+}
+
+
+def _not_retired(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != ZONE_SETTING:
+        return
+    setting_id = prop(args.props, "settingId")
+    if setting_id is UNKNOWN:
+        report(unknown_message("setting_id", "a literal setting name"), None)
+        return
+    retired = RETIRED_ZONE_SETTINGS.get(as_text(setting_id))
+    if retired:
+        report(
+            f"The zone setting {as_text(setting_id)} {retired}; writing it fails when the stack is deployed: remove "
+            "the cloudflare.ZoneSetting (its deletion changes nothing in the zone).",
+            None,
+        )
+
+
+cloudflare_zone_setting_not_retired = ResourceValidationPolicy(
+    name="cloudflare-zone-setting-not-retired",
+    description="Checks that no Cloudflare zone setting is one Cloudflare has retired (brotli, minify, sha1_support, "
+    "cname_flattening): they preview fine and fail on apply.",
+    validate=_not_retired,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["cloudflare", "cdn", "checklist:tls"],
+    remediation_steps="Remove the cloudflare.ZoneSetting resources of retired settings; Cloudflare applies Brotli by "
+    "itself, and Compression Rules (a ruleset of phase http_response_compression) choose algorithms per request.",
 )
 
 
@@ -710,6 +774,8 @@ LISTENER_HEADERS = {
 }
 CSP_EXAMPLE = "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
 _MAX_AGE = re.compile(r"""(?:^|;)\s*max-age\s*=\s*"?(\d+)"?\s*(?:;|$)""", re.IGNORECASE)
+_PRELOAD = re.compile(r"(?:^|;)\s*preload\s*(?:;|$)", re.IGNORECASE)
+_SUBDOMAINS = re.compile(r"(?:^|;)\s*includesubdomains\s*(?:;|$)", re.IGNORECASE)
 _HEADERS_SCHEMA = schema(
     {
         "minHstsMaxAge": {
@@ -860,7 +926,7 @@ def _hsts_max_age(value: str) -> int | None:
 
 def _listener_problems(listener: PolicyResource, min_age: float, frame_options: Sequence[str]) -> list[str]:
     """The violations of one HTTPS listener's response headers."""
-    hsts_fix = f"max-age={count_text(max(min_age, ONE_YEAR))}; includeSubDomains; preload"
+    hsts_fix = f"max-age={count_text(max(min_age, ONE_YEAR))}"
     fixes = {STRICT_TRANSPORT_SECURITY: hsts_fix, **_header_fixes(frame_options)}
     unknown: list[str] = []
     problems: list[tuple[str, str]] = []
@@ -878,6 +944,11 @@ def _listener_problems(listener: PolicyResource, min_age: float, frame_options: 
             problem = f"sets {header} '{text}' without a max-age"
         elif age < min_age:
             problem = f"sets {header} max-age {age}, under {count_text(min_age)} seconds"
+        elif _PRELOAD.search(text) and not _SUBDOMAINS.search(text):
+            problem = (
+                f"sets {header} '{text}' with preload but without includeSubDomains, which browsers' preload lists "
+                "refuse"
+            )
         else:
             problem = ""
         if problem:
@@ -927,7 +998,7 @@ security_headers_on_every_response = StackValidationPolicy(
     remediation_steps=f'Add a cloudflare.Ruleset(kind="zone", phase="{HEADERS_PHASE}") with an enabled rule '
     '{action: "rewrite", expression: "true"} that sets X-Frame-Options "SAMEORIGIN", X-Content-Type-Options "nosniff" '
     "and a Content-Security-Policy; and set routing_http_response_strict_transport_security_header_value="
-    '"max-age=31536000; includeSubDomains; preload", routing_http_response_x_content_type_options_header_value='
+    '"max-age=31536000", routing_http_response_x_content_type_options_header_value='
     '"nosniff", routing_http_response_x_frame_options_header_value="SAMEORIGIN" and '
     "routing_http_response_content_security_policy_header_value on every HTTPS aws.lb.Listener (webstack's "
     "LoadBalancer takes the CSP from webstack:cdn.contentSecurityPolicy).",
@@ -1085,6 +1156,7 @@ alb_cloudflare_only_origin = StackValidationPolicy(
 
 POLICIES = [
     cloudflare_zone_strict_tls,
+    cloudflare_zone_setting_not_retired,
     cloudflare_web_records_proxied,
     cloudflare_rate_limiting,
     cloudflare_managed_waf,

@@ -39,7 +39,9 @@ CHECKLIST: tuple[Item, ...] = (
         "tls",
         "TLS / certificate",
         "HTTPS listeners use a TLS 1.2+ policy and an ACM certificate validated over DNS with a strong key; "
-        "Cloudflare zones use strict TLS 1.2+; buckets refuse plain HTTP.",
+        "Cloudflare zones use strict TLS 1.2+ with automatic SSL/TLS mode off and write no retired setting; a Docker "
+        "host served through Cloudflare requires its origin-pull certificate when Cloudflare connects directly; "
+        "buckets refuse plain HTTP.",
         "Certificate expiry is a runtime fact: ACM renews DNS-validated certificates itself, and the uptime check "
         "alerts when the site stops answering over HTTPS.",
     ),
@@ -62,7 +64,8 @@ CHECKLIST: tuple[Item, ...] = (
         "Only the load balancer's security group takes internet traffic, on 80 and 443 only (from Cloudflare's "
         "ranges when the CDN is on); default security groups allow nothing; no group mixes inline and separate "
         "rules; on a Docker host only the load balancer's container publishes ports off the loopback, and only its "
-        "HTTP and HTTPS ports.",
+        "HTTP and HTTPS ports; served through Cloudflare, nothing behind a tunnel and only HTTPS from Cloudflare's "
+        "ranges otherwise.",
     ),
     Item(
         "ssh-restricted",
@@ -174,8 +177,10 @@ CHECKLIST: tuple[Item, ...] = (
     Item(
         "rate-limiting",
         "Rate limiting",
-        "WAF on the load balancer with the guides' rate limits (API 10 r/s, login 5 r/min, general 30 r/s) and the "
-        "managed rule sets; the same limits and the managed rules at Cloudflare.",
+        "WAF on the load balancer with the guides' rate limits (API 10 r/s, login 5 r/min, general 30 r/s), none "
+        "looser or missing, and the managed rule sets; the same limits and the managed rules at Cloudflare; behind "
+        "Cloudflare every limit counts the client's address (the WAF's forwarded address, nginx's real_ip), never "
+        "Cloudflare's.",
     ),
     Item(
         "db-not-public",

@@ -8,8 +8,9 @@
 - ``aws-alb-deletion-protection``: load balancers have deletion protection.
 - ``aws-alb-access-logs``: application load balancers write access logs to a bucket.
 - ``aws-alb-waf-protected``: internet-facing application load balancers have a web ACL, and that web ACL logs.
-- ``aws-waf-rate-limits-and-managed-rules``: web ACLs rate-limit, run the required AWS managed rule groups in blocking
-  mode, and publish CloudWatch metrics.
+- ``aws-waf-rate-limits-and-managed-rules``: web ACLs rate-limit, with a blocking rule no looser than each of
+  ``rateLimits`` (the stack's ``webstack:web.rateLimits``; by default the guides' API 10 r/s, login 5 r/min, general
+  30 r/s), run the required AWS managed rule groups in blocking mode, and publish CloudWatch metrics.
 - ``aws-alb-target-group-health-check``: target groups health-check their targets with explicit settings.
 - ``aws-cloudwatch-log-group-retention-and-kms``: log groups expire their logs after a set period, no shorter than the
   minimum, and are encrypted with a KMS key.
@@ -17,7 +18,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -33,7 +34,7 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
-from ._props import depends_on
+from ._props import count_text, depends_on
 
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LISTENER_RULE_TYPES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
@@ -370,6 +371,13 @@ alb_waf_protected = StackValidationPolicy(
 
 
 # -- WAF rules -------------------------------------------------------------------------------------------------------
+#: The guides' limits (API 10 r/s, login 5 r/min, general 30 r/s), as WAF windows: login's 5 a minute is below the WAF's
+#: minimum limit of 10, so it is 10 per 120 s, the same rate (AWS WAF developer guide, "Rate-based rule statement").
+GUIDE_RATE_LIMITS = {
+    "api": {"limit": 600, "windowSeconds": 60, "path": "/api/", "match": "prefix"},
+    "login": {"limit": 10, "windowSeconds": 120, "path": "login", "match": "contains"},
+    "general": {"limit": 1800, "windowSeconds": 60, "path": "", "match": "prefix"},
+}
 _WAF_SCHEMA = schema(
     {
         "requiredManagedRuleGroups": {
@@ -377,14 +385,94 @@ _WAF_SCHEMA = schema(
             "items": {"type": "string"},
             "default": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"],
             "description": "AWS managed rule groups (vendor AWS) every web ACL must run in blocking mode.",
-        }
+        },
+        "rateLimits": {
+            "type": "object",
+            "default": GUIDE_RATE_LIMITS,
+            "description": "The stack's webstack:web.rateLimits: name -> {limit, windowSeconds, path, match}. Every "
+            "web ACL needs a blocking rate-based rule for each, counting at least the requests it counts (its path, "
+            "or every request) at no higher a rate. Default: the guides' limits.",
+        },
     }
 )
 BLOCKING_ACTIONS = ("block", "captcha", "challenge")
+#: How a rate rule's scope-down byte match relates to webstack's ``match`` values.
+CONSTRAINTS = {"STARTS_WITH": "prefix", "CONTAINS": "contains"}
 
 
 def _rule_name(rule: Mapping[str, Any]) -> str:
     return str(rule.get("name") or f"at priority {rule.get('priority')}")
+
+
+def _scope(statement: Mapping[str, Any]) -> tuple[str, str] | None:
+    """What a rate rule counts: ("all", "") for every request, (match, lowercase path) for a byte match on the URI
+    path, None for any other scope (which this rule cannot compare)."""
+    down = statement.get("scopeDownStatement")
+    if not down:
+        return "all", ""
+    match = down.get("byteMatchStatement")
+    if not match or (match.get("fieldToMatch") or {}).get("uriPath") is None:
+        return None
+    kind = CONSTRAINTS.get(str(match.get("positionalConstraint")))
+    lowered = any((t or {}).get("type") == "LOWERCASE" for t in match.get("textTransformations") or [])
+    text = str(match.get("searchString") or "")
+    if kind is None or not lowered:  # a case-sensitive match misses /Login, which the limit counts
+        return None
+    return kind, text.lower()
+
+
+def _covers(scope: tuple[str, str], match: str, path: str) -> bool:
+    """Whether a rule of ``scope`` counts every request a limit (``match`` on ``path``; no path: every request)
+    counts."""
+    kind, text = scope
+    path = path.lower()
+    if kind == "all":
+        return True
+    if not path:
+        return False
+    if kind == "prefix":
+        return match == "prefix" and path.startswith(text)
+    return text in path  # contains: every path that starts with or contains ``path`` contains ``text``
+
+
+def _rate_bounds(rate_rules: Sequence[Mapping[str, Any]], limits: Mapping[str, Any]) -> list[str]:
+    """A violation for each configured limit that none of the (blocking) ``rate_rules`` enforces, or only a looser
+    one."""
+    problems = []
+    for name, limit in limits.items():
+        want, window = float(limit["limit"]), float(limit["windowSeconds"])
+        path, match = str(limit.get("path") or ""), str(limit.get("match") or "prefix")
+        verb = "start with" if match == "prefix" else "contain"
+        what = f"paths that {verb} '{path}'" if path else "every request"
+        enforcing = []
+        for rule in rate_rules:
+            statement = (rule.get("statement") or {}).get("rateBasedStatement") or {}
+            scope = _scope(statement)
+            if scope is not None and _covers(scope, match, path):
+                rule_window = float(statement.get("evaluationWindowSec") or 300)
+                exact = scope == ((match, path.lower()) if path else ("all", ""))
+                enforcing.append((float(statement.get("limit") or 0) / rule_window, rule, rule_window, exact))
+        add = (
+            f"add one with statement={{rate_based_statement: {{limit: {count_text(want)}, evaluation_window_sec: "
+            f"{count_text(window)}, ...}}}} and action={{block: {{}}}}"
+        )
+        if not enforcing:
+            problems.append(
+                f"The web ACL has no blocking rate-based rule for webstack:web.rateLimits.{name} ({count_text(want)} "
+                f"requests per {count_text(window)} s, {what}): {add}."
+            )
+            continue
+        rate, rule, rule_window, exact = min(enforcing, key=lambda item: item[0])
+        if rate > want / window:
+            allowed = rate * rule_window
+            fixed = max(10, int(want * rule_window / window))
+            fix = f"set limit={fixed} (or the limit's own window)" if exact else f"{add}, scoped to {what}"
+            problems.append(
+                f"The web ACL's rate-based rule '{_rule_name(rule)}' allows {count_text(allowed)} requests per "
+                f"{count_text(rule_window)} s for {what}, more than webstack:web.rateLimits.{name} "
+                f"({count_text(want)} per {count_text(window)} s): {fix}."
+            )
+    return problems
 
 
 def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -393,6 +481,9 @@ def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
     required = list(setting(args, _WAF_SCHEMA, "requiredManagedRuleGroups"))
     rules = [rule or {} for rule in args.props.get("rules") or []]
     rate_rules = [r for r in rules if ((r.get("statement") or {}).get("rateBasedStatement")) is not None]
+    blocking = [r for r in rate_rules if any((r.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS)]
+    for problem in _rate_bounds(blocking, dict(setting(args, _WAF_SCHEMA, "rateLimits"))) if blocking else []:
+        report(problem, None)
     if not rate_rules:
         report(
             "The web ACL has no rate-based rule: add a rule with statement={rate_based_statement: {limit: 600, "
@@ -443,8 +534,9 @@ def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 waf_rate_limits_and_managed_rules = ResourceValidationPolicy(
     name="aws-waf-rate-limits-and-managed-rules",
-    description="Checks that every web ACL has a blocking rate-based rule, runs the required AWS managed rule groups "
-    "in blocking mode, and publishes CloudWatch metrics for itself and every rule.",
+    description="Checks that every web ACL has a blocking rate-based rule no looser than each of the stack's rate "
+    "limits (configurable; the guides' by default), runs the required AWS managed rule groups in blocking mode, and "
+    "publishes CloudWatch metrics for itself and every rule.",
     validate=_waf_rules,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_WAF_SCHEMA,

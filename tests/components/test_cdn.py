@@ -163,20 +163,20 @@ def test_defaults_are_secure(default_cdn: Built) -> None:
     assert one("cdndefault").type == CDN_TYPE
     settings = {r.inputs["settingId"]: r for r in registered("cdndefault-", ZONE_SETTING)}
     assert {setting_id: r.inputs["value"] for setting_id, r in settings.items()} == {
+        "ssl_automatic_mode": "custom",
         "ssl": "strict",
         "min_tls_version": "1.2",
         "tls_1_3": "on",
         "always_use_https": "on",
         "automatic_https_rewrites": "on",
-        "brotli": "on",
         "http3": "on",
         "development_mode": "off",
         "security_header": {
             "strict_transport_security": {
                 "enabled": True,
                 "max_age": ONE_YEAR,
-                "include_subdomains": True,
-                "preload": True,
+                "include_subdomains": False,
+                "preload": False,
                 "nosniff": True,
             }
         },
@@ -517,3 +517,127 @@ def test_cloudflare_rate_keeps_the_rate_rounding_up(
 )
 def test_rate_limit_expression(path: str, match: Any, expected: str) -> None:
     assert rate_limit_expression(RateLimit(limit=10, window_seconds=60, path=path, match=match)) == expected
+
+
+# -- a zone that is safe to share ----------------------------------------------------------------------------------
+CERTIFICATE_PACK = "cloudflare:index/certificatePack:CertificatePack"
+TUNNEL = "cloudflare:index/zeroTrustTunnelCloudflared:ZeroTrustTunnelCloudflared"
+TUNNEL_CONFIG = "cloudflare:index/zeroTrustTunnelCloudflaredConfig:ZeroTrustTunnelCloudflaredConfig"
+ACCOUNT_ID = "89abcdef0123456789abcdef01234567"
+
+
+def shared_cdn(name: str, *, serve_www: bool, origin: str = ALB_DNS_NAME, **options: Any) -> Cdn:
+    """A routed Cdn for app.example.org in the zone example.org."""
+    settings = cdn_settings(**options)
+
+    def factory() -> Cdn:
+        provider = cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")
+        built = Cdn(
+            name,
+            CdnArgs(
+                domain=DOMAIN,
+                settings=settings,
+                name_prefix=f"webstack-{name}",
+                zone_name="example.org",
+                serve_www=serve_www,
+            ),
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        built.route(origin)
+        return built
+
+    return construct(factory)
+
+
+def test_automatic_ssl_mode_is_off_before_strict_is_written(default_cdn: Built) -> None:
+    """New zones default to automatic SSL/TLS, which overrides the ssl setting (Cloudflare docs)."""
+    automatic, ssl = one("cdndefault-ssl-automatic-mode"), one("cdndefault-ssl")
+    assert (automatic.inputs["settingId"], automatic.inputs["value"]) == ("ssl_automatic_mode", "custom")
+    assert automatic.urn in ssl.dependencies
+
+
+def test_hsts_binds_subdomains_and_preload_only_when_the_settings_opt_in() -> None:
+    cdn("cdnhsts", hstsIncludeSubdomains=True, hstsPreload=True)
+    sts = one("cdnhsts-security-header").inputs["value"]["strict_transport_security"]
+    assert sts == {"enabled": True, "max_age": ONE_YEAR, "include_subdomains": True, "preload": True, "nosniff": True}
+
+
+def test_www_gets_no_record_where_the_universal_certificate_does_not_cover_it() -> None:
+    built = shared_cdn("cdnnowww", serve_www=False)
+    assert set(built.records) == {"apex"}
+    assert registered("cdnnowww-", CERTIFICATE_PACK) == []
+    assert [r.inputs["name"] for r in registered("cdnnowww-", DNS_RECORD)] == [DOMAIN]
+
+
+def test_an_advanced_certificate_covers_the_site_and_www_and_names_the_zones_apex() -> None:
+    built = shared_cdn("cdnacm", serve_www=True, www="advancedCertificate")
+    assert set(built.records) == {"apex", "www"}
+    (pack,) = registered("cdnacm-", CERTIFICATE_PACK)
+    assert_in_zone(pack, "cdnacm")
+    # Cloudflare's certificate-pack API: the hosts must contain the zone apex.
+    assert pack.inputs["hosts"] == ["example.org", DOMAIN, f"www.{DOMAIN}"]
+    assert (pack.inputs["type"], pack.inputs["validationMethod"], pack.inputs["validityDays"]) == (
+        "advanced",
+        "txt",
+        90,
+    )
+    assert pack.inputs["certificateAuthority"] == "lets_encrypt"
+
+
+def test_existing_entry_point_rulesets_are_imported_and_the_others_created() -> None:
+    ruleset_id = "3a0c1a4b7e9f4d2c8b6a5f4e3d2c1b0a"
+    cdn("cdnadopt", adoptRulesets={"http_ratelimit": ruleset_id})
+    assert one("cdnadopt-rate-limits").import_id == f"zones/{ZONE_ID}/{ruleset_id}"
+    for label in ("cache", "waf", "headers"):
+        assert one(f"cdnadopt-{label}").import_id == ""
+
+
+def test_a_tunnel_sends_the_site_to_the_origin_and_nothing_else() -> None:
+    settings = cdn_settings(accountId=ACCOUNT_ID)
+    found: dict[str, Any] = {}
+
+    def factory() -> None:
+        provider = cloudflare.Provider("cdntunnel-cloudflare", api_token="test-token")
+        built = Cdn(
+            "cdntunnel",
+            CdnArgs(domain=DOMAIN, settings=settings, name_prefix="webstack-cdntunnel", serve_www=False),
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        tunnel = built.tunnel("https://nginx:8443", ca_pool="/etc/cloudflared/origin-ca.pem")
+        built.route(tunnel.cname)
+        tunnel.token.apply(lambda token: found.setdefault("token", token))
+
+    construct(factory)
+    tunnel = one("cdntunnel-tunnel")
+    assert tunnel.type == TUNNEL
+    assert (tunnel.inputs["accountId"], tunnel.inputs["configSrc"], tunnel.inputs["name"]) == (
+        ACCOUNT_ID,
+        "cloudflare",
+        "webstack-cdntunnel",
+    )
+    config = one("cdntunnel-tunnel-config")
+    assert config.type == TUNNEL_CONFIG
+    assert config.inputs["tunnelId"] == tunnel.id
+    origin = {"originServerName": DOMAIN, "caPool": "/etc/cloudflared/origin-ca.pem", "noTlsVerify": False}
+    assert config.inputs["config"]["ingresses"] == [
+        {"hostname": DOMAIN, "service": "https://nginx:8443", "originRequest": origin},
+        {"service": "http_status:404"},
+    ]
+    (record,) = registered("cdntunnel-", DNS_RECORD)
+    assert (record.inputs["type"], record.inputs["content"]) == ("CNAME", f"{tunnel.id}.cfargotunnel.com")
+    assert record.inputs["proxied"] is True
+    assert found["token"]
+
+
+def test_a_tunnel_needs_the_account() -> None:
+    def factory() -> None:
+        provider = cloudflare.Provider("cdnnoaccount-cloudflare", api_token="test-token")
+        built = Cdn(
+            "cdnnoaccount",
+            CdnArgs(domain=DOMAIN, settings=cdn_settings(), name_prefix="webstack-cdnnoaccount"),
+            opts=pulumi.ResourceOptions(provider=provider),
+        )
+        built.tunnel("https://nginx:8443", ca_pool="/ca.pem")
+
+    with pytest.raises(ValueError, match=r"a tunnel needs webstack:cdn\.accountId"):
+        construct(factory)

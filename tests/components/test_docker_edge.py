@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.docker.edge import LoadBalancer, LoadBalancerArgs, site_url
+from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy, site_url
 from components.docker.network import DockerNetworks
-from components.docker.nginx import CERTIFICATE_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
+from components.docker.nginx import CERTIFICATE_FILE, CLIENT_CA_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
 from components.settings import Settings
 from stackcheck.mocks import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, seeded
@@ -231,3 +231,71 @@ def test_the_container_waits_for_what_it_depends_on() -> None:
     web_networks = {resource.urn for resource in registered("lb-after-web-")}
     assert web_networks
     assert web_networks <= set(one("lb-after-nginx").dependencies)
+
+
+# -- behind Cloudflare -------------------------------------------------------------------------------------------------
+ZONE = "0123456789abcdef0123456789abcdef"
+ACCOUNT = "89abcdef0123456789abcdef01234567"
+TUNNEL_SUBNET = "192.168.255.248/29"
+CLOUDFLARE = ["173.245.48.0/20", "2400:cb00::/32"]
+
+
+def behind_cloudflare(name: str, settings: Settings, ranges: list[str] | None = None) -> LoadBalancer:
+    """A load balancer behind Cloudflare, on networks with the tunnel network."""
+
+    def factory() -> LoadBalancer:
+        networks = DockerNetworks(f"{name}-net", tunnel_subnet=settings.docker.tunnel_subnet).networks
+        args = LoadBalancerArgs(
+            settings=settings,
+            networks=networks,
+            image=IMAGE_ID,
+            frontend=FRONTEND,
+            backend=BACKEND,
+            proxy=cloudflare_proxy(settings, ranges or []),
+        )
+        return LoadBalancer(name, args)
+
+    return construct(factory)
+
+
+def test_behind_a_tunnel_nginx_publishes_nothing_and_joins_only_the_tunnel_and_app_networks() -> None:
+    settings = prod_settings(cdn={"enabled": True, "zoneId": ZONE, "plan": "business", "accountId": ACCOUNT})
+    lb = behind_cloudflare("lb-tunnel", settings)
+    nginx = one("lb-tunnel-nginx")
+    assert nginx.inputs["ports"] == []
+    assert [n["name"] for n in nginx.inputs["networksAdvanced"]] == [
+        "webstack-test-tunnel",
+        "webstack-test-app",
+    ]
+    tunnel_network = one("lb-tunnel-net-tunnel")
+    assert tunnel_network.inputs["internal"] is True
+    assert tunnel_network.inputs["ipamConfigs"] == [{"subnet": TUNNEL_SUBNET}]
+    assert f"set_real_ip_from {TUNNEL_SUBNET};" in lb.config
+    assert lb.origin_url == "https://webstack-test-lb-tunnel-nginx:8443"
+    assert lb.url == f"https://{DOMAIN}"
+
+
+def test_connected_directly_nginx_publishes_https_only_and_requires_cloudflares_certificate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, text in (("ca.pem", CERTIFICATE_PEM), ("origin.pem", CERTIFICATE_PEM), ("origin.key", KEY_PEM)):
+        (tmp_path / name).write_text(text)
+    settings = prod_settings(
+        cdn={"enabled": True, "zoneId": ZONE, "plan": "business", "origin": "direct",
+             "authenticatedOriginPulls": True, "originPullCaBundle": "ca.pem"},
+        docker={"publicAddress": "93.184.216.34", "tls": {"certificateFile": "origin.pem", "keyFile": "origin.key"}},
+    )  # fmt: skip
+    lb = behind_cloudflare("lb-direct", settings, CLOUDFLARE)
+    nginx = one("lb-direct-nginx")
+    assert [(p["internal"], p["external"], p["ip"]) for p in nginx.inputs["ports"]] == [(8443, 443, "0.0.0.0")]
+    assert [n["name"] for n in nginx.inputs["networksAdvanced"]] == [
+        "webstack-test-edge",
+        "webstack-test-app",
+    ]
+    files = uploads(nginx)
+    assert files[CLIENT_CA_FILE]["content"] == CERTIFICATE_PEM
+    assert files[CLIENT_CA_FILE]["permissions"] == "0444"
+    assert "ssl_verify_client on;" in lb.config
+    for cidr in CLOUDFLARE:
+        assert f"set_real_ip_from {cidr};" in lb.config

@@ -3,25 +3,35 @@ location nginx would pick for a request worked out the way nginx does."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import crossplane
 import pytest
 
-from components.aws.load_balancer import HSTS
 from components.docker.nginx import (
     ACME_CHALLENGE_PATH,
     CERTIFICATE_FILE,
+    CLIENT_CA_FILE,
     KEY_FILE,
     RESOLVER,
     STATIC_ASSETS,
+    Proxy,
     Upstream,
     nginx_config,
     nginx_rate,
 )
 from components.settings import RateLimit, Settings
+from policies.rules import _nginx
 from tests.components.docker_support import DOMAIN, prod_settings
 
 FRONTEND = Upstream("web-frontend:3000", ["web-frontend-1:3000", "web-frontend-2:3000"])
@@ -277,8 +287,8 @@ def test_every_https_response_carries_the_security_headers(tmp_path: Path) -> No
     settings = prod_settings(cdn={"contentSecurityPolicy": "default-src 'self'; frame-ancestors 'none'"})
     https = server(build(tmp_path, settings), 8443)
     sent = headers(https)
-    assert sent["Strict-Transport-Security"] == [HSTS, "always"]
-    assert HSTS == "max-age=31536000; includeSubDomains; preload"
+    # A year, with includeSubDomains and preload only as webstack:cdn opts in (they bind the whole domain).
+    assert sent["Strict-Transport-Security"] == ["max-age=31536000", "always"]
     assert sent["X-Frame-Options"] == ["SAMEORIGIN", "always"]
     assert sent["X-Content-Type-Options"] == ["nosniff", "always"]
     assert sent["Referrer-Policy"] == ["strict-origin-when-cross-origin", "always"]
@@ -340,3 +350,196 @@ def test_acme_challenges_are_the_one_dotfile_path_served(tmp_path: Path) -> None
     assert found["args"] == ["^~", ACME_CHALLENGE_PATH]
     assert args(found["block"], "proxy_pass") == ["$frontend_upstream"]
     assert find(found["block"], "deny") == []
+
+
+# -- behind Cloudflare: the client's address ---------------------------------------------------------------------------
+CLOUDFLARE = ["173.245.48.0/20", "2400:cb00::/32"]
+TUNNEL_SUBNET = "192.168.255.248/29"
+
+
+def behind(tmp_path: Path, proxy: Proxy | None, settings: Settings | None = None) -> Block:
+    return parse(nginx_config(settings or prod_settings(), FRONTEND, BACKEND, proxy), tmp_path)
+
+
+def test_connected_directly_nginx_restores_the_client_for_cloudflares_ranges_only(tmp_path: Path) -> None:
+    proxy = Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE, client_ca_file=CLIENT_CA_FILE)
+    block = http(behind(tmp_path, proxy))
+    assert [item["args"] for item in find(block, "set_real_ip_from")] == [[cidr] for cidr in CLOUDFLARE]
+    assert args(block, "real_ip_header") == ["CF-Connecting-IP"]
+    assert args(block, "real_ip_recursive") == ["off"]
+    # Every zone still keys on the connection's address, which real_ip has restored for Cloudflare's connections.
+    assert {key for key, _ in zones(block).values()} == {"$limit_api", "$limit_login", "$binary_remote_addr"}
+    assert set(key_patterns(block, "$limit_api").values()) == {"", "$binary_remote_addr"}
+
+
+def test_connected_directly_nginx_serves_cloudflare_only_with_its_client_certificate(tmp_path: Path) -> None:
+    proxy = Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE, client_ca_file=CLIENT_CA_FILE)
+    block = http(behind(tmp_path, proxy))
+    (geo,) = find(block, "geo")
+    # The address before real_ip: allow/deny would see the restored one, the client's.
+    assert geo["args"] == ["$realip_remote_addr", "$cloudflare_peer"]
+    assert {item["directive"]: item["args"] for item in geo["block"]} == {
+        "default": ["0"],
+        **{cidr: ["1"] for cidr in CLOUDFLARE},
+    }
+    https = server(behind(tmp_path, proxy), 8443)
+    assert args(https, "ssl_client_certificate") == [CLIENT_CA_FILE]
+    assert args(https, "ssl_verify_client") == ["on"]
+    (refusal,) = find(https, "if")
+    assert refusal["args"] == ["$cloudflare_peer", "=", "0"]
+    assert refusal["block"] == [{"directive": "return", "line": refusal["block"][0]["line"], "args": ["403"]}]
+
+
+def test_behind_a_tunnel_nginx_believes_the_tunnel_network_only(tmp_path: Path) -> None:
+    block = http(behind(tmp_path, Proxy(trusted=[TUNNEL_SUBNET])))
+    assert args(block, "set_real_ip_from") == [TUNNEL_SUBNET]
+    assert args(block, "real_ip_header") == ["CF-Connecting-IP"]
+    assert find(block, "geo") == []
+    https = server(behind(tmp_path, Proxy(trusted=[TUNNEL_SUBNET])), 8443)
+    assert find(https, "ssl_verify_client") == []
+    assert find(https, "if") == []
+
+
+def test_without_cloudflare_nginx_believes_no_header(tmp_path: Path) -> None:
+    block = http(build(tmp_path))
+    for directive in ("set_real_ip_from", "real_ip_header", "geo"):
+        assert find(block, directive) == [], directive
+
+
+def test_the_backend_gets_the_client_address_whatever_a_client_sends(tmp_path: Path) -> None:
+    https = server(build(tmp_path), 8443)
+    sent = {item["args"][0]: item["args"][1] for item in find(https, "proxy_set_header")}
+    assert sent["X-Real-IP"] == sent["CF-Connecting-IP"] == sent["X-Forwarded-For"] == "$remote_addr"
+
+
+def test_a_proxy_needs_cidrs_it_trusts() -> None:
+    with pytest.raises(ValueError, match="needs the addresses"):
+        Proxy(trusted=[])
+    with pytest.raises(ValueError, match="must be CIDRs"):
+        Proxy(trusted=["cloudflare"])
+
+
+# -- the real server: who is counted -----------------------------------------------------------------------------------
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def fetch(port: int, client: str) -> tuple[int, str]:
+    """The status, and "<the address nginx counts> <the peer>" from the response's headers."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"CF-Connecting-IP": client})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, f"{response.headers['X-Client']} {response.headers['X-Peer']}"
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def as_payload(directive: _nginx.Directive) -> dict[str, Any]:
+    """A directive read back, as crossplane builds it again."""
+    built: dict[str, Any] = {"directive": directive.name, "args": list(directive.args)}
+    if directive.block is not None:
+        built["block"] = [as_payload(d) for d in directive.block]
+    return built
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, proxy: Proxy) -> Iterator[int]:
+    """Debian's nginx with the generated real_ip directives and general zone, on a loopback port; it serves a static
+    file (the content phase, after limit_req: ``return`` would answer before any limit) with the address nginx
+    counts and the peer in headers."""
+    settings = prod_settings({"rateLimits": {"general": {"limit": 10, "windowSeconds": 60}}})
+    generated = _nginx.parse(nginx_config(settings, FRONTEND, BACKEND, proxy))
+    (http_block,) = _nginx.find(generated, "http")
+    kept = [d for d in http_block.block or () if d.name in ("set_real_ip_from", "real_ip_header", "real_ip_recursive")]
+    kept += http_block.find("geo")
+    zone = next(d for d in http_block.find("limit_req_zone") if "zone=general:10m" in d.args)
+    https = next(d for d in http_block.find("server") if any("ssl" in listen.args for listen in d.find("listen")))
+    admission = https.find("if")  # behind a directly connected proxy: refuse peers outside its ranges
+    port = free_port()
+    payload = [
+        {"directive": "pid", "args": [str(tmp_path / "nginx.pid")]},
+        {"directive": "error_log", "args": [str(tmp_path / "error.log"), "warn"]},
+        {"directive": "events", "args": [], "block": []},
+        {
+            "directive": "http",
+            "args": [],
+            "block": [
+                *(as_payload(d) for d in (*kept, zone)),
+                {"directive": "limit_req_status", "args": ["429"]},
+                {"directive": "access_log", "args": ["off"]},
+                *(
+                    {"directive": f"{kind}_temp_path", "args": [str(tmp_path / kind)]}
+                    for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+                ),
+                {
+                    "directive": "server",
+                    "args": [],
+                    "block": [
+                        {"directive": "listen", "args": [f"127.0.0.1:{port}"]},
+                        *(as_payload(d) for d in admission),
+                        {
+                            "directive": "location",
+                            "args": ["/"],
+                            "block": [
+                                {"directive": "root", "args": [str(tmp_path)]},
+                                {"directive": "limit_req", "args": ["zone=general"]},
+                                {"directive": "add_header", "args": ["X-Client", "$remote_addr", "always"]},
+                                {"directive": "add_header", "args": ["X-Peer", "$realip_remote_addr", "always"]},
+                            ],
+                        },
+                    ],
+                },
+            ],
+        },
+    ]
+    (tmp_path / "index.html").write_text("ok\n")
+    (tmp_path / "nginx.conf").write_text(crossplane.build(payload))
+    command = [NGINX, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "error.log")]
+    check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stderr
+    server_process = subprocess.Popen([*command, "-g", "daemon off; master_process off;"])
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.1):
+                break
+            time.sleep(0.05)
+        yield port
+    finally:
+        server_process.terminate()
+        server_process.wait(timeout=10)
+
+
+@pytest.mark.skipif(NGINX is None, reason="needs nginx (Debian 12: apt-get install nginx-light)")
+def test_nginx_counts_the_restored_client_for_a_trusted_proxy_and_the_peer_for_anyone_else(tmp_path: Path) -> None:
+    """nginx itself: a peer the configuration trusts (here the loopback stands in for Cloudflare's ranges) has its
+    clients counted one by one; any other peer, whatever CF-Connecting-IP it sends, is one client."""
+    trusted = tmp_path / "trusted"
+    trusted.mkdir()
+    with serving(trusted, Proxy(trusted=["127.0.0.1/32"])) as port:
+        assert fetch(port, "203.0.113.7") == (200, "203.0.113.7 127.0.0.1")
+        assert fetch(port, "203.0.113.8") == (200, "203.0.113.8 127.0.0.1")  # another client: its own counter
+        assert fetch(port, "203.0.113.7")[0] == 429  # the same client again: over 10 a minute
+    untrusted = tmp_path / "untrusted"
+    untrusted.mkdir()
+    with serving(untrusted, Proxy(trusted=CLOUDFLARE)) as port:
+        assert fetch(port, "203.0.113.7") == (200, "127.0.0.1 127.0.0.1")  # the header is not believed
+        assert fetch(port, "203.0.113.8")[0] == 429  # a new claimed address does not buy a new counter
+
+
+@pytest.mark.skipif(NGINX is None, reason="needs nginx (Debian 12: apt-get install nginx-light)")
+def test_nginx_admits_only_the_proxys_peers_judged_before_real_ip(tmp_path: Path) -> None:
+    """The allow-list judges the connection's address, not the one real_ip restores: a peer outside the proxy's
+    ranges is refused even when it claims, in CF-Connecting-IP, an address inside them."""
+    inside = tmp_path / "inside"
+    inside.mkdir()
+    with serving(inside, Proxy(trusted=["127.0.0.1/32"], admitted=["127.0.0.1/32"])) as port:
+        assert fetch(port, "203.0.113.7") == (200, "203.0.113.7 127.0.0.1")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with serving(outside, Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE)) as port:
+        assert fetch(port, "173.245.48.1")[0] == 403

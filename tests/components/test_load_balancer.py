@@ -12,9 +12,14 @@ import pulumi_cloudflare as cloudflare
 import pytest
 
 from components.aws.account import Account
-from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
-from components.cdn import HSTS as CDN_HSTS
-from components.cdn import Cdn, CdnArgs
+from components.aws.load_balancer import (
+    CertificateArgs,
+    ClientCertificateArgs,
+    LoadBalancer,
+    LoadBalancerArgs,
+    hsts_header,
+)
+from components.cdn import Cdn, CdnArgs, hsts_value
 from components.settings import DEFAULT_CSP, CdnSettings, WebSettings
 from stackcheck.mocks import ACCOUNT_ID
 from tests.conftest import IMAGES, TEST_REGION, ZONE_ID, construct, one, registered
@@ -73,6 +78,8 @@ def load_balancer(
     protect: bool = False,
     clients: ClientCertificateArgs | None = None,
     csp: str | None = None,
+    forwarded_ip_header: str | None = None,
+    hsts: str | None = None,
 ) -> LoadBalancer:
     """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone
     (by a Cdn named ``<name>-cdn``)."""
@@ -107,6 +114,9 @@ def load_balancer(
         )
         if csp is not None:
             args = replace(args, content_security_policy=csp)
+        if hsts is not None:
+            args = replace(args, strict_transport_security=hsts)
+        args = replace(args, forwarded_ip_header=forwarded_ip_header)
         return LoadBalancer(name, args)
 
     return construct(factory)
@@ -127,10 +137,29 @@ def cdn_lb() -> LoadBalancer:
     return load_balancer("lbcdn", cdn=True)
 
 
-def rate_limit(rule: dict[str, Any]) -> tuple[Any, ...]:
+@pytest.fixture(scope="module")
+def forwarded_lb() -> LoadBalancer:
+    """Behind Cloudflare: the client's address arrives in CF-Connecting-IP; HSTS as a zone that opts in sends it."""
+    sts = hsts_header(
+        hsts_value(
+            CdnSettings.model_validate(
+                {
+                    "enabled": True,
+                    "zoneId": ZONE_ID,
+                    "plan": "business",
+                    "hstsIncludeSubdomains": True,
+                    "hstsPreload": True,
+                }
+            )
+        )
+    )
+    return load_balancer("lbforwarded", forwarded_ip_header="CF-Connecting-IP", hsts=sts)
+
+
+def rate_limit(rule: dict[str, Any], aggregate: str = "IP") -> tuple[Any, ...]:
     """A rate rule as (limit, window, scope-down constraint, search string); no scope-down gives Nones."""
     statement = rule["statement"]["rateBasedStatement"]
-    assert statement["aggregateKeyType"] == "IP"
+    assert statement["aggregateKeyType"] == aggregate
     match = statement.get("scopeDownStatement", {}).get("byteMatchStatement")
     if match is not None:
         assert match["fieldToMatch"] == {"uriPath": {}}
@@ -221,9 +250,8 @@ def test_the_https_listener_forwards_to_the_frontend_and_injects_the_security_he
     assert https.inputs["certificateArn"] == CERTIFICATE_ARN
     assert https.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": frontend.outputs["arn"]}]
     assert https.property_dependencies["defaultActions"] == [frontend.urn]
-    assert https.inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == (
-        "max-age=31536000; includeSubDomains; preload"
-    )
+    # A year, without includeSubDomains or preload: both bind every host of the zone, so they are opt-in.
+    assert https.inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == "max-age=31536000"
     assert https.inputs["routingHttpResponseXContentTypeOptionsHeaderValue"] == "nosniff"
     assert https.inputs["routingHttpResponseXFrameOptionsHeaderValue"] == "SAMEORIGIN"
     assert https.inputs["routingHttpResponseContentSecurityPolicyHeaderValue"] == DEFAULT_CSP
@@ -232,11 +260,11 @@ def test_the_https_listener_forwards_to_the_frontend_and_injects_the_security_he
     assert one("lbtuned-https").inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-3-2021-06"
 
 
-def test_the_https_listener_sends_the_hsts_cloudflare_sends(default_lb: LoadBalancer) -> None:
-    """One source of truth: the listener's HSTS is the CDN's security_header setting, written as a header."""
-    sts = CDN_HSTS["strict_transport_security"]
-    expected = f"max-age={sts['max_age']}; includeSubDomains; preload"
-    assert one("lbdefault-https").inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == expected
+def test_the_https_listener_sends_the_hsts_cloudflare_sends(forwarded_lb: LoadBalancer) -> None:
+    """One source of truth: the listener's HSTS is the zone's security_header setting, written as a header: with
+    both opt-ins, the form hstspreload.org asks for."""
+    expected = "max-age=31536000; includeSubDomains; preload"
+    assert one("lbforwarded-https").inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == expected
 
 
 def test_the_https_listener_sends_the_configured_content_security_policy() -> None:
@@ -384,6 +412,39 @@ def test_the_waf_rate_limits_then_runs_the_aws_managed_rules(default_lb: LoadBal
         assert rule["overrideAction"] == {"none": {}}
         assert "action" not in rule
         assert rule["statement"] == {"managedRuleGroupStatement": {"name": group, "vendorName": "AWS"}}
+
+
+def test_behind_cloudflare_the_rate_rules_count_the_forwarded_client(forwarded_lb: LoadBalancer) -> None:
+    rules = one("lbforwarded-waf").inputs["rules"]
+    limits = {rule["name"]: rule for rule in rules if "rateBasedStatement" in rule["statement"]}
+    assert rate_limit(limits["rate-limit-login"], "FORWARDED_IP") == (10, 120, "CONTAINS", "login")
+    assert rate_limit(limits["rate-limit-api"], "FORWARDED_IP") == (600, 60, "STARTS_WITH", "/api/")
+    assert rate_limit(limits["rate-limit-general"], "FORWARDED_IP") == (1800, 60, None, None)
+    for rule in limits.values():
+        # A header without a valid address counts as matching: fail closed (AWS WAF ForwardedIPConfig).
+        assert rule["statement"]["rateBasedStatement"]["forwardedIpConfig"] == {
+            "headerName": "CF-Connecting-IP",
+            "fallbackBehavior": "MATCH",
+        }
+
+
+def test_behind_cloudflare_the_ip_reputation_group_is_left_out(forwarded_lb: LoadBalancer) -> None:
+    """The IP reputation group judges the connection's address only (AWS WAF developer guide): behind Cloudflare
+    that is an edge server, which it could block for every visitor behind it."""
+    groups = [
+        r["statement"]["managedRuleGroupStatement"]["name"]
+        for r in one("lbforwarded-waf").inputs["rules"]
+        if "managedRuleGroupStatement" in r["statement"]
+    ]
+    assert groups == MANAGED_GROUPS[1:]
+    assert MANAGED_GROUPS[0] == "AWSManagedRulesAmazonIpReputationList"
+
+
+def test_without_cloudflare_the_rate_rules_count_the_connection(default_lb: LoadBalancer) -> None:
+    for rule in one("lbdefault-waf").inputs["rules"][:3]:
+        statement = rule["statement"]["rateBasedStatement"]
+        assert statement["aggregateKeyType"] == "IP"
+        assert "forwardedIpConfig" not in statement
 
 
 def test_configured_rate_limits_reach_the_waf_rules(tuned_lb: LoadBalancer) -> None:

@@ -954,8 +954,168 @@ def test_the_docker_platform_needs_no_certificate_arn_and_defaults_are_safe() ->
     assert s.docker.images == {}
 
 
-def test_the_docker_platform_refuses_the_cdn() -> None:
-    assert error(platform="docker").message.startswith("webstack:cdn.enabled must be false on the docker platform")
+# -- Cloudflare in front of the docker platform ------------------------------------------------------------------------
+ACCOUNT = "89abcdef0123456789abcdef01234567"
+PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+KEY = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n"
+
+
+def behind_cloudflare(**values: Any) -> dict[str, Any]:
+    """A docker stack's settings behind Cloudflare (business plan), ``values`` merged into webstack:cdn."""
+    return {"platform": "docker", "web": IMAGES, "cdn": cdn(plan="business", **values)}
+
+
+@pytest.fixture
+def direct_files(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    """What origin direct needs besides the address: the origin-pull CA, and a certificate Cloudflare trusts."""
+    monkeypatch.chdir(tmp_path)
+    for name, text in (("origin-pull-ca.pem", PEM), ("origin.pem", PEM), ("origin.key", KEY)):
+        (tmp_path / name).write_text(text)
+    return {
+        "cdn": {"origin": "direct", "authenticatedOriginPulls": True, "originPullCaBundle": "origin-pull-ca.pem"},
+        "docker": {"publicAddress": "93.184.216.34", "tls": {"certificateFile": "origin.pem", "keyFile": "origin.key"}},
+    }
+
+
+def direct(files: dict[str, Any], cdn_values: dict[str, Any] | None = None, **docker: Any) -> dict[str, Any]:
+    return {
+        **behind_cloudflare(**{**files["cdn"], **(cdn_values or {})}),
+        "docker": {**files["docker"], **docker},
+    }
+
+
+def test_behind_cloudflare_the_docker_platform_defaults_to_a_tunnel() -> None:
+    s = settings(**behind_cloudflare(accountId=ACCOUNT))
+    assert (s.cdn_origin, s.cdn.account_id, s.docker.tunnel_subnet) == ("tunnel", ACCOUNT, "192.168.255.248/29")
+    assert settings(**behind_cloudflare(accountId=ACCOUNT, origin="tunnel")).cdn_origin == "tunnel"
+    assert settings(platform="docker", environment="dev", cdn={"enabled": False}, web=IMAGES).cdn_origin is None
+    assert settings(cdn=cdn(plan="business")).cdn_origin == "direct"  # aws: the load balancer
+
+
+def test_a_tunnel_needs_the_account() -> None:
+    assert error(**behind_cloudflare()).message == (
+        "webstack:cdn.accountId is required with webstack:cdn.origin tunnel: the Cloudflare account the tunnel "
+        "belongs to (32 hex digits), got nothing"
+    )
+    assert error(**behind_cloudflare(accountId="acme")).message == (
+        'webstack:cdn.accountId must be a Cloudflare account id (32 hex digits), got "acme"'
+    )
+
+
+def test_a_tunnel_subnet_must_be_a_private_ipv4_network() -> None:
+    for subnet in ("10.0.0.0/30", "1.1.1.0/24", "fd00::/64"):
+        assert error(**behind_cloudflare(accountId=ACCOUNT), docker={"tunnelSubnet": subnet}).message.startswith(
+            "webstack:docker.tunnelSubnet must be a private IPv4 network of at least 8 addresses (/29), got"
+        )
+
+
+def test_the_aws_platform_has_no_tunnel() -> None:
+    assert error(cdn=cdn(plan="business", origin="tunnel")).message == (
+        "webstack:cdn.origin must be direct (or unset) on the aws platform, whose origin is its load balancer; a "
+        "tunnel is the docker platform's, got tunnel"
+    )
+
+
+def test_a_direct_origin_is_valid_with_its_address_origin_pulls_and_certificate(direct_files: dict[str, Any]) -> None:
+    s = settings(**direct(direct_files))
+    assert (s.cdn_origin, s.docker.public_address, s.cdn.authenticated_origin_pulls) == (
+        "direct",
+        "93.184.216.34",
+        True,
+    )
+
+
+def test_a_direct_origin_needs_the_servers_public_address(direct_files: dict[str, Any]) -> None:
+    assert error(**direct(direct_files, publicAddress="")).message == (
+        "webstack:docker.publicAddress is required with webstack:cdn.origin direct: the server's public address, "
+        "where the site's records point, got nothing"
+    )
+    assert error(**direct(direct_files, publicAddress="10.1.2.3")).message == (
+        'webstack:docker.publicAddress must be a public address that Cloudflare can reach, got "10.1.2.3"'
+    )
+    assert error(**direct(direct_files, publicAddress="server")).message == (
+        'webstack:docker.publicAddress must be an IP address, got "server"'
+    )
+
+
+def test_a_direct_origin_needs_authenticated_origin_pulls(direct_files: dict[str, Any]) -> None:
+    assert error(**direct(direct_files, {"authenticatedOriginPulls": False})).message == (
+        "webstack:cdn.authenticatedOriginPulls must be true with webstack:cdn.origin direct: nginx publishes 443 "
+        "and must refuse every client without Cloudflare's origin-pull certificate, got false"
+    )
+
+
+def test_a_direct_origin_needs_a_certificate_strict_mode_accepts(direct_files: dict[str, Any]) -> None:
+    assert error(**direct(direct_files, tls={})).message.startswith(
+        "webstack:docker.tls.certificateFile is required with webstack:cdn.origin direct: Cloudflare's strict SSL "
+        "mode verifies the origin's certificate"
+    )
+
+
+def test_a_direct_origin_listens_on_443(direct_files: dict[str, Any]) -> None:
+    assert error(**direct(direct_files, httpsPort=8443)).message == (
+        "webstack:docker.httpsPort must be 443 with webstack:cdn.origin direct: Cloudflare connects to the origin on "
+        "the port the visitor used, got 8443"
+    )
+
+
+# -- a zone that is safe to share --------------------------------------------------------------------------------------
+def test_www_is_served_only_where_the_universal_certificate_covers_it() -> None:
+    """Universal SSL covers the zone's apex and one level below it (*.example.org)."""
+    at_apex = settings(domain="example.org", cdn=cdn(plan="business"))
+    assert (at_apex.zone_name, at_apex.levels_below_zone, at_apex.serves_www) == ("example.org", 0, True)
+    below = settings(cdn=cdn(plan="business"))
+    assert (below.zone_name, below.levels_below_zone, below.serves_www) == ("example.org", 1, False)
+    ordered = settings(cdn=cdn(plan="business", www="advancedCertificate"))
+    assert ordered.serves_www is True
+    assert settings(domain="example.org", cdn=cdn(plan="business", www="none")).serves_www is False
+    # Without Cloudflare the origin's own certificate names www.
+    assert settings(platform="docker", environment="dev", cdn={"enabled": False}, web=IMAGES).serves_www is True
+
+
+def test_a_site_two_levels_below_the_zone_needs_an_advanced_certificate() -> None:
+    assert error(domain="shop.eu.example.org", cdn=cdn(plan="business")).message == (
+        "webstack:cdn.www must be advancedCertificate for shop.eu.example.org, which is 2 levels below the zone "
+        "example.org: Cloudflare's Universal SSL certificate covers the apex and one level below it only, got auto"
+    )
+    deep = settings(domain="shop.eu.example.org", cdn=cdn(plan="business", www="advancedCertificate"))
+    assert (deep.levels_below_zone, deep.serves_www) == (2, True)
+
+
+def test_the_zone_must_hold_the_domain() -> None:
+    assert error(domain="app.example.co.uk", cdn=cdn(plan="business")).message.startswith(
+        "webstack:cdn.www must be advancedCertificate"
+    )  # the default zone (co.uk) is wrong: set the zone's name
+    assert settings(domain="app.example.co.uk", cdn=cdn(plan="business", zoneName="example.co.uk")).serves_www is False
+    assert error(cdn=cdn(plan="business", zoneName="example.net")).message == (
+        "webstack:cdn.zoneName must be the zone that holds webstack:domain (app.example.org), got example.net"
+    )
+    assert error(cdn=cdn(plan="business", zoneName="Example.org")).message == (
+        'webstack:cdn.zoneName must be a lowercase domain name like example.org, got "Example.org"'
+    )
+
+
+def test_hsts_binds_subdomains_and_preload_only_when_asked() -> None:
+    on = settings(cdn=cdn(plan="business")).cdn
+    assert (on.hsts_include_subdomains, on.hsts_preload) == (False, False)
+    both = settings(cdn=cdn(plan="business", hstsIncludeSubdomains=True, hstsPreload=True)).cdn
+    assert (both.hsts_include_subdomains, both.hsts_preload) == (True, True)
+    assert error(cdn=cdn(plan="business", hstsPreload=True)).message == (
+        "webstack:cdn.hstsPreload needs hstsIncludeSubdomains: browsers' preload lists accept only a header with "
+        "includeSubDomains (hstspreload.org's submission requirements), got hstsPreload true alone"
+    )
+
+
+def test_existing_rulesets_are_adopted_by_phase() -> None:
+    ruleset = "3a0c1a4b7e9f4d2c8b6a5f4e3d2c1b0a"
+    adopted = settings(cdn=cdn(plan="business", adoptRulesets={"http_ratelimit": ruleset})).cdn
+    assert adopted.adopt_rulesets == {"http_ratelimit": ruleset}
+    assert error(cdn=cdn(plan="business", adoptRulesets={"http_rate_limit": ruleset})).message.startswith(
+        "webstack:cdn.adoptRulesets.http_rate_limit is not a phase webstack writes; did you mean http_ratelimit?"
+    )
+    assert error(cdn=cdn(plan="business", adoptRulesets={"http_ratelimit": "rs-1"})).message == (
+        'webstack:cdn.adoptRulesets.http_ratelimit must be a ruleset id (32 hex digits), got "rs-1"'
+    )
 
 
 @pytest.mark.parametrize(

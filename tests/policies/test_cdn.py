@@ -28,11 +28,13 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNK
 from policies.rules.cdn import (
     CLOUDFLARE_RANGES,
     POLICIES,
+    RETIRED_ZONE_SETTINGS,
     alb_cloudflare_only_origin,
     cloudflare_development_mode_off,
     cloudflare_managed_waf,
     cloudflare_rate_limiting,
     cloudflare_web_records_proxied,
+    cloudflare_zone_setting_not_retired,
     cloudflare_zone_strict_tls,
     security_headers_on_every_response,
 )
@@ -77,10 +79,7 @@ CLOUDFLARE_MANAGED = "efb7b8c949ac4650a09736fc376e9aee"
 CLOUDFLARE_FREE_MANAGED = "77454fe2d30c4220b5701f6fdfb893ba"
 OWASP_CORE = "4814384a9e5d4991b9815dcfc25d2f1f"
 
-HSTS_FIX = (
-    '{"strict_transport_security": {"enabled": True, "max_age": 31536000, "include_subdomains": True, "preload": '
-    'True, "nosniff": True}}'
-)
+HSTS_FIX = '{"strict_transport_security": {"enabled": True, "max_age": 31536000, "nosniff": True}}'
 RATE_LIMIT_EXAMPLE = (
     '{action: "block", expression: "true", ratelimit: {characteristics: ["cf.colo.id", "ip.src"], period: 60, '
     "requests_per_period: 600, mitigation_timeout: 60}}"
@@ -122,7 +121,7 @@ def hsts(**changes: Any) -> dict[str, Any]:
     return {"strict_transport_security": sts}
 
 
-#: The zone settings webstack sets: the four the strict TLS rule requires, development mode off, and a few others.
+#: The zone settings webstack sets: the five the strict TLS rule requires, development mode off, and a few others.
 SETTINGS: dict[str, Any] = {
     "ssl": "strict",
     "min_tls_version": "1.2",
@@ -130,9 +129,9 @@ SETTINGS: dict[str, Any] = {
     "security_header": hsts(),
     "tls_1_3": "on",
     "automatic_https_rewrites": "on",
-    "brotli": "on",
     "http3": "on",
     "development_mode": "off",
+    "ssl_automatic_mode": "custom",
 }
 CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'self'; "
@@ -382,6 +381,7 @@ def aws_only() -> list[Res]:
 # -- every rule --------------------------------------------------------------------------------------------------------
 RULE_TAGS = {
     "cloudflare-zone-strict-tls": "checklist:tls",
+    "cloudflare-zone-setting-not-retired": "checklist:tls",
     "cloudflare-web-records-proxied": "checklist:db-not-public",
     "cloudflare-rate-limiting": "checklist:rate-limiting",
     "cloudflare-managed-waf": "checklist:rate-limiting",
@@ -392,9 +392,12 @@ RULE_TAGS = {
 STACK_RULES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
 
 
-def test_the_module_exports_its_seven_rules_in_order() -> None:
+def test_the_module_exports_its_eight_rules_in_order() -> None:
     assert [p.name for p in POLICIES] == list(RULE_TAGS)
-    assert [p for p in POLICIES if not isinstance(p, StackValidationPolicy)] == [cloudflare_development_mode_off]
+    assert [p for p in POLICIES if not isinstance(p, StackValidationPolicy)] == [
+        cloudflare_zone_setting_not_retired,
+        cloudflare_development_mode_off,
+    ]
     assert isinstance(cloudflare_development_mode_off, ResourceValidationPolicy)
 
 
@@ -543,6 +546,42 @@ def test_strict_tls_names_the_weak_ssl_mode() -> None:
     ]
 
 
+def test_strict_tls_fails_while_automatic_ssl_mode_may_override_strict() -> None:
+    resources = stack()
+    find(resources, "urn:zone-setting:ssl_automatic_mode").props["value"] = "auto"
+    assert check(cloudflare_zone_strict_tls, resources) == [
+        (
+            "urn:zone-setting:ssl_automatic_mode",
+            'The zone setting ssl_automatic_mode is "auto", so Cloudflare\'s automatic SSL/TLS mode, the default of '
+            "new zones, chooses the encryption mode itself and may lower it below the ssl setting (Cloudflare docs, "
+            '"Automatic SSL/TLS"): set value="custom".',
+        )
+    ]
+    without = [r for r in stack() if r.urn != "urn:zone-setting:ssl_automatic_mode"]
+    (found,) = check(cloudflare_zone_strict_tls, without)
+    assert found[1].startswith(f"Zone {ZONE} has no ssl_automatic_mode zone setting")
+
+
+def test_strict_tls_fails_on_preload_without_include_subdomains() -> None:
+    resources = stack()
+    find(resources, "urn:zone-setting:security_header").props["value"] = hsts(include_subdomains=False)
+    assert check(cloudflare_zone_strict_tls, resources) == [
+        (
+            "urn:zone-setting:security_header",
+            "The zone setting security_header asks for preload without include_subdomains, which browsers' preload "
+            "lists refuse (hstspreload.org requires includeSubDomains): set include_subdomains=True "
+            "(webstack:cdn.hstsIncludeSubdomains) or drop preload.",
+        )
+    ]
+
+
+def test_strict_tls_passes_hsts_without_subdomains_or_preload() -> None:
+    """Both bind every host of the domain for months: each stack opts in, so leaving them off passes."""
+    resources = stack()
+    find(resources, "urn:zone-setting:security_header").props["value"] = hsts(include_subdomains=False, preload=False)
+    assert check(cloudflare_zone_strict_tls, resources) == []
+
+
 def test_strict_tls_accepts_tls_1_3_as_the_minimum() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:min_tls_version").props["value"] = "1.3"
@@ -610,17 +649,17 @@ def test_strict_tls_passes_when_one_of_two_settings_for_an_id_is_strong() -> Non
 
 
 def test_strict_tls_checks_every_zone_the_stack_manages() -> None:
-    """A record in a second zone makes it managed: all four settings are missing there, reported on that record."""
+    """A record in a second zone makes it managed: all five settings are missing there, reported on that record."""
     other = Res(
         "urn:record:other",
         DNS_RECORD,
         {"zoneId": OTHER_ZONE, "name": "www", "type": "CNAME", "content": ALB_DNS, "proxied": True},
     )
     found = check(cloudflare_zone_strict_tls, [*stack(), other])
-    assert urns(found) == ["urn:record:other"] * 4
+    assert urns(found) == ["urn:record:other"] * 5
     assert [message.split(",")[0] for _, message in found] == [
         f"Zone {OTHER_ZONE} has no {setting_id} zone setting"
-        for setting_id in ("ssl", "min_tls_version", "always_use_https", "security_header")
+        for setting_id in ("ssl", "ssl_automatic_mode", "min_tls_version", "always_use_https", "security_header")
     ]
 
 
@@ -628,7 +667,7 @@ def test_strict_tls_does_not_count_another_zones_settings() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:always_use_https").props["zoneId"] = OTHER_ZONE
     found = check(cloudflare_zone_strict_tls, resources)
-    assert sorted(urns(found)) == ["urn:zone-setting:always_use_https"] * 3 + ["urn:zone-setting:ssl"]
+    assert sorted(urns(found)) == ["urn:zone-setting:always_use_https"] * 4 + ["urn:zone-setting:ssl"]
 
 
 def test_strict_tls_reports_a_value_unknown_during_preview() -> None:
@@ -1086,6 +1125,44 @@ def development_mode(value: Any, setting_id: Any = "development_mode") -> list[s
     return check_resource(cloudflare_development_mode_off, ZONE_SETTING, analyzed(props))
 
 
+# -- retired zone settings -------------------------------------------------------------------------------------------
+def test_no_zone_setting_webstack_registers_is_retired() -> None:
+    for r in stack():
+        assert check_resource(cloudflare_zone_setting_not_retired, r.type, analyzed(r.props)) == [], r.urn
+
+
+def test_the_retired_brotli_setting_fails() -> None:
+    props = {"zoneId": ZONE, "settingId": "brotli", "value": "on"}
+    assert check_resource(cloudflare_zone_setting_not_retired, ZONE_SETTING, analyzed(props)) == [
+        "The zone setting brotli reached end of life in 2024 (Cloudflare API deprecations page, end of life moved "
+        "from 2024-06-14 to 2024-08-15; cloudflare/cloudflare-docs#14443): Cloudflare compresses with Brotli by "
+        "itself, and Compression Rules choose the algorithm; writing it fails when the stack is deployed: remove the "
+        "cloudflare.ZoneSetting (its deletion changes nothing in the zone)."
+    ]
+
+
+@pytest.mark.parametrize("setting_id", ["minify", "sha1_support", "cname_flattening"])
+def test_every_retired_setting_fails(setting_id: str) -> None:
+    props = {"zoneId": ZONE, "settingId": setting_id, "value": "on"}
+    (message,) = check_resource(cloudflare_zone_setting_not_retired, ZONE_SETTING, analyzed(props))
+    assert message.startswith(f"The zone setting {setting_id} ")
+
+
+def test_a_retired_setting_id_unknown_during_preview_is_reported() -> None:
+    props = {"zoneId": ZONE, "settingId": UNKNOWN_STRING_VALUE, "value": "on"}
+    assert check_resource(cloudflare_zone_setting_not_retired, ZONE_SETTING, analyzed(props)) == [
+        unknown_message("setting_id", "a literal setting name")
+    ]
+
+
+def test_the_cdn_component_writes_no_retired_setting() -> None:
+    """The component's settings against the policy's list, which names Cloudflare's sources."""
+    from components.cdn import ZONE_SETTINGS
+
+    assert not set(ZONE_SETTINGS) & set(RETIRED_ZONE_SETTINGS)
+    assert "brotli" in RETIRED_ZONE_SETTINGS
+
+
 def test_development_mode_passes_on_every_zone_setting_webstack_registers() -> None:
     for r in stack():
         assert check_resource(cloudflare_development_mode_off, r.type, analyzed(r.props)) == [], r.urn
@@ -1352,7 +1429,7 @@ def listener_message(*problems: tuple[str, str, str]) -> str:
     )
 
 
-HSTS_ARG = 'routing_http_response_strict_transport_security_header_value="max-age=31536000; includeSubDomains; preload"'
+HSTS_ARG = 'routing_http_response_strict_transport_security_header_value="max-age=31536000"'
 XCTO_ARG = 'routing_http_response_x_content_type_options_header_value="nosniff"'
 XFO_ARG = 'routing_http_response_x_frame_options_header_value="SAMEORIGIN"'
 CSP_ARG = f'routing_http_response_content_security_policy_header_value="{CSP_FIX}"'
@@ -1429,8 +1506,7 @@ def test_headers_minimum_hsts_age_is_configurable() -> None:
                 (
                     "Strict-Transport-Security",
                     "sets Strict-Transport-Security max-age 31536000, under 63072000 seconds",
-                    'routing_http_response_strict_transport_security_header_value="max-age=63072000; '
-                    'includeSubDomains; preload"',
+                    'routing_http_response_strict_transport_security_header_value="max-age=63072000"',
                 )
             ),
         )
@@ -1691,3 +1767,23 @@ def test_origin_counts_a_record_whose_proxied_is_unknown_during_preview_as_proxi
     found, not_applicable = outcome(alb_cloudflare_only_origin, resources)
     assert not_applicable == ""
     assert [urn for urn, _ in found] == ["urn:lb-443-internet"]
+
+
+def test_headers_fail_when_a_listener_asks_for_preload_without_subdomains() -> None:
+    bad = listener("urn:listener:preload", **{HSTS_HEADER: "max-age=31536000; preload"})
+    assert headers_check([*stack(), bad]) == [
+        (
+            "urn:listener:preload",
+            listener_message(
+                (
+                    "Strict-Transport-Security",
+                    "sets Strict-Transport-Security 'max-age=31536000; preload' with preload but without "
+                    "includeSubDomains, which browsers' preload lists refuse",
+                    HSTS_ARG,
+                )
+            ),
+        )
+    ]
+    good = listener("urn:listener:opted-in", **{HSTS_HEADER: "max-age=31536000; includeSubDomains; preload"})
+    plain = listener("urn:listener:plain", **{HSTS_HEADER: "max-age=31536000"})
+    assert headers_check([*stack(), good, plain]) == []

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
+from components.settings import parse_settings
+from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from policies.rules.load_balancer import (
+    GUIDE_RATE_LIMITS,
     access_logs,
     alb_waf_protected,
     deletion_protection,
@@ -20,6 +23,9 @@ from policies.rules.load_balancer import (
     target_group_health_check,
     waf_rate_limits_and_managed_rules,
 )
+from stackcheck.evaluate import load_policy_config, resolve_settings
+from stackcheck.project import load_project, load_stack, stack_names
+from tests.conftest import ROOT
 from tests.policies.support import Res, check_resource, check_stack, not_applicable
 
 LISTENER = "aws:lb/listener:Listener"
@@ -107,12 +113,13 @@ def managed(name: str, priority: float, group: str) -> dict[str, Any]:
     }
 
 
+#: One rule over every request at the strictest of the guides' rates (login: 10 per 120 s), so it bounds all three.
 RATE_RULE: dict[str, Any] = {
-    "name": "api-rate",
+    "name": "rate-limit",
     "priority": 1.0,
     "action": {"block": {}},
-    "statement": {"rateBasedStatement": {"limit": 600.0, "aggregateKeyType": "IP", "evaluationWindowSec": 60.0}},
-    "visibilityConfig": visibility("api-rate"),
+    "statement": {"rateBasedStatement": {"limit": 10.0, "aggregateKeyType": "IP", "evaluationWindowSec": 120.0}},
+    "visibilityConfig": visibility("rate-limit"),
 }
 ACL: dict[str, Any] = {
     "scope": "REGIONAL",
@@ -538,8 +545,8 @@ def test_waf_rules_fail_when_the_rate_based_rule_only_counts() -> None:
     props = changed(ACL, "rules.0.action", {"count": {}})
     (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
     assert message == (
-        "The web ACL's rate-based rules ('api-rate') never block: set action={block: {}} (or captcha/challenge) on at "
-        "least one of them."
+        "The web ACL's rate-based rules ('rate-limit') never block: set action={block: {}} (or captcha/challenge) on "
+        "at least one of them."
     )
 
 
@@ -747,3 +754,158 @@ def test_delivery_log_groups_are_judged_only_on_their_key() -> None:
 
 def test_log_group_rule_ignores_other_resources() -> None:
     assert check_resource(log_group_retention_and_kms, "aws:cloudwatch/logStream:LogStream", {}) == []
+
+
+# -- the rate rules are bounded by webstack:web.rateLimits -------------------------------------------------------------
+def scoped(name: str, limit: float, window: float, constraint: str | None = None, text: str = "") -> dict[str, Any]:
+    """A blocking rate rule as webstack's LoadBalancer writes it: over every request, or a lowercase URI-path match."""
+    statement: dict[str, Any] = {"limit": limit, "aggregateKeyType": "IP", "evaluationWindowSec": window}
+    if constraint:
+        statement["scopeDownStatement"] = {
+            "byteMatchStatement": {
+                "positionalConstraint": constraint,
+                "searchString": text,
+                "fieldToMatch": {"uriPath": {}},
+                "textTransformations": [{"priority": 0.0, "type": "LOWERCASE"}],
+            }
+        }
+    return {
+        "name": name,
+        "priority": 1.0,
+        "action": {"block": {}},
+        "statement": {"rateBasedStatement": statement},
+        "visibilityConfig": visibility(name),
+    }
+
+
+#: The three rules webstack writes for the guides' limits (login 10/120 s, API 600/60 s, general 1800/60 s).
+WEBSTACK_RATE_RULES = [
+    scoped("rate-limit-login", 10.0, 120.0, "CONTAINS", "login"),
+    scoped("rate-limit-api", 600.0, 60.0, "STARTS_WITH", "/api/"),
+    scoped("rate-limit-general", 1800.0, 60.0),
+]
+
+
+def with_rate_rules(*rules: dict[str, Any]) -> dict[str, Any]:
+    return changed(ACL, "rules", [*rules, *ACL["rules"][1:]])
+
+
+def test_webstacks_rate_rules_meet_the_guides_limits() -> None:
+    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*WEBSTACK_RATE_RULES)) == []
+
+
+def test_a_looser_rate_rule_fails() -> None:
+    """The API limit at 100,000 a minute used to pass: any rate-based rule was enough."""
+    api = scoped("rate-limit-api", 100000.0, 60.0, "STARTS_WITH", "/api/")
+    rules = [WEBSTACK_RATE_RULES[0], api, scoped("rate-limit-general", 100000.0, 60.0)]
+    messages = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules))
+    assert messages == [
+        "The web ACL's rate-based rule 'rate-limit-api' allows 100000 requests per 60 s for paths that start with "
+        "'/api/', more than webstack:web.rateLimits.api (600 per 60 s): set limit=600 (or the limit's own window).",
+        "The web ACL's rate-based rule 'rate-limit-general' allows 100000 requests per 60 s for every request, more "
+        "than webstack:web.rateLimits.general (1800 per 60 s): set limit=1800 (or the limit's own window).",
+    ]
+
+
+def test_a_missing_rule_for_a_configured_limit_fails() -> None:
+    """Only the API rule is left: nothing counts login requests or all requests."""
+    rules = WEBSTACK_RATE_RULES[1:2]
+    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules)) == [
+        "The web ACL has no blocking rate-based rule for webstack:web.rateLimits.login (10 requests per 120 s, paths "
+        "that contain 'login'): add one with statement={rate_based_statement: {limit: 10, evaluation_window_sec: 120, "
+        "...}} and action={block: {}}.",
+        "The web ACL has no blocking rate-based rule for webstack:web.rateLimits.general (1800 requests per 60 s, "
+        "every request): add one with statement={rate_based_statement: {limit: 1800, evaluation_window_sec: 60, "
+        "...}} and action={block: {}}.",
+    ]
+
+
+def test_only_the_general_rule_bounds_login_too_loosely() -> None:
+    """The general rule counts login requests as well, at 1800 a minute: a rule of their own is missing."""
+    rules = WEBSTACK_RATE_RULES[1:]
+    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules)) == [
+        "The web ACL's rate-based rule 'rate-limit-general' allows 1800 requests per 60 s for paths that contain "
+        "'login', more than webstack:web.rateLimits.login (10 per 120 s): add one with "
+        "statement={rate_based_statement: {limit: 10, evaluation_window_sec: 120, ...}} and action={block: {}}, scoped "
+        "to paths that contain 'login'."
+    ]
+
+
+def test_a_rule_over_a_wider_scope_bounds_a_narrower_limit() -> None:
+    """/api counts every /api/ request; a rule over every request counts them all."""
+    wider = scoped("rate-limit-api", 600.0, 60.0, "STARTS_WITH", "/api")
+    rules = [WEBSTACK_RATE_RULES[0], wider, WEBSTACK_RATE_RULES[2]]
+    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules)) == []
+    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(RATE_RULE)) == []
+
+
+def test_a_case_sensitive_or_unrelated_match_does_not_bound_a_limit() -> None:
+    case_sensitive = scoped("rate-limit-login", 10.0, 120.0, "CONTAINS", "login")
+    case_sensitive["statement"]["rateBasedStatement"]["scopeDownStatement"]["byteMatchStatement"][
+        "textTransformations"
+    ] = [{"priority": 0.0, "type": "NONE"}]
+    elsewhere = scoped("rate-limit-login", 10.0, 120.0, "STARTS_WITH", "/admin/")
+    for login in (case_sensitive, elsewhere):
+        (message,) = check_resource(
+            waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(login, *WEBSTACK_RATE_RULES[1:])
+        )
+        # Only the general rule counts login requests (a case-sensitive match misses /Login).
+        assert message.startswith(
+            "The web ACL's rate-based rule 'rate-limit-general' allows 1800 requests per 60 s for paths that contain "
+            "'login', more than webstack:web.rateLimits.login"
+        )
+
+
+def test_the_same_rate_over_a_longer_window_passes_and_a_faster_one_fails() -> None:
+    slower = scoped("rate-limit-api", 1200.0, 120.0, "STARTS_WITH", "/api/")  # 10 r/s, as the limit
+    faster = scoped("rate-limit-api", 1300.0, 120.0, "STARTS_WITH", "/api/")
+    assert (
+        check_resource(
+            waf_rate_limits_and_managed_rules,
+            WEB_ACL,
+            with_rate_rules(WEBSTACK_RATE_RULES[0], slower, WEBSTACK_RATE_RULES[2]),
+        )
+        == []
+    )
+    (message,) = check_resource(
+        waf_rate_limits_and_managed_rules,
+        WEB_ACL,
+        with_rate_rules(WEBSTACK_RATE_RULES[0], faster, *WEBSTACK_RATE_RULES[2:]),
+    )
+    assert message == (
+        "The web ACL's rate-based rule 'rate-limit-api' allows 1300 requests per 120 s for paths that start with "
+        "'/api/', more than webstack:web.rateLimits.api (600 per 60 s): set limit=1200 (or the limit's own window)."
+    )
+
+
+def test_the_rate_limits_follow_the_stacks_policy_config() -> None:
+    tighter = {**GUIDE_RATE_LIMITS, "api": {"limit": 300, "windowSeconds": 60, "path": "/api/", "match": "prefix"}}
+    (message,) = check_resource(
+        waf_rate_limits_and_managed_rules,
+        WEB_ACL,
+        with_rate_rules(*WEBSTACK_RATE_RULES),
+        config={"rateLimits": tighter},
+    )
+    assert message.startswith(
+        "The web ACL's rate-based rule 'rate-limit-api' allows 600 requests per 60 s for paths that start with "
+        "'/api/', more than webstack:web.rateLimits.api (300 per 60 s)"
+    )
+
+
+def test_the_policys_default_limits_are_the_settings_defaults() -> None:
+    """The pack's default bound and webstack's default webstack:web.rateLimits are both the guides' limits."""
+    from components.settings import RateLimits
+
+    assert {name: limit.model_dump(by_alias=True) for name, limit in RateLimits()} == GUIDE_RATE_LIMITS
+
+
+@pytest.mark.parametrize("stack", stack_names(ROOT))
+def test_every_stacks_policy_config_bounds_the_waf_by_the_stacks_own_rate_limits(stack: str) -> None:
+    """A stack that loosens webstack:web.rateLimits must loosen its policy config too: a reviewed, visible change."""
+    config = load_stack(ROOT, load_project(ROOT), stack)
+    settings = parse_settings(config.values, config.secret_keys, stack=stack)
+    resolved = resolve_settings(
+        ALL_POLICIES, load_policy_config(ROOT / "policies" / "config" / f"{stack}.json"), PACK_ENFORCEMENT_LEVEL
+    )
+    configured = resolved[waf_rate_limits_and_managed_rules.name].config["rateLimits"]
+    assert configured == {name: limit.model_dump(by_alias=True) for name, limit in settings.web.rate_limits}

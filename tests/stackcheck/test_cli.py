@@ -204,10 +204,10 @@ def test_prod_is_served_through_cloudflare_with_the_guides_numbers(reports: dict
     (headers,) = rulesets["http_response_headers_transform"]
     assert headers["actionParameters"]["headers"]["X-Frame-Options"] == {"operation": "set", "value": "SAMEORIGIN"}
     (alb,) = of_type(doc, "lb/loadBalancer:LoadBalancer")
-    records = {r["inputs"]["name"]: r for r in of_type(doc, "dnsRecord:DnsRecord")}
-    for host in ("app.example.org", "www.app.example.org"):
-        assert records[host]["inputs"]["proxied"] is True
-        assert records[host]["propertyDependencies"]["content"] == [alb["urn"]]
+    records = {r["inputs"]["name"]: r for r in of_type(doc, "dnsRecord:DnsRecord") if r["inputs"]["proxied"]}
+    # www.app.example.org is two levels below the zone: Universal SSL does not cover it, so it gets no record.
+    assert set(records) == {"app.example.org"}
+    assert records["app.example.org"]["propertyDependencies"]["content"] == [alb["urn"]]
     assert doc["outputs"]["cdnZoneId"] == ZONE_ID
 
 

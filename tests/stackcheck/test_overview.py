@@ -16,7 +16,7 @@ from stackcheck.overview import overview
 from tests.conftest import ROOT, run_stackcheck
 from tests.stackcheck.export import export_document
 
-STACKS = ["local", "prod", "staging"]
+STACKS = ["local", "prod", "single-server", "staging"]
 
 
 @pytest.mark.parametrize("stack", STACKS)

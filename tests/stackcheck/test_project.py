@@ -19,6 +19,8 @@ from stackcheck.project import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The docker platform's stacks and their environments: a laptop, and one production server behind Cloudflare.
+DOCKER_STACKS = {"local": "dev", "single-server": "prod"}
 
 
 def write_project(tmp_path: Path, config: dict[str, Any]) -> Path:
@@ -53,17 +55,17 @@ def test_the_project_file_passes_the_cli_rules() -> None:
 @pytest.mark.parametrize("stack", stack_names(ROOT))
 def test_every_stack_file_passes_the_cli_rules(stack: str) -> None:
     config = load_stack(ROOT, load_project(ROOT), stack)
-    if stack == "local":  # the docker platform: no AWS region, the dev environment
+    if stack in DOCKER_STACKS:  # the docker platform: no AWS region
         assert config.values["webstack:platform"] == "docker"
-        assert config.values["webstack:environment"] == "dev"
+        assert config.values["webstack:environment"] == DOCKER_STACKS[stack]
         assert "aws:region" not in config.values
     else:
         assert config.values["webstack:environment"] == stack
         assert config.values["aws:region"]
 
 
-def test_the_stacks_are_local_staging_and_prod() -> None:
-    assert stack_names(ROOT) == ["local", "prod", "staging"]
+def test_the_stacks_are_local_single_server_staging_and_prod() -> None:
+    assert stack_names(ROOT) == ["local", "prod", "single-server", "staging"]
 
 
 def test_the_project_declares_the_pulumi_version_it_needs() -> None:
@@ -158,7 +160,7 @@ def test_a_key_without_a_default_must_be_set(tmp_path: Path) -> None:
 def test_a_missing_stack_file_names_the_stacks_that_exist() -> None:
     with pytest.raises(
         ProjectFileError,
-        match=r"there is no stack 'qa': Pulumi.qa.yaml does not exist \(stacks: local, prod, staging\)",
+        match=r"there is no stack 'qa': Pulumi.qa.yaml does not exist \(stacks: local, prod, single-server, staging\)",
     ):
         load_stack(ROOT, load_project(ROOT), "qa")
 
