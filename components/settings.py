@@ -1557,7 +1557,9 @@ def parse_app_secret_names(raw: Any) -> dict[str, tuple[str, ...]]:
     names: dict[str, tuple[str, ...]] = {}
     for service, entries in document.items():
         if service not in APP_SERVICES:
-            raise SettingsError(f"{key}.{service}", f"{key}.{service} is not a service{_suggest(service, APP_SERVICES)}")
+            raise SettingsError(
+                f"{key}.{service}", f"{key}.{service} is not a service{_suggest(service, APP_SERVICES)}"
+            )
         if not isinstance(entries, dict):
             raise SettingsError(f"{key}.{service}", f"{key}.{service} must be an object of environment names")
         for name, value in entries.items():
@@ -1809,7 +1811,7 @@ class Settings(_Model):
         app = self.app
         for service in APP_SERVICES:
             own, web = app.service(service), getattr(self.web, service)
-            given = {name: "webstack:appSecrets" for name in self.app_secret_names.get(service, ())}
+            given = dict.fromkeys(self.app_secret_names.get(service, ()), "webstack:appSecrets")
             for name in own.secret_arns:
                 if name in given:
                     raise _problem(
