@@ -108,7 +108,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
 
     def attach(self, database: ShardedDatabase) -> None:
         """Write each role's credentials (generated passwords, the shard's endpoint) and the bootstrap's roles."""
-        args, child, settings = self._args, self._child, self._args.settings
+        child, settings = self._child, self._args.settings
         self._database = database
         for index, (shard, secrets) in enumerate(zip(database.shards, self._secrets, strict=True)):
             label = f"{self._name}-shard-{index}"
