@@ -21,7 +21,8 @@ import json
 import math
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -1868,7 +1869,7 @@ class StackSecrets:
     """``cloudflare:apiToken``; unset: the Cloudflare provider reads CLOUDFLARE_API_TOKEN from the environment."""
     alert_webhook_url: pulumi.Output[str] | None = None
     """``webstack:alertWebhookUrl``; unset: alerts go to email only."""
-    app: Mapping[str, Mapping[str, pulumi.Output[str]]] = field(default_factory=dict)
+    app: Mapping[str, Mapping[str, pulumi.Output[str]]] = dataclass_field(default_factory=dict)
     """``webstack:appSecrets``: per service, environment name -> secret value."""
 
 

@@ -16,7 +16,8 @@ Creates:
 The service mounts it with TLS and IAM authorization (:class:`ServiceVolume`, used by the web tier).
 Sources: Amazon EFS user guide, "Creating mount targets" (one per AZ), "Working with access points", "Using IAM to
 control file system data access" (``elasticfilesystem:ClientMount``/``ClientWrite``,
-``elasticfilesystem:AccessPointArn``) and "Encrypting data in transit" (``aws:SecureTransport``); ECS developer guide, "Amazon EFS volumes".
+``elasticfilesystem:AccessPointArn``) and "Encrypting data in transit" (``aws:SecureTransport``); ECS developer
+guide, "Amazon EFS volumes".
 """
 
 from __future__ import annotations
