@@ -14,7 +14,7 @@ import pulumi_docker as docker
 
 from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
-from components.docker.common import pinned_image
+from components.docker.common import pinned_image, volume
 from components.docker.database import Database, DatabaseArgs
 from components.docker.edge import LoadBalancer, LoadBalancerArgs
 from components.docker.images import image_for
@@ -87,6 +87,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             database=database.endpoint,
             cache=cache.endpoint,
             storage=storage.endpoint,
+            app_secrets=secrets.app,
+            volumes=persistent_volumes(settings, opts),
         ),
         opts,
     )
@@ -134,4 +136,13 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "grafanaAdminPassword": pulumi.Output.secret(monitoring.admin_password),
         "restoreCommand": backups.restore_instructions,
         "networks": {"edge": networks.edge.name, "app": networks.app.name, "data": networks.data.name},
+    }
+
+
+def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict[str, docker.Volume]:
+    """A protected named volume (kept when the stack is destroyed) per service with ``webstack:app.<service>.volume``."""
+    return {
+        service: volume(f"web-{service}-files", f"{service}-files", opts)
+        for service in ("frontend", "backend")
+        if settings.app.service(service).volume is not None
     }
