@@ -140,7 +140,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
 
 
 def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict[str, docker.Volume]:
-    """A protected named volume (kept when the stack is destroyed) per service with ``webstack:app.<service>.volume``."""
+    """A protected named volume (kept when the stack is destroyed) per service with a
+    ``webstack:app.<service>.volume``."""
     return {
         service: volume(f"web-{service}-files", f"{service}-files", opts)
         for service in ("frontend", "backend")

@@ -7,6 +7,7 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 from pulumi_policy import EnforcementLevel
 
 from . import (
+    applications,
     backups,
     cache,
     cdn,
@@ -44,6 +45,7 @@ ALL_POLICIES = [
     *tagging.POLICIES,
     *kms.POLICIES,
     *docker.POLICIES,
+    *applications.POLICIES,
 ]
 
 __all__ = ["ALL_POLICIES", "PACK_ENFORCEMENT_LEVEL", "PACK_NAME"]
