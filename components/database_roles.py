@@ -73,10 +73,9 @@ def postgres_roles_sql(
             "\\endif",
         ]
         password = "" if role == MONITOR_ROLE and iam_monitor else f" PASSWORD :'{role}_password'"
-        lines.append(
-            f"ALTER ROLE {role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-            f"{limits[role]}{password};"
-        )
+        # CREATE ROLE leaves SUPERUSER, REPLICATION and BYPASSRLS off; naming them, even to turn them off, takes a
+        # superuser, which the RDS master is not.
+        lines.append(f"ALTER ROLE {role} WITH LOGIN NOCREATEDB NOCREATEROLE{limits[role]}{password};")
     if iam_monitor:
         lines.append(f"GRANT rds_iam TO {MONITOR_ROLE};")
     lines += [
