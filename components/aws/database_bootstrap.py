@@ -32,8 +32,10 @@ from components.settings import DatabaseSettings
 BOOTSTRAP_TYPE = "webstack:aws:DatabaseBootstrap"
 #: The Docker official client images on Amazon ECR Public, per engine (the default of
 #: webstack:app.databaseRoles.clientImage).
-CLIENT_IMAGES = {"postgres": "public.ecr.aws/docker/library/postgres:{version}-alpine",
-                 "mysql": "public.ecr.aws/docker/library/mysql:{version}"}  # fmt: skip
+CLIENT_IMAGES = {
+    "postgres": "public.ecr.aws/docker/library/postgres:{version}-alpine",
+    "mysql": "public.ecr.aws/docker/library/mysql:{version}",
+}
 #: The client images' unprivileged users: postgres (70) in the Alpine image, mysql (999).
 CLIENT_USERS = {"postgres": "70:70", "mysql": "999:999"}
 ROLES = (APP_ROLE, READER_ROLE)
@@ -115,9 +117,14 @@ class DatabaseBootstrap(pulumi.ComponentResource):
             versions: list[pulumi.Resource] = []
             for role, secret in secrets.items():
                 password = random.RandomPassword(
-                    f"{label}-{role}-password", length=32, special=False, min_lower=4, min_upper=4, min_numeric=4,
+                    f"{label}-{role}-password",
+                    length=32,
+                    special=False,
+                    min_lower=4,
+                    min_upper=4,
+                    min_numeric=4,
                     opts=child,
-                )  # fmt: skip
+                )
                 versions.append(
                     aws.secretsmanager.SecretVersion(
                         f"{label}-{role}-secret-value",
@@ -139,8 +146,12 @@ class DatabaseBootstrap(pulumi.ComponentResource):
                 )
             self._ready.append(versions)
 
-    def run_in(self, cluster: aws.ecs.Cluster, subnet_ids: Sequence[pulumi.Input[str]],
-               security_group_ids: Sequence[pulumi.Input[str]]) -> list[pulumi.Resource]:  # fmt: skip
+    def run_in(
+        self,
+        cluster: aws.ecs.Cluster,
+        subnet_ids: Sequence[pulumi.Input[str]],
+        security_group_ids: Sequence[pulumi.Input[str]],
+    ) -> list[pulumi.Resource]:
         """The bootstrap task of every shard, in the cluster's private network; returns the runs."""
         args, child, settings = self._args, self._child, self._args.settings
         if self._database is None:

@@ -92,13 +92,24 @@ def _postgres(bin_dir: Path, root: Path) -> Iterator[dict[str, str]]:
     data, sock = root / "data", root / "sock"
     sock.mkdir()
     _own(root)
-    init = _run([*_as_user(), str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
-                 "--auth-host=scram-sha-256"])  # fmt: skip
+    init = _run(
+        [
+            *_as_user(),
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+        ]
+    )
     assert init.returncode == 0, init.stderr
     port = str(_free_port())
     options = f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sock}"
-    start = _run([*_as_user(), str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
-                  str(root / "log"), "start"])  # fmt: skip
+    start = _run(
+        [*_as_user(), str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l", str(root / "log"), "start"]
+    )
     assert start.returncode == 0, start.stderr + (root / "log").read_text()
     server = {"host": "127.0.0.1", "port": port, "socket": str(sock)}
     setup = [
@@ -137,7 +148,7 @@ def _psql(
             "-d",
             database,
             "-tA",
-        ],  # fmt: skip
+        ],
         input=sql,
         env=environment,
     )
@@ -181,9 +192,12 @@ def test_the_app_role_owns_the_schema_and_nothing_more(bootstrapped: dict[str, s
     )
     assert owner.stdout.strip() == APP_ROLE
     flags = _psql(
-        bootstrapped, "postgres", "postgres", None,
+        bootstrapped,
+        "postgres",
+        "postgres",
+        None,
         f"SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication FROM pg_roles WHERE rolname = '{APP_ROLE}'",
-    )  # fmt: skip
+    )
     assert flags.stdout.strip() == "f|f|f|f"
     refused = _psql(bootstrapped, APP_ROLE, DATABASE, PASSWORDS[APP_ROLE], "CREATE ROLE sneaky LOGIN")
     assert refused.returncode != 0
@@ -235,8 +249,24 @@ def mariadb() -> Iterator[dict[str, str]]:
 def _mariadb_server(mariadbd: str, install: str, root: Path) -> Iterator[dict[str, str]]:
     data = root / "data"
     key, cert = root / "key.pem", root / "cert.pem"
-    made = _run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                 "-keyout", str(key), "-out", str(cert)])  # fmt: skip
+    made = _run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ]
+    )
     assert made.returncode == 0, made.stderr
     _own(root)
     user = ["--user=nobody"] if os.geteuid() == 0 else []
@@ -256,7 +286,7 @@ def _mariadb_server(mariadbd: str, install: str, root: Path) -> Iterator[dict[st
             f"--ssl-cert={cert}",
             f"--ssl-key={key}",
             "--skip-log-bin",
-        ],  # fmt: skip
+        ],
         stdout=subprocess.DEVNULL,
         stderr=open(root / "log", "w"),  # noqa: SIM115 - closed with the process
     )
@@ -321,7 +351,21 @@ def test_mysql_monitor_sees_processes_not_data(mariadb_roles: dict[str, str]) ->
 
 
 def test_mysql_roles_need_tls(mariadb_roles: dict[str, str]) -> None:
-    plain = _run(["mariadb", "--no-defaults", "-u", APP_ROLE, "-h", "127.0.0.1", "-P", mariadb_roles["port"],
-                  f"--password={PASSWORDS[APP_ROLE]}", "--skip-ssl", "-e", "SELECT 1"])  # fmt: skip
+    plain = _run(
+        [
+            "mariadb",
+            "--no-defaults",
+            "-u",
+            APP_ROLE,
+            "-h",
+            "127.0.0.1",
+            "-P",
+            mariadb_roles["port"],
+            f"--password={PASSWORDS[APP_ROLE]}",
+            "--skip-ssl",
+            "-e",
+            "SELECT 1",
+        ]
+    )
     assert plain.returncode != 0
     assert "Access denied" in plain.stderr
