@@ -663,12 +663,8 @@ def canary_policy(bucket_arn: str, key_arn: str, *, account: Account) -> dict[st
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Sid": "WriteArtifacts",
-                "Effect": "Allow",
-                "Action": ["s3:PutObject", "s3:GetObject"],
-                "Resource": f"{bucket_arn}/*",
-            },
+            {"Sid": "WriteArtifacts", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+             "Resource": f"{bucket_arn}/*"},
             {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
             # Synthetics lists buckets before writing; the action has no resource-level permissions.
             {"Sid": "ListBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
@@ -693,7 +689,7 @@ def canary_policy(bucket_arn: str, key_arn: str, *, account: Account) -> dict[st
                 "Condition": {"StringEquals": {"kms:ViaService": f"s3.{account.region}.{account.dns_suffix}"}},
             },
         ],
-    }
+    }  # fmt: skip
 
 
 def forwarder_policy(log_group_arn: str, secret_arn: str, key_arn: str, *, account: Account) -> dict[str, Any]:
@@ -707,12 +703,8 @@ def forwarder_policy(log_group_arn: str, secret_arn: str, key_arn: str, *, accou
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                 "Resource": f"{log_group_arn}:*",
             },
-            {
-                "Sid": "ReadTheWebhook",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": secret_arn,
-            },
+            {"Sid": "ReadTheWebhook", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+             "Resource": secret_arn},
             {
                 "Sid": "DecryptTheWebhook",
                 "Effect": "Allow",
@@ -723,7 +715,7 @@ def forwarder_policy(log_group_arn: str, secret_arn: str, key_arn: str, *, accou
                 },
             },
         ],
-    }
+    }  # fmt: skip
 
 
 def instance_memory_gib(instance_class: str) -> float | None:
@@ -779,11 +771,8 @@ def dashboard(values: Mapping[str, Any], region: str) -> dict[str, Any]:
         ),
         widget(
             "Database time (read/write latency, s)",
-            [
-                ["AWS/RDS", metric, "DBInstanceIdentifier", db]
-                for db in values["databases"]
-                for metric in ("ReadLatency", "WriteLatency")
-            ],
+            [["AWS/RDS", metric, "DBInstanceIdentifier", db] for db in values["databases"]
+             for metric in ("ReadLatency", "WriteLatency")],
             "Average",
             12,
             6,
@@ -797,16 +786,13 @@ def dashboard(values: Mapping[str, Any], region: str) -> dict[str, Any]:
         ),
         widget(
             "Service CPU and memory (%)",
-            [
-                ["AWS/ECS", metric, "ClusterName", values["cluster"], "ServiceName", service]
-                for service in values["services"]
-                for metric in ("CPUUtilization", "MemoryUtilization")
-            ],
+            [["AWS/ECS", metric, "ClusterName", values["cluster"], "ServiceName", service]
+             for service in values["services"] for metric in ("CPUUtilization", "MemoryUtilization")],
             "Average",
             12,
             12,
         ),
-    ]
+    ]  # fmt: skip
     return {"widgets": widgets}
 
 
