@@ -1450,7 +1450,9 @@ class MigrationSettings(_Model):
         "services change. Empty: no migration.",
     )
     timeout_minutes: Annotated[int, Field(ge=1, le=120)] = Field(
-        default=30, description="Minutes the migration may run before it is stopped and the deployment fails."
+        default=30,
+        description="Minutes the migration may run on aws before it is stopped and the deployment fails (docker "
+        "waits for it to exit).",
     )
 
     @field_validator("command")

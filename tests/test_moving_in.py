@@ -267,3 +267,28 @@ def test_a_plaintext_application_secret_is_refused_with_the_way_to_set_it(tmp_pa
     text = json.dumps(document)
     assert "pulumi config set --secret --path 'webstack:appSecrets.<service>.<NAME>'" in text
     assert "hunter2" not in text
+
+
+def test_the_readme_shows_the_sql_the_bootstrap_runs() -> None:
+    from scripts.roles_docs import main
+
+    assert main([]) == 0, "README.md's database roles are stale: run `make docs`"
+
+
+def test_the_readme_links_the_moving_in_guide_and_it_covers_every_app_setting() -> None:
+    from components.settings import AppSettings
+    from tests.conftest import ROOT
+
+    assert "(docs/moving-in.md)" in (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "moving-in.md").read_text()
+    for name, info in AppSettings.model_fields.items():
+        assert f"webstack:app.{info.alias or name}" in guide or f"webstack:app.<service>" in guide, name
+    for key in (
+        "webstack:app.migration.command",
+        "webstack:app.<service>.volume",
+        "webstack:app.operations",
+        "webstack:app.databaseRoles",
+        "webstack:app.<service>.secretArns",
+        "webstack:appSecrets",
+    ):
+        assert key in guide, key

@@ -100,7 +100,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
             opts=self._child,
         )
         self._database: ShardedDatabase | None = None
-        self._ready: list[list[pulumi.Resource]] = []
+        self._ready: list[list[aws.secretsmanager.SecretVersion]] = []
         self.register_outputs(
             {
                 "appSecretArns": [secret.arn for secret in self.app_secrets],
@@ -114,7 +114,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
         self._database = database
         for index, (shard, secrets) in enumerate(zip(database.shards, self._secrets, strict=True)):
             label = f"{self._name}-shard-{index}"
-            versions: list[pulumi.Resource] = []
+            versions: list[aws.secretsmanager.SecretVersion] = []
             for role, secret in secrets.items():
                 password = random.RandomPassword(
                     f"{label}-{role}-password",
@@ -198,7 +198,12 @@ class DatabaseBootstrap(pulumi.ComponentResource):
                         },
                     },
                     timeout_minutes=15,
-                    triggers=[hashlib.sha256(script.encode()).hexdigest(), shard.writer_endpoint],
+                    # Again when the script changes, or a role's password does (a rotation: docs/moving-in.md).
+                    triggers=[
+                        hashlib.sha256(script.encode()).hexdigest(),
+                        shard.writer_endpoint,
+                        *(version.version_id for version in self._ready[index]),
+                    ],
                     depends_on=[shard, policy, *self._ready[index]],
                     label=f"database bootstrap, shard {index}",
                 ),
