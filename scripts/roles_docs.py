@@ -31,7 +31,7 @@ def render(readme: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="rewrite README.md (default: exit 1 when stale)")
     options = parser.parse_args(argv)
     path = ROOT / "README.md"

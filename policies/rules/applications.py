@@ -60,7 +60,9 @@ def _containers(task: PolicyResource) -> list[Mapping[str, Any]]:
         parsed = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
     except ValueError:
         return []
-    return [c for c in parsed if isinstance(c, Mapping)] if is_list(parsed) else []
+    if not is_list(parsed):
+        return []
+    return [c for c in parsed or [] if isinstance(c, Mapping)]
 
 
 def _master_secret_arns(resources: Iterable[PolicyResource]) -> set[str]:
@@ -193,6 +195,8 @@ aws_efs_encrypted_with_customer_key = StackValidationPolicy(
 
 
 def _efs_backed_up(args: StackValidationArgs, report: ReportViolation) -> None:
+    if not any(r.resource_type == FILE_SYSTEM for r in args.resources):
+        return
     covered: set[str] = set()
     for selection in (r for r in args.resources if r.resource_type == SELECTION):
         if any(d.resource_type == PLAN for d in _deps(selection, "planId")):

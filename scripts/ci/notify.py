@@ -55,7 +55,7 @@ def message(stack: str, event: str, version: str, reason: str, run_url: str, tas
 
 
 def main(argv: Sequence[str] | None = None, run: Runner = _run) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stack", required=True)
     parser.add_argument("--event", required=True, choices=sorted(SEVERITY))
     parser.add_argument("--version", required=True)
