@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import ZONE_ID, stackcheck_json
+from tests.conftest import ROOT, ZONE_ID, run_stackcheck, stackcheck_json
 
 #: Stand-ins for the ciphertexts `pulumi config set --secret --path` writes (stackcheck never decrypts them).
 CIPHERTEXT = "v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0"
@@ -106,7 +106,6 @@ DOCKER_SHAPE = {
 @pytest.fixture(scope="module")
 def shapes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """Every shape's stackcheck JSON (exit code under "code"), from one project directory."""
-    from tests.conftest import ROOT
 
     root = tmp_path_factory.mktemp("moving-in")
     for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
@@ -193,7 +192,7 @@ def test_the_migration_runs_before_the_services(shapes: dict[str, dict[str, Any]
     run = runs[0]
     command = SHAPES[stack]["webstack:app"]["migration"]["command"]
     assert json.dumps(command) in run["inputs"]["triggers"]
-    assert run["inputs"]["create"] == "sh scripts/run-task.sh"
+    assert run["inputs"]["create"] == (ROOT / "scripts" / "run-task.sh").read_text()
     backend = next(s for s in _resources(document, "aws:ecs/service:Service") if s["name"] == "web-backend-service")
     assert run["urn"] in backend["dependencies"]
     migrate = next(
@@ -256,7 +255,6 @@ def test_the_docker_shape_gets_its_secrets_as_files_and_waits_for_its_migration(
 
 
 def test_a_plaintext_application_secret_is_refused_with_the_way_to_set_it(tmp_path: Path) -> None:
-    from tests.conftest import ROOT
 
     for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
         (tmp_path / name).symlink_to(ROOT / name)
@@ -277,7 +275,6 @@ def test_the_readme_shows_the_sql_the_bootstrap_runs() -> None:
 
 def test_the_readme_links_the_moving_in_guide_and_it_covers_every_app_setting() -> None:
     from components.settings import AppSettings
-    from tests.conftest import ROOT
 
     assert "(docs/moving-in.md)" in (ROOT / "README.md").read_text()
     guide = (ROOT / "docs" / "moving-in.md").read_text()
@@ -293,3 +290,13 @@ def test_the_readme_links_the_moving_in_guide_and_it_covers_every_app_setting() 
         "webstack:appSecrets",
     ):
         assert key in guide, key
+
+
+def test_the_text_report_shows_no_secret_either(tmp_path: Path) -> None:
+    for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
+        (tmp_path / name).symlink_to(ROOT / name)
+    (tmp_path / "Pulumi.scholarship.yaml").write_text(yaml.safe_dump({"config": SHAPES["scholarship"]}))
+    result = run_stackcheck("scholarship", root=tmp_path)
+    assert result.returncode == 0
+    assert "stackcheck-placeholder-secret" not in result.stdout + result.stderr
+    assert CIPHERTEXT not in result.stdout + result.stderr

@@ -2,7 +2,7 @@
 
 A :class:`OneOffTask` is a Fargate task definition (one locked-down container: non-root, read-only root filesystem
 with a ``/tmp`` volume, no capabilities, awslogs into the given log group under the stream prefix of its name) and
-a ``pulumi_command`` local Command that runs it with ``scripts/run-task.sh``: ``aws ecs run-task`` in the app
+a ``pulumi_command`` local Command that runs ``scripts/run-task.sh`` (its text): ``aws ecs run-task`` in the app
 subnets with the app security group and no public IP, polling ``describe-tasks`` until it stops, and failing unless
 the container exited 0 (it prints the stop reason and the log stream; in GitHub Actions it writes them to the job
 summary). The Command runs again whenever one of its ``triggers`` changes (for a migration: the image and the
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -26,7 +27,9 @@ from pulumi_command import local
 from components.aws.account import Account
 
 ONE_OFF_TYPE = "webstack:aws:OneOffTask"
-RUN_TASK_SCRIPT = "scripts/run-task.sh"
+#: The runner, as text: the Command runs it itself, so it works from whatever directory the command provider runs in
+#: (and a change to the runner runs the tasks again, under the new runner).
+RUN_TASK_SCRIPT = (Path(__file__).resolve().parents[2] / "scripts" / "run-task.sh").read_text()
 SCRATCH_VOLUME = "tmp"
 
 
@@ -151,7 +154,7 @@ class OneOffTask(pulumi.ComponentResource):
         )
         self.run = local.Command(
             f"{name}-run",
-            create=f"sh {RUN_TASK_SCRIPT}",
+            create=RUN_TASK_SCRIPT,
             environment={
                 "CLUSTER": args.cluster_arn,
                 "TASK_DEFINITION": args.family,

@@ -78,7 +78,8 @@ def test_a_one_off_task_is_locked_down_and_fails_the_update_unless_it_exits_0() 
     assert container["user"] == "1000:1000"
     assert "portMappings" not in container
     run = one("t-once-run")
-    assert run.inputs["create"] == "sh scripts/run-task.sh"
+    assert run.inputs["create"].startswith("#!/bin/sh\n")
+    assert "aws ecs run-task" in run.inputs["create"]
     assert run.inputs["environment"]["SUBNETS"] == ",".join(SUBNETS)
     assert run.inputs["environment"]["TIMEOUT_SECONDS"] == "1800"
     assert one("t-once-task").urn in run.dependencies
