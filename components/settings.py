@@ -1571,7 +1571,8 @@ def parse_app_secret_names(raw: Any) -> dict[str, tuple[str, ...]]:
                 _app_env_name(name)
             except PydanticCustomError as error:
                 raise SettingsError(where, f"{where} {error.context['message'] if error.context else error}") from None
-            if not isinstance(value, str) or not value:
+            # `pulumi config set --path` stores true/false and integers as such (its documentation): they are text here.
+            if isinstance(value, (dict, list)) or value is None or value == "":
                 raise SettingsError(
                     where,
                     f"{where} must be text, set with `pulumi config set --secret --path '{where}' <value>` (the value "
@@ -1579,6 +1580,10 @@ def parse_app_secret_names(raw: Any) -> dict[str, tuple[str, ...]]:
                 )
         names[service] = tuple(sorted(entries))
     return names
+
+
+def _secret_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def load_app_secrets() -> dict[str, dict[str, pulumi.Output[str]]]:
@@ -1589,7 +1594,7 @@ def load_app_secrets() -> dict[str, dict[str, pulumi.Output[str]]]:
     parse_app_secret_names(raw)
     document = json.loads(raw) if isinstance(raw, str) else raw
     return {
-        service: {name: pulumi.Output.secret(str(value)) for name, value in sorted(entries.items())}
+        service: {name: pulumi.Output.secret(_secret_text(value)) for name, value in sorted(entries.items())}
         for service, entries in document.items()
     }
 

@@ -66,9 +66,15 @@ def test_a_secret_name_webstack_sets_itself_is_refused_without_its_value() -> No
 
 
 def test_a_secret_that_is_not_text_is_refused_without_its_value() -> None:
-    message = error((SECRETS_KEY,), **config(webstack_appSecrets={"backend": {"PORT_KEY": 12345}}))
-    assert message.startswith("webstack:appSecrets.backend.PORT_KEY must be text")
+    message = error((SECRETS_KEY,), **config(webstack_appSecrets={"backend": {"PIN_SET": ["12345"]}}))
+    assert message.startswith("webstack:appSecrets.backend.PIN_SET must be text")
     assert "12345" not in message
+
+
+def test_a_secret_the_cli_stored_as_a_number_is_text_to_the_application() -> None:
+    # `pulumi config set --path` keeps integers and true/false as such (the CLI's documentation).
+    settings = parse((SECRETS_KEY,), **config(webstack_appSecrets={"backend": {"LICENSE_PIN": 12345}}))
+    assert settings.app_secret_names == {"backend": ("LICENSE_PIN",)}
 
 
 def test_a_secret_arn_must_be_a_secrets_manager_arn() -> None:
