@@ -72,7 +72,8 @@ SHAPES: dict[str, dict[str, Any]] = {
                 "secretArns": {
                     "NODE_OPERATOR_KEY": "arn:aws:secretsmanager:us-east-1:123456789012:secret:chain/operator-AbCdEf"
                 },
-            }
+            },
+            "operations": {"enabled": True, "trustedPrincipalArns": ["arn:aws:iam::123456789012:role/chain-oncall"]},
         },
         "webstack:appSecrets": {"backend": {"VALIDATOR_PRIVATE_KEY": {"secure": CIPHERTEXT}}},
     },
@@ -300,3 +301,18 @@ def test_the_text_report_shows_no_secret_either(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "stackcheck-placeholder-secret" not in result.stdout + result.stderr
     assert CIPHERTEXT not in result.stdout + result.stderr
+
+
+def test_operator_access_is_one_logged_task_family_and_no_service_allows_exec(
+    shapes: dict[str, dict[str, Any]],
+) -> None:
+    document = shapes["blockchain"]
+    (cluster,) = _resources(document, "aws:ecs/cluster:Cluster")
+    logging = cluster["inputs"]["configuration"]["executeCommandConfiguration"]
+    assert logging["logging"] == "OVERRIDE"
+    assert logging["logConfiguration"]["cloudWatchEncryptionEnabled"] is True
+    assert all(not s["inputs"].get("enableExecuteCommand") for s in _resources(document, "aws:ecs/service:Service"))
+    families = {t["inputs"]["family"] for t in _resources(document, "aws:ecs/taskDefinition:TaskDefinition")}
+    assert "webstack-blockchain-operations" in families
+    assert "operatorRoleArn" in document["outputs"]
+    assert "operatorRoleArn" not in shapes["scholarship"]["outputs"]

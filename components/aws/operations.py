@@ -243,9 +243,10 @@ def operator_statements(
             "Condition": {"StringEquals": {"ecs:container-name": CONTAINER, f"aws:ResourceTag/{PURPOSE_TAG}": PURPOSE}},
         },
         {
-            "Sid": "WatchAndStopIt",
+            # RunTask with --propagate-tags tags the new task, which takes ecs:TagResource on it.
+            "Sid": "TagWatchAndStopIt",
             "Effect": "Allow",
-            "Action": ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask"],
+            "Action": ["ecs:DescribeTasks", "ecs:ListTasks", "ecs:StopTask", "ecs:TagResource"],
             "Resource": [cluster_arn, tasks],
         },
     ]
