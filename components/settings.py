@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -51,6 +52,10 @@ PROVIDER_SECRET_KEYS = (
 SECRET_SETTINGS = {
     "alertWebhookUrl": "HTTPS webhook that receives every alert: a Slack incoming webhook (hooks.slack.com, through a "
     "small forwarder) or an endpoint that confirms SNS subscriptions (PagerDuty, Opsgenie, ...). Secret.",
+    "appSecrets": "The application's secrets per service: `{frontend: {NAME: value}, backend: {NAME: value}}`, each "
+    "set with `pulumi config set --secret --path 'webstack:appSecrets.backend.NAME' <value>`. On aws each is kept in "
+    "Secrets Manager under the stack's secrets key and reaches the container as the environment variable NAME (ECS "
+    "secrets); on docker as a file named by NAME_FILE. Secret.",
 }
 SECRET_SETTING_KEYS: tuple[str, ...] = tuple(f"{PROJECT}:{key}" for key in SECRET_SETTINGS)
 
@@ -1467,6 +1472,243 @@ class DockerSettings(_Model):
         return value
 
 
+# -- An application moving in: webstack:app (plain) and webstack:appSecrets (secret) ---------------------------------
+#: The services an application's settings and secrets belong to.
+APP_SERVICES = ("frontend", "backend")
+#: Environment names the program sets itself on the backend (where its data lives, its credentials): an
+#: application's own secrets and settings may not take them over.
+PROGRAM_ENVIRONMENT_PREFIXES = ("DATABASE_", "REDIS_", "S3_", "SHARD_MAP_", "DOCUMENTS_", "WEBSTACK_", "AWS_")
+#: Paths a persistent volume may not be mounted on: the root, the scratch space, system and credential directories.
+RESERVED_MOUNT_PATHS = ("/", "/tmp", "/run", "/run/webstack", "/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/lib")
+_SECRET_ARN_RE = re.compile(
+    r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+(:[A-Za-z0-9_.-]*:[A-Za-z0-9_-]*:[A-Za-z0-9-]*)?"
+)
+_ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:(iam::\d{12}:(role|user)/[\w+=,.@/-]+|iam::\d{12}:root)")
+
+
+def _app_env_name(name: str) -> str:
+    if not _ENV_NAME_RE.match(name):
+        raise _problem(f"names must be letters, digits and _, got {name!r}")
+    upper = name.upper()
+    if upper in RUNTIME_ENVIRONMENT or upper.startswith(PROGRAM_ENVIRONMENT_PREFIXES) or upper.endswith("_FILE"):
+        raise _problem(
+            f"must not set {name}: webstack sets the runtime environment ({', '.join(RUNTIME_ENVIRONMENT)}), the "
+            f"names starting with {', '.join(PROGRAM_ENVIRONMENT_PREFIXES)} and the *_FILE paths itself"
+        )
+    return name
+
+
+class AppVolumeSettings(_Model):
+    """``webstack:app.<service>.volume``: a persistent, encrypted volume mounted into every task of the service."""
+
+    path: str = Field(description="Absolute path the volume is mounted at in the container, e.g. /data.")
+    single_writer: bool = Field(
+        default=True,
+        description="Only one task may run at a time (the application keeps state a second writer would corrupt: "
+        "an embedded database, a blockchain's data directory). Needs desiredCount, minCount and maxCount of 1; "
+        "deployments then stop the old task before starting the new one (a short interruption).",
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not re.fullmatch(r"(/[A-Za-z0-9._-]+)+", value) or ".." in value.split("/"):
+            raise _problem(f"must be an absolute path like /data, got {_got(value)}")
+        if any(value == p or (p != "/" and value.startswith(p + "/")) for p in RESERVED_MOUNT_PATHS):
+            raise _problem(f"must not be (or be inside) {', '.join(RESERVED_MOUNT_PATHS[1:])}, got {_got(value)}")
+        return value
+
+
+class AppServiceSettings(_Model):
+    """``webstack:app.frontend`` / ``webstack:app.backend``: what one service of the application needs besides its
+    image and plain environment (``webstack:web.<service>``)."""
+
+    secret_arns: dict[str, str] = Field(
+        default={},
+        description="Secrets that already exist in Secrets Manager: environment name -> secret ARN (a JSON key: "
+        "`<arn>:<key>::`). aws only; the execution role may read exactly these. A secret under another account's "
+        "or another customer key needs that key's policy to admit the execution role.",
+    )
+    volume: AppVolumeSettings | None = Field(
+        default=None,
+        description="A persistent, encrypted volume `{path, singleWriter}`: EFS (customer key, backed up, reachable "
+        "from the app tier only) on aws, a protected named volume on docker. Unset: no persistent storage.",
+    )
+
+    @field_validator("secret_arns")
+    @classmethod
+    def _secret_arns(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, arn in value.items():
+            _app_env_name(name)
+            if not _SECRET_ARN_RE.fullmatch(arn):
+                raise _problem(
+                    "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>, "
+                    f"optionally :<json-key>::), got {_got(arn)}",
+                    name,
+                )
+        return value
+
+
+class MigrationSettings(_Model):
+    """``webstack:app.migration``: the one-off command run from the backend's image before a new version serves."""
+
+    command: list[str] = Field(
+        default=[],
+        description='The command, as an exec list, e.g. ["alembic", "upgrade", "head"] or ["php", "artisan", '
+        '"migrate", "--force"]. It runs with the backend\'s environment and secrets, inside the private network, on '
+        "every deployment whose backend image or command changed; a non-zero exit fails the deployment before the "
+        "services change. Empty: no migration.",
+    )
+    timeout_minutes: Annotated[int, Field(ge=1, le=120)] = Field(
+        default=30,
+        description="Minutes the migration may run on aws before it is stopped and the deployment fails (docker "
+        "waits for it to exit).",
+    )
+
+    @field_validator("command")
+    @classmethod
+    def _command(cls, value: list[str]) -> list[str]:
+        if value and not value[0].strip():
+            raise _problem(f"must start with the program to run, got {_got(value)}")
+        return value
+
+
+class DatabaseRolesSettings(_Model):
+    """``webstack:app.databaseRoles``: the least-privilege roles created inside every shard."""
+
+    bootstrap: bool = Field(
+        default=True,
+        description="Create, per shard, the application role (owns the application's schema, nothing else), the "
+        "read-only role (the replicas' readers) and the monitoring role, with the guides' REVOKEs, from a one-off "
+        "task inside the network that alone uses the master credentials. The backend then signs in as the "
+        "application role. Off: the backend gets no database credentials.",
+    )
+    client_image: str = Field(
+        default="",
+        description="Image that runs the bootstrap (it needs psql or mysql, and wget or curl), pinned. Empty: the "
+        "Docker official postgres or mysql image of the engine's version, from Amazon ECR Public.",
+    )
+
+    @field_validator("client_image")
+    @classmethod
+    def _client_image(cls, value: str) -> str:
+        return _pinned_image(value) if value else value
+
+
+class OperationsSettings(_Model):
+    """``webstack:app.operations``: opt-in, audited operator access to the private data tier (no SSH, no port)."""
+
+    enabled: bool = Field(
+        default=False,
+        description="Create the operations task (ECS Exec allowed on it alone) and the operator role that may start "
+        "it and open a shell in it; sessions are logged to an encrypted log group. Off by default, prod included.",
+    )
+    trusted_principal_arns: list[str] = Field(
+        default=[],
+        description="IAM roles or users (ARNs, e.g. an IAM Identity Center permission set's role) that may assume the "
+        "operator role. Required when enabled.",
+    )
+    image: str = Field(
+        default="",
+        description="Image of the operations task, pinned (it needs a shell and the database client). Empty: the "
+        "bootstrap's client image.",
+    )
+    session_log_days: RetentionDays = Field(
+        default=365, description="Days CloudWatch keeps the session logs (every command and its output)."
+    )
+
+    @field_validator("trusted_principal_arns")
+    @classmethod
+    def _principals(cls, value: list[str]) -> list[str]:
+        for index, arn in enumerate(value):
+            if not _ROLE_ARN_RE.fullmatch(arn):
+                raise _problem(f"must be an IAM role or user ARN, got {_got(arn)}", f"[{index}]")
+        _unique(value)
+        return value
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return _pinned_image(value) if value else value
+
+
+class AppSettings(_Model):
+    """``webstack:app``: what an application brings besides its images: secrets it already has, persistent storage,
+    its migration, its database roles, and operator access. Secret values go in ``webstack:appSecrets``."""
+
+    frontend: AppServiceSettings = Field(default=AppServiceSettings(), description="The frontend's secrets and volume.")
+    backend: AppServiceSettings = Field(default=AppServiceSettings(), description="The backend's secrets and volume.")
+    migration: MigrationSettings = Field(
+        default=MigrationSettings(), description="The one-off command run before each new backend version serves."
+    )
+    database_roles: DatabaseRolesSettings = Field(
+        default=DatabaseRolesSettings(), description="The application, read-only and monitoring roles per shard."
+    )
+    operations: OperationsSettings = Field(
+        default=OperationsSettings(), description="Opt-in, audited operator access to the data tier."
+    )
+
+    def service(self, name: str) -> AppServiceSettings:
+        return self.frontend if name == "frontend" else self.backend
+
+
+APP_SECRETS_KEY = "appSecrets"
+
+
+def parse_app_secret_names(raw: Any) -> dict[str, tuple[str, ...]]:
+    """The names in ``webstack:appSecrets`` per service, checked without ever echoing a value: ``{frontend: {NAME:
+    value}, backend: {NAME: value}}``, every value text."""
+    key = f"{PROJECT}:{APP_SECRETS_KEY}"
+    if raw is None:
+        return {}
+    try:
+        document = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise SettingsError(key, f"{key} must be an object of services (frontend, backend), each an object of names")
+    names: dict[str, tuple[str, ...]] = {}
+    for service, entries in document.items():
+        if service not in APP_SERVICES:
+            raise SettingsError(
+                f"{key}.{service}", f"{key}.{service} is not a service{_suggest(service, APP_SERVICES)}"
+            )
+        if not isinstance(entries, dict):
+            raise SettingsError(f"{key}.{service}", f"{key}.{service} must be an object of environment names")
+        for name, value in entries.items():
+            where = f"{key}.{service}.{name}"
+            try:
+                _app_env_name(name)
+            except PydanticCustomError as error:
+                raise SettingsError(where, f"{where} {error.context['message'] if error.context else error}") from None
+            # `pulumi config set --path` stores true/false and integers as such (its documentation): they are text here.
+            if isinstance(value, (dict, list)) or value is None or value == "":
+                raise SettingsError(
+                    where,
+                    f"{where} must be text, set with `pulumi config set --secret --path '{where}' <value>` (the value "
+                    "is not shown)",
+                )
+        names[service] = tuple(sorted(entries))
+    return names
+
+
+def _secret_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def load_app_secrets() -> dict[str, dict[str, pulumi.Output[str]]]:
+    """The application's secret values per service, each a Pulumi secret (names as in ``webstack:appSecrets``)."""
+    raw = runtime_config.get_config(f"{PROJECT}:{APP_SECRETS_KEY}")
+    if raw is None:
+        return {}
+    parse_app_secret_names(raw)
+    document = json.loads(raw) if isinstance(raw, str) else raw
+    return {
+        service: {name: pulumi.Output.secret(_secret_text(value)) for name, value in sorted(entries.items())}
+        for service, entries in document.items()
+    }
+
+
 class Settings(_Model):
     """All settings of one stack. Fields marked ``exclude`` come from the stack's context, not from ``webstack:*``."""
 
@@ -1531,7 +1773,16 @@ class Settings(_Model):
         "images. Keys: see the README's settings reference.",
     )
 
+    app: AppSettings = Field(
+        default=AppSettings(),
+        description="What the application brings: secrets it already has, persistent volumes, its migration, its "
+        "database roles, operator access. Secret values: webstack:appSecrets. Keys: see the README's settings "
+        "reference and docs/moving-in.md.",
+    )
+
     project: str = Field(default=PROJECT, exclude=True)
+    app_secret_names: dict[str, tuple[str, ...]] = Field(default={}, exclude=True)
+    """The names in webstack:appSecrets per service (their values are read by load_secrets, never here)."""
     stack: str = Field(default="stack", exclude=True)
     region: str = Field(default="us-east-1", exclude=True)
 
@@ -1777,6 +2028,50 @@ class Settings(_Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _app(self) -> Settings:
+        """An application's settings agree with the services and the platform (webstack:app)."""
+        app = self.app
+        for service in APP_SERVICES:
+            own, web = app.service(service), getattr(self.web, service)
+            given = dict.fromkeys(self.app_secret_names.get(service, ()), "webstack:appSecrets")
+            for name in own.secret_arns:
+                if name in given:
+                    raise _problem(
+                        f"must not name {name} twice: it is already set in {given[name]}.{service}",
+                        f"app.{service}.secretArns",
+                    )
+                given[name] = f"webstack:app.{service}.secretArns"
+            for name in web.environment:
+                if name in given:
+                    raise _problem(
+                        f"must not set {name}, a secret of the {service} ({given[name]}), got it as a plain value",
+                        f"web.{service}.environment",
+                    )
+            if self.platform == "docker" and own.secret_arns:
+                raise _problem(
+                    "is not supported on the docker platform, which has no Secrets Manager: set the values in "
+                    f"webstack:appSecrets.{service} instead, got {len(own.secret_arns)} ARN(s)",
+                    f"app.{service}.secretArns",
+                )
+            volume = own.volume
+            if volume is not None and volume.single_writer:
+                for count in ("desired_count", "min_count", "max_count"):
+                    if getattr(web, count) != 1:
+                        raise _problem(
+                            f"must be 1 while webstack:app.{service}.volume.singleWriter is true (one task writes the "
+                            f"volume at a time), got {getattr(web, count)}",
+                            f"web.{service}.{to_camel(count)}",
+                        )
+        operations = app.operations
+        if operations.enabled and self.platform == "aws" and not operations.trusted_principal_arns:
+            raise _problem(
+                "must name at least one IAM role or user while webstack:app.operations.enabled is true: the operator "
+                "role is reachable by these principals only, got an empty list",
+                "app.operations.trustedPrincipalArns",
+            )
+        return self
+
     @property
     def disaster_recovery_region(self) -> str:
         """The region that holds the disaster-recovery copies."""
@@ -1819,6 +2114,8 @@ class StackSecrets:
     """``cloudflare:apiToken``; unset: the Cloudflare provider reads CLOUDFLARE_API_TOKEN from the environment."""
     alert_webhook_url: pulumi.Output[str] | None = None
     """``webstack:alertWebhookUrl``; unset: alerts go to email only."""
+    app: Mapping[str, Mapping[str, pulumi.Output[str]]] = dataclass_field(default_factory=dict)
+    """``webstack:appSecrets``: per service, environment name -> secret value."""
 
 
 def load_secrets() -> StackSecrets:
@@ -1827,6 +2124,7 @@ def load_secrets() -> StackSecrets:
     return StackSecrets(
         cloudflare_api_token=pulumi.Config("cloudflare").get_secret("apiToken"),
         alert_webhook_url=None if webhook is None else webhook.apply(validate_webhook_url),
+        app=load_app_secrets(),
     )
 
 
@@ -1872,11 +2170,11 @@ def parse_settings(
         raise SettingsError("aws:region", "aws:region is required: set it with `pulumi config set aws:region <region>`")
     if not _REGION_RE.match(region):
         raise SettingsError("aws:region", f"aws:region must be an AWS region name like eu-west-1, got {_got(region)}")
+    context: dict[str, Any] = {"project": project, "stack": stack, "region": region}
+    context["appSecretNames"] = parse_app_secret_names(values.get(f"{prefix}{APP_SECRETS_KEY}"))
     try:
         # Keys as users write them (camelCase) only: a snake_case key is a typo, not an alternative spelling.
-        return Settings.model_validate(
-            {**raw, "project": project, "stack": stack, "region": region}, by_alias=True, by_name=False
-        )
+        return Settings.model_validate({**raw, **context}, by_alias=True, by_name=False)
     except ValidationError as error:
         raise _settings_error(error, prefix) from None
 
@@ -1884,6 +2182,12 @@ def parse_settings(
 def _check_secrets(values: Mapping[str, Any], secret_keys: Collection[str], prefix: str) -> None:
     for key in sorted(values):
         holds_secret = key in PROVIDER_SECRET_KEYS or key in SECRET_SETTING_KEYS
+        if holds_secret and key not in secret_keys and key == f"{prefix}{APP_SECRETS_KEY}":
+            raise SettingsError(
+                key,
+                f"{key} holds secrets but is stored in plaintext: remove it from the stack file and set each value "
+                f"with `pulumi config set --secret --path '{key}.<service>.<NAME>' <value>`",
+            )
         if holds_secret and key not in secret_keys:
             raise SettingsError(
                 key,

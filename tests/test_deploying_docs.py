@@ -60,6 +60,7 @@ MODULE_SERVICES: dict[str, str] = {
     "ec2": "ec2",
     "ecr": "ecr",
     "ecs": "ecs",
+    "efs": "elasticfilesystem",
     "elasticache": "elasticache",
     "grafana": "grafana",
     "iam": "iam",
@@ -482,7 +483,9 @@ def test_the_preview_role_reads_and_never_reads_secret_values(stacks: dict[str, 
             parameter = arn("ssm", f"parameter{resource['inputs']['name']}")
             assert allows(document, "ssm:GetParameter", parameter), f"{stack}: refresh reads {parameter}"
         if resource["type"] == "aws:secretsmanager/secret:Secret":
-            secret = arn("secretsmanager", f"secret:{resource['inputs']['namePrefix']}AbCdEf-123456")
+            inputs = resource["inputs"]
+            name = inputs["namePrefix"] if "namePrefix" in inputs else f"{inputs['name']}-"
+            secret = arn("secretsmanager", f"secret:{name}AbCdEf-123456")
             assert allows(document, "secretsmanager:GetSecretValue", secret), f"{stack}: refresh reads {secret}"
     for stack in STACKS:
         assert allows(document, "s3:GetObject", f"arn:aws:s3:::{STATE_BUCKET}/.pulumi/stacks/webstack/{stack}.json")

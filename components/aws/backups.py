@@ -113,6 +113,8 @@ class BackupsArgs:
     """Every database primary (replicas are rebuilt from their primary)."""
     documents: ObjectStorage | None = None
     """The documents bucket: backed up by the plan and replicated to the DR region."""
+    file_systems: Sequence[pulumi.Input[str]] = ()
+    """ARNs of the services' persistent file systems (EFS): backed up by the plan too, in a selection of their own."""
     database_retention_days: int = 30
     """How long the replicated automated backups are kept (the primaries' retention)."""
     settings: BackupSettings = field(default_factory=BackupSettings)
@@ -190,6 +192,15 @@ class Backups(pulumi.ComponentResource):
                 plan_id=self.plan.id,
                 iam_role_arn=self.role.arn,
                 resources=resources,
+                opts=child,
+            )
+        if args.file_systems:
+            aws.backup.Selection(
+                f"{name}-files-selection",
+                name=f"{args.name_prefix}-files",
+                plan_id=self.plan.id,
+                iam_role_arn=self.role.arn,
+                resources=list(args.file_systems),
                 opts=child,
             )
         if settings.restore_testing and args.databases:

@@ -63,6 +63,9 @@ class DatabaseArgs:
     db.m7g.large, 100-500 GB, Multi-AZ, one replica, one shard, 30 days of backups at 02:00 UTC."""
     protect: bool = False
     """Protect the primaries from deletion by Pulumi (on in production)."""
+    role_secret_arns: Sequence[pulumi.Input[str]] = ()
+    """Per shard, the secret of the role the application signs in as (the shard map names it); empty: the master
+    secret."""
 
 
 class Database(pulumi.ComponentResource):
@@ -252,9 +255,9 @@ class ShardedDatabase(pulumi.ComponentResource):
             pulumi.Output.all(
                 writer=shard.writer_endpoint,
                 readers=pulumi.Output.all(*shard.reader_endpoints),
-                secretArn=shard.master_secret_arn,
+                secretArn=args.role_secret_arns[index] if args.role_secret_arns else shard.master_secret_arn,
             )
-            for shard in self.shards
+            for index, shard in enumerate(self.shards)
         ]
         self.shard_map = pulumi.Output.all(*entries).apply(
             lambda shards: build_shard_map(

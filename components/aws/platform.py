@@ -16,9 +16,12 @@ import pulumi_cloudflare as cloudflare
 
 from components.alerts import Severity, catalog
 from components.aws.account import lookup_account
+from components.aws.app_secrets import AppSecrets, AppSecretsArgs
 from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
+from components.aws.database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
+from components.aws.files import PersistentFiles, PersistentFilesArgs
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import (
     CertificateArgs,
@@ -37,8 +40,17 @@ from components.aws.monitoring import (
 )
 from components.aws.network import Network, NetworkArgs
 from components.aws.notifications import Notifications, NotificationsArgs
+from components.aws.operations import Operations, OperationsArgs, session_log_group
 from components.aws.storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
-from components.aws.web_tier import MetricsCollector, SecretRef, ServiceAccess, WebTier, WebTierArgs
+from components.aws.web_tier import (
+    ExecSessionLogging,
+    MetricsCollector,
+    Migration,
+    SecretRef,
+    ServiceAccess,
+    WebTier,
+    WebTierArgs,
+)
 from components.cdn import CLIENT_ADDRESS_HEADER, Cdn, CdnArgs, cloudflare_ranges, hsts_value
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
@@ -131,6 +143,24 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts=here,
     )
+    app = settings.app
+    roles = (
+        DatabaseBootstrap(
+            "database-bootstrap",
+            DatabaseBootstrapArgs(
+                account=account,
+                name_prefix=prefix,
+                settings=settings.database,
+                secrets_key_arn=keys.secrets.arn,
+                logs_key_arn=keys.logs.arn,
+                log_retention_days=settings.web.log_retention_days,
+                image=app.database_roles.client_image,
+            ),
+            opts=here,
+        )
+        if app.database_roles.bootstrap
+        else None
+    )
     database = ShardedDatabase(
         "database",
         DatabaseArgs(
@@ -143,9 +173,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             secrets_key_arn=keys.secrets.arn,
             settings=settings.database,
             protect=production,
+            role_secret_arns=roles.app_secret_arns if roles is not None else (),
         ),
         opts=here,
     )
+    if roles is not None:
+        roles.attach(database)
     cache = Cache(
         "cache",
         CacheArgs(
@@ -192,6 +225,40 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     routes = cdn.route(edge.alb.dns_name) if cdn is not None else []
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
+    app_secrets = AppSecrets(
+        "app-secrets",
+        AppSecretsArgs(name_prefix=prefix, secrets_key_arn=keys.secrets.arn, values=secrets.app, app=app),
+        opts=here,
+    )
+    files = {
+        service: PersistentFiles(
+            f"files-{service}",
+            PersistentFilesArgs(
+                account=account,
+                name_prefix=prefix,
+                service=service,
+                vpc_id=network.vpc.id,
+                subnet_ids=[subnet.id for subnet in network.app_subnets],
+                app_security_group_id=network.app_security_group.id,
+                data_key_arn=keys.data.arn,
+                user=getattr(settings.web, service).user,
+                path=volume.path,
+                single_writer=volume.single_writer,
+                protect=production,
+            ),
+            opts=here,
+        )
+        for service in ("frontend", "backend")
+        if (volume := app.service(service).volume) is not None
+    }
+    session_logs = (
+        session_log_group("operator-sessions", prefix, keys.logs.arn, app.operations.session_log_days, here)
+        if app.operations.enabled
+        else None
+    )
+    app_subnets = [subnet.id for subnet in network.app_subnets]
+    app_groups = [network.app_security_group.id]
+    role_secret_arns = roles.app_secret_arns if roles is not None else []
     web = WebTier(
         "web",
         WebTierArgs(
@@ -209,11 +276,14 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             listeners=edge.listeners,
             smoke_test_after=routes,
             web=settings.web,
-            environment={"backend": backend_environment(settings, database, cache, documents_bucket)},
-            secrets={"backend": backend_secrets(database, cache)},
+            environment={"backend": backend_environment(settings, database, cache, documents_bucket, roles)},
+            secrets={
+                "backend": {**backend_secrets(cache, roles), **app_secrets.refs["backend"]},
+                "frontend": app_secrets.refs["frontend"],
+            },
             access={
                 "backend": ServiceAccess(
-                    secret_arns=[*database.secret_arns, cache.auth_secret.arn],
+                    secret_arns=[*role_secret_arns, cache.auth_secret.arn],
                     parameter_arns=[database.shard_map_parameter.arn],
                 )
             },
@@ -229,8 +299,38 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             if prometheus is not None
             else {},
             protect=production,
+            prepare=(lambda cluster: roles.run_in(cluster, app_subnets, app_groups)) if roles is not None else None,
+            migration=Migration(app.migration.command, app.migration.timeout_minutes)
+            if app.migration.command
+            else None,
+            volumes={service: files[service].volume for service in files},
+            exec_logging=ExecSessionLogging(session_logs.name) if session_logs is not None else None,
         ),
         opts=here,
+    )
+    operations = (
+        Operations(
+            "operations",
+            OperationsArgs(
+                account=account,
+                name_prefix=prefix,
+                cluster=web.cluster,
+                session_logs=session_logs,
+                image=app.operations.image or client_image(settings.database, app.database_roles.client_image),
+                user="70:70" if settings.database.engine == "postgres" else "999:999",
+                trusted_principal_arns=app.operations.trusted_principal_arns,
+                logs_key_arn=keys.logs.arn,
+                secrets_key_arn=keys.secrets.arn,
+                reader_secret_arns=roles.reader_secret_arns if roles is not None else [],
+                database_hosts=[shard.writer_endpoint for shard in database.shards],
+                database_port=settings.database.effective_port,
+                database_name=settings.database.database_name,
+                log_retention_days=settings.web.log_retention_days,
+            ),
+            opts=here,
+        )
+        if session_logs is not None and roles is not None
+        else None
     )
     storage = ObjectStorage(
         "storage",
@@ -261,6 +361,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             dr_access_log_bucket=dr_access_logs.bucket.id,
             databases=[shard.primary for shard in database.shards],
             documents=storage,
+            file_systems=[volume.file_system.arn for volume in files.values()],
             database_retention_days=settings.database.backup_retention_days,
             settings=settings.backups,
             protect=production,
@@ -351,6 +452,15 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     if cdn is not None:
         outputs["cdnZoneId"] = cdn.zone_id
         outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.rulesets.items()}
+    if roles is not None:
+        outputs["databaseRoleSecretArns"] = {"app": roles.app_secret_arns, "reader": roles.reader_secret_arns}
+    if web.migration is not None:
+        outputs["migrationTaskFamily"] = f"{prefix}-backend-migrate"
+    if files:
+        outputs["fileSystemIds"] = {service: volume.file_system.id for service, volume in files.items()}
+    if operations is not None:
+        outputs["operatorRoleArn"] = operations.operator_role.arn
+        outputs["operationsTaskFamily"] = f"{prefix}-operations"
     if web.repositories:
         outputs["ecrRepositoryUrls"] = {service: repo.repository_url for service, repo in web.repositories.items()}
     return outputs
@@ -378,18 +488,22 @@ def watched_databases(settings: Settings, database: ShardedDatabase) -> list[Wat
 
 
 def backend_environment(
-    settings: Settings, database: ShardedDatabase, cache: Cache, documents_bucket: str
+    settings: Settings,
+    database: ShardedDatabase,
+    cache: Cache,
+    documents_bucket: str,
+    roles: DatabaseBootstrap | None = None,
 ) -> dict[str, pulumi.Input[str]]:
-    """Where the backend finds its data: endpoints and names only; credentials come as secrets."""
+    """Where the backend finds its data: endpoints and names only; credentials come as secrets (the application
+    role's, never the master's)."""
     first = database.shards[0]
-    return {
+    environment: dict[str, pulumi.Input[str]] = {
         "DATABASE_ENGINE": settings.database.engine,
         "DATABASE_HOST": first.writer_endpoint,
         "DATABASE_READ_HOSTS": pulumi.Output.all(*first.reader_endpoints).apply(lambda hosts: ",".join(hosts)),
         "DATABASE_PORT": str(settings.database.effective_port),
         "DATABASE_NAME": settings.database.database_name,
         "DATABASE_SSL_MODE": "verify-full",
-        "DATABASE_SECRET_ARN": first.master_secret_arn,
         "SHARD_MAP_PARAMETER": database.shard_map_parameter.name,
         "REDIS_HOST": cache.endpoint,
         "REDIS_PORT": str(cache.port),
@@ -397,14 +511,16 @@ def backend_environment(
         "REDIS_AUTH_SECRET_ARN": cache.auth_secret.arn,
         "DOCUMENTS_BUCKET": documents_bucket,
     }
+    if roles is not None:
+        environment["DATABASE_SECRET_ARN"] = roles.app_secret_arns[0]
+    return environment
 
 
-def backend_secrets(database: ShardedDatabase, cache: Cache) -> dict[str, SecretRef]:
-    """Credentials the backend starts with (shard 0's and the cache's); the task role may re-read them after a
-    rotation, and the shard map names every shard's secret."""
-    first = database.shards[0]
-    return {
-        "DATABASE_USER": SecretRef(first.master_secret_arn, "username"),
-        "DATABASE_PASSWORD": SecretRef(first.master_secret_arn, "password"),
-        "REDIS_PASSWORD": SecretRef(cache.auth_secret.arn),
-    }
+def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, SecretRef]:
+    """Credentials the backend starts with: shard 0's application role (never a master user) and the cache's; the
+    task role may re-read them after a rotation, and the shard map names every shard's application-role secret."""
+    secrets = {"REDIS_PASSWORD": SecretRef(cache.auth_secret.arn)}
+    if roles is not None:
+        first = roles.app_secret_arns[0]
+        secrets |= {"DATABASE_USER": SecretRef(first, "username"), "DATABASE_PASSWORD": SecretRef(first, "password")}
+    return secrets

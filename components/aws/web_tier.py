@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +34,8 @@ import yaml
 from pulumi_command import local
 
 from components.aws.account import Account
+from components.aws.files import ServiceVolume, mount_statements
+from components.aws.one_off import OneOffArgs, OneOffTask
 from components.build_context import context_tag
 from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
 
@@ -80,6 +82,21 @@ class MetricsCollector:
 
 
 @dataclass(frozen=True)
+class Migration:
+    """The backend's one-off command before each new version serves (``webstack:app.migration``)."""
+
+    command: Sequence[str]
+    timeout_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class ExecSessionLogging:
+    """Where the cluster logs ECS Exec sessions (every command and its output): an encrypted log group."""
+
+    log_group_name: pulumi.Input[str]
+
+
+@dataclass(frozen=True)
 class WebTierArgs:
     """Inputs of :class:`WebTier`."""
 
@@ -123,6 +140,15 @@ class WebTierArgs:
     """Per service, a metrics collector in its task (it takes 128 CPU units and 256 MiB of the task's size)."""
     protect: bool = False
     """Protect the image repositories from deletion by Pulumi."""
+    prepare: Callable[[aws.ecs.Cluster], Sequence[pulumi.Resource]] | None = None
+    """Called with the cluster before any service is created; the services wait for what it returns (the database
+    bootstrap's runs)."""
+    migration: Migration | None = None
+    """The backend's migration, run as a one-off task before the backend service changes."""
+    volumes: Mapping[str, ServiceVolume] = field(default_factory=dict)
+    """Per service, its persistent file system."""
+    exec_logging: ExecSessionLogging | None = None
+    """Log ECS Exec sessions of the cluster (the operations task's) to this log group."""
 
 
 class WebTier(pulumi.ComponentResource):
@@ -141,9 +167,14 @@ class WebTier(pulumi.ComponentResource):
         self.cluster = aws.ecs.Cluster(
             f"{name}-cluster",
             settings=[aws.ecs.ClusterSettingArgs(name="containerInsights", value=web.container_insights)],
+            configuration=_exec_configuration(args.exec_logging),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.services, self.task_definitions, self.task_roles, self.repositories = {}, {}, {}, {}
+        self.execution_roles: dict[str, aws.iam.Role] = {}
+        self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
+        self.migration: OneOffTask | None = None
+        self.prepared = list(args.prepare(self.cluster)) if args.prepare is not None else []
         for service, settings in (("frontend", web.frontend), ("backend", web.backend)):
             self._service(service, settings)
         if web.smoke_test.enabled:
@@ -208,6 +239,16 @@ class WebTier(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
         collector = args.collectors.get(service)
+        volume = args.volumes.get(service)
+        if volume is not None:
+            aws.iam.RolePolicy(
+                f"{name}-task-files",
+                role=task_role.id,
+                policy=pulumi.Output.all(
+                    file_system_arn=volume.file_system_arn, access_point_arn=volume.access_point_arn
+                ).apply(lambda v: _policy(mount_statements(v))),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
         if collector is not None:
             aws.iam.RolePolicy(
                 f"{name}-task-metrics",
@@ -229,7 +270,7 @@ class WebTier(pulumi.ComponentResource):
             ),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME)],
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME), *_efs_volumes(volume)],
             container_definitions=pulumi.Output.from_input(
                 {
                     "image": image_ref,
@@ -238,10 +279,20 @@ class WebTier(pulumi.ComponentResource):
                     "secrets": secret_arns,
                     "remote_write_url": collector.remote_write_url if collector else None,
                 }
-            ).apply(lambda v: _container_definitions(service, settings, v, args.account.region, secrets, collector)),
+            ).apply(
+                lambda v: _with_volume(
+                    _container_definitions(service, settings, v, args.account.region, secrets, collector), volume
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.task_definitions[service] = task_definition
+        self.execution_roles[service], self.log_groups[service] = execution_role, log_group
+        gates: list[pulumi.Resource] = list(self.prepared)
+        if service == "backend" and args.migration is not None and args.migration.command:
+            self.migration = self._migration(settings, args.migration, image_ref, log_group, execution_role, task_role)
+            gates.append(self.migration.run)
+        single_writer = volume is not None and volume.single_writer
 
         ecs_service = aws.ecs.Service(
             f"{name}-service",
@@ -262,18 +313,65 @@ class WebTier(pulumi.ComponentResource):
             ],
             health_check_grace_period_seconds=60,
             deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-            deployment_minimum_healthy_percent=100,
-            deployment_maximum_percent=200,
+            # One writer at a time: the old task stops before the new one starts.
+            deployment_minimum_healthy_percent=0 if single_writer else 100,
+            deployment_maximum_percent=100 if single_writer else 200,
             availability_zone_rebalancing="ENABLED",
             enable_execute_command=web.exec_enabled,
             enable_ecs_managed_tags=True,
             propagate_tags="SERVICE",
             wait_for_steady_state=True,
             # Autoscaling owns the task count once the service exists.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.listeners), ignore_changes=["desiredCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.listeners, *gates], ignore_changes=["desiredCount"]
+            ),
         )
         self.services[service] = ecs_service
         self._autoscaling(service, settings, ecs_service)
+
+    def _migration(
+        self,
+        settings: ServiceSettings,
+        migration: Migration,
+        image: pulumi.Input[str],
+        log_group: aws.cloudwatch.LogGroup,
+        execution_role: aws.iam.Role,
+        task_role: aws.iam.Role,
+    ) -> OneOffTask:
+        """The migration: the backend's image, environment, secrets and roles, the migration's command, in the
+        backend's log group (stream prefix ``migrate``)."""
+        args = self._args
+        secrets = dict(args.secrets.get("backend", {}))
+        environment = {**settings.environment, **dict(args.environment.get("backend", {})), **RUNTIME_ENVIRONMENT}
+        return OneOffTask(
+            f"{self._name}-backend-migrate",
+            OneOffArgs(
+                account=args.account,
+                family=f"{args.name_prefix}-backend-migrate",
+                container="migrate",
+                image=image,
+                command=list(migration.command),
+                cluster_arn=self.cluster.arn,
+                subnet_ids=args.subnet_ids,
+                security_group_ids=[args.security_group_id],
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_role.arn,
+                log_group_name=log_group.name,
+                user=settings.user,
+                cpu=settings.cpu,
+                memory=settings.memory,
+                environment=environment,
+                secrets={
+                    key: pulumi.Output.from_input(ref.arn).apply(lambda arn, ref=ref: ref.value_from(arn))
+                    for key, ref in secrets.items()
+                },
+                timeout_minutes=migration.timeout_minutes,
+                triggers=[image, json.dumps(list(migration.command))],
+                depends_on=list(self.prepared),
+                label="migration",
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _role(self, name: str, purpose: str) -> aws.iam.Role:
         account = self._args.account
@@ -565,6 +663,50 @@ def collector_definition(
             },
         },
     }
+
+
+def _exec_configuration(logging: ExecSessionLogging | None) -> aws.ecs.ClusterConfigurationArgs | None:
+    """ECS Exec sessions logged to an encrypted log group (only the operations task may open them)."""
+    if logging is None:
+        return None
+    return aws.ecs.ClusterConfigurationArgs(
+        execute_command_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationArgs(
+            logging="OVERRIDE",
+            log_configuration=aws.ecs.ClusterConfigurationExecuteCommandConfigurationLogConfigurationArgs(
+                cloud_watch_log_group_name=logging.log_group_name, cloud_watch_encryption_enabled=True
+            ),
+        )
+    )
+
+
+#: The task-definition volume that holds a service's persistent file system.
+FILES_VOLUME = "files"
+
+
+def _efs_volumes(volume: ServiceVolume | None) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
+    if volume is None:
+        return []
+    return [
+        aws.ecs.TaskDefinitionVolumeArgs(
+            name=FILES_VOLUME,
+            efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
+                file_system_id=volume.file_system_id,
+                transit_encryption="ENABLED",
+                authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
+                    access_point_id=volume.access_point_id, iam="ENABLED"
+                ),
+            ),
+        )
+    ]
+
+
+def _with_volume(definitions: str, volume: ServiceVolume | None) -> str:
+    """Mount the service's file system in its own container (the first)."""
+    if volume is None:
+        return definitions
+    containers = json.loads(definitions)
+    containers[0]["mountPoints"].append({"sourceVolume": FILES_VOLUME, "containerPath": volume.path, "readOnly": False})
+    return json.dumps(containers)
 
 
 def _remote_write_policy(workspace_arn: str) -> str:

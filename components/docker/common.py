@@ -116,6 +116,9 @@ class ContainerSpec:
     """Capabilities added back after dropping all; empty for almost everything."""
     long_running: bool = True
     """False for one-shot jobs: no restart, not required to keep running."""
+    run_to_completion: bool = False
+    """A one-shot job that ``pulumi up`` waits for: the provider attaches to it until it exits and records its exit
+    code (``exit_code``), which the caller checks (see components/docker/migrations.py). Implies not long-running."""
     seed_image: pulumi.Input[str] | None = None
     """Image of the seed container that delivers uploads to a read-only container (see :func:`container`); it must
     have ``true``. Default: ``image``."""
@@ -192,6 +195,10 @@ def container(name: str, spec: ContainerSpec, opts: pulumi.ResourceOptions) -> d
         restart="unless-stopped" if spec.long_running else "no",
         must_run=spec.long_running,
         wait=False,
+        # attach: the provider's create waits until the container stops (terraform-provider-docker,
+        # resource_docker_container_funcs.go: ContainerWait(..., WaitConditionNotRunning)); its logs are kept.
+        attach=True if spec.run_to_completion else None,
+        logs=True if spec.run_to_completion else None,
         log_driver="json-file",
         log_opts={"max-size": "10m", "max-file": "5"},
         labels=labels(stack, spec.role),

@@ -21,7 +21,7 @@ import pulumi_docker as docker
 
 from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
-from components.docker.common import pinned_image
+from components.docker.common import pinned_image, volume
 from components.docker.database import database_shards, docker_shard_map, shard_map_json
 from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from components.docker.images import backup_image, image_for
@@ -114,6 +114,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             storage=storage.endpoint,
             shard_map=shard_map_json(settings, shards),
             shard_passwords=[shard.endpoint.password for shard in shards],
+            app_secrets=secrets.app,
+            volumes=persistent_volumes(settings, opts),
         ),
         opts,
     )
@@ -229,3 +231,13 @@ def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
         opts=pulumi.ResourceOptions(provider=provider),
     )
     return _Edge(cdn, provider)
+
+
+def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict[str, docker.Volume]:
+    """A protected named volume (kept when the stack is destroyed) per service with a
+    ``webstack:app.<service>.volume``."""
+    return {
+        service: volume(f"web-{service}-files", f"{service}-files", opts)
+        for service in ("frontend", "backend")
+        if settings.app.service(service).volume is not None
+    }

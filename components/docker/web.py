@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
@@ -48,6 +48,7 @@ from components.docker.common import (
     container,
     labelled_volume,
 )
+from components.docker.migrations import MIGRATION_ENV, app_secret_files, migration
 from components.docker.nginx import Upstream
 from components.settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
 
@@ -112,6 +113,10 @@ class WebTierArgs:
     """The shard map (JSON), delivered to the backends as :data:`SHARD_MAP_FILE`; empty: none."""
     shard_passwords: Sequence[pulumi.Output[str]] = ()
     """Each shard's app password (secrets), delivered together as :data:`SHARD_PASSWORDS_FILE`."""
+    app_secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
+    """Per service, the application's secrets (``webstack:appSecrets``): delivered as ``<NAME>_FILE`` files."""
+    volumes: Mapping[str, docker.Volume] = field(default_factory=dict)
+    """Per service, its persistent volume (``webstack:app.<service>.volume``), mounted in its containers."""
 
 
 def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
@@ -122,7 +127,9 @@ def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.
     return labelled_volume(name, role, opts)
 
 
-def service_environment(service: ServiceSettings, computed: Mapping[str, str] | None = None) -> dict[str, str]:
+def service_environment(
+    service: ServiceSettings, computed: Mapping[str, pulumi.Input[str]] | None = None
+) -> dict[str, pulumi.Input[str]]:
     """The service's own environment, then what the program computed (endpoints), then the runtime environment every
     platform sets: later entries win, so settings can neither redirect a connection nor turn debugging on."""
     return {**service.environment, **(computed or {}), **RUNTIME_ENVIRONMENT, **EXTRA_RUNTIME_ENVIRONMENT}
@@ -207,9 +214,19 @@ class WebTier(pulumi.ComponentResource):
         frontend, backend = settings.web.frontend, settings.web.backend
 
         metrics_path = settings.monitoring.metrics_path
+        app_files = {service: app_secret_files(args.app_secrets.get(service, {})) for service in SERVICES}
+        persistent = {
+            service: {volume_settings.path: args.volumes[service]}
+            for service in SERVICES
+            if service in args.volumes and (volume_settings := settings.app.service(service).volume) is not None
+        }
         self.frontends, self.frontend_hosts, self.scrape_targets = [], [], []
+        front_uploads, front_environment = app_files["frontend"]
         for index in range(1, frontend.desired_count + 1):
             alias = f"{name}-frontend-{index}"
+            front_volumes = dict(persistent.get("frontend", {}))
+            if front_uploads:
+                front_volumes[SECRETS_DIR] = config_volume(f"{alias}-secrets", "frontend", child)
             self.frontends.append(
                 self._service(
                     alias,
@@ -218,8 +235,10 @@ class WebTier(pulumi.ComponentResource):
                     frontend,
                     args.frontend_image,
                     [networks.app],
-                    {},
+                    front_environment,
                     child,
+                    uploads=front_uploads,
+                    volumes=front_volumes,
                     shared_alias=f"{name}-frontend",
                 )
             )
@@ -228,8 +247,12 @@ class WebTier(pulumi.ComponentResource):
                 ScrapeTarget(job="frontend", address=f"{alias}:{frontend.port}", metrics_path=metrics_path)
             )
 
-        environment = backend_environment(args.database, args.cache, args.storage)
-        uploads = backend_uploads(args.database, args.cache, args.storage)
+        back_uploads, back_environment = app_files["backend"]
+        environment: dict[str, pulumi.Input[str]] = {
+            **backend_environment(args.database, args.cache, args.storage),
+            **back_environment,
+        }
+        uploads = [*backend_uploads(args.database, args.cache, args.storage), *back_uploads]
         if args.shard_map:
             environment["SHARD_MAP_FILE"] = SHARD_MAP_FILE
             uploads.append(Upload(SHARD_MAP_FILE, args.shard_map, PUBLIC_MODE))
@@ -237,6 +260,24 @@ class WebTier(pulumi.ComponentResource):
             environment["SHARD_PASSWORDS_FILE"] = SHARD_PASSWORDS_FILE
             passwords = pulumi.Output.all(*args.shard_passwords).apply(lambda values: json.dumps(list(values)))
             uploads.append(Upload(SHARD_PASSWORDS_FILE, pulumi.Output.secret(passwords), SECRET_MODE))
+        self.migration: docker.Container | None = None
+        command = settings.app.migration.command
+        if command:
+            spec = ContainerSpec(
+                image=args.backend_image,
+                user=backend.user,
+                role="backend",
+                networks=[networks.app, networks.data],
+                health=None,
+                memory_mb=backend.memory,
+                cpus=backend.cpu / 1024,
+                envs=service_environment(backend, environment),
+                uploads=uploads,
+                tmpfs=TMPFS,
+            )
+            secrets_volume = config_volume(f"{name}-migrate-secrets", "migration", child)
+            self.migration, gate = migration(f"{name}-migrate", spec, command, {SECRETS_DIR: secrets_volume}, child)
+            environment[MIGRATION_ENV] = gate
         self.backends, self.backend_hosts = [], []
         for index in range(1, backend.desired_count + 1):
             alias = f"{name}-backend-{index}"
@@ -252,7 +293,7 @@ class WebTier(pulumi.ComponentResource):
                     environment,
                     child,
                     uploads=uploads,
-                    volumes={SECRETS_DIR: secrets},
+                    volumes={SECRETS_DIR: secrets, **persistent.get("backend", {})},
                     shared_alias=f"{name}-backend",
                 )
             )
@@ -280,7 +321,7 @@ class WebTier(pulumi.ComponentResource):
         service: ServiceSettings,
         image: pulumi.Input[str],
         networks: Sequence[docker.Network],
-        environment: Mapping[str, str],
+        environment: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions,
         *,
         uploads: Sequence[Upload] = (),

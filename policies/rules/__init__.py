@@ -7,6 +7,7 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 from pulumi_policy import EnforcementLevel
 
 from . import (
+    applications,
     backups,
     cache,
     cdn,
@@ -46,6 +47,7 @@ ALL_POLICIES = [
     *kms.POLICIES,
     *docker.POLICIES,
     *origin.POLICIES,
+    *applications.POLICIES,
 ]
 
 __all__ = ["ALL_POLICIES", "PACK_ENFORCEMENT_LEVEL", "PACK_NAME"]

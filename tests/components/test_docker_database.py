@@ -370,6 +370,7 @@ def test_pg_hba_allows_tls_and_scram_from_the_data_network_only() -> None:
     assert network == [
         ("hostssl", "shop", APP_USER, "samenet", "scram-sha-256"),
         ("hostssl", "shop", BACKUP_USER, "samenet", "scram-sha-256"),
+        ("hostssl", "shop", "app_reader", "samenet", "scram-sha-256"),
         ("hostssl", "postgres", MONITOR_USER, "samenet", "scram-sha-256"),
         ("hostssl", "replication", REPLICATION_USER, "samenet", "scram-sha-256"),
     ]

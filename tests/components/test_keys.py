@@ -43,7 +43,7 @@ def test_defaults_are_secure() -> None:
 def test_each_purpose_is_usable_only_through_its_services() -> None:
     construct(lambda: Keys("svc", KeysArgs(account=ACCOUNT, name_prefix="webstack-svc")))
     expected = {
-        "data": ["rds", "elasticache", "s3", "ecr", "aps"],
+        "data": ["rds", "elasticache", "s3", "ecr", "aps", "elasticfilesystem"],
         "secrets": ["secretsmanager"],
         "backups": ["backup", "s3", "rds"],
         "alerts": ["sns"],
