@@ -227,8 +227,16 @@ def catalogue_pattern(service: str, resource_type: str) -> list[re.Pattern[str]]
     return patterns
 
 
+@cache
+def resource_type_keys(service: str) -> dict[str, str]:
+    """The catalogue's resource types by a normalised name: the catalogue spells one type differently under its
+    actions and its resources ("backupVault" and "backupvault", "listener/app" and "listener/app/")."""
+    return {k.lower().rstrip("/"): k for k in data.catalogue_resource_types(service)}
+
+
 def matches_catalogue(target: Target) -> bool:
-    return any(p.match(target.arn) for p in catalogue_pattern(target.service, target.resource_type))
+    key = resource_type_keys(target.service).get(target.resource_type.lower().rstrip("/"), "")
+    return any(p.match(target.arn) for p in catalogue_pattern(target.service, key))
 
 
 def placeholder_arns(service: str, resource_types: Iterable[str], region: str) -> list[str]:

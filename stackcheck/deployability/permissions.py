@@ -17,12 +17,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from stackcheck.deployability import data, services
-from stackcheck.deployability.arns import ANY, GLOBAL_REGION, StackView, Target, catalogue_pattern, placeholder_arns
+from stackcheck.deployability.arns import (
+    ANY,
+    GLOBAL_REGION,
+    StackView,
+    Target,
+    catalogue_pattern,
+    placeholder_arns,
+    resource_type_keys,
+)
 from stackcheck.deployability.policy import action_matches, arn_matches, as_list, evaluate
 from stackcheck.deployability.types import TAG_READ_ACTIONS, TYPES, TypeMap
 from stackcheck.mocks import ACCOUNT_ID, RecordedResource
@@ -240,15 +247,10 @@ def is_read(action: str) -> bool:
     return bool(level) and set(level.split(", ")) <= {"List", "Read"}
 
 
-@cache
-def _resource_type_keys(service: str) -> dict[str, str]:
-    return {k.lower().rstrip("/"): k for k in data.catalogue_resource_types(service)}
-
-
 def names(service: str, resource_types: Iterable[str], arn: str) -> bool:
     """Whether ``arn`` is of one of the resource types an action of ``service`` acts on (the catalogue's ARN formats;
     the types may belong to other services: wafv2:AssociateWebACL acts on load balancers)."""
-    by_key = _resource_type_keys(service)
+    by_key = resource_type_keys(service)
     for resource_type in resource_types:
         key = by_key.get(resource_type.lower().rstrip("/"))
         if key is not None and any(p.match(arn) for p in catalogue_pattern(service, key)):

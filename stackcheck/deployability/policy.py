@@ -62,7 +62,8 @@ def arn_matches(arn: str, pattern: str) -> bool:
         return True
     got, want = arn.split(":", 5), pattern.split(":", 5)
     if len(got) != 6 or len(want) != 6:
-        return _wildcard(arn, pattern, case=True)
+        # An ARN pattern of fewer than six parts matches no ARN; a resource that is no ARN ("*") is matched whole.
+        return not pattern.startswith("arn:") and _wildcard(arn, pattern, case=True)
     return all(_wildcard(g, w, case=True) for g, w in zip(got, want, strict=True))
 
 
