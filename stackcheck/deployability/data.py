@@ -21,6 +21,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+
 def _package_dir(name: str) -> Path:
     """A package's folder, found without importing it (importing cfnlint loads sympy and networkx: most of a second)."""
     spec = find_spec(name)
