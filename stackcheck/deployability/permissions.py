@@ -78,11 +78,16 @@ def fill(text: str, *, stack: str, region: str, dr_region: str) -> str:
     return text
 
 
+#: The repository the engine belongs to: its role documents stand in for a project directory that has none.
+ENGINE_ROOT = Path(__file__).resolve().parents[2]
+
+
 def load_roles(root: Path, *, stack: str, region: str, dr_region: str) -> dict[str, dict[str, Any]]:
-    return {
-        role: json.loads(fill((root / path).read_text(), stack=stack, region=region, dr_region=dr_region))
-        for role, path in ROLE_FILES.items()
-    }
+    documents = {}
+    for role, path in ROLE_FILES.items():
+        file = root / path if (root / path).is_file() else ENGINE_ROOT / path
+        documents[role] = json.loads(fill(file.read_text(), stack=stack, region=region, dr_region=dr_region))
+    return documents
 
 
 @dataclass(frozen=True)
