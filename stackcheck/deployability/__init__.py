@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackcheck.deployability import alarms, data, permissions, services, values
+from stackcheck.deployability import data, permissions, services, values
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
 from stackcheck.deployability.types import TYPES
@@ -81,7 +81,6 @@ def check(
         permissions.check_resources(view, roles, mapped),
         permissions.check_documents(roles),
         values.check(view, mapped),
-        alarms.check(view),
     ):
         result.problems.extend(tally.problems)
         if tally.kind == "actions":
