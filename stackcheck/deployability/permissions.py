@@ -57,7 +57,8 @@ class Problem:
 @dataclass
 class Tally:
     kind: str = "actions"
-    """What ``checked`` counts: ``actions`` (permission requests and role-document actions) or ``values``."""
+    """What ``checked`` counts: ``actions`` (permission requests and role-document actions), ``values``, ``alarms``
+    (metrics, metric-math queries and alarm rules) or ``grants`` (service requests held against resource policies)."""
     problems: list[Problem] = field(default_factory=list)
     checked: int = 0
 

@@ -12,6 +12,13 @@ separately).
 No maintained PyPI library evaluates identity policies offline (the candidates call AWS's policy simulator, or last
 released years ago), so this is AWS's logic, with its own tests in ``tests/stackcheck/test_deployability_policy.py``.
 Only what the role documents can contain is supported; an unknown operator raises rather than guessing.
+
+Resource-based policies (key policies, topic, bucket, log-group and function policies) name a ``Principal``:
+:func:`evaluate_resource` decides a request of one principal against such a document ("IAM JSON policy elements:
+Principal": ``"*"`` is everyone; ``{"Service": ...}`` a service principal; ``{"AWS": ...}`` an ARN, an account's root
+ARN or its bare id, which stand for every principal of that account; ``NotPrincipal`` everyone but those listed).
+Condition key names are not case-sensitive ("IAM JSON policy elements: Condition": ``aws:SourceAccount`` and
+``AWS:SourceAccount`` are one key).
 """
 
 from __future__ import annotations
@@ -105,6 +112,7 @@ _NEGATED = {
 
 
 def _operator_holds(operator: str, key: str, expected: Any, context: Context) -> bool:
+    key = key.lower()
     qualifier, _, name = operator.rpartition(":")
     if_exists = name.endswith("IfExists")
     name = name.removesuffix("IfExists")
@@ -207,9 +215,61 @@ def _compile(document: Mapping[str, Any]) -> _Compiled:
 
 def evaluate(document: Mapping[str, Any], action: str, resource: str, context: Context | None = None) -> Decision:
     """Decide one request (``action`` on ``resource`` with the condition ``context``) against one policy."""
-    context = context or {}
+    return _decide(document, action, resource, context, None)
+
+
+def evaluate_resource(
+    document: Mapping[str, Any], principal: Principal, action: str, resource: str, context: Context | None = None
+) -> Decision:
+    """Decide one request of ``principal`` against a resource-based policy: only the statements whose ``Principal``
+    (or ``NotPrincipal``) names the requester apply."""
+    return _decide(document, action, resource, context, principal)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who makes a request: a service principal (``logs.eu-west-1.amazonaws.com``) or an IAM ARN, and its account."""
+
+    kind: str
+    """``Service`` or ``AWS``."""
+    name: str
+    account: str = ""
+
+    def named_by(self, value: Any) -> bool:
+        """Whether a ``Principal`` element (``"*"``, or a mapping of kind to one or several names) names this one."""
+        if value == "*":
+            return True
+        if not isinstance(value, Mapping):
+            return False
+        for kind, names in value.items():
+            for name in (str(n) for n in as_list(names)):
+                if (kind == "AWS" and name == "*") or (kind == self.kind and name == self.name):
+                    return True
+                if kind == "AWS" and self.kind == "AWS" and self.account and self._account_named(name):
+                    return True
+        return False
+
+    def _account_named(self, name: str) -> bool:
+        """An account named by its id or its root ARN stands for every principal of the account."""
+        return name == self.account or (name.startswith("arn:") and name.endswith(f":iam::{self.account}:root"))
+
+
+def _principal_applies(statement: Mapping[str, Any], principal: Principal | None) -> bool:
+    if principal is None:
+        return True
+    if "NotPrincipal" in statement:
+        return not principal.named_by(statement["NotPrincipal"])
+    return principal.named_by(statement.get("Principal"))
+
+
+def _decide(
+    document: Mapping[str, Any], action: str, resource: str, context: Context | None, principal: Principal | None
+) -> Decision:
+    context = {key.lower(): value for key, value in (context or {}).items()}
     allowing: list[str] = []
     for index, statement in _compile(document).for_service(action.partition(":")[0].lower()):
+        if not _principal_applies(statement, principal):
+            continue
         if not statement_applies(statement, action, resource, context):
             continue
         sid = str(statement.get("Sid") or f"#{index}")

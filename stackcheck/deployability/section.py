@@ -16,6 +16,7 @@ def text(result: Deployability) -> list[str]:
         + (f" (no equivalent: {', '.join(sorted(result.unmapped))})" if result.unmapped else ""),
         f"  actions checked: {result.actions_checked}",
         f"  values checked: {result.values_checked}",
+        f"  alarm metrics and rules checked: {result.alarms_checked}",
         f"  problems: {len(result.problems)}",
     ]
     for prerequisite in result.prerequisites:
