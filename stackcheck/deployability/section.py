@@ -17,6 +17,7 @@ def text(result: Deployability) -> list[str]:
         f"  actions checked: {result.actions_checked}",
         f"  values checked: {result.values_checked}",
         f"  alarm metrics and rules checked: {result.alarms_checked}",
+        f"  service requests held against resource policies: {result.grants_checked}",
         f"  problems: {len(result.problems)}",
     ]
     for prerequisite in result.prerequisites:

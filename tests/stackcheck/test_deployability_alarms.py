@@ -9,10 +9,7 @@ hold time series only.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,26 +18,9 @@ from stackcheck.deployability import alarms, metrics
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
 from stackcheck.mocks import RecordedResource
+from tests.stackcheck.planting import named, planted
 
 REGION = "us-east-1"
-
-
-def named(resources: list[RecordedResource], name: str) -> RecordedResource:
-    (found,) = [r for r in resources if r.name == name]
-    return found
-
-
-def planted(
-    prod_run: Any, name: str, change: Callable[[dict[str, Any]], None], *, outputs: bool = False
-) -> list[RecordedResource]:
-    """prod's resources with one resource's inputs (or outputs) changed."""
-    resources = list(prod_run.resources)
-    index = resources.index(named(resources, name))
-    original = resources[index]
-    inputs, state = copy.deepcopy(original.inputs), copy.deepcopy(original.outputs)
-    change(state if outputs else inputs)
-    resources[index] = dataclasses.replace(original, inputs=inputs, outputs=state)
-    return resources
 
 
 def problems(resources: list[RecordedResource]) -> list[Problem]:

@@ -8,7 +8,16 @@ from typing import Any
 
 import pytest
 
-from stackcheck.deployability.policy import ALLOW, DENY, IMPLICIT, UnsupportedCondition, arn_matches, evaluate
+from stackcheck.deployability.policy import (
+    ALLOW,
+    DENY,
+    IMPLICIT,
+    Principal,
+    UnsupportedCondition,
+    arn_matches,
+    evaluate,
+    evaluate_resource,
+)
 
 BUCKET = "arn:aws:s3:::webstack-prod-documents"
 
@@ -126,3 +135,45 @@ def test_an_unknown_operator_is_refused_rather_than_guessed() -> None:
     policy = doc(allow("s3:GetObject", Condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}))
     with pytest.raises(UnsupportedCondition):
         evaluate(policy, "s3:GetObject", BUCKET, {"aws:CurrentTime": "2029-01-01T00:00:00Z"})
+
+
+# -- resource-based policies ("IAM JSON policy elements: Principal") -------------------------------------------------
+TOPIC = "arn:aws:sns:us-east-1:123456789012:alerts"
+CLOUDWATCH = Principal("Service", "cloudwatch.amazonaws.com")
+A_ROLE = Principal("AWS", "arn:aws:iam::123456789012:role/deployer", "123456789012")
+
+
+def grant(principal: Any, **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Principal": principal, "Action": "sns:Publish", "Resource": TOPIC, **extra}
+
+
+def test_a_statement_applies_only_to_the_principals_it_names() -> None:
+    policy = doc(grant({"Service": ["events.amazonaws.com", "cloudwatch.amazonaws.com"]}))
+    assert evaluate_resource(policy, CLOUDWATCH, "sns:Publish", TOPIC).allowed
+    assert not evaluate_resource(policy, Principal("Service", "backup.amazonaws.com"), "sns:Publish", TOPIC).allowed
+    assert not evaluate_resource(policy, A_ROLE, "sns:Publish", TOPIC).allowed
+
+
+def test_everyone_and_an_account_name_their_principals() -> None:
+    for everyone in ("*", {"AWS": "*"}):
+        assert evaluate_resource(doc(grant(everyone)), CLOUDWATCH, "sns:Publish", TOPIC).allowed
+    # An account's root ARN, or its bare id, stands for every principal of the account, and for no service.
+    for account in ("arn:aws:iam::123456789012:root", "123456789012"):
+        policy = doc(grant({"AWS": account}))
+        assert evaluate_resource(policy, A_ROLE, "sns:Publish", TOPIC).allowed
+        assert not evaluate_resource(policy, CLOUDWATCH, "sns:Publish", TOPIC).allowed
+    other = Principal("AWS", "arn:aws:iam::210987654321:role/deployer", "210987654321")
+    assert not evaluate_resource(doc(grant({"AWS": "123456789012"})), other, "sns:Publish", TOPIC).allowed
+
+
+def test_not_principal_denies_everyone_but_those_it_lists() -> None:
+    deny = {"Effect": "Deny", "NotPrincipal": {"AWS": A_ROLE.name}, "Action": "sns:Publish", "Resource": TOPIC}
+    policy = doc(grant("*"), deny)
+    assert evaluate_resource(policy, A_ROLE, "sns:Publish", TOPIC).allowed
+    assert evaluate_resource(policy, CLOUDWATCH, "sns:Publish", TOPIC).result == DENY
+
+
+def test_condition_key_names_are_not_case_sensitive() -> None:
+    policy = doc(grant({"Service": "cloudwatch.amazonaws.com"}, Condition={"StringEquals": {"AWS:SourceAccount": "1"}}))
+    assert evaluate_resource(policy, CLOUDWATCH, "sns:Publish", TOPIC, {"aws:sourceaccount": "1"}).allowed
+    assert not evaluate_resource(policy, CLOUDWATCH, "sns:Publish", TOPIC, {"aws:SourceAccount": "2"}).allowed
