@@ -63,6 +63,7 @@ class _Stack:
         self.by_type: dict[str, list[RecordedResource]] = {}
         for resource in view.resources:
             self.by_type.setdefault(resource.type, []).append(resource)
+        self.policies: dict[str, tuple[list[dict[str, Any]], str]] = {}
 
     def of(self, *types: str) -> Iterator[RecordedResource]:
         for type_ in types:
@@ -387,7 +388,14 @@ def _sns_default_policy(arn: str) -> dict[str, Any]:
 
 
 def policies_of(stack: _Stack, request: Request) -> tuple[list[dict[str, Any]], str]:
-    """The documents that decide a request, and what they are, for the report."""
+    """The documents that decide a request, and what they are, for the report (read once per resource)."""
+    key = request.target.urn if request.target is not None else ""
+    if key not in stack.policies:
+        stack.policies[key] = _read_policies(stack, request)
+    return stack.policies[key]
+
+
+def _read_policies(stack: _Stack, request: Request) -> tuple[list[dict[str, Any]], str]:
     target = request.target
     if target is None:
         return [], "no resource of the stack"
