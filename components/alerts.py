@@ -101,7 +101,10 @@ CATALOG: tuple[Alert, ...] = (
                 "edge": _elb("HTTPCode_ELB_5XX_Count", "Sum"),
                 "requests": _elb("RequestCount", "Sum"),
             },
-            expression="100 * (FILL(target, 0) + FILL(edge, 0)) / MAX([FILL(requests, 0), 1])",
+            # No requests: the division by zero drops the data point, which counts as not breaching. (MAX over an
+            # array holding the scalar 1 is not metric math: arrays hold time series only, CloudWatch user guide,
+            # "Using metric math".)
+            expression="100 * (FILL(target, 0) + FILL(edge, 0)) / FILL(requests, 0)",
         ),
         prometheus=Prometheus(
             '100 * sum(rate(http_requests_total{status=~"5.."}[5m])) / clamp_min(sum(rate(http_requests_total[5m])), '

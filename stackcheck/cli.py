@@ -92,6 +92,18 @@ def main(argv: list[str] | None = None) -> int:
         else:
             result = run_program(root, args.stack)
         outcomes, violations = evaluate(result.resources, ALL_POLICIES, settings)
+        deployable = None
+        if not args.state:
+            from stackcheck import deployability
+
+            if deployability.has_aws_resources(result.resources):
+                deployable = deployability.check(
+                    result.resources,
+                    root=root,
+                    stack=args.stack,
+                    region=str(result.outputs.get("region", "us-east-1")),
+                    dr_region=str(result.outputs.get("drRegion", "us-west-2")),
+                )
     except (ProjectFileError, PolicyConfigError, PolicyCrash, StateFileError) as error:
         return fail(str(error))
     except ProgramError as error:
@@ -140,7 +152,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         source = "state" if args.state else "program"
-        print(json.dumps(report.document(result, outcomes, violations, source=source, view=view), indent=2))
+        doc = report.document(result, outcomes, violations, source=source, view=view, deployability=deployable)
+        print(json.dumps(doc, indent=2))
     else:
-        print(report.text(result, outcomes, violations, view=view))
-    return report.exit_code(violations)
+        print(report.text(result, outcomes, violations, view=view, deployability=deployable))
+    return report.exit_code(violations, deployable)

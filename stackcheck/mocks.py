@@ -340,7 +340,7 @@ _ARN_SERVICES = {
 def _shape_prometheus(
     state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, region: str, **_: Any
 ) -> str:
-    workspace = f"ws-{token[:8]}-{token[8:12]}-{token[12:16]}-{token[16:20]}-{token[20:32]}"
+    workspace = f"ws-{uuid.UUID(hex=_digest(token, 'workspace', length=32))}"
     state["arn"] = f"{arn}:workspace/{workspace}"
     state["prometheusEndpoint"] = f"https://aps-workspaces.{region}.amazonaws.com/workspaces/{workspace}/"
     return workspace

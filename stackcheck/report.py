@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from policies.rules.checklist import items_of
 from stackcheck.compliance import rule_status
@@ -18,13 +18,18 @@ from stackcheck.mocks import REDACTED, RecordedResource, redact
 from stackcheck.overview import Overview, overview
 from stackcheck.overview import text as overview_text
 
+if TYPE_CHECKING:
+    from stackcheck.deployability import Deployability
+
 #: Secrets shorter than this are not scrubbed from free text (they would mangle ordinary words); they are still
 #: redacted wherever they appear as a value.
 MIN_SCRUB_LENGTH = 4
 
 
-def exit_code(violations: Sequence[Violation]) -> int:
-    return 1 if any(v.enforcement_level == "mandatory" for v in violations) else 0
+def exit_code(violations: Sequence[Violation], deployability: Deployability | None = None) -> int:
+    """1 on a mandatory violation or a deployability problem, else 0."""
+    failed = any(v.enforcement_level == "mandatory" for v in violations)
+    return 1 if failed or (deployability is not None and deployability.problems) else 0
 
 
 def document(
@@ -33,6 +38,7 @@ def document(
     violations: Sequence[Violation],
     source: str = "program",
     view: Overview | None = None,
+    deployability: Deployability | None = None,
 ) -> dict[str, Any]:
     """The ``--json`` document. ``source`` says what was evaluated: ``"program"`` (a run of the program) or
     ``"state"`` (a ``pulumi stack export`` document)."""
@@ -66,6 +72,7 @@ def document(
             {"policy": v.policy, "enforcementLevel": v.enforcement_level, "urn": v.urn, "message": v.message}
             for v in violations
         ],
+        "deployability": deployability.to_json() if deployability is not None else None,
         "architecture": view.graph.to_json(),
         "summary": {
             "resources": len(result.resources),
@@ -76,7 +83,8 @@ def document(
             "violations": {"mandatory": levels.get("mandatory", 0), "advisory": levels.get("advisory", 0)},
             "cost": view.cost.to_json(),
             "criticalPath": view.path.to_json(),
-            "exitCode": exit_code(violations),
+            "deployabilityProblems": len(deployability.problems) if deployability is not None else 0,
+            "exitCode": exit_code(violations, deployability),
         },
     }
     return scrub(doc, result.secret_values)
@@ -127,7 +135,11 @@ def inventory(resources: Iterable[RecordedResource]) -> dict[str, list[RecordedR
 
 
 def text(
-    result: RunResult, outcomes: Sequence[Outcome], violations: Sequence[Violation], view: Overview | None = None
+    result: RunResult,
+    outcomes: Sequence[Outcome],
+    violations: Sequence[Violation],
+    view: Overview | None = None,
+    deployability: Deployability | None = None,
 ) -> str:
     """The human report."""
     levels = Counter(v.enforcement_level for v in violations)
@@ -162,6 +174,10 @@ def text(
         for v in violations:
             lines.append(f"  [{v.enforcement_level}] {v.policy}: {v.message}")
             lines.append(f"      {v.urn}")
+    if deployability is not None:
+        from stackcheck.deployability.section import text as deployability_text
+
+        lines += deployability_text(deployability)
     if result.log:
         lines += ["", "Messages"]
         lines.extend(f"  {level}: {message}" for level, message in result.log)

@@ -8,8 +8,8 @@ Creates, per purpose: a ``kms.Key`` (rotation on, yearly; 30-day deletion window
   (``kms:ViaService``): RDS, ElastiCache, S3, ECR, Managed Prometheus and EFS for ``data``; Secrets Manager for
   ``secrets``; AWS Backup and S3 for ``backups``; SNS for ``alerts``;
 - the services that encrypt on their own behalf are named as principals, limited to this account: CloudWatch Logs
-  (``logs``), and CloudWatch alarms, EventBridge, AWS Backup and Prometheus's Alertmanager publishing to encrypted
-  topics (``alerts``).
+  (``logs``), and CloudWatch alarms, AWS Backup and Prometheus's Alertmanager publishing to encrypted topics
+  (``alerts``); EventBridge too, unconditioned, since its requests carry no condition keys.
 
 Keys are protected in production: deleting one makes everything it encrypted unreadable. The DR region has its own
 keys (``backups`` there encrypts the copied recovery points, the replicated exports and the replicated database
@@ -53,6 +53,10 @@ VIA_SERVICES: dict[str, tuple[str, ...]] = {
 #: The services that publish alerts to the encrypted topics: CloudWatch alarms, EventBridge rules, AWS Backup vault
 #: notifications and the Prometheus workspace's Alertmanager.
 ALERT_PUBLISHERS = ("cloudwatch", "events", "backup", "aps")
+#: Publishers whose requests carry no condition keys, so a statement for them can hold them to nothing: EventBridge
+#: (EventBridge user guide, "Amazon SNS permissions": "You can't use Condition blocks in Amazon SNS topic policies for
+#: EventBridge"; it sets no aws:SourceAccount on that path, for the topic nor for the topic's key).
+UNCONDITIONED_PUBLISHERS = ("events",)
 
 ADMIN_ACTIONS = [
     "kms:Create*",
@@ -132,14 +136,26 @@ def key_policy(account: Account, purpose: str) -> dict[str, Any]:
             }
         )
     if purpose == "alerts":
+        # SNS encrypts and decrypts with the key as the publisher: each needs kms:GenerateDataKey* and kms:Decrypt
+        # (SNS developer guide, "Enable compatibility between event sources from AWS services and encrypted topics").
+        conditioned = [s for s in ALERT_PUBLISHERS if s not in UNCONDITIONED_PUBLISHERS]
         statements.append(
             {
                 "Sid": "AlertingServicesPublishToEncryptedTopics",
                 "Effect": "Allow",
-                "Principal": {"Service": [account.service_principal(s) for s in ALERT_PUBLISHERS]},
+                "Principal": {"Service": [account.service_principal(s) for s in conditioned]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
+            }
+        )
+        statements.append(
+            {
+                "Sid": "EventBridgePublishesToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": [account.service_principal(s) for s in UNCONDITIONED_PUBLISHERS]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
             }
         )
     return {"Version": "2012-10-17", "Statement": statements}

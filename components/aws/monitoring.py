@@ -410,8 +410,11 @@ class Monitoring(pulumi.ComponentResource):
                 self._alarm(alert, f"cache-{node}", {"CacheClusterId": node_id})
         for alert in for_target(alerts, "backup"):
             self._alarm(alert, "backups", {"BackupVaultName": watched.backup_vault.name})
+        # AWS/WAFV2's WebACL dimension is the web ACL's metric name, not its name (AWS WAF developer guide, "AWS WAF
+        # metrics and dimensions"); Rule=ALL counts every rule.
+        acl_metric = watched.web_acl.visibility_config.apply(lambda config: config.metric_name)
         for alert in for_target(alerts, "firewall"):
-            self._alarm(alert, "waf", {"WebACL": watched.web_acl.name, "Region": args.account.region, "Rule": "ALL"})
+            self._alarm(alert, "waf", {"WebACL": acl_metric, "Region": args.account.region, "Rule": "ALL"})
         # A period shorter than the check's interval would have no datapoint, and missing data counts as down.
         every = max(300, args.settings.uptime_interval_minutes * 60)
         for alert in for_target(alerts, "uptime"):

@@ -1,9 +1,9 @@
 """Where alerts go: one SNS topic per severity (critical, warning), encrypted with the customer ``alerts`` key.
 
-Each topic's policy lets the account manage it and lets exactly the AWS services that raise alerts publish to it,
-for this account only: CloudWatch alarms, EventBridge rules, AWS Backup vault notifications and the Prometheus
-workspace's Alertmanager; nobody publishes without TLS. Subscriptions (email, the webhook forwarder) are added by
-the monitoring component.
+Each topic's policy lets the account manage it and lets exactly the AWS services that raise alerts publish to it:
+CloudWatch alarms, AWS Backup vault notifications and the Prometheus workspace's Alertmanager for this account only,
+EventBridge rules unconditioned (EventBridge sets no condition keys when it publishes); nobody publishes without TLS.
+Subscriptions (email, the webhook forwarder) are added by the monitoring component.
 """
 
 from __future__ import annotations
@@ -16,11 +16,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws.account import Account
-from components.aws.keys import ALERT_PUBLISHERS
+from components.aws.keys import ALERT_PUBLISHERS, UNCONDITIONED_PUBLISHERS
 
 NOTIFICATIONS_TYPE = "webstack:aws:Notifications"
 SEVERITIES = ("critical", "warning")
 PUBLISHERS = ALERT_PUBLISHERS
+#: What each publisher calls: Prometheus's Alertmanager reads the topic's attributes before it publishes (Amazon
+#: Managed Service for Prometheus user guide, "Giving Amazon Managed Service for Prometheus permission to send alert
+#: messages to your Amazon SNS topic": sns:Publish and sns:GetTopicAttributes).
+PUBLISHER_ACTIONS: dict[str, tuple[str, ...]] = {"aps": ("sns:Publish", "sns:GetTopicAttributes")}
 
 
 @dataclass(frozen=True)
@@ -89,14 +93,7 @@ def topic_policy(arn: str, account: Account) -> dict[str, Any]:
                 ],
                 "Resource": arn,
             },
-            {
-                "Sid": "AlertingServicesPublish",
-                "Effect": "Allow",
-                "Principal": {"Service": [account.service_principal(service) for service in PUBLISHERS]},
-                "Action": "sns:Publish",
-                "Resource": arn,
-                "Condition": {"StringEquals": {"aws:SourceAccount": account.id}},
-            },
+            *_publisher_statements(arn, account),
             {
                 "Sid": "DenyInsecureTransport",
                 "Effect": "Deny",
@@ -107,3 +104,45 @@ def topic_policy(arn: str, account: Account) -> dict[str, Any]:
             },
         ],
     }
+
+
+def _publisher_statements(arn: str, account: Account) -> list[dict[str, Any]]:
+    """The publishers of this account, each allowed what it calls; EventBridge without a condition (its requests
+    carry none, so any condition would refuse it)."""
+    this_account = {"StringEquals": {"aws:SourceAccount": account.id}}
+
+    def principals(services: list[str]) -> dict[str, list[str]]:
+        return {"Service": [account.service_principal(service) for service in services]}
+
+    plain = [s for s in PUBLISHERS if s not in PUBLISHER_ACTIONS and s not in UNCONDITIONED_PUBLISHERS]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AlertingServicesPublish",
+            "Effect": "Allow",
+            "Principal": principals(plain),
+            "Action": "sns:Publish",
+            "Resource": arn,
+            "Condition": this_account,
+        }
+    ]
+    statements += [
+        {
+            "Sid": "AlertmanagerPublishes",
+            "Effect": "Allow",
+            "Principal": principals([service]),
+            "Action": list(actions),
+            "Resource": arn,
+            "Condition": this_account,
+        }
+        for service, actions in PUBLISHER_ACTIONS.items()
+    ]
+    statements.append(
+        {
+            "Sid": "EventBridgePublishes",
+            "Effect": "Allow",
+            "Principal": principals(list(UNCONDITIONED_PUBLISHERS)),
+            "Action": "sns:Publish",
+            "Resource": arn,
+        }
+    )
+    return statements

@@ -69,10 +69,15 @@ def test_the_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only() -
 def test_the_alerts_key_admits_the_publishers_of_this_account_only() -> None:
     publishers = statements("svc-alerts")["AlertingServicesPublishToEncryptedTopics"]
     assert publishers["Principal"] == {
-        "Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com", "backup.amazonaws.com", "aps.amazonaws.com"]
+        "Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "aps.amazonaws.com"]
     }
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    # EventBridge's requests carry no condition keys: a condition would refuse every one of them.
+    events = statements("svc-alerts")["EventBridgePublishesToEncryptedTopics"]
+    assert events["Principal"] == {"Service": ["events.amazonaws.com"]}
+    assert events["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert "Condition" not in events
 
 
 def test_only_the_requested_purposes_are_created_and_production_keys_are_protected() -> None:

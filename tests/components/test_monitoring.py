@@ -352,7 +352,10 @@ def watched_facts(name: str) -> dict[str, tuple[dict[str, str] | None, list[str]
     for node in range(1, CACHE_NODES + 1):
         facts[f"cache-{node}"] = ({"CacheClusterId": f"{cache.id}-{node:03d}"}, [cache.urn])
     facts["backups"] = ({"BackupVaultName": vault.outputs["name"]}, [vault.urn])
-    facts["waf"] = ({"WebACL": acl.outputs["name"], "Region": TEST_REGION, "Rule": "ALL"}, [acl.urn])
+    facts["waf"] = (
+        {"WebACL": acl.outputs["visibilityConfig"]["metricName"], "Region": TEST_REGION, "Rule": "ALL"},
+        [acl.urn],
+    )
     facts["site"] = ({"CanaryName": canary.outputs["name"]}, [canary.urn])
     return facts
 
@@ -565,7 +568,7 @@ def test_error_rate_is_metric_math_over_the_load_balancers_counts(default_monito
         ] + [
             {
                 "id": "value",
-                "expression": "100 * (FILL(target, 0) + FILL(edge, 0)) / MAX([FILL(requests, 0), 1])",
+                "expression": "100 * (FILL(target, 0) + FILL(edge, 0)) / FILL(requests, 0)",
                 "label": "5xx responses, % of requests over 5 minutes",
                 "returnData": True,
             }

@@ -73,6 +73,8 @@ def test_defaults_are_secure(default_notifications: tuple[Notifications, dict[st
         assert set(statements("ntfdefault", severity)) == {
             "AccountManagesTheTopic",
             "AlertingServicesPublish",
+            "AlertmanagerPublishes",
+            "EventBridgePublishes",
             "DenyInsecureTransport",
         }
     assert [r.name for r in registered("ntfdefault-") if r.protect] == []
@@ -82,17 +84,37 @@ def test_defaults_are_secure(default_notifications: tuple[Notifications, dict[st
 def test_only_the_alerting_services_of_this_account_publish(
     default_notifications: tuple[Notifications, dict[str, str]],
 ) -> None:
+    this_account = {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
     for severity in SEVERITIES:
         arn = one(f"ntfdefault-{severity}").outputs["arn"]
-        publish = statements("ntfdefault", severity)["AlertingServicesPublish"]
-        assert publish == {
+        found = statements("ntfdefault", severity)
+        assert found["AlertingServicesPublish"] == {
             "Sid": "AlertingServicesPublish",
             "Effect": "Allow",
-            "Principal": {"Service": PUBLISHERS},
+            "Principal": {"Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com"]},
             "Action": "sns:Publish",
             "Resource": arn,
-            "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
+            "Condition": this_account,
         }
+        # Alertmanager reads the topic's attributes before it publishes.
+        assert found["AlertmanagerPublishes"] == {
+            "Sid": "AlertmanagerPublishes",
+            "Effect": "Allow",
+            "Principal": {"Service": ["aps.amazonaws.com"]},
+            "Action": ["sns:Publish", "sns:GetTopicAttributes"],
+            "Resource": arn,
+            "Condition": this_account,
+        }
+        # EventBridge's requests carry no condition keys: a condition would refuse every one of them.
+        assert found["EventBridgePublishes"] == {
+            "Sid": "EventBridgePublishes",
+            "Effect": "Allow",
+            "Principal": {"Service": ["events.amazonaws.com"]},
+            "Action": "sns:Publish",
+            "Resource": arn,
+        }
+        allowed = {p for s in found.values() if s["Effect"] == "Allow" for p in s["Principal"].get("Service", [])}
+        assert allowed == set(PUBLISHERS)
 
 
 def test_the_account_manages_the_topic_and_nobody_else_is_admitted(

@@ -64,7 +64,8 @@ def test_no_secret_appears_in_the_text_report() -> None:
 def test_the_document_has_every_documented_field() -> None:
     doc = document(RESULT, OUTCOMES, VIOLATIONS)
     assert set(doc) == {
-        "stack", "project", "source", "resources", "outputs", "policies", "violations", "architecture", "summary"
+        "stack", "project", "source", "resources", "outputs", "policies", "violations", "deployability",
+        "architecture", "summary"
     }  # fmt: skip
     assert doc["source"] == "program"
     assert set(doc["resources"][0]) == {
