@@ -222,6 +222,9 @@ DURATIONS: Final[Mapping[str, Duration]] = {
     "docker:index/remoteImage:RemoteImage": Duration(
         30, "webstack estimate: one image pull on a decent link (images pull in parallel)"
     ),
+    "docker:index/image:Image": Duration(
+        90, "webstack estimate: a build of a small image (base image pull, packages, copy) on a decent link"
+    ),
     "docker:index/network:Network": Duration(1, _ESTIMATE),
     "docker:index/volume:Volume": Duration(1, _ESTIMATE),
     "docker:index/container:Container": Duration(

@@ -575,7 +575,10 @@ class CloudMocks(pulumi.runtime.Mocks):
         if typ == "docker:index/image:Image":
             image_name = str(state.get("imageName", name))
             repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
-            state["repoDigest"] = f"{repository}@sha256:{_digest(typ, name, length=64)}"
+            # Pushed: the manifest's digest in the registry; kept on the host (skipPush): the local image id
+            # (pulumi-docker, Image.repo_digest).
+            digest = f"sha256:{_digest(typ, name, length=64)}"
+            state["repoDigest"] = digest if state.get("skipPush") else f"{repository}@{digest}"
             state.setdefault("baseImageName", image_name)
             return f"sha256:{_digest(typ, name, length=64)}", state
         if typ == "docker:index/remoteImage:RemoteImage":
