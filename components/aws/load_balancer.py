@@ -32,7 +32,7 @@ could block every visitor behind one. Cloudflare's own WAF judges client reputat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +41,8 @@ import pulumi_aws as aws
 
 from components.aws.account import Account
 from components.aws.storage import BucketArgs, hardened_bucket
-from components.cdn import HSTS as CDN_HSTS
-from components.cdn import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord
+from components.edge_common import HSTS as CDN_HSTS
+from components.edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
 from components.settings import DEFAULT_CSP, RateLimit, WebSettings
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
@@ -50,18 +50,7 @@ SERVICES = ("frontend", "backend")
 API_PATHS = ["/api", "/api/*"]
 
 
-def hsts_header(security_header: Mapping[str, Any]) -> str:
-    """The Strict-Transport-Security header that a Cloudflare ``security_header`` zone setting sends."""
-    sts = security_header["strict_transport_security"]
-    directives = [f"max-age={int(sts['max_age'])}"]
-    if sts.get("include_subdomains"):
-        directives.append("includeSubDomains")
-    if sts.get("preload"):
-        directives.append("preload")
-    return "; ".join(directives)
-
-
-#: The HSTS header Cloudflare sends by default (``components.cdn.HSTS``): ``max-age=31536000``.
+#: The HSTS header Cloudflare sends by default (``components.edge_common.HSTS``): ``max-age=31536000``.
 HSTS = hsts_header(CDN_HSTS)
 
 #: The managed rule group that judges the connection's source address only (no forwarded-IP configuration).

@@ -8,11 +8,10 @@ and never reads configuration itself. ``build`` returns the stack outputs.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_cloudflare as cloudflare
 
 from components.alerts import Severity, catalog
 from components.aws.account import lookup_account
@@ -28,7 +27,6 @@ from components.aws.load_balancer import (
     ClientCertificateArgs,
     LoadBalancer,
     LoadBalancerArgs,
-    hsts_header,
 )
 from components.aws.monitoring import (
     Monitoring,
@@ -51,9 +49,14 @@ from components.aws.web_tier import (
     WebTier,
     WebTierArgs,
 )
-from components.cdn import CLIENT_ADDRESS_HEADER, Cdn, CdnArgs, cloudflare_ranges, hsts_value
+from components.edge_common import CLIENT_ADDRESS_HEADER, hsts_header, hsts_value
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
+
+if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (see _cloudflare)
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn
 
 
 def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
@@ -68,7 +71,6 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         region=settings.disaster_recovery_region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=naming.tags),
     )
-    dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token) if settings.cdn.enabled else None
     here = pulumi.ResourceOptions(providers=[main])
     there = pulumi.ResourceOptions(providers=[dr])
     account = lookup_account(main, settings.region)
@@ -90,22 +92,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         LogArchiveArgs(dr_account, prefix, expire_days=settings.storage.access_log_days, protect=production),
         opts=there,
     )
-    cdn = (
-        Cdn(
-            "cdn",
-            CdnArgs(
-                domain=settings.domain,
-                settings=settings.cdn,
-                rate_limits=settings.web.rate_limits,
-                name_prefix=prefix,
-                zone_name=settings.zone_name,
-                serve_www=settings.serves_www,
-            ),
-            opts=pulumi.ResourceOptions(provider=dns),
-        )
-        if dns is not None
-        else None
-    )
+    dns, cdn = _cloudflare(settings, secrets, prefix)
     alerts = Notifications(
         "alerts", NotificationsArgs(account=account, name_prefix=prefix, key_arn=keys.alerts.arn), opts=here
     )
@@ -136,7 +123,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             name_prefix=prefix,
             flow_log_key_arn=keys.logs.arn,
             layout=settings.network,
-            edge_cidrs=cloudflare_ranges(dns) if dns is not None else None,
+            edge_cidrs=_cloudflare_ranges(dns) if dns is not None else None,
             app_ports=(settings.web.frontend.port, settings.web.backend.port),
             database_port=settings.database.effective_port,
             protect=production,
@@ -524,3 +511,37 @@ def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, 
         first = roles.app_secret_arns[0]
         secrets |= {"DATABASE_USER": SecretRef(first, "username"), "DATABASE_PASSWORD": SecretRef(first, "password")}
     return secrets
+
+
+def _cloudflare(
+    settings: Settings, secrets: StackSecrets, prefix: str
+) -> tuple[cloudflare.Provider | None, Cdn | None]:
+    """The Cloudflare provider and the zone's Cdn component when ``webstack:cdn.enabled``; (None, None) otherwise.
+    The Cloudflare SDK is imported only then: it is the slowest of the SDKs to load, and a stack without the CDN
+    registers nothing from it."""
+    if not settings.cdn.enabled:
+        return None, None
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn, CdnArgs
+
+    dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
+    cdn = Cdn(
+        "cdn",
+        CdnArgs(
+            domain=settings.domain,
+            settings=settings.cdn,
+            rate_limits=settings.web.rate_limits,
+            name_prefix=prefix,
+            zone_name=settings.zone_name,
+            serve_www=settings.serves_www,
+        ),
+        opts=pulumi.ResourceOptions(provider=dns),
+    )
+    return dns, cdn
+
+
+def _cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
+    from components.cdn import cloudflare_ranges
+
+    return cloudflare_ranges(provider)

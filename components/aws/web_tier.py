@@ -25,11 +25,10 @@ import os
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_docker as docker
 import yaml
 from pulumi_command import local
 
@@ -38,6 +37,9 @@ from components.aws.files import ServiceVolume, mount_statements
 from components.aws.one_off import OneOffArgs, OneOffTask
 from components.build_context import context_tag
 from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
+
+if TYPE_CHECKING:  # imported when an image is built (see WebTier._image)
+    import pulumi_docker as docker
 
 WEB_TIER_TYPE = "webstack:aws:WebTier"
 SCRATCH_VOLUME = "tmp"
@@ -405,6 +407,8 @@ class WebTier(pulumi.ComponentResource):
         return repository
 
     def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> docker.Image:
+        import pulumi_docker as docker  # only stacks that build their images need the Docker SDK
+
         credentials = aws.ecr.get_authorization_token_output(
             registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
