@@ -1,0 +1,43 @@
+"""What the deploy role must allow for features whose needs AWS documents outside the resources' own APIs: the
+service-linked role a service runs as, and the account-wide settings a stack manages.
+
+Each need names its source; the policy evaluator is the one of ``tests/test_deploying_docs.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from stackcheck.mocks import ACCOUNT_ID
+from tests.test_deploying_docs import allows, decide, policy, registered, stacks
+
+__all__ = ["stacks"]
+
+#: AWS Backup developer guide, "Using roles for restore testing": restore tests run as the service-linked role
+#: AWSServiceRoleForBackupRestoreTesting, which the service restore-testing.backup.amazonaws.com assumes, and which
+#: whoever creates the first restore testing plan must be allowed to create (iam:CreateServiceLinkedRole).
+RESTORE_TESTING_SERVICE = "restore-testing.backup.amazonaws.com"
+RESTORE_TESTING_ROLE = (
+    f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{RESTORE_TESTING_SERVICE}/AWSServiceRoleForBackupRestoreTesting"
+)
+
+
+def types_of(stacks: dict[str, dict[str, Any]], stack: str) -> set[str]:
+    return {resource["type"] for name, resource in registered(stacks) if name == stack}
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_deploy_role_creates_the_service_linked_role_restore_testing_runs_as(
+    stacks: dict[str, dict[str, Any]], stack: str
+) -> None:
+    document = policy("deploy-role-policy.json", stack=stack)
+    context = {"iam:AWSServiceName": RESTORE_TESTING_SERVICE}
+    if "aws:backup/restoreTestingPlan:RestoreTestingPlan" in types_of(stacks, stack):
+        assert allows(document, "iam:CreateServiceLinkedRole", RESTORE_TESTING_ROLE, context)
+    # Only that role, only for that service.
+    other_role = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{RESTORE_TESTING_SERVICE}/SomethingElse"
+    assert decide(document, "iam:CreateServiceLinkedRole", other_role, context) == "implicit"
+    assert decide(
+        document, "iam:CreateServiceLinkedRole", RESTORE_TESTING_ROLE, {"iam:AWSServiceName": "ec2.amazonaws.com"}
+    ) == "implicit"
