@@ -172,10 +172,19 @@ class WebTier(pulumi.ComponentResource):
         secret_arns = {key: ref.arn for key, ref in secrets.items()}
 
         execution_role = self._role(f"{name}-execution-role", f"starts the {service} tasks")
-        aws.iam.RolePolicy(
+        # IAM is eventually consistent: the service waits for every policy of its roles, or its first tasks may start
+        # before the execution role may pull the image and read the secrets.
+        role_policies: list[aws.iam.RolePolicy] = []
+
+        def role_policy(logical: str, role: aws.iam.Role, policy: pulumi.Input[str]) -> None:
+            role_policies.append(
+                aws.iam.RolePolicy(logical, role=role.id, policy=policy, opts=pulumi.ResourceOptions(parent=self))
+            )
+
+        role_policy(
             f"{name}-execution-policy",
-            role=execution_role.id,
-            policy=pulumi.Output.from_input(
+            execution_role,
+            pulumi.Output.from_input(
                 {
                     "logs": log_group.arn,
                     "repository": repository.arn if repository else None,
@@ -183,37 +192,29 @@ class WebTier(pulumi.ComponentResource):
                     "key": args.secrets_key_arn,
                 }
             ).apply(lambda v: _execution_policy(v, args.account)),
-            opts=pulumi.ResourceOptions(parent=self),
         )
         task_role = self._role(f"{name}-task-role", f"runs as the {service} application")
         access = args.access.get(service, ServiceAccess())
         if access.secret_arns or access.parameter_arns:
-            aws.iam.RolePolicy(
+            role_policy(
                 f"{name}-task-access",
-                role=task_role.id,
-                policy=pulumi.Output.from_input(
+                task_role,
+                pulumi.Output.from_input(
                     {
                         "secrets": list(access.secret_arns),
                         "parameters": list(access.parameter_arns),
                         "key": args.secrets_key_arn,
                     }
                 ).apply(lambda v: _task_policy(v, args.account)),
-                opts=pulumi.ResourceOptions(parent=self),
             )
         if web.exec_enabled:
-            aws.iam.RolePolicy(
-                f"{name}-task-exec",
-                role=task_role.id,
-                policy=json.dumps(_exec_policy(), sort_keys=True),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            role_policy(f"{name}-task-exec", task_role, json.dumps(_exec_policy(), sort_keys=True))
         collector = args.collectors.get(service)
         if collector is not None:
-            aws.iam.RolePolicy(
+            role_policy(
                 f"{name}-task-metrics",
-                role=task_role.id,
-                policy=pulumi.Output.from_input(collector.workspace_arn).apply(_remote_write_policy),
-                opts=pulumi.ResourceOptions(parent=self),
+                task_role,
+                pulumi.Output.from_input(collector.workspace_arn).apply(_remote_write_policy),
             )
         self.task_roles[service] = task_role
 
@@ -270,7 +271,9 @@ class WebTier(pulumi.ComponentResource):
             propagate_tags="SERVICE",
             wait_for_steady_state=True,
             # Autoscaling owns the task count once the service exists.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(args.listeners), ignore_changes=["desiredCount"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[*args.listeners, *role_policies], ignore_changes=["desiredCount"]
+            ),
         )
         self.services[service] = ecs_service
         self._autoscaling(service, settings, ecs_service)

@@ -251,6 +251,28 @@ def test_services_roll_out_safely_in_private_subnets_behind_the_listeners(defaul
         assert listeners <= set(ecs.dependencies)
 
 
+def test_services_wait_for_their_roles_policies(default_tier: WebTier) -> None:
+    """IAM is eventually consistent: a policy attached just before ECS starts the first tasks may not be in effect yet
+    (IAM user guide, "Troubleshoot IAM": changes take time to propagate), and a task whose execution role cannot pull
+    its image or read its secrets fails to start. The service is created only after every policy of its roles."""
+    web_tier(
+        "wtdeps",
+        access={"backend": ServiceAccess(secret_arns=[SESSION_SECRET])},
+        secrets={"backend": {"SESSION_KEY": SecretRef(SESSION_SECRET)}},
+        secrets_key_arn=SECRETS_KEY_ARN,
+        collectors={"backend": MetricsCollector(image=COLLECTOR_IMAGE, remote_write_url=REMOTE_WRITE,
+                                                workspace_arn=WORKSPACE_ARN)},
+    )  # fmt: skip
+    for name in ("wtdefault", "wtdeps"):
+        for service in SERVICES:
+            ecs = one(f"{name}-{service}-service")
+            execution, task = roles(name, service)
+            policies = policies_of(execution) + policies_of(task)
+            assert policies_of(execution), f"{name} {service}: the execution role has its policy"
+            missing = [p.name for p in policies if p.urn not in ecs.dependencies]
+            assert not missing, f"{name} {service} does not wait for {missing}"
+
+
 # -- roles -------------------------------------------------------------------------------------------------------------
 def test_each_service_has_separate_execution_and_task_roles(default_tier: WebTier) -> None:
     for service in SERVICES:
