@@ -38,6 +38,9 @@ def test_the_deploy_role_creates_the_service_linked_role_restore_testing_runs_as
     # Only that role, only for that service.
     other_role = f"arn:aws:iam::{ACCOUNT_ID}:role/aws-service-role/{RESTORE_TESTING_SERVICE}/SomethingElse"
     assert decide(document, "iam:CreateServiceLinkedRole", other_role, context) == "implicit"
-    assert decide(
-        document, "iam:CreateServiceLinkedRole", RESTORE_TESTING_ROLE, {"iam:AWSServiceName": "ec2.amazonaws.com"}
-    ) == "implicit"
+    assert (
+        decide(
+            document, "iam:CreateServiceLinkedRole", RESTORE_TESTING_ROLE, {"iam:AWSServiceName": "ec2.amazonaws.com"}
+        )
+        == "implicit"
+    )

@@ -4,9 +4,9 @@ Creates:
 
 - a VPC with DNS support and DNS hostnames, and its default security group taken under management with no rules
   (AWS's default group otherwise lets every member talk to every other and to the internet);
-- three subnet tiers in each of N availability zones: ``public`` (load balancer and NAT gateways; the only tier that
-  maps public IPs), ``app`` (private: the services, out to the internet only through NAT) and ``data`` (isolated:
-  databases and caches, no route to the internet at all);
+- three subnet tiers in each of N availability zones: ``public`` (load balancer and NAT gateways), ``app`` (private: the services, out to the internet only through NAT) and ``data`` (isolated:
+  databases and caches, no route to the internet at all); no tier maps public IPs on launch (NAT gateways take their
+  Elastic IPs, the load balancer's nodes get addresses of their own);
 - an internet gateway; NAT gateways, one per AZ (a lost zone never cuts the others off) or a single shared one;
 - route tables: public -> internet gateway; app -> its zone's NAT gateway; data -> nothing beyond the VPC;
 - VPC flow logs of ALL traffic into a CloudWatch log group encrypted with a customer KMS key and kept for a set
@@ -106,7 +106,7 @@ class Network(pulumi.ComponentResource):
         )
 
         plan = plan_subnets(layout.cidr, layout.az_count, layout.subnet_prefix_length)
-        self.public_subnets = self._subnets("public", plan["public"], public=True)
+        self.public_subnets = self._subnets("public", plan["public"])
         self.app_subnets = self._subnets("app", plan["app"])
         self.data_subnets = self._subnets("data", plan["data"])
 
@@ -154,14 +154,14 @@ class Network(pulumi.ComponentResource):
             )
         return list(zones.names[:count])
 
-    def _subnets(self, tier: str, cidrs: list[str], *, public: bool = False) -> list[aws.ec2.Subnet]:
+    def _subnets(self, tier: str, cidrs: list[str]) -> list[aws.ec2.Subnet]:
         return [
             aws.ec2.Subnet(
                 f"{self._name}-{tier}-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
                 availability_zone=zone,
-                map_public_ip_on_launch=public,
+                map_public_ip_on_launch=False,
                 tags={"Name": f"{self._args.name_prefix}-{tier}-{zone}", "webstack:tier": tier},
                 opts=pulumi.ResourceOptions(parent=self),
             )

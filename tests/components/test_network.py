@@ -90,9 +90,13 @@ def test_defaults_are_secure(default_network: Network) -> None:
     assert {(r["group"], r["port"]) for r in public} == {("lb", (80, 80)), ("lb", (443, 443))}
 
 
-def test_only_public_subnets_map_public_ips(default_network: Network) -> None:
-    for subnet in registered("net-", SUBNET):
-        assert subnet.inputs["mapPublicIpOnLaunch"] is subnet.name.startswith("net-public-"), subnet.name
+def test_no_subnet_maps_public_ips(default_network: Network) -> None:
+    # NAT gateways take their Elastic IPs and the load balancer's nodes get addresses of their own: nothing launched in
+    # any tier needs an automatic public IP.
+    subnets = registered("net-", SUBNET)
+    assert {subnet.name.split("-")[1] for subnet in subnets} == {"public", "app", "data"}
+    for subnet in subnets:
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False, subnet.name
 
 
 def test_flow_logs_are_delivered_by_a_role_that_may_write_only_its_group(default_network: Network) -> None:
