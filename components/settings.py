@@ -1178,6 +1178,30 @@ def _pinned_image(value: str, field: str | None = None) -> str:
     return value
 
 
+# -- Synthetics runtimes ------------------------------------------------------------------------------------------------
+#: The uptime check's runtime: the newest Python runtime of the CloudWatch user guide, "Runtime versions using Python
+#: and Selenium Webdriver". The deprecated ones are those "Runtime versions support policy" lists: Synthetics creates
+#: no canary on them. Revisit both when AWS publishes a runtime or deprecates one.
+CANARY_RUNTIME = "syn-python-selenium-14.0"
+DEPRECATED_CANARY_RUNTIMES = frozenset(
+    f"syn-python-selenium-{version}" for version in ("1.0", "1.1", "1.2", "1.3", "2.0", "2.1", "3.0", "4.0", "4.1",
+                                                     "5.0", "5.1")
+)  # fmt: skip
+
+
+def _canary_runtime(value: str) -> str:
+    if not re.fullmatch(r"syn-python-selenium-\d+\.\d+", value):
+        raise _problem(
+            f"must be a Python runtime like {CANARY_RUNTIME} (the uptime check is written in Python), got {_got(value)}"
+        )
+    if value in DEPRECATED_CANARY_RUNTIMES:
+        raise _problem(
+            "must be a runtime AWS has not deprecated (CloudWatch Synthetics creates no canary on a deprecated "
+            f"runtime; the newest is {CANARY_RUNTIME}), got {_got(value)}"
+        )
+    return value
+
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -1195,8 +1219,9 @@ class MonitoringSettings(_Model):
     uptime_interval_minutes: Literal[1, 5, 10, 15, 30, 60] = Field(
         default=5, description="How often the synthetic check fetches https://<domain>/health, in minutes."
     )
-    canary_runtime: str = Field(
-        default="syn-python-selenium-7.0", description="CloudWatch Synthetics runtime of the uptime check."
+    canary_runtime: Annotated[str, AfterValidator(_canary_runtime)] = Field(
+        default=CANARY_RUNTIME,
+        description="CloudWatch Synthetics runtime of the uptime check: a Python runtime AWS has not deprecated.",
     )
     prometheus: bool = Field(
         default=True,

@@ -41,7 +41,7 @@ from components.aws.monitoring import (
     instance_memory_gib,
     max_connections,
 )
-from components.settings import MonitoringSettings
+from components.settings import CANARY_RUNTIME, MonitoringSettings
 from stackcheck.mocks import ACCOUNT_ID, REDACTED, RecordedResource, is_secret, redact
 from tests.conftest import TEST_REGION, construct, one, registered
 
@@ -843,7 +843,7 @@ def test_the_canary_checks_the_health_endpoint_every_five_minutes(default_monito
     assert inputs["name"] == f"webstack-monde-{digest}"
     assert CANARY_NAME_RE.fullmatch(inputs["name"])
     assert inputs["schedule"] == {"expression": "rate(5 minutes)"}
-    assert inputs["runtimeVersion"] == "syn-python-selenium-7.0"
+    assert inputs["runtimeVersion"] == CANARY_RUNTIME
     assert inputs["handler"] == "uptime.handler"
     assert inputs["runConfig"] == {"timeoutInSeconds": 60, "environmentVariables": {"URL": f"https://{DOMAIN}/health"}}
     assert inputs["startCanary"] is True

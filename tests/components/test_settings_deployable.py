@@ -1,0 +1,50 @@
+"""Settings that keep a stack deployable as AWS stands today: each default and each refusal rests on a documented
+AWS fact, named next to the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.components.test_settings import error, settings
+
+#: CloudWatch user guide, "Runtime versions using Python and Selenium Webdriver": the newest Python runtime, and the
+#: runtimes "Runtime versions support policy" lists as deprecated (a canary cannot be created on a deprecated
+#: runtime). The uptime check's handler is Python, so only Python runtimes run it.
+NEWEST_PYTHON_RUNTIME = "syn-python-selenium-14.0"
+DEPRECATED_PYTHON_RUNTIMES = (
+    "syn-python-selenium-1.0",
+    "syn-python-selenium-1.3",
+    "syn-python-selenium-2.0",
+    "syn-python-selenium-2.1",
+    "syn-python-selenium-3.0",
+    "syn-python-selenium-4.0",
+    "syn-python-selenium-4.1",
+    "syn-python-selenium-5.0",
+    "syn-python-selenium-5.1",
+)
+
+
+# -- the uptime check's runtime ----------------------------------------------------------------------------------------
+def test_the_uptime_check_runs_on_the_newest_python_runtime_aws_documents() -> None:
+    assert settings().monitoring.canary_runtime == NEWEST_PYTHON_RUNTIME
+
+
+@pytest.mark.parametrize("runtime", DEPRECATED_PYTHON_RUNTIMES)
+def test_a_deprecated_runtime_is_refused(runtime: str) -> None:
+    assert error(monitoring={"canaryRuntime": runtime}).message == (
+        f"webstack:monitoring.canaryRuntime must be a runtime AWS has not deprecated (CloudWatch Synthetics creates "
+        f'no canary on a deprecated runtime; the newest is {NEWEST_PYTHON_RUNTIME}), got "{runtime}"'
+    )
+
+
+def test_a_runtime_of_another_language_is_refused() -> None:
+    assert error(monitoring={"canaryRuntime": "syn-nodejs-puppeteer-9.1"}).message == (
+        "webstack:monitoring.canaryRuntime must be a Python runtime like syn-python-selenium-14.0 (the uptime check "
+        'is written in Python), got "syn-nodejs-puppeteer-9.1"'
+    )
+
+
+def test_a_supported_older_runtime_is_accepted() -> None:
+    assert settings(monitoring={"canaryRuntime": "syn-python-selenium-6.0"}).monitoring.canary_runtime == (
+        "syn-python-selenium-6.0"
+    )
