@@ -44,3 +44,22 @@ def test_the_deploy_role_creates_the_service_linked_role_restore_testing_runs_as
         )
         == "implicit"
     )
+
+
+def test_the_deploy_role_attaches_no_managed_policy_the_program_does_not(stacks: dict[str, dict[str, Any]]) -> None:
+    """Least privilege the other way round: each AWS managed policy the deploy role may attach is one a stack
+    attaches (Grafana's role has an inline policy of its own instead of AWS's broad data-source policies)."""
+    attached = {
+        resource["inputs"]["policyArn"]
+        for _, resource in registered(stacks)
+        if resource["type"] == "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    }
+    document = policy("deploy-role-policy.json")
+    allowed = {
+        arn
+        for statement in document["Statement"]
+        if statement["Effect"] == "Allow" and "iam:AttachRolePolicy" in statement["Action"]
+        for arn in statement["Condition"]["ArnEquals"]["iam:PolicyARN"]
+    }
+    assert allowed, "the deploy role attaches the program's managed policies"
+    assert sorted(allowed - attached) == []
