@@ -571,7 +571,7 @@ class WebSettings(_Model):
         default=365, description="Days the load balancer's access and connection logs are kept in S3."
     )
     log_retention_days: RetentionDays = Field(
-        default=30, description="Days CloudWatch keeps container and WAF logs (a value CloudWatch accepts)."
+        default=30, description="Days CloudWatch keeps the services' container logs (a value CloudWatch accepts)."
     )
     health_check: HealthCheckSettings = Field(
         default=HealthCheckSettings(), description="Load-balancer health checks of both services."
@@ -595,6 +595,12 @@ class WebSettings(_Model):
         default=False, description="Allow ECS Exec into running tasks (never in prod: the policy pack checks it)."
     )
     smoke_test: SmokeTestSettings = Field(default=SmokeTestSettings(), description="The post-deployment check.")
+    # -- security logs ------------------------------------------------------------------------------------------------
+    waf_log_retention_days: RetentionDays = Field(
+        default=365,
+        description="Days CloudWatch keeps the WAF logs, a security log (at least 365 in every stack the policy pack "
+        "checks: aws-security-logs-kept-a-year).",
+    )
 
     @field_validator("certificate_arn")
     @classmethod

@@ -373,7 +373,7 @@ class LoadBalancer(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{name}-waf-logs",
             name=f"aws-waf-logs-{args.name_prefix}",
-            retention_in_days=args.web.log_retention_days,
+            retention_in_days=args.web.waf_log_retention_days,
             kms_key_id=args.logs_key_arn,
             opts=pulumi.ResourceOptions(parent=self),
         )

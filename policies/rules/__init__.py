@@ -18,6 +18,7 @@ from . import (
     iam,
     kms,
     load_balancer,
+    logs,
     monitoring,
     network,
     storage,
@@ -31,6 +32,7 @@ PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 ALL_POLICIES = [
     *network.POLICIES,
     *load_balancer.POLICIES,
+    *logs.POLICIES,
     *certificates.POLICIES,
     *ecs.POLICIES,
     *iam.POLICIES,

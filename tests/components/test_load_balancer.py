@@ -47,6 +47,7 @@ TUNED = {
     "desyncMitigation": "strictest",
     "accessLogDays": 90,
     "logRetentionDays": 90,
+    "wafLogRetentionDays": 400,
     "healthCheck": {
         "intervalSeconds": 15,
         "timeoutSeconds": 5,
@@ -406,7 +407,8 @@ def test_the_waf_guards_the_alb_and_logs_to_an_encrypted_group_without_credentia
     group = one("lbdefault-waf-logs")
     assert group.inputs["name"] == "aws-waf-logs-webstack-lbdefault"
     assert group.inputs["kmsKeyId"] == LOGS_KEY_ARN
-    assert group.inputs["retentionInDays"] == 30
+    # A security log: kept a year, whatever the application logs keep (webstack:web.logRetentionDays, 30).
+    assert group.inputs["retentionInDays"] == 365
 
     delivery = one("lbdefault-waf-log-delivery")
     (statement,) = json.loads(delivery.inputs["policyDocument"])["Statement"]
@@ -430,7 +432,7 @@ def test_the_waf_guards_the_alb_and_logs_to_an_encrypted_group_without_credentia
 
 
 def test_waf_logs_are_kept_the_configured_days(tuned_lb: LoadBalancer) -> None:
-    assert one("lbtuned-waf-logs").inputs["retentionInDays"] == 90
+    assert one("lbtuned-waf-logs").inputs["retentionInDays"] == 400
 
 
 # -- protection --------------------------------------------------------------------------------------------------------
