@@ -1184,7 +1184,7 @@ def _pinned_image(value: str, field: str | None = None) -> str:
     return value
 
 
-# -- Synthetics runtimes ------------------------------------------------------------------------------------------------
+# -- Synthetics runtimes ----------------------------------------------------------------------------------------------
 #: The uptime check's runtime: the newest Python runtime of the CloudWatch user guide, "Runtime versions using Python
 #: and Selenium Webdriver". The deprecated ones are those "Runtime versions support policy" lists: Synthetics creates
 #: no canary on them. Revisit both when AWS publishes a runtime or deprecates one.

@@ -5,8 +5,8 @@ Creates, per purpose: a ``kms.Key`` (rotation on, yearly; 30-day deletion window
 
 - the account administers the key through IAM (every management action, none that touches data);
 - principals of the account may use the key for data only through the AWS services of its purpose
-  (``kms:ViaService``): RDS, ElastiCache, S3, ECR, Managed Prometheus and Managed Grafana for ``data``; Secrets Manager for
-  ``secrets``; AWS Backup and S3 for ``backups``; SNS for ``alerts``;
+  (``kms:ViaService``): RDS, ElastiCache, S3, ECR, Managed Prometheus and Managed Grafana for ``data``; Secrets
+  Manager for ``secrets``; AWS Backup and S3 for ``backups``; SNS for ``alerts``;
 - the services that encrypt on their own behalf are named as principals, limited to this account: CloudWatch Logs
   (``logs``), and CloudWatch alarms, EventBridge, AWS Backup and Prometheus's Alertmanager publishing to encrypted
   topics (``alerts``).

@@ -4,9 +4,10 @@ Creates:
 
 - a VPC with DNS support and DNS hostnames, and its default security group taken under management with no rules
   (AWS's default group otherwise lets every member talk to every other and to the internet);
-- three subnet tiers in each of N availability zones: ``public`` (load balancer and NAT gateways), ``app`` (private: the services, out to the internet only through NAT) and ``data`` (isolated:
-  databases and caches, no route to the internet at all); no tier maps public IPs on launch (NAT gateways take their
-  Elastic IPs, the load balancer's nodes get addresses of their own);
+- three subnet tiers in each of N availability zones: ``public`` (load balancer and NAT gateways), ``app``
+  (private: the services, out to the internet only through NAT) and ``data`` (isolated: databases and caches, no
+  route to the internet at all); no tier maps public IPs on launch (NAT gateways take their Elastic IPs, the load
+  balancer's nodes get addresses of their own);
 - an internet gateway; NAT gateways, one per AZ (a lost zone never cuts the others off) or a single shared one;
 - route tables: public -> internet gateway; app -> its zone's NAT gateway; data -> nothing beyond the VPC;
 - VPC flow logs of ALL traffic into a CloudWatch log group encrypted with a customer KMS key and kept for a set

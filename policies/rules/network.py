@@ -10,7 +10,8 @@
   and cache groups, are reachable only from security groups, never from CIDRs.
 - ``aws-security-group-no-rule-management-conflicts``: no security group has inline rules and separate rule
   resources at once.
-- ``aws-subnet-no-public-ip-on-launch``: no subnet maps public IPs on launch (services, databases and caches least of all).
+- ``aws-subnet-no-public-ip-on-launch``: no subnet maps public IPs on launch (service, database and cache
+  subnets least of all).
 - ``aws-vpc-nat-gateway-per-az``: in a VPC with NAT gateways, every zone with subnets has a NAT gateway of its own.
 
 Stack rules join resources through property dependencies (a rule resource to its group through
