@@ -601,6 +601,26 @@ class WebSettings(_Model):
         description="Days CloudWatch keeps the WAF logs, a security log (at least 365 in every stack the policy pack "
         "checks: aws-security-logs-kept-a-year).",
     )
+    # -- upload paths (the WAF's body-size limit) ------------------------------------------------------------------
+    upload_paths: list[UrlPath] = Field(
+        default=[],
+        description="Path prefixes that accept request bodies over 8 KB (uploads), e.g. /api/documents. The WAF's "
+        "AWS Common Rule Set blocks larger bodies (its SizeRestrictions_BODY rule) everywhere else; under these paths "
+        "that rule only counts. Empty: no path takes large bodies.",
+    )
+
+    @field_validator("upload_paths")
+    @classmethod
+    def _upload_paths(cls, value: list[str]) -> list[str]:
+        for index, path in enumerate(value):
+            if path.strip("/") == "":
+                raise _problem(
+                    f"must be a path below /, like /api/uploads: {_got(path)} would lift the WAF body-size limit "
+                    f"from every request, got {_got(path)}",
+                    f"[{index}]",
+                )
+        _unique(value)
+        return value
 
     @field_validator("certificate_arn")
     @classmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.components.test_settings import error, settings
+from tests.conftest import IMAGES
 
 #: CloudWatch user guide, "Runtime versions using Python and Selenium Webdriver": the newest Python runtime, and the
 #: runtimes "Runtime versions support policy" lists as deprecated (a canary cannot be created on a deprecated
@@ -48,3 +49,22 @@ def test_a_supported_older_runtime_is_accepted() -> None:
     assert settings(monitoring={"canaryRuntime": "syn-python-selenium-6.0"}).monitoring.canary_runtime == (
         "syn-python-selenium-6.0"
     )
+
+
+# -- upload paths (the WAF's body-size limit) ---------------------------------------------------------------------------
+def test_upload_paths_are_none_by_default() -> None:
+    assert settings().web.upload_paths == []
+
+
+def test_upload_paths_are_paths_below_the_root() -> None:
+    assert error(web={**IMAGES, "uploadPaths": ["/"]}).message == (
+        'webstack:web.uploadPaths[0] must be a path below /, like /api/uploads: "/" would lift the WAF body-size limit '
+        'from every request, got "/"'
+    )
+    assert error(web={**IMAGES, "uploadPaths": ["uploads"]}).message == (
+        'webstack:web.uploadPaths[0] must be a URL path like /health (letters, digits and ._~/-), got "uploads"'
+    )
+    assert error(web={**IMAGES, "uploadPaths": ["/up", "/up"]}).message == (
+        'webstack:web.uploadPaths must not list the same entry twice, got "/up" twice'
+    )
+    assert settings(web={**IMAGES, "uploadPaths": ["/api/documents"]}).web.upload_paths == ["/api/documents"]
