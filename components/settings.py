@@ -929,6 +929,12 @@ class DatabaseSettings(_Model):
     monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
         default=60, description="Seconds between Enhanced Monitoring samples."
     )
+    # -- exported logs ------------------------------------------------------------------------------------------------
+    log_retention_days: RetentionDays = Field(
+        default=365,
+        description="Days CloudWatch keeps the logs every instance exports (PostgreSQL's log with pgaudit, or MySQL's "
+        "audit, error and slow-query logs): audit logs, kept a year by default.",
+    )
 
     @property
     def effective_port(self) -> int:

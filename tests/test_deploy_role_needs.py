@@ -63,3 +63,31 @@ def test_the_deploy_role_attaches_no_managed_policy_the_program_does_not(stacks:
     }
     assert allowed, "the deploy role attaches the program's managed policies"
     assert sorted(allowed - attached) == []
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_deploy_role_creates_the_databases_and_their_log_groups_by_the_names_the_program_gives(
+    stacks: dict[str, dict[str, Any]], stack: str
+) -> None:
+    document = policy("deploy-role-policy.json", stack=stack)
+    resources = [resource for name, resource in registered(stacks) if name == stack]
+    instances = [r for r in resources if r["type"] == "aws:rds/instance:Instance"]
+    groups = [r["inputs"]["name"] for r in resources if r["type"] == "aws:cloudwatch/logGroup:LogGroup"]
+    assert instances
+    for instance in instances:
+        arn = f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:db:{instance['inputs']['identifier']}"
+        for action in ("rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:AddTagsToResource"):
+            assert allows(document, action, arn), f"{stack}: {action} on {arn}"
+        if "replicateSourceDb" in instance["inputs"]:
+            assert allows(document, "rds:CreateDBInstanceReadReplica", arn), arn
+    rds_groups = [group for group in groups if group.startswith("/aws/rds/instance/")]
+    assert rds_groups
+    for group in rds_groups:
+        arn = f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:{group}"
+        for action in ("logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey", "logs:TagResource",
+                       "logs:PutMetricFilter", "logs:DeleteLogGroup"):  # fmt: skip
+            assert allows(document, action, arn), f"{stack}: {action} on {arn}"
+    other = "staging" if stack == "prod" else "prod"
+    assert not allows(
+        document, "rds:DeleteDBInstance", f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:db:webstack-{other}-shard-0-primary"
+    )

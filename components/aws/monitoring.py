@@ -261,6 +261,8 @@ class WatchedDatabase:
     engine: str
     instance_class: str
     allocated_storage_gb: int
+    slow_query_log: aws.cloudwatch.LogGroup
+    """The log group the instance exports its slow queries to (``postgresql`` or ``slowquery``), created before it."""
 
 
 @dataclass(frozen=True)
@@ -471,20 +473,16 @@ class Monitoring(pulumi.ComponentResource):
     def _database_facts(self, database: WatchedDatabase) -> dict[str, Any]:
         """What a database's alarms compute with; and its slow-query count, from its exported log."""
         args = self._args
-        log = "postgresql" if database.engine == "postgres" else "slowquery"
         pattern = '"duration:"' if database.engine == "postgres" else '"Query_time"'
         metric = f"SlowQueries-{database.label}"
         aws.cloudwatch.LogMetricFilter(
             f"{self._name}-{database.label}-slow-queries",
-            log_group_name=database.instance.identifier.apply(
-                lambda identifier: f"/aws/rds/instance/{identifier}/{log}"
-            ),
+            log_group_name=database.slow_query_log.name,
             pattern=pattern,
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
                 namespace=args.name_prefix, name=metric, value="1", default_value="0", unit="Count"
             ),
-            # RDS creates the log group when it starts exporting the log.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[database.instance]),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         return {
             "allocated_bytes": database.allocated_storage_gb * 1024**3,

@@ -133,6 +133,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             availability_zones=network.availability_zones,
             data_key_arn=keys.data.arn,
             secrets_key_arn=keys.secrets.arn,
+            logs_key_arn=keys.logs.arn,
             settings=settings.database,
             protect=production,
         ),
@@ -348,11 +349,14 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
 def watched_databases(settings: Settings, database: ShardedDatabase) -> list[WatchedDatabase]:
     """Every instance of every shard, as the alarms see it."""
     db = settings.database
+    slow_log = "postgresql" if db.engine == "postgres" else "slowquery"
     watched = []
     for index, shard in enumerate(database.shards):
-        instances = [(f"shard-{index}-primary", shard.primary, False)]
-        instances += [(f"shard-{index}-replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)]
-        for label, instance, replica in instances:
+        instances = [(f"shard-{index}-primary", "primary", shard.primary, False)]
+        instances += [
+            (f"shard-{index}-replica-{n}", f"replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)
+        ]
+        for label, role, instance, replica in instances:
             watched.append(
                 WatchedDatabase(
                     label=label,
@@ -361,6 +365,7 @@ def watched_databases(settings: Settings, database: ShardedDatabase) -> list[Wat
                     engine=db.engine,
                     instance_class=db.instance_class,
                     allocated_storage_gb=db.allocated_storage_gb,
+                    slow_query_log=shard.log_groups[role][slow_log],
                 )
             )
     return watched

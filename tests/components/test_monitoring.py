@@ -163,6 +163,7 @@ def monitoring(
                 replicate_source_db=primary.identifier,
                 instance_class=instance_class,
             )
+            log = "postgresql" if engine == "postgres" else "slowquery"
             for label, instance, is_replica in (
                 (f"shard-{shard}-primary", primary, False),
                 (f"shard-{shard}-replica-0", replica, True),
@@ -175,6 +176,9 @@ def monitoring(
                         engine=engine,
                         instance_class=instance_class,
                         allocated_storage_gb=STORAGE_GB,
+                        slow_query_log=aws.cloudwatch.LogGroup(
+                            f"{src}-{label}-{log}-logs", name=f"/aws/rds/instance/{prefix}-{label}/{log}"
+                        ),
                     )
                 )
         group = aws.elasticache.ReplicationGroup(
@@ -713,9 +717,11 @@ def test_slow_queries_are_counted_from_each_databases_log(
     assert sorted(f.name for f in filters) == sorted(f"{name}-{label}-slow-queries" for label in DATABASES)
     for label in DATABASES:
         instance = one(f"{name}src-{label}")
+        group = one(f"{name}src-{label}-{log}-logs")
         metric_filter = one(f"{name}-{label}-slow-queries")
+        assert group.inputs["name"] == f"/aws/rds/instance/{instance.outputs['identifier']}/{log}"
         assert metric_filter.inputs == {
-            "logGroupName": f"/aws/rds/instance/{instance.outputs['identifier']}/{log}",
+            "logGroupName": group.outputs["name"],
             "pattern": pattern,
             "metricTransformation": {
                 "namespace": prefix,
@@ -725,8 +731,8 @@ def test_slow_queries_are_counted_from_each_databases_log(
                 "unit": "Count",
             },
         }
-        assert instance.urn in metric_filter.dependencies
-        assert metric_filter.property_dependencies["logGroupName"] == [instance.urn]
+        # The filter goes on the group the database component creates before the instance: no race with RDS.
+        assert metric_filter.property_dependencies["logGroupName"] == [group.urn]
 
         slow = alarm(name, "SlowDatabaseQueries", label, "warning").inputs
         assert slow["namespace"] == prefix
