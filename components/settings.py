@@ -1136,6 +1136,10 @@ class ObjectLockSettings(_Model):
     days: Annotated[int, Field(ge=1, le=36500)] = Field(default=30, description="Days each export is locked.")
 
 
+#: The AWS Backup resource types webstack's backup plan protects (RDS instances, the documents bucket).
+BACKED_UP_RESOURCE_TYPES = ("RDS", "S3")
+
+
 class BackupSettings(_Model):
     """``webstack:backups``: AWS Backup plan, cross-region copies, restore tests, the exports bucket."""
 
@@ -1164,6 +1168,32 @@ class BackupSettings(_Model):
         "90 days, so a later move costs more, not less, for exports kept 90 days).",
     )
     object_lock: ObjectLockSettings = Field(default=ObjectLockSettings(), description="Object lock of exports.")
+    # -- AWS Backup service opt-in (account-wide per region) ------------------------------------------------------------
+    manage_region_settings: bool = Field(
+        default=True,
+        description="Manage AWS Backup's service opt-in of the stack's region (account-wide: every stack of the "
+        "account and region shares it). False: leave it to whoever manages it (an organization's backup policies), "
+        "who must opt in S3 and RDS.",
+    )
+    service_opt_in: dict[str, bool] = Field(
+        default={},
+        description="Opt-in per AWS Backup resource type, over webstack's map (every type AWS Backup lists, on, as AWS "
+        "opts an account in on first use): add the types the region reports that the map lacks, or turn off those "
+        "no stack of the account uses. S3 and RDS stay on.",
+    )
+
+    @field_validator("service_opt_in")
+    @classmethod
+    def _service_opt_in(cls, value: dict[str, bool]) -> dict[str, bool]:
+        for resource_type, opted_in in value.items():
+            if resource_type in BACKED_UP_RESOURCE_TYPES and not opted_in:
+                raise _problem(
+                    f"must be true: the backup plan protects the stack's {resource_type} resources, got false",
+                    resource_type,
+                )
+            if not 1 <= len(resource_type) <= 50:
+                raise _problem(f"keys must be AWS Backup resource types (1-50 characters), got {resource_type!r}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> BackupSettings:

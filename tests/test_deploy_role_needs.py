@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from stackcheck.mocks import ACCOUNT_ID
-from tests.test_deploying_docs import allows, decide, policy, registered, stacks
+from tests.test_deploying_docs import allows, decide, in_region, policy, registered, stacks
 
 __all__ = ["stacks"]
 
@@ -91,3 +91,16 @@ def test_the_deploy_role_creates_the_databases_and_their_log_groups_by_the_names
     assert not allows(
         document, "rds:DeleteDBInstance", f"arn:aws:rds:us-east-1:{ACCOUNT_ID}:db:webstack-{other}-shard-0-primary"
     )
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_deploy_role_sets_the_backup_opt_in_of_the_stacks_region_only(
+    stacks: dict[str, dict[str, Any]], stack: str
+) -> None:
+    # AWS Backup's UpdateRegionSettings and DescribeRegionSettings act on the account's settings in a region
+    # (service authorization reference: no resource type, so Resource "*").
+    assert "aws:backup/regionSettings:RegionSettings" in types_of(stacks, stack)
+    document = policy("deploy-role-policy.json", stack=stack)
+    for action in ("backup:UpdateRegionSettings", "backup:DescribeRegionSettings"):
+        assert allows(document, action, "*", in_region()), action
+        assert not allows(document, action, "*", in_region("eu-central-1")), action

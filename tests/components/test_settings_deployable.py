@@ -68,3 +68,17 @@ def test_upload_paths_are_paths_below_the_root() -> None:
         'webstack:web.uploadPaths must not list the same entry twice, got "/up" twice'
     )
     assert settings(web={**IMAGES, "uploadPaths": ["/api/documents"]}).web.upload_paths == ["/api/documents"]
+
+
+# -- AWS Backup service opt-in -------------------------------------------------------------------------------------------
+def test_backups_manage_the_region_opt_in_by_default() -> None:
+    backups = settings().backups
+    assert (backups.manage_region_settings, backups.service_opt_in) == (True, {})
+
+
+@pytest.mark.parametrize("resource_type", ["S3", "RDS"])
+def test_the_types_the_stack_backs_up_cannot_be_opted_out(resource_type: str) -> None:
+    assert error(backups={"serviceOptIn": {resource_type: False}}).message == (
+        f"webstack:backups.serviceOptIn.{resource_type} must be true: the backup plan protects the stack's "
+        f"{resource_type} resources, got false"
+    )
