@@ -258,8 +258,8 @@ def test_every_exported_log_has_its_group_before_the_instance_exists(engine: str
         identifier = instance.inputs["identifier"]
         assert sorted(instance.inputs["enabledCloudwatchLogsExports"]) == logs
         for log in logs:
-            (group,) = [g for g in registered(f"{name}-", LOG_GROUP) if g.inputs["name"] == rds_log_group(identifier,
-                                                                                                             log)]  # fmt: skip
+            wanted = rds_log_group(identifier, log)
+            (group,) = [g for g in registered(f"{name}-", LOG_GROUP) if g.inputs["name"] == wanted]
             assert group.inputs["kmsKeyId"] == LOGS_KEY_ARN
             assert group.inputs["retentionInDays"] == 365
             # RDS must find the group in place, or it creates its own first and ours fails to create.
