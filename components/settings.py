@@ -193,6 +193,16 @@ def _admin_cidr(value: str) -> str:
     return value
 
 
+# -- zones by ID -------------------------------------------------------------------------------------------------------
+def _zone_id(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,4}\d+(-[a-z]+\d+)?-az\d+", value):
+        raise _problem(
+            "must be an availability zone ID like use1-az1 (zone names such as us-east-1a mean different zones in "
+            f"different accounts), got {_got(value)}"
+        )
+    return value
+
+
 class _Model(BaseModel):
     """Settings objects: camelCase keys as users write them, unknown keys rejected, no type coercion, immutable."""
 
@@ -240,6 +250,19 @@ class NetworkSettings(_Model):
         description="CIDRs allowed to reach the app tier over SSH (port 22). Empty: no SSH rule exists at all. Each "
         "must be /16 or narrower (IPv6: /48); the internet (0.0.0.0/0, ::/0) is never accepted.",
     )
+    # -- zones by ID ---------------------------------------------------------------------------------------------------
+    availability_zone_ids: list[Annotated[str, AfterValidator(_zone_id)]] = Field(
+        default=[],
+        description="The zones to use, by zone ID (e.g. use1-az1), one per zone (azCount of them), in subnet order: "
+        "the same physical zones in every account, where zone names (us-east-1a) differ. Empty: the region's first "
+        "azCount zones by name.",
+    )
+
+    @field_validator("availability_zone_ids")
+    @classmethod
+    def _zone_ids(cls, value: list[str]) -> list[str]:
+        _unique(value)
+        return value
 
     @field_validator("cidr")
     @classmethod
@@ -268,6 +291,16 @@ class NetworkSettings(_Model):
     def _admin_cidrs(cls, value: list[str]) -> list[str]:
         _unique(value)
         return value
+
+    @model_validator(mode="after")
+    def _one_zone_id_per_zone(self) -> NetworkSettings:
+        ids = self.availability_zone_ids
+        if ids and len(ids) != self.az_count:
+            raise _problem(
+                f"must list azCount ({self.az_count}) zone IDs, one per zone, got {len(ids)}",
+                field="availabilityZoneIds",
+            )
+        return self
 
     @model_validator(mode="after")
     def _subnet_plan(self) -> NetworkSettings:
@@ -1168,7 +1201,7 @@ class BackupSettings(_Model):
         "90 days, so a later move costs more, not less, for exports kept 90 days).",
     )
     object_lock: ObjectLockSettings = Field(default=ObjectLockSettings(), description="Object lock of exports.")
-    # -- AWS Backup service opt-in (account-wide per region) ------------------------------------------------------------
+    # -- AWS Backup service opt-in (account-wide per region) -----------------------------------------------------------
     manage_region_settings: bool = Field(
         default=True,
         description="Manage AWS Backup's service opt-in of the stack's region (account-wide: every stack of the "

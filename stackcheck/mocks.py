@@ -32,6 +32,21 @@ ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 #: Availability zones per region as AWS lists them for accounts that have not opted into extra zones.
 ZONE_COUNTS = {"us-east-1": 6, "us-west-2": 4, "us-west-1": 2, "ap-northeast-1": 3, "ca-central-1": 3}
+#: How zone IDs abbreviate a region's direction (``us-east-1`` -> ``use1``, ``ap-southeast-2`` -> ``apse2``).
+_DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c", "northeast": "ne",
+               "northwest": "nw", "southeast": "se", "southwest": "sw"}  # fmt: skip
+
+
+def availability_zones(region: str) -> list[tuple[str, str]]:
+    """The region's zones as this account sees them: (name, zone ID), in name order. Names map to physical zones
+    differently in every account (EC2 user guide, "AZ IDs"), so the IDs come in an order of their own, fixed for the
+    mocked account: ``us-east-1a`` is not ``use1-az1`` here, as it would not be in most real accounts."""
+    count = ZONE_COUNTS.get(region, 3)
+    area, direction, number = region.split("-")[0], region.split("-")[1], region.rsplit("-", 1)[-1]
+    prefix = f"{area}{_DIRECTIONS.get(direction, direction[:1])}{number}"
+    ids = sorted((f"{prefix}-az{i + 1}" for i in range(count)), key=lambda z: _digest(ACCOUNT_ID, region, z))
+    return [(f"{region}{letter}", zone_id) for letter, zone_id in zip("abcdef", ids, strict=False)]
+
 
 #: The account ALB access logs come from, per region (AWS documents these for bucket policies).
 ELB_ACCOUNTS = {
@@ -621,13 +636,12 @@ class CloudMocks(pulumi.runtime.Mocks):
         region = region or self.region_of(args.provider or "")
         token = args.token
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            count = ZONE_COUNTS.get(region, 3)
-            letters = "abcdef"[:count]
+            zones = availability_zones(region)
             return {
                 "id": region,
-                "names": [f"{region}{letter}" for letter in letters],
-                "zoneIds": [f"{region[:2]}{region.split('-')[1][:1]}{region[-1]}-az{i + 1}" for i in range(count)],
-                "groupNames": [region] * count,
+                "names": [name for name, _ in zones],
+                "zoneIds": [zone_id for _, zone_id in zones],
+                "groupNames": [region] * len(zones),
             }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {

@@ -298,6 +298,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "region": settings.region,
         "drRegion": settings.disaster_recovery_region,
         "availabilityZones": network.availability_zones,
+        "availabilityZoneIds": network.availability_zone_ids,
         "vpcId": network.vpc.id,
         "publicSubnetIds": [subnet.id for subnet in network.public_subnets],
         "appSubnetIds": [subnet.id for subnet in network.app_subnets],

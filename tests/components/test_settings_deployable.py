@@ -51,7 +51,7 @@ def test_a_supported_older_runtime_is_accepted() -> None:
     )
 
 
-# -- upload paths (the WAF's body-size limit) ---------------------------------------------------------------------------
+# -- upload paths (the WAF's body-size limit) --------------------------------------------------------------------------
 def test_upload_paths_are_none_by_default() -> None:
     assert settings().web.upload_paths == []
 
@@ -70,7 +70,7 @@ def test_upload_paths_are_paths_below_the_root() -> None:
     assert settings(web={**IMAGES, "uploadPaths": ["/api/documents"]}).web.upload_paths == ["/api/documents"]
 
 
-# -- AWS Backup service opt-in -------------------------------------------------------------------------------------------
+# -- AWS Backup service opt-in -----------------------------------------------------------------------------------------
 def test_backups_manage_the_region_opt_in_by_default() -> None:
     backups = settings().backups
     assert (backups.manage_region_settings, backups.service_opt_in) == (True, {})
@@ -81,4 +81,21 @@ def test_the_types_the_stack_backs_up_cannot_be_opted_out(resource_type: str) ->
     assert error(backups={"serviceOptIn": {resource_type: False}}).message == (
         f"webstack:backups.serviceOptIn.{resource_type} must be true: the backup plan protects the stack's "
         f"{resource_type} resources, got false"
+    )
+
+
+# -- availability zones by ID ------------------------------------------------------------------------------------------
+def test_zone_ids_are_optional_and_else_one_per_zone() -> None:
+    assert settings().network.availability_zone_ids == []
+    chosen = settings(network={"azCount": 2, "availabilityZoneIds": ["use1-az1", "use1-az4"]}).network
+    assert chosen.availability_zone_ids == ["use1-az1", "use1-az4"]
+    assert error(network={"azCount": 3, "availabilityZoneIds": ["use1-az1", "use1-az4"]}).message == (
+        "webstack:network.availabilityZoneIds must list azCount (3) zone IDs, one per zone, got 2"
+    )
+    assert error(network={"azCount": 2, "availabilityZoneIds": ["use1-az1", "use1-az1"]}).message == (
+        'webstack:network.availabilityZoneIds must not list the same entry twice, got "use1-az1" twice'
+    )
+    assert error(network={"azCount": 2, "availabilityZoneIds": ["us-east-1a", "use1-az4"]}).message == (
+        "webstack:network.availabilityZoneIds[0] must be an availability zone ID like use1-az1 (zone names such as "
+        'us-east-1a mean different zones in different accounts), got "us-east-1a"'
     )
