@@ -642,6 +642,23 @@ class WebSettings(_Model):
         "that rule only counts. Empty: no path takes large bodies.",
     )
 
+    # -- DNS in Route 53 (stacks without the CDN) ------------------------------------------------------------------
+    hosted_zone: str = Field(
+        default="",
+        description="Name of a Route 53 public hosted zone that holds the domain (the domain itself or a domain it is "
+        "under), created and delegated beforehand. With the CDN off, webstack validates the certificate there and "
+        "points the domain and www at the load balancer. Empty: no DNS records (set certificateArn, and point the "
+        "domain at the load balancer yourself).",
+    )
+
+    @field_validator("hosted_zone")
+    @classmethod
+    def _hosted_zone(cls, value: str) -> str:
+        labels = value.split(".")
+        if value and (value != value.lower() or len(labels) < 2 or not all(map(_LABEL_RE.match, labels))):
+            raise _problem(f"must be a lowercase domain name like example.org, got {_got(value)}")
+        return value
+
     @field_validator("upload_paths")
     @classmethod
     def _upload_paths(cls, value: list[str]) -> list[str]:
@@ -1615,12 +1632,24 @@ class Settings(_Model):
                     f"must be a directory of the project, got {_got(service.build.context)}, which does not exist",
                     f"web.{name}.build.context",
                 )
-        arn = self.web.certificate_arn
-        if self.platform == "aws" and not self.cdn.enabled and not arn:
+        arn, zone = self.web.certificate_arn, self.web.hosted_zone
+        if self.platform == "aws" and not self.cdn.enabled and not arn and not zone:
             raise _problem(
-                "is required when the CDN is off (webstack:cdn.enabled is false): give the ARN of an ACM certificate "
-                "for the domain and www, or turn the CDN on to have one issued, got nothing",
+                "is required when the CDN is off (webstack:cdn.enabled is false) and webstack:web.hostedZone is "
+                "unset: name the domain's Route 53 public hosted zone in webstack:web.hostedZone to have a "
+                "certificate issued and validated there, give the ARN of an ACM certificate for the domain and www, "
+                "or turn the CDN on, got nothing",
                 "web.certificateArn",
+            )
+        if zone and self.cdn.enabled:
+            raise _problem(
+                "must be left unset while the CDN is on: the Cloudflare zone holds the domain's records then, got "
+                f"{_got(zone)}",
+                "web.hostedZone",
+            )
+        if zone and self.domain != zone and not self.domain.endswith(f".{zone}"):
+            raise _problem(
+                f"must be the domain ({self.domain}) or a domain it is under, got {_got(zone)}", "web.hostedZone"
             )
         if arn and arn.split(":")[3] != self.region:
             raise _problem(

@@ -370,6 +370,12 @@ def _shape_grafana(
     return workspace
 
 
+def _shape_route53_record(state: dict[str, Any], inputs: dict[str, Any], **_: Any) -> str | None:
+    name = str(inputs.get("name", "")).rstrip(".")
+    state["fqdn"] = name
+    return f"{inputs.get('zoneId', '')}_{name}_{inputs.get('type', '')}"
+
+
 def _shape_function(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str:
     state["arn"] = f"{arn}:function:{physical}"
     state["invokeArn"] = f"{state['arn']}/invocations"
@@ -381,6 +387,7 @@ _SHAPES: dict[str, Any] = {
     "aws:amp/workspace:Workspace": _shape_prometheus,
     "aws:grafana/workspace:Workspace": _shape_grafana,
     "aws:lambda/function:Function": _shape_function,
+    "aws:route53/record:Record": _shape_route53_record,
     "aws:ec2/eip:Eip": _shape_eip,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _shape_rule,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _shape_rule,
@@ -668,6 +675,26 @@ class CloudMocks(pulumi.runtime.Mocks):
                 "password": "stackcheck-registry-token",
                 "proxyEndpoint": f"https://{registry}",
                 "expiresAt": "2030-01-01T00:00:00Z",
+            }
+        if token == "aws:route53/getZone:getZone":
+            # A public hosted zone the account created beforehand (webstack:web.hostedZone), as Route 53 names it.
+            zone = str(args.args.get("name", "")).rstrip(".")
+            zone_id = "Z" + _digest(ACCOUNT_ID, zone, length=20).upper()
+            return {
+                "id": zone_id,
+                "zoneId": zone_id,
+                "name": zone,
+                "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
+                "privateZone": bool(args.args.get("privateZone", False)),
+                "nameServers": [f"ns-{n}.awsdns-{n:02d}.org" for n in (101, 202, 303, 404)],
+                "resourceRecordSetCount": 2,
+                "callerReference": f"webstack-{zone}",
+                "comment": "",
+                "tags": {},
+                "primaryNameServer": "ns-101.awsdns-101.org",
+                "linkedServiceDescription": "",
+                "linkedServicePrincipal": "",
+                "vpcId": "",
             }
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             account = ELB_ACCOUNTS.get(region, "127311923021")

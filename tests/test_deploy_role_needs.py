@@ -104,3 +104,22 @@ def test_the_deploy_role_sets_the_backup_opt_in_of_the_stacks_region_only(
     for action in ("backup:UpdateRegionSettings", "backup:DescribeRegionSettings"):
         assert allows(document, action, "*", in_region()), action
         assert not allows(document, action, "*", in_region("eu-central-1")), action
+
+
+def test_the_deploy_role_writes_the_stacks_records_in_its_hosted_zone(stacks: dict[str, dict[str, Any]]) -> None:
+    """Route 53 (service authorization reference): records change through the hosted zone
+    (route53:ChangeResourceRecordSets on hostedzone/<id>), the provider waits on the change (route53:GetChange on
+    change/<id>), and the zone is found by name (route53:ListHostedZones and ListHostedZonesByName, no resource)."""
+    assert "aws:route53/record:Record" in types_of(stacks, "staging")
+    zone = "arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ"
+    for name in ("deploy-role-policy.json", "preview-role-policy.json"):
+        document = policy(name, stack="staging")
+        for action in ("route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ListTagsForResource"):
+            assert allows(document, action, zone), f"{name}: {action}"
+        for action in ("route53:ListHostedZones", "route53:ListHostedZonesByName"):
+            assert allows(document, action, "*"), f"{name}: {action}"
+        assert allows(document, "route53:GetChange", "arn:aws:route53:::change/C0123456789ABC"), name
+    deploy = policy("deploy-role-policy.json", stack="staging")
+    assert allows(deploy, "route53:ChangeResourceRecordSets", zone)
+    assert not allows(deploy, "route53:DeleteHostedZone", zone), "the zone is the account's, not the stack's"
+    assert not allows(policy("preview-role-policy.json"), "route53:ChangeResourceRecordSets", zone)

@@ -19,6 +19,7 @@ from components.aws.account import lookup_account
 from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
+from components.aws.dns import Dns, DnsArgs
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import CertificateArgs, ClientCertificateArgs, LoadBalancer, LoadBalancerArgs
 from components.aws.monitoring import (
@@ -84,6 +85,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             opts=pulumi.ResourceOptions(provider=dns),
         )
         if dns is not None
+        else None
+    )
+    # Without the CDN, a Route 53 zone of the domain (if named) validates the certificate and routes the site.
+    zone = (
+        Dns("dns", DnsArgs(zone_name=settings.web.hosted_zone, domain=settings.domain), opts=here)
+        if settings.web.hosted_zone
         else None
     )
     alerts = Notifications(
@@ -165,7 +172,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             logs_key_arn=keys.logs.arn,
             certificate=CertificateArgs(
                 existing_arn=settings.web.certificate_arn,
-                validate=cdn.validation_records if cdn is not None else None,
+                validate=cdn.validation_records
+                if cdn is not None
+                else zone.validation_records
+                if zone is not None
+                else None,
             ),
             client_certificates=ClientCertificateArgs(
                 bundle_path=settings.cdn.origin_pull_ca_bundle,
@@ -180,7 +191,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts=here,
     )
-    routes = cdn.route(edge.alb.dns_name) if cdn is not None else []
+    routes = cdn.route(edge.alb.dns_name) if cdn is not None else zone.route(edge.alb) if zone is not None else []
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     web = WebTier(
         "web",

@@ -99,3 +99,37 @@ def test_zone_ids_are_optional_and_else_one_per_zone() -> None:
         "webstack:network.availabilityZoneIds[0] must be an availability zone ID like use1-az1 (zone names such as "
         'us-east-1a mean different zones in different accounts), got "us-east-1a"'
     )
+
+
+# -- a Route 53 zone for stacks without the CDN ------------------------------------------------------------------------
+def without_cdn(**web: object) -> dict[str, object]:
+    return {"cdn": {"enabled": False}, "web": {**IMAGES, **web}, "domain": "staging.app.example.org"}
+
+
+def test_a_hosted_zone_replaces_the_certificate_arn_without_the_cdn() -> None:
+    for zone in ("staging.app.example.org", "app.example.org", "example.org"):
+        assert settings(**without_cdn(hostedZone=zone)).web.hosted_zone == zone
+    message = error(**without_cdn()).message
+    assert message == (
+        "webstack:web.certificateArn is required when the CDN is off (webstack:cdn.enabled is false) and "
+        "webstack:web.hostedZone is unset: name the domain's Route 53 public hosted zone in webstack:web.hostedZone "
+        "to have a certificate issued and validated there, give the ARN of an ACM certificate for the domain and www, "
+        "or turn the CDN on, got nothing"
+    )
+
+
+def test_the_hosted_zone_holds_the_domain() -> None:
+    assert error(**without_cdn(hostedZone="other.example.org")).message == (
+        "webstack:web.hostedZone must be the domain (staging.app.example.org) or a domain it is under, got "
+        '"other.example.org"'
+    )
+    assert error(**without_cdn(hostedZone="Example.ORG")).message == (
+        'webstack:web.hostedZone must be a lowercase domain name like example.org, got "Example.ORG"'
+    )
+
+
+def test_a_hosted_zone_is_refused_while_the_cdn_serves_the_domain() -> None:
+    assert error(web={**IMAGES, "hostedZone": "app.example.org"}).message == (
+        "webstack:web.hostedZone must be left unset while the CDN is on: the Cloudflare zone holds the domain's "
+        'records then, got "app.example.org"'
+    )
