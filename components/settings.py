@@ -1097,6 +1097,19 @@ class CacheSettings(_Model):
         default="sun:05:00-sun:06:00", description="Weekly maintenance window, UTC; must not overlap the snapshots."
     )
     log_retention_days: RetentionDays = Field(default=30, description="Days CloudWatch keeps the slow and engine logs.")
+    # -- AUTH token rotation ---------------------------------------------------------------------------------------
+    auth_token_generation: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=1,
+        description="Raise it by one to rotate the AUTH token: a new token is generated, the cache accepts it next to "
+        "the current one (authTokenUpdateStrategy ROTATE), the secret holds it and the backend's tasks are replaced "
+        "with tasks that use it. Then set authTokenUpdateStrategy to SET to retire the old token (README, "
+        '"Rotating the cache\'s AUTH token").',
+    )
+    auth_token_update_strategy: Literal["ROTATE", "SET"] = Field(
+        default="ROTATE",
+        description="How a changed AUTH token reaches the cache: ROTATE (the new token joins the current one) or SET "
+        "(only after ROTATE: the current token becomes the only one).",
+    )
 
     @property
     def effective_version(self) -> str:

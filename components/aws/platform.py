@@ -418,5 +418,6 @@ def backend_secrets(database: ShardedDatabase, cache: Cache) -> dict[str, Secret
     return {
         "DATABASE_USER": SecretRef(first.master_secret_arn, "username"),
         "DATABASE_PASSWORD": SecretRef(first.master_secret_arn, "password"),
-        "REDIS_PASSWORD": SecretRef(cache.auth_secret.arn),
+        # Pinned to the token's version: a rotated token is a new task definition, and the backend rolls onto it.
+        "REDIS_PASSWORD": SecretRef(cache.auth_secret.arn, version_id=cache.auth_secret_version.version_id),
     }

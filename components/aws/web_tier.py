@@ -52,8 +52,16 @@ class SecretRef:
     arn: pulumi.Input[str]
     key: str = ""
     """A key of the secret's JSON value (e.g. ``password`` of an RDS-managed secret); empty: the whole value."""
+    version_id: pulumi.Input[str] | None = None
+    """A version of the secret to start tasks with. ECS reads a secret when a task starts only, so a new version
+    (a rotated token) is a new task definition and the service rolls onto it. None: the current version, whichever
+    that is when a task starts (a secret its owner rotates in place, as RDS does)."""
 
-    def value_from(self, arn: str) -> str:
+    def value_from(self, arn: str, version_id: str = "") -> str:
+        """``valueFrom`` as ECS takes it: ``arn:json-key:version-stage:version-id`` (Amazon ECS developer guide,
+        "Pass Secrets Manager secrets through Amazon ECS environment variables")."""
+        if version_id:
+            return f"{arn}:{self.key}::{version_id}"
         return f"{arn}:{self.key}::" if self.key else arn
 
 
@@ -170,6 +178,12 @@ class WebTier(pulumi.ComponentResource):
         image_ref: pulumi.Input[str] = image.repo_digest if image is not None else settings.image
         secrets = dict(args.secrets.get(service, {}))
         secret_arns = {key: ref.arn for key, ref in secrets.items()}
+        secret_values = {
+            key: pulumi.Output.all(ref.arn, ref.version_id or "").apply(
+                lambda values, ref=ref: ref.value_from(values[0], values[1])
+            )
+            for key, ref in secrets.items()
+        }
 
         execution_role = self._role(f"{name}-execution-role", f"starts the {service} tasks")
         # IAM is eventually consistent: the service waits for every policy of its roles, or its first tasks may start
@@ -236,10 +250,10 @@ class WebTier(pulumi.ComponentResource):
                     "image": image_ref,
                     "log_group": log_group.name,
                     "environment": dict(args.environment.get(service, {})),
-                    "secrets": secret_arns,
+                    "secrets": secret_values,
                     "remote_write_url": collector.remote_write_url if collector else None,
                 }
-            ).apply(lambda v: _container_definitions(service, settings, v, args.account.region, secrets, collector)),
+            ).apply(lambda v: _container_definitions(service, settings, v, args.account.region, collector)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         self.task_definitions[service] = task_definition
@@ -485,7 +499,6 @@ def _container_definitions(
     settings: ServiceSettings,
     values: Any,
     region: str,
-    secrets: Mapping[str, SecretRef],
     collector: MetricsCollector | None = None,
 ) -> str:
     container = container_definition(
@@ -495,7 +508,7 @@ def _container_definitions(
         log_group=values["log_group"],
         region=region,
         environment=values["environment"],
-        secrets={key: secrets[key].value_from(arn) for key, arn in values["secrets"].items()},
+        secrets=dict(values["secrets"]),
     )
     if collector is None:
         return json.dumps([container])

@@ -443,6 +443,19 @@ def test_secrets_reach_the_container_as_ecs_secrets_only() -> None:
     assert sids == ["WriteThisServicesLogs"]
 
 
+def test_a_secret_pinned_to_a_version_starts_new_tasks_when_the_version_changes() -> None:
+    """ECS reads a secret when a task starts and never again (Amazon ECS developer guide, "Pass Secrets Manager
+    secrets through Amazon ECS environment variables"); naming its version in valueFrom
+    (``arn:json-key:version-stage:version-id``) makes a new version a new task definition, so the service rolls."""
+    secrets = {"REDIS_PASSWORD": SecretRef(SESSION_SECRET, version_id="3f1e2d3c-0000-4000-8000-0a1b2c3d4e5f")}
+    web_tier("wtpinned", secrets={"backend": secrets}, secrets_key_arn=SECRETS_KEY_ARN)
+    assert container("wtpinned", "backend")["secrets"] == [
+        {"name": "REDIS_PASSWORD", "valueFrom": f"{SESSION_SECRET}:::3f1e2d3c-0000-4000-8000-0a1b2c3d4e5f"}
+    ]
+    (read,) = [s for s in execution_statements("wtpinned", "backend") if s["Sid"] == "ReadTheseSecrets"]
+    assert read["Resource"] == [SESSION_SECRET]
+
+
 def test_computed_environment_reaches_the_container() -> None:
     web_tier("wtenv", environment={"backend": {"DATABASE_HOST": "db.internal", "REDIS_PORT": "6379"}})
     backend = container("wtenv", "backend")
