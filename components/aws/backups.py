@@ -275,7 +275,7 @@ class Backups(pulumi.ComponentResource):
         """AWS Backup protects a resource type in a region only once the account opts in to it there, and S3 is one
         to opt in to (AWS Backup developer guide, "Service opt-in"): the region's opt-in, S3 and RDS on. The settings
         are the account's, for the region: removing them from the stack leaves them as they are."""
-        preference = dict.fromkeys(BACKUP_RESOURCE_TYPES, True)
+        preference: dict[str, bool] = dict.fromkeys(BACKUP_RESOURCE_TYPES, True)
         preference.update(self._args.settings.service_opt_in)
         preference.update(dict.fromkeys(BACKED_UP_RESOURCE_TYPES, True))
         return [
