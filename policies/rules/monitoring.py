@@ -570,7 +570,7 @@ _EXPOSURE = {
     GRAFANA_WORKSPACE: (
         "anyone who can read the workspace's configuration sees it",
         "keep the credential out of the workspace configuration: give data sources IAM access (permission_type "
-        '"SERVICE_MANAGED") and keep any other secret in Secrets Manager',
+        '"CUSTOMER_MANAGED" with a role of the stack) and keep any other secret in Secrets Manager',
     ),
 }
 
@@ -723,7 +723,7 @@ monitoring_no_default_credentials = ResourceValidationPolicy(
     tags=["secrets", "alerting", "checklist:no-default-passwords"],
     remediation_steps="Keep credentials out of monitoring configuration: canaries read them from Secrets Manager at "
     "run time, HTTPS subscriptions verify SNS's message signature instead of a user:password URL, the Prometheus "
-    "alert manager routes to SNS with sigv4, and Grafana reaches data sources through its service-managed IAM role.",
+    "alert manager routes to SNS with sigv4, and Grafana reaches data sources through an IAM role of the stack.",
 )
 
 POLICIES = [
