@@ -20,6 +20,7 @@ from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
+from components.aws.dns import Dns, DnsArgs
 from components.aws.files import PersistentFiles, PersistentFilesArgs
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import (
@@ -93,6 +94,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         opts=there,
     )
     dns, cdn = _cloudflare(settings, secrets, prefix)
+    # Without the CDN, a Route 53 zone of the domain (if named) validates the certificate and routes the site.
+    zone = (
+        Dns("dns", DnsArgs(zone_name=settings.web.hosted_zone, domain=settings.domain), opts=here)
+        if settings.web.hosted_zone
+        else None
+    )
     alerts = Notifications(
         "alerts", NotificationsArgs(account=account, name_prefix=prefix, key_arn=keys.alerts.arn), opts=here
     )
@@ -158,6 +165,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             availability_zones=network.availability_zones,
             data_key_arn=keys.data.arn,
             secrets_key_arn=keys.secrets.arn,
+            logs_key_arn=keys.logs.arn,
             settings=settings.database,
             protect=production,
             role_secret_arns=roles.app_secret_arns if roles is not None else (),
@@ -192,7 +200,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             logs_key_arn=keys.logs.arn,
             certificate=CertificateArgs(
                 existing_arn=settings.web.certificate_arn,
-                validate=cdn.validation_records if cdn is not None else None,
+                validate=cdn.validation_records
+                if cdn is not None
+                else zone.validation_records
+                if zone is not None
+                else None,
             ),
             client_certificates=ClientCertificateArgs(
                 bundle_path=settings.cdn.origin_pull_ca_bundle,
@@ -210,7 +222,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts=here,
     )
-    routes = cdn.route(edge.alb.dns_name) if cdn is not None else []
+    routes = cdn.route(edge.alb.dns_name) if cdn is not None else zone.route(edge.alb) if zone is not None else []
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     app_secrets = AppSecrets(
         "app-secrets",
@@ -396,6 +408,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "region": settings.region,
         "drRegion": settings.disaster_recovery_region,
         "availabilityZones": network.availability_zones,
+        "availabilityZoneIds": network.availability_zone_ids,
         "vpcId": network.vpc.id,
         "publicSubnetIds": [subnet.id for subnet in network.public_subnets],
         "appSubnetIds": [subnet.id for subnet in network.app_subnets],
@@ -456,11 +469,14 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
 def watched_databases(settings: Settings, database: ShardedDatabase) -> list[WatchedDatabase]:
     """Every instance of every shard, as the alarms see it."""
     db = settings.database
+    slow_log = "postgresql" if db.engine == "postgres" else "slowquery"
     watched = []
     for index, shard in enumerate(database.shards):
-        instances = [(f"shard-{index}-primary", shard.primary, False)]
-        instances += [(f"shard-{index}-replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)]
-        for label, instance, replica in instances:
+        instances = [(f"shard-{index}-primary", "primary", shard.primary, False)]
+        instances += [
+            (f"shard-{index}-replica-{n}", f"replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)
+        ]
+        for label, role, instance, replica in instances:
             watched.append(
                 WatchedDatabase(
                     label=label,
@@ -469,6 +485,7 @@ def watched_databases(settings: Settings, database: ShardedDatabase) -> list[Wat
                     engine=db.engine,
                     instance_class=db.instance_class,
                     allocated_storage_gb=db.allocated_storage_gb,
+                    slow_query_log=shard.log_groups[role][slow_log],
                 )
             )
     return watched
@@ -506,7 +523,8 @@ def backend_environment(
 def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, SecretRef]:
     """Credentials the backend starts with: shard 0's application role (never a master user) and the cache's; the
     task role may re-read them after a rotation, and the shard map names every shard's application-role secret."""
-    secrets = {"REDIS_PASSWORD": SecretRef(cache.auth_secret.arn)}
+    # Pinned to the token's version: a rotated token is a new task definition, and the backend rolls onto it.
+    secrets = {"REDIS_PASSWORD": SecretRef(cache.auth_secret.arn, version_id=cache.auth_secret_version.version_id)}
     if roles is not None:
         first = roles.app_secret_arns[0]
         secrets |= {"DATABASE_USER": SecretRef(first, "username"), "DATABASE_PASSWORD": SecretRef(first, "password")}
