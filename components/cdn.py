@@ -31,6 +31,12 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 from pulumi_command import local
 
+from components.edge_common import (
+    X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+    ValidationRecord,
+    hsts_value,
+)
 from components.settings import CdnSettings, RateLimit, RateLimits
 
 CDN_TYPE = "webstack:cloudflare:Cdn"
@@ -57,51 +63,13 @@ ZONE_SETTINGS: dict[str, Any] = {
 }
 #: Settings that must exist before another is written: ``ssl`` holds only once automatic mode is off.
 SETTING_AFTER = {"ssl": "ssl_automatic_mode"}
-#: Response headers every edge (Cloudflare, or the load balancer without it) sets.
-X_FRAME_OPTIONS = "SAMEORIGIN"
-X_CONTENT_TYPE_OPTIONS = "nosniff"
-
-#: HSTS for a year, as webstack sends it by default. Keys inside ``value`` are snake_case: the value is passed to
-#: Cloudflare untranslated.
-HSTS_MAX_AGE = 31_536_000
-HSTS = {
-    "strict_transport_security": {
-        "enabled": True,
-        "max_age": HSTS_MAX_AGE,
-        "include_subdomains": False,
-        "preload": False,
-        "nosniff": True,
-    }
-}
 #: Where a zone's tunnel sends nothing it knows: the catch-all rule cloudflared requires last (cloudflared
 #: ingress/ingress.go: "The last ingress rule must match all URLs").
 TUNNEL_CATCH_ALL = "http_status:404"
 #: The name a tunnel's proxied records point at (Cloudflare Tunnel docs, "DNS records").
 TUNNEL_DOMAIN = "cfargotunnel.com"
-#: The request header in which Cloudflare's edge hands the origin the client's address (Cloudflare docs, "HTTP
-#: request headers": CF-Connecting-IP "provides the client IP address connecting to Cloudflare to the origin").
-CLIENT_ADDRESS_HEADER = "CF-Connecting-IP"
-#: The header whose last entry is the client's address as the platform's own last hop saw it: nginx sets it to the
-#: client's address alone (components/docker/nginx.py), the ALB appends the address it was connected from
-#: (``xff_header_processing_mode="append"``; ELB user guide, "X-Forwarded headers").
-FORWARDED_FOR_HEADER = "X-Forwarded-For"
-#: The backend's variable naming the header its client's address is in (docs/moving-in.md): CF-Connecting-IP on aws
-#: behind Cloudflare (only Cloudflare reaches the load balancer), else X-Forwarded-For (its last entry).
-CLIENT_ADDRESS_ENV = "WEBSTACK_CLIENT_ADDRESS_HEADER"
 #: Rate-limit counters: per Cloudflare data centre (required) and client IP.
 RATE_LIMIT_CHARACTERISTICS = ["cf.colo.id", "ip.src"]
-
-
-def hsts_value(settings: CdnSettings) -> dict[str, Any]:
-    """The ``security_header`` zone setting: HSTS for a year with nosniff, and includeSubDomains and preload only as
-    ``hstsIncludeSubdomains`` and ``hstsPreload`` opt in (both bind every host of the domain, for months)."""
-    return {
-        "strict_transport_security": {
-            **HSTS["strict_transport_security"],
-            "include_subdomains": settings.hsts_include_subdomains,
-            "preload": settings.hsts_preload,
-        }
-    }
 
 
 @dataclass(frozen=True)
@@ -132,18 +100,6 @@ class Tunnel:
     """``<id>.cfargotunnel.com``: what the proxied records point at."""
     token: pulumi.Output[str]
     """The connector's token (a secret): whoever holds it can run the tunnel."""
-
-
-@dataclass(frozen=True)
-class ValidationRecord:
-    """A DNS record a certificate authority checks (name, type and content as the authority gives them)."""
-
-    label: str
-    name: pulumi.Input[str]
-    type: pulumi.Input[str]
-    content: pulumi.Input[str]
-    aliases: Sequence[pulumi.Alias] = ()
-    """Earlier identities of the record, so that moving it is no delete-and-create (a duplicate name)."""
 
 
 class Cdn(pulumi.ComponentResource):

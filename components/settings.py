@@ -198,6 +198,16 @@ def _admin_cidr(value: str) -> str:
     return value
 
 
+# -- zones by ID -------------------------------------------------------------------------------------------------------
+def _zone_id(value: str) -> str:
+    if not re.fullmatch(r"[a-z]{2,4}\d+(-[a-z]+\d+)?-az\d+", value):
+        raise _problem(
+            "must be an availability zone ID like use1-az1 (zone names such as us-east-1a mean different zones in "
+            f"different accounts), got {_got(value)}"
+        )
+    return value
+
+
 class _Model(BaseModel):
     """Settings objects: camelCase keys as users write them, unknown keys rejected, no type coercion, immutable."""
 
@@ -245,6 +255,19 @@ class NetworkSettings(_Model):
         description="CIDRs allowed to reach the app tier over SSH (port 22). Empty: no SSH rule exists at all. Each "
         "must be /16 or narrower (IPv6: /48); the internet (0.0.0.0/0, ::/0) is never accepted.",
     )
+    # -- zones by ID ---------------------------------------------------------------------------------------------------
+    availability_zone_ids: list[Annotated[str, AfterValidator(_zone_id)]] = Field(
+        default=[],
+        description="The zones to use, by zone ID (e.g. use1-az1), one per zone (azCount of them), in subnet order: "
+        "the same physical zones in every account, where zone names (us-east-1a) differ. Empty: the region's first "
+        "azCount zones by name.",
+    )
+
+    @field_validator("availability_zone_ids")
+    @classmethod
+    def _zone_ids(cls, value: list[str]) -> list[str]:
+        _unique(value)
+        return value
 
     @field_validator("cidr")
     @classmethod
@@ -273,6 +296,16 @@ class NetworkSettings(_Model):
     def _admin_cidrs(cls, value: list[str]) -> list[str]:
         _unique(value)
         return value
+
+    @model_validator(mode="after")
+    def _one_zone_id_per_zone(self) -> NetworkSettings:
+        ids = self.availability_zone_ids
+        if ids and len(ids) != self.az_count:
+            raise _problem(
+                f"must list azCount ({self.az_count}) zone IDs, one per zone, got {len(ids)}",
+                field="availabilityZoneIds",
+            )
+        return self
 
     @model_validator(mode="after")
     def _subnet_plan(self) -> NetworkSettings:
@@ -577,7 +610,7 @@ class WebSettings(_Model):
         default=365, description="Days the load balancer's access and connection logs are kept in S3."
     )
     log_retention_days: RetentionDays = Field(
-        default=30, description="Days CloudWatch keeps container and WAF logs (a value CloudWatch accepts)."
+        default=30, description="Days CloudWatch keeps the services' container logs (a value CloudWatch accepts)."
     )
     health_check: HealthCheckSettings = Field(
         default=HealthCheckSettings(), description="Load-balancer health checks of both services."
@@ -601,6 +634,49 @@ class WebSettings(_Model):
         default=False, description="Allow ECS Exec into running tasks (never in prod: the policy pack checks it)."
     )
     smoke_test: SmokeTestSettings = Field(default=SmokeTestSettings(), description="The post-deployment check.")
+    # -- security logs ------------------------------------------------------------------------------------------------
+    waf_log_retention_days: RetentionDays = Field(
+        default=365,
+        description="Days CloudWatch keeps the WAF logs, a security log (at least 365 in every stack the policy pack "
+        "checks: aws-security-logs-kept-a-year).",
+    )
+    # -- upload paths (the WAF's body-size limit) ------------------------------------------------------------------
+    upload_paths: list[UrlPath] = Field(
+        default=[],
+        description="Path prefixes that accept request bodies over 8 KB (uploads), e.g. /api/documents. The WAF's "
+        "AWS Common Rule Set blocks larger bodies (its SizeRestrictions_BODY rule) everywhere else; under these paths "
+        "that rule only counts. Empty: no path takes large bodies.",
+    )
+
+    # -- DNS in Route 53 (stacks without the CDN) ------------------------------------------------------------------
+    hosted_zone: str = Field(
+        default="",
+        description="Name of a Route 53 public hosted zone that holds the domain (the domain itself or a domain it is "
+        "under), created and delegated beforehand. With the CDN off, webstack validates the certificate there and "
+        "points the domain and www at the load balancer. Empty: no DNS records (set certificateArn, and point the "
+        "domain at the load balancer yourself).",
+    )
+
+    @field_validator("hosted_zone")
+    @classmethod
+    def _hosted_zone(cls, value: str) -> str:
+        labels = value.split(".")
+        if value and (value != value.lower() or len(labels) < 2 or not all(map(_LABEL_RE.match, labels))):
+            raise _problem(f"must be a lowercase domain name like example.org, got {_got(value)}")
+        return value
+
+    @field_validator("upload_paths")
+    @classmethod
+    def _upload_paths(cls, value: list[str]) -> list[str]:
+        for index, path in enumerate(value):
+            if path.strip("/") == "":
+                raise _problem(
+                    f"must be a path below /, like /api/uploads: {_got(path)} would lift the WAF body-size limit "
+                    f"from every request, got {_got(path)}",
+                    f"[{index}]",
+                )
+        _unique(value)
+        return value
 
     @field_validator("certificate_arn")
     @classmethod
@@ -985,6 +1061,12 @@ class DatabaseSettings(_Model):
     monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
         default=60, description="Seconds between Enhanced Monitoring samples."
     )
+    # -- exported logs ------------------------------------------------------------------------------------------------
+    log_retention_days: RetentionDays = Field(
+        default=365,
+        description="Days CloudWatch keeps the logs every instance exports (PostgreSQL's log with pgaudit, or MySQL's "
+        "audit, error and slow-query logs): audit logs, kept a year by default.",
+    )
 
     @property
     def effective_port(self) -> int:
@@ -1097,6 +1179,19 @@ class CacheSettings(_Model):
         default="sun:05:00-sun:06:00", description="Weekly maintenance window, UTC; must not overlap the snapshots."
     )
     log_retention_days: RetentionDays = Field(default=30, description="Days CloudWatch keeps the slow and engine logs.")
+    # -- AUTH token rotation ---------------------------------------------------------------------------------------
+    auth_token_generation: Annotated[int, Field(ge=1, le=100_000)] = Field(
+        default=1,
+        description="Raise it by one to rotate the AUTH token: a new token is generated, the cache accepts it next to "
+        "the current one (authTokenUpdateStrategy ROTATE), the secret holds it and the backend's tasks are replaced "
+        "with tasks that use it. Then set authTokenUpdateStrategy to SET to retire the old token (README, "
+        '"Rotating the cache\'s AUTH token").',
+    )
+    auth_token_update_strategy: Literal["ROTATE", "SET"] = Field(
+        default="ROTATE",
+        description="How a changed AUTH token reaches the cache: ROTATE (the new token joins the current one) or SET "
+        "(only after ROTATE: the current token becomes the only one).",
+    )
 
     @property
     def effective_version(self) -> str:
@@ -1186,6 +1281,10 @@ class ObjectLockSettings(_Model):
     days: Annotated[int, Field(ge=1, le=36500)] = Field(default=30, description="Days each export is locked.")
 
 
+#: The AWS Backup resource types webstack's backup plan protects (RDS instances, the documents bucket).
+BACKED_UP_RESOURCE_TYPES = ("RDS", "S3")
+
+
 class BackupSettings(_Model):
     """``webstack:backups``: AWS Backup plan, cross-region copies, restore tests, the exports bucket."""
 
@@ -1214,6 +1313,32 @@ class BackupSettings(_Model):
         "90 days, so a later move costs more, not less, for exports kept 90 days).",
     )
     object_lock: ObjectLockSettings = Field(default=ObjectLockSettings(), description="Object lock of exports.")
+    # -- AWS Backup service opt-in (account-wide per region) -----------------------------------------------------------
+    manage_region_settings: bool = Field(
+        default=True,
+        description="Manage AWS Backup's service opt-in of the stack's region (account-wide: every stack of the "
+        "account and region shares it). False: leave it to whoever manages it (an organization's backup policies), "
+        "who must opt in S3 and RDS.",
+    )
+    service_opt_in: dict[str, bool] = Field(
+        default={},
+        description="Opt-in per AWS Backup resource type, over webstack's map (every type AWS Backup lists, on, as AWS "
+        "opts an account in on first use): add the types the region reports that the map lacks, or turn off those "
+        "no stack of the account uses. S3 and RDS stay on.",
+    )
+
+    @field_validator("service_opt_in")
+    @classmethod
+    def _service_opt_in(cls, value: dict[str, bool]) -> dict[str, bool]:
+        for resource_type, opted_in in value.items():
+            if resource_type in BACKED_UP_RESOURCE_TYPES and not opted_in:
+                raise _problem(
+                    f"must be true: the backup plan protects the stack's {resource_type} resources, got false",
+                    resource_type,
+                )
+            if not 1 <= len(resource_type) <= 50:
+                raise _problem(f"keys must be AWS Backup resource types (1-50 characters), got {resource_type!r}")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self) -> BackupSettings:
@@ -1260,6 +1385,30 @@ def _pinned_image(value: str, field: str | None = None) -> str:
     return value
 
 
+# -- Synthetics runtimes ----------------------------------------------------------------------------------------------
+#: The uptime check's runtime: the newest Python runtime of the CloudWatch user guide, "Runtime versions using Python
+#: and Selenium Webdriver". The deprecated ones are those "Runtime versions support policy" lists: Synthetics creates
+#: no canary on them. Revisit both when AWS publishes a runtime or deprecates one.
+CANARY_RUNTIME = "syn-python-selenium-14.0"
+DEPRECATED_CANARY_RUNTIMES = frozenset(
+    f"syn-python-selenium-{version}" for version in ("1.0", "1.1", "1.2", "1.3", "2.0", "2.1", "3.0", "4.0", "4.1",
+                                                     "5.0", "5.1")
+)  # fmt: skip
+
+
+def _canary_runtime(value: str) -> str:
+    if not re.fullmatch(r"syn-python-selenium-\d+\.\d+", value):
+        raise _problem(
+            f"must be a Python runtime like {CANARY_RUNTIME} (the uptime check is written in Python), got {_got(value)}"
+        )
+    if value in DEPRECATED_CANARY_RUNTIMES:
+        raise _problem(
+            "must be a runtime AWS has not deprecated (CloudWatch Synthetics creates no canary on a deprecated "
+            f"runtime; the newest is {CANARY_RUNTIME}), got {_got(value)}"
+        )
+    return value
+
+
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -1277,8 +1426,9 @@ class MonitoringSettings(_Model):
     uptime_interval_minutes: Literal[1, 5, 10, 15, 30, 60] = Field(
         default=5, description="How often the synthetic check fetches https://<domain>/health, in minutes."
     )
-    canary_runtime: str = Field(
-        default="syn-python-selenium-7.0", description="CloudWatch Synthetics runtime of the uptime check."
+    canary_runtime: Annotated[str, AfterValidator(_canary_runtime)] = Field(
+        default=CANARY_RUNTIME,
+        description="CloudWatch Synthetics runtime of the uptime check: a Python runtime AWS has not deprecated.",
     )
     prometheus: bool = Field(
         default=True,
@@ -1851,12 +2001,24 @@ class Settings(_Model):
                     f"must be a directory of the project, got {_got(service.build.context)}, which does not exist",
                     f"web.{name}.build.context",
                 )
-        arn = self.web.certificate_arn
-        if self.platform == "aws" and not self.cdn.enabled and not arn:
+        arn, zone = self.web.certificate_arn, self.web.hosted_zone
+        if self.platform == "aws" and not self.cdn.enabled and not arn and not zone:
             raise _problem(
-                "is required when the CDN is off (webstack:cdn.enabled is false): give the ARN of an ACM certificate "
-                "for the domain and www, or turn the CDN on to have one issued, got nothing",
+                "is required when the CDN is off (webstack:cdn.enabled is false) and webstack:web.hostedZone is "
+                "unset: name the domain's Route 53 public hosted zone in webstack:web.hostedZone to have a "
+                "certificate issued and validated there, give the ARN of an ACM certificate for the domain and www, "
+                "or turn the CDN on, got nothing",
                 "web.certificateArn",
+            )
+        if zone and self.cdn.enabled:
+            raise _problem(
+                "must be left unset while the CDN is on: the Cloudflare zone holds the domain's records then, got "
+                f"{_got(zone)}",
+                "web.hostedZone",
+            )
+        if zone and self.domain != zone and not self.domain.endswith(f".{zone}"):
+            raise _problem(
+                f"must be the domain ({self.domain}) or a domain it is under, got {_got(zone)}", "web.hostedZone"
             )
         if arn and arn.split(":")[3] != self.region:
             raise _problem(

@@ -122,6 +122,7 @@ NOT_PRICED: dict[str, str] = {
     "samples processed (USD 0.10 per billion)",
     "aws:appautoscaling/policy:Policy": "free",
     "aws:appautoscaling/target:Target": "free",
+    "aws:backup/regionSettings:RegionSettings": "free: the region's AWS Backup opt-in, an account setting",
     "aws:backup/restoreTestingPlan:RestoreTestingPlan": "priced through its restore testing selections",
     "aws:backup/selection:Selection": "priced through the backup plan's lines (what it selects)",
     "aws:backup/vault:Vault": "free: the recovery points in it are priced under the backup plan",
@@ -156,6 +157,8 @@ NOT_PRICED: dict[str, str] = {
     "aws:lb/targetGroup:TargetGroup": "free",
     "aws:rds/parameterGroup:ParameterGroup": "free",
     "aws:rds/subnetGroup:SubnetGroup": "free",
+    "aws:route53/record:Record": "free: records of a hosted zone the stack does not create (the zone and its "
+    "queries are billed to the zone's owner: USD 0.50 a month and USD 0.40 per million queries)",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": "free: a bucket setting (its expirations "
     "shape the bucket's storage line)",
     "aws:s3/bucketLogging:BucketLogging": "free: a bucket setting (the logs are priced in the log bucket)",

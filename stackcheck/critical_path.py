@@ -203,6 +203,13 @@ DURATIONS: Final[Mapping[str, Duration]] = {
     "aws:backup/selection:Selection": Duration(5, _IAM_CONSISTENCY),
     "aws:backup/restoreTestingPlan:RestoreTestingPlan": Duration(3, _ESTIMATE),
     "aws:backup/restoreTestingSelection:RestoreTestingSelection": Duration(3, _ESTIMATE),
+    "aws:backup/regionSettings:RegionSettings": Duration(2, _ESTIMATE),
+    # DNS in Route 53.
+    "aws:route53/record:Record": Duration(
+        60,
+        "Route 53 API reference, ChangeResourceRecordSets: changes generally reach every Route 53 authoritative server "
+        "within 60 seconds; the provider waits for the change to be INSYNC",
+    ),
     # Cloudflare.
     "cloudflare:index/dnsRecord:DnsRecord": Duration(2, _ESTIMATE),
     "cloudflare:index/record:Record": Duration(2, _ESTIMATE),

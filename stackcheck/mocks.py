@@ -32,6 +32,21 @@ ROOT_STACK_TYPE = "pulumi:pulumi:Stack"
 
 #: Availability zones per region as AWS lists them for accounts that have not opted into extra zones.
 ZONE_COUNTS = {"us-east-1": 6, "us-west-2": 4, "us-west-1": 2, "ap-northeast-1": 3, "ca-central-1": 3}
+#: How zone IDs abbreviate a region's direction (``us-east-1`` -> ``use1``, ``ap-southeast-2`` -> ``apse2``).
+_DIRECTIONS = {"north": "n", "south": "s", "east": "e", "west": "w", "central": "c", "northeast": "ne",
+               "northwest": "nw", "southeast": "se", "southwest": "sw"}  # fmt: skip
+
+
+def availability_zones(region: str) -> list[tuple[str, str]]:
+    """The region's zones as this account sees them: (name, zone ID), in name order. Names map to physical zones
+    differently in every account (EC2 user guide, "AZ IDs"), so the IDs come in an order of their own, fixed for the
+    mocked account: ``us-east-1a`` is not ``use1-az1`` here, as it would not be in most real accounts."""
+    count = ZONE_COUNTS.get(region, 3)
+    area, direction, number = region.split("-")[0], region.split("-")[1], region.rsplit("-", 1)[-1]
+    prefix = f"{area}{_DIRECTIONS.get(direction, direction[:1])}{number}"
+    ids = sorted((f"{prefix}-az{i + 1}" for i in range(count)), key=lambda z: _digest(ACCOUNT_ID, region, z))
+    return [(f"{region}{letter}", zone_id) for letter, zone_id in zip("abcdef", ids, strict=False)]
+
 
 #: The account ALB access logs come from, per region (AWS documents these for bucket policies).
 ELB_ACCOUNTS = {
@@ -331,6 +346,7 @@ def _shape_topic(state: dict[str, Any], inputs: dict[str, Any], *, physical: str
 
 #: ARN service names that differ from the SDK module's name.
 _ARN_SERVICES = {
+    "efs": "elasticfilesystem",
     "lb": "elasticloadbalancing",
     "alb": "elasticloadbalancing",
     "appautoscaling": "application-autoscaling",
@@ -355,17 +371,40 @@ def _shape_grafana(
     return workspace
 
 
+def _shape_route53_record(state: dict[str, Any], inputs: dict[str, Any], **_: Any) -> str | None:
+    name = str(inputs.get("name", "")).rstrip(".")
+    state["fqdn"] = name
+    return f"{inputs.get('zoneId', '')}_{name}_{inputs.get('type', '')}"
+
+
 def _shape_function(state: dict[str, Any], inputs: dict[str, Any], *, physical: str, arn: str, **_: Any) -> str:
     state["arn"] = f"{arn}:function:{physical}"
     state["invokeArn"] = f"{state['arn']}/invocations"
     return physical
 
 
+def _efs_shape(prefix: str, word: str) -> Any:
+    """EFS ids as EFS makes them (``fs-``, ``fsap-``, ``fsmt-`` and 17 hex digits; Amazon EFS API reference), and
+    their ARNs (``arn:aws:elasticfilesystem:<region>:<account>:file-system/fs-...``; mount targets have none)."""
+
+    def shape(state: dict[str, Any], inputs: dict[str, Any], *, token: str, arn: str, **_: Any) -> str | None:
+        resource_id = f"{prefix}-{token[:17]}"
+        if word:
+            state["arn"] = f"{arn}:{word}/{resource_id}"
+        return resource_id
+
+    return shape
+
+
 _SHAPES: dict[str, Any] = {
+    "aws:efs/fileSystem:FileSystem": _efs_shape("fs", "file-system"),
+    "aws:efs/accessPoint:AccessPoint": _efs_shape("fsap", "access-point"),
+    "aws:efs/mountTarget:MountTarget": _efs_shape("fsmt", ""),
     "aws:ec2/vpc:Vpc": _shape_vpc,
     "aws:amp/workspace:Workspace": _shape_prometheus,
     "aws:grafana/workspace:Workspace": _shape_grafana,
     "aws:lambda/function:Function": _shape_function,
+    "aws:route53/record:Record": _shape_route53_record,
     "aws:ec2/eip:Eip": _shape_eip,
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _shape_rule,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _shape_rule,
@@ -630,13 +669,12 @@ class CloudMocks(pulumi.runtime.Mocks):
         region = region or self.region_of(args.provider or "")
         token = args.token
         if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-            count = ZONE_COUNTS.get(region, 3)
-            letters = "abcdef"[:count]
+            zones = availability_zones(region)
             return {
                 "id": region,
-                "names": [f"{region}{letter}" for letter in letters],
-                "zoneIds": [f"{region[:2]}{region.split('-')[1][:1]}{region[-1]}-az{i + 1}" for i in range(count)],
-                "groupNames": [region] * count,
+                "names": [name for name, _ in zones],
+                "zoneIds": [zone_id for _, zone_id in zones],
+                "groupNames": [region] * len(zones),
             }
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -663,6 +701,26 @@ class CloudMocks(pulumi.runtime.Mocks):
                 "password": "stackcheck-registry-token",
                 "proxyEndpoint": f"https://{registry}",
                 "expiresAt": "2030-01-01T00:00:00Z",
+            }
+        if token == "aws:route53/getZone:getZone":
+            # A public hosted zone the account created beforehand (webstack:web.hostedZone), as Route 53 names it.
+            zone = str(args.args.get("name", "")).rstrip(".")
+            zone_id = "Z" + _digest(ACCOUNT_ID, zone, length=20).upper()
+            return {
+                "id": zone_id,
+                "zoneId": zone_id,
+                "name": zone,
+                "arn": f"arn:{PARTITION}:route53:::hostedzone/{zone_id}",
+                "privateZone": bool(args.args.get("privateZone", False)),
+                "nameServers": [f"ns-{n}.awsdns-{n:02d}.org" for n in (101, 202, 303, 404)],
+                "resourceRecordSetCount": 2,
+                "callerReference": f"webstack-{zone}",
+                "comment": "",
+                "tags": {},
+                "primaryNameServer": "ns-101.awsdns-101.org",
+                "linkedServiceDescription": "",
+                "linkedServicePrincipal": "",
+                "vpcId": "",
             }
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             account = ELB_ACCOUNTS.get(region, "127311923021")

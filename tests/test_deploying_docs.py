@@ -68,6 +68,7 @@ MODULE_SERVICES: dict[str, str] = {
     "lambda": "lambda",
     "lb": "elasticloadbalancing",
     "rds": "rds",
+    "route53": "route53",
     "s3": "s3",
     "secretsmanager": "secretsmanager",
     "sns": "sns",

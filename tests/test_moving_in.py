@@ -31,6 +31,8 @@ AWS_BASE: dict[str, Any] = {
     "webstack:environment": "prod",
     "webstack:domain": "app.example.org",
     "webstack:cdn": {"enabled": True, "zoneId": ZONE_ID, "plan": "business"},
+    # Every alert topic reaches somebody (aws-alert-topics-reach-someone).
+    "webstack:monitoring": {"alertEmails": ["oncall@example.org"]},
 }
 
 SHAPES: dict[str, dict[str, Any]] = {

@@ -362,6 +362,14 @@ MUTATIONS: list[tuple[str, str, Change | None, str]] = [
         "aws-cloudwatch-alarm-actions",
     ),
     ("topic under aws/sns", "alerts-warning", setter("kmsMasterKeyId", "alias/aws/sns"), "aws-sns-topic-encrypted"),
+    ("nobody hears critical alerts", "monitoring-critical-email-0", None, "aws-alert-topics-reach-someone"),
+    ("waf logs kept a month", "edge-waf-logs", setter("retentionInDays", 30), "aws-security-logs-kept-a-year"),
+    (
+        "public subnet maps public ips",
+        "network-public-0",
+        setter("mapPublicIpOnLaunch", True),
+        "aws-subnet-no-public-ip-on-launch",
+    ),
     (
         "replica lag unwatched",
         "monitoring-replica-lag-high-shard-2-replica-1-warning",

@@ -11,6 +11,7 @@ Creates:
   bucket can admit it before it exists;
 - a plan with a daily rule at 02:00 UTC kept 30 days (with continuous backup for point-in-time restore) and a
   weekly rule on Sundays kept 90 days, both copied into the DR vault; an optional vault lock;
+- the region's AWS Backup service opt-in (account-wide), with S3 and RDS on, before anything is selected;
 - a selection, by ARN, of every database primary of every shard and the documents bucket;
 - a monthly restore test of the latest database recovery point (the guides' ``test_restore_monthly``);
 - the exports bucket for logical dumps (``daily/`` kept 30 days, ``weekly/`` 90 in Glacier Instant Retrieval,
@@ -41,7 +42,7 @@ from components.aws.storage import (
     only_principals,
 )
 from components.naming import ROLE_TAG
-from components.settings import BackupSettings
+from components.settings import BACKED_UP_RESOURCE_TYPES, BackupSettings
 
 BACKUPS_TYPE = "webstack:aws:Backups"
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
@@ -62,6 +63,13 @@ FAILED_JOBS = {
 }
 #: What nobody may do to a recovery point: the plan's lifecycle alone ends it.
 PROTECTED_RECOVERY_POINT_ACTIONS = ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]
+#: The resource types AWS Backup lists in a region's opt-in settings (DescribeRegionSettings), as pulumi-aws's
+#: RegionSettings documents them. An account is opted in to every type supported in a region when it first uses AWS
+#: Backup there (AWS Backup developer guide, "Assign resources to a backup plan"), so each is on unless settings say
+#: otherwise; the map is the region's whole opt-in state, or a refresh would read back types the stack does not set.
+BACKUP_RESOURCE_TYPES = ("Aurora", "CloudFormation", "DocumentDB", "DSQL", "DynamoDB", "EBS", "EC2", "EFS", "FSx",
+                         "Neptune", "RDS", "Redshift", "Redshift Serverless", "S3", "SAP HANA on Amazon EC2",
+                         "Storage Gateway", "VirtualMachine")  # fmt: skip
 BACKUP_MANAGED_POLICIES = (
     "service-role/AWSBackupServiceRolePolicyForBackup",
     "service-role/AWSBackupServiceRolePolicyForRestores",
@@ -182,6 +190,7 @@ class Backups(pulumi.ComponentResource):
             ],
             opts=child,
         )
+        opted_in = self._opt_in() if settings.manage_region_settings else []
         resources = [db.arn for db in args.databases]
         if args.documents is not None:
             resources.append(args.documents.bucket.arn)
@@ -192,7 +201,7 @@ class Backups(pulumi.ComponentResource):
                 plan_id=self.plan.id,
                 iam_role_arn=self.role.arn,
                 resources=resources,
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=opted_in),
             )
         if args.file_systems:
             aws.backup.Selection(
@@ -272,6 +281,21 @@ class Backups(pulumi.ComponentResource):
             copy_actions=copies,
             recovery_point_tags={"webstack:backup-rule": rule},
         )
+
+    def _opt_in(self) -> list[pulumi.Resource]:
+        """AWS Backup protects a resource type in a region only once the account opts in to it there, and S3 is one
+        to opt in to (AWS Backup developer guide, "Service opt-in"): the region's opt-in, S3 and RDS on. The settings
+        are the account's, for the region: removing them from the stack leaves them as they are."""
+        preference: dict[str, bool] = dict.fromkeys(BACKUP_RESOURCE_TYPES, True)
+        preference.update(self._args.settings.service_opt_in)
+        preference.update(dict.fromkeys(BACKED_UP_RESOURCE_TYPES, True))
+        return [
+            aws.backup.RegionSettings(
+                f"{self._name}-region-settings",
+                resource_type_opt_in_preference=dict(sorted(preference.items())),
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        ]
 
     def _alerts(self) -> None:
         name, args = self._name, self._args

@@ -5,7 +5,10 @@ Creates:
 - a subnet group over the data (isolated) subnets and a parameter group (eviction policy from settings, default
   ``allkeys-lru``; cluster mode when enabled);
 - an AUTH token generated with pulumi-random (64 characters, never a default), kept in Secrets Manager under the
-  customer secrets key for the application, and handed to the replication group as a secret;
+  customer secrets key for the application, and handed to the replication group as a secret; a new
+  ``webstack:cache.authTokenGeneration`` rotates it without downtime (ElastiCache's ROTATE keeps the old token valid
+  next to the new one until ``authTokenUpdateStrategy: SET`` retires it), and the secret's version tells the backend
+  to start tasks with the new one;
 - the replication group in the ``cache`` security group: encryption at rest with the customer data key, TLS
   required in transit, automatic failover and Multi-AZ with at least one replica (or cluster mode: shards x
   replicas), daily snapshots kept 7 days in their window, a maintenance window, automatic minor upgrades, and the
@@ -58,6 +61,8 @@ class Cache(pulumi.ComponentResource):
     node_ids: list[pulumi.Output[str]]
     """Every node's id (CacheClusterId, the dimension of its metrics)."""
     auth_secret: aws.secretsmanager.Secret
+    auth_secret_version: aws.secretsmanager.SecretVersion
+    """The secret's value: its ``version_id`` changes with every new token."""
     endpoint: pulumi.Output[str]
     reader_endpoint: pulumi.Output[str]
     port: int
@@ -85,7 +90,16 @@ class Cache(pulumi.ComponentResource):
             opts=child,
         )
 
-        token = random.RandomPassword(f"{name}-auth-token", length=TOKEN_LENGTH, special=False, opts=child)
+        # A new generation replaces the password (keepers are replace-on-change in pulumi-random). The first one has
+        # no keeper, so that the token of a stack deployed before generations existed stays what it is.
+        generation = settings.auth_token_generation
+        token = random.RandomPassword(
+            f"{name}-auth-token",
+            length=TOKEN_LENGTH,
+            special=False,
+            keepers={"generation": str(generation)} if generation > 1 else None,
+            opts=child,
+        )
         self.auth_secret = aws.secretsmanager.Secret(
             f"{name}-auth",
             name_prefix=f"{args.name_prefix}/cache-auth-",
@@ -94,7 +108,7 @@ class Cache(pulumi.ComponentResource):
             recovery_window_in_days=30,
             opts=child,
         )
-        aws.secretsmanager.SecretVersion(
+        self.auth_secret_version = aws.secretsmanager.SecretVersion(
             f"{name}-auth-value", secret_id=self.auth_secret.id, secret_string=token.result, opts=child
         )
 
@@ -139,7 +153,9 @@ class Cache(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[args.security_group_id],
             auth_token=token.result,
-            auth_token_update_strategy="ROTATE",
+            # ElastiCache API reference, ModifyReplicationGroup: ROTATE adds the new token and keeps the old one
+            # valid; SET (allowed only after ROTATE) leaves the new one alone.
+            auth_token_update_strategy=settings.auth_token_update_strategy,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             at_rest_encryption_enabled=True,

@@ -10,9 +10,14 @@
 - the primary: gp3 storage that grows up to a ceiling, encrypted with the customer data key; Multi-AZ; the master
   password generated, kept and rotated by RDS in Secrets Manager under the customer secrets key; a non-default
   master user; IAM database authentication; Performance Insights (encrypted) and Enhanced Monitoring with its role;
-  log exports to CloudWatch; 30 days of backups in the 02:00-03:00 UTC window; tags copied to snapshots; deletion
+  log exports to CloudWatch, into log groups created before the instance (encrypted with the customer logs key, kept
+  ``webstack:database.logRetentionDays``; RDS would otherwise create them unencrypted and kept forever); 30 days of
+  backups in the 02:00-03:00 UTC window; tags copied to snapshots; deletion
   protection and a final snapshot; automatic minor upgrades; private; a current CA; ``protect`` in production;
-- N read replicas spread over the zones, with the same parameters, encryption, monitoring and privacy.
+- N read replicas spread over the zones, with the same parameters, encryption, monitoring, logs and privacy.
+
+Instance identifiers are fixed (``<prefix>-shard-<n>-primary``, ``<prefix>-shard-<n>-replica-<m>``), so that the log
+groups RDS exports to can be named, and created, before the instances exist.
 
 ``ShardedDatabase`` creates K such shards side by side (no shard depends on another) and publishes the shard map
 (``components.shard_map``: per shard its writer and reader endpoints and secret ARN, the table routing and the
@@ -21,7 +26,9 @@ consistent-hash ring's parameters) as an SSM parameter the application reads, an
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +65,8 @@ class DatabaseArgs:
     """Customer KMS key for storage and Performance Insights."""
     secrets_key_arn: pulumi.Input[str]
     """Customer KMS key of the master password's secret."""
+    logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the log groups the instances export their logs to."""
     settings: DatabaseSettings = field(default_factory=DatabaseSettings)
     """Engine, version, sizes, replicas, shards, table routing, backups, windows, user. Defaults: PostgreSQL 16,
     db.m7g.large, 100-500 GB, Multi-AZ, one replica, one shard, 30 days of backups at 02:00 UTC."""
@@ -73,6 +82,8 @@ class Database(pulumi.ComponentResource):
 
     primary: aws.rds.Instance
     replicas: list[aws.rds.Instance]
+    log_groups: dict[str, dict[str, aws.cloudwatch.LogGroup]]
+    """Per instance (``primary``, ``replica-<n>``), its exported logs' groups by log type."""
     writer_endpoint: pulumi.Output[str]
     reader_endpoints: list[pulumi.Output[str]]
     master_secret_arn: pulumi.Output[str]
@@ -125,8 +136,10 @@ class Database(pulumi.ComponentResource):
             "deletion_protection": settings.deletion_protection,
             "apply_immediately": False,
         }
+        self.log_groups = {}
         self.primary = aws.rds.Instance(
             f"{name}-primary",
+            identifier=instance_identifier(args.name_prefix, shard, "primary"),
             engine=settings.engine,
             engine_version=settings.effective_version,
             instance_class=settings.instance_class,
@@ -146,12 +159,13 @@ class Database(pulumi.ComponentResource):
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{args.name_prefix}-shard-{shard}-final",
             **common,
-            opts=protect,
+            opts=pulumi.ResourceOptions.merge(protect, self._log_groups(name, args, shard, "primary")),
         )
         zones = list(args.availability_zones) or [None]
         self.replicas = [
             aws.rds.Instance(
                 f"{name}-replica-{index}",
+                identifier=instance_identifier(args.name_prefix, shard, f"replica-{index}"),
                 replicate_source_db=self.primary.identifier,
                 instance_class=settings.replica_instance_class or settings.instance_class,
                 availability_zone=zones[(index + 1) % len(zones)],
@@ -159,7 +173,7 @@ class Database(pulumi.ComponentResource):
                 # Read replicas cannot take a final snapshot; the primary's backups cover them.
                 skip_final_snapshot=True,
                 **common,
-                opts=protect,
+                opts=pulumi.ResourceOptions.merge(protect, self._log_groups(name, args, shard, f"replica-{index}")),
             )
             for index in range(settings.replicas)
         ]
@@ -176,6 +190,24 @@ class Database(pulumi.ComponentResource):
                 "masterSecretArn": self.master_secret_arn,
             }
         )
+
+    def _log_groups(self, name: str, args: DatabaseArgs, shard: int, role: str) -> pulumi.ResourceOptions:
+        """The log groups an instance exports to, named as RDS names them (RDS user guide, "Publishing database logs
+        to Amazon CloudWatch Logs": /aws/rds/instance/<identifier>/<log>); the instance waits for them, or RDS
+        creates them first, unencrypted and kept forever, and these fail to create."""
+        settings, identifier = args.settings, instance_identifier(args.name_prefix, shard, role)
+        groups = {
+            log: aws.cloudwatch.LogGroup(
+                f"{name}-{role}-{log}-logs",
+                name=f"/aws/rds/instance/{identifier}/{log}",
+                retention_in_days=settings.log_retention_days,
+                kms_key_id=args.logs_key_arn,
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            for log in LOG_EXPORTS[settings.engine]
+        }
+        self.log_groups[role] = groups
+        return pulumi.ResourceOptions(depends_on=list(groups.values()))
 
     def _audit_options(self, name: str, args: DatabaseArgs, shard: int) -> aws.rds.OptionGroup:
         settings = args.settings
@@ -212,6 +244,20 @@ class Database(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
+
+
+def instance_identifier(name_prefix: str, shard: int, role: str) -> str:
+    """An instance's identifier, ``<prefix>-shard-<n>-<role>``, as RDS accepts them: 1-63 lowercase letters, digits
+    and hyphens, starting with a letter, no two hyphens in a row, no hyphen at the end (a long prefix is shortened
+    and a hash of it keeps identifiers unique)."""
+    text = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", f"{name_prefix}-shard-{shard}-{role}".lower())).strip("-")
+    if not text[:1].isalpha():
+        text = f"db-{text}"
+    if len(text) <= 63:
+        return text
+    tail = f"-shard-{shard}-{role}"
+    digest = hashlib.sha256(name_prefix.encode()).hexdigest()[:6]
+    return f"{text[: 63 - len(tail) - 7].rstrip('-')}-{digest}{tail}"
 
 
 def engine_parameters(settings: DatabaseSettings) -> list[tuple[str, str, str]]:

@@ -5,8 +5,8 @@ Creates, per purpose: a ``kms.Key`` (rotation on, yearly; 30-day deletion window
 
 - the account administers the key through IAM (every management action, none that touches data);
 - principals of the account may use the key for data only through the AWS services of its purpose
-  (``kms:ViaService``): RDS, ElastiCache, S3, ECR, Managed Prometheus and EFS for ``data``; Secrets Manager for
-  ``secrets``; AWS Backup and S3 for ``backups``; SNS for ``alerts``;
+  (``kms:ViaService``): RDS, ElastiCache, S3, ECR, Managed Prometheus, Managed Grafana and EFS for ``data``; Secrets
+  Manager for ``secrets``; AWS Backup and S3 for ``backups``; SNS for ``alerts``;
 - the services that encrypt on their own behalf are named as principals, limited to this account: CloudWatch Logs
   (``logs``), and CloudWatch alarms, AWS Backup and Prometheus's Alertmanager publishing to encrypted topics
   (``alerts``); EventBridge too, unconditioned, since its requests carry no condition keys.
@@ -44,7 +44,9 @@ PURPOSES: dict[str, str] = {
 #: The services through which principals of the account may use each purpose's key.
 VIA_SERVICES: dict[str, tuple[str, ...]] = {
     "logs": (),
-    "data": ("rds", "elasticache", "s3", "ecr", "aps", "elasticfilesystem"),
+    # Managed Grafana encrypts a workspace under the data key through grants it creates as the caller (Amazon Managed
+    # Grafana user guide, "Encryption at rest").
+    "data": ("rds", "elasticache", "s3", "ecr", "aps", "grafana", "elasticfilesystem"),
     "secrets": ("secretsmanager",),
     "backups": ("backup", "s3", "rds"),
     "alerts": ("sns",),

@@ -19,7 +19,8 @@ Creates:
 - optionally mutual TLS on :443: a trust store of the CDN's origin-pull CA, so that only the CDN can connect
   (Cloudflare's authenticated origin pulls);
 - a regional WAF web ACL on the ALB: rate limits per client IP from settings (API, login, general), then the AWS
-  managed rule groups (IP reputation, common, known bad inputs, SQL injection); CloudWatch metrics on every rule;
+  managed rule groups (IP reputation, common, known bad inputs, SQL injection), the common group's 8 KB body limit
+  lifted under ``webstack:web.uploadPaths`` only; CloudWatch metrics on every rule;
   logs to a KMS-encrypted log group whose name starts with ``aws-waf-logs-``, as WAF requires.
 
 Behind a CDN (``forwarded_ip_header``), every connection comes from the CDN's edge: the rate rules then count the
@@ -32,7 +33,7 @@ could block every visitor behind one. Cloudflare's own WAF judges client reputat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,8 +42,8 @@ import pulumi_aws as aws
 
 from components.aws.account import Account
 from components.aws.storage import BucketArgs, hardened_bucket
-from components.cdn import HSTS as CDN_HSTS
-from components.cdn import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord
+from components.edge_common import HSTS as CDN_HSTS
+from components.edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
 from components.settings import DEFAULT_CSP, RateLimit, WebSettings
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
@@ -50,18 +51,7 @@ SERVICES = ("frontend", "backend")
 API_PATHS = ["/api", "/api/*"]
 
 
-def hsts_header(security_header: Mapping[str, Any]) -> str:
-    """The Strict-Transport-Security header that a Cloudflare ``security_header`` zone setting sends."""
-    sts = security_header["strict_transport_security"]
-    directives = [f"max-age={int(sts['max_age'])}"]
-    if sts.get("include_subdomains"):
-        directives.append("includeSubDomains")
-    if sts.get("preload"):
-        directives.append("preload")
-    return "; ".join(directives)
-
-
-#: The HSTS header Cloudflare sends by default (``components.cdn.HSTS``): ``max-age=31536000``.
+#: The HSTS header Cloudflare sends by default (``components.edge_common.HSTS``): ``max-age=31536000``.
 HSTS = hsts_header(CDN_HSTS)
 
 #: The managed rule group that judges the connection's source address only (no forwarded-IP configuration).
@@ -372,9 +362,10 @@ class LoadBalancer(pulumi.ComponentResource):
             _rate_rule(args.name_prefix, "api", 2, limits.api, forwarded),
             _rate_rule(args.name_prefix, "general", 3, limits.general, forwarded),
             *(
-                _managed_rule(args.name_prefix, group, 10 * (index + 1))
+                rule
                 for index, group in enumerate(MANAGED_RULE_GROUPS)
                 if not (forwarded and group == IP_REPUTATION_GROUP)
+                for rule in _managed_rules(args.name_prefix, group, 10 * (index + 1), args.web.upload_paths)
             ),
         ]
         acl = aws.wafv2.WebAcl(
@@ -395,7 +386,7 @@ class LoadBalancer(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{name}-waf-logs",
             name=f"aws-waf-logs-{args.name_prefix}",
-            retention_in_days=args.web.log_retention_days,
+            retention_in_days=args.web.waf_log_retention_days,
             kms_key_id=args.logs_key_arn,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -456,14 +447,65 @@ def _rate_rule(
     }
 
 
-def _managed_rule(prefix: str, group: str, priority: int) -> aws.wafv2.WebAclRuleArgsDict:
-    return {
-        "name": group,
-        "priority": priority,
-        "override_action": {"none": {}},
-        "statement": {"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
-        "visibility_config": _visibility(f"{prefix}-{group}"),
-    }
+#: AWS WAF developer guide, "Baseline rule groups": the Common Rule Set's rule that blocks request bodies over 8 KB, and
+#: the label it adds to what it matches (visible to the rules evaluated after it: "Using labels in AWS WAF").
+BODY_SIZE_RULE = "SizeRestrictions_BODY"
+BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+
+
+def _managed_rules(
+    prefix: str, group: str, priority: int, upload_paths: Sequence[str]
+) -> list[aws.wafv2.WebAclRuleArgsDict]:
+    """A managed rule group in blocking mode. With upload paths, the Common Rule Set's body-size rule only labels
+    what it matches, and the next rule blocks that label everywhere but under the upload paths."""
+    statement: aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgsDict = {"name": group, "vendor_name": "AWS"}
+    uploads = bool(upload_paths) and group == "AWSManagedRulesCommonRuleSet"
+    if uploads:
+        statement["rule_action_overrides"] = [{"name": BODY_SIZE_RULE, "action_to_use": {"count": {}}}]
+    rules: list[aws.wafv2.WebAclRuleArgsDict] = [
+        {
+            "name": group,
+            "priority": priority,
+            "override_action": {"none": {}},
+            "statement": {"managed_rule_group_statement": statement},
+            "visibility_config": _visibility(f"{prefix}-{group}"),
+        }
+    ]
+    if uploads:
+        paths: list[aws.wafv2.WebAclRuleStatementArgsDict] = [
+            {
+                "byte_match_statement": {
+                    "positional_constraint": "STARTS_WITH",
+                    "search_string": path,
+                    "field_to_match": {"uri_path": {}},
+                    "text_transformations": [{"priority": 0, "type": "NONE"}],
+                }
+            }
+            for path in upload_paths
+        ]
+        rules.append(
+            {
+                "name": "body-size-outside-uploads",
+                "priority": priority + 1,
+                "action": {"block": {}},
+                "statement": {
+                    "and_statement": {
+                        "statements": [
+                            {"label_match_statement": {"scope": "LABEL", "key": BODY_SIZE_LABEL}},
+                            {
+                                "not_statement": {
+                                    "statement": paths[0]
+                                    if len(paths) == 1
+                                    else {"or_statement": {"statements": paths}}
+                                }
+                            },
+                        ]
+                    }
+                },
+                "visibility_config": _visibility(f"{prefix}-body-size-outside-uploads"),
+            }
+        )
+    return rules
 
 
 def _log_delivery_statements(arn: str, account: Account, elb_account_arn: str) -> list[dict[str, Any]]:

@@ -47,8 +47,6 @@ PROMETHEUS_TYPE = "webstack:aws:Prometheus"
 #: Where generated artifacts go, relative to the project (Pulumi runs the program there); ignored by git.
 BUILD_DIR = Path(".webstack-build")
 MONITORING_TYPE = "webstack:aws:Monitoring"
-#: AWS managed policies a Grafana workspace needs to read its data sources.
-GRAFANA_POLICIES = ("AmazonPrometheusQueryAccess", "service-role/AmazonGrafanaCloudWatchAccess")
 #: Gibibytes of memory per vCPU by instance family letter (db.r*: 8, db.m*: 4, db.x*: 16).
 _MEMORY_PER_VCPU = {"r": 8, "m": 4, "x": 16, "z": 8}
 _VCPUS = {"large": 2, "xlarge": 4}
@@ -144,28 +142,81 @@ class Prometheus(pulumi.ComponentResource):
         role = aws.iam.Role(
             f"{name}-grafana-role",
             description=f"{args.name_prefix}: Grafana reads Prometheus and CloudWatch",
-            assume_role_policy=account.trust_policy("grafana"),
+            # Only Grafana workspaces of this account may assume it (the confused-deputy guard).
+            assume_role_policy=account.trust_policy("grafana", source_arn=account.arn("grafana", "/workspaces/*")),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        for policy in GRAFANA_POLICIES:
-            aws.iam.RolePolicyAttachment(
-                f"{name}-grafana-{policy.rsplit('/', 1)[-1]}",
-                role=role.name,
-                policy_arn=f"arn:{account.partition}:iam::aws:policy/{policy}",
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+        access = aws.iam.RolePolicy(
+            f"{name}-grafana-access",
+            role=role.id,
+            policy=self.workspace.arn.apply(lambda arn: json.dumps(grafana_policy(arn, account), sort_keys=True)),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Through the API, AWS creates no roles for a workspace (botocore's grafana model, CreateWorkspace:
+        # SERVICE_MANAGED roles come only with workspaces created in the console): CUSTOMER_MANAGED with the role above.
         return aws.grafana.Workspace(
             f"{name}-grafana",
             name=args.name_prefix,
             description=f"{args.name_prefix}: dashboards over Prometheus and CloudWatch",
             account_access_type="CURRENT_ACCOUNT",
             authentication_providers=["AWS_SSO"],
-            permission_type="SERVICE_MANAGED",
+            permission_type="CUSTOMER_MANAGED",
             kms_key_id=args.data_key_arn,
             data_sources=["PROMETHEUS", "CLOUDWATCH"],
             role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
         )
+
+
+def grafana_policy(workspace_arn: str, account: Account) -> dict[str, Any]:
+    """What Grafana's two data sources read, and nothing else: the Prometheus queries of AWS's
+    AmazonPrometheusQueryAccess on this stack's workspace, and the CloudWatch metrics, alarms and Logs Insights reads of
+    AWS's AmazonGrafanaCloudWatchAccess, scoped to this account and region where IAM can scope them (the actions on
+    Resource "*" have no resource-level permissions)."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "QueryThisPrometheusWorkspace",
+                "Effect": "Allow",
+                "Action": ["aps:DescribeWorkspace", "aps:GetLabels", "aps:GetMetricMetadata", "aps:GetSeries",
+                           "aps:QueryMetrics"],
+                "Resource": workspace_arn,
+            },
+            {"Sid": "FindPrometheusWorkspaces", "Effect": "Allow", "Action": "aps:ListWorkspaces", "Resource": "*"},
+            {
+                "Sid": "ReadMetrics",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:DescribeAlarmsForMetric", "cloudwatch:GetMetricData",
+                           "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "ReadAlarms",
+                "Effect": "Allow",
+                "Action": ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"],
+                "Resource": account.arn("cloudwatch", "alarm:*"),
+            },
+            {
+                "Sid": "QueryLogs",
+                "Effect": "Allow",
+                "Action": ["logs:DescribeLogGroups", "logs:GetLogEvents", "logs:GetLogGroupFields", "logs:StartQuery"],
+                "Resource": account.arn("logs", "log-group:*"),
+            },
+            {
+                "Sid": "FollowLogQueries",
+                "Effect": "Allow",
+                "Action": ["logs:GetQueryResults", "logs:StopQuery"],
+                "Resource": "*",
+            },
+            {
+                "Sid": "FindDimensionValues",
+                "Effect": "Allow",
+                "Action": ["ec2:DescribeRegions", "tag:GetResources"],
+                "Resource": "*",
+            },
+        ],
+    }  # fmt: skip
 
 
 def alertmanager_definition(topics: Mapping[str, str], region: str) -> str:
@@ -210,6 +261,8 @@ class WatchedDatabase:
     engine: str
     instance_class: str
     allocated_storage_gb: int
+    slow_query_log: aws.cloudwatch.LogGroup
+    """The log group the instance exports its slow queries to (``postgresql`` or ``slowquery``), created before it."""
 
 
 @dataclass(frozen=True)
@@ -423,20 +476,16 @@ class Monitoring(pulumi.ComponentResource):
     def _database_facts(self, database: WatchedDatabase) -> dict[str, Any]:
         """What a database's alarms compute with; and its slow-query count, from its exported log."""
         args = self._args
-        log = "postgresql" if database.engine == "postgres" else "slowquery"
         pattern = '"duration:"' if database.engine == "postgres" else '"Query_time"'
         metric = f"SlowQueries-{database.label}"
         aws.cloudwatch.LogMetricFilter(
             f"{self._name}-{database.label}-slow-queries",
-            log_group_name=database.instance.identifier.apply(
-                lambda identifier: f"/aws/rds/instance/{identifier}/{log}"
-            ),
+            log_group_name=database.slow_query_log.name,
             pattern=pattern,
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
                 namespace=args.name_prefix, name=metric, value="1", default_value="0", unit="Count"
             ),
-            # RDS creates the log group when it starts exporting the log.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[database.instance]),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         return {
             "allocated_bytes": database.allocated_storage_gb * 1024**3,

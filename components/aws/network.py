@@ -4,9 +4,10 @@ Creates:
 
 - a VPC with DNS support and DNS hostnames, and its default security group taken under management with no rules
   (AWS's default group otherwise lets every member talk to every other and to the internet);
-- three subnet tiers in each of N availability zones: ``public`` (load balancer and NAT gateways; the only tier that
-  maps public IPs), ``app`` (private: the services, out to the internet only through NAT) and ``data`` (isolated:
-  databases and caches, no route to the internet at all);
+- three subnet tiers in each of N availability zones, placed by zone ID (the same physical zones in every account):
+  ``public`` (load balancer and NAT gateways), ``app`` (private: the services, out to the internet only through NAT)
+  and ``data`` (isolated: databases and caches, no route to the internet at all); no tier maps public IPs on launch
+  (NAT gateways take their Elastic IPs, the load balancer's nodes get addresses of their own);
 - an internet gateway; NAT gateways, one per AZ (a lost zone never cuts the others off) or a single shared one;
 - route tables: public -> internet gateway; app -> its zone's NAT gateway; data -> nothing beyond the VPC;
 - VPC flow logs of ALL traffic into a CloudWatch log group encrypted with a customer KMS key and kept for a set
@@ -70,6 +71,9 @@ class Network(pulumi.ComponentResource):
 
     vpc: aws.ec2.Vpc
     availability_zones: list[str]
+    """The zones' names in this account (what takes names: a read replica's zone), in subnet order."""
+    availability_zone_ids: list[str]
+    """The zones' IDs, the same physical zones in every account; the subnets are placed by them."""
     public_subnets: list[aws.ec2.Subnet]
     app_subnets: list[aws.ec2.Subnet]
     data_subnets: list[aws.ec2.Subnet]
@@ -87,7 +91,9 @@ class Network(pulumi.ComponentResource):
         layout = args.layout
         child = pulumi.ResourceOptions(parent=self)
 
-        self.availability_zones = self._zones(layout.az_count)
+        zones = self._zones(layout)
+        self.availability_zones = [name for name, _ in zones]
+        self.availability_zone_ids = [zone_id for _, zone_id in zones]
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
             cidr_block=layout.cidr,
@@ -106,7 +112,7 @@ class Network(pulumi.ComponentResource):
         )
 
         plan = plan_subnets(layout.cidr, layout.az_count, layout.subnet_prefix_length)
-        self.public_subnets = self._subnets("public", plan["public"], public=True)
+        self.public_subnets = self._subnets("public", plan["public"])
         self.app_subnets = self._subnets("app", plan["app"])
         self.data_subnets = self._subnets("data", plan["data"])
 
@@ -139,33 +145,48 @@ class Network(pulumi.ComponentResource):
             ROLE_CACHE: self.cache_security_group.id,
         }
 
-    def _zones(self, count: int) -> list[str]:
+    def _zones(self, layout: NetworkSettings) -> list[tuple[str, str]]:
+        """(name, zone ID) of the zones the subnets go to: those ``availabilityZoneIds`` lists, else the region's
+        first ``azCount`` by name. Zone names map to physical zones differently in every account, zone IDs do not
+        (EC2 user guide, "AZ IDs"), so the subnets are placed by ID."""
         # Local Zones and Wavelength Zones need opting in and lack most services: use the region's own zones only.
-        zones = aws.get_availability_zones(
+        found = aws.get_availability_zones(
             state="available",
             filters=[aws.GetAvailabilityZonesFilterArgs(name="opt-in-status", values=["opt-in-not-required"])],
             opts=pulumi.InvokeOptions(parent=self),
         )
-        if len(zones.names) < count:
+        zones = list(zip(found.names, found.zone_ids, strict=True))
+        region, count = self._args.account.region, layout.az_count
+        if len(zones) < count:
             raise SettingsError(
                 "webstack:network.azCount",
-                f"webstack:network.azCount must be at most {len(zones.names)}, the availability zones "
-                f"{self._args.account.region} offers, got {count}",
+                f"webstack:network.azCount must be at most {len(zones)}, the availability zones {region} offers, "
+                f"got {count}",
             )
-        return list(zones.names[:count])
+        if not layout.availability_zone_ids:
+            return zones[:count]
+        names = {zone_id: name for name, zone_id in zones}
+        for index, zone_id in enumerate(layout.availability_zone_ids):
+            if zone_id not in names:
+                key = f"webstack:network.availabilityZoneIds[{index}]"
+                offered = ", ".join(sorted(names))
+                raise SettingsError(key, f'{key} must be a zone ID {region} offers ({offered}), got "{zone_id}"')
+        return [(names[zone_id], zone_id) for zone_id in layout.availability_zone_ids]
 
-    def _subnets(self, tier: str, cidrs: list[str], *, public: bool = False) -> list[aws.ec2.Subnet]:
+    def _subnets(self, tier: str, cidrs: list[str]) -> list[aws.ec2.Subnet]:
         return [
             aws.ec2.Subnet(
                 f"{self._name}-{tier}-{index}",
                 vpc_id=self.vpc.id,
                 cidr_block=cidr,
-                availability_zone=zone,
-                map_public_ip_on_launch=public,
+                availability_zone_id=zone_id,
+                map_public_ip_on_launch=False,
                 tags={"Name": f"{self._args.name_prefix}-{tier}-{zone}", "webstack:tier": tier},
                 opts=pulumi.ResourceOptions(parent=self),
             )
-            for index, (cidr, zone) in enumerate(zip(cidrs, self.availability_zones, strict=True))
+            for index, (cidr, zone, zone_id) in enumerate(
+                zip(cidrs, self.availability_zones, self.availability_zone_ids, strict=True)
+            )
         ]
 
     def _nat_gateways(self, gateway: aws.ec2.InternetGateway, count: int) -> list[aws.ec2.NatGateway]:

@@ -8,11 +8,10 @@ and never reads configuration itself. ``build`` returns the stack outputs.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_cloudflare as cloudflare
 
 from components.alerts import Severity, catalog
 from components.aws.account import lookup_account
@@ -21,6 +20,7 @@ from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.cache import Cache, CacheArgs
 from components.aws.database import DatabaseArgs, ShardedDatabase
 from components.aws.database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
+from components.aws.dns import Dns, DnsArgs
 from components.aws.files import PersistentFiles, PersistentFilesArgs
 from components.aws.keys import Keys, KeysArgs
 from components.aws.load_balancer import (
@@ -28,7 +28,6 @@ from components.aws.load_balancer import (
     ClientCertificateArgs,
     LoadBalancer,
     LoadBalancerArgs,
-    hsts_header,
 )
 from components.aws.monitoring import (
     Monitoring,
@@ -51,17 +50,20 @@ from components.aws.web_tier import (
     WebTier,
     WebTierArgs,
 )
-from components.cdn import (
+from components.edge_common import (
     CLIENT_ADDRESS_ENV,
     CLIENT_ADDRESS_HEADER,
     FORWARDED_FOR_HEADER,
-    Cdn,
-    CdnArgs,
-    cloudflare_ranges,
+    hsts_header,
     hsts_value,
 )
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
+
+if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (see _cloudflare)
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn
 
 
 def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
@@ -76,7 +78,6 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         region=settings.disaster_recovery_region,
         default_tags=aws.ProviderDefaultTagsArgs(tags=naming.tags),
     )
-    dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token) if settings.cdn.enabled else None
     here = pulumi.ResourceOptions(providers=[main])
     there = pulumi.ResourceOptions(providers=[dr])
     account = lookup_account(main, settings.region)
@@ -98,20 +99,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         LogArchiveArgs(dr_account, prefix, expire_days=settings.storage.access_log_days, protect=production),
         opts=there,
     )
-    cdn = (
-        Cdn(
-            "cdn",
-            CdnArgs(
-                domain=settings.domain,
-                settings=settings.cdn,
-                rate_limits=settings.web.rate_limits,
-                name_prefix=prefix,
-                zone_name=settings.zone_name,
-                serve_www=settings.serves_www,
-            ),
-            opts=pulumi.ResourceOptions(provider=dns),
-        )
-        if dns is not None
+    dns, cdn = _cloudflare(settings, secrets, prefix)
+    # Without the CDN, a Route 53 zone of the domain (if named) validates the certificate and routes the site.
+    zone = (
+        Dns("dns", DnsArgs(zone_name=settings.web.hosted_zone, domain=settings.domain), opts=here)
+        if settings.web.hosted_zone
         else None
     )
     alerts = Notifications(
@@ -144,7 +136,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             name_prefix=prefix,
             flow_log_key_arn=keys.logs.arn,
             layout=settings.network,
-            edge_cidrs=cloudflare_ranges(dns) if dns is not None else None,
+            edge_cidrs=_cloudflare_ranges(dns) if dns is not None else None,
             app_ports=(settings.web.frontend.port, settings.web.backend.port),
             database_port=settings.database.effective_port,
             protect=production,
@@ -179,6 +171,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             availability_zones=network.availability_zones,
             data_key_arn=keys.data.arn,
             secrets_key_arn=keys.secrets.arn,
+            logs_key_arn=keys.logs.arn,
             settings=settings.database,
             protect=production,
             role_secret_arns=roles.app_secret_arns if roles is not None else (),
@@ -213,7 +206,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             logs_key_arn=keys.logs.arn,
             certificate=CertificateArgs(
                 existing_arn=settings.web.certificate_arn,
-                validate=cdn.validation_records if cdn is not None else None,
+                validate=cdn.validation_records
+                if cdn is not None
+                else zone.validation_records
+                if zone is not None
+                else None,
             ),
             client_certificates=ClientCertificateArgs(
                 bundle_path=settings.cdn.origin_pull_ca_bundle,
@@ -231,7 +228,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         ),
         opts=here,
     )
-    routes = cdn.route(edge.alb.dns_name) if cdn is not None else []
+    routes = cdn.route(edge.alb.dns_name) if cdn is not None else zone.route(edge.alb) if zone is not None else []
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     app_secrets = AppSecrets(
         "app-secrets",
@@ -417,6 +414,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "region": settings.region,
         "drRegion": settings.disaster_recovery_region,
         "availabilityZones": network.availability_zones,
+        "availabilityZoneIds": network.availability_zone_ids,
         "vpcId": network.vpc.id,
         "publicSubnetIds": [subnet.id for subnet in network.public_subnets],
         "appSubnetIds": [subnet.id for subnet in network.app_subnets],
@@ -477,11 +475,14 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
 def watched_databases(settings: Settings, database: ShardedDatabase) -> list[WatchedDatabase]:
     """Every instance of every shard, as the alarms see it."""
     db = settings.database
+    slow_log = "postgresql" if db.engine == "postgres" else "slowquery"
     watched = []
     for index, shard in enumerate(database.shards):
-        instances = [(f"shard-{index}-primary", shard.primary, False)]
-        instances += [(f"shard-{index}-replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)]
-        for label, instance, replica in instances:
+        instances = [(f"shard-{index}-primary", "primary", shard.primary, False)]
+        instances += [
+            (f"shard-{index}-replica-{n}", f"replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)
+        ]
+        for label, role, instance, replica in instances:
             watched.append(
                 WatchedDatabase(
                     label=label,
@@ -490,6 +491,7 @@ def watched_databases(settings: Settings, database: ShardedDatabase) -> list[Wat
                     engine=db.engine,
                     instance_class=db.instance_class,
                     allocated_storage_gb=db.allocated_storage_gb,
+                    slow_query_log=shard.log_groups[role][slow_log],
                 )
             )
     return watched
@@ -528,8 +530,43 @@ def backend_environment(
 def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, SecretRef]:
     """Credentials the backend starts with: shard 0's application role (never a master user) and the cache's; the
     task role may re-read them after a rotation, and the shard map names every shard's application-role secret."""
-    secrets = {"REDIS_PASSWORD": SecretRef(cache.auth_secret.arn)}
+    # Pinned to the token's version: a rotated token is a new task definition, and the backend rolls onto it.
+    secrets = {"REDIS_PASSWORD": SecretRef(cache.auth_secret.arn, version_id=cache.auth_secret_version.version_id)}
     if roles is not None:
         first = roles.app_secret_arns[0]
         secrets |= {"DATABASE_USER": SecretRef(first, "username"), "DATABASE_PASSWORD": SecretRef(first, "password")}
     return secrets
+
+
+def _cloudflare(
+    settings: Settings, secrets: StackSecrets, prefix: str
+) -> tuple[cloudflare.Provider | None, Cdn | None]:
+    """The Cloudflare provider and the zone's Cdn component when ``webstack:cdn.enabled``; (None, None) otherwise.
+    The Cloudflare SDK is imported only then: it is the slowest of the SDKs to load, and a stack without the CDN
+    registers nothing from it."""
+    if not settings.cdn.enabled:
+        return None, None
+    import pulumi_cloudflare as cloudflare
+
+    from components.cdn import Cdn, CdnArgs
+
+    dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
+    cdn = Cdn(
+        "cdn",
+        CdnArgs(
+            domain=settings.domain,
+            settings=settings.cdn,
+            rate_limits=settings.web.rate_limits,
+            name_prefix=prefix,
+            zone_name=settings.zone_name,
+            serve_www=settings.serves_www,
+        ),
+        opts=pulumi.ResourceOptions(provider=dns),
+    )
+    return dns, cdn
+
+
+def _cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
+    from components.cdn import cloudflare_ranges
+
+    return cloudflare_ranges(provider)

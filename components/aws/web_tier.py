@@ -24,11 +24,10 @@ import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_docker as docker
 import yaml
 from pulumi_command import local
 
@@ -37,6 +36,9 @@ from components.aws.files import ServiceVolume, mount_statements
 from components.aws.one_off import OneOffArgs, OneOffTask
 from components.build_context import context_tag, docker_build
 from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
+
+if TYPE_CHECKING:  # imported when an image is built (see WebTier._image)
+    import pulumi_docker as docker
 
 WEB_TIER_TYPE = "webstack:aws:WebTier"
 SCRATCH_VOLUME = "tmp"
@@ -53,8 +55,16 @@ class SecretRef:
     arn: pulumi.Input[str]
     key: str = ""
     """A key of the secret's JSON value (e.g. ``password`` of an RDS-managed secret); empty: the whole value."""
+    version_id: pulumi.Input[str] | None = None
+    """A version of the secret to start tasks with. ECS reads a secret when a task starts only, so a new version
+    (a rotated token) is a new task definition and the service rolls onto it. None: the current version, whichever
+    that is when a task starts (a secret its owner rotates in place, as RDS does)."""
 
-    def value_from(self, arn: str) -> str:
+    def value_from(self, arn: str, version_id: str = "") -> str:
+        """``valueFrom`` as ECS takes it: ``arn:json-key:version-stage:version-id`` (Amazon ECS developer guide,
+        "Pass Secrets Manager secrets through Amazon ECS environment variables")."""
+        if version_id:
+            return f"{arn}:{self.key}::{version_id}"
         return f"{arn}:{self.key}::" if self.key else arn
 
 
@@ -200,12 +210,27 @@ class WebTier(pulumi.ComponentResource):
         image_ref: pulumi.Input[str] = image.repo_digest if image is not None else settings.image
         secrets = dict(args.secrets.get(service, {}))
         secret_arns = {key: ref.arn for key, ref in secrets.items()}
+        secret_values = {
+            key: pulumi.Output.all(ref.arn, ref.version_id or "").apply(
+                lambda values, ref=ref: ref.value_from(values[0], values[1])
+            )
+            for key, ref in secrets.items()
+        }
 
         execution_role = self._role(f"{name}-execution-role", f"starts the {service} tasks")
-        aws.iam.RolePolicy(
+        # IAM is eventually consistent: the service waits for every policy of its roles, or its first tasks may start
+        # before the execution role may pull the image and read the secrets.
+        role_policies: list[aws.iam.RolePolicy] = []
+
+        def role_policy(logical: str, role: aws.iam.Role, policy: pulumi.Input[str]) -> None:
+            role_policies.append(
+                aws.iam.RolePolicy(logical, role=role.id, policy=policy, opts=pulumi.ResourceOptions(parent=self))
+            )
+
+        role_policy(
             f"{name}-execution-policy",
-            role=execution_role.id,
-            policy=pulumi.Output.from_input(
+            execution_role,
+            pulumi.Output.from_input(
                 {
                     "logs": log_group.arn,
                     "repository": repository.arn if repository else None,
@@ -213,47 +238,38 @@ class WebTier(pulumi.ComponentResource):
                     "key": args.secrets_key_arn,
                 }
             ).apply(lambda v: _execution_policy(v, args.account)),
-            opts=pulumi.ResourceOptions(parent=self),
         )
         task_role = self._role(f"{name}-task-role", f"runs as the {service} application")
         access = args.access.get(service, ServiceAccess())
         if access.secret_arns or access.parameter_arns:
-            aws.iam.RolePolicy(
+            role_policy(
                 f"{name}-task-access",
-                role=task_role.id,
-                policy=pulumi.Output.from_input(
+                task_role,
+                pulumi.Output.from_input(
                     {
                         "secrets": list(access.secret_arns),
                         "parameters": list(access.parameter_arns),
                         "key": args.secrets_key_arn,
                     }
                 ).apply(lambda v: _task_policy(v, args.account)),
-                opts=pulumi.ResourceOptions(parent=self),
             )
         if web.exec_enabled:
-            aws.iam.RolePolicy(
-                f"{name}-task-exec",
-                role=task_role.id,
-                policy=json.dumps(_exec_policy(), sort_keys=True),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+            role_policy(f"{name}-task-exec", task_role, json.dumps(_exec_policy(), sort_keys=True))
         collector = args.collectors.get(service)
         volume = args.volumes.get(service)
         if volume is not None:
-            aws.iam.RolePolicy(
+            role_policy(
                 f"{name}-task-files",
-                role=task_role.id,
-                policy=pulumi.Output.all(
+                task_role,
+                pulumi.Output.all(
                     file_system_arn=volume.file_system_arn, access_point_arn=volume.access_point_arn
                 ).apply(lambda v: _policy(mount_statements(v))),
-                opts=pulumi.ResourceOptions(parent=self),
             )
         if collector is not None:
-            aws.iam.RolePolicy(
+            role_policy(
                 f"{name}-task-metrics",
-                role=task_role.id,
-                policy=pulumi.Output.from_input(collector.workspace_arn).apply(_remote_write_policy),
-                opts=pulumi.ResourceOptions(parent=self),
+                task_role,
+                pulumi.Output.from_input(collector.workspace_arn).apply(_remote_write_policy),
             )
         self.task_roles[service] = task_role
 
@@ -275,12 +291,12 @@ class WebTier(pulumi.ComponentResource):
                     "image": image_ref,
                     "log_group": log_group.name,
                     "environment": dict(args.environment.get(service, {})),
-                    "secrets": secret_arns,
+                    "secrets": secret_values,
                     "remote_write_url": collector.remote_write_url if collector else None,
                 }
             ).apply(
                 lambda v: _with_volume(
-                    _container_definitions(service, settings, v, args.account.region, secrets, collector), volume
+                    _container_definitions(service, settings, v, args.account.region, collector), volume
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -322,7 +338,7 @@ class WebTier(pulumi.ComponentResource):
             wait_for_steady_state=True,
             # Autoscaling owns the task count once the service exists.
             opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*args.listeners, *gates], ignore_changes=["desiredCount"]
+                parent=self, depends_on=[*args.listeners, *gates, *role_policies], ignore_changes=["desiredCount"]
             ),
         )
         self.services[service] = ecs_service
@@ -404,6 +420,8 @@ class WebTier(pulumi.ComponentResource):
         return repository
 
     def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> docker.Image:
+        import pulumi_docker as docker  # only stacks that build their images need the Docker SDK
+
         credentials = aws.ecr.get_authorization_token_output(
             registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
@@ -573,7 +591,6 @@ def _container_definitions(
     settings: ServiceSettings,
     values: Any,
     region: str,
-    secrets: Mapping[str, SecretRef],
     collector: MetricsCollector | None = None,
 ) -> str:
     container = container_definition(
@@ -583,7 +600,7 @@ def _container_definitions(
         log_group=values["log_group"],
         region=region,
         environment=values["environment"],
-        secrets={key: secrets[key].value_from(arn) for key, arn in values["secrets"].items()},
+        secrets=dict(values["secrets"]),
     )
     if collector is None:
         return json.dumps([container])

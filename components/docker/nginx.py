@@ -52,8 +52,13 @@ from typing import Any
 
 import crossplane
 
-from components.aws.load_balancer import hsts_header
-from components.cdn import CLIENT_ADDRESS_HEADER, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, hsts_value
+from components.edge_common import (
+    CLIENT_ADDRESS_HEADER,
+    X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+    hsts_header,
+    hsts_value,
+)
 from components.settings import RATE_LIMIT_NAMES, RateLimit, Settings
 
 #: Ports the unprivileged nginx image listens on inside the container (it cannot bind below 1024).

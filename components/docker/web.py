@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
-from components.cdn import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
+from components.edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
 from components.docker.common import (
     CacheEndpoint,
     ContainerSpec,

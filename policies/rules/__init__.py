@@ -19,6 +19,7 @@ from . import (
     iam,
     kms,
     load_balancer,
+    logs,
     monitoring,
     network,
     origin,
@@ -33,6 +34,7 @@ PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 ALL_POLICIES = [
     *network.POLICIES,
     *load_balancer.POLICIES,
+    *logs.POLICIES,
     *certificates.POLICIES,
     *ecs.POLICIES,
     *iam.POLICIES,

@@ -59,8 +59,18 @@ _SCHEMA = schema(
             # Each has no resource type in AWS's service authorization reference, so "*" is the only Resource it
             # takes. These are the ones webstack's components grant: the canary's (s3:ListAllMyBuckets,
             # cloudwatch:PutMetricData, the latter scoped by a cloudwatch:namespace condition), the execution role's
-            # when images are built (ecr:GetAuthorizationToken), the task role's when ECS Exec is on (ssmmessages).
+            # when images are built (ecr:GetAuthorizationToken), the task role's when ECS Exec is on (ssmmessages),
+            # Grafana's role's reads of its data sources (aps, cloudwatch, ec2, logs, tag).
             "default": [
+                "aps:ListWorkspaces",
+                "cloudwatch:DescribeAlarmsForMetric",
+                "cloudwatch:GetMetricData",
+                "cloudwatch:GetMetricStatistics",
+                "cloudwatch:ListMetrics",
+                "ec2:DescribeRegions",
+                "logs:GetQueryResults",
+                "logs:StopQuery",
+                "tag:GetResources",
                 "cloudwatch:PutMetricData",
                 "ecr:GetAuthorizationToken",
                 "s3:ListAllMyBuckets",

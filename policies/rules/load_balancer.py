@@ -10,7 +10,8 @@
 - ``aws-alb-waf-protected``: internet-facing application load balancers have a web ACL, and that web ACL logs.
 - ``aws-waf-rate-limits-and-managed-rules``: web ACLs rate-limit, with a blocking rule no looser than each of
   ``rateLimits`` (the stack's ``webstack:web.rateLimits``; by default the guides' API 10 r/s, login 5 r/min, general
-  30 r/s), run the required AWS managed rule groups in blocking mode, and publish CloudWatch metrics.
+  30 r/s), run the required AWS managed rule groups in blocking mode (a managed rule switched to count is blocked by
+  its label in a later rule), and publish CloudWatch metrics.
 - ``aws-alb-target-group-health-check``: target groups health-check their targets with explicit settings.
 - ``aws-cloudwatch-log-group-retention-and-kms``: log groups expire their logs after a set period, no shorter than the
   minimum, and are encrypted with a KMS key.
@@ -18,7 +19,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -510,6 +511,7 @@ def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
                 "blocks nothing: set override_action={none: {}}.",
                 None,
             )
+    _counted_rules_blocked_later(rules, report)
     missing = [name for name in required if name not in present]
     if missing:
         report(
@@ -530,6 +532,61 @@ def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "metrics: set visibility_config.cloudwatch_metrics_enabled=True on every rule.",
             None,
         )
+
+
+#: Label namespaces of the AWS managed rule groups (AWS WAF developer guide, "AWS Managed Rules rule groups list").
+LABEL_NAMESPACES = {
+    "AWSManagedRulesCommonRuleSet": "core-rule-set",
+    "AWSManagedRulesKnownBadInputsRuleSet": "known-bad-inputs",
+    "AWSManagedRulesSQLiRuleSet": "sql-database",
+    "AWSManagedRulesAmazonIpReputationList": "amazon-ip-list",
+}
+
+
+def _label_keys(statement: Any) -> Iterator[str]:
+    """The keys of every label match (scope LABEL) inside a statement, at any depth."""
+    if isinstance(statement, Mapping):
+        match = statement.get("labelMatchStatement")
+        if isinstance(match, Mapping) and match.get("scope") == "LABEL" and match.get("key"):
+            yield str(match["key"])
+        for value in statement.values():
+            yield from _label_keys(value)
+    elif isinstance(statement, Sequence) and not isinstance(statement, str):
+        for item in statement:
+            yield from _label_keys(item)
+
+
+def _counted_rules_blocked_later(rules: Sequence[Mapping[str, Any]], report: ReportViolation) -> None:
+    """A managed rule switched to count (rule_action_overrides) only labels what it matches: a later rule must block
+    on that label (labels are visible to the rules evaluated after the one that adds them), or the protection is off."""
+    for rule in rules:
+        group = (rule.get("statement") or {}).get("managedRuleGroupStatement")
+        if group is None:
+            continue
+        for override in group.get("ruleActionOverrides") or []:
+            if (override.get("actionToUse") or {}).get("count") is None:
+                continue
+            counted = str(override.get("name"))
+            blocked = any(
+                float(later.get("priority") or 0) > float(rule.get("priority") or 0)
+                and any((later.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS)
+                and any(
+                    key.startswith("awswaf:managed:aws:") and key.rsplit(":", 1)[-1].lower() == counted.lower()
+                    for key in _label_keys(later.get("statement"))
+                )
+                for later in rules
+            )
+            if not blocked:
+                namespace = LABEL_NAMESPACES.get(str(group.get("name")), "<the group's label namespace>")
+                report(
+                    f"The managed rule group {group.get('name')} (rule '{_rule_name(rule)}') counts its rule {counted} "
+                    "instead of blocking it, and no later rule blocks the label it adds, so that protection is off "
+                    f"everywhere: add a rule after '{_rule_name(rule)}' with action={{block: {{}}}} and a "
+                    f"label_match_statement on its label (awswaf:managed:aws:{namespace}:{counted}, spelt as AWS's "
+                    "rule group documentation lists it), scoped down to the requests it must still block, or remove "
+                    "the override.",
+                    None,
+                )
 
 
 waf_rate_limits_and_managed_rules = ResourceValidationPolicy(

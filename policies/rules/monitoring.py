@@ -5,6 +5,8 @@ text.
 
 - ``aws-cloudwatch-alarm-actions``: every CloudWatch metric and composite alarm has alarm_actions, leaves them
   enabled (actions_enabled), and has an alarm_description. ok_actions are recommended, not required.
+- ``aws-alert-topics-reach-someone`` (stack): every SNS topic a CloudWatch alarm notifies has a subscription: an
+  alarm whose topic nobody subscribes to passes the rule above and tells no one.
 - ``aws-sns-topic-encrypted``: every SNS topic is encrypted under a customer-managed KMS key (kms_master_key_id), not
   the AWS-managed ``alias/aws/sns``, whose key policy does not let CloudWatch publish.
 - ``aws-monitoring-coverage`` (stack): every RDS instance, application load balancer, target group, ECS service and
@@ -162,6 +164,48 @@ sns_topic_encrypted = ResourceValidationPolicy(
     remediation_steps="Set kms_master_key_id=<customer-managed key>.arn on every aws.sns.Topic, with a key policy that "
     "lets cloudwatch.amazonaws.com (and the other publishers: events, backup) call kms:GenerateDataKey* and "
     "kms:Decrypt.",
+)
+
+
+# -- alert topics reach someone -------------------------------------------------------------------------------------
+#: Alarm properties that name the topics an alarm notifies.
+ALARM_ACTION_KEYS = ("alarmActions", "okActions", "insufficientDataActions")
+
+
+def _alert_topics_reach_someone(args: StackValidationArgs, report: ReportViolation) -> None:
+    notified: dict[str, tuple[PolicyResource, set[str]]] = {}
+    subscribed: set[str] = set()
+    for resource in args.resources:
+        if resource.resource_type in ALARM_TYPES:
+            for key in ALARM_ACTION_KEYS:
+                for topic in resource.property_dependencies.get(key) or []:
+                    if topic.resource_type == TOPIC:
+                        notified.setdefault(topic.urn, (topic, set()))[1].add(resource.name)
+        elif resource.resource_type == TOPIC_SUBSCRIPTION:
+            subscribed.update(dep.urn for dep in resource.property_dependencies.get("topic") or [])
+    for urn in sorted(set(notified) - subscribed):
+        _, alarms = notified[urn]
+        shown = sorted(alarms)[:3]
+        names = ", ".join(f"'{name}'" for name in shown) + (
+            f" and {len(alarms) - len(shown)} more" if len(alarms) > len(shown) else ""
+        )
+        report(
+            f"Alarms notify this topic ({names}), but nothing subscribes to it, so nobody hears them: subscribe the "
+            "on-call to it (webstack:monitoring.alertEmails, or webstack:alertWebhookUrl for a chat webhook).",
+            urn,
+        )
+
+
+alert_topics_reach_someone = StackValidationPolicy(
+    name="aws-alert-topics-reach-someone",
+    description="Checks that every SNS topic a CloudWatch alarm notifies has at least one subscription in the stack.",
+    validate=_alert_topics_reach_someone,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["sns", "alerting", "checklist:alerts"],
+    remediation_steps="Add an aws.sns.TopicSubscription (email, or a Lambda that posts to the team's chat) to every "
+    "topic in the alarms' alarm_actions (webstack:monitoring.alertEmails, webstack:alertWebhookUrl). Email "
+    "subscriptions take effect once their address confirms them.",
 )
 
 
@@ -526,7 +570,7 @@ _EXPOSURE = {
     GRAFANA_WORKSPACE: (
         "anyone who can read the workspace's configuration sees it",
         "keep the credential out of the workspace configuration: give data sources IAM access (permission_type "
-        '"SERVICE_MANAGED") and keep any other secret in Secrets Manager',
+        '"CUSTOMER_MANAGED" with a role of the stack) and keep any other secret in Secrets Manager',
     ),
 }
 
@@ -679,11 +723,12 @@ monitoring_no_default_credentials = ResourceValidationPolicy(
     tags=["secrets", "alerting", "checklist:no-default-passwords"],
     remediation_steps="Keep credentials out of monitoring configuration: canaries read them from Secrets Manager at "
     "run time, HTTPS subscriptions verify SNS's message signature instead of a user:password URL, the Prometheus "
-    "alert manager routes to SNS with sigv4, and Grafana reaches data sources through its service-managed IAM role.",
+    "alert manager routes to SNS with sigv4, and Grafana reaches data sources through an IAM role of the stack.",
 )
 
 POLICIES = [
     cloudwatch_alarm_actions,
+    alert_topics_reach_someone,
     sns_topic_encrypted,
     monitoring_coverage,
     grafana_sso_only,

@@ -10,7 +10,8 @@
   and cache groups, are reachable only from security groups, never from CIDRs.
 - ``aws-security-group-no-rule-management-conflicts``: no security group has inline rules and separate rule
   resources at once.
-- ``aws-subnet-no-public-ip-on-launch``: the subnets of services, databases and caches map no public IPs.
+- ``aws-subnet-no-public-ip-on-launch``: no subnet maps public IPs on launch (service, database and cache
+  subnets least of all).
 - ``aws-vpc-nat-gateway-per-az``: in a VPC with NAT gateways, every zone with subnets has a NAT gateway of its own.
 
 Stack rules join resources through property dependencies (a rule resource to its group through
@@ -374,36 +375,46 @@ def _used_subnets(resources: list[PolicyResource]) -> dict[str, tuple[PolicyReso
 
 
 def _no_public_ip_on_launch(args: StackValidationArgs, report: ReportViolation) -> None:
-    for subnet, users in _used_subnets(args.resources).values():
+    used = _used_subnets(args.resources)
+    for subnet in (r for r in args.resources if r.resource_type == SUBNET):
+        _, users = used.get(subnet.urn, (subnet, set()))
         value = prop(subnet.props, "mapPublicIpOnLaunch")
         used_by = ", ".join(sorted(users))
+        uses = "use" if len(users) > 1 else "uses"
         if value is UNKNOWN:
+            which = f", which {used_by} {uses}" if users else ""
             report(
-                f"map_public_ip_on_launch is unknown during preview, so this rule cannot check this subnet, which "
-                f"{used_by} {'use' if len(users) > 1 else 'uses'}: set it to False directly (from configuration), "
-                "not from another resource's output.",
+                f"map_public_ip_on_launch is unknown during preview, so this rule cannot check this subnet{which}: set "
+                "it to False directly (from configuration), not from another resource's output.",
+                subnet.urn,
+            )
+        elif is_true(value) and users:
+            report(
+                f"This subnet gives a public IP to everything launched in it, and {used_by} {uses} it: set "
+                "map_public_ip_on_launch=False and keep services, databases and caches in private subnets (only the "
+                "load balancer and NAT gateways belong in public ones).",
                 subnet.urn,
             )
         elif is_true(value):
             report(
-                f"This subnet gives a public IP to everything launched in it, and {used_by} "
-                f"{'use' if len(users) > 1 else 'uses'} it: set map_public_ip_on_launch=False and keep services, "
-                "databases and caches in private subnets (only the load balancer and NAT gateways belong in public "
-                "ones).",
+                "This subnet gives a public IP to everything launched in it, which nothing the stack runs needs (NAT "
+                "gateways take an Elastic IP, load balancers get addresses of their own), and an instance launched "
+                "there later is on the internet by accident: set map_public_ip_on_launch=False.",
                 subnet.urn,
             )
 
 
 subnet_no_public_ip_on_launch = StackValidationPolicy(
     name="aws-subnet-no-public-ip-on-launch",
-    description="Checks that no subnet an ECS service, an RDS subnet group or an ElastiCache subnet group uses "
-    "assigns public IPs on launch.",
+    description="Checks that no subnet assigns public IPs on launch: not the subnets of ECS services, RDS and "
+    "ElastiCache subnet groups, and not the public ones either, whose NAT gateways and load balancers get addresses "
+    "of their own.",
     validate=_no_public_ip_on_launch,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     tags=["network", "checklist:block-app-ports", "checklist:db-not-public", "fsbp:EC2.15"],
-    remediation_steps="Set map_public_ip_on_launch=False on the subnets of services, databases and caches, and "
-    "place those in the app and data tiers (webstack's Network component maps public IPs in the public tier only).",
+    remediation_steps="Set map_public_ip_on_launch=False on every subnet, and place services, databases and caches "
+    "in the app and data tiers (webstack's Network component maps public IPs in no tier).",
 )
 
 

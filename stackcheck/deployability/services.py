@@ -271,6 +271,18 @@ UNUSED: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
             "tags buckets with Put/GetBucketTagging (terraform-provider-aws internal/service/s3/bucket.go)",
         ),
     ),
+    "AWS::EFS::FileSystem": (
+        (
+            ("elasticfilesystem:*ReplicationConfiguration", "elasticfilesystem:PutLifecycleConfiguration"),
+            "no replication and no lifecycle policies are configured (components/aws/files.py); terraform-provider-aws "
+            "calls PutLifecycleConfiguration only for lifecycle_policy blocks (internal/service/efs/file_system.go)",
+        ),
+        (
+            ("elasticfilesystem:DeleteTags",),
+            "the old tagging API: terraform-provider-aws lists a file system's tags with DescribeTags and updates "
+            "them with TagResource/UntagResource (internal/service/efs/generate.go)",
+        ),
+    ),
     "AWS::RDS::DBInstance": (
         (("rds:RestoreDBInstance*",), "no snapshotIdentifier or restoreToPointInTime"),
         (("rds:AddRoleToDBInstance", "rds:RemoveRoleFromDBInstance"), "no associated IAM roles"),

@@ -145,6 +145,18 @@ TYPES: dict[str, TypeMap] = {
         renames={"name": "PolicyName"},
     ),
     # -- backup ----------------------------------------------------------------------------------------------------
+    "aws:backup/regionSettings:RegionSettings": TypeMap(
+        "none",
+        reason="CloudFormation has no resource for AWS Backup's region settings (the service opt-in is a setting of "
+        "the account's region, not a resource); Terraform calls UpdateRegionSettings and reads them back",
+        actions=_ops(
+            ("backup:UpdateRegionSettings", "backup:DescribeRegionSettings"),
+            ("backup:DescribeRegionSettings",),
+            ("backup:UpdateRegionSettings", "backup:DescribeRegionSettings"),
+            (),
+        ),
+        source=f"{TF}backup/region_settings.go",
+    ),
     "aws:backup/vault:Vault": TypeMap(
         "resource",
         "AWS::Backup::BackupVault",
@@ -473,6 +485,14 @@ TYPES: dict[str, TypeMap] = {
         identity=Identity("wafv2", "webacl", "@parent", parent="resourceArn"),
     ),
     # -- databases -------------------------------------------------------------------------------------------------
+    "aws:route53/record:Record": TypeMap(
+        "resource",
+        "AWS::Route53::RecordSet",
+        renames={"zoneId": "HostedZoneId", "ttl": "TTL", "records": "ResourceRecords"},
+        identity=Identity(
+            "route53", "hostedzone", "@parent", parent="zoneId", fallback="arn:{partition}:route53:::hostedzone/{name}"
+        ),
+    ),
     "aws:rds/instance:Instance": TypeMap(
         "resource",
         "AWS::RDS::DBInstance",
@@ -495,6 +515,12 @@ TYPES: dict[str, TypeMap] = {
             "storageThroughput": "StorageThroughput",
         },
         identity=Identity("rds", "db", "arn:{partition}:rds:{region}:{account}:db:{name}", "identifier"),
+    ),
+    "aws:rds/optionGroup:OptionGroup": TypeMap(
+        "resource",
+        "AWS::RDS::OptionGroup",
+        renames={"name": "OptionGroupName"},
+        identity=Identity("rds", "og"),
     ),
     "aws:rds/parameterGroup:ParameterGroup": TypeMap(
         "resource",
@@ -594,6 +620,46 @@ TYPES: dict[str, TypeMap] = {
         "s3:GetReplicationConfiguration",
         "s3:PutReplicationConfiguration",
         "bucket_replication_configuration",
+    ),
+    # -- persistent files (EFS) ------------------------------------------------------------------------------------
+    "aws:efs/fileSystem:FileSystem": TypeMap(
+        "resource", "AWS::EFS::FileSystem", identity=Identity("elasticfilesystem", "file-system")
+    ),
+    "aws:efs/fileSystemPolicy:FileSystemPolicy": TypeMap(
+        "property",
+        "AWS::EFS::FileSystem",
+        prop="FileSystemPolicy",
+        root="policy",
+        actions=_ops(
+            ("elasticfilesystem:PutFileSystemPolicy", "elasticfilesystem:DescribeFileSystemPolicy"),
+            ("elasticfilesystem:DescribeFileSystemPolicy",),
+            ("elasticfilesystem:PutFileSystemPolicy", "elasticfilesystem:DescribeFileSystemPolicy"),
+            ("elasticfilesystem:DeleteFileSystemPolicy",),
+        ),
+        source=f"{TF}efs/file_system_policy.go",
+        identity=Identity("elasticfilesystem", "file-system", "@parent", parent="fileSystemId"),
+    ),
+    "aws:efs/backupPolicy:BackupPolicy": TypeMap(
+        "property",
+        "AWS::EFS::FileSystem",
+        prop="BackupPolicy",
+        root="backupPolicy",
+        actions=_ops(
+            ("elasticfilesystem:PutBackupPolicy", "elasticfilesystem:DescribeBackupPolicy"),
+            ("elasticfilesystem:DescribeBackupPolicy",),
+            ("elasticfilesystem:PutBackupPolicy", "elasticfilesystem:DescribeBackupPolicy"),
+            ("elasticfilesystem:PutBackupPolicy",),
+        ),
+        source=f"{TF}efs/backup_policy.go",
+        identity=Identity("elasticfilesystem", "file-system", "@parent", parent="fileSystemId"),
+    ),
+    "aws:efs/mountTarget:MountTarget": TypeMap(
+        "resource",
+        "AWS::EFS::MountTarget",
+        identity=Identity("elasticfilesystem", "file-system", "@parent", parent="fileSystemId"),
+    ),
+    "aws:efs/accessPoint:AccessPoint": TypeMap(
+        "resource", "AWS::EFS::AccessPoint", identity=Identity("elasticfilesystem", "access-point")
     ),
     # -- secrets and parameters ------------------------------------------------------------------------------------
     "aws:secretsmanager/secret:Secret": TypeMap(

@@ -281,7 +281,13 @@ def _curated(view: StackView, resources: Iterable[RecordedResource], tally: Tall
                 "LicenseModel": inputs.get("licenseModel"),
             }
             instance = {k: v for k, v in instance.items() if v is not None}
-            major_only = "." not in str(instance.get("EngineVersion", "."))
+            # RDS takes a version prefix ("16", or MySQL's "8.0") as the prefix's default minor (terraform-provider-aws
+            # docs, aws_db_instance engine_version: "you can provide a prefix of the version such as 8.0"); cfn-lint
+            # lists full versions and some bare majors next to their deprecated minors. A prefix is current while
+            # cfn-lint lists a current version under it.
+            prefix = "EngineVersion" in instance and _current_minor(
+                str(instance["Engine"]), str(instance["EngineVersion"])
+            )
             for name, schema in (
                 ("engine_version", data.extension("aws_rds_dbinstance", "engine_version")),
                 ("engine_version_deprecated", data.extension("aws_rds_dbinstance", "engine_version_deprecated")),
@@ -289,10 +295,7 @@ def _curated(view: StackView, resources: Iterable[RecordedResource], tally: Tall
                 ("dbinstanceclass_enum", data.extension("aws_rds_dbinstance", "dbinstanceclass_enum").get(region, {})),
             ):
                 tally.checked += 1
-                # cfn-lint's list carries bare majors ("16") next to their deprecated minors, though RDS takes a bare
-                # major as "the major's default minor": a bare major is current while cfn-lint lists a current minor.
-                bare = name == "engine_version_deprecated" and major_only
-                if bare and _current_minor(str(instance["Engine"]), str(instance["EngineVersion"])):
+                if prefix and name in ("engine_version", "engine_version_deprecated"):
                     continue
                 for message in _validate(instance, schema)[:1]:
                     rule = (

@@ -289,6 +289,39 @@ def test_defaults_are_secure(default_backups: dict[str, str]) -> None:
     }
 
 
+REGION_SETTINGS = "aws:backup/regionSettings:RegionSettings"
+#: AWS Backup developer guide, "Service opt-in": S3 is a resource type an account opts in to per region (and when an
+#: account first uses AWS Backup in a region it is opted in to every type supported there then, "Assign resources to a
+#: backup plan"). pulumi-aws's RegionSettings docs list the types DescribeRegionSettings returns.
+RESOURCE_TYPES = ("Aurora", "CloudFormation", "DocumentDB", "DSQL", "DynamoDB", "EBS", "EC2", "EFS", "FSx", "Neptune",
+                  "RDS", "Redshift", "Redshift Serverless", "S3", "SAP HANA on Amazon EC2", "Storage Gateway",
+                  "VirtualMachine")  # fmt: skip
+
+
+def test_the_region_opts_in_to_s3_and_rds_before_anything_is_selected(default_backups: dict[str, str]) -> None:
+    (settings,) = registered("bkpdefault-", REGION_SETTINGS)
+    preference = settings.inputs["resourceTypeOptInPreference"]
+    # Every type AWS lists, so that a refresh reads back exactly what the stack sets (its map is the region's whole
+    # opt-in state); the stack's own types on, the others as AWS opts an account in: on.
+    assert sorted(preference) == sorted(RESOURCE_TYPES)
+    assert (preference["S3"], preference["RDS"]) == (True, True)
+    assert all(preference.values())
+    assert "resourceTypeManagementPreference" not in settings.inputs
+    assert settings.urn in one("bkpdefault-selection").dependencies
+
+
+def test_the_opt_in_follows_the_settings() -> None:
+    backups("bkpoptin", serviceOptIn={"DynamoDB": False, "Timestream": True})
+    (settings,) = registered("bkpoptin-", REGION_SETTINGS)
+    preference = settings.inputs["resourceTypeOptInPreference"]
+    assert (preference["DynamoDB"], preference["Timestream"], preference["S3"]) == (False, True, True)
+
+
+def test_region_settings_managed_elsewhere_are_left_alone() -> None:
+    backups("bkpnooptin", manageRegionSettings=False)
+    assert registered("bkpnooptin-", REGION_SETTINGS) == []
+
+
 def test_the_latest_database_recovery_point_is_restored_monthly(default_backups: dict[str, str]) -> None:
     plan = one("bkpdefault-restore-testing")
     assert plan.type == RESTORE_TESTING_PLAN

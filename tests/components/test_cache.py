@@ -147,6 +147,40 @@ def test_the_token_is_generated_kept_in_secrets_manager_and_never_in_plaintext(
     assert redact(version.inputs)["secretString"] == REDACTED
 
 
+#: ElastiCache API reference, ModifyReplicationGroup AuthTokenUpdateStrategy: ROTATE adds the new token and keeps the
+#: old one valid, SET (allowed only after ROTATE) makes the new one the only token. terraform-provider-aws
+#: (internal/service/elasticache/replication_group.go) sends the token with the strategy whenever either changes.
+def test_the_first_generation_keeps_the_token_a_stack_already_has(default_cache: tuple[Cache, dict[str, str]]) -> None:
+    assert "keepers" not in one("cachedefault-auth-token").inputs
+
+
+def test_a_new_generation_makes_a_new_token_that_joins_the_old_one() -> None:
+    cache("cacherotate", authTokenGeneration=2)
+    token = one("cacherotate-auth-token")
+    # A changed keeper replaces the generated password (pulumi-random), and with it the token the group receives.
+    assert token.inputs["keepers"] == {"generation": "2"}
+    group = one("cacherotate-group")
+    assert group.property_dependencies["authToken"] == [token.urn]
+    assert group.inputs["authTokenUpdateStrategy"] == "ROTATE"
+    version = one("cacherotate-auth-value")
+    assert version.property_dependencies["secretString"] == [token.urn]
+
+
+def test_set_makes_the_current_token_the_only_one() -> None:
+    cache("cacheset", authTokenGeneration=2, authTokenUpdateStrategy="SET")
+    assert one("cacheset-group").inputs["authTokenUpdateStrategy"] == "SET"
+    assert one("cacheset-auth-token").inputs["keepers"] == {"generation": "2"}
+
+
+def test_the_backend_is_handed_the_tokens_version_so_a_new_token_starts_new_tasks(
+    default_cache: tuple[Cache, dict[str, str]],
+) -> None:
+    built, _ = default_cache
+    reference: list[str] = []
+    construct(lambda: built.auth_secret_version.version_id.apply(reference.append))
+    assert reference == [one("cachedefault-auth-value").outputs["versionId"]]
+
+
 # -- settings ----------------------------------------------------------------------------------------------------------
 def test_settings_reach_the_replication_group() -> None:
     cache(

@@ -18,12 +18,14 @@ from tests.conftest import TEST_REGION, construct, one, registered
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)
 DATA_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/data"
 SECRETS_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/secrets"
+LOGS_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/logs"
 SUBNET_IDS = ["subnet-0a1b2c3d4e5f6071a", "subnet-0a1b2c3d4e5f6071b", "subnet-0a1b2c3d4e5f6071c"]
 SECURITY_GROUP_ID = "sg-0a1b2c3d4e5f6071d"
 ZONES = [f"{TEST_REGION}a", f"{TEST_REGION}b", f"{TEST_REGION}c"]
 TABLES = {"users": 0, "deposits": 1, "posts": 2}
 
 INSTANCE = "aws:rds/instance:Instance"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 PARAMETER = "aws:ssm/parameter:Parameter"
 
@@ -37,6 +39,7 @@ def args(name: str, protect: bool = False, **settings: Any) -> DatabaseArgs:
         availability_zones=ZONES,
         data_key_arn=DATA_KEY_ARN,
         secrets_key_arn=SECRETS_KEY_ARN,
+        logs_key_arn=LOGS_KEY_ARN,
         settings=DatabaseSettings.model_validate(settings),
         protect=protect,
     )
@@ -239,15 +242,54 @@ def test_the_monitoring_role_trusts_rds_monitoring_of_this_account_only(default_
 
 
 # -- protection --------------------------------------------------------------------------------------------------------
+# -- exported logs -----------------------------------------------------------------------------------------------------
+#: RDS user guide, "Publishing database logs to Amazon CloudWatch Logs": RDS exports each log to the log group
+#: /aws/rds/instance/<instance identifier>/<log>, creating it (unencrypted, never expiring) unless it exists.
+def rds_log_group(identifier: str, log: str) -> str:
+    return f"/aws/rds/instance/{identifier}/{log}"
+
+
+@pytest.mark.parametrize(("engine", "logs"), [("postgres", ["postgresql", "upgrade"]),
+                                              ("mysql", ["audit", "error", "slowquery"])])  # fmt: skip
+def test_every_exported_log_has_its_group_before_the_instance_exists(engine: str, logs: list[str]) -> None:
+    name = f"dblogs{engine}"
+    database(name, engine=engine, replicas=1)
+    for instance in instances(name):
+        identifier = instance.inputs["identifier"]
+        assert sorted(instance.inputs["enabledCloudwatchLogsExports"]) == logs
+        for log in logs:
+            wanted = rds_log_group(identifier, log)
+            (group,) = [g for g in registered(f"{name}-", LOG_GROUP) if g.inputs["name"] == wanted]
+            assert group.inputs["kmsKeyId"] == LOGS_KEY_ARN
+            assert group.inputs["retentionInDays"] == 365
+            # RDS must find the group in place, or it creates its own first and ours fails to create.
+            assert group.urn in instance.dependencies, f"{instance.name} waits for {group.name}"
+
+
+def test_instance_identifiers_are_fixed_so_their_log_groups_can_be_named_first(default_database: Database) -> None:
+    assert [(i.name, i.inputs["identifier"]) for i in instances("dbdefault")] == [
+        ("dbdefault-primary", "webstack-dbdefault-shard-0-primary"),
+        ("dbdefault-replica-0", "webstack-dbdefault-shard-0-replica-0"),
+    ]
+
+
+def test_logs_are_kept_the_configured_days() -> None:
+    database("dblogdays", logRetentionDays=731)
+    assert {g.inputs["retentionInDays"] for g in registered("dblogdays-", LOG_GROUP)} == {731}
+
+
 def test_nothing_is_protected_by_default(default_database: Database) -> None:
     assert [r.name for r in registered("dbdefault-") if r.protect] == []
     assert one("dbdefault").protect is False
 
 
-def test_protect_keeps_primaries_and_replicas() -> None:
+def test_protect_keeps_primaries_replicas_and_their_audit_trail() -> None:
     database("dbkept", protect=True, replicas=2)
     protected = sorted(r.name for r in registered("dbkept-") if r.protect)
-    assert protected == ["dbkept-primary", "dbkept-replica-0", "dbkept-replica-1"]
+    roles = ["primary", "replica-0", "replica-1"]
+    assert protected == sorted([f"dbkept-{role}" for role in roles] + [
+        f"dbkept-{role}-{log}-logs" for role in roles for log in ("postgresql", "upgrade")
+    ])  # fmt: skip
 
 
 # -- shards ------------------------------------------------------------------------------------------------------------

@@ -43,7 +43,9 @@ def test_defaults_are_secure() -> None:
 def test_each_purpose_is_usable_only_through_its_services() -> None:
     construct(lambda: Keys("svc", KeysArgs(account=ACCOUNT, name_prefix="webstack-svc")))
     expected = {
-        "data": ["rds", "elasticache", "s3", "ecr", "aps", "elasticfilesystem"],
+        # Managed Grafana encrypts its workspace under the data key through grants it creates as the caller, like
+        # Managed Prometheus (Amazon Managed Grafana user guide, "Encryption at rest", customer managed keys).
+        "data": ["rds", "elasticache", "s3", "ecr", "aps", "grafana", "elasticfilesystem"],
         "secrets": ["secretsmanager"],
         "backups": ["backup", "s3", "rds"],
         "alerts": ["sns"],

@@ -52,6 +52,7 @@ TUNED = {
     "desyncMitigation": "strictest",
     "accessLogDays": 90,
     "logRetentionDays": 90,
+    "wafLogRetentionDays": 400,
     "healthCheck": {
         "intervalSeconds": 15,
         "timeoutSeconds": 5,
@@ -447,6 +448,53 @@ def test_without_cloudflare_the_rate_rules_count_the_connection(default_lb: Load
         assert "forwardedIpConfig" not in statement
 
 
+#: AWS WAF developer guide, "Baseline rule groups": the Core rule set's SizeRestrictions_BODY blocks bodies over 8 KB
+#: and labels what it matches awswaf:managed:aws:core-rule-set:SizeRestrictions_Body; a label is visible to the rules
+#: evaluated after the rule that adds it ("Using labels in AWS WAF").
+BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
+
+
+def test_by_default_every_path_keeps_the_8_kb_body_limit(default_lb: LoadBalancer) -> None:
+    rules = {rule["name"]: rule for rule in one("lbdefault-waf").inputs["rules"]}
+    assert "ruleActionOverrides" not in rules["AWSManagedRulesCommonRuleSet"]["statement"]["managedRuleGroupStatement"]
+    assert "body-size-outside-uploads" not in rules
+
+
+def test_upload_paths_take_large_bodies_while_every_other_path_keeps_the_limit() -> None:
+    load_balancer("lbuploads", {**IMAGES, "uploadPaths": ["/api/documents", "/api/avatars"]})
+    rules = one("lbuploads-waf").inputs["rules"]
+    by_name = {rule["name"]: rule for rule in rules}
+    common = by_name["AWSManagedRulesCommonRuleSet"]
+    # The rule group stays in force; only its body-size rule counts (and labels) instead of blocking ...
+    assert common["overrideAction"] == {"none": {}}
+    assert common["statement"]["managedRuleGroupStatement"]["ruleActionOverrides"] == [
+        {"name": "SizeRestrictions_BODY", "actionToUse": {"count": {}}}
+    ]
+    # ... and the next rule blocks what it labelled, unless the path is an upload path.
+    body = by_name["body-size-outside-uploads"]
+    assert body["priority"] == common["priority"] + 1
+    assert [r["name"] for r in rules].index("body-size-outside-uploads") == [r["name"] for r in rules].index(
+        "AWSManagedRulesCommonRuleSet"
+    ) + 1
+    assert body["action"] == {"block": {}}
+    assert body["visibilityConfig"]["metricName"] == "webstack-lbuploads-body-size-outside-uploads"
+    label, exception = body["statement"]["andStatement"]["statements"]
+    assert label == {"labelMatchStatement": {"scope": "LABEL", "key": BODY_SIZE_LABEL}}
+    paths = exception["notStatement"]["statement"]["orStatement"]["statements"]
+    assert [p["byteMatchStatement"]["searchString"] for p in paths] == ["/api/documents", "/api/avatars"]
+    for path in paths:
+        assert path["byteMatchStatement"]["positionalConstraint"] == "STARTS_WITH"
+        assert path["byteMatchStatement"]["fieldToMatch"] == {"uriPath": {}}
+        assert path["byteMatchStatement"]["textTransformations"] == [{"priority": 0, "type": "NONE"}]
+
+
+def test_a_single_upload_path_needs_no_or_statement() -> None:
+    load_balancer("lbupload", {**IMAGES, "uploadPaths": ["/upload"]})
+    body = {rule["name"]: rule for rule in one("lbupload-waf").inputs["rules"]}["body-size-outside-uploads"]
+    _, exception = body["statement"]["andStatement"]["statements"]
+    assert exception["notStatement"]["statement"]["byteMatchStatement"]["searchString"] == "/upload"
+
+
 def test_configured_rate_limits_reach_the_waf_rules(tuned_lb: LoadBalancer) -> None:
     rules = {rule["name"]: rule for rule in one("lbtuned-waf").inputs["rules"]}
     assert rate_limit(rules["rate-limit-login"]) == (20, 300, "CONTAINS", "/signin")
@@ -467,7 +515,8 @@ def test_the_waf_guards_the_alb_and_logs_to_an_encrypted_group_without_credentia
     group = one("lbdefault-waf-logs")
     assert group.inputs["name"] == "aws-waf-logs-webstack-lbdefault"
     assert group.inputs["kmsKeyId"] == LOGS_KEY_ARN
-    assert group.inputs["retentionInDays"] == 30
+    # A security log: kept a year, whatever the application logs keep (webstack:web.logRetentionDays, 30).
+    assert group.inputs["retentionInDays"] == 365
 
     delivery = one("lbdefault-waf-log-delivery")
     (statement,) = json.loads(delivery.inputs["policyDocument"])["Statement"]
@@ -491,7 +540,7 @@ def test_the_waf_guards_the_alb_and_logs_to_an_encrypted_group_without_credentia
 
 
 def test_waf_logs_are_kept_the_configured_days(tuned_lb: LoadBalancer) -> None:
-    assert one("lbtuned-waf-logs").inputs["retentionInDays"] == 90
+    assert one("lbtuned-waf-logs").inputs["retentionInDays"] == 400
 
 
 # -- protection --------------------------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from components.aws.monitoring import (
     instance_memory_gib,
     max_connections,
 )
-from components.settings import MonitoringSettings
+from components.settings import CANARY_RUNTIME, MonitoringSettings
 from stackcheck.mocks import ACCOUNT_ID, REDACTED, RecordedResource, is_secret, redact
 from tests.conftest import TEST_REGION, construct, one, registered
 
@@ -58,10 +58,6 @@ WEBHOOK_URL = "https://hooks.slack.com/services/T0000/B0000/monitoring-test-webh
 EMAILS = ["ops@example.org", "oncall@example.org"]
 INSTANCE_CLASS = "db.r7g.large"
 STORAGE_GB = 100
-GRAFANA_POLICY_ARNS = [
-    "arn:aws:iam::aws:policy/AmazonPrometheusQueryAccess",
-    "arn:aws:iam::aws:policy/service-role/AmazonGrafanaCloudWatchAccess",
-]
 
 SERVICES = ("frontend", "backend")
 SHARDS = 2
@@ -87,6 +83,7 @@ MONITORING_TYPE = "webstack:aws:Monitoring"
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 TOPIC_SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription"
 ROLE_POLICY_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 CANARY_NAME_RE = re.compile(r"[0-9a-z_-]{1,21}")
 
 
@@ -166,6 +163,7 @@ def monitoring(
                 replicate_source_db=primary.identifier,
                 instance_class=instance_class,
             )
+            log = "postgresql" if engine == "postgres" else "slowquery"
             for label, instance, is_replica in (
                 (f"shard-{shard}-primary", primary, False),
                 (f"shard-{shard}-replica-0", replica, True),
@@ -178,6 +176,9 @@ def monitoring(
                         engine=engine,
                         instance_class=instance_class,
                         allocated_storage_gb=STORAGE_GB,
+                        slow_query_log=aws.cloudwatch.LogGroup(
+                            f"{src}-{label}-{log}-logs", name=f"/aws/rds/instance/{prefix}-{label}/{log}"
+                        ),
                     )
                 )
         group = aws.elasticache.ReplicationGroup(
@@ -275,16 +276,14 @@ def document(resource_name: str, key: str = "policy") -> dict[str, Any]:
     return parsed
 
 
-def trust(service: str) -> dict[str, Any]:
+def trust(service: str, source_arn: str | None = None) -> dict[str, Any]:
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    if source_arn is not None:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
     return {
         "Version": "2012-10-17",
         "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": service},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}},
-            }
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole", "Condition": condition}
         ],
     }
 
@@ -450,18 +449,55 @@ def test_grafana_signs_in_through_identity_center_with_a_role_of_its_own(default
     inputs = grafana.inputs
     assert inputs["name"] == "webstack-promdefault"
     assert inputs["authenticationProviders"] == ["AWS_SSO"]
-    assert inputs["permissionType"] == "SERVICE_MANAGED"
+    # botocore's grafana model (CreateWorkspace.permissionType): AWS creates the roles of SERVICE_MANAGED workspaces
+    # only for workspaces created in the console; through the API the workspace brings a role of its own.
+    assert inputs["permissionType"] == "CUSTOMER_MANAGED"
     assert inputs["accountAccessType"] == "CURRENT_ACCOUNT"
     assert inputs["dataSources"] == ["PROMETHEUS", "CLOUDWATCH"]
     assert inputs["kmsKeyId"] == DATA_KEY_ARN
     assert inputs["roleArn"] == role.outputs["arn"]
     assert grafana.property_dependencies["roleArn"] == [role.urn]
 
-    assert json.loads(role.inputs["assumeRolePolicy"]) == trust("grafana.amazonaws.com")
-    attachments = registered("promdefault-grafana-", ROLE_POLICY_ATTACHMENT)
-    assert sorted(a.inputs["policyArn"] for a in attachments) == GRAFANA_POLICY_ARNS
-    assert {a.inputs["role"] for a in attachments} == {role.outputs["name"]}
-    assert registered("promdefault-", "aws:iam/rolePolicy:RolePolicy") == []
+    # Only Grafana workspaces of this account may assume the role (the confused-deputy guard).
+    assert json.loads(role.inputs["assumeRolePolicy"]) == trust(
+        "grafana.amazonaws.com", source_arn=f"arn:aws:grafana:{TEST_REGION}:{ACCOUNT_ID}:/workspaces/*"
+    )
+    assert registered("promdefault-grafana-", ROLE_POLICY_ATTACHMENT) == []
+
+
+def test_grafana_reads_this_prometheus_workspace_and_cloudwatch_only(default_prometheus: BuiltPrometheus) -> None:
+    """Least privilege for the two data sources: the Prometheus queries of AmazonPrometheusQueryAccess on this
+    workspace only (plus finding it), and the CloudWatch reads of AmazonGrafanaCloudWatchAccess (AWS managed policy
+    references), in this account and region where IAM scopes them; nothing that writes."""
+    role = one("promdefault-grafana-role")
+    (policy,) = [r for r in registered("promdefault-", ROLE_POLICY) if r.property_dependencies["role"] == [role.urn]]
+    workspace = one("promdefault-workspace").outputs["arn"]
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    assert statements["QueryThisPrometheusWorkspace"] == {
+        "Sid": "QueryThisPrometheusWorkspace",
+        "Effect": "Allow",
+        "Action": ["aps:DescribeWorkspace", "aps:GetLabels", "aps:GetMetricMetadata", "aps:GetSeries",
+                   "aps:QueryMetrics"],
+        "Resource": workspace,
+    }  # fmt: skip
+    assert statements["FindPrometheusWorkspaces"]["Action"] == "aps:ListWorkspaces"
+    assert statements["ReadMetrics"]["Action"] == [
+        "cloudwatch:DescribeAlarmsForMetric",
+        "cloudwatch:GetMetricData",
+        "cloudwatch:GetMetricStatistics",
+        "cloudwatch:ListMetrics",
+    ]
+    assert statements["ReadAlarms"] == {
+        "Sid": "ReadAlarms",
+        "Effect": "Allow",
+        "Action": ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"],
+        "Resource": f"arn:aws:cloudwatch:{TEST_REGION}:{ACCOUNT_ID}:alarm:*",
+    }
+    assert statements["QueryLogs"]["Resource"] == f"arn:aws:logs:{TEST_REGION}:{ACCOUNT_ID}:log-group:*"
+    granted = [a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    reads = ("Describe", "Get", "List", "Query", "StartQuery", "StopQuery")
+    assert all(action.split(":")[1].startswith(reads) for action in granted), granted
+    assert all(s["Effect"] == "Allow" for s in statements.values())
 
 
 def test_remote_write_and_query_urls_come_from_the_workspace_endpoint(default_prometheus: BuiltPrometheus) -> None:
@@ -684,9 +720,11 @@ def test_slow_queries_are_counted_from_each_databases_log(
     assert sorted(f.name for f in filters) == sorted(f"{name}-{label}-slow-queries" for label in DATABASES)
     for label in DATABASES:
         instance = one(f"{name}src-{label}")
+        group = one(f"{name}src-{label}-{log}-logs")
         metric_filter = one(f"{name}-{label}-slow-queries")
+        assert group.inputs["name"] == f"/aws/rds/instance/{instance.outputs['identifier']}/{log}"
         assert metric_filter.inputs == {
-            "logGroupName": f"/aws/rds/instance/{instance.outputs['identifier']}/{log}",
+            "logGroupName": group.outputs["name"],
             "pattern": pattern,
             "metricTransformation": {
                 "namespace": prefix,
@@ -696,8 +734,8 @@ def test_slow_queries_are_counted_from_each_databases_log(
                 "unit": "Count",
             },
         }
-        assert instance.urn in metric_filter.dependencies
-        assert metric_filter.property_dependencies["logGroupName"] == [instance.urn]
+        # The filter goes on the group the database component creates before the instance: no race with RDS.
+        assert metric_filter.property_dependencies["logGroupName"] == [group.urn]
 
         slow = alarm(name, "SlowDatabaseQueries", label, "warning").inputs
         assert slow["namespace"] == prefix
@@ -846,7 +884,7 @@ def test_the_canary_checks_the_health_endpoint_every_five_minutes(default_monito
     assert inputs["name"] == f"webstack-monde-{digest}"
     assert CANARY_NAME_RE.fullmatch(inputs["name"])
     assert inputs["schedule"] == {"expression": "rate(5 minutes)"}
-    assert inputs["runtimeVersion"] == "syn-python-selenium-7.0"
+    assert inputs["runtimeVersion"] == CANARY_RUNTIME
     assert inputs["handler"] == "uptime.handler"
     assert inputs["runConfig"] == {"timeoutInSeconds": 60, "environmentVariables": {"URL": f"https://{DOMAIN}/health"}}
     assert inputs["startCanary"] is True

@@ -10,12 +10,15 @@ import pytest
 from components.aws.account import Account
 from components.aws.network import Network, NetworkArgs
 from components.settings import NetworkSettings, SettingsError, plan_subnets
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.mocks import ACCOUNT_ID, availability_zones
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)
 KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/test"
 ZONES = [f"{TEST_REGION}a", f"{TEST_REGION}b", f"{TEST_REGION}c"]
+#: The zone IDs the mocked account's zone names stand for (zone names map to physical zones differently in every
+#: account; zone IDs do not: EC2 user guide, "AZ IDs").
+ZONE_IDS = dict(availability_zones(TEST_REGION))
 
 SUBNET = "aws:ec2/subnet:Subnet"
 NAT = "aws:ec2/natGateway:NatGateway"
@@ -90,9 +93,13 @@ def test_defaults_are_secure(default_network: Network) -> None:
     assert {(r["group"], r["port"]) for r in public} == {("lb", (80, 80)), ("lb", (443, 443))}
 
 
-def test_only_public_subnets_map_public_ips(default_network: Network) -> None:
-    for subnet in registered("net-", SUBNET):
-        assert subnet.inputs["mapPublicIpOnLaunch"] is subnet.name.startswith("net-public-"), subnet.name
+def test_no_subnet_maps_public_ips(default_network: Network) -> None:
+    # NAT gateways take their Elastic IPs and the load balancer's nodes get addresses of their own: nothing launched in
+    # any tier needs an automatic public IP.
+    subnets = registered("net-", SUBNET)
+    assert {subnet.name.split("-")[1] for subnet in subnets} == {"public", "app", "data"}
+    for subnet in subnets:
+        assert subnet.inputs["mapPublicIpOnLaunch"] is False, subnet.name
 
 
 def test_flow_logs_are_delivered_by_a_role_that_may_write_only_its_group(default_network: Network) -> None:
@@ -111,9 +118,12 @@ def test_flow_logs_are_delivered_by_a_role_that_may_write_only_its_group(default
 def test_every_tier_has_one_subnet_per_zone_with_the_planned_range(default_network: Network) -> None:
     plan = plan_subnets("10.0.0.0/16", 3, 20)
     assert default_network.availability_zones == ZONES
+    assert default_network.availability_zone_ids == [ZONE_IDS[zone] for zone in ZONES]
     for tier in ("public", "app", "data"):
         subnets = [one(f"net-{tier}-{i}") for i in range(3)]
-        assert [s.inputs["availabilityZone"] for s in subnets] == ZONES
+        # Placed by zone ID, the name that means the same zone in every account.
+        assert [s.inputs["availabilityZoneId"] for s in subnets] == [ZONE_IDS[zone] for zone in ZONES]
+        assert all("availabilityZone" not in s.inputs for s in subnets)
         assert [s.inputs["cidrBlock"] for s in subnets] == plan[tier]
 
 
@@ -157,7 +167,26 @@ def test_a_single_nat_gateway_serves_every_app_subnet() -> None:
 def test_two_zones_give_two_subnets_per_tier() -> None:
     network("two", azCount=2, cidr="10.1.0.0/16")
     assert len(registered("two-", SUBNET)) == 6
-    assert {s.inputs["availabilityZone"] for s in registered("two-", SUBNET)} == set(ZONES[:2])
+    assert {s.inputs["availabilityZoneId"] for s in registered("two-", SUBNET)} == {ZONE_IDS[z] for z in ZONES[:2]}
+
+
+def test_listed_zone_ids_choose_the_zones_and_their_order() -> None:
+    chosen = [ZONE_IDS[ZONES[2]], ZONE_IDS[ZONES[0]]]
+    byid = network("byid", azCount=2, availabilityZoneIds=chosen)
+    assert byid.availability_zone_ids == chosen
+    # This account's names for them, for what takes names (a read replica's zone).
+    assert byid.availability_zones == [ZONES[2], ZONES[0]]
+    for tier in ("public", "app", "data"):
+        assert [one(f"byid-{tier}-{i}").inputs["availabilityZoneId"] for i in range(2)] == chosen
+
+
+def test_a_zone_id_the_region_does_not_offer_is_a_settings_error() -> None:
+    offered = ", ".join(sorted(ZONE_IDS.values()))
+    with pytest.raises(SettingsError) as caught:
+        network("noid", azCount=2, availabilityZoneIds=[ZONE_IDS[ZONES[0]], "euw1-az9"])
+    assert caught.value.message == (
+        f'webstack:network.availabilityZoneIds[1] must be a zone ID {TEST_REGION} offers ({offered}), got "euw1-az9"'
+    )
 
 
 def test_more_zones_than_the_region_offers_is_a_settings_error() -> None:

@@ -90,8 +90,8 @@ def test_an_unknown_nested_key_is_an_error_with_a_suggestion() -> None:
     e = error(network={"cidrr": "10.0.0.0/16"})
     assert e.key == "webstack:network.cidrr"
     assert e.message == (
-        "webstack:network.cidrr is not a setting; did you mean cidr? Expected one of: adminCidrs, azCount, cidr, "
-        "flowLogRetentionDays, lbIngressCidrs, natGateways, subnetPrefixLength"
+        "webstack:network.cidrr is not a setting; did you mean cidr? Expected one of: adminCidrs, "
+        "availabilityZoneIds, azCount, cidr, flowLogRetentionDays, lbIngressCidrs, natGateways, subnetPrefixLength"
     )
 
 
@@ -666,6 +666,7 @@ def test_network_defaults_match_the_documented_defaults() -> None:
         "flowLogRetentionDays": 365,
         "lbIngressCidrs": ["0.0.0.0/0"],
         "adminCidrs": [],
+        "availabilityZoneIds": [],
     }
 
 

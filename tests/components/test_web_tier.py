@@ -251,6 +251,28 @@ def test_services_roll_out_safely_in_private_subnets_behind_the_listeners(defaul
         assert listeners <= set(ecs.dependencies)
 
 
+def test_services_wait_for_their_roles_policies(default_tier: WebTier) -> None:
+    """IAM is eventually consistent: a policy attached just before ECS starts the first tasks may not be in effect yet
+    (IAM user guide, "Troubleshoot IAM": changes take time to propagate), and a task whose execution role cannot pull
+    its image or read its secrets fails to start. The service is created only after every policy of its roles."""
+    web_tier(
+        "wtdeps",
+        access={"backend": ServiceAccess(secret_arns=[SESSION_SECRET])},
+        secrets={"backend": {"SESSION_KEY": SecretRef(SESSION_SECRET)}},
+        secrets_key_arn=SECRETS_KEY_ARN,
+        collectors={"backend": MetricsCollector(image=COLLECTOR_IMAGE, remote_write_url=REMOTE_WRITE,
+                                                workspace_arn=WORKSPACE_ARN)},
+    )  # fmt: skip
+    for name in ("wtdefault", "wtdeps"):
+        for service in SERVICES:
+            ecs = one(f"{name}-{service}-service")
+            execution, task = roles(name, service)
+            policies = policies_of(execution) + policies_of(task)
+            assert policies_of(execution), f"{name} {service}: the execution role has its policy"
+            missing = [p.name for p in policies if p.urn not in ecs.dependencies]
+            assert not missing, f"{name} {service} does not wait for {missing}"
+
+
 # -- roles -------------------------------------------------------------------------------------------------------------
 def test_each_service_has_separate_execution_and_task_roles(default_tier: WebTier) -> None:
     for service in SERVICES:
@@ -419,6 +441,19 @@ def test_secrets_reach_the_container_as_ecs_secrets_only() -> None:
     assert container("wtsecrets", "frontend")["secrets"] == []
     sids = [s["Sid"] for s in execution_statements("wtsecrets", "frontend")]
     assert sids == ["WriteThisServicesLogs"]
+
+
+def test_a_secret_pinned_to_a_version_starts_new_tasks_when_the_version_changes() -> None:
+    """ECS reads a secret when a task starts and never again (Amazon ECS developer guide, "Pass Secrets Manager
+    secrets through Amazon ECS environment variables"); naming its version in valueFrom
+    (``arn:json-key:version-stage:version-id``) makes a new version a new task definition, so the service rolls."""
+    secrets = {"REDIS_PASSWORD": SecretRef(SESSION_SECRET, version_id="3f1e2d3c-0000-4000-8000-0a1b2c3d4e5f")}
+    web_tier("wtpinned", secrets={"backend": secrets}, secrets_key_arn=SECRETS_KEY_ARN)
+    assert container("wtpinned", "backend")["secrets"] == [
+        {"name": "REDIS_PASSWORD", "valueFrom": f"{SESSION_SECRET}:::3f1e2d3c-0000-4000-8000-0a1b2c3d4e5f"}
+    ]
+    (read,) = [s for s in execution_statements("wtpinned", "backend") if s["Sid"] == "ReadTheseSecrets"]
+    assert read["Resource"] == [SESSION_SECRET]
 
 
 def test_computed_environment_reaches_the_container() -> None:

@@ -18,6 +18,7 @@ from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, Unk
 
 from policies.rules.monitoring import (
     POLICIES,
+    alert_topics_reach_someone,
     amp_workspace_logging_and_kms,
     cloudwatch_alarm_actions,
     grafana_sso_only,
@@ -171,7 +172,7 @@ def workspace(**changes: Any) -> dict[str, Any]:
     props: dict[str, Any] = {
         "name": "webstack-prod",
         "authenticationProviders": ["AWS_SSO"],
-        "permissionType": "SERVICE_MANAGED",
+        "permissionType": "CUSTOMER_MANAGED",
         "accountAccessType": "CURRENT_ACCOUNT",
         "dataSources": ["PROMETHEUS", "CLOUDWATCH"],
         "configuration": json.dumps({"plugins": {"pluginAdminEnabled": False}, "unifiedAlerting": {"enabled": True}}),
@@ -199,9 +200,10 @@ def check(policy: ResourceValidationPolicy, resource_type: str, props: Any, **kw
 
 
 # -- the module --------------------------------------------------------------------------------------------------------
-def test_the_module_exports_its_six_rules_in_order() -> None:
+def test_the_module_exports_its_seven_rules_in_order() -> None:
     assert [policy.name for policy in POLICIES] == [
         "aws-cloudwatch-alarm-actions",
+        "aws-alert-topics-reach-someone",
         "aws-sns-topic-encrypted",
         "aws-monitoring-coverage",
         "aws-grafana-sso-only",
@@ -210,6 +212,7 @@ def test_the_module_exports_its_six_rules_in_order() -> None:
     ]
     expected = [
         cloudwatch_alarm_actions,
+        alert_topics_reach_someone,
         sns_topic_encrypted,
         monitoring_coverage,
         grafana_sso_only,
@@ -793,8 +796,8 @@ ALERT_MANAGER_FIX = (
 )
 GRAFANA_FIX = (
     "and anyone who can read the workspace's configuration sees it: keep the credential out of the workspace "
-    'configuration: give data sources IAM access (permission_type "SERVICE_MANAGED") and keep any other secret in '
-    "Secrets Manager."
+    'configuration: give data sources IAM access (permission_type "CUSTOMER_MANAGED" with a role of the stack) and '
+    "keep any other secret in Secrets Manager."
 )
 GENERATED = "q7Rm2vXk9LpT4wZs8NbY3cHd6FjG1aE5"
 

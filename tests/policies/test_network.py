@@ -386,7 +386,7 @@ ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 def subnet(tier: str, index: int, *, vpc: str = "urn:vpc") -> Res:
     props = {
         "availabilityZone": ZONES[index],
-        "mapPublicIpOnLaunch": tier == "public",
+        "mapPublicIpOnLaunch": False,
         "cidrBlock": f"10.0.{index}.0/24",
     }
     return Res(f"urn:{tier}-{index}", SUBNET, props, {"vpcId": [vpc]})
@@ -439,8 +439,19 @@ def zoned_with(urn: str, stack: list[Res] | None = None, **props: Any) -> list[R
 
 # -- aws-subnet-no-public-ip-on-launch ---------------------------------------------------------------------------------
 def test_private_subnets_pass_when_services_databases_and_caches_sit_in_private_subnets() -> None:
-    # The public subnets map public IPs, but only NAT gateways (and the load balancer) sit in them.
     assert check_stack(subnet_no_public_ip_on_launch, zoned()) == []
+
+
+def test_no_public_ip_on_launch_fails_for_a_public_subnet_nothing_needs_it_for() -> None:
+    # NAT gateways take an Elastic IP and the load balancer's nodes get addresses of their own: what launches in a
+    # public subnet needs no automatic public IP (FSBP EC2.15 asks it of every subnet).
+    ((urn, message),) = check_stack(subnet_no_public_ip_on_launch, zoned_with("urn:public-0", mapPublicIpOnLaunch=True))
+    assert urn == "urn:public-0"
+    assert message == (
+        "This subnet gives a public IP to everything launched in it, which nothing the stack runs needs (NAT gateways "
+        "take an Elastic IP, load balancers get addresses of their own), and an instance launched there later is on "
+        "the internet by accident: set map_public_ip_on_launch=False."
+    )
 
 
 def test_private_subnets_fail_for_a_service_subnet_that_maps_public_ips() -> None:
@@ -470,9 +481,11 @@ def test_private_subnets_fail_for_an_elasticache_subnet_group_alone() -> None:
 
 
 def test_private_subnets_fail_when_a_service_runs_in_the_public_subnets() -> None:
-    stack = zoned_with("urn:service")
+    stack = zoned_with("urn:public-1", zoned_with("urn:public-0", mapPublicIpOnLaunch=True), mapPublicIpOnLaunch=True)
     next(r for r in stack if r.urn == "urn:service").deps["networkConfiguration"] = ["urn:public-0", "urn:public-1"]
-    assert urns(check_stack(subnet_no_public_ip_on_launch, stack)) == ["urn:public-0", "urn:public-1"]
+    found = check_stack(subnet_no_public_ip_on_launch, stack)
+    assert urns(found) == ["urn:public-0", "urn:public-1"]
+    assert all("and ECS service 'service' uses it" in message for _, message in found)
 
 
 def test_private_subnets_accept_true_as_text() -> None:

@@ -164,6 +164,35 @@ def test_a_deprecated_engine_version_is_reported_from_cfn_lint_data() -> None:
     assert version in found[0].value
 
 
+def mysql_versions() -> list[str]:
+    for block in data.extension("aws_rds_dbinstance", "engine_version")["allOf"]:
+        condition = block["if"]["properties"]
+        if condition["Engine"].get("const") == "mysql":
+            return list(block["then"]["properties"]["EngineVersion"]["enum"])
+    raise AssertionError("cfn-lint lists mysql versions")
+
+
+@pytest.mark.parametrize("engine_version", ["8.0", "8.4"])
+def test_a_version_prefix_rds_takes_is_accepted_while_cfn_lint_lists_a_version_under_it(engine_version: str) -> None:
+    assert engine_version not in mysql_versions()
+    assert any(v.startswith(f"{engine_version}.") for v in mysql_versions())
+    db = resource(
+        "aws:rds/instance:Instance",
+        "db",
+        {"engine": "mysql", "engineVersion": engine_version, "instanceClass": "db.m7g.large"},
+    )
+    assert [p for p in values.check(StackView([db], REGION), [db]).problems if p.kind == "curated-value"] == []
+
+
+def test_a_version_prefix_with_no_version_under_it_is_reported() -> None:
+    assert not any(v.startswith("8.9.") for v in mysql_versions())
+    db = resource(
+        "aws:rds/instance:Instance", "db", {"engine": "mysql", "engineVersion": "8.9", "instanceClass": "db.m7g.large"}
+    )
+    found = [p for p in values.check(StackView([db], REGION), [db]).problems if p.kind == "curated-value"]
+    assert [p.source for p in found] == ["cfn-lint schemas/extensions/aws_rds_dbinstance/engine_version.json"]
+
+
 def test_a_deprecated_synthetics_runtime_is_reported() -> None:
     runtime, day = next(iter(services.SYNTHETICS_DEPRECATED.items()))
     bad = resource("aws:synthetics/canary:Canary", "uptime", {"name": "webstack-prod-up", "runtimeVersion": runtime})

@@ -1,0 +1,74 @@
+"""Log rules beyond every log group's own settings.
+
+- ``aws-security-logs-kept-a-year`` (stack): the log groups that receive VPC flow logs or WAF logs keep them at least
+  ``minRetentionDays`` (365): an intrusion is often found months after it began, and these are the logs that trace
+  it. Never expiring (no retention, or 0) is long enough for this rule; ``aws-cloudwatch-log-group-retention-and-kms``
+  asks every group for a retention.
+
+A log group receives security logs when a flow log's ``log_destination`` or a web ACL logging configuration's
+``log_destination_configs`` takes its output (property dependencies, never ARNs, which are unknown during a preview).
+"""
+
+from __future__ import annotations
+
+from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+
+from ._common import schema, setting
+from ._props import UNKNOWN, prop, unknown_message
+
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+WAF_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
+
+#: Who delivers security logs, through which property, what they are and the webstack setting of their retention.
+DELIVERERS = {
+    FLOW_LOG: ("logDestination", "VPC flow logs", "webstack:network.flowLogRetentionDays"),
+    WAF_LOGGING: ("logDestinationConfigs", "WAF logs", "webstack:web.wafLogRetentionDays"),
+}
+
+_SCHEMA = schema(
+    {
+        "minRetentionDays": {
+            "type": "integer",
+            "default": 365,
+            "description": "Fewest days a log group that receives VPC flow logs or WAF logs may keep them.",
+        }
+    }
+)
+
+
+def _security_logs(args: StackValidationArgs, report: ReportViolation) -> None:
+    minimum = int(setting(args, _SCHEMA, "minRetentionDays"))
+    for resource in args.resources:
+        if resource.resource_type not in DELIVERERS:
+            continue
+        key, what, setting_key = DELIVERERS[resource.resource_type]
+        for group in resource.property_dependencies.get(key) or []:
+            if group.resource_type != LOG_GROUP:
+                continue
+            days = prop(group.props, "retentionInDays")
+            if days is UNKNOWN:
+                report(unknown_message("retention_in_days", f"{minimum} or more"), group.urn)
+            elif days is not None and 0 < int(float(days)) < minimum:
+                report(
+                    f"This log group receives {what} ('{resource.name}') and keeps them {int(float(days))} days: "
+                    f"security logs are kept at least {minimum} days, so that an incident found late can still be "
+                    f"traced; set retention_in_days to {minimum} or more ({setting_key}).",
+                    group.urn,
+                )
+
+
+security_logs_kept_a_year = StackValidationPolicy(
+    name="aws-security-logs-kept-a-year",
+    description="Checks that the log groups receiving VPC flow logs or WAF logs keep them at least a year "
+    "(minRetentionDays, 365).",
+    validate=_security_logs,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["logging", "checklist:logging"],
+    remediation_steps="Set retention_in_days to 365 or more on the log groups that flow logs and WAF logging deliver "
+    "to (webstack:network.flowLogRetentionDays, webstack:web.wafLogRetentionDays).",
+)
+
+POLICIES = [security_logs_kept_a_year]
