@@ -72,9 +72,9 @@ def test_each_build_sends_only_its_service_and_the_backend_gets_the_repositorys_
 
 
 def test_the_ports_and_paths_are_the_platforms_defaults() -> None:
-    assert server.DEFAULT_PORT == BackendSettings().port
-    assert server.HEALTH_PATH == BackendSettings().health_check_path
-    assert server.METRICS_PATH == MonitoringSettings().metrics_path
+    assert BackendSettings().port == server.DEFAULT_PORT
+    assert BackendSettings().health_check_path == server.HEALTH_PATH
+    assert MonitoringSettings().metrics_path == server.METRICS_PATH
     payload = crossplane.parse(str(APP / "frontend" / "nginx.conf"), combine=True)["config"][0]["parsed"]
     http = next(d for d in payload if d["directive"] == "http")["block"]
     frontend = next(d for d in http if d["directive"] == "server")["block"]

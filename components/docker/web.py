@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
-from components.edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
 from components.docker.common import (
     CacheEndpoint,
     ContainerSpec,
@@ -52,6 +51,7 @@ from components.docker.common import (
 )
 from components.docker.migrations import MIGRATION_ENV, app_secret_files, migration
 from components.docker.nginx import Upstream
+from components.edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
 from components.settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
 
 WEB_TIER_TYPE = "webstack:docker:WebTier"
