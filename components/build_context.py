@@ -21,10 +21,12 @@ import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-import pulumi_docker as docker
+from typing import TYPE_CHECKING
 
 from components.settings import BuildSettings
+
+if TYPE_CHECKING:  # imported when an image is built (docker_build): an aws stack with pinned images never loads it
+    import pulumi_docker as docker
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def context_tag(build: BuildSettings) -> str:
 def docker_build(build: BuildSettings, platform: str | None = None) -> docker.DockerBuildArgs:
     """pulumi-docker's build arguments for ``build``: the context and the Dockerfile as paths from the project
     directory (where ``pulumi up`` runs the program), for ``platform`` (None: the Docker host's own)."""
+    import pulumi_docker as docker
+
     return docker.DockerBuildArgs(
         context=build.context,
         dockerfile=os.path.join(build.context, build.dockerfile),

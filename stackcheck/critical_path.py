@@ -131,6 +131,11 @@ DURATIONS: Final[Mapping[str, Duration]] = {
         "two passing ALB health checks 30 s apart, then ECS's own stability polling",
     ),
     "aws:ecr/repository:Repository": Duration(2, _ESTIMATE),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": Duration(
+        2,
+        "webstack estimate: one PutLifecyclePolicy call, read back (hashicorp/terraform-provider-aws "
+        "internal/service/ecr/lifecycle_policy.go: no waiter)",
+    ),
     "aws:appautoscaling/target:Target": Duration(3, _ESTIMATE),
     "aws:appautoscaling/policy:Policy": Duration(2, _ESTIMATE),
     # Identity and keys.
