@@ -80,6 +80,8 @@ class Upstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
     """One web container: answers ``<label> <path>``, 404 under /missing."""
 
     daemon_threads = True
+    #: socketserver's default backlog is 5: a burst through nginx would overflow it and wait for SYN retries.
+    request_queue_size = 128
 
     def __init__(self, address: str, port: int, label: str) -> None:
         self.label = label
