@@ -230,3 +230,53 @@ def metrics_flags(run: Any, layout: Layout, port: int) -> list[str]:
         )
         for flag in inputs(run, "backups-metrics")["command"]
     ]
+
+
+def test_a_weekday_dump_is_daily_only_and_taken_once_a_day(stack: Stack, pki: Pki) -> None:
+    with workspace_at("backup-weekday") as space:
+        layout = lay_out(space, stack.run, pki, {"database-primary": stack.primary.port})
+        monday = SUNDAY_AT_TWO + 86400
+        first = run_loop(layout, "backups-dump", layout.at(monday))
+        again = run_loop(layout, "backups-dump", layout.at(monday + 600))
+        assert "backup: dumped" in first.stderr
+        assert "backup: dumped" not in again.stderr, "one dump a day"
+        marks = [ready.read_text() for ready in layout.scratch.joinpath("outbox").glob("*.ready")]
+        assert marks == ["0 daily\n"]
+
+
+def test_an_upload_that_fails_keeps_the_dump_and_counts_the_failure(stack: Stack, pki: Pki) -> None:
+    with workspace_at("backup-upload-failure") as space:
+        layout = lay_out(space, stack.run, pki, {"database-primary": stack.primary.port})
+        run_loop(layout, "backups-dump")
+        success_before = layout.scratch.joinpath("state", "last-success-0").read_text()
+        blocked = space.write("blocked", "a file where the bucket's directory should be")
+        result = run_loop(layout, "backups-upload", {**layout.env, "STORE": str(blocked)})
+        assert "backup: the upload of app-" in result.stderr
+        outbox = sorted(p.name for p in layout.scratch.joinpath("outbox").iterdir())
+        assert outbox == [outbox[0], f"{outbox[0]}.ready"], "the dump waits for the next round"
+        assert layout.scratch.joinpath("state", "last-success-0").read_text() == success_before
+        assert (
+            'webstack_backup_failures_total{shard="0"} 1'
+            in layout.scratch.joinpath("metrics", "backup.prom").read_text()
+        )
+
+
+@pytest.mark.parametrize(("age_hours", "healthy"), [(25, True), (27, False), (None, False)])
+def test_the_backup_containers_health_check_is_its_heartbeat(
+    local_run: Any, pki: Pki, age_hours: int | None, healthy: bool
+) -> None:
+    """The backup container's health check as generated: healthy while the last dump that reached the bucket is
+    younger than 26 hours, unhealthy after, or without one."""
+    require("postgres")
+    check = inputs(local_run, "backups-dump")["healthcheck"]["tests"]
+    assert check[0] == "CMD-SHELL"
+    with workspace_at("backup-heartbeat") as space:
+        layout = lay_out(space, local_run, pki, {"database-primary": free_port()})
+        state = layout.scratch.joinpath("state")
+        state.mkdir(parents=True, exist_ok=True)
+        if age_hours is not None:
+            state.joinpath("last-success-0").write_text(f"{SUNDAY_AT_TWO - age_hours * 3600}\n")
+        space.user.own(space.root)
+        command = localize(check[1], layout.paths["backups-dump"])
+        result = space.run(["/bin/sh", "-c", command], env=layout.env, check=False)
+        assert (result.returncode == 0) is healthy, result.stderr
