@@ -268,6 +268,9 @@ def start(space: Workspace, run: Any, server: Server) -> subprocess.Popen[bytes]
         "MYSQL_DATADIR": server.moved[db.MYSQL_DATA_MOUNT],
         "MYSQL_SOCKET": localize(db.MYSQL_SOCKET, server.moved),
         "MYSQL_IMAGE_DIR": str(server.root / "image"),
+        # The container's own /tmp (its tmpfs), where the server keeps temporary tables: here the moved one, not the
+        # host's /tmp, which other servers share.
+        "TMPDIR": server.moved["/tmp"],
     }
     return space.start(["/bin/sh", str(server.file(db.config_path("start.sh")))], env=env, log=f"{server.name}.log")
 
