@@ -125,6 +125,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_OWNS_CACHE] = True
 
 
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``-n``'s default distribution, with each real-server module's tests kept on one worker
+    (tests/realserver/scheduling.py)."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.realserver.scheduling import RealServerScheduling
+
+    return RealServerScheduling(config, log)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if config.stash.get(_OWNS_CACHE, False):
         shutil.rmtree(os.environ.pop(CACHE_ENV), ignore_errors=True)
