@@ -123,6 +123,22 @@ def pytest_configure(config: pytest.Config) -> None:
     if CACHE_ENV not in os.environ:
         os.environ[CACHE_ENV] = tempfile.mkdtemp(prefix="webstack-runs-")
         config.stash[_OWNS_CACHE] = True
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_RealServerDistribution(), "webstack-realserver-distribution")
+
+
+class _RealServerDistribution:
+    """``-n``'s default distribution, with each real-server module's tests kept on one worker
+    (tests/realserver/scheduling.py). A plugin registered only when xdist is loaded, since pytest refuses a hook
+    it does not know (``-p no:xdist``)."""
+
+    @staticmethod
+    def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+        if config.getvalue("dist") != "load":
+            return None
+        from tests.realserver.scheduling import RealServerScheduling
+
+        return RealServerScheduling(config, log)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

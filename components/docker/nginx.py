@@ -24,11 +24,19 @@ which Debian 12's nginx 1.22 (the real-server tier) lacks, so ``proxy_pass`` nam
 nginx resolves at request time through :data:`RESOLVER` (Docker's embedded DNS, 127.0.0.11 in every container on a
 user-defined network), caching answers for :data:`RESOLVER_VALID`. Each service's members share one DNS name
 (:attr:`Upstream.service`; Docker's DNS answers a shared network alias with every member's address), over which nginx
-balances round-robin and to whose other addresses ``proxy_next_upstream`` moves a failed request. With
+spreads the requests and to whose other addresses ``proxy_next_upstream`` moves a failed request. With
 ``webstack:web.stickiness`` a client address is hashed onto one member (``split_clients``), and a request whose member
 does not answer is retried once on the shared name. nginx keeps no idle connections to names resolved this way
-(``keepalive`` needs an ``upstream`` block), and a failed address is avoided for 10 s after one failure (nginx's
-defaults for resolved names).
+(``keepalive`` needs an ``upstream`` block).
+
+How nginx 1.22 spreads and fails over on a name resolved per request (its source: ``src/core/ngx_resolver.c``
+``ngx_resolver_export``, ``src/http/ngx_http_upstream_round_robin.c``
+``ngx_http_upstream_create_round_robin_peer``): each request gets a peer list of its own, built from the resolver's
+answer, which for a cached name starts at a random address; so each request begins at a random member (not a strict
+rotation), and ``max_fails``/``fail_timeout`` (1 and 10 s there, and not settable without an ``upstream`` block) count
+within that request only: a member that refuses is skipped for the rest of the request, and the next request may try
+it again. A member that is gone costs the requests that start on it one refused connection, until the name is
+resolved again without it (:data:`RESOLVER_VALID`).
 
 Behind Cloudflare (a :class:`Proxy`), nginx restores the client's address with the real_ip module: from
 ``CF-Connecting-IP``, for connections from the proxy's addresses only (Cloudflare's published ranges, or the tunnel
@@ -40,6 +48,10 @@ address before real_ip, since ``allow``/``deny`` would see the restored one).
 
 The backend receives the client's address in ``X-Real-IP`` and ``CF-Connecting-IP`` (both set by nginx, whatever a
 client sent) and as the only ``X-Forwarded-For`` entry.
+
+The access log's ``ts=$msec`` is when nginx finished the request (Unix time, milliseconds): with ``rt=$request_time``
+it gives when the request began, to correlate with the services' logs and to judge the rate limits on nginx's own
+clock.
 """
 
 from __future__ import annotations
@@ -147,11 +159,12 @@ GZIP_TYPES = (
     "image/svg+xml",
 )
 
-#: ``$remote_addr`` is the client (restored behind Cloudflare); ``peer`` is who connected (``$realip_remote_addr``).
+#: ``$remote_addr`` is the client (restored behind Cloudflare); ``peer`` is who connected (``$realip_remote_addr``);
+#: ``ts`` is when the request ended (last, so a log reader can anchor on it).
 LOG_FORMAT = (
     '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" '
     '"$http_user_agent" rt=$request_time uct=$upstream_connect_time urt=$upstream_response_time '
-    "peer=$realip_remote_addr"
+    "peer=$realip_remote_addr ts=$msec"
 )
 
 Directive = dict[str, Any]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -33,6 +32,7 @@ from components.docker.nginx import (
 from components.settings import RateLimit, Settings
 from policies.rules import _nginx
 from tests.components.docker_support import DOMAIN, prod_settings
+from tests.realserver.conftest import BINARIES, require
 
 FRONTEND = Upstream("web-frontend:3000", ["web-frontend-1:3000", "web-frontend-2:3000"])
 BACKEND = Upstream("web-backend:8000", ["web-backend-1:8000", "web-backend-2:8000", "web-backend-3:8000"])
@@ -420,7 +420,14 @@ def test_a_proxy_needs_cidrs_it_trusts() -> None:
 
 
 # -- the real server: who is counted -----------------------------------------------------------------------------------
-NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+NGINX = BINARIES["nginx"]
+
+
+@pytest.fixture
+def nginx_installed() -> None:
+    """Debian's nginx, as the real-server tier requires it (skipped without it, failed under
+    WEBSTACK_REALSERVER_REQUIRED=1, which CI sets)."""
+    require("nginx")
 
 
 def free_port() -> int:
@@ -514,7 +521,7 @@ def serving(tmp_path: Path, proxy: Proxy) -> Iterator[int]:
         server_process.wait(timeout=10)
 
 
-@pytest.mark.skipif(NGINX is None, reason="needs nginx (Debian 12: apt-get install nginx-light)")
+@pytest.mark.usefixtures("nginx_installed")
 def test_nginx_counts_the_restored_client_for_a_trusted_proxy_and_the_peer_for_anyone_else(tmp_path: Path) -> None:
     """nginx itself: a peer the configuration trusts (here the loopback stands in for Cloudflare's ranges) has its
     clients counted one by one; any other peer, whatever CF-Connecting-IP it sends, is one client."""
@@ -531,7 +538,7 @@ def test_nginx_counts_the_restored_client_for_a_trusted_proxy_and_the_peer_for_a
         assert fetch(port, "203.0.113.8")[0] == 429  # a new claimed address does not buy a new counter
 
 
-@pytest.mark.skipif(NGINX is None, reason="needs nginx (Debian 12: apt-get install nginx-light)")
+@pytest.mark.usefixtures("nginx_installed")
 def test_nginx_admits_only_the_proxys_peers_judged_before_real_ip(tmp_path: Path) -> None:
     """The allow-list judges the connection's address, not the one real_ip restores: a peer outside the proxy's
     ranges is refused even when it claims, in CF-Connecting-IP, an address inside them."""

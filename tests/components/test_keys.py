@@ -61,7 +61,8 @@ def test_each_purpose_is_usable_only_through_its_services() -> None:
 
 
 def test_the_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only() -> None:
-    logs = statements("svc-logs")["CloudWatchLogsEncryptsLogGroups"]
+    construct(lambda: Keys("lg", KeysArgs(account=ACCOUNT, name_prefix="webstack-lg")))
+    logs = statements("lg-logs")["CloudWatchLogsEncryptsLogGroups"]
     assert logs["Principal"] == {"Service": f"logs.{TEST_REGION}.amazonaws.com"}
     assert logs["Condition"] == {
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{TEST_REGION}:{ACCOUNT_ID}:log-group:*"}
@@ -69,14 +70,15 @@ def test_the_logs_key_admits_cloudwatch_logs_of_this_account_and_region_only() -
 
 
 def test_the_alerts_key_admits_the_publishers_of_this_account_only() -> None:
-    publishers = statements("svc-alerts")["AlertingServicesPublishToEncryptedTopics"]
+    construct(lambda: Keys("al", KeysArgs(account=ACCOUNT, name_prefix="webstack-al")))
+    publishers = statements("al-alerts")["AlertingServicesPublishToEncryptedTopics"]
     assert publishers["Principal"] == {
         "Service": ["cloudwatch.amazonaws.com", "backup.amazonaws.com", "aps.amazonaws.com"]
     }
     assert publishers["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert publishers["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
     # EventBridge's requests carry no condition keys: a condition would refuse every one of them.
-    events = statements("svc-alerts")["EventBridgePublishesToEncryptedTopics"]
+    events = statements("al-alerts")["EventBridgePublishesToEncryptedTopics"]
     assert events["Principal"] == {"Service": ["events.amazonaws.com"]}
     assert events["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
     assert "Condition" not in events

@@ -17,6 +17,7 @@ import contextlib
 import grp
 import os
 import pwd
+import secrets
 import shutil
 import signal
 import socket
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from stackcheck.mocks import RecordedResource
 from tests.components.docker_support import localize, unwrap
@@ -39,6 +41,7 @@ PG_BIN = Path("/usr/lib/postgresql/15/bin")
 BINARIES = {
     "nginx": "/usr/sbin/nginx",
     "postgres": str(PG_BIN / "postgres"),
+    "mariadbd": "/usr/sbin/mariadbd",
     "redis-server": "/usr/bin/redis-server",
     "promtool": "/usr/bin/promtool",
     "prometheus": "/usr/bin/prometheus",
@@ -46,6 +49,10 @@ BINARIES = {
     "node-exporter": "/usr/bin/prometheus-node-exporter",
     "openssl": "/usr/bin/openssl",
 }
+
+
+#: Every wait for a server bounds the wait only (a server that never comes is a failure, a slow one is not): minutes.
+SERVER_WAIT_SECONDS = 300
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,17 +81,28 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def wait_for_port(
-    port: int, host: str = "127.0.0.1", timeout: float = 30, proc: subprocess.Popen[Any] | None = None
+    port: int,
+    host: str = "127.0.0.1",
+    timeout: float = SERVER_WAIT_SECONDS,
+    proc: subprocess.Popen[Any] | None = None,
+    log: Path | None = None,
 ) -> None:
-    """Wait until something accepts connections on ``host:port``; fail with the server's output if it died."""
+    """Wait until something accepts connections on ``host:port``; fail with the end of the server's ``log`` if it
+    died or never listened."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise AssertionError(f"the server exited with {proc.returncode} before listening on {port}")
+            raise AssertionError(f"the server exited with {proc.returncode} before listening on {port}{_tail(log)}")
         with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
             return
         time.sleep(0.1)
-    raise AssertionError(f"nothing listens on {host}:{port} after {timeout} s")
+    raise AssertionError(f"nothing listens on {host}:{port} after {timeout} s{_tail(log)}")
+
+
+def _tail(log: Path | None, lines: int = 30) -> str:
+    if log is None or not log.exists():
+        return ""
+    return ":\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 @dataclass
@@ -163,7 +181,7 @@ class Workspace:
         env: Mapping[str, str] | None = None,
         input: str | bytes | None = None,
         check: bool = True,
-        timeout: float = 120,
+        timeout: float = SERVER_WAIT_SECONDS,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``command`` as the server user; ``check`` fails the test with its output. Its output goes to files
         the user owns: servers reopen /dev/stdout and /dev/stderr, which a pipe of the test's user would refuse."""
@@ -256,6 +274,19 @@ def workspace(request: pytest.FixtureRequest) -> Iterator[Workspace]:
 
 
 # -- what the program generated ----------------------------------------------------------------------------------------
+def local_variant(directory: Path, database: Mapping[str, Any]) -> Any:
+    """The recorded run of the local stack with ``webstack:database`` replaced, in a project copy at ``directory``
+    (the real program, settings and policies)."""
+    from tests.conftest import ROOT, recorded_stack
+
+    for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
+        (directory / name).symlink_to(ROOT / name)
+    config = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
+    config["config"]["webstack:database"] = dict(database)
+    (directory / "Pulumi.local.yaml").write_text(yaml.safe_dump(config))
+    return recorded_stack("local", root=directory)
+
+
 def resource(run: Any, name: str, type_: str = "docker:index/container:Container") -> RecordedResource:
     found = [r for r in run.resources if r.name == name and r.type == type_]
     assert len(found) == 1, f"expected one {type_} named {name}, found {len(found)}"
@@ -305,7 +336,8 @@ class Pki:
         return self.directory / "ca.crt"
 
     def issue(self, name: str, dns_names: Sequence[str], ip_addresses: Sequence[str] = ()) -> tuple[str, str]:
-        """A server certificate and key (PEM texts) for the names, signed by the CA."""
+        """A server certificate and key (PEM texts) for the names, signed by the CA. Shards issue theirs side by
+        side: a random serial each, not ``-CAcreateserial``'s shared serial file, which two at once corrupt."""
         key, csr, cert = (self.directory / f"{name}.{ext}" for ext in ("key", "csr", "crt"))
         ext = self.directory / f"{name}.ext"
         alt = ",".join([*(f"DNS:{n}" for n in dns_names), *(f"IP:{a}" for a in ip_addresses)])
@@ -314,7 +346,7 @@ class Pki:
         _openssl("req", "-new", "-key", str(key), "-subj", f"/CN={dns_names[0]}", "-out", str(csr))
         _openssl(
             "x509", "-req", "-in", str(csr), "-CA", str(self.ca_cert), "-CAkey", str(self.directory / "ca.key"),
-            "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", str(cert),
+            "-set_serial", str(secrets.randbits(63)), "-days", "2", "-extfile", str(ext), "-out", str(cert),
         )  # fmt: skip
         return cert.read_text(), key.read_text()
 
@@ -337,8 +369,8 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     return Pki(directory)
 
 
-def poll(check: Callable[[], bool], timeout: float = 30, interval: float = 0.2) -> bool:
-    """Whether ``check`` became true within ``timeout`` seconds."""
+def poll(check: Callable[[], bool], timeout: float = SERVER_WAIT_SECONDS, interval: float = 0.2) -> bool:
+    """Whether ``check`` became true within ``timeout`` seconds (a bound on a wait, never the verdict itself)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

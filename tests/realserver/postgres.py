@@ -137,11 +137,11 @@ def shard_servers(space: Workspace, run: Any, pki: Pki, shard: str, replicas: in
     ports = {name: free_port() for name in names}
     servers = [prepare(space, run, pki, name, ports) for name in names]
     procs = [start(space, run, servers[0])]
-    wait_for_port(servers[0].port, proc=procs[0], timeout=60)
+    wait_for_port(servers[0].port, proc=procs[0], log=space.path(f"{servers[0].name}.log"))
     for server in servers[1:]:
         procs.append(start(space, run, server))
     for server, proc in zip(servers[1:], procs[1:], strict=True):
-        wait_for_port(server.port, proc=proc, timeout=90)
+        wait_for_port(server.port, proc=proc, log=space.path(f"{server.name}.log"))
     return servers[0], servers[1:]
 
 

@@ -82,14 +82,24 @@ class Scenario:
     down: Series
     """Every target of the job is down: its ``up`` is 0 and its metrics are gone."""
     fires_when_down: bool = False
-    extra: dict[str, Series] = field(default_factory=dict)
-    """More firing cases (name -> series at threshold + step), e.g. the other engine's metrics."""
+    variants: dict[str, Variant] = field(default_factory=dict)
+    """The same quantity from other metrics (the other engine's), each with its firing and silent cases."""
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Another source of an alert's quantity: its series at ``x`` and the labels the alert then carries."""
+
+    series: Callable[[float], Series]
+    labels: dict[str, str]
 
 
 WEB = 'job="backend",instance="web-backend-1:8000"'
 DB = 'job="database",instance="database-exporter-primary:9187"'
 REPLICA = 'job="replica",instance="database-exporter-replica:9187"'
 CACHE = 'job="cache",instance="cache-exporter:9121"'
+MYSQL = 'job="database",instance="database-exporter-primary:9104"'
+MYSQL_REPLICA = 'job="replica",instance="database-exporter-replica:9104"'
 CONTAINER = 'id="/docker/0123abcd",name="web-backend-1"'
 
 
@@ -204,11 +214,14 @@ SCENARIOS: dict[str, Scenario] = {
             (f"pg_settings_max_connections{{{DB}}}", gauge(100)),
         ],
         up("database", [0]),
-        extra={
-            "mysql": [
-                ('mysql_global_status_threads_connected{job="database",instance="db:9104"}', gauge(0)),
-                ('mysql_global_variables_max_connections{job="database",instance="db:9104"}', gauge(100)),
-            ]
+        variants={
+            "mysql": Variant(
+                lambda x: [
+                    (f"mysql_global_status_threads_connected{{{MYSQL}}}", gauge(x)),
+                    (f"mysql_global_variables_max_connections{{{MYSQL}}}", gauge(100)),
+                ],
+                {"instance": "database-exporter-primary:9104"},
+            )
         },
     ),
     "SlowDatabaseQueries": Scenario(
@@ -279,9 +292,14 @@ SCENARIOS: dict[str, Scenario] = {
         up("uptime", [0]),
     ),
 }
-SCENARIOS["SlowDatabaseQueries"].extra["mysql"] = [
-    ('mysql_global_status_slow_queries{job="database",instance="db:9104"}', counter(11 / 5)),
-]
+SCENARIOS["SlowDatabaseQueries"].variants["mysql"] = Variant(
+    lambda x: [(f"mysql_global_status_slow_queries{{{MYSQL}}}", counter(x / 5))],
+    {"job": "database", "instance": "database-exporter-primary:9104"},
+)
+SCENARIOS["ReplicaLagHigh"].variants["mysql"] = Variant(
+    lambda x: [(f"mysql_slave_status_seconds_behind_master{{{MYSQL_REPLICA}}}", gauge(x))],
+    {"instance": "database-exporter-replica:9104"},
+)
 
 
 def _expected(alert: Alert, rules: dict[str, Any], x: float, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -303,7 +321,8 @@ def _case(alert: Alert, series: Series, expected: list[dict[str, Any]]) -> dict[
 
 
 def rule_cases(alert: Alert, rules: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The four cases of every severity of ``alert`` (and the extra firing ones), by name."""
+    """The four cases of ``alert``: firing at and silent just under each severity's threshold (for every source of
+    its quantity), idle, every target down; by name."""
     scenario = SCENARIOS[alert.name]
     cases: dict[str, dict[str, Any]] = {}
     sign = 1 if alert.comparison == "above" else -1
@@ -316,6 +335,13 @@ def rule_cases(alert: Alert, rules: dict[str, Any]) -> dict[str, dict[str, Any]]
             alert, scenario.series(under), _expected(alert, rules, under, scenario.labels)
         )
         assert any(e["exp_labels"]["severity"] == severity for e in _expected(alert, rules, over, scenario.labels))
+        for engine, variant in scenario.variants.items():
+            cases[f"{severity} fires at {over:g} ({engine})"] = _case(
+                alert, variant.series(over), _expected(alert, rules, over, variant.labels)
+            )
+            cases[f"{severity} silent at {under:g} ({engine})"] = _case(
+                alert, variant.series(under), _expected(alert, rules, under, variant.labels)
+            )
     cases["idle"] = _case(alert, scenario.idle, [])
     down = (
         _expected(alert, rules, max(alert.thresholds.values()) + scenario.step, scenario.labels)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,25 +15,20 @@ import yaml
 
 from components.docker import database as db
 from components.docker.monitoring import PROMETHEUS_CONFIG_FILE
-from components.docker.tls_ca import CA_FILE, CONFIG_DIR
 from components.shard_map import shard_for_key, shard_for_table
-from tests.conftest import ROOT, recorded_stack
-from tests.realserver.conftest import Pki, Workspace, delivered, delivered_modes, poll, require, workspace_at
+from tests.realserver.backups import lay_out, run_loop
+from tests.realserver.conftest import Pki, Workspace, delivered, local_variant, poll, require, workspace_at
 from tests.realserver.postgres import Server, psql, shard_servers
-from tests.realserver.test_postgres import run_loop, tools
 
 TABLES = {"users": 0, "deposits": 1, "posts": 2}
 
 
 @pytest.fixture(scope="module")
 def sharded_run(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    copy = tmp_path_factory.mktemp("sharded-project")
-    for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
-        (copy / name).symlink_to(ROOT / name)
-    config = yaml.safe_load((ROOT / "Pulumi.local.yaml").read_text())
-    config["config"]["webstack:database"] = {"engine": "postgres", "shards": 3, "replicas": 1, "tables": TABLES}
-    (copy / "Pulumi.local.yaml").write_text(yaml.safe_dump(config))
-    return recorded_stack("local", root=copy)
+    return local_variant(
+        tmp_path_factory.mktemp("sharded-project"),
+        {"engine": "postgres", "shards": 3, "replicas": 1, "tables": TABLES},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +79,6 @@ def test_rows_land_on_their_shard_and_its_replica_only(sharded_run: Any, shards:
             lambda r=replica, t=table, p=password: (
                 psql(space, r, f"SELECT owner FROM {t}", user="app", password=p, check=False).stdout.strip() == "user-7"
             ),
-            30,
         )
         for other, (elsewhere, _) in enumerate(servers):
             if other != index:
@@ -102,33 +95,12 @@ def test_rows_land_on_their_shard_and_its_replica_only(sharded_run: Any, shards:
 
 def test_the_backup_job_dumps_every_shard(sharded_run: Any, shards: Any, pki: Pki) -> None:
     space, servers = shards
-    where = {
-        CONFIG_DIR: str(space.path("dump", "etc")),
-        db.POSTGRES_DATA_MOUNT: str(space.path("scratch")),
-        "/tmp": str(space.path("dump", "tmp")),
-    }
-    files = delivered(sharded_run, "backups-dump")
-    files[CA_FILE] = pki.ca_cert.read_text()
-    for index, (primary, _) in enumerate(servers):
-        files = {
-            p: re.sub(rf"host={db.shard_name(index)}-primary port=\d+", f"host=127.0.0.1 port={primary.port}", t)
-            for p, t in files.items()
-        }
-    space.place(files, where, modes=delivered_modes(sharded_run, "backups-dump"))
-    for directory in where.values():
-        Path(directory).mkdir(parents=True, exist_ok=True)
-    space.user.own(space.root)
-    env = {"PATH": f"{tools(space)}:{space.env()['PATH']}"}
-
-    class _Stack:
-        pass
-
-    holder: Any = _Stack()
-    holder.space = space
-    result = run_loop(holder, "backups-dump", db.config_path("backup.sh"), where, env)
-    dumps = sorted(p.name for p in space.path("scratch", "outbox").glob("*.enc"))
+    ports = {db.shard_name(index) + "-primary": primary.port for index, (primary, _) in enumerate(servers)}
+    layout = lay_out(space, sharded_run, pki, ports)
+    result = run_loop(layout, "backups-dump")
+    dumps = sorted(p.name for p in layout.scratch.joinpath("outbox").glob("*.enc"))
     assert [re.sub(r"-\d{8}T\d{6}Z", "", name) for name in dumps] == [f"app-shard-{k}.dump.enc" for k in range(3)], (
         result.stderr
     )
-    metrics = space.path("scratch", "metrics", "backup.prom").read_text()
+    metrics = layout.scratch.joinpath("metrics", "backup.prom").read_text()
     assert all(f'webstack_backup_failures_total{{shard="{k}"}} 0' in metrics for k in range(3))

@@ -80,6 +80,8 @@ class Upstream(socketserver.ThreadingMixIn, http.server.HTTPServer):
     """One web container: answers ``<label> <path>``, 404 under /missing."""
 
     daemon_threads = True
+    #: socketserver's default backlog is 5: a burst through nginx would overflow it and wait for SYN retries.
+    request_queue_size = 128
 
     def __init__(self, address: str, port: int, label: str) -> None:
         self.label = label
@@ -101,3 +103,35 @@ def upstreams(port: int, members: Mapping[str, str]) -> Iterator[dict[str, Upstr
     finally:
         for server in running.values():
             server.stop()
+
+
+class _MetricsHandler(http.server.BaseHTTPRequestHandler):
+    server: MetricsTarget  # type: ignore[assignment]
+
+    def do_GET(self) -> None:
+        body = self.server.exposition.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+class MetricsTarget(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """A web container as Prometheus scrapes it: every path answers 200 with ``exposition`` (Prometheus' text
+    format; empty is a valid scrape with no samples)."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, exposition: str = "") -> None:
+        self.exposition = exposition
+        super().__init__(("127.0.0.1", port), _MetricsHandler)
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
