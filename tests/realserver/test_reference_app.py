@@ -51,6 +51,7 @@ from components.shard_map import shard_for_key, shard_for_table
 from tests.components.docker_support import localize
 from tests.conftest import ROOT
 from tests.realserver import postgres, test_redis
+from tests.realserver.backups import back_up, lay_out, restore, stored_dumps
 from tests.realserver.conftest import (
     Pki,
     Workspace,
@@ -64,7 +65,6 @@ from tests.realserver.conftest import (
     workspace_at,
 )
 from tests.realserver.test_nginx import DOMAIN, adapt
-from tests.realserver.test_postgres import Stack, lay_out_backups, run_loop
 from tests.realserver.upstreams import Dns
 
 BACKEND = "web-backend-1"
@@ -425,29 +425,20 @@ def test_prometheus_scrapes_the_backend_and_reads_the_series_the_alerts_use(site
 def test_the_backup_jobs_dump_restores_the_row(site: Site, pki: Pki) -> None:
     status, _ = site.json("POST", "/api/notes", {"user": "grace", "text": "kept safe"})
     assert status == 201
-    stack = Stack(site.space, site.run, site.primary, site.replica)
-    paths, env = lay_out_backups(stack, pki)
-    run_loop(stack, "backups-dump", db.config_path("backup.sh"), paths["backups-dump"], env)
-    run_loop(stack, "backups-upload", db.config_path("upload.sh"), paths["backups-upload"], env)
+    layout = lay_out(site.space, site.run, pki, {"database-primary": site.primary.port})
+    back_up(layout)
     password = site.primary.secret("app-password")
     postgres.psql(site.space, site.primary, "DELETE FROM notes WHERE user_key = 'grace'", user="app", password=password)
     assert poll(lambda: site.json("GET", "/api/notes?user=grace")[1]["notes"] == [], 30)
 
-    # The documented restore: the newest daily dump, decrypted by the dump job's key, into the primary.
-    key = sorted(p.name for p in site.space.path("store", "backups", "daily").iterdir())[-1]
-    commands = site.run.outputs["restoreCommand"].split("\n")[-3:]
-    places = {
-        "webstack-local-backups-upload": paths["backups-upload"],
-        "webstack-local-backups-dump": paths["backups-dump"],
-        "webstack-local-database-primary": site.primary.moved,
-    }
-    scripts = []
-    for part in commands:
-        words = shlex.split(part.strip().removeprefix("|").removesuffix("\\"))
-        script = localize(words[-1].replace("<file>", key), places[words[-4]])
-        scripts.append(script.replace("--port=5432", f"--port={site.primary.port}"))
-    restored = site.space.run(["/bin/sh", "-c", " | ".join(f"( {s} )" for s in scripts)], env=env, check=False)
-    assert restored.returncode == 0, restored.stderr
+    # The documented restore (the stack's restoreCommand): the daily dump, decrypted by the dump job's key.
+    restore(
+        layout,
+        site.run,
+        stored_dumps(layout)[0].name,
+        site.primary.moved,
+        fix=lambda script: script.replace("--port=5432", f"--port={site.primary.port}"),
+    )
 
     def back() -> bool:
         status, answer = site.json("GET", "/api/notes?user=grace")
