@@ -34,6 +34,13 @@ HSTS = {
 #: The request header in which Cloudflare's edge hands the origin the client's address (Cloudflare docs, "HTTP
 #: request headers": CF-Connecting-IP "provides the client IP address connecting to Cloudflare to the origin").
 CLIENT_ADDRESS_HEADER = "CF-Connecting-IP"
+#: The header whose last entry is the client's address as the platform's own last hop saw it: nginx sets it to the
+#: client's address alone (components/docker/nginx.py), the ALB appends the address it was connected from
+#: (``xff_header_processing_mode="append"``; ELB user guide, "X-Forwarded headers").
+FORWARDED_FOR_HEADER = "X-Forwarded-For"
+#: The backend's variable naming the header its client's address is in (docs/moving-in.md): CF-Connecting-IP on aws
+#: behind Cloudflare (only Cloudflare reaches the load balancer), else X-Forwarded-For (its last entry).
+CLIENT_ADDRESS_ENV = "WEBSTACK_CLIENT_ADDRESS_HEADER"
 
 
 def hsts_value(settings: CdnSettings) -> dict[str, Any]:

@@ -383,7 +383,8 @@ RUNTIME_ENVIRONMENT = {"NODE_ENV": "production", "PYTHON_ENV": "production", "DE
 
 
 class BuildSettings(_Model):
-    """How to build a service's image from source (pushed to a private ECR repository, deployed by digest)."""
+    """How to build a service's image from source: on aws pushed to a private ECR repository and deployed by
+    digest; on docker built on the Docker host and run by image id."""
 
     context: str = Field(description="Build context directory, relative to the project directory.")
     dockerfile: str = Field(default="Dockerfile", description="Dockerfile path, relative to the context.")
@@ -439,8 +440,8 @@ class ServiceSettings(_Model):
     )
     build: BuildSettings | None = Field(
         default=None,
-        description="Build the image from source instead: `{context, dockerfile, target, args}`; it is pushed to a "
-        "private ECR repository and deployed by digest.",
+        description="Build the image from source instead: `{context, dockerfile, target, args}`; on aws it is pushed "
+        "to a private ECR repository and deployed by digest, on docker built on the Docker host.",
     )
     cpu: int = Field(description="vCPU units per task (256 = 0.25 vCPU; a Fargate size).")
     memory: int = Field(description="Memory per task in MiB (a size Fargate offers for the cpu).")
@@ -1889,7 +1890,7 @@ class Settings(_Model):
     web: WebSettings = Field(
         default=WebSettings(),
         description="The web tier: load balancer, TLS, WAF rate limits, and the frontend and backend services "
-        "(images are required). Keys: see the README's settings reference.",
+        "(an image or a build per service is required). Keys: see the README's settings reference.",
     )
     cdn: CdnSettings = Field(
         default=CdnSettings(),
@@ -1988,12 +1989,6 @@ class Settings(_Model):
                     "receives are owned by it, and a name would be looked up on the deploying machine, got "
                     f"{_got(service.user)}",
                     f"web.{name}.user",
-                )
-            if self.platform == "docker" and service.build is not None:
-                raise _problem(
-                    f"is not supported on the docker platform: build and push the image, then set "
-                    f"webstack:web.{name}.image to it, got a build",
-                    f"web.{name}.build",
                 )
             if not service.image and service.build is None:
                 raise _problem(

@@ -145,6 +145,8 @@ NOT_PRICED: dict[str, str] = {
     "aws:ecs/cluster:Cluster": "free; Container Insights metrics are billed by CloudWatch per observation and "
     "depend on the task count: not estimated",
     "aws:ecs/taskDefinition:TaskDefinition": "priced through the services that run it",
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": "free: a repository setting (ECR bills image storage and data "
+    "transfer only, https://aws.amazon.com/ecr/pricing/; its expirations bound the repository's storage line)",
     "aws:elasticache/parameterGroup:ParameterGroup": "free",
     "aws:elasticache/subnetGroup:SubnetGroup": "free",
     "aws:iam/role:Role": "free",

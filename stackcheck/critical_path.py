@@ -131,6 +131,11 @@ DURATIONS: Final[Mapping[str, Duration]] = {
         "two passing ALB health checks 30 s apart, then ECS's own stability polling",
     ),
     "aws:ecr/repository:Repository": Duration(2, _ESTIMATE),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": Duration(
+        2,
+        "webstack estimate: one PutLifecyclePolicy call, read back (hashicorp/terraform-provider-aws "
+        "internal/service/ecr/lifecycle_policy.go: no waiter)",
+    ),
     "aws:appautoscaling/target:Target": Duration(3, _ESTIMATE),
     "aws:appautoscaling/policy:Policy": Duration(2, _ESTIMATE),
     # Identity and keys.
@@ -228,6 +233,9 @@ DURATIONS: Final[Mapping[str, Duration]] = {
     # Docker.
     "docker:index/remoteImage:RemoteImage": Duration(
         30, "webstack estimate: one image pull on a decent link (images pull in parallel)"
+    ),
+    "docker:index/image:Image": Duration(
+        90, "webstack estimate: a build of a small image (base image pull, packages, copy) on a decent link"
     ),
     "docker:index/network:Network": Duration(1, _ESTIMATE),
     "docker:index/volume:Volume": Duration(1, _ESTIMATE),

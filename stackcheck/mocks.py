@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 import pulumi.runtime
+from google.protobuf import json_format
 from pulumi.runtime.mocks import MockMonitor
 
 from policies.rules.cdn import CLOUDFLARE_RANGES
@@ -467,6 +468,25 @@ def redact(value: Any, found: set[str] | None = None) -> Any:
 STRUCTURAL_KEYS = frozenset({"file", "permissions", "owner", "group", "executable"})
 
 
+def marked_secret(value: Any) -> Iterable[str]:
+    """The plaintexts of the values marked secret in a registration as the SDK sends it (the request's ``object``
+    as plain JSON values, secret signatures where the program put them).
+
+    These, not the secrets of the deserialized inputs, are what is secret: the Python SDK's deserializer lifts the
+    mark to the enclosing object or list (``deserialize_property`` in pulumi/runtime/rpc.py: "push the secretness
+    'up' a level"), so an object with one secret field arrives wrapped as a whole (``docker.Image.registry``, whose
+    server and user name are not secret), while the engine keeps the mark on the field: an export encrypts only
+    it."""
+    if is_secret(value):
+        yield from plaintexts(value.get("value"))
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from marked_secret(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from marked_secret(item)
+
+
 def plaintexts(value: Any) -> Iterable[str]:
     """Every non-empty text (strings, and numbers as text) inside a value, but the structural fields of objects."""
     if isinstance(value, str):
@@ -614,7 +634,10 @@ class CloudMocks(pulumi.runtime.Mocks):
         if typ == "docker:index/image:Image":
             image_name = str(state.get("imageName", name))
             repository = image_name.rsplit(":", 1)[0] if ":" in image_name.rsplit("/", 1)[-1] else image_name
-            state["repoDigest"] = f"{repository}@sha256:{_digest(typ, name, length=64)}"
+            # Pushed: the manifest's digest in the registry; kept on the host (skipPush): the local image id
+            # (pulumi-docker, Image.repo_digest).
+            digest = f"sha256:{_digest(typ, name, length=64)}"
+            state["repoDigest"] = digest if state.get("skipPush") else f"{repository}@{digest}"
             state.setdefault("baseImageName", image_name)
             return f"sha256:{_digest(typ, name, length=64)}", state
         if typ == "docker:index/remoteImage:RemoteImage":
@@ -767,9 +790,7 @@ class RecordingMonitor(MockMonitor):
         urn = response.urn
         if request.type.startswith("pulumi:providers:") and isinstance(inputs.get("region"), str):
             self.cloud.provider_regions[urn] = inputs["region"]
-        found: set[str] = set()
-        redact(inputs, found)
-        self.recorder.note_secrets(found)
+        self.recorder.note_secrets(marked_secret(json_format.MessageToDict(request.object)))
         registration = self.resources.get(urn)
         self.recorder.add(
             RecordedResource(

@@ -50,7 +50,13 @@ from components.aws.web_tier import (
     WebTier,
     WebTierArgs,
 )
-from components.edge_common import CLIENT_ADDRESS_HEADER, hsts_header, hsts_value
+from components.edge_common import (
+    CLIENT_ADDRESS_ENV,
+    CLIENT_ADDRESS_HEADER,
+    FORWARDED_FOR_HEADER,
+    hsts_header,
+    hsts_value,
+)
 from components.naming import Naming
 from components.settings import Settings, StackSecrets
 
@@ -514,6 +520,7 @@ def backend_environment(
         "REDIS_TLS": "true",
         "REDIS_AUTH_SECRET_ARN": cache.auth_secret.arn,
         "DOCUMENTS_BUCKET": documents_bucket,
+        CLIENT_ADDRESS_ENV: CLIENT_ADDRESS_HEADER if settings.cdn.enabled else FORWARDED_FOR_HEADER,
     }
     if roles is not None:
         environment["DATABASE_SECRET_ARN"] = roles.app_secret_arns[0]

@@ -21,7 +21,6 @@ with retries, whenever a task definition changes; if it fails, the update fails.
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from pulumi_command import local
 from components.aws.account import Account
 from components.aws.files import ServiceVolume, mount_statements
 from components.aws.one_off import OneOffArgs, OneOffTask
-from components.build_context import context_tag
+from components.build_context import context_tag, docker_build
 from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
 
 if TYPE_CHECKING:  # imported when an image is built (see WebTier._image)
@@ -429,13 +428,7 @@ class WebTier(pulumi.ComponentResource):
         return docker.Image(
             f"{self._name}-{service}-image",
             image_name=pulumi.Output.concat(repository.repository_url, ":", context_tag(build)),
-            build=docker.DockerBuildArgs(
-                context=build.context,
-                dockerfile=os.path.join(build.context, build.dockerfile),
-                target=build.target or None,
-                args=build.args or None,
-                platform="linux/amd64",
-            ),
+            build=docker_build(build, platform="linux/amd64"),
             registry=docker.RegistryArgs(
                 server=repository.repository_url,
                 username=credentials.user_name,

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field, replace
 import pulumi
 import pulumi_docker as docker
 
+from components.build_context import context_tag, docker_build
+from components.settings import BuildSettings
+
 #: The label every container and network carries with its part in the stack; the policy pack reads it.
 ROLE_LABEL = "webstack.role"
 STACK_LABEL = "webstack.stack"
@@ -283,6 +286,20 @@ def pinned_image(name: str, reference: str, opts: pulumi.ResourceOptions) -> doc
     if reference.endswith(":latest"):
         raise ValueError(f"image {reference!r} must be pinned to a version, not latest")
     return docker.RemoteImage(name, name=reference, keep_locally=True, opts=opts)
+
+
+def built_image(name: str, repository: str, build: BuildSettings, opts: pulumi.ResourceOptions) -> docker.Image:
+    """Build ``build`` (an image of the project's own, ``webstack:web.<service>.build``) on the Docker host and keep it
+    there, never pushed: tagged ``<repository>:<context tag>`` (components/build_context.py: a new tag exactly when
+    the files the build sends change), and run by the image id the build yields (``repo_digest``: "for local
+    images, the image ID", pulumi-docker ``Image.repo_digest``)."""
+    return docker.Image(
+        name,
+        image_name=f"{repository}:{context_tag(build)}",
+        build=docker_build(build),
+        skip_push=True,
+        opts=opts,
+    )
 
 
 def labelled_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:

@@ -2,8 +2,9 @@
 
 edge network: nginx (the only public ports) -> app network: frontend x N, backend x M -> data network: PostgreSQL
 (or MySQL) shards, each a primary and its streaming replicas, Redis, MinIO, the backup job and the exporters; admin
-network: Prometheus, Alertmanager and Grafana on loopback ports. Every image is pulled pinned; every credential is
-generated.
+network: Prometheus, Alertmanager and Grafana on loopback ports. Every image is pulled pinned, or built on the host
+from the project (the web services' ``webstack:web.<service>.build``, such as the reference application in ``app/``);
+every credential is generated.
 
 With ``webstack:cdn.enabled`` the same ``Cdn`` component as on aws fronts the server (zone settings, rulesets,
 records), with the ``cloudflare`` provider, and the origin is reachable by Cloudflare only: through a Cloudflare
@@ -21,7 +22,7 @@ import pulumi_docker as docker
 
 from components.docker.backups import Backups, BackupsArgs
 from components.docker.cache import Cache, CacheArgs
-from components.docker.common import pinned_image, volume
+from components.docker.common import built_image, pinned_image, volume
 from components.docker.database import database_shards, docker_shard_map, shard_map_json
 from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from components.docker.images import backup_image, image_for
@@ -74,7 +75,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     else:
         images["backup"] = pinned_image("image-backup", backup_reference, opts).image_id
     web_images = {
-        name: pinned_image(f"image-{name}", service.image, opts).image_id
+        name: built_image(
+            f"image-{name}", f"{settings.project}-{settings.stack}/{name}".lower(), service.build, opts
+        ).repo_digest
+        if service.build is not None
+        else pinned_image(f"image-{name}", service.image, opts).image_id
         for name, service in (("frontend", settings.web.frontend), ("backend", settings.web.backend))
     }
 

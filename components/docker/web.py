@@ -12,11 +12,12 @@ data network), each with:
 - the service's ``environment`` plus the runtime environment every platform sets (production mode, no debugging).
 
 The backends also receive where their data lives (database primary and replicas over verified TLS, cache, object
-storage) as plain settings, and the credentials as files: each backend mounts a small config volume at
-:data:`SECRETS_DIR`, where the database and cache passwords, the object-storage keys and the CAs are uploaded at
-creation, and the environment only names them (``DATABASE_PASSWORD_FILE``, ``REDIS_PASSWORD_FILE``,
-``S3_ACCESS_KEY_FILE``, ``S3_SECRET_KEY_FILE``, ``DATABASE_CA_FILE``, ``S3_CA_FILE``). The frontends get no
-credential at all.
+storage) and which header carries their client's address (``WEBSTACK_CLIENT_ADDRESS_HEADER``: X-Forwarded-For,
+which nginx sets to the client's address alone) as plain settings, and the credentials as files: each backend
+mounts a small config volume at :data:`SECRETS_DIR`, where the database and cache passwords, the object-storage keys
+and the CAs are uploaded at creation, and the environment only names them (``DATABASE_PASSWORD_FILE``,
+``REDIS_PASSWORD_FILE``, ``S3_ACCESS_KEY_FILE``, ``S3_SECRET_KEY_FILE``, ``DATABASE_CA_FILE``, ``S3_CA_FILE``). The
+frontends get no credential at all.
 
 Every container of a service also answers to the service's shared alias on the app network (``<name>-frontend``,
 ``<name>-backend``; Docker's DNS answers a shared alias with every member's address): the load balancer resolves it
@@ -50,6 +51,7 @@ from components.docker.common import (
 )
 from components.docker.migrations import MIGRATION_ENV, app_secret_files, migration
 from components.docker.nginx import Upstream
+from components.edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
 from components.settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
 
 WEB_TIER_TYPE = "webstack:docker:WebTier"
@@ -163,6 +165,7 @@ def backend_environment(database: DatabaseEndpoint, cache: CacheEndpoint, storag
         "AWS_CA_BUNDLE": S3_CA_FILE,
         "S3_ACCESS_KEY_FILE": S3_ACCESS_KEY_FILE,
         "S3_SECRET_KEY_FILE": S3_SECRET_KEY_FILE,
+        CLIENT_ADDRESS_ENV: FORWARDED_FOR_HEADER,
     }
 
 

@@ -358,6 +358,38 @@ TYPES: dict[str, TypeMap] = {
     "aws:ecs/taskDefinition:TaskDefinition": TypeMap(
         "resource", "AWS::ECS::TaskDefinition", identity=Identity("ecs", "task-definition")
     ),
+    # -- container images (web services built from source: webstack:web.<service>.build) ---------------------------
+    "aws:ecr/repository:Repository": TypeMap(
+        "resource",
+        "AWS::ECR::Repository",
+        renames={
+            "name": "RepositoryName",
+            "encryptionConfigurations": "EncryptionConfiguration",
+            "forceDelete": "EmptyOnDelete",
+        },
+        identity=Identity("ecr", "repository"),
+    ),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": TypeMap(
+        "property",
+        "AWS::ECR::Repository",
+        prop="LifecyclePolicy",
+        renames={"policy": "LifecyclePolicyText"},
+        # No update: both inputs force a new policy.
+        actions=_ops(
+            ("ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy"),
+            ("ecr:GetLifecyclePolicy",),
+            (),
+            ("ecr:DeleteLifecyclePolicy",),
+        ),
+        source=f"{TF}ecr/lifecycle_policy.go",
+        identity=Identity(
+            "ecr",
+            "repository",
+            "@parent",
+            parent="repository",
+            fallback="arn:{partition}:ecr:{region}:{account}:repository/{name}",
+        ),
+    ),
     # -- cache -----------------------------------------------------------------------------------------------------
     "aws:elasticache/replicationGroup:ReplicationGroup": TypeMap(
         "resource",

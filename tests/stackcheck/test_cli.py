@@ -103,6 +103,8 @@ def test_prod_protects_its_stateful_resources(reports: dict[str, Any]) -> None:
             "aws:backup/vault:Vault": 2,
             "aws:rds/instance:Instance": 9,
             "aws:elasticache/replicationGroup:ReplicationGroup": 1,
+            # The frontend's and the backend's images, built from app/: a deleted repository takes its images.
+            "aws:ecr/repository:Repository": 2,
         }
     )
 

@@ -29,8 +29,8 @@ from stackcheck.mocks import RecordedResource
 from stackcheck.report import inventory
 
 #: The prod stack's monthly estimate, to the cent. Update it (on purpose) when prices or the program change (the
-#: databases' exported logs, now in log groups of the stack's, added theirs).
-PROD_TOTAL = 2978.57
+#: images built from app/ added two ECR repositories: ECR_GB_PER_REPOSITORY x USD 0.10 each).
+PROD_TOTAL = 2978.77
 
 DATABASE = "database (webstack:aws:ShardedDatabase)"
 PROVIDER_URN = "urn:pulumi:test::webstack::pulumi:providers:aws::aws"

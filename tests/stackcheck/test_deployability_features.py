@@ -107,7 +107,8 @@ def test_an_execution_role_that_cannot_decrypt_its_secrets_is_reported(prod_run:
     found = problems(planted(prod_run, "web-backend-execution-policy", edit_policy(s3_only)))
     assert found
     assert all(": kms:Decrypt on arn:aws:kms:us-east-1:" in p.value for p in found)
-    assert {p.urn.rsplit("::", 1)[-1] for p in found} == {"web-backend-task"}
+    # The migration runs as a task of its own with the backend's execution role and secrets: it cannot start either.
+    assert {p.urn.rsplit("::", 1)[-1] for p in found} == {"web-backend-task", "web-backend-migrate-task"}
 
 
 def test_waf_logging_into_a_log_group_without_the_prefix_is_reported(prod_run: Any) -> None:

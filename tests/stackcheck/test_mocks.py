@@ -94,6 +94,21 @@ def test_secrets_are_recorded_wrapped_and_their_plaintext_is_remembered() -> Non
     assert "s3cr3t-value" in RECORDER.secret_values
 
 
+def test_a_secret_field_makes_only_itself_secret_not_the_object_around_it() -> None:
+    # The SDK's deserializer wraps the whole map as secret (it lifts the mark a level); the engine keeps the mark on
+    # the one value, and so must the plaintexts the recorder scrubs from its output.
+    construct(
+        lambda: aws.ec2.Vpc(
+            "tagged",
+            cidr_block="10.8.0.0/16",
+            tags={"Owner": "platform-team-tag", "Token": pulumi.Output.secret("tag-s3cr3t-value")},
+        )
+    )
+    assert redact(one("tagged").inputs)["tags"] == REDACTED
+    assert "tag-s3cr3t-value" in RECORDER.secret_values
+    assert "platform-team-tag" not in RECORDER.secret_values
+
+
 def test_a_lookup_without_a_realistic_answer_fails_loudly() -> None:
     mocks = CloudMocks("eu-west-1")
     with pytest.raises(MissingMock, match="no mock answer for the lookup aws:rds/getEngineVersion:getEngineVersion"):
