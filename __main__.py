@@ -1,6 +1,6 @@
 """webstack: the composition root. Load and validate the stack's settings, build its platform, export the outputs.
 
-Nothing else belongs here: components live in ``components/``, settings in ``components/settings.py``.
+Nothing else belongs here: components live in ``components/``, settings in ``components/settings/``.
 """
 
 import importlib

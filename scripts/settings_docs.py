@@ -1,7 +1,7 @@
 """Generates the references in ``README.md`` and ``Pulumi.yaml`` from their one source of truth:
 
-- from ``components/settings.py``: the ``config:`` block of ``Pulumi.yaml`` (type, description and default of every
-  ``webstack:*`` key) and the settings table in ``README.md`` (every key, nested keys included);
+- from the ``components/settings/`` package: the ``config:`` block of ``Pulumi.yaml`` (type, description and default
+  of every ``webstack:*`` key) and the settings table in ``README.md`` (every key, nested keys included);
 - from ``components/alerts.py``: the README's alert table (every alert, its thresholds and the guide it came from).
 
 ``python -m scripts.settings_docs --write`` rewrites both; the tests fail when either is stale.
