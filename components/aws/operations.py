@@ -252,20 +252,25 @@ def operator_statements(
     ]
 
 
+def exec_channel_statement() -> dict[str, Any]:
+    """ECS Exec's channel, as the task role needs it: the SSM message actions take no resource-level permissions."""
+    return {
+        "Sid": "EcsExecChannel",
+        "Effect": "Allow",
+        "Action": [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ],
+        "Resource": "*",
+    }
+
+
 def exec_session_statements(session_log_group_arn: str) -> list[dict[str, Any]]:
-    """The task side of ECS Exec: the SSM message channel (no resource-level permissions) and the session log."""
+    """The task side of ECS Exec: the SSM message channel and the session log."""
     return [
-        {
-            "Sid": "EcsExecChannel",
-            "Effect": "Allow",
-            "Action": [
-                "ssmmessages:CreateControlChannel",
-                "ssmmessages:CreateDataChannel",
-                "ssmmessages:OpenControlChannel",
-                "ssmmessages:OpenDataChannel",
-            ],
-            "Resource": "*",
-        },
+        exec_channel_statement(),
         {
             "Sid": "WriteTheSessionLog",
             "Effect": "Allow",

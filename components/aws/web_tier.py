@@ -34,6 +34,7 @@ from pulumi_command import local
 from components.aws.account import Account
 from components.aws.files import ServiceVolume, mount_statements
 from components.aws.one_off import OneOffArgs, OneOffTask
+from components.aws.operations import exec_channel_statement
 from components.build_context import context_tag, docker_build
 from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
 
@@ -808,20 +809,5 @@ def _parameter_statements(parameter_arns: Sequence[str]) -> list[dict[str, Any]]
 
 
 def _exec_policy() -> dict[str, Any]:
-    """ECS Exec's channel: the SSM message actions take no resource-level permissions."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "EcsExecChannel",
-                "Effect": "Allow",
-                "Action": [
-                    "ssmmessages:CreateControlChannel",
-                    "ssmmessages:CreateDataChannel",
-                    "ssmmessages:OpenControlChannel",
-                    "ssmmessages:OpenDataChannel",
-                ],
-                "Resource": "*",
-            }
-        ],
-    }
+    """ECS Exec's channel (components/aws/operations.py)."""
+    return {"Version": "2012-10-17", "Statement": [exec_channel_statement()]}
