@@ -40,15 +40,17 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._common import ROLE_TAG, schema, setting
+from ._common import ROLE_TAG, is_read_replica, schema, setting
 from ._props import (
     UNKNOWN,
     as_number,
     as_text,
     count_text,
+    customer_key_problem,
     depends_on,
     is_set,
     is_true,
+    item_label,
     list_items,
     prop,
     unknown_message,
@@ -77,8 +79,6 @@ BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 MAX_CONTINUOUS_RETENTION_DAYS = 35
 #: The longest interval between restore tests that still counts as monthly.
 MAX_RESTORE_TEST_INTERVAL_DAYS = 31
-#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/backup``, an alias ARN ending in it).
-AWS_MANAGED_KEY_ALIAS = "alias/aws/"
 RDS_RESOURCE_TYPE = "RDS"
 ENABLED = "Enabled"
 
@@ -106,15 +106,8 @@ def _where(resource: PolicyResource) -> str:
     return "has no known region (its provider's region is unset or unknown during preview)"
 
 
-def _is_replica(instance: PolicyResource) -> bool:
-    """A read replica: it depends on its source through replicateSourceDb, or names one (unknown counts as set)."""
-    return bool(instance.property_dependencies.get("replicateSourceDb")) or is_set(
-        prop(instance.props, "replicateSourceDb")
-    )
-
-
 def _primaries(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type == INSTANCE and not _is_replica(r)]
+    return [r for r in resources if r.resource_type == INSTANCE and not is_read_replica(r)]
 
 
 # -- schedules -------------------------------------------------------------------------------------------------------
@@ -198,11 +191,6 @@ _PLAN_SCHEMA = schema(
 )
 
 
-def _rule_name(rule: Any, index: int) -> str:
-    name = as_text(prop(rule, "ruleName"))
-    return f"'{name}'" if name else f"#{index + 1}"
-
-
 def _plan_rules(props: Mapping[str, Any], report: ReportViolation, urn: str | None) -> list[tuple[str, Any]] | None:
     """The plan's rules with their names for messages; None, after reporting, when the list is unknown."""
     rules = prop(props, "rules")
@@ -215,7 +203,7 @@ def _plan_rules(props: Mapping[str, Any], report: ReportViolation, urn: str | No
             report(unknown_message(f"rules[{index}]", "a literal plan rule"), urn)
             return None
         if isinstance(rule, Mapping):
-            found.append((_rule_name(rule, index), rule))
+            found.append((item_label(rule, index, "ruleName"), rule))
     return found
 
 
@@ -410,16 +398,11 @@ backup_copies_to_another_region = StackValidationPolicy(
 def _vault_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != VAULT:
         return
-    key = prop(args.props, "kmsKeyArn")
-    if key is UNKNOWN:
-        return  # another resource's ARN: a customer-managed key (AWS-managed keys are named by literal aliases)
-    text = as_text(key)
-    if not text:
-        problem = "is not set, so the vault encrypts recovery points under the AWS-managed key aws/backup"
-    elif AWS_MANAGED_KEY_ALIAS in text:
-        problem = f"names the AWS-managed key {text}"
-    else:
+    problem = customer_key_problem(prop(args.props, "kmsKeyArn"))
+    if not problem:
         return
+    if problem == "is not set":
+        problem += ", so the vault encrypts recovery points under the AWS-managed key aws/backup"
     report(
         f"kms_key_arn {problem}, whose policy you do not control: set kms_key_arn to a customer-managed KMS key's ARN "
         "(this replaces the vault; move or copy its recovery points first).",

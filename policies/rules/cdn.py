@@ -70,6 +70,7 @@ from ._props import (
     depends_on,
     is_list,
     is_true,
+    item_label,
     list_items,
     prop,
     unknown_message,
@@ -493,11 +494,6 @@ class _Undecided:
 Judge = Callable[[Any], str | _Undecided]
 
 
-def _rule_name(rule: Any, index: int) -> str:
-    name = as_text(prop(rule, "description")) or as_text(prop(rule, "ref"))
-    return f"'{name}'" if name else f"#{index + 1}"
-
-
 def _disabled(rule: Any) -> bool | _Undecided:
     enabled = prop(rule, "enabled")
     if enabled is UNKNOWN:
@@ -520,7 +516,7 @@ def _ruleset_problem(ruleset: PolicyResource, judge: Judge, weak: Callable[[list
         elif not verdict:
             return ""
         else:
-            reasons.append(f"rule {_rule_name(rule, index)} {verdict}")
+            reasons.append(f"rule {item_label(rule, index, 'description', 'ref')} {verdict}")
     if unknown:
         return unknown_message(", ".join(unknown), "literal values")
     return weak(reasons)

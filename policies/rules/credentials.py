@@ -19,10 +19,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
-from pulumi_policy.proxy import UnknownValueError
 
-from ._common import schema, setting
-from ._props import UNKNOWN, aws_managed_key, is_list, is_set, prop
+from ._common import pattern_setting, schema, setting
+from ._props import UNKNOWN, aws_managed_key, is_list, is_set, list_items, name_words, prop
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -35,17 +34,6 @@ MQ_BROKER = "aws:mq/broker:Broker"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 SECURE_STRING = "SecureString"
-
-
-def _elements(value: Any) -> Iterator[tuple[int, Any]]:
-    """(index, item) for each item of a list; an item unknown during preview is :data:`UNKNOWN`."""
-    if not is_list(value):
-        return
-    for index in range(len(value)):
-        try:
-            yield index, value[index]
-        except UnknownValueError:
-            yield index, UNKNOWN
 
 
 def _text(value: Any) -> str | None:
@@ -226,8 +214,7 @@ class _Names:
     descriptive: frozenset[str]
 
     def is_credential(self, name: str) -> bool:
-        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-        return bool(self.credential.search(re.sub(r"[^A-Za-z0-9]+", "_", words)))
+        return bool(self.credential.search(name_words(name)))
 
 
 def _url_password(text: str) -> str | None:
@@ -304,7 +291,7 @@ def _fields(props: Mapping[str, Any], *fields: tuple[str, str]) -> list[_Candida
 
 def _list_field(values: Any, label: str) -> list[_Candidate]:
     found: list[_Candidate] = []
-    for index, item in _elements(values):
+    for index, item in enumerate(list_items(values)):
         text = _text(item)
         if text is not None:
             found.append(_Candidate(f"{label}[{index}]", text, True))
@@ -313,7 +300,7 @@ def _list_field(values: Any, label: str) -> list[_Candidate]:
 
 def _broker_users(props: Mapping[str, Any]) -> list[_Candidate]:
     found: list[_Candidate] = []
-    for index, user in _elements(prop(props, "users")):
+    for index, user in enumerate(list_items(prop(props, "users"))):
         text = _text(prop(user, "password"))
         if text is None:
             continue
@@ -332,7 +319,7 @@ def _container_definitions(props: Mapping[str, Any]) -> list[Any]:
             raw = json.loads(raw)
         except ValueError:
             return []
-    return [item for _, item in _elements(raw)]
+    return list_items(raw)
 
 
 def _environment(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
@@ -341,7 +328,7 @@ def _environment(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
     for index, container in enumerate(_container_definitions(props)):
         name = prop(container, "name")
         label = f"Container '{name}'" if isinstance(name, str) and name else f"Container #{index + 1}"
-        for position, entry in _elements(prop(container, "environment")):
+        for position, entry in enumerate(list_items(prop(container, "environment"))):
             text = _text(prop(entry, "value"))
             if text is None:
                 continue
@@ -397,14 +384,9 @@ def _candidates(resource_type: str, props: Mapping[str, Any], names: _Names) -> 
 def _no_default_passwords(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in _FIXES:
         return
-    pattern = str(setting(args, _PASSWORD_SCHEMA, "credentialNamePattern"))
-    try:
-        credential = re.compile(pattern, re.IGNORECASE)
-    except re.error as error:
-        report(
-            f"The policy's credentialNamePattern is not a valid regular expression ({error}): fix the pack config.",
-            None,
-        )
+    credential = pattern_setting(args, _PASSWORD_SCHEMA, "credentialNamePattern")
+    if isinstance(credential, str):
+        report(credential, None)
         return
     descriptive = frozenset(str(k).lower() for k in setting(args, _PASSWORD_SCHEMA, "nonSecretJsonKeys"))
     deny = frozenset(str(p).strip().casefold() for p in setting(args, _PASSWORD_SCHEMA, "passwordDenyList"))
@@ -448,7 +430,7 @@ def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None
             "customer-managed KMS key's ARN.",
             None,
         )
-    for index, replica in _elements(prop(args.props, "replicas")):
+    for index, replica in enumerate(list_items(prop(args.props, "replicas"))):
         if replica is UNKNOWN:
             continue
         region = prop(replica, "region")

@@ -24,7 +24,7 @@ replicas and parameter groups only through property dependencies (URNs), never t
 which are unknown during a preview.
 
 Values unknown during a preview: a KMS key, a replica's source or a parameter group's name is another resource's
-output, never empty, so an unknown one counts as set (as in ``load_balancer._is_set``). Every other setting the
+output, never empty, so an unknown one counts as set (:func:`._props.prop_is_set`). Every other setting the
 rules read (booleans, numbers, the engine, the user name, parameter values) is written by the program; if one is
 unknown, the analyzer's proxy raises and pulumi_policy reports that the rule cannot run during the preview. The
 rule is then decided on ``pulumi up``, when the inputs are known. It never passes silently. Messages never echo a
@@ -34,7 +34,6 @@ password.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
@@ -46,10 +45,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
-from ._common import schema, setting
-from ._props import as_number, is_list, is_true, plural
+from ._common import is_read_replica, names_replication_source, schema, setting
+from ._props import as_number, as_text, customer_key_problem, is_list, is_true, plural, prop, prop_is_set
 
 INSTANCE = "aws:rds/instance:Instance"
 PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
@@ -57,8 +55,6 @@ CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 
 #: The most days RDS keeps automated backups.
 MAX_BACKUP_RETENTION_DAYS = 35
-#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/rds``, an alias ARN ending in it).
-AWS_MANAGED_KEY_ALIAS = "alias/aws/"
 #: Parameter groups whose name starts with this are the engine defaults, which cannot be changed.
 DEFAULT_PARAMETER_GROUP_PREFIX = "default."
 #: How each engine family forces TLS: family prefix -> (parameter, values that force it (lowercase), entry to add).
@@ -73,54 +69,15 @@ TLS_PARAMETERS = {
 TLS_FIX = "rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL"
 
 
-# -- reading props ---------------------------------------------------------------------------------------------------
-def _is_set(props: Mapping[str, Any], key: str) -> bool:
-    """Whether a property holds a non-empty value. A value unknown during preview counts as set: it is another
-    resource's output (a key's ARN, the source instance's identifier, a group's name), which is never empty."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return True
-    return value is not None and str(value).strip() != ""
-
-
-def _known_text(props: Mapping[str, Any], key: str) -> str:
-    """A property as text; empty when absent or unknown during preview (another resource's output)."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return ""
-    return "" if value is None else str(value).strip()
-
-
-def _is_replica(props: Mapping[str, Any]) -> bool:
-    return _is_set(props, "replicateSourceDb")
-
-
 def _primary(args: ResourceValidationArgs, replica_reason: str) -> bool:
     """Whether the resource is a primary instance. Read replicas are marked not applicable, for ``replica_reason``
     (what they take from their source)."""
     if args.resource_type != INSTANCE:
         return False
-    if _is_replica(args.props):
+    if names_replication_source(args.props):
         args.not_applicable(replica_reason)
         return False
     return True
-
-
-def _key_problem(props: Mapping[str, Any], key: str) -> str:
-    """Why a KMS key setting does not name a customer-managed key; empty when it does. An unknown value is a key
-    resource's ARN (AWS-managed keys are named by literal aliases), so it counts as a customer-managed key."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return ""
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return "is not set"
-    if AWS_MANAGED_KEY_ALIAS in text:
-        return f"names the AWS-managed key {text}"
-    return ""
 
 
 def _key_message(problem: str, setting_name: str, what: str) -> str:
@@ -141,7 +98,7 @@ def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
             None,
         )
         return
-    problem = _key_problem(args.props, "kmsKeyId")
+    problem = customer_key_problem(prop(args.props, "kmsKeyId"))
     if problem:
         report(_key_message(problem, "kms_key_id", "the storage"), None)
 
@@ -211,7 +168,7 @@ def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> 
         )
     elif days < minimum:
         report(f"Automated backups are kept {days:g} days: {fix}.", None)
-    if not _is_set(args.props, "backupWindow"):
+    if not prop_is_set(args.props, "backupWindow"):
         report(
             "backup_window is not set, so RDS picks a 30-minute window of its own: set backup_window (e.g. "
             '"02:00-03:00", UTC) to a quiet hour that does not overlap maintenance_window.',
@@ -327,7 +284,7 @@ def _performance_insights(args: ResourceValidationArgs, report: ReportViolation)
             None,
         )
         return
-    problem = _key_problem(args.props, "performanceInsightsKmsKeyId")
+    problem = customer_key_problem(prop(args.props, "performanceInsightsKmsKeyId"))
     if problem:
         report(_key_message(problem, "performance_insights_kms_key_id", "the Performance Insights data"), None)
 
@@ -364,7 +321,7 @@ def _log_exports(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     engine = str(args.props.get("engine") or "").strip().lower()
     if not engine:
-        if _is_replica(args.props):
+        if names_replication_source(args.props):
             args.not_applicable("the read replica names no engine (it runs its source's)")
             return
         report(
@@ -485,7 +442,7 @@ PASSWORD_PROPS = {"password": "password", "passwordWo": "password_wo"}
 def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas inherit the master password from their source instance"):
         return
-    literal = [name for key, name in PASSWORD_PROPS.items() if _is_set(args.props, key)]
+    literal = [name for key, name in PASSWORD_PROPS.items() if prop_is_set(args.props, key)]
     managed = is_true(args.props.get("manageMasterUserPassword"))
     if literal:
         report(
@@ -501,7 +458,7 @@ def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> 
             None,
         )
     if managed:
-        problem = _key_problem(args.props, "masterUserSecretKmsKeyId")
+        problem = customer_key_problem(prop(args.props, "masterUserSecretKmsKeyId"))
         if problem:
             report(_key_message(problem, "master_user_secret_kms_key_id", "the master password's secret"), None)
 
@@ -551,7 +508,7 @@ def _parameter_group_tls(args: StackValidationArgs, report: ReportViolation) -> 
             for d in instance.property_dependencies.get("parameterGroupName") or []
             if d.resource_type == PARAMETER_GROUP
         ]
-        name = _known_text(instance.props, "parameterGroupName")
+        name = as_text(prop(instance.props, "parameterGroupName"))
         if name.startswith(DEFAULT_PARAMETER_GROUP_PREFIX):
             report(
                 f"The instance uses the default parameter group {name}, which does not force TLS and cannot be "
@@ -559,7 +516,7 @@ def _parameter_group_tls(args: StackValidationArgs, report: ReportViolation) -> 
                 "parameter_group_name.",
                 instance.urn,
             )
-        elif not groups and not _is_set(instance.props, "parameterGroupName"):
+        elif not groups and not prop_is_set(instance.props, "parameterGroupName"):
             report(
                 "The instance sets no parameter_group_name, so it uses the engine's default parameter group, which "
                 f"does not force TLS: create an aws.rds.ParameterGroup that forces TLS ({TLS_FIX}) and pass its .name "
@@ -678,15 +635,11 @@ _REPLICA_SCHEMA = schema(
 )
 
 
-def _is_replica_resource(resource: PolicyResource) -> bool:
-    return bool(resource.property_dependencies.get("replicateSourceDb")) or _is_replica(resource.props)
-
-
 def _primary_has_replica(args: StackValidationArgs, report: ReportViolation) -> None:
     minimum = int(setting(args, _REPLICA_SCHEMA, "minReplicas"))
     instances = [r for r in args.resources if r.resource_type == INSTANCE]
-    replicas = [r for r in instances if _is_replica_resource(r)]
-    for primary in (r for r in instances if not _is_replica_resource(r)):
+    replicas = [r for r in instances if is_read_replica(r)]
+    for primary in (r for r in instances if not is_read_replica(r)):
         count = sum(
             any(dep.urn == primary.urn for dep in replica.property_dependencies.get("replicateSourceDb") or [])
             for replica in replicas

@@ -60,8 +60,19 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
-from ._common import schema, setting
-from ._props import UNKNOWN, as_number, as_text, count_text, is_true, list_items, name_words, prop, unknown_message
+from ._common import pattern_setting, schema, setting
+from ._props import (
+    UNKNOWN,
+    as_number,
+    as_text,
+    count_text,
+    is_true,
+    list_items,
+    name_words,
+    prop,
+    str_list,
+    unknown_message,
+)
 from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST
 from .monitoring import NOT_CREDENTIALS, REFERENCE_WORDS
 
@@ -114,10 +125,6 @@ def _who(role: Any) -> str:
     if role is UNKNOWN:
         return "The container (whose webstack.role label is unknown during preview)"
     return f"The container (role '{role}')" if role else "The container (no webstack.role label)"
-
-
-def _strings(values: Iterable[Any]) -> list[str]:
-    return [str(v) for v in values]
 
 
 def _long_running(props: Mapping[str, Any]) -> Any:
@@ -430,7 +437,7 @@ def _no_host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -
                 None,
             )
         elif not _matches(role, host_readers):
-            allowed = ", ".join(_strings(host_readers)) or "none"
+            allowed = ", ".join(str_list(host_readers)) or "none"
             report(
                 f"{_who(role)} mounts {bind.path()} (read-only) in {bind.where}; only roles in hostReadRoles "
                 f"({allowed}) may read host paths: use a named volume or an upload instead.",
@@ -533,7 +540,7 @@ def _publishes(args: ResourceValidationArgs, report: ReportViolation) -> None:
         if not public:
             report(
                 f"{_who(role)} publishes {label} on {address}, outside the host's loopback, but only the load "
-                f"balancer (roles: {', '.join(_strings(setting(args, _PUBLISH_SCHEMA, 'publicRoles')))}) may take "
+                f"balancer (roles: {', '.join(str_list(setting(args, _PUBLISH_SCHEMA, 'publicRoles')))}) may take "
                 'traffic from outside the host: bind it to the loopback (ip="127.0.0.1") and reach it through an '
                 "SSH tunnel, or remove the port.",
                 None,
@@ -690,7 +697,7 @@ def pin_problem(reference: str, floating: Iterable[str] = ("latest",)) -> str | 
 
 
 def _images_pinned(args: StackValidationArgs, report: ReportViolation) -> None:
-    floating = _strings(setting(args, _PINNED_SCHEMA, "floatingTags"))
+    floating = str_list(setting(args, _PINNED_SCHEMA, "floatingTags"))
     for resource in args.resources:
         if resource.resource_type == REMOTE_IMAGE:
             name = prop(resource.props, "name")
@@ -1050,10 +1057,10 @@ def _credential_judge(args: Any) -> _CredentialJudge | str:
     """The configured judge, or what is wrong with the configuration."""
     patterns: dict[str, re.Pattern[str]] = {}
     for key in ("credentialNamePattern", "secretFilePattern"):
-        try:
-            patterns[key] = re.compile(str(setting(args, _DOCKER_CREDENTIALS_SCHEMA, key)), re.IGNORECASE)
-        except re.error as error:
-            return f"The policy's {key} is not a valid regular expression ({error}): fix the pack config."
+        pattern = pattern_setting(args, _DOCKER_CREDENTIALS_SCHEMA, key)
+        if isinstance(pattern, str):
+            return pattern
+        patterns[key] = pattern
     users = setting(args, _DOCKER_CREDENTIALS_SCHEMA, "defaultUsers") or {}
     return _CredentialJudge(
         credential=patterns["credentialNamePattern"],
@@ -1321,7 +1328,7 @@ def _resource_limits(args: ResourceValidationArgs, report: ReportViolation) -> N
             report(
                 unknown_message("labels (webstack.role)", "a literal label")
                 + " Its root filesystem is writable, which roles "
-                f"{', '.join(_strings(read_only_roles))} may not have.",
+                f"{', '.join(str_list(read_only_roles))} may not have.",
                 None,
             )
         else:

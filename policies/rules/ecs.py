@@ -20,7 +20,6 @@ every task-definition rule. Messages name containers and environment variables, 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +33,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._common import schema, setting
+from ._common import pattern_setting, schema, setting
 from ._props import is_list, is_true
 
 SERVICE = "aws:ecs/service:Service"
@@ -407,12 +406,9 @@ def _is_reference(name: str, value: Any) -> bool:
 def _no_secrets_in_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
-    try:
-        pattern = re.compile(str(setting(args, _SECRETS_SCHEMA, "secretNamePattern")), re.IGNORECASE)
-    except re.error as error:
-        report(
-            f"The policy's secretNamePattern is not a valid regular expression ({error}): fix the pack config.", None
-        )
+    pattern = pattern_setting(args, _SECRETS_SCHEMA, "secretNamePattern")
+    if isinstance(pattern, str):
+        report(pattern, None)
         return
     for index, container in enumerate(_task_containers(args, report)):
         names = [

@@ -32,10 +32,9 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
-from ._props import count_text, depends_on
+from ._props import count_text, depends_on, prop_is_set
 
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LISTENER_RULE_TYPES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
@@ -50,16 +49,6 @@ LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 NOT_HTTP_LOAD_BALANCERS = ("network", "gateway")
 
 REDIRECT_TO_HTTPS = 'type="redirect" with redirect={protocol: "HTTPS", port: "443", status_code: "HTTP_301"}'
-
-
-def _is_set(props: Mapping[str, Any], key: str) -> bool:
-    """Whether a property holds a non-empty value. A value unknown during preview counts as set: it is another
-    resource's output (a certificate's ARN, a bucket's name, a key's ARN), which is never empty."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return True
-    return value is not None and str(value).strip() != ""
 
 
 def _lb_type(props: Mapping[str, Any]) -> str:
@@ -109,7 +98,7 @@ def _https_listener_tls(args: ResourceValidationArgs, report: ReportViolation) -
         )
     elif policy not in allowed:
         report(f"The HTTPS listener uses ssl_policy {policy}: set it to one of {', '.join(allowed)}.", None)
-    if not _is_set(args.props, "certificateArn"):
+    if not prop_is_set(args.props, "certificateArn"):
         report(
             "The HTTPS listener has no certificate_arn: set it to a validated ACM certificate "
             "(aws.acm.CertificateValidation(...).certificate_arn).",
@@ -292,7 +281,7 @@ def _access_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "to false even when a bucket is set).",
             None,
         )
-    elif not _is_set(logs, "bucket"):
+    elif not prop_is_set(logs, "bucket"):
         report(
             "Access logs are enabled but name no bucket: set access_logs.bucket to an SSE-S3 encrypted log bucket "
             "whose policy lets the ELB service write to it.",
@@ -636,7 +625,7 @@ def _health_check(args: ResourceValidationArgs, report: ReportViolation) -> None
     protocol = str(check.get("protocol") or "HTTP").upper()
     fields = ["path", "matcher"] if protocol in HTTP_HEALTH_CHECKS else []
     fields += ["healthyThreshold", "unhealthyThreshold"]
-    missing = [_snake(key) for key in fields if not _is_set(check, key)]
+    missing = [_snake(key) for key in fields if not prop_is_set(check, key)]
     if missing:
         report(
             f"The health check leaves {', '.join(missing)} unset: set {'them' if len(missing) > 1 else 'it'} on "
@@ -687,7 +676,7 @@ def _log_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
     elif days < minimum:
         report(f"The log group keeps logs {days} days: set retention_in_days to {minimum} or more.", None)
-    if not _is_set(args.props, "kmsKeyId"):
+    if not prop_is_set(args.props, "kmsKeyId"):
         report(
             "The log group is not encrypted with a KMS key: set kms_key_id to a key whose policy lets "
             "logs.<region>.amazonaws.com use it (webstack's Keys component provides one).",

@@ -56,7 +56,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._common import schema, setting
+from ._common import is_read_replica, pattern_setting, schema, setting
 from ._props import UNKNOWN, as_text, aws_managed_key, is_list, is_set, list_items, name_words, prop, unknown_message
 from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST
 from .load_balancer import LOAD_BALANCER_TYPES, TARGET_GROUP_TYPES
@@ -286,13 +286,6 @@ def _required_metrics(args: StackValidationArgs) -> dict[str, list[str]]:
     return {str(resource_type): _metric_names(configured[resource_type]) for resource_type in configured}
 
 
-def _is_replica(instance: PolicyResource) -> bool:
-    """A read replica: it depends on its source through replicateSourceDb, or names one (unknown counts as set)."""
-    return bool(instance.property_dependencies.get("replicateSourceDb")) or is_set(
-        prop(instance.props, "replicateSourceDb")
-    )
-
-
 def _metric_of(query: Any) -> Any:
     """The metric name of a metric query: "" for an expression, :data:`UNKNOWN` when unknown during preview."""
     metric = UNKNOWN if query is UNKNOWN else prop(query, "metric")
@@ -331,7 +324,7 @@ def _needs(
             return what, []
         if as_text(kind) not in ("", "application"):
             return what, []
-    if resource_type == RDS_INSTANCE and _is_replica(resource):
+    if resource_type == RDS_INSTANCE and is_read_replica(resource):
         return "RDS read replica", [*metrics, *replica_metrics]
     return what, metrics
 
@@ -695,14 +688,9 @@ def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolatio
     reader = _READERS.get(args.resource_type)
     if reader is None:
         return
-    pattern = str(setting(args, _CREDENTIALS_SCHEMA, "credentialNamePattern"))
-    try:
-        credential = re.compile(pattern, re.IGNORECASE)
-    except re.error as error:
-        report(
-            f"The policy's credentialNamePattern is not a valid regular expression ({error}): fix the pack config.",
-            None,
-        )
+    credential = pattern_setting(args, _CREDENTIALS_SCHEMA, "credentialNamePattern")
+    if isinstance(credential, str):
+        report(credential, None)
         return
     deny_list: Sequence[Any] = setting(args, _CREDENTIALS_SCHEMA, "passwordDenyList") or []
     judge = _Judge(credential, frozenset(str(p).strip().casefold() for p in deny_list))

@@ -49,7 +49,7 @@ from pulumi_policy import (
 
 from . import _nginx
 from ._common import schema, setting, within
-from ._props import UNKNOWN, as_number, as_text, count_text, is_true, list_items, prop, unknown_message
+from ._props import UNKNOWN, as_number, as_text, count_text, is_true, item_label, list_items, prop, unknown_message
 from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, _proxied_load_balancers, zone_of
 from .docker import CONTAINER, NETWORK, _attachments, _content, _is_loopback, _network_name, _role, _who
 from .load_balancer import WEB_ACL, WEB_ACL_ASSOCIATION
@@ -92,11 +92,6 @@ REAL_IP_FIX = (
 
 
 # -- aws ---------------------------------------------------------------------------------------------------------------
-def _rule_name(rule: Any, index: int) -> str:
-    name = as_text(prop(rule, "name"))
-    return f"'{name}'" if name else f"#{index + 1}"
-
-
 def _rate_problem(rule: Any, name: str, header: str) -> str:
     """Why a rule counts the proxy instead of clients; empty when it does not."""
     statement = prop(prop(rule, "statement"), "rateBasedStatement")
@@ -181,7 +176,7 @@ def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> N
             if rule is UNKNOWN:
                 report(unknown_message(f"rules[{index}]", "a literal rule"), acl.urn)
                 continue
-            name = _rule_name(rule, index)
+            name = item_label(rule, index, "name")
             for problem in (_rate_problem(rule, name, header), _group_problem(rule, name)):
                 if problem:
                     report(problem, acl.urn)

@@ -44,7 +44,19 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import ROLE_TAG
-from ._props import UNKNOWN, as_list, as_text, depends_on, is_set, is_true, list_items, plain, prop, unknown_message
+from ._props import (
+    UNKNOWN,
+    as_list,
+    as_text,
+    customer_key_problem,
+    depends_on,
+    is_set,
+    is_true,
+    list_items,
+    plain,
+    prop,
+    unknown_message,
+)
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 ENCRYPTION_TYPES = (
@@ -66,8 +78,6 @@ SSE_S3 = "AES256"
 SSE_KMS = "aws:kms"
 DSSE_KMS = "aws:kms:dsse"
 KMS_ALGORITHMS = (SSE_KMS, DSSE_KMS)
-#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/s3``, or an alias ARN ending in it).
-AWS_MANAGED_KEY_ALIAS = "alias/aws/"
 OWNER_ENFORCED = "BucketOwnerEnforced"
 ENABLED = "Enabled"
 
@@ -82,9 +92,6 @@ DENY_INSECURE_TRANSPORT = (
     '{Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<bucket arn>, <bucket arn> + "/*"], Condition: '
     '{Bool: {"aws:SecureTransport": "false"}}}'
 )
-
-
-# -- reading props ---------------------------------------------------------------------------------------------------
 
 
 # -- buckets and what points at them ---------------------------------------------------------------------------------
@@ -129,19 +136,6 @@ def versioning_problem(versioning: PolicyResource) -> str:
 
 def is_versioned(resources: Iterable[PolicyResource], bucket: PolicyResource) -> bool:
     return any(not versioning_problem(v) for v in attached(resources, VERSIONING_TYPES, bucket))
-
-
-def _key_problem(value: Any) -> str:
-    """Why a KMS key setting does not name a customer-managed key; empty when it does. An unknown value is a key
-    resource's ARN (AWS-managed keys are named by literal aliases), so it counts as a customer-managed key."""
-    if value is UNKNOWN:
-        return ""
-    text = as_text(value)
-    if not text:
-        return "is not set"
-    if AWS_MANAGED_KEY_ALIAS in text:
-        return f"names the AWS-managed key {text}"
-    return ""
 
 
 # -- encryption ------------------------------------------------------------------------------------------------------
@@ -200,7 +194,7 @@ def _encryption_problems(props: Mapping[str, Any], log_sink: bool) -> list[str]:
             f"(only log sinks, tagged {ROLE_TAG}={ROLE_LOG_SINK}, use {SSE_S3})."
         ]
     problems: list[str] = []
-    key_problem = _key_problem(prop(default, "kmsMasterKeyId"))
+    key_problem = customer_key_problem(prop(default, "kmsMasterKeyId"))
     if key_problem:
         problems.append(
             f"kms_master_key_id {key_problem}, so objects are encrypted under an AWS-managed key whose policy you do "
