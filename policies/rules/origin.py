@@ -49,9 +49,9 @@ from pulumi_policy import (
 
 from . import _nginx
 from ._common import schema, setting, within
+from ._docker import CONTAINER, NETWORK, attachments, docker_role, is_loopback, network_name, upload_text, who
 from ._props import UNKNOWN, as_number, as_text, count_text, is_true, item_label, list_items, prop, unknown_message
 from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, _proxied_load_balancers, zone_of
-from .docker import CONTAINER, NETWORK, _attachments, _content, _is_loopback, _network_name, _role, _who
 from .load_balancer import WEB_ACL, WEB_ACL_ASSOCIATION
 
 #: The header Cloudflare's edge hands the origin the client's address in.
@@ -217,8 +217,8 @@ def _behind_cloudflare(args: StackValidationArgs, report: ReportViolation) -> li
     if not containers or not records:
         args.not_applicable("the stack serves no Docker load balancer through Cloudflare")
     proxied = [r for r in records if is_true(prop(r.props, "proxied")) or prop(r.props, "proxied") is UNKNOWN]
-    balancers = [c for c in containers if _role(c.props) == LB_ROLE]
-    undecided = [c for c in containers if _role(c.props) is UNKNOWN]
+    balancers = [c for c in containers if docker_role(c.props) == LB_ROLE]
+    undecided = [c for c in containers if docker_role(c.props) is UNKNOWN]
     if proxied and not balancers and undecided:
         report(unknown_message("The container's labels (webstack.role)", "a literal label"), undecided[0].urn)
         return None
@@ -233,14 +233,14 @@ def _configs(args: StackValidationArgs, report: ReportViolation) -> list[_Config
     for container in (r for r in args.resources if r.resource_type == CONTAINER):
         uploads = prop(container.props, "uploads")
         if uploads is UNKNOWN:
-            if _role(container.props) in (f"{LB_ROLE}-seed", LB_ROLE):
+            if docker_role(container.props) in (f"{LB_ROLE}-seed", LB_ROLE):
                 report(unknown_message("uploads", "literal files (the load balancer's nginx.conf)"), container.urn)
             continue
         for upload in list_items(uploads):
             path = prop(upload, "file")
             if upload is UNKNOWN or path is UNKNOWN or not as_text(path).endswith("nginx.conf"):
                 continue
-            text = _content(upload)
+            text = upload_text(upload)
             if text is None:
                 report(unknown_message(f"the content of {as_text(path)}", "literal text"), container.urn)
                 continue
@@ -252,7 +252,7 @@ def _configs(args: StackValidationArgs, report: ReportViolation) -> list[_Config
 
 
 def _tunnel_networks(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type == NETWORK and _role(r.props) == TUNNEL_ROLE]
+    return [r for r in resources if r.resource_type == NETWORK and docker_role(r.props) == TUNNEL_ROLE]
 
 
 def _subnets(network: PolicyResource) -> list[str]:
@@ -379,7 +379,7 @@ def _ports(container: PolicyResource) -> list[tuple[Any, str]] | None:
 
 def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None:
     for container in (r for r in args.resources if r.resource_type == CONTAINER):
-        role = _role(container.props)
+        role = docker_role(container.props)
         published = _ports(container)
         if published is None:
             report(unknown_message("ports", "literal mappings (none behind a tunnel)"), container.urn)
@@ -389,14 +389,14 @@ def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None
             label = f"container port {count_text(number)}" if number is not None else "a container port"
             if role == LB_ROLE:
                 report(
-                    f"{_who(role)} publishes {label} on {ip}, but the site is served through a Cloudflare Tunnel: "
+                    f"{who(role)} publishes {label} on {ip}, but the site is served through a Cloudflare Tunnel: "
                     "the tunnel's connector reaches nginx over the tunnel network, and a published port lets anyone "
                     "bypass Cloudflare's TLS settings, WAF and rate limits. Publish no port (ports=[]).",
                     container.urn,
                 )
-            elif not _is_loopback(ip):
+            elif not is_loopback(ip):
                 report(
-                    f"{_who(role)} publishes {label} on {ip}, but behind a Cloudflare Tunnel the server takes no "
+                    f"{who(role)} publishes {label} on {ip}, but behind a Cloudflare Tunnel the server takes no "
                     'inbound connection at all: remove the port, or bind it to the loopback (ip="127.0.0.1").',
                     container.urn,
                 )
@@ -404,7 +404,7 @@ def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None
         for problem in _ingress_problems(config):
             report(problem, config.urn)
     networks = _tunnel_networks(args.resources)
-    by_name = {name: n for n in args.resources if n.resource_type == NETWORK and (name := _network_name(n))}
+    by_name = {name: n for n in args.resources if n.resource_type == NETWORK and (name := network_name(n))}
     for network in networks:
         internal = prop(network.props, "internal")
         if internal is UNKNOWN:
@@ -418,12 +418,12 @@ def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None
             )
     tunnel_urns = {n.urn for n in networks}
     for container in (r for r in args.resources if r.resource_type == CONTAINER):
-        role = _role(container.props)
+        role = docker_role(container.props)
         if role in (LB_ROLE, TUNNEL_ROLE):
             continue
-        if any(a.network is not None and a.network.urn in tunnel_urns for a in _attachments(container, by_name)):
+        if any(a.network is not None and a.network.urn in tunnel_urns for a in attachments(container, by_name)):
             report(
-                f"{_who(role)} is attached to the tunnel network, whose peers nginx believes about the client's "
+                f"{who(role)} is attached to the tunnel network, whose peers nginx believes about the client's "
                 "address (CF-Connecting-IP): any container there can pose as any client. Attach only the tunnel's "
                 "connector and the load balancer to it.",
                 container.urn,
@@ -470,11 +470,11 @@ def _direct_problems(args: StackValidationArgs, balancers: Sequence[PolicyResour
             continue
         for internal, ip in published:
             number = as_number(internal)
-            if _is_loopback(ip) or (number is not None and int(number) in HTTPS_PORTS):
+            if is_loopback(ip) or (number is not None and int(number) in HTTPS_PORTS):
                 continue
             label = f"container port {count_text(number)}" if number is not None else "a container port"
             report(
-                f"{_who(LB_ROLE)} publishes {label} on {ip}, but Cloudflare connects to the origin on HTTPS only "
+                f"{who(LB_ROLE)} publishes {label} on {ip}, but Cloudflare connects to the origin on HTTPS only "
                 "(it redirects plain HTTP at the edge): publish only nginx's HTTPS port.",
                 balancer.urn,
             )
@@ -553,7 +553,7 @@ def _origin_only_cloudflare(args: StackValidationArgs, report: ReportViolation) 
     if balancers is None:
         return
     tunneled = any(r.resource_type == TUNNEL_TYPE for r in args.resources) or any(
-        r.resource_type == CONTAINER and _role(r.props) == TUNNEL_ROLE for r in args.resources
+        r.resource_type == CONTAINER and docker_role(r.props) == TUNNEL_ROLE for r in args.resources
     )
     if tunneled:
         _tunnel_problems(args, report)

@@ -26,19 +26,26 @@ from pulumi_policy.proxy import (
     UnknownValueError,
 )
 
-from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
+from policies.rules import (
+    ALL_POLICIES,
+    PACK_ENFORCEMENT_LEVEL,
+    docker_containers,
+    docker_credentials,
+    docker_network,
+    docker_services,
+)
 from policies.rules.checklist import BY_ID, anchors_of, items_of
-from policies.rules.docker import (
-    POLICIES,
-    docker_container_health_and_restart,
+from policies.rules.docker_containers import (
     docker_container_no_host_namespaces,
     docker_container_non_root,
     docker_container_not_privileged,
     docker_container_resource_limits,
-    docker_data_networks_internal,
+)
+from policies.rules.docker_credentials import docker_no_default_credentials
+from policies.rules.docker_network import docker_data_networks_internal, docker_only_load_balancer_publishes
+from policies.rules.docker_services import (
+    docker_container_health_and_restart,
     docker_images_pinned,
-    docker_no_default_credentials,
-    docker_only_load_balancer_publishes,
     docker_volumes_protected,
     pin_problem,
 )
@@ -53,6 +60,12 @@ NETWORK = "docker:index/network:Network"
 REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage"
 VOLUME = "docker:index/volume:Volume"
 
+POLICIES = [
+    *docker_containers.POLICIES,
+    *docker_network.POLICIES,
+    *docker_services.POLICIES,
+    *docker_credentials.POLICIES,
+]
 RESOURCE_RULES = [p for p in POLICIES if isinstance(p, ResourceValidationPolicy)]
 STACK_RULES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
 CONTAINER_RULES = [p for p in RESOURCE_RULES if p is not docker_volumes_protected]
