@@ -51,7 +51,8 @@ from . import _nginx
 from ._common import schema, setting, within
 from ._docker import CONTAINER, NETWORK, attachments, docker_role, is_loopback, network_name, upload_text, who
 from ._props import UNKNOWN, as_number, as_text, count_text, is_true, item_label, list_items, prop, unknown_message
-from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, _proxied_load_balancers, zone_of
+from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, zone_of
+from .cdn_records import proxied_load_balancers
 from .load_balancer import WEB_ACL, WEB_ACL_ASSOCIATION
 
 #: The header Cloudflare's edge hands the origin the client's address in.
@@ -156,7 +157,7 @@ def _group_problem(rule: Any, name: str) -> str:
 
 
 def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> None:
-    balancers = _proxied_load_balancers(args.resources)
+    balancers = proxied_load_balancers(args.resources)
     if not balancers:
         args.not_applicable("no proxied Cloudflare DNS record points at a load balancer of the stack")
     header = str(setting(args, _SCHEMA, "clientAddressHeader"))
