@@ -7,7 +7,9 @@ stackcheck evaluate. Enforcement per stack lives in ``policies/config/<stack>.js
 from pulumi_policy import EnforcementLevel
 
 from . import (
+    alarms,
     applications,
+    backup_copies,
     backups,
     cache,
     cdn,
@@ -16,6 +18,7 @@ from . import (
     certificates,
     credentials,
     database,
+    database_parameters,
     docker_containers,
     docker_credentials,
     docker_network,
@@ -31,6 +34,7 @@ from . import (
     security_headers,
     storage,
     tagging,
+    waf,
 )
 
 PACK_NAME = "webstack"
@@ -40,19 +44,23 @@ PACK_ENFORCEMENT_LEVEL = EnforcementLevel.MANDATORY
 ALL_POLICIES = [
     *network.POLICIES,
     *load_balancer.POLICIES,
+    *waf.POLICIES,
     *logs.POLICIES,
     *certificates.POLICIES,
     *ecs.POLICIES,
     *iam.POLICIES,
     *database.POLICIES,
+    *database_parameters.POLICIES,
     *cache.POLICIES,
     *credentials.POLICIES,
     *storage.POLICIES,
     *backups.POLICIES,
+    *backup_copies.POLICIES,
     *cdn.POLICIES,
     *cdn_records.POLICIES,
     *cdn_rulesets.POLICIES,
     *security_headers.POLICIES,
+    *alarms.POLICIES,
     *monitoring.POLICIES,
     *tagging.POLICIES,
     *kms.POLICIES,

@@ -126,6 +126,16 @@ DEFAULT_NON_SECRET_JSON_KEYS = [
     "region",
 ]
 
+# -- what is no credential ------------------------------------------------------------------------------------------
+#: The last word of a credential-named variable or key that holds a reference to a credential, or a setting about it
+#: (``DB_SECRET_ARN``, ``API_TOKEN_PARAMETER``, ``AUTH_MODE``), not the credential itself.
+REFERENCE_WORDS = frozenset(
+    {"ARN", "ID", "NAME", "PATH", "PARAMETER", "PARAM", "URL", "URI", "ENDPOINT", "FILE", "TYPE", "MODE", "ENABLED"}
+)
+
+#: Values of a credential-named setting that are no credential.
+NOT_CREDENTIALS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
+
 _PASSWORD_SCHEMA = schema(
     {
         "passwordDenyList": {

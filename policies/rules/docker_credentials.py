@@ -33,8 +33,7 @@ from ._props import (
     prop,
     unknown_message,
 )
-from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST
-from .monitoring import NOT_CREDENTIALS, REFERENCE_WORDS
+from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST, NOT_CREDENTIALS, REFERENCE_WORDS
 
 # -- docker-no-default-credentials -----------------------------------------------------------------------------------
 #: Variables that name an account (not a credential) whose well-known default must not be used.

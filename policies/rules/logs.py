@@ -11,10 +11,18 @@ A log group receives security logs when a flow log's ``log_destination`` or a we
 
 from __future__ import annotations
 
-from pulumi_policy import EnforcementLevel, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
 
 from ._common import schema, setting
-from ._props import UNKNOWN, prop, unknown_message
+from ._props import UNKNOWN, prop, prop_is_set, unknown_message
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 FLOW_LOG = "aws:ec2/flowLog:FlowLog"
@@ -25,6 +33,57 @@ DELIVERERS = {
     FLOW_LOG: ("logDestination", "VPC flow logs", "webstack:network.flowLogRetentionDays"),
     WAF_LOGGING: ("logDestinationConfigs", "WAF logs", "webstack:web.wafLogRetentionDays"),
 }
+
+# -- log groups ------------------------------------------------------------------------------------------------------
+_LOG_SCHEMA = schema(
+    {
+        "minRetentionDays": {
+            "type": "integer",
+            "default": 30,
+            "description": "Fewest days a log group may keep its logs (0, never expire, is not allowed either).",
+        }
+    }
+)
+
+
+def _log_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != LOG_GROUP:
+        return
+    minimum = int(setting(args, _LOG_SCHEMA, "minRetentionDays"))
+    retention = args.props.get("retentionInDays")
+    days = int(float(retention)) if retention is not None else 0
+    if args.props.get("logGroupClass") == "DELIVERY":
+        pass  # AWS fixes the retention of DELIVERY log groups at 2 days: only the key is up to the program
+    elif days == 0:
+        setting_text = "0" if retention is not None else "not set"
+        report(
+            f"The log group's logs never expire (retention_in_days is {setting_text}): set retention_in_days to "
+            f"{minimum} or more (a value CloudWatch accepts, e.g. 30, 90, 365).",
+            None,
+        )
+    elif days < minimum:
+        report(f"The log group keeps logs {days} days: set retention_in_days to {minimum} or more.", None)
+    if not prop_is_set(args.props, "kmsKeyId"):
+        report(
+            "The log group is not encrypted with a KMS key: set kms_key_id to a key whose policy lets "
+            "logs.<region>.amazonaws.com use it (webstack's Keys component provides one).",
+            None,
+        )
+
+
+log_group_retention_and_kms = ResourceValidationPolicy(
+    name="aws-cloudwatch-log-group-retention-and-kms",
+    description="Checks that every CloudWatch log group expires its logs after at least the minimum retention "
+    "period and is encrypted with a KMS key.",
+    validate=_log_group,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_LOG_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["logging", "encryption", "checklist:logging", "fsbp:CloudWatch.16"],
+    remediation_steps="Set retention_in_days (30 or more; 365 for audit logs) and kms_key_id on the "
+    "aws.cloudwatch.LogGroup.",
+)
+
 
 _SCHEMA = schema(
     {
@@ -71,4 +130,4 @@ security_logs_kept_a_year = StackValidationPolicy(
     "to (webstack:network.flowLogRetentionDays, webstack:web.wafLogRetentionDays).",
 )
 
-POLICIES = [security_logs_kept_a_year]
+POLICIES = [log_group_retention_and_kms, security_logs_kept_a_year]

@@ -53,7 +53,7 @@ from ._docker import CONTAINER, NETWORK, attachments, docker_role, is_loopback, 
 from ._props import UNKNOWN, as_number, as_text, count_text, is_true, item_label, list_items, prop, unknown_message
 from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, zone_of
 from .cdn_records import proxied_load_balancers
-from .load_balancer import WEB_ACL, WEB_ACL_ASSOCIATION
+from .waf import WEB_ACL, WEB_ACL_ASSOCIATION
 
 #: The header Cloudflare's edge hands the origin the client's address in.
 CLIENT_ADDRESS_HEADER = "CF-Connecting-IP"

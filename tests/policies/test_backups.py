@@ -19,15 +19,17 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 
-from policies.rules.backups import (
-    POLICIES,
+from policies.rules import backup_copies, backups
+from policies.rules.backup_copies import (
     backup_copies_to_another_region,
+    rds_backups_replicated_to_another_region,
+    s3_backups_replicated_to_another_region,
+)
+from policies.rules.backups import (
     backup_plan_daily_and_weekly,
     backup_restore_testing,
     backup_vault_customer_key,
-    rds_backups_replicated_to_another_region,
     rds_covered_by_backup_plan,
-    s3_backups_replicated_to_another_region,
 )
 from tests.policies.support import (
     MAIN_REGION,
@@ -306,11 +308,12 @@ RULE_TAGS = {
     "aws-s3-backups-replicated-to-another-region": ("checklist:remote-copies", "fsbp:S3.7"),
     "aws-rds-backups-replicated-to-another-region": ("checklist:remote-copies", None),
 }
+POLICIES = [*backups.POLICIES, *backup_copies.POLICIES]
 STACK_RULES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
 
 
-def test_the_module_exports_its_seven_rules_in_order() -> None:
-    assert [p.name for p in POLICIES] == list(RULE_TAGS)
+def test_the_modules_export_their_seven_rules() -> None:
+    assert sorted(p.name for p in POLICIES) == sorted(RULE_TAGS)
     assert {p.name for p in POLICIES if isinstance(p, ResourceValidationPolicy)} == {
         "aws-backup-plan-daily-and-weekly",
         "aws-backup-vault-customer-key",

@@ -11,18 +11,16 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 from components.settings import parse_settings
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from policies.rules.load_balancer import (
-    GUIDE_RATE_LIMITS,
     access_logs,
-    alb_waf_protected,
     deletion_protection,
     desync_mitigation,
     drop_invalid_header_fields,
     http_listener_redirects_to_https,
     https_listener_tls,
-    log_group_retention_and_kms,
     target_group_health_check,
-    waf_rate_limits_and_managed_rules,
 )
+from policies.rules.logs import log_group_retention_and_kms
+from policies.rules.waf import GUIDE_RATE_LIMITS, alb_waf_protected, waf_rate_limits_and_managed_rules
 from stackcheck.evaluate import load_policy_config, resolve_settings
 from stackcheck.project import load_project, load_stack, stack_names
 from tests.conftest import ROOT

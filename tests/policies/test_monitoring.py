@@ -16,15 +16,17 @@ import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
-from policies.rules.monitoring import (
-    POLICIES,
+from policies.rules import alarms, monitoring
+from policies.rules.alarms import (
     alert_topics_reach_someone,
-    amp_workspace_logging_and_kms,
     cloudwatch_alarm_actions,
-    grafana_sso_only,
     monitoring_coverage,
-    monitoring_no_default_credentials,
     sns_topic_encrypted,
+)
+from policies.rules.monitoring import (
+    amp_workspace_logging_and_kms,
+    grafana_sso_only,
+    monitoring_no_default_credentials,
 )
 from tests.policies.support import (
     Res,
@@ -199,8 +201,11 @@ def check(policy: ResourceValidationPolicy, resource_type: str, props: Any, **kw
     return check_resource(policy, resource_type, analyzed(props), **kwargs)
 
 
-# -- the module --------------------------------------------------------------------------------------------------------
-def test_the_module_exports_its_seven_rules_in_order() -> None:
+POLICIES = [*alarms.POLICIES, *monitoring.POLICIES]
+
+
+# -- the modules -------------------------------------------------------------------------------------------------------
+def test_the_modules_export_their_seven_rules_in_order() -> None:
     assert [policy.name for policy in POLICIES] == [
         "aws-cloudwatch-alarm-actions",
         "aws-alert-topics-reach-someone",

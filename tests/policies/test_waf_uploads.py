@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from policies.rules.load_balancer import waf_rate_limits_and_managed_rules
+from policies.rules.waf import waf_rate_limits_and_managed_rules
 from tests.policies.support import check_resource
 from tests.policies.test_load_balancer import ACL, WEB_ACL, changed, visibility
 
