@@ -3,10 +3,19 @@ default tags), so that cost, ownership and environment can always be traced."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from ._common import provider_default_tags, schema, setting, tags_of
-from .aws_taggable import TAGGABLE_AWS_TYPES
+
+#: Every pulumi-aws resource type that takes ``tags`` (generated from the installed SDK by scripts/taggable_types.py:
+#: the pack runs without pulumi-aws, so it cannot ask the SDK).
+TAGGABLE_AWS_TYPES = frozenset(
+    line.strip()
+    for line in (Path(__file__).parent / "aws_taggable.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
 
 _SCHEMA = schema(
     {
