@@ -46,14 +46,14 @@ _LOG_SCHEMA = schema(
 )
 
 
-def _log_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _log_group_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != LOG_GROUP:
         return
     minimum = int(setting(args, _LOG_SCHEMA, "minRetentionDays"))
     retention = args.props.get("retentionInDays")
     days = int(float(retention)) if retention is not None else 0
     if args.props.get("logGroupClass") == "DELIVERY":
-        pass  # AWS fixes the retention of DELIVERY log groups at 2 days: only the key is up to the program
+        args.not_applicable("AWS fixes the retention of DELIVERY log groups at 2 days")
     elif days == 0:
         setting_text = "0" if retention is not None else "not set"
         report(
@@ -63,7 +63,23 @@ def _log_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
     elif days < minimum:
         report(f"The log group keeps logs {days} days: set retention_in_days to {minimum} or more.", None)
-    if not prop_is_set(args.props, "kmsKeyId"):
+
+
+log_group_retention = ResourceValidationPolicy(
+    name="aws-cloudwatch-log-group-retention",
+    description="Checks that every CloudWatch log group keeps its logs at least `minRetentionDays` (30), and not "
+    "forever.",
+    validate=_log_group_retention,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_LOG_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["logging", "checklist:logging", "fsbp:CloudWatch.16"],
+    remediation_steps="Set retention_in_days (30 or more; 365 for audit logs) on the aws.cloudwatch.LogGroup.",
+)
+
+
+def _log_group_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == LOG_GROUP and not prop_is_set(args.props, "kmsKeyId"):
         report(
             "The log group is not encrypted with a KMS key: set kms_key_id to a key whose policy lets "
             "logs.<region>.amazonaws.com use it (webstack's Keys component provides one).",
@@ -71,17 +87,15 @@ def _log_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-log_group_retention_and_kms = ResourceValidationPolicy(
-    name="aws-cloudwatch-log-group-retention-and-kms",
-    description="Checks that every CloudWatch log group expires its logs after at least the minimum retention "
-    "period and is encrypted with a KMS key.",
-    validate=_log_group,
+log_group_encrypted = ResourceValidationPolicy(
+    name="aws-cloudwatch-log-group-encrypted",
+    description="Checks that every CloudWatch log group is encrypted under a KMS key.",
+    validate=_log_group_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_LOG_SCHEMA,
     severity=Severity.MEDIUM,
-    tags=["logging", "encryption", "checklist:logging", "fsbp:CloudWatch.16"],
-    remediation_steps="Set retention_in_days (30 or more; 365 for audit logs) and kms_key_id on the "
-    "aws.cloudwatch.LogGroup.",
+    tags=["logging", "encryption", "checklist:logging", "checklist:encryption-at-rest"],
+    remediation_steps="Set kms_key_id on the aws.cloudwatch.LogGroup to a customer-managed key whose policy lets the "
+    "CloudWatch Logs service of the region use it.",
 )
 
 
@@ -130,4 +144,4 @@ security_logs_kept_a_year = StackValidationPolicy(
     "to (webstack:network.flowLogRetentionDays, webstack:web.wafLogRetentionDays).",
 )
 
-POLICIES = [log_group_retention_and_kms, security_logs_kept_a_year]
+POLICIES = [log_group_retention, log_group_encrypted, security_logs_kept_a_year]

@@ -9,6 +9,7 @@ from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -31,15 +32,17 @@ WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfigurati
 
 
 # -- WAF on the load balancer ----------------------------------------------------------------------------------------
-def _waf_protected(args: StackValidationArgs, report: ReportViolation) -> None:
+def _protected_web_acls(args: StackValidationArgs, report: ReportViolation | None) -> list[PolicyResource]:
+    """The web ACLs of this stack that protect an internet-facing application load balancer (joined through the
+    associations' property dependencies). With ``report``, each such load balancer without a web ACL, and each
+    association whose web ACL is not one of this stack's, is reported."""
     associations = [r for r in args.resources if r.resource_type == WEB_ACL_ASSOCIATION]
-    log_configs = [r for r in args.resources if r.resource_type == WEB_ACL_LOGGING]
-    checked: set[str] = set()
+    found: dict[str, PolicyResource] = {}
     for lb in (r for r in args.resources if r.resource_type in LOAD_BALANCER_TYPES):
         if lb_type(lb.props) != "application" or lb.props.get("internal") is True:
             continue
         mine = [a for a in associations if depends_on(a, "resourceArn", lb.urn)]
-        if not mine:
+        if not mine and report:
             report(
                 "This internet-facing load balancer has no web ACL: add an aws.wafv2.WebAclAssociation("
                 "resource_arn=<this lb>.arn, web_acl_arn=<a REGIONAL web ACL with rate limits and AWS managed "
@@ -48,44 +51,55 @@ def _waf_protected(args: StackValidationArgs, report: ReportViolation) -> None:
             )
         for association in mine:
             acls = [d for d in association.property_dependencies.get("webAclArn") or [] if d.resource_type == WEB_ACL]
-            if not acls:
+            if not acls and report:
                 report(
                     "This association's web ACL is not one of this stack's, so its rules and logging cannot be "
                     "checked: create the aws.wafv2.WebAcl in the program and pass its .arn as web_acl_arn.",
                     association.urn,
                 )
             for acl in acls:
-                if acl.urn in checked:
-                    continue
-                checked.add(acl.urn)
-                if not any(depends_on(config, "resourceArn", acl.urn) for config in log_configs):
-                    report(
-                        "This web ACL protects a load balancer but logs nothing: add an "
-                        "aws.wafv2.WebAclLoggingConfiguration(resource_arn=<this web acl>.arn, "
-                        "log_destination_configs=[<a log group named aws-waf-logs-...>]).",
-                        acl.urn,
-                    )
+                found.setdefault(acl.urn, acl)
+    return list(found.values())
+
+
+def _waf_protected(args: StackValidationArgs, report: ReportViolation) -> None:
+    _protected_web_acls(args, report)
 
 
 alb_waf_protected = StackValidationPolicy(
     name="aws-alb-waf-protected",
     description="Checks that every internet-facing application load balancer is associated with a web ACL of the "
-    "stack, and that the web ACL has logging configured.",
+    "stack.",
     validate=_waf_protected,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=[
-        "load-balancer",
-        "waf",
-        "logging",
-        "checklist:rate-limiting",
-        "fsbp:ELB.16",
-        "fsbp:WAF.11",
-        "checklist:logging",
-    ],
-    remediation_steps="Create an aws.wafv2.WebAcl (scope REGIONAL), associate it with the load balancer through "
-    "aws.wafv2.WebAclAssociation, and log it with aws.wafv2.WebAclLoggingConfiguration to a log group named "
-    "aws-waf-logs-*.",
+    tags=["load-balancer", "waf", "checklist:rate-limiting", "fsbp:ELB.16"],
+    remediation_steps="Create an aws.wafv2.WebAcl (scope REGIONAL) and associate it with the load balancer through "
+    "aws.wafv2.WebAclAssociation.",
+)
+
+
+def _waf_logging(args: StackValidationArgs, report: ReportViolation) -> None:
+    log_configs = [r for r in args.resources if r.resource_type == WEB_ACL_LOGGING]
+    for acl in _protected_web_acls(args, None):
+        if not any(depends_on(config, "resourceArn", acl.urn) for config in log_configs):
+            report(
+                "This web ACL protects a load balancer but logs nothing: add an "
+                "aws.wafv2.WebAclLoggingConfiguration(resource_arn=<this web acl>.arn, "
+                "log_destination_configs=[<a log group named aws-waf-logs-...>]).",
+                acl.urn,
+            )
+
+
+waf_logging = StackValidationPolicy(
+    name="aws-waf-logging",
+    description="Checks that every web ACL of the stack that protects a load balancer logs its requests.",
+    validate=_waf_logging,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["waf", "logging", "checklist:logging", "fsbp:WAF.11"],
+    remediation_steps="Log every web ACL with aws.wafv2.WebAclLoggingConfiguration to a log group named "
+    "aws-waf-logs-* (an encrypted log group that keeps them a year).",
 )
 
 
@@ -99,14 +113,8 @@ GUIDE_RATE_LIMITS = {
 }
 
 
-_WAF_SCHEMA = schema(
+_RATE_SCHEMA = schema(
     {
-        "requiredManagedRuleGroups": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"],
-            "description": "AWS managed rule groups (vendor AWS) every web ACL must run in blocking mode.",
-        },
         "rateLimits": {
             "type": "object",
             "default": GUIDE_RATE_LIMITS,
@@ -116,8 +124,16 @@ _WAF_SCHEMA = schema(
         },
     }
 )
-
-
+_MANAGED_SCHEMA = schema(
+    {
+        "requiredManagedRuleGroups": {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"],
+            "description": "AWS managed rule groups (vendor AWS) every web ACL must run in blocking mode.",
+        },
+    }
+)
 BLOCKING_ACTIONS = ("block", "captcha", "challenge")
 
 
@@ -200,14 +216,24 @@ def _rate_bounds(rate_rules: Sequence[Mapping[str, Any]], limits: Mapping[str, A
     return problems
 
 
-def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _rules(args: ResourceValidationArgs) -> list[Mapping[str, Any]] | None:
+    """A web ACL's rules; None for anything else."""
     if args.resource_type != WEB_ACL:
+        return None
+    return [rule or {} for rule in args.props.get("rules") or []]
+
+
+def _blocks(rule: Mapping[str, Any]) -> bool:
+    return any((rule.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS)
+
+
+def _rate_limits(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    rules = _rules(args)
+    if rules is None:
         return
-    required = list(setting(args, _WAF_SCHEMA, "requiredManagedRuleGroups"))
-    rules = [rule or {} for rule in args.props.get("rules") or []]
     rate_rules = [r for r in rules if ((r.get("statement") or {}).get("rateBasedStatement")) is not None]
-    blocking = [r for r in rate_rules if any((r.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS)]
-    for problem in _rate_bounds(blocking, dict(setting(args, _WAF_SCHEMA, "rateLimits"))) if blocking else []:
+    blocking = [r for r in rate_rules if _blocks(r)]
+    for problem in _rate_bounds(blocking, dict(setting(args, _RATE_SCHEMA, "rateLimits"))) if blocking else []:
         report(problem, None)
     if not rate_rules:
         report(
@@ -215,13 +241,20 @@ def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
             'evaluation_window_sec: 60, aggregate_key_type: "IP"}} and action={block: {}}.',
             None,
         )
-    elif not any(any((r.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS) for r in rate_rules):
+    elif not blocking:
         names = ", ".join(f"'{_rule_name(r)}'" for r in rate_rules)
         report(
             f"The web ACL's rate-based rules ({names}) never block: set action={{block: {{}}}} (or captcha/challenge) "
             "on at least one of them.",
             None,
         )
+
+
+def _managed_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    rules = _rules(args)
+    if rules is None:
+        return
+    required = list(setting(args, _MANAGED_SCHEMA, "requiredManagedRuleGroups"))
     present: set[str] = set()
     for rule in rules:
         group = (rule.get("statement") or {}).get("managedRuleGroupStatement")
@@ -244,6 +277,12 @@ def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "override_action={none: {}} for each.",
             None,
         )
+
+
+def _metrics(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    rules = _rules(args)
+    if rules is None:
+        return
     if (args.props.get("visibilityConfig") or {}).get("cloudwatchMetricsEnabled") is not True:
         report(
             "The web ACL publishes no CloudWatch metrics: set visibility_config.cloudwatch_metrics_enabled=True.", None
@@ -313,19 +352,42 @@ def _counted_rules_blocked_later(rules: Sequence[Mapping[str, Any]], report: Rep
                 )
 
 
-waf_rate_limits_and_managed_rules = ResourceValidationPolicy(
-    name="aws-waf-rate-limits-and-managed-rules",
-    description="Checks that every web ACL has a blocking rate-based rule no looser than each of the stack's rate "
-    "limits (configurable; the guides' by default), runs the required AWS managed rule groups in blocking mode, and "
-    "publishes CloudWatch metrics for itself and every rule.",
-    validate=_waf_rules,
+waf_rate_limits = ResourceValidationPolicy(
+    name="aws-waf-rate-limits",
+    description="Checks that every web ACL blocks with a rate-based rule no looser than each of `rateLimits` (the "
+    "stack's `webstack:web.rateLimits`, by default the guides' API 10 r/s, login 5 r/min and general 30 r/s; none "
+    "missing).",
+    validate=_rate_limits,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_WAF_SCHEMA,
+    config_schema=_RATE_SCHEMA,
     severity=Severity.HIGH,
-    tags=["waf", "checklist:rate-limiting", "fsbp:WAF.10", "fsbp:WAF.12"],
-    remediation_steps="Add a rate_based_statement rule with action block (e.g. 600 requests per 60 s per IP), the "
-    "AWSManagedRulesCommonRuleSet and AWSManagedRulesKnownBadInputsRuleSet groups with override_action none, and "
-    "visibility_config.cloudwatch_metrics_enabled=True on the web ACL and on each rule.",
+    tags=["waf", "checklist:rate-limiting"],
+    remediation_steps="Add a rate_based_statement rule with action block for each of webstack:web.rateLimits (e.g. "
+    "600 requests per 60 s per IP under /api/), scoped down to its path with a lower-cased byte match.",
 )
 
-POLICIES = [alb_waf_protected, waf_rate_limits_and_managed_rules]
+waf_managed_rules = ResourceValidationPolicy(
+    name="aws-waf-managed-rules",
+    description="Checks that every web ACL runs the required AWS managed rule groups (by default the common and "
+    "known-bad-inputs rule sets) in blocking mode, and that a managed rule switched to count is blocked by its label "
+    "in a later rule.",
+    validate=_managed_rules,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_MANAGED_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["waf", "checklist:rate-limiting", "fsbp:WAF.10"],
+    remediation_steps="Add the AWSManagedRulesCommonRuleSet and AWSManagedRulesKnownBadInputsRuleSet groups with "
+    "override_action none; for a rule of theirs switched to count, add a later rule that blocks on its label.",
+)
+
+waf_metrics = ResourceValidationPolicy(
+    name="aws-waf-metrics",
+    description="Checks that every web ACL publishes CloudWatch metrics for itself and for every rule.",
+    validate=_metrics,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["waf", "checklist:alerts", "fsbp:WAF.12"],
+    remediation_steps="Set visibility_config.cloudwatch_metrics_enabled=True on the web ACL and on each of its rules.",
+)
+
+POLICIES = [alb_waf_protected, waf_logging, waf_rate_limits, waf_managed_rules, waf_metrics]
