@@ -258,30 +258,48 @@ rds_iam_authentication = ResourceValidationPolicy(
 
 # -- Performance Insights --------------------------------------------------------------------------------------------
 def _performance_insights(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != INSTANCE:
-        return
-    if not is_true(args.props.get("performanceInsightsEnabled")):
+    if args.resource_type == INSTANCE and not is_true(args.props.get("performanceInsightsEnabled")):
         report(
             "Performance Insights is off: set performance_insights_enabled=True and performance_insights_kms_key_id "
             "to a customer-managed KMS key's ARN.",
             None,
         )
+
+
+rds_performance_insights = ResourceValidationPolicy(
+    name="aws-rds-performance-insights",
+    description="Checks that every RDS instance, read replicas included, has Performance Insights on.",
+    validate=_performance_insights,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["rds", "monitoring", "checklist:alerts"],
+    remediation_steps="Set performance_insights_enabled=True on every aws.rds.Instance, with "
+    "performance_insights_kms_key_id=<customer-managed key>.arn (the key cannot be changed once set).",
+)
+
+
+def _performance_insights_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != INSTANCE:
+        return
+    if not is_true(args.props.get("performanceInsightsEnabled")):
+        args.not_applicable("Performance Insights is off (aws-rds-performance-insights reports it)")
         return
     problem = customer_key_problem(prop(args.props, "performanceInsightsKmsKeyId"))
     if problem:
         report(_key_message(problem, "performance_insights_kms_key_id", "the Performance Insights data"), None)
 
 
-rds_performance_insights = ResourceValidationPolicy(
-    name="aws-rds-performance-insights",
-    description="Checks that every RDS instance has Performance Insights enabled, encrypted under a customer-managed "
-    "KMS key.",
-    validate=_performance_insights,
+rds_performance_insights_customer_key = ResourceValidationPolicy(
+    name="aws-rds-performance-insights-customer-key",
+    description="Checks that every RDS instance with Performance Insights encrypts that data under a "
+    "customer-managed KMS key.",
+    validate=_performance_insights_key,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["rds", "monitoring", "encryption", "checklist:alerts", "checklist:encryption-at-rest"],
-    remediation_steps="Set performance_insights_enabled=True and performance_insights_kms_key_id=<customer-managed "
-    "key>.arn on every aws.rds.Instance (the key cannot be changed once set).",
+    tags=["rds", "encryption", "checklist:encryption-at-rest"],
+    remediation_steps="Set performance_insights_kms_key_id=<customer-managed key>.arn on every aws.rds.Instance with "
+    "Performance Insights (the key cannot be changed once set: a new one replaces the instance's Performance "
+    "Insights data).",
 )
 
 
@@ -512,6 +530,7 @@ POLICIES = [
     rds_deletion_protection,
     rds_iam_authentication,
     rds_performance_insights,
+    rds_performance_insights_customer_key,
     rds_log_exports,
     rds_copy_tags_to_snapshot,
     rds_non_default_master_username,
