@@ -227,17 +227,6 @@ def _daily_and_weekly(args: ResourceValidationArgs, report: ReportViolation) -> 
         days = None if retention_unknown else as_number(delete_after)
         if retention_unknown:
             report(unknown_message(f"Rule {name}'s lifecycle.delete_after", "a number of days"), None)
-        continuous = prop(rule, "enableContinuousBackup")
-        if continuous is UNKNOWN:
-            report(unknown_message(f"Rule {name}'s enable_continuous_backup", "True or False"), None)
-        elif is_true(continuous) and days is not None and days > MAX_CONTINUOUS_RETENTION_DAYS:
-            report(
-                f"Rule {name} keeps continuous backups {count_text(days)} days, but AWS keeps point-in-time backups at "
-                f"most {MAX_CONTINUOUS_RETENTION_DAYS} days and rejects the plan: set lifecycle.delete_after to "
-                f"{MAX_CONTINUOUS_RETENTION_DAYS} or less, and keep longer retention in a snapshot rule (e.g. the "
-                "weekly one).",
-                None,
-            )
         schedule = prop(rule, "schedule")
         if schedule is UNKNOWN:
             report(schedule_unknown(name), None)
@@ -261,15 +250,54 @@ def _daily_and_weekly(args: ResourceValidationArgs, report: ReportViolation) -> 
 backup_plan_daily_and_weekly = ResourceValidationPolicy(
     name="aws-backup-plan-daily-and-weekly",
     description="Checks that every AWS Backup plan has a daily rule kept at least 30 days and a weekly rule kept at "
-    "least 90 days (configurable), and that no continuous-backup rule keeps more than the 35 days AWS allows.",
+    "least 90 (`minDailyRetentionDays`, `minWeeklyRetentionDays`).",
     validate=_daily_and_weekly,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PLAN_SCHEMA,
     severity=Severity.MEDIUM,
     tags=["backup", "checklist:backups", "config:backup-plan-min-frequency-and-min-retention-check"],
     remediation_steps=f'Give the aws.backup.Plan a daily rule (schedule="{DAILY_EXAMPLE}", lifecycle.delete_after 30 '
-    f'or more; at most 35 with enable_continuous_backup) and a weekly rule (schedule="{WEEKLY_EXAMPLE}", '
-    "lifecycle.delete_after 90 or more).",
+    f'or more) and a weekly rule (schedule="{WEEKLY_EXAMPLE}", lifecycle.delete_after 90 or more).',
+)
+
+
+def _continuous_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != PLAN:
+        return
+    rules = plan_rules(args.props, report, None)
+    for name, rule in rules or []:
+        continuous = prop(rule, "enableContinuousBackup")
+        if continuous is UNKNOWN:
+            report(unknown_message(f"Rule {name}'s enable_continuous_backup", "True or False"), None)
+            continue
+        if not is_true(continuous):
+            continue
+        lifecycle = prop(rule, "lifecycle")
+        delete_after = prop(lifecycle, "deleteAfter")
+        if lifecycle is UNKNOWN or delete_after is UNKNOWN:
+            report(unknown_message(f"Rule {name}'s lifecycle.delete_after", "a number of days"), None)
+            continue
+        days = as_number(delete_after)
+        if days is not None and days > MAX_CONTINUOUS_RETENTION_DAYS:
+            report(
+                f"Rule {name} keeps continuous backups {count_text(days)} days, but AWS keeps point-in-time backups at "
+                f"most {MAX_CONTINUOUS_RETENTION_DAYS} days and rejects the plan: set lifecycle.delete_after to "
+                f"{MAX_CONTINUOUS_RETENTION_DAYS} or less, and keep longer retention in a snapshot rule (e.g. the "
+                "weekly one).",
+                None,
+            )
+
+
+backup_plan_continuous_retention_limit = ResourceValidationPolicy(
+    name="aws-backup-plan-continuous-retention-limit",
+    description="Checks that no continuous-backup rule of an AWS Backup plan keeps its recovery points more than the "
+    "35 days AWS allows (a longer lifecycle previews fine and fails on apply).",
+    validate=_continuous_retention,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["backup", "checklist:backups"],
+    remediation_steps="Set lifecycle.delete_after to 35 or less on every rule with enable_continuous_backup=True, "
+    "and keep longer retention in a snapshot rule (the weekly one).",
 )
 
 
@@ -415,6 +443,7 @@ backup_restore_testing = StackValidationPolicy(
 
 POLICIES = [
     backup_plan_daily_and_weekly,
+    backup_plan_continuous_retention_limit,
     backup_vault_customer_key,
     rds_covered_by_backup_plan,
     backup_restore_testing,

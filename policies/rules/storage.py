@@ -30,7 +30,7 @@ at the end, so pulumi_policy records that the rule could not finish during the p
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -400,8 +400,8 @@ def _public_allows(statements: list[dict[str, Any]]) -> list[str]:
     return names
 
 
-def _policy_problems(text: Any) -> list[str]:
-    """What keeps a bucket policy from being TLS-only and private; raises UnknownValueError on an unknown part."""
+def _statements(text: Any) -> list[dict[str, Any]] | str:
+    """A bucket policy's statements, or why it cannot be read; raises UnknownValueError on an unknown part."""
     if isinstance(text, Mapping):
         document: Any = plain(text)
     elif not as_text(text):
@@ -410,59 +410,94 @@ def _policy_problems(text: Any) -> list[str]:
         try:
             document = json.loads(str(text))
         except ValueError:
-            return ["The bucket policy is not valid JSON: set policy to a JSON policy document (json.dumps(...))."]
+            return "The bucket policy is not valid JSON: set policy to a JSON policy document (json.dumps(...))."
     raw = document.get("Statement") if isinstance(document, dict) else None
-    statements = [statement for statement in as_list(raw) if isinstance(statement, dict)]
-    problems: list[str] = []
-    if not any(_denies_insecure_transport(statement) for statement in statements):
-        problems.append(
-            "The bucket policy does not deny requests over plain HTTP: add the statement "
-            f"{DENY_INSECURE_TRANSPORT} (no other condition, so it applies to every request)."
-        )
+    return [statement for statement in as_list(raw) if isinstance(statement, dict)]
+
+
+def _tls_problems(statements: list[dict[str, Any]]) -> list[str]:
+    if any(_denies_insecure_transport(statement) for statement in statements):
+        return []
+    return [
+        "The bucket policy does not deny requests over plain HTTP: add the statement "
+        f"{DENY_INSECURE_TRANSPORT} (no other condition, so it applies to every request)."
+    ]
+
+
+def _public_problems(statements: list[dict[str, Any]]) -> list[str]:
     public = _public_allows(statements)
-    if public:
-        problems.append(
-            f"The bucket policy's statement{'s' if len(public) > 1 else ''} {', '.join(public)} allow"
-            f"{'' if len(public) > 1 else 's'} access to every principal without a condition: name the principals "
-            "(an account, a role or a service) or add a condition (aws:SourceAccount, aws:SourceArn, ...)."
-        )
-    return problems
+    if not public:
+        return []
+    return [
+        f"The bucket policy's statement{'s' if len(public) > 1 else ''} {', '.join(public)} allow"
+        f"{'' if len(public) > 1 else 's'} access to every principal without a condition: name the principals "
+        "(an account, a role or a service) or add a condition (aws:SourceAccount, aws:SourceArn, ...)."
+    ]
 
 
-def _tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
+def _judge_policies(
+    args: StackValidationArgs,
+    report: ReportViolation,
+    judge: Callable[[list[dict[str, Any]]], list[str]],
+    missing: str | None,
+) -> None:
+    """Report ``judge``'s problems of every bucket policy, and ``missing`` on a bucket without one. A policy built
+    from the bucket's ARN is unknown during the preview of a new bucket: the rule reports what it can decide and
+    then re-raises, so that ``pulumi up`` decides the rest."""
     deferred: UnknownValueError | None = None
     for bucket in buckets(args.resources):
         policies = attached(args.resources, POLICY_TYPES, bucket)
-        if not policies:
-            report(
-                "The bucket has no bucket policy, so it accepts requests over plain HTTP: add an aws.s3.BucketPolicy "
-                f"with the statement {DENY_INSECURE_TRANSPORT}, ordered after the public access block.",
-                bucket.urn,
-            )
+        if not policies and missing:
+            report(missing, bucket.urn)
         for policy in policies:
             try:
-                problems = _policy_problems(policy.props.get("policy"))
-            except UnknownValueError as error:  # built from the bucket's ARN: decided by `pulumi up`
+                statements = _statements(policy.props.get("policy"))
+            except UnknownValueError as error:
                 deferred = deferred or error
                 continue
-            for problem in problems:
+            for problem in [statements] if isinstance(statements, str) else judge(statements):
                 report(problem, policy.urn)
     if deferred is not None:
         raise deferred
 
 
+def _tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    _judge_policies(
+        args,
+        report,
+        _tls_problems,
+        "The bucket has no bucket policy, so it accepts requests over plain HTTP: add an aws.s3.BucketPolicy with "
+        f"the statement {DENY_INSECURE_TRANSPORT}, ordered after the public access block.",
+    )
+
+
 s3_bucket_tls_only = StackValidationPolicy(
     name="aws-s3-bucket-tls-only",
-    description="Checks that every S3 bucket has a policy that denies all S3 actions on the bucket and its objects "
-    "to every principal when aws:SecureTransport is false, and that allows nothing to every principal without a "
-    "condition.",
+    description="Checks that every S3 bucket's policy denies every S3 action on the bucket and its objects, to "
+    "every principal, when `aws:SecureTransport` is false.",
     validate=_tls_only,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     tags=["s3", "encryption", "checklist:tls", "fsbp:S3.5", "checklist:encryption-at-rest"],
     remediation_steps="Add an aws.s3.BucketPolicy whose policy has the statement {Effect: Deny, Principal: *, Action: "
-    "s3:*, Resource: [<bucket arn>, <bucket arn>/*], Condition: {Bool: {aws:SecureTransport: false}}}, order it "
-    "after the public access block, and give Allow statements named principals or conditions.",
+    "s3:*, Resource: [<bucket arn>, <bucket arn>/*], Condition: {Bool: {aws:SecureTransport: false}}}, and order it "
+    "after the public access block.",
+)
+
+
+def _policy_not_public(args: StackValidationArgs, report: ReportViolation) -> None:
+    _judge_policies(args, report, _public_problems, None)
+
+
+s3_bucket_policy_not_public = StackValidationPolicy(
+    name="aws-s3-bucket-policy-not-public",
+    description="Checks that no S3 bucket policy allows anything to every principal without a condition.",
+    validate=_policy_not_public,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["s3", "public-access", "checklist:encryption-at-rest"],
+    remediation_steps="Give every Allow statement of an aws.s3.BucketPolicy named principals (an account, a role or "
+    "a service) or a condition (aws:SourceAccount, aws:SourceArn, ...).",
 )
 
 
@@ -534,5 +569,6 @@ POLICIES = [
     s3_bucket_owner_enforced,
     s3_bucket_versioned,
     s3_bucket_tls_only,
+    s3_bucket_policy_not_public,
     s3_bucket_access_logging,
 ]
