@@ -49,7 +49,7 @@ ROLE_LABEL = "webstack.role"
 DEFAULT_DATA_ROLES = ["db-primary", "db-replica", "cache", "object-storage", "backup", "exporter-*"]
 
 
-# -- reading containers ----------------------------------------------------------------------------------------------
+# -- reading containers ------------------------------------------------------------------------------------------------
 def container_props(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     return args.props if args.resource_type == CONTAINER else None
 

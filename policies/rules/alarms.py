@@ -64,7 +64,7 @@ REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 ALERTS_TOPIC_ACTIONS = "alarm_actions=[<alerts topic>.arn]"
 
 
-# -- alarm actions ---------------------------------------------------------------------------------------------------
+# -- alarm actions -----------------------------------------------------------------------------------------------------
 def _is_false(value: Any) -> bool:
     """A boolean setting that is off (the engine gives bools; accept "false" as text too)."""
     return value is False or (isinstance(value, str) and value.strip().lower() == "false")
@@ -90,7 +90,23 @@ def _alarm_actions(args: ResourceValidationArgs, report: ReportViolation) -> Non
             "defaults to True) or set it to True.",
             None,
         )
-    if not is_set(prop(args.props, "alarmDescription")):
+
+
+cloudwatch_alarm_actions = ResourceValidationPolicy(
+    name="aws-cloudwatch-alarm-actions",
+    description="Checks that every CloudWatch metric and composite alarm notifies someone: alarm actions set and "
+    "enabled.",
+    validate=_alarm_actions,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["cloudwatch", "alerting", "checklist:alerts", "fsbp:CloudWatch.15", "fsbp:CloudWatch.17"],
+    remediation_steps=f"Give every aws.cloudwatch.MetricAlarm and CompositeAlarm {ALERTS_TOPIC_ACTIONS} (and "
+    "ok_actions), and leave actions_enabled out or True.",
+)
+
+
+def _alarm_description(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type in ALARM_TYPES and not is_set(prop(args.props, "alarmDescription")):
         report(
             "The alarm has no alarm_description, so whoever it pages learns neither what fired nor what to do: set "
             "alarm_description to what the alarm means and where its runbook is.",
@@ -98,21 +114,19 @@ def _alarm_actions(args: ResourceValidationArgs, report: ReportViolation) -> Non
         )
 
 
-cloudwatch_alarm_actions = ResourceValidationPolicy(
-    name="aws-cloudwatch-alarm-actions",
-    description="Checks that every CloudWatch metric and composite alarm notifies someone (alarm_actions set, "
-    "actions_enabled not False) and has an alarm_description.",
-    validate=_alarm_actions,
+cloudwatch_alarm_description = ResourceValidationPolicy(
+    name="aws-cloudwatch-alarm-description",
+    description="Checks that every CloudWatch metric and composite alarm says what it means (an alarm description).",
+    validate=_alarm_description,
     enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.MEDIUM,
-    tags=["cloudwatch", "alerting", "checklist:alerts", "fsbp:CloudWatch.15", "fsbp:CloudWatch.17"],
-    remediation_steps=f"Give every aws.cloudwatch.MetricAlarm and CompositeAlarm {ALERTS_TOPIC_ACTIONS} (and "
-    "ok_actions), leave actions_enabled out or True, and set alarm_description to what the alarm means and where its "
-    "runbook is.",
+    severity=Severity.LOW,
+    tags=["cloudwatch", "alerting", "checklist:alerts"],
+    remediation_steps="Set alarm_description on every aws.cloudwatch.MetricAlarm and CompositeAlarm to what the alarm "
+    "means and where its runbook is.",
 )
 
 
-# -- SNS topic encryption --------------------------------------------------------------------------------------------
+# -- SNS topic encryption ----------------------------------------------------------------------------------------------
 _CUSTOMER_KEY = (
     "set kms_master_key_id to a customer-managed KMS key's ARN whose key policy lets cloudwatch.amazonaws.com (and "
     "the other services that publish alerts) use it"
@@ -151,7 +165,7 @@ sns_topic_encrypted = ResourceValidationPolicy(
 )
 
 
-# -- alert topics reach someone -------------------------------------------------------------------------------------
+# -- alert topics reach someone ----------------------------------------------------------------------------------------
 #: Alarm properties that name the topics an alarm notifies.
 ALARM_ACTION_KEYS = ("alarmActions", "okActions", "insufficientDataActions")
 
@@ -193,7 +207,7 @@ alert_topics_reach_someone = StackValidationPolicy(
 )
 
 
-# -- coverage --------------------------------------------------------------------------------------------------------
+# -- coverage ----------------------------------------------------------------------------------------------------------
 DEFAULT_REQUIRED_METRICS: dict[str, list[str]] = {
     RDS_INSTANCE: ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"],
     LOAD_BALANCER: ["HTTPCode_Target_5XX_Count", "TargetResponseTime"],
@@ -381,4 +395,10 @@ monitoring_coverage = StackValidationPolicy(
     "queries count when the query's metric names the resource.",
 )
 
-POLICIES = [cloudwatch_alarm_actions, alert_topics_reach_someone, sns_topic_encrypted, monitoring_coverage]
+POLICIES = [
+    cloudwatch_alarm_actions,
+    cloudwatch_alarm_description,
+    alert_topics_reach_someone,
+    sns_topic_encrypted,
+    monitoring_coverage,
+]

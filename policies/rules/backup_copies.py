@@ -63,7 +63,7 @@ def _where(resource: PolicyResource) -> str:
     return "has no known region (its provider's region is unset or unknown during preview)"
 
 
-# -- plan: copies in another region ----------------------------------------------------------------------------------
+# -- plan: copies in another region ------------------------------------------------------------------------------------
 def _copies(rule: Any) -> list[Any] | None:
     """The rule's copy actions that name a destination vault; None when the list is unknown."""
     actions = prop(rule, "copyActions")
@@ -162,7 +162,7 @@ backup_copies_to_another_region = StackValidationPolicy(
 )
 
 
-# -- S3 replication --------------------------------------------------------------------------------------------------
+# -- S3 replication ----------------------------------------------------------------------------------------------------
 def _replication_problems(
     resources: Sequence[PolicyResource], source: PolicyResource, replication: PolicyResource
 ) -> list[str]:
@@ -259,7 +259,7 @@ s3_backups_replicated_to_another_region = StackValidationPolicy(
 )
 
 
-# -- RDS automated backups replication -------------------------------------------------------------------------------
+# -- RDS automated backups replication ---------------------------------------------------------------------------------
 def _backups_replication_problems(primary: PolicyResource, replication: PolicyResource) -> list[str]:
     problems: list[str] = []
     if not is_set(prop(replication.props, "kmsKeyId")):

@@ -79,7 +79,7 @@ WEEKLY_EXAMPLE = "cron(0 3 ? * SUN *)"
 MONTHLY_EXAMPLE = "cron(0 5 1 * ? *)"
 
 
-# -- reading props ---------------------------------------------------------------------------------------------------
+# -- reading props -----------------------------------------------------------------------------------------------------
 # UNKNOWN (imported from storage, so that bucket_role's answer compares equal) stands for a value unknown during
 # preview: the analyzer's proxies raise on reading one.
 
@@ -88,7 +88,7 @@ def rds_primaries(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
     return [r for r in resources if r.resource_type == INSTANCE and not is_read_replica(r)]
 
 
-# -- schedules -------------------------------------------------------------------------------------------------------
+# -- schedules ---------------------------------------------------------------------------------------------------------
 _CRON = re.compile(r"^cron\((.*)\)$", re.IGNORECASE)
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
 _WEEKDAY = re.compile(r"^(SUN|MON|TUE|WED|THU|FRI|SAT|[1-7])$", re.IGNORECASE)
@@ -150,7 +150,7 @@ def _at_least_monthly(expression: Any) -> bool:
     return _day_fires_every_month(day_of_month)
 
 
-# -- plan: daily and weekly ------------------------------------------------------------------------------------------
+# -- plan: daily and weekly --------------------------------------------------------------------------------------------
 _PLAN_SCHEMA = schema(
     {
         "minDailyRetentionDays": {
@@ -301,7 +301,7 @@ backup_plan_continuous_retention_limit = ResourceValidationPolicy(
 )
 
 
-# -- vault key -------------------------------------------------------------------------------------------------------
+# -- vault key ---------------------------------------------------------------------------------------------------------
 def _vault_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != VAULT:
         return
@@ -330,7 +330,7 @@ backup_vault_customer_key = ResourceValidationPolicy(
 )
 
 
-# -- coverage --------------------------------------------------------------------------------------------------------
+# -- coverage ----------------------------------------------------------------------------------------------------------
 def _covered_by_plan(args: StackValidationArgs, report: ReportViolation) -> None:
     covered: set[str] = set()
     selected_elsewhere: set[str] = set()
@@ -379,7 +379,7 @@ rds_covered_by_backup_plan = StackValidationPolicy(
 )
 
 
-# -- restore tests ---------------------------------------------------------------------------------------------------
+# -- restore tests -----------------------------------------------------------------------------------------------------
 def _restore_testing(args: StackValidationArgs, report: ReportViolation) -> None:
     if not any(r.resource_type == INSTANCE for r in args.resources):
         args.not_applicable("the stack has no RDS instances")

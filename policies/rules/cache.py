@@ -44,7 +44,7 @@ def _group(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     return args.props if args.resource_type == REPLICATION_GROUP else None
 
 
-# -- encryption at rest ----------------------------------------------------------------------------------------------
+# -- encryption at rest ------------------------------------------------------------------------------------------------
 def _at_rest(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = _group(args)
     if props is None:
@@ -88,7 +88,7 @@ elasticache_encrypted_at_rest = ResourceValidationPolicy(
 )
 
 
-# -- encryption in transit -------------------------------------------------------------------------------------------
+# -- encryption in transit ---------------------------------------------------------------------------------------------
 REQUIRED = "required"
 
 
@@ -137,7 +137,7 @@ elasticache_encrypted_in_transit = ResourceValidationPolicy(
 )
 
 
-# -- authentication --------------------------------------------------------------------------------------------------
+# -- authentication ----------------------------------------------------------------------------------------------------
 def _user_groups(value: Any) -> bool:
     """Whether ``userGroupIds`` names a user group: a non-empty list (an entry, or the list, unknown during preview
     is another resource's id)."""
@@ -184,7 +184,7 @@ elasticache_authentication = ResourceValidationPolicy(
 )
 
 
-# -- automatic failover ----------------------------------------------------------------------------------------------
+# -- automatic failover ------------------------------------------------------------------------------------------------
 CLUSTER_MODE_ENABLED = "enabled"
 
 
@@ -296,7 +296,7 @@ elasticache_automatic_failover = ResourceValidationPolicy(
 )
 
 
-# -- snapshots -------------------------------------------------------------------------------------------------------
+# -- snapshots ---------------------------------------------------------------------------------------------------------
 _SNAPSHOT_SCHEMA = schema(
     {
         "minSnapshotRetentionDays": {
@@ -358,7 +358,7 @@ elasticache_snapshot_retention = ResourceValidationPolicy(
 )
 
 
-# -- subnet group ----------------------------------------------------------------------------------------------------
+# -- subnet group ------------------------------------------------------------------------------------------------------
 DEFAULT_SUBNET_GROUP = "default"
 
 
@@ -395,7 +395,7 @@ elasticache_private_subnet_group = ResourceValidationPolicy(
 )
 
 
-# -- slow log --------------------------------------------------------------------------------------------------------
+# -- slow log ----------------------------------------------------------------------------------------------------------
 SLOW_LOG = "slow-log"
 
 

@@ -104,7 +104,7 @@ CLOUDFLARE_RANGES = [
 ]
 
 
-# -- zones -----------------------------------------------------------------------------------------------------------
+# -- zones -------------------------------------------------------------------------------------------------------------
 def zone_of(resource: PolicyResource) -> str:
     """The zone a Cloudflare resource belongs to: its literal zone id; "" when it names none. An id that is unknown
     during preview (a zone the stack creates) is told apart by the resource it comes from."""
@@ -133,7 +133,7 @@ def in_zone(resources: Iterable[PolicyResource], resource_type: str, zone: str) 
     return [r for r in resources if r.resource_type == resource_type and zone_of(r) == zone]
 
 
-# -- strict TLS ------------------------------------------------------------------------------------------------------
+# -- strict TLS --------------------------------------------------------------------------------------------------------
 #: A year in seconds: the HSTS max_age browsers' preload lists require.
 ONE_YEAR = 31536000
 _TLS_SCHEMA = schema(
@@ -292,7 +292,7 @@ cloudflare_zone_strict_tls = StackValidationPolicy(
 )
 
 
-# -- retired zone settings -------------------------------------------------------------------------------------------
+# -- retired zone settings ---------------------------------------------------------------------------------------------
 #: Zone settings Cloudflare has retired, with when and the source: writing one previews fine and fails on apply (as
 #: ``sha1_support`` did: terraform-provider-cloudflare PR #5296).
 RETIRED_ZONE_SETTINGS = {
@@ -336,7 +336,7 @@ cloudflare_zone_setting_not_retired = ResourceValidationPolicy(
 )
 
 
-# -- rulesets --------------------------------------------------------------------------------------------------------
+# -- rulesets ----------------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Undecided:
     """A rule whose value ``field`` is unknown during preview."""
@@ -351,7 +351,7 @@ def rule_disabled(rule: Any) -> bool | Undecided:
     return enabled is False or as_text(enabled).lower() == "false"
 
 
-# -- development mode ------------------------------------------------------------------------------------------------
+# -- development mode --------------------------------------------------------------------------------------------------
 DEVELOPMENT_MODE = "development_mode"
 
 

@@ -60,7 +60,7 @@ DATA_STORE_SUFFIXES = (".rds.amazonaws.com", ".rds.amazonaws.com.cn", ".cache.am
 HTTPS_PORT = 443
 
 
-# -- proxied records -------------------------------------------------------------------------------------------------
+# -- proxied records ---------------------------------------------------------------------------------------------------
 def _address_kind(text: str) -> str:
     """What kind of address nobody on the internet can reach ``text`` is; empty for a public address or a name."""
     try:
@@ -170,7 +170,7 @@ cloudflare_web_records_proxied = StackValidationPolicy(
 )
 
 
-# -- the origin takes traffic from Cloudflare only -------------------------------------------------------------------
+# -- the origin takes traffic from Cloudflare only ---------------------------------------------------------------------
 _ORIGIN_SCHEMA = schema(
     {
         "cloudflareRanges": {

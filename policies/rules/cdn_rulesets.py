@@ -109,7 +109,7 @@ def _check_rulesets(
             report(missing(zone), first.urn)
 
 
-# -- rate limiting ---------------------------------------------------------------------------------------------------
+# -- rate limiting -----------------------------------------------------------------------------------------------------
 RATE_LIMIT_EXAMPLE = (
     '{action: "block", expression: "true", ratelimit: {characteristics: ["cf.colo.id", "ip.src"], period: 60, '
     "requests_per_period: 600, mitigation_timeout: 60}}"
@@ -181,7 +181,7 @@ cloudflare_rate_limiting = StackValidationPolicy(
 )
 
 
-# -- managed WAF -----------------------------------------------------------------------------------------------------
+# -- managed WAF -------------------------------------------------------------------------------------------------------
 _WAF_SCHEMA = schema(
     {
         "managedRulesetIds": {

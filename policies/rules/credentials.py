@@ -50,7 +50,7 @@ def _text(value: Any) -> str | None:
     return None
 
 
-# -- aws-no-default-passwords ----------------------------------------------------------------------------------------
+# -- aws-no-default-passwords ------------------------------------------------------------------------------------------
 #: Defaults that vendors ship and guides show (compared case-insensitively), including every password and
 #: placeholder the deployment guides in shared/seeds print (admin123, secure_password, monitoring_password, pass,
 #: your-smtp-password, <redis-password>, ...): a reader who copies a guide verbatim must not get through.
@@ -126,7 +126,7 @@ DEFAULT_NON_SECRET_JSON_KEYS = [
     "region",
 ]
 
-# -- what is no credential ------------------------------------------------------------------------------------------
+# -- what is no credential ---------------------------------------------------------------------------------------------
 #: The last word of a credential-named variable or key that holds a reference to a credential, or a setting about it
 #: (``DB_SECRET_ARN``, ``API_TOKEN_PARAMETER``, ``AUTH_MODE``), not the credential itself.
 REFERENCE_WORDS = frozenset(
@@ -423,7 +423,7 @@ no_default_passwords = ResourceValidationPolicy(
 )
 
 
-# -- aws-secretsmanager-customer-key ---------------------------------------------------------------------------------
+# -- aws-secretsmanager-customer-key -----------------------------------------------------------------------------------
 def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != SECRET:
         return

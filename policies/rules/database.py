@@ -70,7 +70,7 @@ def _key_message(problem: str, setting_name: str, what: str) -> str:
     )
 
 
-# -- encryption at rest ----------------------------------------------------------------------------------------------
+# -- encryption at rest ------------------------------------------------------------------------------------------------
 def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas inherit storage encryption from their source instance"):
         return
@@ -98,7 +98,7 @@ rds_storage_encrypted = ResourceValidationPolicy(
 )
 
 
-# -- not public ------------------------------------------------------------------------------------------------------
+# -- not public --------------------------------------------------------------------------------------------------------
 def _not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == INSTANCE and is_true(args.props.get("publiclyAccessible")):
         report(
@@ -121,7 +121,7 @@ rds_not_publicly_accessible = ResourceValidationPolicy(
 )
 
 
-# -- backups ---------------------------------------------------------------------------------------------------------
+# -- backups -----------------------------------------------------------------------------------------------------------
 _BACKUP_SCHEMA = schema(
     {
         "minBackupRetentionDays": {
@@ -180,7 +180,7 @@ rds_backup_retention = ResourceValidationPolicy(
 )
 
 
-# -- Multi-AZ --------------------------------------------------------------------------------------------------------
+# -- Multi-AZ ----------------------------------------------------------------------------------------------------------
 def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas are themselves copies in other zones; Multi-AZ is required of primaries"):
         return
@@ -210,7 +210,7 @@ rds_multi_az = ResourceValidationPolicy(
 )
 
 
-# -- deletion protection ---------------------------------------------------------------------------------------------
+# -- deletion protection -----------------------------------------------------------------------------------------------
 def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == INSTANCE and not is_true(args.props.get("deletionProtection")):
         report(
@@ -232,7 +232,7 @@ rds_deletion_protection = ResourceValidationPolicy(
 )
 
 
-# -- IAM authentication ----------------------------------------------------------------------------------------------
+# -- IAM authentication ------------------------------------------------------------------------------------------------
 def _iam_authentication(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas share their source instance's database users and grants"):
         return
@@ -256,7 +256,7 @@ rds_iam_authentication = ResourceValidationPolicy(
 )
 
 
-# -- Performance Insights --------------------------------------------------------------------------------------------
+# -- Performance Insights ----------------------------------------------------------------------------------------------
 def _performance_insights(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == INSTANCE and not is_true(args.props.get("performanceInsightsEnabled")):
         report(
@@ -303,7 +303,7 @@ rds_performance_insights_customer_key = ResourceValidationPolicy(
 )
 
 
-# -- log exports -----------------------------------------------------------------------------------------------------
+# -- log exports -------------------------------------------------------------------------------------------------------
 _LOG_EXPORTS_SCHEMA = schema(
     {
         "requiredLogExports": {
@@ -368,7 +368,7 @@ rds_log_exports = ResourceValidationPolicy(
 )
 
 
-# -- snapshots -------------------------------------------------------------------------------------------------------
+# -- snapshots ---------------------------------------------------------------------------------------------------------
 def _copy_tags_to_snapshot(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas are not snapshotted for backups; their source instance is"):
         return
@@ -391,7 +391,7 @@ rds_copy_tags_to_snapshot = ResourceValidationPolicy(
 )
 
 
-# -- master user -----------------------------------------------------------------------------------------------------
+# -- master user -------------------------------------------------------------------------------------------------------
 _USERNAME_SCHEMA = schema(
     {
         "defaultUsernames": {
@@ -478,7 +478,7 @@ rds_managed_master_password = ResourceValidationPolicy(
 )
 
 
-# -- replicas --------------------------------------------------------------------------------------------------------
+# -- replicas ----------------------------------------------------------------------------------------------------------
 _REPLICA_SCHEMA = schema(
     {
         "minReplicas": {

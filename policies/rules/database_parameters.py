@@ -47,7 +47,7 @@ TLS_PARAMETERS = {
 TLS_FIX = "rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL"
 
 
-# -- TLS through the parameter group ---------------------------------------------------------------------------------
+# -- TLS through the parameter group -----------------------------------------------------------------------------------
 def _tls_problem(group: PolicyResource) -> str:
     """Why a parameter group does not force TLS; empty when it does, or when its family is not one the pack knows."""
     family = str(group.props.get("family") or "").strip().lower()
@@ -122,7 +122,7 @@ rds_parameter_group_forces_tls = StackValidationPolicy(
 )
 
 
-# -- no statement logging --------------------------------------------------------------------------------------------
+# -- no statement logging ----------------------------------------------------------------------------------------------
 #: MySQL's general query log, and the values that turn it on (lowercase).
 GENERAL_LOG = "general_log"
 

@@ -34,7 +34,7 @@ from ._props import (
     unknown_message,
 )
 
-# -- docker-container-not-privileged ---------------------------------------------------------------------------------
+# -- docker-container-not-privileged -----------------------------------------------------------------------------------
 _PRIVILEGE_SCHEMA = schema(
     {
         "allowedCapabilities": {
@@ -168,7 +168,7 @@ docker_container_not_privileged = ResourceValidationPolicy(
 )
 
 
-# -- docker-container-non-root ---------------------------------------------------------------------------------------
+# -- docker-container-non-root -----------------------------------------------------------------------------------------
 _ROOT_SCHEMA = schema(
     {
         "rootAllowedRoles": {
@@ -226,7 +226,7 @@ docker_container_non_root = ResourceValidationPolicy(
 )
 
 
-# -- docker-container-no-host-namespaces -----------------------------------------------------------------------------
+# -- docker-container-no-host-namespaces -------------------------------------------------------------------------------
 _HOST_SCHEMA = schema(
     {
         "hostReadRoles": {
@@ -378,7 +378,7 @@ docker_container_no_host_namespaces = ResourceValidationPolicy(
 )
 
 
-# -- docker-container-resource-limits --------------------------------------------------------------------------------
+# -- docker-container-resource-limits ----------------------------------------------------------------------------------
 _LIMITS_SCHEMA = schema(
     {
         "readOnlyRoles": {

@@ -35,7 +35,7 @@ from ._props import (
 )
 from .credentials import DEFAULT_CREDENTIAL_NAME_PATTERN, DEFAULT_DENY_LIST, NOT_CREDENTIALS, REFERENCE_WORDS
 
-# -- docker-no-default-credentials -----------------------------------------------------------------------------------
+# -- docker-no-default-credentials -------------------------------------------------------------------------------------
 #: Variables that name an account (not a credential) whose well-known default must not be used.
 DEFAULT_USER_VARIABLES = {
     "GF_SECURITY_ADMIN_USER": ["admin"],

@@ -46,7 +46,7 @@ from ._props import (
     unknown_message,
 )
 
-# -- docker-only-load-balancer-publishes -----------------------------------------------------------------------------
+# -- docker-only-load-balancer-publishes -------------------------------------------------------------------------------
 _PUBLISH_SCHEMA = schema(
     {
         "publicRoles": {
@@ -140,7 +140,7 @@ docker_only_load_balancer_publishes = ResourceValidationPolicy(
 )
 
 
-# -- docker-data-networks-internal (stack) ---------------------------------------------------------------------------
+# -- docker-data-networks-internal (stack) -----------------------------------------------------------------------------
 _NETWORKS_SCHEMA = schema(
     {
         "internalRoles": {

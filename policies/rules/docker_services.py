@@ -44,7 +44,7 @@ from ._props import (
     unknown_message,
 )
 
-# -- docker-container-health-and-restart -----------------------------------------------------------------------------
+# -- docker-container-health-and-restart -------------------------------------------------------------------------------
 #: Restart policies that bring a service back after it exits or the host reboots.
 SERVICE_RESTARTS = frozenset({"unless-stopped", "always", "on-failure"})
 
@@ -133,7 +133,7 @@ docker_container_health_and_restart = ResourceValidationPolicy(
 )
 
 
-# -- docker-images-pinned (stack) ------------------------------------------------------------------------------------
+# -- docker-images-pinned (stack) --------------------------------------------------------------------------------------
 _PINNED_SCHEMA = schema(
     {
         "floatingTags": {
@@ -245,7 +245,7 @@ docker_images_pinned = StackValidationPolicy(
 )
 
 
-# -- docker-volumes-protected ----------------------------------------------------------------------------------------
+# -- docker-volumes-protected ------------------------------------------------------------------------------------------
 _VOLUMES_SCHEMA = schema(
     {
         "dataRoles": {

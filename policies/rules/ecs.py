@@ -99,7 +99,7 @@ def _environment(container: Mapping[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
-# -- services --------------------------------------------------------------------------------------------------------
+# -- services ----------------------------------------------------------------------------------------------------------
 def _no_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != SERVICE:
         return
@@ -184,7 +184,7 @@ ecs_service_exec_disabled = ResourceValidationPolicy(
 )
 
 
-# -- clusters --------------------------------------------------------------------------------------------------------
+# -- clusters ----------------------------------------------------------------------------------------------------------
 #: containerInsights values that collect metrics.
 INSIGHTS_ON = ("enabled", "enhanced")
 
@@ -220,7 +220,7 @@ ecs_cluster_container_insights = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: containers ------------------------------------------------------------------------------------
+# -- task definitions: containers --------------------------------------------------------------------------------------
 def _is_root(user: str) -> bool:
     return user in ROOT_USERS or user.startswith(("root:", "0:"))
 
@@ -307,7 +307,7 @@ ecs_task_not_privileged = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: the task --------------------------------------------------------------------------------------
+# -- task definitions: the task ----------------------------------------------------------------------------------------
 #: Task properties that must not be "host": the setting's Python name, what "host" exposes, and the fix.
 _HOST_MODES = {
     "networkMode": ("network_mode", "shares the host's network stack", 'set network_mode="awsvpc"'),
@@ -336,7 +336,7 @@ ecs_task_no_host_namespaces = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: logging ---------------------------------------------------------------------------------------
+# -- task definitions: logging -----------------------------------------------------------------------------------------
 _LOG_SCHEMA = schema(
     {
         "allowedLogDrivers": {
@@ -379,7 +379,7 @@ ecs_task_log_configuration = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: secrets ---------------------------------------------------------------------------------------
+# -- task definitions: secrets -----------------------------------------------------------------------------------------
 #: Whole ``_``-separated words that mark a secret, plus connection URLs that carry credentials.
 DEFAULT_SECRET_NAME_PATTERN = (
     r"(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_KEY|PRIVATE_KEY|KEY|DSN|CREDENTIALS?)(_|$)"
@@ -437,7 +437,7 @@ ecs_task_no_secrets_in_environment = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: debug -----------------------------------------------------------------------------------------
+# -- task definitions: debug -------------------------------------------------------------------------------------------
 _DEBUG_SCHEMA = schema(
     {
         "debugVariables": {
@@ -490,7 +490,7 @@ ecs_task_debug_off = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: roles -----------------------------------------------------------------------------------------
+# -- task definitions: roles -------------------------------------------------------------------------------------------
 def _dependency_urns(resource: Any, prop: str) -> frozenset[str]:
     return frozenset(dep.urn for dep in resource.property_dependencies.get(prop) or [])
 

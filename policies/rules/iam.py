@@ -97,7 +97,7 @@ _MANAGED_SCHEMA = schema(
 )
 
 
-# -- reading documents -----------------------------------------------------------------------------------------------
+# -- reading documents -------------------------------------------------------------------------------------------------
 def _document(value: Any) -> Any:
     """A policy document from JSON text or an object; None when there is none; raises ValueError on text that is
     not JSON and UnknownValueError on an unknown part."""
@@ -108,7 +108,7 @@ def _document(value: Any) -> Any:
     return json.loads(str(value))
 
 
-# -- wildcard policies -----------------------------------------------------------------------------------------------
+# -- wildcard policies -------------------------------------------------------------------------------------------------
 def _wildcard_action(action: str) -> bool:
     """``*``, or every action of a service (``s3:*``)."""
     text = action.strip()
@@ -270,7 +270,7 @@ iam_no_admin_managed_policies = ResourceValidationPolicy(
 )
 
 
-# -- access keys -----------------------------------------------------------------------------------------------------
+# -- access keys -------------------------------------------------------------------------------------------------------
 def _access_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != ACCESS_KEY:
         return

@@ -62,7 +62,7 @@ def _http_load_balancer(args: ResourceValidationArgs, what: str) -> bool:
     return True
 
 
-# -- HTTPS listeners -------------------------------------------------------------------------------------------------
+# -- HTTPS listeners ---------------------------------------------------------------------------------------------------
 _TLS_SCHEMA = schema(
     {
         "allowedSslPolicies": {
@@ -116,7 +116,7 @@ https_listener_tls = ResourceValidationPolicy(
 )
 
 
-# -- HTTP listeners --------------------------------------------------------------------------------------------------
+# -- HTTP listeners ----------------------------------------------------------------------------------------------------
 def _serves_http(listener: PolicyResource) -> bool:
     """A listener that takes plain HTTP: protocol HTTP, or no protocol on an application load balancer (the default
     there is HTTP; gateway load balancer listeners have no protocol at all)."""
@@ -188,7 +188,7 @@ http_listener_redirects_to_https = StackValidationPolicy(
 )
 
 
-# -- load balancer attributes ----------------------------------------------------------------------------------------
+# -- load balancer attributes ------------------------------------------------------------------------------------------
 def _drop_invalid_headers(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _http_load_balancer(args, "HTTP header handling"):
         return
@@ -297,7 +297,7 @@ access_logs = ResourceValidationPolicy(
 )
 
 
-# -- target group health checks --------------------------------------------------------------------------------------
+# -- target group health checks ----------------------------------------------------------------------------------------
 HTTP_HEALTH_CHECKS = ("HTTP", "HTTPS")
 
 

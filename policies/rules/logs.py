@@ -34,7 +34,7 @@ DELIVERERS = {
     WAF_LOGGING: ("logDestinationConfigs", "WAF logs", "webstack:web.wafLogRetentionDays"),
 }
 
-# -- log groups ------------------------------------------------------------------------------------------------------
+# -- log groups --------------------------------------------------------------------------------------------------------
 _LOG_SCHEMA = schema(
     {
         "minRetentionDays": {

@@ -65,21 +65,12 @@ ALERT_MANAGER_DEFINITION = "aws:amp/alertManagerDefinition:AlertManagerDefinitio
 AMP_WORKSPACE = "aws:amp/workspace:Workspace"
 
 
-# -- Grafana SSO -----------------------------------------------------------------------------------------------------
+# -- Grafana SSO -------------------------------------------------------------------------------------------------------
 SSO_PROVIDERS = ("AWS_SSO", "SAML")
 SSO_EXAMPLE = '["AWS_SSO"]'
 
 
 def _grafana_sso(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type == GRAFANA_API_KEY:
-        report(
-            "Grafana API keys are long-lived and bypass SSO, so whoever holds one keeps access after leaving: remove "
-            "the aws.grafana.WorkspaceApiKey; sign people in as SSO users, and give automation a service account with "
-            "short-lived tokens (aws.grafana.WorkspaceServiceAccount and an aws.grafana.WorkspaceServiceAccountToken "
-            "with a short seconds_to_live).",
-            None,
-        )
-        return
     if args.resource_type != GRAFANA_WORKSPACE:
         return
     providers = prop(args.props, "authenticationProviders")
@@ -104,23 +95,45 @@ def _grafana_sso(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 grafana_sso_only = ResourceValidationPolicy(
     name="aws-grafana-sso-only",
-    description="Checks that every Amazon Managed Grafana workspace signs users in through SSO only (AWS_SSO or SAML) "
-    "and that the stack creates no long-lived Grafana API keys.",
+    description="Checks that every Amazon Managed Grafana workspace signs users in through SSO only (IAM Identity "
+    "Center or SAML).",
     validate=_grafana_sso,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     tags=["grafana", "authentication", "checklist:least-privilege", "checklist:no-default-passwords"],
     remediation_steps='Set authentication_providers=["AWS_SSO"] (or ["SAML"]) on every aws.grafana.Workspace and '
-    "grant access through aws.grafana.RoleAssociation; replace aws.grafana.WorkspaceApiKey with SSO users, or a "
-    "service account with short-lived tokens for automation.",
+    "grant access through aws.grafana.RoleAssociation.",
 )
 
 
-# -- Prometheus logs and encryption ----------------------------------------------------------------------------------
+def _grafana_api_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == GRAFANA_API_KEY:
+        report(
+            "Grafana API keys are long-lived and bypass SSO, so whoever holds one keeps access after leaving: remove "
+            "the aws.grafana.WorkspaceApiKey; sign people in as SSO users, and give automation a service account with "
+            "short-lived tokens (aws.grafana.WorkspaceServiceAccount and an aws.grafana.WorkspaceServiceAccountToken "
+            "with a short seconds_to_live).",
+            None,
+        )
+
+
+grafana_no_api_keys = ResourceValidationPolicy(
+    name="aws-grafana-no-api-keys",
+    description="Checks that the stack creates no long-lived Grafana workspace API keys, which bypass SSO.",
+    validate=_grafana_api_keys,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["grafana", "authentication", "checklist:least-privilege"],
+    remediation_steps="Replace aws.grafana.WorkspaceApiKey with SSO users, or a service account with short-lived "
+    "tokens for automation.",
+)
+
+
+# -- Prometheus logs and encryption ------------------------------------------------------------------------------------
 AMP_LOGGING_EXAMPLE = 'logging_configuration={"log_group_arn": <log group>.arn.apply(lambda arn: f"{arn}:*")}'
 
 
-def _amp_workspace(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _amp_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != AMP_WORKSPACE:
         return
     logging = prop(args.props, "loggingConfiguration")
@@ -133,6 +146,25 @@ def _amp_workspace(args: ResourceValidationArgs, report: ReportViolation) -> Non
             f"{AMP_LOGGING_EXAMPLE}, a CloudWatch log group with retention and a customer-managed key.",
             None,
         )
+
+
+amp_workspace_logging = ResourceValidationPolicy(
+    name="aws-amp-workspace-logging",
+    description="Checks that every Amazon Managed Service for Prometheus workspace sends its logs to a CloudWatch "
+    "log group.",
+    validate=_amp_logging,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["monitoring", "logging", "checklist:logging"],
+    remediation_steps="Set logging_configuration={log_group_arn: <log group ARN>:*} on every aws.amp.Workspace: an "
+    "aws.cloudwatch.LogGroup under /aws/vendedlogs/ with retention and a customer key, and a log resource policy "
+    "that lets delivery.logs.amazonaws.com write.",
+)
+
+
+def _amp_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != AMP_WORKSPACE:
+        return
     key = prop(args.props, "kmsKeyArn")
     if not is_set(key):
         report(
@@ -149,21 +181,20 @@ def _amp_workspace(args: ResourceValidationArgs, report: ReportViolation) -> Non
         )
 
 
-amp_workspace_logging_and_kms = ResourceValidationPolicy(
-    name="aws-amp-workspace-logging-and-kms",
-    description="Checks that every Amazon Managed Service for Prometheus workspace sends its logs to a CloudWatch log "
-    "group and encrypts its data under a customer-managed KMS key.",
-    validate=_amp_workspace,
+amp_workspace_customer_key = ResourceValidationPolicy(
+    name="aws-amp-workspace-customer-key",
+    description="Checks that every Amazon Managed Service for Prometheus workspace encrypts its data under a "
+    "customer-managed KMS key.",
+    validate=_amp_key,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["monitoring", "logging", "encryption", "checklist:logging", "checklist:encryption-at-rest"],
-    remediation_steps="Set logging_configuration={log_group_arn: <log group ARN>:*} (an aws.cloudwatch.LogGroup under "
-    "/aws/vendedlogs/ with retention and a customer key, and a log resource policy that lets "
-    "delivery.logs.amazonaws.com write) and kms_key_arn=<customer-managed key>.arn on every aws.amp.Workspace; a new "
-    "key replaces the workspace.",
+    tags=["monitoring", "encryption", "checklist:encryption-at-rest"],
+    remediation_steps="Set kms_key_arn=<customer-managed key>.arn on every aws.amp.Workspace; a new key replaces the "
+    "workspace.",
 )
 
 
+# -- no default credentials --------------------------------------------------------------------------------------------
 #: Alertmanager keys whose values are credentials (``basic_auth.password``, ``authorization.credentials``, ...).
 ALERTMANAGER_SECRET_KEYS = (
     "password",
@@ -377,4 +408,10 @@ monitoring_no_default_credentials = ResourceValidationPolicy(
     "alert manager routes to SNS with sigv4, and Grafana reaches data sources through an IAM role of the stack.",
 )
 
-POLICIES = [grafana_sso_only, amp_workspace_logging_and_kms, monitoring_no_default_credentials]
+POLICIES = [
+    grafana_sso_only,
+    grafana_no_api_keys,
+    amp_workspace_logging,
+    amp_workspace_customer_key,
+    monitoring_no_default_credentials,
+]

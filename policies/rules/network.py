@@ -58,7 +58,7 @@ RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 CACHE_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 
 
-# -- flow logs -------------------------------------------------------------------------------------------------------
+# -- flow logs ---------------------------------------------------------------------------------------------------------
 def _flow_logs(args: StackValidationArgs, report: ReportViolation) -> None:
     flow_logs = [r for r in args.resources if r.resource_type == FLOW_LOG and r.props.get("trafficType") == "ALL"]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
@@ -82,7 +82,7 @@ vpc_flow_logs_enabled = StackValidationPolicy(
 )
 
 
-# -- default security group ------------------------------------------------------------------------------------------
+# -- default security group --------------------------------------------------------------------------------------------
 def _default_security_group(args: StackValidationArgs, report: ReportViolation) -> None:
     defaults = [r for r in args.resources if r.resource_type == DEFAULT_SECURITY_GROUP]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
@@ -114,7 +114,7 @@ default_security_group_restricted = StackValidationPolicy(
 )
 
 
-# -- public ingress --------------------------------------------------------------------------------------------------
+# -- public ingress ----------------------------------------------------------------------------------------------------
 _PUBLIC_SCHEMA = schema(
     {
         "publicPorts": {
@@ -174,7 +174,7 @@ security_group_no_public_ingress = StackValidationPolicy(
 )
 
 
-# -- SSH -------------------------------------------------------------------------------------------------------------
+# -- SSH ---------------------------------------------------------------------------------------------------------------
 _SSH_SCHEMA = schema(
     {
         "managementCidrs": {
@@ -224,7 +224,7 @@ security_group_no_public_ssh = ResourceValidationPolicy(
 )
 
 
-# -- private ports ---------------------------------------------------------------------------------------------------
+# -- private ports -----------------------------------------------------------------------------------------------------
 _PRIVATE_SCHEMA = schema(
     {
         "privatePorts": {
@@ -282,7 +282,7 @@ security_group_private_ports_from_groups = StackValidationPolicy(
     "tier's group>.",
 )
 
-# -- rule management conflicts ---------------------------------------------------------------------------------------
+# -- rule management conflicts -----------------------------------------------------------------------------------------
 #: Resources that each manage one rule of a security group apart from the group.
 SEPARATE_RULE_TYPES = (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE)
 
@@ -351,7 +351,7 @@ security_group_no_rule_management_conflicts = StackValidationPolicy(
 )
 
 
-# -- subnets without public IPs --------------------------------------------------------------------------------------
+# -- subnets without public IPs ----------------------------------------------------------------------------------------
 #: The resources that place something in subnets, and the property that names the subnets.
 SUBNET_USERS = {
     ECS_SERVICE: ("networkConfiguration", "ECS service"),
@@ -418,7 +418,7 @@ subnet_no_public_ip_on_launch = StackValidationPolicy(
 )
 
 
-# -- NAT gateway per availability zone -------------------------------------------------------------------------------
+# -- NAT gateway per availability zone ---------------------------------------------------------------------------------
 def _vpc_of(resource: PolicyResource) -> PolicyResource | None:
     return next((dep for dep in resource.property_dependencies.get("vpcId") or [] if dep.resource_type == VPC), None)
 

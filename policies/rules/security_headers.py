@@ -29,7 +29,7 @@ from ._props import (
 from .cdn import ONE_YEAR, RULESET, ZONE_TYPES, Undecided, in_zone, managed_zones, rule_disabled
 from .load_balancer import LISTENER_TYPES
 
-# -- security headers ------------------------------------------------------------------------------------------------
+# -- security headers --------------------------------------------------------------------------------------------------
 HEADERS_PHASE = "http_response_headers_transform"
 
 

@@ -94,7 +94,7 @@ DENY_INSECURE_TRANSPORT = (
 )
 
 
-# -- buckets and what points at them ---------------------------------------------------------------------------------
+# -- buckets and what points at them -----------------------------------------------------------------------------------
 def buckets(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
     """Every S3 bucket of the stack (v7 and deprecated V2 tokens)."""
     return [r for r in resources if r.resource_type in BUCKET_TYPES]
@@ -138,7 +138,7 @@ def is_versioned(resources: Iterable[PolicyResource], bucket: PolicyResource) ->
     return any(not versioning_problem(v) for v in attached(resources, VERSIONING_TYPES, bucket))
 
 
-# -- encryption ------------------------------------------------------------------------------------------------------
+# -- encryption --------------------------------------------------------------------------------------------------------
 def _default_encryption(props: Mapping[str, Any]) -> tuple[Any, Any] | str:
     """The rule that sets default encryption and its ``applyServerSideEncryptionByDefault``, or why there is none."""
     rules = prop(props, "rules")
@@ -248,7 +248,7 @@ s3_bucket_encrypted_with_kms = StackValidationPolicy(
 )
 
 
-# -- public access ---------------------------------------------------------------------------------------------------
+# -- public access -----------------------------------------------------------------------------------------------------
 def _public_access_blocked(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         blocks = attached(args.resources, PUBLIC_ACCESS_BLOCK_TYPES, bucket)
@@ -286,7 +286,7 @@ s3_bucket_public_access_blocked = StackValidationPolicy(
 )
 
 
-# -- object ownership ------------------------------------------------------------------------------------------------
+# -- object ownership --------------------------------------------------------------------------------------------------
 def _owner_enforced(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         controls = attached(args.resources, OWNERSHIP_TYPES, bucket)
@@ -323,7 +323,7 @@ s3_bucket_owner_enforced = StackValidationPolicy(
 )
 
 
-# -- versioning ------------------------------------------------------------------------------------------------------
+# -- versioning --------------------------------------------------------------------------------------------------------
 def _versioned(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         versionings = attached(args.resources, VERSIONING_TYPES, bucket)
@@ -351,7 +351,7 @@ s3_bucket_versioned = StackValidationPolicy(
 )
 
 
-# -- TLS only --------------------------------------------------------------------------------------------------------
+# -- TLS only ----------------------------------------------------------------------------------------------------------
 def _everyone(principal: Any) -> bool:
     """Whether a Principal names every principal: ``"*"`` or ``{"AWS": "*"}`` (or ``["*"]``)."""
     if principal == "*":
@@ -501,7 +501,7 @@ s3_bucket_policy_not_public = StackValidationPolicy(
 )
 
 
-# -- access logging --------------------------------------------------------------------------------------------------
+# -- access logging ----------------------------------------------------------------------------------------------------
 def _logging_problems(logging: PolicyResource, bucket: PolicyResource) -> list[str]:
     if not is_set(prop(logging.props, "targetBucket")):
         return [

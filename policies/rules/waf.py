@@ -31,7 +31,7 @@ WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
 WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 
 
-# -- WAF on the load balancer ----------------------------------------------------------------------------------------
+# -- WAF on the load balancer ------------------------------------------------------------------------------------------
 def _protected_web_acls(args: StackValidationArgs, report: ReportViolation | None) -> list[PolicyResource]:
     """The web ACLs of this stack that protect an internet-facing application load balancer (joined through the
     associations' property dependencies). With ``report``, each such load balancer without a web ACL, and each
@@ -103,7 +103,7 @@ waf_logging = StackValidationPolicy(
 )
 
 
-# -- WAF rules -------------------------------------------------------------------------------------------------------
+# -- WAF rules ---------------------------------------------------------------------------------------------------------
 #: The guides' limits (API 10 r/s, login 5 r/min, general 30 r/s), as WAF windows: login's 5 a minute is below the WAF's
 #: minimum limit of 10, so it is 10 per 120 s, the same rate (AWS WAF developer guide, "Rate-based rule statement").
 GUIDE_RATE_LIMITS = {

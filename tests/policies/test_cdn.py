@@ -1124,7 +1124,7 @@ def development_mode(value: Any, setting_id: Any = "development_mode") -> list[s
     return check_resource(cloudflare_development_mode_off, ZONE_SETTING, analyzed(props))
 
 
-# -- retired zone settings -------------------------------------------------------------------------------------------
+# -- retired zone settings ---------------------------------------------------------------------------------------------
 def test_no_zone_setting_webstack_registers_is_retired() -> None:
     for r in stack():
         assert check_resource(cloudflare_zone_setting_not_retired, r.type, analyzed(r.props)) == [], r.urn

@@ -257,7 +257,7 @@ def one(policy: ResourceValidationPolicy, props: Any, config: dict[str, Any] | N
     return found[0]
 
 
-# -- the registered containers pass ----------------------------------------------------------------------------------
+# -- the registered containers pass ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", CONTAINER_RULES, ids=lambda p: p.name)
 @pytest.mark.parametrize("kind", sorted(COMPLIANT))
 def test_every_compliant_container_passes(policy: ResourceValidationPolicy, kind: str) -> None:
@@ -293,7 +293,7 @@ def test_the_local_stack_makes_every_docker_rule_mandatory() -> None:
     assert {settings[p.name].level.value for p in POLICIES} == {"mandatory"}
 
 
-# -- docker-container-not-privileged ---------------------------------------------------------------------------------
+# -- docker-container-not-privileged -----------------------------------------------------------------------------------
 def test_a_privileged_container_fails() -> None:
     assert one(docker_container_not_privileged, container(privileged=True)).startswith(
         "The container is privileged: it gets every capability and every host device"
@@ -354,7 +354,7 @@ def test_every_privilege_problem_is_reported() -> None:
     assert len(check(docker_container_not_privileged, props)) == 5
 
 
-# -- docker-container-non-root ---------------------------------------------------------------------------------------
+# -- docker-container-non-root -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("user", ["root", "0", "0:0", "root:root", "0:1000", "ROOT"])
 def test_a_root_user_fails(user: str) -> None:
     message = one(docker_container_non_root, container(user=user))
@@ -390,7 +390,7 @@ def test_a_root_allowed_role_still_may_not_be_privileged() -> None:
     assert len(check(docker_container_not_privileged, props)) == 1
 
 
-# -- docker-container-no-host-namespaces -----------------------------------------------------------------------------
+# -- docker-container-no-host-namespaces -------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("key", "setting"),
     [("networkMode", "network_mode"), ("pidMode", "pid_mode"), ("ipcMode", "ipc_mode"), ("usernsMode", "userns_mode")],
@@ -441,7 +441,7 @@ def test_named_volumes_and_tmpfs_pass() -> None:
     assert check(docker_container_no_host_namespaces, database(volumes=volumes)) == []
 
 
-# -- docker-only-load-balancer-publishes -----------------------------------------------------------------------------
+# -- docker-only-load-balancer-publishes -------------------------------------------------------------------------------
 def test_a_public_port_on_a_non_lb_container_fails() -> None:
     ports = [{"internal": 8000.0, "external": 8000.0, "ip": "0.0.0.0", "protocol": "tcp"}]
     message = one(docker_only_load_balancer_publishes, container(ports=ports))
@@ -508,7 +508,7 @@ def test_a_container_without_a_role_may_not_publish() -> None:
     assert found[0].startswith("The container (no webstack.role label) publishes container port 8080 on 0.0.0.0")
 
 
-# -- docker-container-health-and-restart -----------------------------------------------------------------------------
+# -- docker-container-health-and-restart -------------------------------------------------------------------------------
 def test_a_service_without_a_health_check_fails() -> None:
     assert one(docker_container_health_and_restart, container(healthcheck=None)).startswith(
         "The service has no health check, so Docker cannot tell a hung process from a working one"
@@ -558,7 +558,7 @@ def test_a_one_shot_job_needs_no_health_check() -> None:
     assert check(docker_container_health_and_restart, backup_job(restart=None)) == []
 
 
-# -- docker-no-default-credentials -----------------------------------------------------------------------------------
+# -- docker-no-default-credentials -------------------------------------------------------------------------------------
 def with_envs(*entries: str) -> dict[str, Any]:
     return container(envs=[*container()["envs"], *entries])
 
@@ -748,7 +748,7 @@ def test_no_message_contains_a_credential() -> None:
     assert not [m for m in found if "Zq9" in m]
 
 
-# -- docker-container-resource-limits --------------------------------------------------------------------------------
+# -- docker-container-resource-limits ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("memory", [None, 0.0])
 def test_no_memory_limit_fails(memory: float | None) -> None:
     assert one(docker_container_resource_limits, container(memory=memory)).startswith(
@@ -780,7 +780,7 @@ def test_one_shot_jobs_need_no_limits() -> None:
     assert check(docker_container_resource_limits, backup_job(memory=None, cpus=None)) == []
 
 
-# -- docker-volumes-protected ----------------------------------------------------------------------------------------
+# -- docker-volumes-protected ------------------------------------------------------------------------------------------
 def volume_args(role: str | None, protect: bool, props: Any = None) -> ResourceValidationArgs:
     options = PolicyResourceOptions(protect, [], False, [], PolicyCustomTimeouts(0, 0, 0), [])
     if props is None:
@@ -806,7 +806,7 @@ def test_other_volumes_may_be_unprotected(role: str | None) -> None:
     assert volume_violations(volume_args(role, protect=False)) == []
 
 
-# -- docker-images-pinned (stack) ------------------------------------------------------------------------------------
+# -- docker-images-pinned (stack) --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "reference",
     [
@@ -883,7 +883,7 @@ def test_floating_tags_are_configurable() -> None:
     assert len(check_stack(docker_images_pinned, stack, {"floatingTags": ["latest", "stable"]})) == 2
 
 
-# -- docker-data-networks-internal (stack) ---------------------------------------------------------------------------
+# -- docker-data-networks-internal (stack) -----------------------------------------------------------------------------
 NETWORK_URNS = {
     role: f"urn:pulumi:local::webstack::webstack:docker:Networks$docker:index/network:Network::network-{role}"
     for role in ("edge", "app", "data", "admin")
@@ -992,7 +992,7 @@ def test_the_data_roles_are_configurable() -> None:
     assert urns(check_stack(docker_data_networks_internal, stack, {"dataRoles": ["search"]})) == ["urn:c::search"]
 
 
-# -- unknown values: reported, never passed over ---------------------------------------------------------------------
+# -- unknown values: reported, never passed over -----------------------------------------------------------------------
 def with_unknown(props: dict[str, Any], path: Sequence[str | int], sentinel: str) -> dict[str, Any]:
     """A copy of ``props`` with the value at ``path`` unknown."""
     result = copy.deepcopy(props)
@@ -1149,7 +1149,7 @@ def test_unknown_volume_labels_are_reported() -> None:
     assert len(volume_violations(args)) == 1
 
 
-# -- what common.py registers, run through the pack as stackcheck runs it ------------------------------------------
+# -- what common.py registers, run through the pack as stackcheck runs it ----------------------------------------------
 def registered_platform() -> list[RecordedResource]:
     """A small docker platform built with components/docker/common.py under the test mocks."""
     from components.docker.common import ContainerSpec, HealthCheck, Port, Upload, pinned_image, volume

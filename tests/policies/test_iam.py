@@ -224,7 +224,7 @@ def test_the_admin_rule_does_not_judge_documents_and_the_wildcard_rule_no_attach
     assert check(ROLE_ATTACHMENT, {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}) == []
 
 
-# -- both rules: values unknown during preview ------------------------------------------------------------------------
+# -- both rules: values unknown during preview -------------------------------------------------------------------------
 @pytest.mark.parametrize("resource_type", [POLICY, ROLE_POLICY])
 def test_a_policy_unknown_during_preview_is_deferred_not_passed(resource_type: str) -> None:
     with pytest.raises(UnknownValueError):

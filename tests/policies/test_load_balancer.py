@@ -536,7 +536,7 @@ def test_waf_logging_leaves_load_balancers_without_a_web_acl_to_the_waf_rule() -
     assert check_stack(waf_logging, without("urn:acl-association")) == []
 
 
-# -- aws-alb-waf-protected: a web ACL of another stack --------------------------------------------------------------
+# -- aws-alb-waf-protected: a web ACL of another stack -----------------------------------------------------------------
 def test_waf_protected_fails_when_the_web_acl_is_not_in_the_stack() -> None:
     stack = [
         *without("urn:acl-association"),
@@ -717,7 +717,7 @@ def test_lambda_target_groups_are_not_judged() -> None:
     )
 
 
-# -- aws-cloudwatch-log-group-retention, aws-cloudwatch-log-group-encrypted -------------------------------------------
+# -- aws-cloudwatch-log-group-retention, aws-cloudwatch-log-group-encrypted --------------------------------------------
 @pytest.mark.parametrize("policy", [log_group_retention, log_group_encrypted], ids=lambda p: p.name)
 def test_log_group_passes_with_retention_and_a_key(policy: ResourceValidationPolicy) -> None:
     assert check_resource(policy, LOG_GROUP, LOG_GROUP_PROPS) == []
