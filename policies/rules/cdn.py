@@ -44,7 +44,7 @@ unknown, with the advice to set them directly, so no rule passes silently or cra
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,10 +133,10 @@ def in_zone(resources: Iterable[PolicyResource], resource_type: str, zone: str) 
     return [r for r in resources if r.resource_type == resource_type and zone_of(r) == zone]
 
 
-# -- strict TLS --------------------------------------------------------------------------------------------------------
+# -- strict TLS, HTTPS only, HSTS --------------------------------------------------------------------------------------
 #: A year in seconds: the HSTS max_age browsers' preload lists require.
 ONE_YEAR = 31536000
-_TLS_SCHEMA = schema(
+_HSTS_SCHEMA = schema(
     {
         "minHstsMaxAgeSeconds": {
             "type": "number",
@@ -168,7 +168,6 @@ TEXT_SETTINGS = {
     ALWAYS_USE_HTTPS: (("on",), '"on"', "visitors may use the site over plain HTTP"),
 }
 HSTS_RISK = "browsers are not told to use the site over HTTPS only (HSTS)"
-REQUIRED_SETTINGS = (*TEXT_SETTINGS, SECURITY_HEADER)
 
 
 def _hsts_fix(min_age: float) -> str:
@@ -242,8 +241,9 @@ def _missing_setting(zone: str, setting_id: str, min_age: float) -> str:
     )
 
 
-def _strict_tls(args: StackValidationArgs, report: ReportViolation) -> None:
-    min_age = float(setting(args, _TLS_SCHEMA, "minHstsMaxAgeSeconds"))
+def _zone_settings(args: StackValidationArgs, report: ReportViolation, required: Sequence[str], min_age: float) -> None:
+    """Every zone the stack manages sets each of ``required`` strongly enough; a setting whose id is unknown during
+    preview is reported (it may be one of them)."""
     for zone, first in managed_zones(args).items():
         settings = in_zone(args.resources, ZONE_SETTING, zone)
         unnamed = [s for s in settings if prop(s.props, "settingId") is UNKNOWN]
@@ -252,7 +252,7 @@ def _strict_tls(args: StackValidationArgs, report: ReportViolation) -> None:
                 unknown_message("setting_id", 'a literal setting name ("ssl", "min_tls_version", ...)'),
                 zone_setting.urn,
             )
-        for setting_id in REQUIRED_SETTINGS:
+        for setting_id in required:
             problems = [
                 (s, _setting_problem(setting_id, prop(s.props, "value"), min_age))
                 for s in settings
@@ -267,28 +267,55 @@ def _strict_tls(args: StackValidationArgs, report: ReportViolation) -> None:
                 report(_missing_setting(zone, setting_id, min_age), first.urn)
 
 
+def _strict_tls(args: StackValidationArgs, report: ReportViolation) -> None:
+    _zone_settings(args, report, (SSL, SSL_AUTOMATIC_MODE, MIN_TLS_VERSION), ONE_YEAR)
+
+
 cloudflare_zone_strict_tls = StackValidationPolicy(
     name="cloudflare-zone-strict-tls",
-    description="Checks that every Cloudflare zone the stack manages reaches the origin with SSL mode strict, accepts "
-    "TLS 1.2 or newer only, redirects HTTP to HTTPS, and sends HSTS for at least a year (configurable).",
+    description="Checks that every Cloudflare zone the stack manages reaches the origin with SSL mode strict, with "
+    "automatic SSL/TLS mode off (`ssl_automatic_mode` custom), and accepts TLS 1.2 or newer only.",
     validate=_strict_tls,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_TLS_SCHEMA,
     severity=Severity.HIGH,
-    tags=[
-        "cloudflare",
-        "cdn",
-        "tls",
-        "hsts",
-        "checklist:tls",
-        "checklist:http-to-https",
-        "checklist:security-headers",
-        "prowler:zone_hsts_enabled",
-    ],
-    remediation_steps='Add cloudflare.ZoneSetting resources for the zone: ssl "strict", ssl_automatic_mode "custom", '
-    'min_tls_version "1.2", always_use_https "on", and security_header {"strict_transport_security": {"enabled": True, '
-    '"max_age": 31536000, "nosniff": True}} (include_subdomains and preload only once every host of the domain serves '
-    "HTTPS); give the origin a certificate Cloudflare trusts (ACM on the load balancer).",
+    tags=["cloudflare", "cdn", "tls", "checklist:tls"],
+    remediation_steps='Add cloudflare.ZoneSetting resources for the zone: ssl "strict", ssl_automatic_mode "custom" '
+    'and min_tls_version "1.2"; give the origin a certificate Cloudflare trusts (ACM on the load balancer).',
+)
+
+
+def _always_https(args: StackValidationArgs, report: ReportViolation) -> None:
+    _zone_settings(args, report, (ALWAYS_USE_HTTPS,), ONE_YEAR)
+
+
+cloudflare_zone_always_https = StackValidationPolicy(
+    name="cloudflare-zone-always-https",
+    description="Checks that every Cloudflare zone the stack manages redirects plain HTTP to HTTPS "
+    "(`always_use_https` on).",
+    validate=_always_https,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "cdn", "tls", "checklist:http-to-https"],
+    remediation_steps='Add a cloudflare.ZoneSetting for the zone with setting_id "always_use_https" and value "on".',
+)
+
+
+def _hsts(args: StackValidationArgs, report: ReportViolation) -> None:
+    _zone_settings(args, report, (SECURITY_HEADER,), float(setting(args, _HSTS_SCHEMA, "minHstsMaxAgeSeconds")))
+
+
+cloudflare_zone_hsts = StackValidationPolicy(
+    name="cloudflare-zone-hsts",
+    description="Checks that every Cloudflare zone the stack manages sends HSTS for at least a year "
+    "(`minHstsMaxAgeSeconds`), and never asks for preload without includeSubDomains.",
+    validate=_hsts,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_HSTS_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "cdn", "hsts", "checklist:security-headers", "prowler:zone_hsts_enabled"],
+    remediation_steps='Add a cloudflare.ZoneSetting for the zone with setting_id "security_header" and value '
+    '{"strict_transport_security": {"enabled": True, "max_age": 31536000, "nosniff": True}} (include_subdomains and '
+    "preload only once every host of the domain serves HTTPS).",
 )
 
 
@@ -390,6 +417,8 @@ cloudflare_development_mode_off = ResourceValidationPolicy(
 
 POLICIES = [
     cloudflare_zone_strict_tls,
+    cloudflare_zone_always_https,
+    cloudflare_zone_hsts,
     cloudflare_zone_setting_not_retired,
     cloudflare_development_mode_off,
 ]

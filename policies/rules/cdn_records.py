@@ -11,7 +11,7 @@ known.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -120,57 +120,86 @@ def _from_certificate(record: PolicyResource) -> bool:
     return any(source.resource_type == CERTIFICATE for source in sources)
 
 
-def _record_problems(record: PolicyResource) -> list[str]:
+def _proxy_problems(record: PolicyResource) -> list[str]:
     props = record.props
     raw_type, name, proxied = prop(props, "type"), prop(props, "name"), prop(props, "proxied")
     record_type = UNKNOWN if raw_type is UNKNOWN else as_text(raw_type).upper()
     if record_type is not UNKNOWN and record_type not in WEB_RECORD_TYPES:
         return []
-    what = _record(record_type, name)
-    problems: list[str] = []
     # Underscore records (certificate validation, ...) are not web records. A name or type that is unknown during
     # preview is a certificate's validation record when it comes from the certificate; any other cannot be judged.
     if record_type is UNKNOWN or name is UNKNOWN:
         if not _from_certificate(record):
-            problems.append(unknown_message("type" if record_type is UNKNOWN else "name", "a literal value"))
-    elif not as_text(name).startswith("_"):
-        if proxied is UNKNOWN:
-            problems.append(unknown_message("proxied", "True"))
-        elif not is_true(proxied):
-            problems.append(
-                f"{what} is not proxied, so it publishes the origin's address and its traffic bypasses Cloudflare's "
-                "TLS settings, WAF and rate limits: set proxied=True (with ttl=1, automatic)."
-            )
-    target = _target_problem(record, what, prop(props, "content"))
-    if target:
-        problems.append(target)
-    return problems
+            return [unknown_message("type" if record_type is UNKNOWN else "name", "a literal value")]
+        return []
+    if as_text(name).startswith("_"):
+        return []
+    if proxied is UNKNOWN:
+        return [unknown_message("proxied", "True")]
+    if not is_true(proxied):
+        return [
+            f"{_record(record_type, name)} is not proxied, so it publishes the origin's address and its traffic "
+            "bypasses Cloudflare's TLS settings, WAF and rate limits: set proxied=True (with ttl=1, automatic)."
+        ]
+    return []
 
 
-def _records_proxied(args: StackValidationArgs, report: ReportViolation) -> None:
+def _target_problems(record: PolicyResource) -> list[str]:
+    props = record.props
+    raw_type, name = prop(props, "type"), prop(props, "name")
+    record_type = UNKNOWN if raw_type is UNKNOWN else as_text(raw_type).upper()
+    if record_type is not UNKNOWN and record_type not in WEB_RECORD_TYPES:
+        return []
+    target = _target_problem(record, _record(record_type, name), prop(props, "content"))
+    return [target] if target else []
+
+
+def _check_records(
+    args: StackValidationArgs, report: ReportViolation, problems: Callable[[PolicyResource], list[str]]
+) -> None:
     records = [r for r in args.resources if r.resource_type == DNS_RECORD]
     if not records:
         args.not_applicable("the stack has no Cloudflare DNS records")
     for record in records:
-        for problem in _record_problems(record):
+        for problem in problems(record):
             report(problem, record.urn)
+
+
+def _records_proxied(args: StackValidationArgs, report: ReportViolation) -> None:
+    _check_records(args, report, _proxy_problems)
 
 
 cloudflare_web_records_proxied = StackValidationPolicy(
     name="cloudflare-web-records-proxied",
-    description="Checks that every Cloudflare A, AAAA and CNAME record except underscore records is proxied, and "
-    "that no record points at a private, loopback or link-local address or at a database or cache endpoint.",
+    description="Checks that every Cloudflare A, AAAA and CNAME record is proxied, underscore records (certificate "
+    "validation, ...) excepted.",
     validate=_records_proxied,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
-    tags=["cloudflare", "dns", "checklist:db-not-public", "prowler:dns_record_proxied"],
+    tags=["cloudflare", "dns", "checklist:rate-limiting", "prowler:dns_record_proxied"],
     remediation_steps="Set proxied=True (ttl=1) on the site's records, which point at the load balancer; keep only "
-    "certificate-validation and other underscore records unproxied, and remove records that name private addresses, "
-    "databases or caches.",
+    "certificate-validation and other underscore records unproxied.",
 )
 
 
-# -- the origin takes traffic from Cloudflare only ---------------------------------------------------------------------
+def _records_private(args: StackValidationArgs, report: ReportViolation) -> None:
+    _check_records(args, report, _target_problems)
+
+
+cloudflare_records_no_private_targets = StackValidationPolicy(
+    name="cloudflare-records-no-private-targets",
+    description="Checks that no Cloudflare A, AAAA or CNAME record, underscore records included, points at a "
+    "private, loopback, link-local, unique-local, unspecified or reserved address, or at a database or cache "
+    "endpoint.",
+    validate=_records_private,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["cloudflare", "dns", "checklist:db-not-public"],
+    remediation_steps="Remove records that name private addresses, databases or caches: point the site's records "
+    "at the load balancer, and let the app reach its data stores through their private endpoints.",
+)
+
+
 _ORIGIN_SCHEMA = schema(
     {
         "cloudflareRanges": {
@@ -327,5 +356,6 @@ alb_cloudflare_only_origin = StackValidationPolicy(
 
 POLICIES = [
     cloudflare_web_records_proxied,
+    cloudflare_records_no_private_targets,
     alb_cloudflare_only_origin,
 ]
