@@ -322,6 +322,32 @@ def _no_host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -
             report(unknown_message(setting_name, "nothing (a namespace of the container's own)"), None)
         elif as_text(value).lower() == "host":
             report(f'{setting_name} is "host", so the container {exposure}: {fix}.', None)
+
+
+docker_container_no_host_namespaces = ResourceValidationPolicy(
+    name="docker-container-no-host-namespaces",
+    description="Checks that no Docker container shares the host's network, PID, IPC or user namespace.",
+    validate=_no_host_namespaces,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=[
+        "docker",
+        "containers",
+        "checklist:least-privilege",
+        "cis-docker:5.10",
+        "cis-docker:5.16",
+        "cis-docker:5.17",
+        "cis-docker:5.31",
+    ],
+    remediation_steps="Leave network_mode, pid_mode, ipc_mode and userns_mode unset on the docker.Container and "
+    "attach it to the stack's networks with networks_advanced.",
+)
+
+
+def _no_host_mounts(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = container_props(args)
+    if props is None:
+        return
     role = docker_role(props)
     host_readers = setting(args, _HOST_SCHEMA, "hostReadRoles")
     binds, unknown = _binds(props)
@@ -352,34 +378,23 @@ def _no_host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -
             )
 
 
-docker_container_no_host_namespaces = ResourceValidationPolicy(
-    name="docker-container-no-host-namespaces",
-    description="Checks that Docker containers share neither the host's network, PID, IPC nor user namespace, mount "
-    "neither the Docker socket nor a writable host path, and bind host paths read-only only for allowed roles.",
-    validate=_no_host_namespaces,
+docker_container_no_host_mounts = ResourceValidationPolicy(
+    name="docker-container-no-host-mounts",
+    description="Checks that no Docker container mounts the Docker socket or a writable host path, and that only "
+    "roles in `hostReadRoles` (cAdvisor) bind host paths, read-only.",
+    validate=_no_host_mounts,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_HOST_SCHEMA,
     severity=Severity.HIGH,
-    tags=[
-        "docker",
-        "containers",
-        "checklist:least-privilege",
-        "cis-docker:5.6",
-        "cis-docker:5.10",
-        "cis-docker:5.16",
-        "cis-docker:5.17",
-        "cis-docker:5.31",
-        "cis-docker:5.32",
-    ],
-    remediation_steps="Leave network_mode, pid_mode, ipc_mode and userns_mode unset on the docker.Container and "
-    "attach it to the stack's networks with networks_advanced; keep data in named volumes (ContainerSpec.volumes), "
-    "never in host paths; only a role listed in hostReadRoles (container metrics) may have read_only_binds, and no "
-    "container mounts /var/run/docker.sock read-write.",
+    tags=["docker", "containers", "checklist:least-privilege", "cis-docker:5.6", "cis-docker:5.32"],
+    remediation_steps="Keep data in named volumes (ContainerSpec.volumes), never in host paths; only a role listed in "
+    "hostReadRoles (container metrics) may have read_only_binds, and no container mounts /var/run/docker.sock "
+    "read-write.",
 )
 
 
 # -- docker-container-resource-limits ----------------------------------------------------------------------------------
-_LIMITS_SCHEMA = schema(
+_READ_ONLY_SCHEMA = schema(
     {
         "readOnlyRoles": {
             "type": "array",
@@ -392,12 +407,12 @@ _LIMITS_SCHEMA = schema(
 )
 
 
-def _resource_limits(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _read_only_root(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = container_props(args)
     if props is None:
         return
     role = docker_role(props)
-    read_only_roles = setting(args, _LIMITS_SCHEMA, "readOnlyRoles")
+    read_only_roles = setting(args, _READ_ONLY_SCHEMA, "readOnlyRoles")
     read_only = prop(props, "readOnly")
     if not is_true(read_only) and (role is UNKNOWN or role_matches(role, read_only_roles)):
         if read_only is UNKNOWN:
@@ -415,6 +430,27 @@ def _resource_limits(args: ResourceValidationArgs, report: ReportViolation) -> N
                 "read_only=True and give the paths it writes tmpfs mounts (ContainerSpec.tmpfs) or volumes.",
                 None,
             )
+
+
+docker_container_read_only_root_filesystem = ResourceValidationPolicy(
+    name="docker-container-read-only-root-filesystem",
+    description="Checks that the web-facing Docker containers (`readOnlyRoles`: frontend, backend, load balancer) "
+    "have a read-only root filesystem.",
+    validate=_read_only_root,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_READ_ONLY_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["docker", "containers", "checklist:least-privilege", "cis-docker:5.13"],
+    remediation_steps="Set read_only=True on the frontend, backend and load balancer docker.Containers, with tmpfs "
+    "mounts (ContainerSpec.tmpfs) or volumes for the paths they write.",
+)
+
+
+def _resource_limits(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    props = container_props(args)
+    if props is None:
+        return
+    role = docker_role(props)
     service = long_running(props)
     if service is UNKNOWN:
         report(unknown_message("must_run", MUST_RUN_EXPECTED), None)
@@ -445,21 +481,20 @@ def _resource_limits(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 docker_container_resource_limits = ResourceValidationPolicy(
     name="docker-container-resource-limits",
-    description="Checks that long-running Docker containers have memory and CPU limits, and that web-facing roles "
-    "(frontend, backend, load balancer) have a read-only root filesystem.",
+    description="Checks that every long-running Docker container has a memory and a CPU limit.",
     validate=_resource_limits,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_LIMITS_SCHEMA,
     severity=Severity.MEDIUM,
-    tags=["docker", "containers", "checklist:least-privilege", "cis-docker:5.11", "cis-docker:5.12", "cis-docker:5.13"],
+    tags=["docker", "containers", "checklist:least-privilege", "cis-docker:5.11", "cis-docker:5.12"],
     remediation_steps="Set memory, memory_swap and cpus on every long-running docker.Container (ContainerSpec."
-    "memory_mb and cpus; components/docker/common.py sets them) and read_only=True on the frontend, backend and load "
-    "balancer, with tmpfs mounts for the paths they write.",
+    "memory_mb and cpus; components/docker/common.py sets them).",
 )
 
 POLICIES = [
     docker_container_not_privileged,
     docker_container_non_root,
     docker_container_no_host_namespaces,
+    docker_container_no_host_mounts,
+    docker_container_read_only_root_filesystem,
     docker_container_resource_limits,
 ]

@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -93,45 +94,65 @@ _CONFIG_CREDENTIAL = re.compile(
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
-_DOCKER_CREDENTIALS_SCHEMA = schema(
-    {
-        "passwordDenyList": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": DEFAULT_DENY_LIST,
-            "description": "Known default and weak passwords (the same list as aws-no-default-passwords), compared "
-            "case-insensitively with credential values in environment variables, command lines and uploaded files.",
-        },
-        "credentialNamePattern": {
-            "type": "string",
-            "default": DEFAULT_CREDENTIAL_NAME_PATTERN,
-            "description": "A regular expression (matched case-insensitively, with camelCase split into _-separated "
-            "words) for environment variable names that hold credentials: any literal value fails, unless the last "
-            "word names a file (FILE, PATH: an absolute path) or a reference (ARN, ID, NAME, URL, ...).",
-        },
-        "defaultUsers": {
-            "type": "object",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "default": DEFAULT_USER_VARIABLES,
-            "description": "Environment variables naming an administrator account, and the well-known default "
-            "user names (compared case-insensitively) they must not be set to.",
-        },
-        "credentialFlags": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": DEFAULT_CREDENTIAL_FLAGS,
-            "description": "Command-line options (in command, entrypoints and healthcheck tests) whose value is a "
-            "credential; a literal value fails, a shell expansion ($VAR, $(cat /run/secrets/...)) does not.",
-        },
-        "secretFilePattern": {
-            "type": "string",
-            "default": DEFAULT_SECRET_FILE_PATTERN,
-            "description": "A regular expression (case-insensitive, searched in the path) for uploaded files that "
-            "hold secrets: they must not be readable by other users.",
-        },
-    }
-)
+#: Every setting of the docker credential rules; each rule declares those it reads.
+_CREDENTIAL_SETTINGS: dict[str, dict[str, Any]] = {
+    "passwordDenyList": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": DEFAULT_DENY_LIST,
+        "description": "Known default and weak passwords (the same list as aws-no-default-passwords), compared "
+        "case-insensitively with credential values in environment variables, command lines and uploaded files.",
+    },
+    "credentialNamePattern": {
+        "type": "string",
+        "default": DEFAULT_CREDENTIAL_NAME_PATTERN,
+        "description": "A regular expression (matched case-insensitively, with camelCase split into _-separated "
+        "words) for environment variable names that hold credentials: any literal value fails, unless the last "
+        "word names a file (FILE, PATH: an absolute path) or a reference (ARN, ID, NAME, URL, ...).",
+    },
+    "defaultUsers": {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "default": DEFAULT_USER_VARIABLES,
+        "description": "Environment variables naming an administrator account, and the well-known default "
+        "user names (compared case-insensitively) they must not be set to.",
+    },
+    "credentialFlags": {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": DEFAULT_CREDENTIAL_FLAGS,
+        "description": "Command-line options (in command, entrypoints and healthcheck tests) whose value is a "
+        "credential; a literal value fails, a shell expansion ($VAR, $(cat /run/secrets/...)) does not.",
+    },
+    "secretFilePattern": {
+        "type": "string",
+        "default": DEFAULT_SECRET_FILE_PATTERN,
+        "description": "A regular expression (case-insensitive, searched in the path) for uploaded files that "
+        "hold secrets: they must not be readable by other users.",
+    },
+}
+_DOCKER_CREDENTIALS_SCHEMA = schema(_CREDENTIAL_SETTINGS)
 
+
+def _schema_of(*keys: str) -> PolicyConfigSchema:
+    return schema({key: _CREDENTIAL_SETTINGS[key] for key in keys})
+
+
+_DEFAULTS_SCHEMA = _schema_of("passwordDenyList", "credentialNamePattern", "defaultUsers", "credentialFlags")
+_PLAINTEXT_SCHEMA = _schema_of("passwordDenyList", "credentialNamePattern", "credentialFlags")
+_FILES_SCHEMA = _schema_of("secretFilePattern")
+
+
+#: What a problem is about, so that each rule reports its own: a known default, a credential in plain text, or a
+#: secret file other users can read.
+DEFAULT, PLAINTEXT, FILE_MODE = "default", "plaintext", "file-mode"
+#: A problem found: its kind and its message.
+Problem = tuple[str, str]
+#: Values unknown during preview, with the kinds of problem they could hide.
+Pending = list[tuple[str, frozenset[str]]]
+#: Environment values and command lines may hide defaults and plain-text credentials; uploads defaults and modes.
+IN_VALUES = frozenset({DEFAULT, PLAINTEXT})
+IN_UPLOADS = frozenset({DEFAULT, FILE_MODE})
 
 FILE_FIX = (
     "upload the credential as a file from a Pulumi secret (ContainerSpec.uploads, mode 0440) and point the image at "
@@ -154,38 +175,53 @@ class _CredentialJudge:
     def default(self, text: str) -> bool:
         return text.strip().casefold() in self.deny
 
-    def assignment(self, subject: str, name: str, value: str) -> list[str]:
+    def assignment(self, subject: str, name: str, value: str) -> list[Problem]:
         """What is wrong with ``name=value`` (an environment entry, or an assignment in a shell command)."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         url = _url_credentials(value, self.default)
         if url:
-            problems.append(f"{subject} is a URL that carries {url}: {FILE_FIX}, or build the URL inside the container")
+            kind = DEFAULT if url == "a known default password" else PLAINTEXT
+            problems.append(
+                (kind, f"{subject} is a URL that carries {url}: {FILE_FIX}, or build the URL inside the container")
+            )
         words = name_words(name)
         last = words.upper().rsplit("_", 1)[-1]
         defaults = self.users.get(name.upper())
         if defaults and value.strip().casefold() in defaults:
             problems.append(
-                f"{subject} is the well-known default user name '{value.strip()}', the first one attackers try: "
-                "choose a name of your own"
+                (
+                    DEFAULT,
+                    f"{subject} is the well-known default user name '{value.strip()}', the first one attackers try: "
+                    "choose a name of your own",
+                )
             )
         passwordless = PASSWORDLESS.get(name.upper())
         if passwordless is not None and value.strip() and (not passwordless or value.strip().lower() in passwordless):
-            problems.append(f"{subject} lets clients in without a password: remove it and set a generated password")
+            problems.append(
+                (DEFAULT, f"{subject} lets clients in without a password: remove it and set a generated password")
+            )
             return problems
         if not value.strip() or not (self.credential.search(words) or name.upper() in CREDENTIAL_VARIABLES):
             return problems
         if last in FILE_WORDS:
             if self.default(value):
-                problems.append(f"{subject} is set to a known default password instead of a file path: {FILE_FIX}")
+                problems.append(
+                    (DEFAULT, f"{subject} is set to a known default password instead of a file path: {FILE_FIX}")
+                )
             elif not value.strip().startswith("/"):
-                problems.append(f"{subject} should name a file (an absolute path), not hold the credential: {FILE_FIX}")
+                problems.append(
+                    (PLAINTEXT, f"{subject} should name a file (an absolute path), not hold the credential: {FILE_FIX}")
+                )
             return problems
         if self.default(value):
-            problems.append(f"{subject} is set to a known default or weak password: {FILE_FIX}")
+            problems.append((DEFAULT, f"{subject} is set to a known default or weak password: {FILE_FIX}"))
         elif last not in REFERENCE_WORDS and value.strip().lower() not in NOT_CREDENTIALS and not url:
             problems.append(
-                f"{subject} holds a credential in plain text, which anyone who can run docker inspect (or read the "
-                f"Pulumi state) can read: {FILE_FIX}"
+                (
+                    PLAINTEXT,
+                    f"{subject} holds a credential in plain text, which anyone who can run docker inspect (or read the "
+                    f"Pulumi state) can read: {FILE_FIX}",
+                )
             )
         return problems
 
@@ -203,14 +239,14 @@ def _url_credentials(text: str, default: Callable[[str], bool]) -> str:
     return "a known default password" if default(unquote(password)) else "credentials (user:password@)"
 
 
-def _envs(props: Mapping[str, Any], judge: _CredentialJudge, pending: list[str]) -> list[str]:
+def _envs(props: Mapping[str, Any], judge: _CredentialJudge, pending: Pending) -> list[Problem]:
     envs = prop(props, "envs")
     if envs is UNKNOWN:
-        pending.append("envs")
-    problems: list[str] = []
+        pending.append(("envs", IN_VALUES))
+    problems: list[Problem] = []
     for index, entry in enumerate(list_items(envs)):
         if entry is UNKNOWN:
-            pending.append(f"envs.{index}")
+            pending.append((f"envs.{index}", IN_VALUES))
             continue
         name, sep, value = as_text(entry).partition("=")
         if sep:
@@ -242,22 +278,22 @@ def _is_expansion(value: str) -> bool:
     return value.startswith(("$", "`"))
 
 
-def _command_line(field: str, values: Any, judge: _CredentialJudge, pending: list[str]) -> list[str]:
+def _command_line(field: str, values: Any, judge: _CredentialJudge, pending: Pending) -> list[Problem]:
     """Credentials passed as options or assignments in a command line. An unknown value right after a credential
     option is a credential on the command line whatever it is; any other unknown element goes to ``pending``."""
     if values is UNKNOWN:
-        pending.append(field)
+        pending.append((field, IN_VALUES))
         return []
     elements = list_items(values)
     words = _tokens(elements)
     programs = {posixpath.basename(w) for w in words if w is not UNKNOWN}
     short = {option for program, option in _SHORT_PASSWORD_OPTIONS.items() if program in programs}
-    found: list[str] = []
+    found: list[Problem] = []
     after_option = False
     for index, word in enumerate(words):
         if word is UNKNOWN:
             if not after_option:
-                pending.append(field)
+                pending.append((field, IN_VALUES))
             after_option = False
             continue
         option, sep, attached = word.partition("=")
@@ -276,24 +312,26 @@ def _command_line(field: str, values: Any, judge: _CredentialJudge, pending: lis
     return [problem for index, problem in enumerate(found) if problem not in found[:index]]
 
 
-def _option_problem(field: str, option: str, value: Any, judge: _CredentialJudge) -> str:
-    kind = "a known default password" if value is not UNKNOWN and judge.default(str(value)) else "a credential"
+def _option_problem(field: str, option: str, value: Any, judge: _CredentialJudge) -> Problem:
+    default = value is not UNKNOWN and judge.default(str(value))
+    what = "a known default password" if default else "a credential"
     return (
-        f"{field} passes {kind} with {option}, visible to anyone who can run docker inspect or ps: read it at run "
+        DEFAULT if default else PLAINTEXT,
+        f"{field} passes {what} with {option}, visible to anyone who can run docker inspect or ps: read it at run "
         'time from an uploaded file instead ("$(cat /run/secrets/...)", a config file with an include, or the '
-        "program's *_FILE setting)"
+        "program's *_FILE setting)",
     )
 
 
-def _uploads(props: Mapping[str, Any], judge: _CredentialJudge, pending: list[str]) -> list[str]:
+def _uploads(props: Mapping[str, Any], judge: _CredentialJudge, pending: Pending) -> list[Problem]:
     uploads = prop(props, "uploads")
     if uploads is UNKNOWN:
-        pending.append("uploads")
-    problems: list[str] = []
+        pending.append(("uploads", IN_UPLOADS))
+    problems: list[Problem] = []
     for index, upload in enumerate(list_items(uploads)):
         path = prop(upload, "file")
         if upload is UNKNOWN or path is UNKNOWN:
-            pending.append(f"uploads.{index}")
+            pending.append((f"uploads.{index}", IN_UPLOADS))
             continue
         where = f"The uploaded file {as_text(path)}"
         content = upload_text(upload)
@@ -301,20 +339,26 @@ def _uploads(props: Mapping[str, Any], judge: _CredentialJudge, pending: list[st
             judge.default(content) or any(judge.default(m.group(1)) for m in _CONFIG_CREDENTIAL.finditer(content))
         ):
             problems.append(
-                f"{where} holds a known default or weak password: generate it (pulumi_random.RandomPassword) and pass "
-                "it as a Pulumi secret"
+                (
+                    DEFAULT,
+                    f"{where} holds a known default or weak password: generate it (pulumi_random.RandomPassword) and "
+                    "pass it as a Pulumi secret",
+                )
             )
         if not judge.secret_file.search(as_text(path)):
             continue
         permissions = prop(upload, "permissions")
         executable = prop(upload, "executable")
         if permissions is UNKNOWN:
-            problems.append(unknown_message(f"uploads[{index}].permissions", '"0440" (or "0400")'))
+            problems.append((FILE_MODE, unknown_message(f"uploads[{index}].permissions", '"0440" (or "0400")')))
         elif _readable_by_others(as_text(permissions)):
             mode = as_text(permissions) or ("0744" if is_true(executable) else "0644")
             problems.append(
-                f"{where} looks like a secret but is readable by every user in the container (mode {mode}): set "
-                'its permissions to "0440" (or "0400")'
+                (
+                    FILE_MODE,
+                    f"{where} looks like a secret but is readable by every user in the container (mode {mode}): set "
+                    'its permissions to "0440" (or "0400")',
+                )
             )
     return problems
 
@@ -349,12 +393,12 @@ def _credential_judge(args: Any) -> _CredentialJudge | str:
     )
 
 
-def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    """Credentials reach a container only as uploaded files. What no rule can see: the analyzer hands resource rules
+def _credential_problems(args: ResourceValidationArgs, report: ReportViolation, kind: str) -> None:
+    """Report the problems of ``kind`` in a container's environment values, command lines and uploaded files.
+
+    Credentials reach a container only as uploaded files. What no rule can see: the analyzer hands resource rules
     secret values unwrapped, so whether an upload's content is a Pulumi secret (encrypted in the state) is invisible
-    here. This rule checks what is visible: no credential in environment values or command lines (only *_FILE paths
-    and run-time expansions), no known default anywhere (values, command lines, uploaded files), no default admin user
-    name, no passwordless switch, and secret-looking uploaded files not readable by other users.
+    here; the rules check what is visible.
 
     An environment entry, argument or upload unknown during a preview is not a violation (its name is unknown too,
     and a seeded container always carries its seed's id): the rule reports what it could check, then lets the
@@ -368,7 +412,7 @@ def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolatio
     if isinstance(judge, str):
         report(judge, None)
         return
-    pending: list[str] = []
+    pending: Pending = []
     health = prop(props, "healthcheck")
     problems = [
         *_envs(props, judge, pending),
@@ -377,32 +421,72 @@ def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolatio
         *_command_line("healthcheck.tests", UNKNOWN if health is UNKNOWN else prop(health, "tests"), judge, pending),
         *_uploads(props, judge, pending),
     ]
-    for problem in problems:
-        report(problem if problem.endswith(".") else f"{problem}.", None)
-    if pending:
+    for found, problem in problems:
+        if found == kind:
+            report(problem if problem.endswith(".") else f"{problem}.", None)
+    fields = [field for field, kinds in pending if kind in kinds]
+    if fields:
         # Environment values, arguments and files often come from other resources (a seed container's id, a
         # generated password): unknown during a preview, known when `pulumi up` checks the container again right
         # before creating it. The analyzer notes that this rule could not run during the preview; what was checkable
         # has been reported above.
-        raise UnknownValueError(UNKNOWN_STRING_VALUE, pending[0].split("."))
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, fields[0].split("."))
+
+
+def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _credential_problems(args, report, DEFAULT)
 
 
 docker_no_default_credentials = ResourceValidationPolicy(
     name="docker-no-default-credentials",
-    description="Checks that Docker containers take no credential from environment values or the command line (only "
-    "*_FILE paths to uploaded files), use no default password or default admin user name, and keep secret-looking "
-    "uploaded files from other users.",
+    description="Checks that no Docker container uses a known default password (in environment values, command "
+    "lines or uploaded files), a default admin user name or a passwordless switch.",
     validate=_no_default_credentials,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_DOCKER_CREDENTIALS_SCHEMA,
+    config_schema=_DEFAULTS_SCHEMA,
     severity=Severity.CRITICAL,
-    tags=["docker", "secrets", "checklist:no-default-passwords", "checklist:secrets"],
-    remediation_steps="Generate every password (pulumi_random.RandomPassword), upload it into the container as a file "
-    "from the Pulumi secret (ContainerSpec.uploads, mode 0440) and point the image at it with its *_FILE variable "
-    "(POSTGRES_PASSWORD_FILE, GF_SECURITY_ADMIN_PASSWORD__FILE, MINIO_ROOT_PASSWORD_FILE) or a config file (Redis "
-    "requirepass in an uploaded redis.conf); choose admin user names of your own.",
+    tags=["docker", "secrets", "checklist:no-default-passwords"],
+    remediation_steps="Generate every password (pulumi_random.RandomPassword) and pass it as a Pulumi secret, choose "
+    "admin user names of your own, and remove passwordless switches (MYSQL_ALLOW_EMPTY_PASSWORD, "
+    "POSTGRES_HOST_AUTH_METHOD=trust).",
 )
 
-POLICIES = [
-    docker_no_default_credentials,
-]
+
+def _no_plaintext_credentials(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _credential_problems(args, report, PLAINTEXT)
+
+
+docker_no_plaintext_credentials = ResourceValidationPolicy(
+    name="docker-no-plaintext-credentials",
+    description="Checks that no Docker container takes a credential from an environment value, a command line or a "
+    "URL with user:password (only *_FILE paths to uploaded files, or run-time expansions).",
+    validate=_no_plaintext_credentials,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_PLAINTEXT_SCHEMA,
+    severity=Severity.CRITICAL,
+    tags=["docker", "secrets", "checklist:secrets"],
+    remediation_steps="Upload every credential into the container as a file from the Pulumi secret "
+    "(ContainerSpec.uploads, mode 0440) and point the image at it with its *_FILE variable (POSTGRES_PASSWORD_FILE, "
+    "GF_SECURITY_ADMIN_PASSWORD__FILE, MINIO_ROOT_PASSWORD_FILE) or a config file (Redis requirepass in an uploaded "
+    "redis.conf).",
+)
+
+
+def _secret_files_private(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    _credential_problems(args, report, FILE_MODE)
+
+
+docker_secret_files_private = ResourceValidationPolicy(
+    name="docker-secret-files-private",
+    description="Checks that no secret-looking file uploaded into a Docker container (`secretFilePattern`) is "
+    "readable by other users.",
+    validate=_secret_files_private,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_FILES_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["docker", "secrets", "checklist:secrets"],
+    remediation_steps='Upload secret files with permissions "0440" (or "0400"), owned by the process that reads them '
+    "(ContainerSpec.uploads).",
+)
+
+POLICIES = [docker_no_default_credentials, docker_no_plaintext_credentials, docker_secret_files_private]

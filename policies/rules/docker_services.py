@@ -52,14 +52,24 @@ SERVICE_RESTARTS = frozenset({"unless-stopped", "always", "on-failure"})
 HEALTH_EXAMPLE = 'healthcheck=docker.ContainerHealthcheckArgs(tests=["CMD", ...], interval="30s", retries=3)'
 
 
-def _health_and_restart(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _service_props(args: ResourceValidationArgs, report: ReportViolation) -> tuple[Any, bool] | None:
+    """A container's props and whether it is a long-running service; None for other resources, and after reporting
+    that ``must_run`` is unknown."""
     props = container_props(args)
     if props is None:
-        return
+        return None
     service = long_running(props)
     if service is UNKNOWN:
         report(unknown_message("must_run", MUST_RUN_EXPECTED), None)
+        return None
+    return props, bool(service)
+
+
+def _restart_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    found = _service_props(args, report)
+    if found is None:
         return
+    props, service = found
     restart = prop(props, "restart")
     policy = "" if restart is UNKNOWN else (as_text(restart).lower() or "no")
     if not service:
@@ -71,9 +81,7 @@ def _health_and_restart(args: ResourceValidationArgs, report: ReportViolation) -
                 'the daemon restarts: set restart="no".',
                 None,
             )
-        return
-    _health_check(prop(props, "healthcheck"), report)
-    if restart is UNKNOWN:
+    elif restart is UNKNOWN:
         report(unknown_message("restart", '"unless-stopped"'), None)
     elif policy.split(":", 1)[0] not in SERVICE_RESTARTS:
         report(
@@ -81,6 +89,17 @@ def _health_and_restart(args: ResourceValidationArgs, report: ReportViolation) -
             'restart="unless-stopped" (or "always", "on-failure").',
             None,
         )
+
+
+def _health(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    found = _service_props(args, report)
+    if found is None:
+        return
+    props, service = found
+    if not service:
+        args.not_applicable("a one-shot job (must_run=False) runs to completion and is not health-checked")
+        return
+    _health_check(prop(props, "healthcheck"), report)
 
 
 def _health_check(health: Any, report: ReportViolation) -> None:
@@ -118,18 +137,28 @@ def _health_check(health: Any, report: ReportViolation) -> None:
         )
 
 
-docker_container_health_and_restart = ResourceValidationPolicy(
-    name="docker-container-health-and-restart",
-    description="Checks that long-running Docker containers have a health check and a restart policy that brings "
-    'them back, and that one-shot jobs (must_run=False) never restart (restart="no").',
-    validate=_health_and_restart,
+docker_container_health_check = ResourceValidationPolicy(
+    name="docker-container-health-check",
+    description="Checks that every long-running Docker container has a health check that runs a real command.",
+    validate=_health,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
     tags=["docker", "availability", "checklist:replication-health-checks", "cis-docker:5.27"],
     remediation_steps="Give every long-running docker.Container a healthcheck whose tests run a real probe "
-    '(["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"] or ["CMD-SHELL", "pg_isready ..."]) and '
-    'restart="unless-stopped" (components/docker/common.py does both); run jobs with must_run=False and '
-    'restart="no".',
+    '(["CMD", "wget", "-qO-", "http://127.0.0.1:8080/health"] or ["CMD-SHELL", "pg_isready ..."]); '
+    "components/docker/common.py does.",
+)
+
+docker_container_restart_policy = ResourceValidationPolicy(
+    name="docker-container-restart-policy",
+    description="Checks that every long-running Docker container has a restart policy that brings it back, and that "
+    'one-shot jobs (must_run=False) never restart (restart="no").',
+    validate=_restart_policy,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["docker", "availability", "checklist:replication-health-checks"],
+    remediation_steps='Give every long-running docker.Container restart="unless-stopped" (components/docker/common.py '
+    'does), and run jobs with must_run=False and restart="no".',
 )
 
 
@@ -288,7 +317,8 @@ docker_volumes_protected = ResourceValidationPolicy(
 )
 
 POLICIES = [
-    docker_container_health_and_restart,
+    docker_container_health_check,
+    docker_container_restart_policy,
     docker_images_pinned,
     docker_volumes_protected,
 ]
