@@ -205,6 +205,8 @@ def _attached_arns(kind: str, props: Any, deferred: list[UnknownValueError]) -> 
 
 
 def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (*DOCUMENT_TYPES, ROLE):
+        return
     deferred: list[UnknownValueError] = []
     documents = _documents(args.resource_type, args.props, deferred)
     unscoped_ok = {str(a).strip().lower() for a in setting(args, _SCHEMA, "actionsWithoutResourceScope")}
@@ -241,6 +243,8 @@ iam_no_wildcard_policies = ResourceValidationPolicy(
 
 
 def _admin_policies(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (*ATTACHMENT_TYPES, *EXCLUSIVE_ATTACHMENT_TYPES, ROLE):
+        return
     deferred: list[UnknownValueError] = []
     arns = _attached_arns(args.resource_type, args.props, deferred)
     forbidden = {str(name) for name in setting(args, _MANAGED_SCHEMA, "forbiddenManagedPolicies")}
