@@ -48,8 +48,7 @@ JUSTIFIED = {
     "aws-amp-workspace-customer-key": "an unknown key ARN is the output of a key the stack creates",
     "aws-cloudwatch-log-group-encrypted": "an unknown key ARN is the output of a key the stack creates, so the group "
     "is encrypted",
-    "aws-cloudwatch-alarm-description": "an unknown description is built from another resource's output, so it is "
-    "set",
+    "aws-cloudwatch-alarm-description": "an unknown description is built from another resource's output, so it is set",
     "cloudflare-records-no-private-targets": "a record whose content is unknown is judged by the resource the "
     "content comes from (a property dependency, known at preview)",
     "aws-default-security-group-restricted": "empty rule lists are known values, whatever their elements would be",

@@ -153,8 +153,8 @@ def _topic_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 sns_topic_encrypted = ResourceValidationPolicy(
     name="aws-sns-topic-encrypted",
-    description="Checks that every SNS topic is encrypted under a customer-managed KMS key, not the AWS-managed "
-    "alias/aws/sns key.",
+    description="Checks that every SNS topic is encrypted under a customer-managed KMS key, not `alias/aws/sns` "
+    "(whose key policy does not let CloudWatch publish).",
     validate=_topic_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -196,7 +196,8 @@ def _alert_topics_reach_someone(args: StackValidationArgs, report: ReportViolati
 
 alert_topics_reach_someone = StackValidationPolicy(
     name="aws-alert-topics-reach-someone",
-    description="Checks that every SNS topic a CloudWatch alarm notifies has at least one subscription in the stack.",
+    description="Checks that every SNS topic a CloudWatch alarm notifies has a subscription in the stack, so an alarm "
+    "that fires reaches somebody.",
     validate=_alert_topics_reach_someone,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -381,9 +382,9 @@ def _coverage(args: StackValidationArgs, report: ReportViolation) -> None:
 
 monitoring_coverage = StackValidationPolicy(
     name="aws-monitoring-coverage",
-    description="Checks that every RDS instance, application load balancer, target group, ECS service and ElastiCache "
-    "replication group has a CloudWatch alarm on each metric that shows it failing (configurable per type; RDS read "
-    "replicas also on ReplicaLag).",
+    description="Checks that every RDS instance (read replicas also on ReplicaLag), application load balancer, target "
+    "group, ECS service and ElastiCache replication group has a CloudWatch alarm on each metric that shows it failing "
+    "(`requiredMetrics`, per type).",
     validate=_coverage,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_COVERAGE_SCHEMA,

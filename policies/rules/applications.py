@@ -110,8 +110,9 @@ def _no_master_secret(args: StackValidationArgs, report: ReportViolation) -> Non
 
 aws_ecs_service_no_master_secret = StackValidationPolicy(
     name="aws-ecs-service-no-master-secret",
-    description="Checks that no ECS service hands its containers a database master secret (RDS-managed rds! "
-    "secrets or an instance's masterUserSecrets), as an ECS secret or an *_ARN variable.",
+    description="Checks that no ECS service hands a container a database master secret (RDS-managed `rds!` secrets or "
+    "an instance's `masterUserSecrets`), as an ECS secret or an `*_ARN` variable: services sign in as their shard's "
+    "application role.",
     validate=_no_master_secret,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
@@ -157,7 +158,7 @@ def _envs(container: PolicyResource) -> dict[str, str]:
 
 docker_backend_not_master_user = StackValidationPolicy(
     name="docker-backend-not-master-user",
-    description="Checks that no web or migration container of the docker platform signs in to the database as its "
+    description="Checks that no web or migration container on the docker platform signs in to the database as its "
     "superuser.",
     validate=_docker_master_user,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -184,7 +185,7 @@ def _efs_encrypted(args: StackValidationArgs, report: ReportViolation) -> None:
 
 aws_efs_encrypted_with_customer_key = StackValidationPolicy(
     name="aws-efs-encrypted-with-customer-key",
-    description="Checks that every EFS file system is encrypted at rest with a customer-managed KMS key.",
+    description="Checks that every EFS file system is encrypted at rest under a customer-managed KMS key.",
     validate=_efs_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -212,7 +213,7 @@ def _efs_backed_up(args: StackValidationArgs, report: ReportViolation) -> None:
 
 aws_efs_backed_up = StackValidationPolicy(
     name="aws-efs-backed-up",
-    description="Checks that every EFS file system is covered by a backup selection of a plan of the stack.",
+    description="Checks that every EFS file system is in a backup selection of a plan of the stack.",
     validate=_efs_backed_up,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -252,8 +253,8 @@ def _efs_app_tier_only(args: StackValidationArgs, report: ReportViolation) -> No
 
 aws_efs_app_tier_only = StackValidationPolicy(
     name="aws-efs-app-tier-only",
-    description="Checks that EFS mount targets are reachable on NFS (2049) from security groups only, never from an "
-    "address range.",
+    description="Checks that EFS mount targets admit NFS (TCP 2049) from security groups only, never from an address "
+    "range.",
     validate=_efs_app_tier_only,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

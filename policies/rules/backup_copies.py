@@ -247,7 +247,7 @@ def _s3_replicated(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_backups_replicated_to_another_region = StackValidationPolicy(
     name="aws-s3-backups-replicated-to-another-region",
-    description="Checks that every bucket tagged webstack:role=backups is versioned and replicates, with an enabled "
+    description="Checks that every bucket tagged `webstack:role=backups` is versioned and replicates, with an enabled "
     "rule, to a versioned bucket of this stack in another region.",
     validate=_s3_replicated,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -305,8 +305,8 @@ def _rds_replicated(args: StackValidationArgs, report: ReportViolation) -> None:
 
 rds_backups_replicated_to_another_region = StackValidationPolicy(
     name="aws-rds-backups-replicated-to-another-region",
-    description="Checks that every RDS primary instance's automated backups are replicated to another region, "
-    "encrypted with a KMS key.",
+    description="Checks that every RDS primary instance's automated backups are replicated to another region under a "
+    "KMS key.",
     validate=_rds_replicated,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

@@ -320,7 +320,7 @@ def _vault_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
 backup_vault_customer_key = ResourceValidationPolicy(
     name="aws-backup-vault-customer-key",
     description="Checks that every AWS Backup vault encrypts its recovery points under a customer-managed KMS key, "
-    "not the AWS-managed aws/backup key.",
+    "not `aws/backup`.",
     validate=_vault_key,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -368,8 +368,8 @@ def _covered_by_plan(args: StackValidationArgs, report: ReportViolation) -> None
 
 rds_covered_by_backup_plan = StackValidationPolicy(
     name="aws-rds-covered-by-backup-plan",
-    description="Checks that every RDS primary instance and every documents bucket is selected by an AWS Backup "
-    "selection of a backup plan of this stack.",
+    description="Checks that every RDS primary instance and the documents bucket are selected, by ARN, by an AWS "
+    "Backup selection of a plan of this stack.",
     validate=_covered_by_plan,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -429,7 +429,7 @@ def _restore_testing(args: StackValidationArgs, report: ReportViolation) -> None
 
 backup_restore_testing = StackValidationPolicy(
     name="aws-backup-restore-testing",
-    description="Checks that a stack with RDS instances has an AWS Backup restore testing plan that runs at least "
+    description="Checks that a stack with databases has an AWS Backup restore testing plan that runs at least "
     "monthly, with a restore testing selection for RDS.",
     validate=_restore_testing,
     enforcement_level=EnforcementLevel.MANDATORY,

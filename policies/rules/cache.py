@@ -126,7 +126,8 @@ def _in_transit(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 elasticache_encrypted_in_transit = ResourceValidationPolicy(
     name="aws-elasticache-encrypted-in-transit",
-    description='Checks that every ElastiCache replication group encrypts traffic in transit, in "required" mode.',
+    description="Checks that every ElastiCache replication group requires TLS in transit (`transit_encryption_mode` "
+    "required: preferred still accepts plaintext clients).",
     validate=_in_transit,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -172,8 +173,7 @@ def _authentication(args: ResourceValidationArgs, report: ReportViolation) -> No
 
 elasticache_authentication = ResourceValidationPolicy(
     name="aws-elasticache-authentication",
-    description="Checks that every ElastiCache replication group requires authentication, with an AUTH token or "
-    "RBAC user groups.",
+    description="Checks that every ElastiCache replication group requires an AUTH token or RBAC user groups.",
     validate=_authentication,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -285,8 +285,8 @@ def _failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 elasticache_automatic_failover = ResourceValidationPolicy(
     name="aws-elasticache-automatic-failover",
-    description="Checks that every ElastiCache replication group has automatic failover and Multi-AZ on, with at "
-    "least one replica (per shard in cluster mode) to fail over to.",
+    description="Checks that every ElastiCache replication group fails over automatically across zones (automatic "
+    "failover and Multi-AZ on), with at least one replica (per shard in cluster mode) to fail over to.",
     validate=_failover,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -346,8 +346,8 @@ def _snapshots(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 elasticache_snapshot_retention = ResourceValidationPolicy(
     name="aws-elasticache-snapshot-retention",
-    description="Checks that every ElastiCache replication group takes daily snapshots in a set window and keeps "
-    "them for at least the configured number of days.",
+    description="Checks that every ElastiCache replication group keeps snapshots at least `minSnapshotRetentionDays` "
+    "(7), taken in a set window.",
     validate=_snapshots,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SNAPSHOT_SCHEMA,
@@ -384,8 +384,8 @@ def _subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 elasticache_private_subnet_group = ResourceValidationPolicy(
     name="aws-elasticache-private-subnet-group",
-    description="Checks that every ElastiCache replication group runs in a subnet group of the program's, never the "
-    "default one.",
+    description="Checks that every ElastiCache replication group runs in a subnet group of the program's, never "
+    "`default`.",
     validate=_subnet_group,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

@@ -352,7 +352,7 @@ def _not_retired(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 cloudflare_zone_setting_not_retired = ResourceValidationPolicy(
     name="cloudflare-zone-setting-not-retired",
-    description="Checks that no Cloudflare zone setting is one Cloudflare has retired (brotli, minify, sha1_support, "
+    description="Checks that no Cloudflare zone setting is one Cloudflare retired (brotli, minify, sha1_support, "
     "cname_flattening): they preview fine and fail on apply.",
     validate=_not_retired,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -405,7 +405,7 @@ def _development_mode(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 cloudflare_development_mode_off = ResourceValidationPolicy(
     name="cloudflare-development-mode-off",
-    description="Checks that no Cloudflare zone setting turns development mode on (it bypasses the cache and sends "
+    description="Checks that no Cloudflare zone setting turns development mode on (it bypasses the cache and passes "
     "every request, and every origin error, straight through).",
     validate=_development_mode,
     enforcement_level=EnforcementLevel.MANDATORY,

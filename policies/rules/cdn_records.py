@@ -343,7 +343,8 @@ def _cloudflare_only_origin(args: StackValidationArgs, report: ReportViolation) 
 alb_cloudflare_only_origin = StackValidationPolicy(
     name="aws-alb-cloudflare-only-origin",
     description="Checks that every security group of a load balancer served through Cloudflare (a proxied record "
-    "points at it) admits CIDR sources only inside Cloudflare's published ranges, and admits Cloudflare on port 443.",
+    "points at it) admits CIDR sources only inside Cloudflare's published ranges (`cloudflareRanges`), and admits "
+    "Cloudflare on 443.",
     validate=_cloudflare_only_origin,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_ORIGIN_SCHEMA,

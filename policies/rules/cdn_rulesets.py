@@ -169,8 +169,9 @@ def _rate_limiting(args: StackValidationArgs, report: ReportViolation) -> None:
 
 cloudflare_rate_limiting = StackValidationPolicy(
     name="cloudflare-rate-limiting",
-    description="Checks that every Cloudflare zone the stack manages has an http_ratelimit ruleset with an enabled "
-    "rule that blocks or challenges clients counted per IP and data center, with a period and a request limit.",
+    description="Checks that every Cloudflare zone the stack manages has a rate-limiting ruleset (`http_ratelimit`) "
+    "with an enabled rule that blocks or challenges clients counted per data centre and client IP, with a period and "
+    "a request limit.",
     validate=_rate_limiting,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -245,9 +246,9 @@ def _managed_waf(args: StackValidationArgs, report: ReportViolation) -> None:
 
 cloudflare_managed_waf = StackValidationPolicy(
     name="cloudflare-managed-waf",
-    description="Checks that every Cloudflare zone the stack manages has an http_request_firewall_managed ruleset "
-    "with an enabled rule that executes the Cloudflare Managed Ruleset or the Cloudflare Free Managed Ruleset "
-    "(configurable).",
+    description="Checks that every Cloudflare zone the stack manages runs the Cloudflare Managed (or Free Managed) "
+    "ruleset (`managedRulesetIds`) from an enabled rule of its `http_request_firewall_managed` ruleset; the OWASP "
+    "Core Ruleset alone does not count.",
     validate=_managed_waf,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_WAF_SCHEMA,

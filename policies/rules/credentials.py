@@ -410,8 +410,9 @@ def _no_default_passwords(args: ResourceValidationArgs, report: ReportViolation)
 
 no_default_passwords = ResourceValidationPolicy(
     name="aws-no-default-passwords",
-    description="Checks that no password, token or secret value (RDS, ElastiCache, Secrets Manager, SSM, Amazon MQ, "
-    "ECS environment) is a known default or weak password, or shorter than the minimum length.",
+    description="Checks that no password, token or secret value in RDS, ElastiCache, Secrets Manager, SSM, Amazon MQ "
+    "or a container's environment is a known default (admin123, changeme, ... and the guides' placeholders: "
+    "`passwordDenyList`) or shorter than `minLength` (12) characters.",
     validate=_no_default_passwords,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PASSWORD_SCHEMA,
@@ -457,7 +458,7 @@ def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None
 secretsmanager_customer_key = ResourceValidationPolicy(
     name="aws-secretsmanager-customer-key",
     description="Checks that every Secrets Manager secret, and each of its replicas, is encrypted under a "
-    "customer-managed KMS key rather than AWS's aws/secretsmanager key.",
+    "customer-managed KMS key, not `aws/secretsmanager`.",
     validate=_customer_key,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

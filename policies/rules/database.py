@@ -88,7 +88,8 @@ def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
 
 rds_storage_encrypted = ResourceValidationPolicy(
     name="aws-rds-storage-encrypted",
-    description="Checks that every RDS primary instance encrypts its storage under a customer-managed KMS key.",
+    description="Checks that every RDS primary instance encrypts its storage under a customer-managed KMS key (read "
+    "replicas inherit it).",
     validate=_storage_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -161,8 +162,8 @@ def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 rds_backup_retention = ResourceValidationPolicy(
     name="aws-rds-backup-retention",
-    description="Checks that every RDS primary instance keeps automated backups for at least the minimum number of "
-    "days, in an explicit backup window.",
+    description="Checks that every RDS primary instance keeps automated backups at least `minBackupRetentionDays` "
+    "(30) days, in an explicit backup window.",
     validate=_backup_retention,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_BACKUP_SCHEMA,
@@ -222,7 +223,7 @@ def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) 
 
 rds_deletion_protection = ResourceValidationPolicy(
     name="aws-rds-deletion-protection",
-    description="Checks that every RDS instance, read replicas included, has deletion protection enabled.",
+    description="Checks that every RDS instance, read replicas included, has deletion protection on.",
     validate=_deletion_protection,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -246,7 +247,7 @@ def _iam_authentication(args: ResourceValidationArgs, report: ReportViolation) -
 
 rds_iam_authentication = ResourceValidationPolicy(
     name="aws-rds-iam-authentication",
-    description="Checks that every RDS primary instance has IAM database authentication enabled.",
+    description="Checks that every RDS primary instance accepts IAM database authentication.",
     validate=_iam_authentication,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -356,8 +357,8 @@ def _log_exports(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 rds_log_exports = ResourceValidationPolicy(
     name="aws-rds-log-exports",
-    description="Checks that every RDS instance exports its engine's required logs to CloudWatch Logs (PostgreSQL: "
-    "postgresql; MySQL: audit, error, slowquery).",
+    description="Checks that every RDS instance exports its engine's logs to CloudWatch Logs (`requiredLogExports`: "
+    "PostgreSQL postgresql; MySQL audit, error and slowquery).",
     validate=_log_exports,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_LOG_EXPORTS_SCHEMA,
@@ -425,8 +426,8 @@ def _non_default_username(args: ResourceValidationArgs, report: ReportViolation)
 
 rds_non_default_master_username = ResourceValidationPolicy(
     name="aws-rds-non-default-master-username",
-    description="Checks that every RDS primary instance names a master user that is not a well-known default "
-    "(admin, root, postgres, mysql, ...).",
+    description="Checks that no RDS primary instance's master user is a well-known default (`defaultUsernames`: "
+    "admin, root, postgres, mysql, ...).",
     validate=_non_default_username,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_USERNAME_SCHEMA,
@@ -466,8 +467,8 @@ def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 rds_managed_master_password = ResourceValidationPolicy(
     name="aws-rds-managed-master-password",
-    description="Checks that RDS manages every primary instance's master password in Secrets Manager, under a "
-    "customer-managed KMS key, and that the program sets no password itself.",
+    description="Checks that RDS keeps and rotates every primary instance's master password in Secrets Manager under "
+    "a customer-managed KMS key, and that the program sets no password itself.",
     validate=_managed_password,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -512,7 +513,7 @@ def _primary_has_replica(args: StackValidationArgs, report: ReportViolation) -> 
 
 rds_primary_has_replica = StackValidationPolicy(
     name="aws-rds-primary-has-replica",
-    description="Checks that every RDS primary instance has at least the minimum number of read replicas in the stack.",
+    description="Checks that every RDS primary instance has at least `minReplicas` (1) read replicas in the stack.",
     validate=_primary_has_replica,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_REPLICA_SCHEMA,

@@ -111,7 +111,7 @@ def _parameter_group_tls(args: StackValidationArgs, report: ReportViolation) -> 
 
 rds_parameter_group_forces_tls = StackValidationPolicy(
     name="aws-rds-parameter-group-forces-tls",
-    description="Checks that every RDS instance uses a parameter group of this stack, not the engine default, and "
+    description="Checks that every RDS instance uses a parameter group of this stack, never the engine default, and "
     "that the group forces TLS (rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL).",
     validate=_parameter_group_tls,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -187,8 +187,8 @@ def _statement_logging(args: ResourceValidationArgs, report: ReportViolation) ->
 
 rds_parameter_group_no_general_log = ResourceValidationPolicy(
     name="aws-rds-parameter-group-no-general-log",
-    description="Checks that no RDS parameter group logs every statement, passwords included: MySQL's general_log is "
-    'off and PostgreSQL\'s log_statement is not "all" (configurable).',
+    description="Checks that no RDS parameter group logs every statement, passwords included: MySQL's `general_log` "
+    "is off, and PostgreSQL's `log_statement` is none of `forbiddenLogStatement` (`all`).",
     validate=_statement_logging,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_STATEMENT_LOG_SCHEMA,

@@ -145,8 +145,9 @@ def _security_options(props: Mapping[str, Any], report: ReportViolation) -> None
 
 docker_container_not_privileged = ResourceValidationPolicy(
     name="docker-container-not-privileged",
-    description="Checks that Docker containers are not privileged, drop every Linux capability (adding back only "
-    "allowed ones), set no-new-privileges, keep seccomp and AppArmor on and get no host devices.",
+    description="Checks that no Docker container is privileged, keeps Docker's default capabilities (it drops ALL and "
+    "adds back only `allowedCapabilities`), lacks no-new-privileges, switches seccomp or AppArmor off, or gets host "
+    "devices.",
     validate=_not_privileged,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PRIVILEGE_SCHEMA,
@@ -213,8 +214,8 @@ def _non_root(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 docker_container_non_root = ResourceValidationPolicy(
     name="docker-container-non-root",
-    description="Checks that every Docker container names a user, and that the user is not root (uid 0), except for "
-    "roles the policy allows.",
+    description="Checks that every Docker container names a user, and not root (uid 0), except roles in "
+    "`rootAllowedRoles`.",
     validate=_non_root,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_ROOT_SCHEMA,

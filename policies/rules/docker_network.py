@@ -127,8 +127,8 @@ def _publishes(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 docker_only_load_balancer_publishes = ResourceValidationPolicy(
     name="docker-only-load-balancer-publishes",
-    description="Checks that only the load balancer's Docker container publishes ports outside the host's loopback, "
-    "and only its HTTP and HTTPS ports, and that no container publishes every port.",
+    description="Checks that only the load balancer's Docker container publishes ports off the host's loopback, and "
+    "only its HTTP and HTTPS ports; nothing publishes every port.",
     validate=_publishes,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PUBLISH_SCHEMA,
@@ -233,7 +233,7 @@ def _judge_attachment(container: PolicyResource, role: Any, attachment: Attachme
 docker_data_networks_internal = StackValidationPolicy(
     name="docker-data-networks-internal",
     description="Checks that the app and data Docker networks are internal, and that data containers (databases, "
-    "cache, object storage, backups, exporters) are attached to internal networks only.",
+    "cache, object storage, backups, exporters) join internal networks only.",
     validate=_networks_internal,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_NETWORKS_SCHEMA,

@@ -114,7 +114,7 @@ def _no_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 ecs_service_no_public_ip = ResourceValidationPolicy(
     name="aws-ecs-service-no-public-ip",
-    description="Checks that ECS services do not assign public IP addresses to their tasks.",
+    description="Checks that no ECS service gives its tasks public IP addresses.",
     validate=_no_public_ip,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -153,7 +153,8 @@ def _circuit_breaker(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 ecs_service_deployment_circuit_breaker = ResourceValidationPolicy(
     name="aws-ecs-service-deployment-circuit-breaker",
-    description="Checks that ECS services enable the deployment circuit breaker with automatic rollback.",
+    description="Checks that every ECS service rolls a failed deployment back by itself (the deployment circuit "
+    "breaker with rollback).",
     validate=_circuit_breaker,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -174,7 +175,7 @@ def _exec_disabled(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 ecs_service_exec_disabled = ResourceValidationPolicy(
     name="aws-ecs-service-exec-disabled",
-    description="Checks that ECS services do not allow ECS Exec (interactive shells in running tasks).",
+    description="Checks that no ECS service allows ECS Exec (interactive shells in running tasks).",
     validate=_exec_disabled,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -210,7 +211,7 @@ def _container_insights(args: ResourceValidationArgs, report: ReportViolation) -
 
 ecs_cluster_container_insights = ResourceValidationPolicy(
     name="aws-ecs-cluster-container-insights",
-    description="Checks that ECS clusters have Container Insights enabled (enabled or enhanced).",
+    description="Checks that every ECS cluster has Container Insights on (enabled or enhanced).",
     validate=_container_insights,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -244,7 +245,7 @@ def _non_root_user(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 ecs_task_non_root_user = ResourceValidationPolicy(
     name="aws-ecs-task-non-root-user",
-    description="Checks that every container of an ECS task definition sets a user, and that the user is not root.",
+    description="Checks that every container of an ECS task definition names a user, and not root.",
     validate=_non_root_user,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -326,7 +327,7 @@ def _no_host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -
 
 ecs_task_no_host_namespaces = ResourceValidationPolicy(
     name="aws-ecs-task-no-host-namespaces",
-    description="Checks that ECS task definitions share neither the host's network, PID nor IPC namespace.",
+    description="Checks that no ECS task definition shares the host's network, PID or IPC namespace.",
     validate=_no_host_namespaces,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -368,7 +369,8 @@ def _log_configuration(args: ResourceValidationArgs, report: ReportViolation) ->
 
 ecs_task_log_configuration = ResourceValidationPolicy(
     name="aws-ecs-task-log-configuration",
-    description="Checks that every container of an ECS task definition sends its logs through an allowed log driver.",
+    description="Checks that every container of an ECS task definition ships its logs through an allowed log driver "
+    "(`allowedLogDrivers`: awslogs or FireLens).",
     validate=_log_configuration,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_LOG_SCHEMA,
@@ -426,7 +428,7 @@ def _no_secrets_in_environment(args: ResourceValidationArgs, report: ReportViola
 ecs_task_no_secrets_in_environment = ResourceValidationPolicy(
     name="aws-ecs-task-no-secrets-in-environment",
     description="Checks that ECS containers take secret-looking variables (passwords, tokens, keys, DSNs, database "
-    "URLs) from secrets, never from the plain-text environment.",
+    "URLs) from `secrets`, never from the plain-text `environment`.",
     validate=_no_secrets_in_environment,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SECRETS_SCHEMA,
@@ -478,8 +480,8 @@ def _debug_off(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 ecs_task_debug_off = ResourceValidationPolicy(
     name="aws-ecs-task-debug-off",
-    description="Checks that ECS containers run with debug switches off and their environment variables set to "
-    "production.",
+    description="Checks that ECS containers turn no debug switch on (`debugVariables`: DEBUG, APP_DEBUG, "
+    "DJANGO_DEBUG, FLASK_DEBUG) and that NODE_ENV, APP_ENV and PYTHON_ENV, when set, say production.",
     validate=_debug_off,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_DEBUG_SCHEMA,
@@ -524,8 +526,7 @@ def _separate_roles(args: StackValidationArgs, report: ReportViolation) -> None:
 
 ecs_task_separate_roles = StackValidationPolicy(
     name="aws-ecs-task-separate-roles",
-    description="Checks that every ECS task definition has an execution role, and that its task role is a "
-    "different role.",
+    description="Checks that every ECS task definition has an execution role that is not its task role.",
     validate=_separate_roles,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

@@ -289,7 +289,7 @@ def _access_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 iam_no_access_keys = ResourceValidationPolicy(
     name="aws-iam-no-access-keys",
-    description="Checks that the stack creates no IAM access keys: workloads and people use roles and temporary "
+    description="Checks that the stack creates no IAM access keys: workloads and people use roles and short-lived "
     "credentials.",
     validate=_access_keys,
     enforcement_level=EnforcementLevel.MANDATORY,

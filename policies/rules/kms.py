@@ -49,7 +49,8 @@ def _rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 kms_key_rotation_enabled = ResourceValidationPolicy(
     name="aws-kms-key-rotation-enabled",
-    description="Checks that every symmetric customer-managed KMS key rotates automatically, at least yearly.",
+    description="Checks that every symmetric customer-managed KMS key rotates automatically, at least every "
+    "`maxRotationDays` (365).",
     validate=_rotation,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,

@@ -104,8 +104,8 @@ def _https_listener_tls(args: ResourceValidationArgs, report: ReportViolation) -
 
 https_listener_tls = ResourceValidationPolicy(
     name="aws-alb-https-listener-tls",
-    description="Checks that every HTTPS listener has a certificate and a TLS 1.2+ security policy from the allowed "
-    "list.",
+    description="Checks that every HTTPS listener has a certificate and a TLS 1.2+ security policy from "
+    "`allowedSslPolicies` (a missing policy fails: AWS's default still allows TLS 1.0).",
     validate=_https_listener_tls,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_TLS_SCHEMA,
@@ -170,8 +170,8 @@ def _http_redirects(args: StackValidationArgs, report: ReportViolation) -> None:
 
 http_listener_redirects_to_https = StackValidationPolicy(
     name="aws-alb-http-listener-redirects-to-https",
-    description="Checks that every plain-HTTP listener only redirects (HTTP 301) to HTTPS, and that no listener rule "
-    "forwards its traffic to targets.",
+    description="Checks that every plain-HTTP listener only answers with a permanent redirect (HTTP 301) to HTTPS, "
+    "and no listener rule on it forwards to targets.",
     validate=_http_redirects,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -227,8 +227,7 @@ def _desync_mitigation(args: ResourceValidationArgs, report: ReportViolation) ->
 
 desync_mitigation = ResourceValidationPolicy(
     name="aws-alb-desync-mitigation",
-    description='Checks that every application load balancer sets desync_mitigation_mode to "defensive" or '
-    '"strictest".',
+    description="Checks that every application load balancer's desync mitigation mode is `defensive` or `strictest`.",
     validate=_desync_mitigation,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -250,7 +249,7 @@ def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) 
 
 deletion_protection = ResourceValidationPolicy(
     name="aws-alb-deletion-protection",
-    description="Checks that every load balancer has deletion protection enabled.",
+    description="Checks that every load balancer has deletion protection on.",
     validate=_deletion_protection,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -340,7 +339,7 @@ def _health_check(args: ResourceValidationArgs, report: ReportViolation) -> None
 target_group_health_check = ResourceValidationPolicy(
     name="aws-alb-target-group-health-check",
     description="Checks that every target group health-checks its targets, with path, matcher and thresholds set "
-    "explicitly.",
+    "explicitly (Lambda targets excepted).",
     validate=_health_check,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

@@ -396,8 +396,8 @@ def _no_default_credentials(args: ResourceValidationArgs, report: ReportViolatio
 monitoring_no_default_credentials = ResourceValidationPolicy(
     name="aws-monitoring-no-default-credentials",
     description="Checks that no synthetics canary variable, SNS subscription endpoint, Prometheus alert manager "
-    "definition or Grafana workspace configuration holds a default password, a credential in plain text or a URL "
-    "with credentials.",
+    "definition or Grafana workspace configuration holds a default password, a credential in plain text or a URL with "
+    "credentials.",
     validate=_no_default_credentials,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_CREDENTIALS_SCHEMA,

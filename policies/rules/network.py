@@ -104,7 +104,8 @@ def _default_security_group(args: StackValidationArgs, report: ReportViolation) 
 
 default_security_group_restricted = StackValidationPolicy(
     name="aws-default-security-group-restricted",
-    description="Checks that every VPC's default security group is managed and allows no traffic at all.",
+    description="Checks that every VPC's default security group is managed and has no rules, so it allows no traffic "
+    "at all.",
     validate=_default_security_group,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -162,8 +163,8 @@ def _public_ingress(args: StackValidationArgs, report: ReportViolation) -> None:
 
 security_group_no_public_ingress = StackValidationPolicy(
     name="aws-security-group-no-public-ingress",
-    description="Checks that the internet (0.0.0.0/0, ::/0) reaches only ports 80 and 443, and only on the load "
-    "balancer's security group.",
+    description="Checks that the internet (0.0.0.0/0, ::/0) reaches only ports 80 and 443 (`publicPorts`), and only "
+    "the load balancer's security group (tagged `webstack:role=lb`).",
     validate=_public_ingress,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PUBLIC_SCHEMA,
@@ -271,8 +272,8 @@ def _private_ports(args: StackValidationArgs, report: ReportViolation) -> None:
 
 security_group_private_ports_from_groups = StackValidationPolicy(
     name="aws-security-group-private-ports-from-groups",
-    description="Checks that app, database and cache ports, and the app, data and cache security groups, are "
-    "reachable only from security groups, never from CIDR ranges.",
+    description="Checks that app, database and cache ports (`privatePorts`: 3000, 8000, 8080, 3306, 5432, 6379) and "
+    "every port of the app, data and cache security groups admit only security groups, never CIDR ranges.",
     validate=_private_ports,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PRIVATE_SCHEMA,

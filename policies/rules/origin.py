@@ -185,9 +185,9 @@ def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> N
 
 aws_waf_counts_clients_behind_cloudflare = StackValidationPolicy(
     name="aws-waf-counts-clients-behind-cloudflare",
-    description="Checks that the web ACL of a load balancer served through Cloudflare rate-limits per forwarded client "
-    "address (FORWARDED_IP from CF-Connecting-IP), not per connecting address, which is Cloudflare's, and blocks "
-    "nothing on the connecting address alone (IP reputation lists).",
+    description="Checks that the web ACL of a load balancer served through Cloudflare rate-limits per "
+    "`CF-Connecting-IP` (`FORWARDED_IP`), never per connecting address (Cloudflare's), and blocks nothing on that "
+    "address alone (IP reputation lists).",
     validate=_waf_counts_clients,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,
@@ -351,9 +351,9 @@ def _nginx_counts_clients(args: StackValidationArgs, report: ReportViolation) ->
 
 docker_nginx_counts_clients_behind_cloudflare = StackValidationPolicy(
     name="docker-nginx-counts-clients-behind-cloudflare",
-    description="Checks that nginx on a Docker host served through Cloudflare restores the client's address from "
-    "CF-Connecting-IP for Cloudflare's ranges or the tunnel network only, and rate-limits per that address, not per "
-    "Cloudflare edge server.",
+    description="Checks that on a Docker host served through Cloudflare nginx restores the client's address from "
+    "`CF-Connecting-IP` for Cloudflare's ranges or the tunnel network only, and that every rate limit keys on that "
+    "address.",
     validate=_nginx_counts_clients,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,
@@ -565,8 +565,9 @@ def _origin_only_cloudflare(args: StackValidationArgs, report: ReportViolation) 
 docker_origin_only_through_cloudflare = StackValidationPolicy(
     name="docker-origin-only-through-cloudflare",
     description="Checks that a Docker host served through Cloudflare takes traffic from Cloudflare only: behind a "
-    "tunnel it publishes no port and the tunnel answers 404 to other names; connected directly it publishes HTTPS only "
-    "and requires Cloudflare's client certificate and Cloudflare's ranges.",
+    "tunnel it publishes no port, and the tunnel's ingress ends in a 404 and verifies nginx; connected directly it "
+    "publishes HTTPS only, requires Cloudflare's client certificate, serves Cloudflare's ranges only, and the zone "
+    "turns authenticated origin pulls on.",
     validate=_origin_only_cloudflare,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,

@@ -236,8 +236,7 @@ def _encrypted_with_kms(args: StackValidationArgs, report: ReportViolation) -> N
 s3_bucket_encrypted_with_kms = StackValidationPolicy(
     name="aws-s3-bucket-encrypted-with-kms",
     description="Checks that every S3 bucket encrypts by default with SSE-KMS (or DSSE-KMS) under a customer-managed "
-    "key, with bucket keys for SSE-KMS, and that log sinks use SSE-S3 (AES256), the only encryption AWS log delivery "
-    "writes to.",
+    "key, with bucket keys for SSE-KMS; only log sinks use SSE-S3, the one encryption AWS log delivery writes.",
     validate=_encrypted_with_kms,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -275,8 +274,8 @@ def _public_access_blocked(args: StackValidationArgs, report: ReportViolation) -
 
 s3_bucket_public_access_blocked = StackValidationPolicy(
     name="aws-s3-bucket-public-access-blocked",
-    description="Checks that every S3 bucket has a public access block with block_public_acls, block_public_policy, "
-    "ignore_public_acls and restrict_public_buckets all on.",
+    description="Checks that every S3 bucket has all four public access blocks on (block_public_acls, "
+    "block_public_policy, ignore_public_acls, restrict_public_buckets).",
     validate=_public_access_blocked,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -313,7 +312,7 @@ def _owner_enforced(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_bucket_owner_enforced = StackValidationPolicy(
     name="aws-s3-bucket-owner-enforced",
-    description="Checks that every S3 bucket has ownership controls set to BucketOwnerEnforced, which turns ACLs off.",
+    description="Checks that every S3 bucket's object ownership is `BucketOwnerEnforced`, which turns ACLs off.",
     validate=_owner_enforced,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -341,7 +340,7 @@ def _versioned(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_bucket_versioned = StackValidationPolicy(
     name="aws-s3-bucket-versioned",
-    description="Checks that every S3 bucket has versioning enabled.",
+    description="Checks that every S3 bucket has versioning on.",
     validate=_versioned,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -552,8 +551,8 @@ def _access_logging(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_bucket_access_logging = StackValidationPolicy(
     name="aws-s3-bucket-access-logging",
-    description="Checks that every S3 bucket except log sinks writes server access logs, and that they go to a "
-    "bucket tagged webstack:role=log-sink.",
+    description="Checks that every S3 bucket except the log sinks writes server access logs, to a bucket tagged "
+    "`webstack:role=log-sink`.",
     validate=_access_logging,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

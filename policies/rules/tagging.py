@@ -45,8 +45,8 @@ def _required_tags(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 required_tags = ResourceValidationPolicy(
     name="aws-required-tags",
-    description="Checks that every taggable AWS resource carries the required tags, counting the provider's "
-    "default tags.",
+    description="Checks that every taggable AWS resource carries the tags of `requiredTags` (Project, Stack, "
+    "Environment and ManagedBy), the provider's default tags included.",
     validate=_required_tags,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,

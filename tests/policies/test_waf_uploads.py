@@ -1,4 +1,4 @@
-"""aws-waf-rate-limits-and-managed-rules, for a managed rule switched to count: the web ACL blocks what that rule
+"""aws-waf-managed-rules, for a managed rule switched to count: the web ACL blocks what that rule
 labels in a later rule (webstack lets upload paths through the Core rule set's 8 KB body limit that way), or the
 rule group only looks like it is in force.
 
