@@ -1,16 +1,5 @@
 """Rules for what an application brings: the database role it signs in as, and its persistent file systems.
 
-- ``aws-ecs-service-no-master-secret``: no ECS service's task definition hands a container a database master
-  secret (an RDS-managed ``rds!`` secret, or the ``masterUserSecrets`` of an RDS instance of the stack), neither as
-  an ECS secret nor as an ``*_ARN`` variable: services sign in as their shard's application role; only one-off
-  tasks that no service runs (the roles' bootstrap) may read a master secret.
-- ``docker-backend-not-master-user``: no web container of the docker platform signs in as the database's
-  superuser (``DATABASE_USER`` is not the primary's ``POSTGRES_USER``, nor ``root``).
-- ``aws-efs-encrypted-with-customer-key``: every EFS file system is encrypted at rest with a customer-managed key.
-- ``aws-efs-backed-up``: every EFS file system is in a backup selection of a plan of the stack.
-- ``aws-efs-app-tier-only``: every EFS mount target's security groups admit NFS only from other security groups
-  (never from an address range), and every mount target has a security group.
-
 RDS-managed master secrets are named ``rds!db-<uuid>`` (RDS user guide, "Password management with Amazon RDS and
 AWS Secrets Manager"). Messages name containers and variables, never a value.
 """
@@ -82,6 +71,9 @@ def _is_master(reference: Any, masters: set[str]) -> bool:
 
 
 def _no_master_secret(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A master secret is an RDS-managed ``rds!`` secret or the ``masterUserSecrets`` of an RDS instance of the stack,
+    handed over as an ECS secret or an ``*_ARN`` variable. Only one-off tasks that no service runs (the roles'
+    bootstrap) may read one."""
     masters = _master_secret_arns(args.resources)
     for service in (r for r in args.resources if r.resource_type == SERVICE):
         for task in (d for d in _deps(service, "taskDefinition") if d.resource_type == TASK_DEFINITION):
@@ -123,6 +115,8 @@ aws_ecs_service_no_master_secret = StackValidationPolicy(
 
 
 def _docker_master_user(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A web or migration container signs in as the superuser when its ``DATABASE_USER`` is the primary's
+    ``POSTGRES_USER``, or ``root``."""
     containers = [r for r in args.resources if r.resource_type == CONTAINER]
     superusers = {"root"}
     for container in containers:

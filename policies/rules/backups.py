@@ -1,26 +1,10 @@
-"""Backup rules: AWS Backup plans, vaults, coverage and restore tests, and copies of the data in another region.
-
-- ``aws-backup-plan-daily-and-weekly``: every backup plan has a daily rule kept at least ``minDailyRetentionDays``
-  and a weekly rule kept at least ``minWeeklyRetentionDays``; no continuous-backup rule keeps more than 35 days.
-- ``aws-backup-copies-to-another-region`` (stack): every plan's daily rule copies its recovery points to a vault of
-  this stack in another region.
-- ``aws-backup-vault-customer-key``: every vault encrypts under a customer-managed KMS key.
-- ``aws-rds-covered-by-backup-plan`` (stack): every RDS primary and every documents bucket is selected by a backup
-  selection of a plan of this stack.
-- ``aws-backup-restore-testing`` (stack): a stack with RDS instances has a restore testing plan that runs at least
-  monthly, with an RDS restore testing selection.
-- ``aws-s3-backups-replicated-to-another-region`` (stack): every backups bucket replicates to a versioned bucket in
-  another region, and is versioned itself (a backups bucket that is the destination of a replication is the copy).
-- ``aws-rds-backups-replicated-to-another-region`` (stack): every RDS primary's automated backups are replicated to
-  another region, encrypted with a KMS key.
+"""Backup rules: AWS Backup plans keep daily and weekly recovery points within AWS's limits, vaults encrypt under a
+customer key, the databases and documents are covered, and restores are tested.
 
 Stack rules join only through property dependencies (URNs), never through ARNs, ids or names, which are unknown during
-a preview; regions come from each resource's provider (its ``region`` prop). A resource without a provider, or whose
-provider's region is unknown, cannot be shown to be in another region, so that counts as a violation.
-
-Values unknown during a preview: references to other resources (KMS keys, vault and bucket ARNs, names) count as set.
-Settings the program writes literally (schedules, retention days, statuses, resource types) are reported when
-unknown, with the advice to set them directly, so no rule passes silently or crashes on them.
+a preview. Values unknown during a preview: references to other resources (KMS keys, vault and bucket ARNs, names)
+count as set. Settings the program writes literally (schedules, retention days, statuses, resource types) are
+reported when unknown, with the advice to set them directly, so no rule passes silently or crashes on them.
 """
 
 from __future__ import annotations

@@ -1,15 +1,6 @@
 """ElastiCache rules: the Redis/Valkey replication group is encrypted, authenticated, replicated, backed up, private
 and logged.
 
-- ``aws-elasticache-encrypted-at-rest``: at-rest encryption is on, under a customer-managed KMS key.
-- ``aws-elasticache-encrypted-in-transit``: TLS is on and required (``preferred`` still accepts plaintext clients).
-- ``aws-elasticache-authentication``: clients authenticate, with an AUTH token or RBAC user groups.
-- ``aws-elasticache-automatic-failover``: automatic failover and Multi-AZ are on, with a replica to fail over to.
-- ``aws-elasticache-snapshot-retention``: daily snapshots are kept for at least the configured number of days, taken
-  in a set window.
-- ``aws-elasticache-private-subnet-group``: the group runs in a subnet group of the program's, never "default".
-- ``aws-elasticache-slow-log-delivery``: the slow log is delivered to CloudWatch Logs or Firehose.
-
 Settings (booleans, modes, counts) are read as literals: when one is unknown during a preview the rule reports that it
 cannot check it, rather than passing. References to other resources (a key's ARN, a subnet group's name, a log
 group, the AUTH token) that are unknown during a preview count as set: they are outputs, never empty.

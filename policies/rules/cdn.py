@@ -1,43 +1,14 @@
-"""Cloudflare rules: the zone in front of the site serves it over strict TLS, proxies it, rate-limits it and runs
-managed WAF rules on it, stays out of development mode, and the load balancer behind it takes traffic from Cloudflare
-only; and every response carries the security headers, from Cloudflare and from the load balancer.
+"""Cloudflare zone rules: the zone settings of every zone the stack manages (strict TLS, HTTPS only, HSTS, no retired
+setting, development mode off), and how the other Cloudflare rules find those zones.
 
-- ``cloudflare-zone-strict-tls``: every zone the stack manages has the zone settings ssl "strict" with
-  ssl_automatic_mode "custom" (new zones default to automatic SSL/TLS, which overrides ssl: Cloudflare docs,
-  "Automatic SSL/TLS"), min_tls_version "1.2" or "1.3", always_use_https "on", and a security_header that enables
-  HSTS for at least ``minHstsMaxAgeSeconds`` (a year), and never preload without includeSubDomains.
-- ``cloudflare-zone-setting-not-retired`` (resource rule): no zone setting is one Cloudflare has retired
-  (:data:`RETIRED_ZONE_SETTINGS`): a retired setting previews fine and fails on apply.
-- ``cloudflare-web-records-proxied``: every A, AAAA and CNAME record is proxied, except underscore records
-  (certificate validation, ...); and none, underscore records included, points at a private, loopback, link-local,
-  unique-local, unspecified or reserved address, or at a database or cache endpoint.
-- ``cloudflare-rate-limiting``: every zone has an ``http_ratelimit`` ruleset with an enabled rule that blocks or
-  challenges clients counted per IP and Cloudflare data center (``cf.colo.id``, ``ip.src``).
-- ``cloudflare-managed-waf``: every zone has an ``http_request_firewall_managed`` ruleset with an enabled rule that
-  executes one of the allowed Cloudflare managed rulesets (``managedRulesetIds``; the OWASP Core Ruleset alone does
-  not count).
-- ``aws-alb-cloudflare-only-origin``: every security group of a load balancer that a proxied record points at admits
-  CIDR sources only inside Cloudflare's published ranges (``cloudflareRanges``), and admits Cloudflare on port 443.
-- ``cloudflare-development-mode-off`` (resource rule): no zone setting turns development_mode on.
-- ``security-headers-on-every-response``: every zone has an ``http_response_headers_transform`` ruleset whose
-  enabled rules for every response (expression "true") set X-Frame-Options DENY or SAMEORIGIN (``frameOptions``),
-  X-Content-Type-Options nosniff and a Content-Security-Policy; and every HTTPS listener sets the same three headers
-  and HSTS for at least ``minHstsMaxAge`` seconds (a year). The load balancer is the only place for them in a stack
-  without Cloudflare, and stays a second one behind it.
-
-All but ``cloudflare-development-mode-off`` and ``cloudflare-zone-setting-not-retired`` are stack rules. The zones
-a stack manages are the literal ``zone_id`` values of its zone settings, DNS records and rulesets: Cloudflare
-resources name their zone by id (the zone itself is not a resource of the program). A record reaches a load
-balancer or a data store through ``property_dependencies["content"]``, and a load balancer its security groups through
-``property_dependencies["securityGroups"]``, never through names or ids, which are unknown during a preview. Props
-arrive with camelCase engine names; the value of a zone setting is passed through untranslated, so its keys stay
-snake_case (``strict_transport_security``, ``max_age``).
+The zones a stack manages are the literal ``zone_id`` values of its zone settings, DNS records and rulesets:
+Cloudflare resources name their zone by id (the zone itself is not a resource of the program). Props arrive with
+camelCase engine names; the value of a zone setting is passed through untranslated, so its keys stay snake_case
+(``strict_transport_security``, ``max_age``).
 
 Values unknown during a preview: a zone id that is unknown (the output of a zone the program creates) cannot be told
-apart from another zone, so resources carrying one are skipped. A record whose name, type or content comes from
-another resource (the certificate's validation records) is checked on what is known: its content through its
-dependencies, its proxying once name and type are known. Settings the program writes literally (setting ids and
-values, proxied, phases, rules, rule expressions, header values, listener protocols, CIDRs, ports) are reported when
+apart from another zone, so resources carrying one are judged together, as the zone they come from. Settings the
+program writes literally (setting ids and values, phases, rules, rule expressions, header values) are reported when
 unknown, with the advice to set them directly, so no rule passes silently or crashes on them.
 """
 

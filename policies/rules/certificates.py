@@ -1,11 +1,8 @@
-"""Certificate rules.
+"""Certificate rules: every ACM certificate is one ACM issues and renews, with a strong key, in the transparency logs.
 
-- ``aws-acm-certificate-dns-validated``: every ACM certificate is issued by ACM (not imported), validated over DNS
-  so that ACM renews it by itself, with a strong key and certificate transparency logging on.
-
-Values unknown during a preview: the settings this rule reads are written literally by the program, so an unknown one
-is reported with the advice to set it directly; an unknown private key or certificate body still counts as set (it
-is another resource's output, and the certificate is imported all the same).
+Values unknown during a preview: the settings these rules read are written literally by the program, so an unknown
+one is reported with the advice to set it directly; an unknown private key or certificate body still counts as set
+(it is another resource's output, and the certificate is imported all the same).
 """
 
 from __future__ import annotations

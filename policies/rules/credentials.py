@@ -1,10 +1,5 @@
 """Credential rules: no default or weak password anywhere, and secrets under a customer-managed key.
 
-- ``aws-no-default-passwords``: no password, token or secret value the program sets is a known default (the deployment
-  guides' ``admin123`` and the usual suspects) or shorter than the minimum length.
-- ``aws-secretsmanager-customer-key``: Secrets Manager secrets, and their replicas, are encrypted under a
-  customer-managed KMS key, not AWS's ``aws/secretsmanager`` key.
-
 Messages name the resource field (and for ECS the container and the variable), never the value. A password unknown
 during preview is another resource's output, a generated one, so it is not a default.
 """

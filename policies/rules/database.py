@@ -1,23 +1,5 @@
 """RDS rules: the database is encrypted, private, backed up, replicated, logged, and reached only over TLS.
 
-- ``aws-rds-storage-encrypted``: primaries encrypt their storage under a customer-managed KMS key.
-- ``aws-rds-not-publicly-accessible``: no instance, replicas included, is publicly accessible.
-- ``aws-rds-backup-retention``: primaries keep automated backups at least ``minBackupRetentionDays`` days, in a set
-  backup window.
-- ``aws-rds-multi-az``: primaries run Multi-AZ.
-- ``aws-rds-deletion-protection``: every instance has deletion protection.
-- ``aws-rds-iam-authentication``: primaries accept IAM database authentication.
-- ``aws-rds-performance-insights``: every instance has Performance Insights, encrypted under a customer-managed key.
-- ``aws-rds-log-exports``: every instance that names its engine exports that engine's required logs to CloudWatch.
-- ``aws-rds-copy-tags-to-snapshot``: primaries copy their tags to snapshots.
-- ``aws-rds-non-default-master-username``: primaries name a master user that is not a well-known default.
-- ``aws-rds-managed-master-password``: RDS keeps and rotates the master password in Secrets Manager, under a
-  customer-managed key; the program never holds it.
-- ``aws-rds-parameter-group-forces-tls`` (stack): every instance uses a parameter group of this stack that forces TLS.
-- ``aws-rds-parameter-group-no-general-log``: no parameter group (instance or cluster) logs every statement: MySQL's
-  general query log is off, and PostgreSQL's log_statement is not one of ``forbiddenLogStatement`` ("all").
-- ``aws-rds-primary-has-replica`` (stack): every primary has at least ``minReplicas`` read replicas in the stack.
-
 A read replica is an instance with ``replicateSourceDb`` set. It inherits encryption, backups, the master user and
 its password from its source, so the rules about those mark replicas not applicable. Stack rules join instances,
 replicas and parameter groups only through property dependencies (URNs), never through identifiers, ARNs or names,

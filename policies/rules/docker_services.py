@@ -44,7 +44,7 @@ from ._props import (
     unknown_message,
 )
 
-# -- docker-container-health-and-restart -------------------------------------------------------------------------------
+# -- docker-container-health-check, docker-container-restart-policy ----------------------------------------------------
 #: Restart policies that bring a service back after it exits or the host reboots.
 SERVICE_RESTARTS = frozenset({"unless-stopped", "always", "on-failure"})
 

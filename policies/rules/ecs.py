@@ -1,18 +1,5 @@
 """ECS rules: services stay private and roll back, clusters report, and containers run locked down.
 
-- ``aws-ecs-service-no-public-ip``: services never give their tasks public IP addresses.
-- ``aws-ecs-service-deployment-circuit-breaker``: a failing deployment stops and rolls back by itself.
-- ``aws-ecs-service-exec-disabled``: nobody can open a shell in a running task (ECS Exec is off).
-- ``aws-ecs-cluster-container-insights``: clusters collect Container Insights metrics.
-- ``aws-ecs-task-non-root-user``: every container names a user, and not root.
-- ``aws-ecs-task-read-only-root-filesystem``: every container's root filesystem is read-only.
-- ``aws-ecs-task-not-privileged``: no container is privileged or adds Linux capabilities.
-- ``aws-ecs-task-no-host-namespaces``: tasks share neither the host's network, PID nor IPC namespace.
-- ``aws-ecs-task-log-configuration``: every container ships its logs through an allowed log driver.
-- ``aws-ecs-task-no-secrets-in-environment``: secret-looking variables come from ``secrets``, never ``environment``.
-- ``aws-ecs-task-debug-off``: debug switches are off and the environment variables say production.
-- ``aws-ecs-task-separate-roles``: every task definition has an execution role, distinct from its task role.
-
 ``containerDefinitions`` reaches the analyzer as JSON text (ECS API camelCase keys); :func:`_containers` reads it for
 every task-definition rule. Messages name containers and environment variables, never a variable's value.
 """

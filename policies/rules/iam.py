@@ -1,14 +1,8 @@
-"""IAM rules.
-
-- ``aws-iam-no-wildcard-policies``: no identity policy allows every action (``*``), every action of a service
-  (``s3:*``) or everything but some (``NotAction``); no policy allows actions on every resource (``*``) unless AWS
-  offers no resource-level permission for them; nothing attaches AdministratorAccess, PowerUserAccess or
-  IAMFullAccess.
-- ``aws-iam-no-access-keys``: no IAM access keys at all: workloads use roles.
+"""IAM rules: policies grant only what they name, nothing attaches AWS's admin policies, and nobody uses access keys.
 
 Values unknown during a preview: a policy document is usually built from other resources' ARNs, so during the preview
-of a new stack it is unknown as a whole, and so is the ARN of a policy the stack creates. The rule then reports what
-it can decide and re-raises the analyzer's ``UnknownValueError``: the policy shows as not run during preview and is
+of a new stack it is unknown as a whole, and so is the ARN of a policy the stack creates. A rule then reports what it
+can decide and re-raises the analyzer's ``UnknownValueError``: the rule shows as not run during preview and is
 checked at update time, never passed.
 """
 

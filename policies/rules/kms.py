@@ -1,9 +1,4 @@
-"""KMS rules.
-
-- ``aws-kms-key-rotation-enabled``: customer-managed keys rotate their key material at least yearly.
-- ``aws-kms-key-policy-least-privilege``: key policies name their principals (no wildcard), keep the lockout
-  safety check, and keys wait long enough before deletion.
-"""
+"""KMS rules: customer-managed keys rotate, have least-privilege policies of their own, and wait before deletion."""
 
 from __future__ import annotations
 

@@ -1,20 +1,5 @@
-"""Load balancer, WAF and log rules: what stands between the internet and the app, and what it records.
-
-- ``aws-alb-https-listener-tls``: HTTPS listeners have a certificate and an allowed TLS 1.2+ security policy.
-- ``aws-alb-http-listener-redirects-to-https``: plain-HTTP listeners only redirect (301) to HTTPS, and no listener
-  rule forwards their traffic.
-- ``aws-alb-drop-invalid-header-fields``: application load balancers drop invalid HTTP header fields.
-- ``aws-alb-desync-mitigation``: application load balancers mitigate HTTP desync ("defensive" or "strictest").
-- ``aws-alb-deletion-protection``: load balancers have deletion protection.
-- ``aws-alb-access-logs``: application load balancers write access logs to a bucket.
-- ``aws-alb-waf-protected``: internet-facing application load balancers have a web ACL, and that web ACL logs.
-- ``aws-waf-rate-limits-and-managed-rules``: web ACLs rate-limit, with a blocking rule no looser than each of
-  ``rateLimits`` (the stack's ``webstack:web.rateLimits``; by default the guides' API 10 r/s, login 5 r/min, general
-  30 r/s), run the required AWS managed rule groups in blocking mode (a managed rule switched to count is blocked by
-  its label in a later rule), and publish CloudWatch metrics.
-- ``aws-alb-target-group-health-check``: target groups health-check their targets with explicit settings.
-- ``aws-cloudwatch-log-group-retention-and-kms``: log groups expire their logs after a set period, no shorter than the
-  minimum, and are encrypted with a KMS key.
+"""Load balancer rules: HTTPS listeners, the HTTP redirect, the load balancer's own attributes and its target groups'
+health checks.
 """
 
 from __future__ import annotations

@@ -1,9 +1,4 @@
-"""Log rules beyond every log group's own settings.
-
-- ``aws-security-logs-kept-a-year`` (stack): the log groups that receive VPC flow logs or WAF logs keep them at least
-  ``minRetentionDays`` (365): an intrusion is often found months after it began, and these are the logs that trace
-  it. Never expiring (no retention, or 0) is long enough for this rule; ``aws-cloudwatch-log-group-retention-and-kms``
-  asks every group for a retention.
+"""Log group rules: every log group keeps its logs for a while, encrypted, and the security logs for a year.
 
 A log group receives security logs when a flow log's ``log_destination`` or a web ACL logging configuration's
 ``log_destination_configs`` takes its output (property dependencies, never ARNs, which are unknown during a preview).
@@ -111,6 +106,8 @@ _SCHEMA = schema(
 
 
 def _security_logs(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Never expiring (no retention, or 0) is long enough for this rule; aws-cloudwatch-log-group-retention asks
+    every group for a retention."""
     minimum = int(setting(args, _SCHEMA, "minRetentionDays"))
     for resource in args.resources:
         if resource.resource_type not in DELIVERERS:

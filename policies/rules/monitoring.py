@@ -1,39 +1,12 @@
-"""Monitoring rules: every alarm tells someone and says why, alert topics are encrypted under a customer key, the
-resources that serve the site have alarms on the metrics that show them failing, Grafana signs people in through
-SSO only, Prometheus logs and encrypts under a customer key, and no monitoring resource carries a credential in plain
-text.
+"""Monitoring service rules: Grafana signs people in through SSO only, Prometheus logs and encrypts under a customer
+key, and no monitoring resource carries a credential in plain text.
 
-- ``aws-cloudwatch-alarm-actions``: every CloudWatch metric and composite alarm has alarm_actions, leaves them
-  enabled (actions_enabled), and has an alarm_description. ok_actions are recommended, not required.
-- ``aws-alert-topics-reach-someone`` (stack): every SNS topic a CloudWatch alarm notifies has a subscription: an
-  alarm whose topic nobody subscribes to passes the rule above and tells no one.
-- ``aws-sns-topic-encrypted``: every SNS topic is encrypted under a customer-managed KMS key (kms_master_key_id), not
-  the AWS-managed ``alias/aws/sns``, whose key policy does not let CloudWatch publish.
-- ``aws-monitoring-coverage`` (stack): every RDS instance, application load balancer, target group, ECS service and
-  ElastiCache replication group has a CloudWatch metric alarm on each metric ``requiredMetrics`` names for its type,
-  and every RDS read replica also on each of ``replicaMetrics`` (ReplicaLag).
-- ``aws-grafana-sso-only``: every Amazon Managed Grafana workspace signs users in through AWS_SSO or SAML only, and the
-  stack creates no Grafana workspace API keys (long-lived keys bypass SSO).
-- ``aws-amp-workspace-logging-and-kms``: every Amazon Managed Service for Prometheus workspace sends its logs to a
-  CloudWatch log group (``logging_configuration.log_group_arn``) and encrypts its data under a customer-managed KMS
-  key (``kms_key_arn``).
-- ``aws-monitoring-no-default-credentials``: no synthetics canary environment variable, SNS subscription endpoint,
-  Prometheus alert manager definition or Grafana workspace configuration holds a default password, a credential in
-  plain text or a URL with credentials.
-
-An alarm watches a resource when its dimensions (``property_dependencies["dimensions"]``), or its metric queries
-(``property_dependencies["metricQueries"]``), take that resource's output; never through ids, names or ARN suffixes,
-which are unknown during a preview. The legacy ``aws:alb`` load balancer and target group tokens count as their
-``aws:lb`` equivalents.
-
-Values unknown during a preview: references to other resources (alarm actions, descriptions built from outputs, KMS
-keys, log group ARNs, subscription endpoints, environment variable values) count as set, and as no default. Settings
-the program writes literally (metric names, actions_enabled, load balancer types, authentication providers, a
-Prometheus workspace's logging_configuration as a whole) are reported when unknown, with the advice to set them
-directly, so no rule passes silently or crashes on them. An alert manager
-definition, a Grafana configuration or a canary's run_config that is unknown as a whole (text built from another
-resource's output) is left to the analyzer, which reports that the rule could not run during preview; the rule runs
-at update, when the text is known.
+Values unknown during a preview: references to other resources (KMS keys, log group ARNs, subscription endpoints,
+environment variable values) count as set, and as no default. Settings the program writes literally (authentication
+providers, a Prometheus workspace's logging_configuration as a whole) are reported when unknown, with the advice to
+set them directly. An alert manager definition, a Grafana configuration or a canary's run_config that is unknown as a
+whole (text built from another resource's output) is left to the analyzer, which reports that the rule could not run
+during preview; the rule runs at update, when the text is known.
 """
 
 from __future__ import annotations

@@ -1,19 +1,5 @@
 """Network rules: flow logs, the default security group, and who may reach what.
 
-- ``aws-vpc-flow-logs-enabled``: every VPC has a flow log of ALL traffic.
-- ``aws-default-security-group-restricted``: every VPC's default security group is managed and has no rules.
-- ``aws-security-group-no-public-ingress``: the internet reaches only ports 80/443, and only on the load balancer's
-  group.
-- ``aws-security-group-no-public-ssh``: SSH is never open to the internet, and only to the management CIDRs when
-  those are configured.
-- ``aws-security-group-private-ports-from-groups``: app, database and cache ports, and every port of the app, data
-  and cache groups, are reachable only from security groups, never from CIDRs.
-- ``aws-security-group-no-rule-management-conflicts``: no security group has inline rules and separate rule
-  resources at once.
-- ``aws-subnet-no-public-ip-on-launch``: no subnet maps public IPs on launch (service, database and cache
-  subnets least of all).
-- ``aws-vpc-nat-gateway-per-az``: in a VPC with NAT gateways, every zone with subnets has a NAT gateway of its own.
-
 Stack rules join resources through property dependencies (a rule resource to its group through
 ``securityGroupId``, a subnet to its VPC through ``vpcId``, ...), never through ids, which are unknown during a
 preview.

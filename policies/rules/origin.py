@@ -6,27 +6,6 @@ tunnel's connector); the client's address arrives in ``CF-Connecting-IP`` (Cloud
 A rate limit keyed on the connection's address then counts a whole Cloudflare location as one client: one busy
 location blocks all its visitors at once, and no single client is ever limited.
 
-- ``aws-waf-counts-clients-behind-cloudflare``: every web ACL on a load balancer that a proxied Cloudflare record
-  points at aggregates its rate-based rules on the forwarded client address (``FORWARDED_IP`` from
-  ``clientAddressHeader``), never on the connection's (``IP``, or an ``ip`` custom key); and runs no managed rule
-  group that can only judge the connection's address (the IP reputation and anonymous IP lists: AWS WAF developer
-  guide, "IP reputation rule groups") in blocking mode.
-- ``docker-nginx-counts-clients-behind-cloudflare``: on a Docker host served through Cloudflare, every nginx.conf a
-  container receives restores the client's address with the real_ip module from ``clientAddressHeader``, believes it
-  only from Cloudflare's published ranges (``cloudflareRanges``) or the subnet of a ``tunnel`` network of the stack,
-  and keys every rate-limit zone on ``$binary_remote_addr`` / ``$remote_addr`` (which real_ip restores), or on a
-  ``map`` of them; never on a header any client can set.
-- ``docker-origin-only-through-cloudflare``: behind a Cloudflare Tunnel (a ``tunnel`` container or a
-  ``ZeroTrustTunnelCloudflared``), nothing publishes a port off the host's loopback and the load balancer publishes
-  none; every tunnel configuration ends with a catch-all ``http_status:`` rule and never turns origin TLS
-  verification off; the ``tunnel`` network is internal and joins only the connector and the load balancer.
-  Connected directly, the load balancer publishes only its HTTPS port; its HTTPS servers require a client
-  certificate (``ssl_verify_client on`` with ``ssl_client_certificate``: authenticated origin pulls) and serve only
-  peers in Cloudflare's ranges (a ``geo`` on ``$realip_remote_addr`` with default 0, and ``if ($var = 0)`` returning
-  an error, as webstack writes it: ``allow``/``deny`` would judge the address real_ip restored); and the zone turns
-  authenticated origin pulls on (``AuthenticatedOriginPullsSettings`` enabled), or Cloudflare presents no
-  certificate.
-
 The docker rules apply to a stack with a load balancer container (role ``lb``) and a proxied Cloudflare record; the
 nginx.conf is the text of an upload whose path ends in ``nginx.conf`` (the load balancer's seed delivers it), read
 with :mod:`._nginx`. A value a rule needs that is unknown during preview is reported, never taken as compliant.
@@ -157,6 +136,10 @@ def _group_problem(rule: Any, name: str) -> str:
 
 
 def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every web ACL on a load balancer that a proxied Cloudflare record points at aggregates its rate-based rules on
+    the forwarded client address (``FORWARDED_IP`` from ``clientAddressHeader``), never on the connection's (``IP``,
+    or an ``ip`` custom key); and runs no managed rule group that can only judge the connection's address (the IP
+    reputation and anonymous IP lists: AWS WAF developer guide, "IP reputation rule groups") in blocking mode."""
     balancers = proxied_load_balancers(args.resources)
     if not balancers:
         args.not_applicable("no proxied Cloudflare DNS record points at a load balancer of the stack")
@@ -339,6 +322,10 @@ def _nginx_problems(config: _Config, header: str, trusted: Sequence[str]) -> lis
 
 
 def _nginx_counts_clients(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every nginx.conf a container receives restores the client's address with the real_ip module from
+    ``clientAddressHeader``, believes it only from Cloudflare's published ranges (``cloudflareRanges``) or the subnet
+    of a ``tunnel`` network of the stack, and keys every rate-limit zone on ``$binary_remote_addr`` / ``$remote_addr``
+    (which real_ip restores), or on a ``map`` of them; never on a header any client can set."""
     if _behind_cloudflare(args, report) is None:
         return
     header = str(setting(args, _SCHEMA, "clientAddressHeader"))
@@ -550,6 +537,15 @@ def _admits_only(server: _nginx.Directive, peers: Mapping[str, Mapping[str, str]
 
 
 def _origin_only_cloudflare(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Behind a Cloudflare Tunnel (a ``tunnel`` container or a ``ZeroTrustTunnelCloudflared``), nothing publishes a
+    port off the host's loopback and the load balancer publishes none; every tunnel configuration ends with a catch-all
+    ``http_status:`` rule and never turns origin TLS verification off; the ``tunnel`` network is internal and joins
+    only the connector and the load balancer. Connected directly, the load balancer publishes only its HTTPS port;
+    its HTTPS servers require a client certificate (``ssl_verify_client on`` with ``ssl_client_certificate``:
+    authenticated origin pulls) and serve only peers in Cloudflare's ranges (a ``geo`` on ``$realip_remote_addr`` with
+    default 0, and ``if ($var = 0)`` returning an error, as webstack writes it: ``allow``/``deny`` would judge the
+    address real_ip restored); and the zone turns authenticated origin pulls on (``AuthenticatedOriginPullsSettings``
+    enabled), or Cloudflare presents no certificate."""
     balancers = _behind_cloudflare(args, report)
     if balancers is None:
         return

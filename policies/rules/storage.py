@@ -1,15 +1,6 @@
 """S3 rules: every bucket is encrypted, private, owner-enforced, versioned, reached only over TLS, and logged.
 
-- ``aws-s3-bucket-encrypted-with-kms``: every bucket's default encryption is SSE-KMS (or DSSE-KMS) under a
-  customer-managed key, with bucket keys for SSE-KMS; log sinks instead use SSE-S3 (AES256).
-- ``aws-s3-bucket-public-access-blocked``: every bucket has a public access block with all four flags on.
-- ``aws-s3-bucket-owner-enforced``: every bucket has ownership controls set to BucketOwnerEnforced (ACLs off).
-- ``aws-s3-bucket-versioned``: every bucket has versioning Enabled.
-- ``aws-s3-bucket-tls-only``: every bucket's policy denies all S3 actions over plain HTTP to every principal, and
-  allows nothing to every principal without a condition.
-- ``aws-s3-bucket-access-logging``: every bucket except log sinks writes server access logs, to a log sink.
-
-All six are stack rules: a bucket's settings live on side resources (``BucketServerSideEncryptionConfiguration``,
+All are stack rules: a bucket's settings live on side resources (``BucketServerSideEncryptionConfiguration``,
 ``BucketPublicAccessBlock``, ...), which point at their bucket through ``property_dependencies["bucket"]``. They are
 joined through that dependency only, never through the bucket's name or id, which are unknown during a preview.
 Both the v7 tokens and the deprecated ``...V2`` tokens are matched.
@@ -17,14 +8,14 @@ Both the v7 tokens and the deprecated ``...V2`` tokens are matched.
 The program marks a bucket's purpose with the ``webstack:role`` tag on the bucket: ``log-sink`` buckets receive AWS
 service logs (ALB and S3 server access logs), which AWS delivers only to SSE-S3 buckets, so they must use AES256
 (with KMS their logs would be silently lost) and do not log their own accesses. ``documents`` and ``backups`` are
-covered by ``backups.py``.
+covered by ``backups.py`` and ``backup_copies.py``.
 
 Values unknown during a preview: references to other resources (a KMS key's ARN, the target bucket's name) are outputs,
 never empty, so an unknown one counts as set. Settings the program writes literally (algorithms, flags, statuses,
 tags) are reported when unknown, with the advice to set them directly, so the rule never passes on them silently.
 A bucket policy's text is built from the bucket's ARN, so during the preview of a new bucket it is unknown as a whole:
-``aws-s3-bucket-tls-only`` then reports everything it can decide and re-raises the analyzer's ``UnknownValueError``
-at the end, so pulumi_policy records that the rule could not finish during the preview; ``pulumi up`` decides it.
+the rules that read it report everything they can decide and re-raise the analyzer's ``UnknownValueError`` at the end,
+so pulumi_policy records that they could not finish during the preview; ``pulumi up`` decides them.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
-"""``aws-required-tags``: every taggable AWS resource carries the stack's tags (its own merged with the provider's
-default tags), so that cost, ownership and environment can always be traced."""
+"""Tagging rules: every taggable AWS resource carries the stack's tags (its own merged with the provider's default
+tags), so that cost, ownership and environment can always be traced.
+"""
 
 from __future__ import annotations
 
