@@ -70,3 +70,10 @@ def test_the_readme_lists_every_policy() -> None:
 
     for policy in ALL_POLICIES:
         assert f"`{policy.name}`" in README
+
+
+def test_the_readme_layout_names_every_module_of_the_policy_pack() -> None:
+    layout = README.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    modules = sorted(p.stem for p in (ROOT / "policies" / "rules").glob("*.py") if p.stem != "__init__")
+    assert len(modules) > 20
+    assert [m for m in modules if m not in layout] == []
