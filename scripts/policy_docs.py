@@ -7,7 +7,6 @@ and, from ``policies/config/<stack>.json``, the stacks where it is less than man
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from pulumi_policy import EnforcementLevel
 
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from policies.rules.checklist import Policy, items_of
+from scripts import generated
 from stackcheck.evaluate import load_policy_config, resolve_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,19 +64,13 @@ def render(readme: str, root: Path = ROOT) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true", help="rewrite README.md (default: exit 1 when stale)")
-    options = parser.parse_args(argv)
-    path = ROOT / "README.md"
-    current = path.read_text()
-    wanted = render(current)
-    if options.write:
-        path.write_text(wanted)
-        return 0
-    if wanted != current:
-        print("README.md's policy table is stale: run `python -m scripts.policy_docs --write`", file=sys.stderr)
-        return 1
-    return 0
+    return generated.main(
+        argv,
+        __doc__,
+        ROOT / "README.md",
+        render,
+        "README.md's policy table is stale: run `python -m scripts.policy_docs --write`",
+    )
 
 
 if __name__ == "__main__":
