@@ -25,3 +25,9 @@ def main(
         print(stale, file=sys.stderr)
         return 1
     return 0
+
+
+def replace_block(text: str, begin: str, end: str, block: str) -> str:
+    """``text`` with everything from ``begin`` through ``end`` (the markers included) replaced by ``block``."""
+    start, stop = text.index(begin), text.index(end) + len(end)
+    return text[:start] + block + text[stop:]

@@ -59,8 +59,7 @@ def table(root: Path = ROOT) -> str:
 
 
 def render(readme: str, root: Path = ROOT) -> str:
-    start, end = readme.index(BEGIN), readme.index(END) + len(END)
-    return readme[:start] + table(root) + readme[end:]
+    return generated.replace_block(readme, BEGIN, END, table(root))
 
 
 def main(argv: list[str] | None = None) -> int:

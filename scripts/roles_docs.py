@@ -26,8 +26,7 @@ def block() -> str:
 
 
 def render(readme: str) -> str:
-    start, end = readme.index(BEGIN), readme.index(END) + len(END)
-    return readme[:start] + block() + readme[end:]
+    return generated.replace_block(readme, BEGIN, END, block())
 
 
 def main(argv: list[str] | None = None) -> int:
