@@ -450,7 +450,7 @@ def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> 
 rds_managed_master_password = ResourceValidationPolicy(
     name="aws-rds-managed-master-password",
     description="Checks that RDS keeps and rotates every primary instance's master password in Secrets Manager under "
-    "a customer-managed KMS key, and that the program sets no password itself.",
+    "a customer-managed KMS key, and the program sets no password itself.",
     validate=_managed_password,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

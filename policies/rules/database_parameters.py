@@ -112,7 +112,7 @@ def _parameter_group_tls(args: StackValidationArgs, report: ReportViolation) -> 
 rds_parameter_group_forces_tls = StackValidationPolicy(
     name="aws-rds-parameter-group-forces-tls",
     description="Checks that every RDS instance uses a parameter group of this stack, never the engine default, and "
-    "that the group forces TLS (rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL).",
+    "the group forces TLS (rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL).",
     validate=_parameter_group_tls,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

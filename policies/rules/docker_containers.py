@@ -381,8 +381,8 @@ def _no_host_mounts(args: ResourceValidationArgs, report: ReportViolation) -> No
 
 docker_container_no_host_mounts = ResourceValidationPolicy(
     name="docker-container-no-host-mounts",
-    description="Checks that no Docker container mounts the Docker socket or a writable host path, and that only "
-    "roles in `hostReadRoles` (cAdvisor) bind host paths, read-only.",
+    description="Checks that no Docker container mounts the Docker socket or a writable host path, and only roles in "
+    "`hostReadRoles` (cAdvisor) bind host paths, read-only.",
     validate=_no_host_mounts,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_HOST_SCHEMA,

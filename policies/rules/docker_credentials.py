@@ -459,7 +459,7 @@ def _no_plaintext_credentials(args: ResourceValidationArgs, report: ReportViolat
 docker_no_plaintext_credentials = ResourceValidationPolicy(
     name="docker-no-plaintext-credentials",
     description="Checks that no Docker container takes a credential from an environment value, a command line or a "
-    "URL with user:password (only *_FILE paths to uploaded files, or run-time expansions).",
+    "URL with user:password (only `*_FILE` paths to uploaded files, or run-time expansions).",
     validate=_no_plaintext_credentials,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PLAINTEXT_SCHEMA,

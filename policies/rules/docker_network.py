@@ -232,8 +232,8 @@ def _judge_attachment(container: PolicyResource, role: Any, attachment: Attachme
 
 docker_data_networks_internal = StackValidationPolicy(
     name="docker-data-networks-internal",
-    description="Checks that the app and data Docker networks are internal, and that data containers (databases, "
-    "cache, object storage, backups, exporters) join internal networks only.",
+    description="Checks that the app and data Docker networks are internal, and data containers (databases, cache, "
+    "object storage, backups, exporters) join internal networks only.",
     validate=_networks_internal,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_NETWORKS_SCHEMA,

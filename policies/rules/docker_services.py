@@ -151,7 +151,7 @@ docker_container_health_check = ResourceValidationPolicy(
 
 docker_container_restart_policy = ResourceValidationPolicy(
     name="docker-container-restart-policy",
-    description="Checks that every long-running Docker container has a restart policy that brings it back, and that "
+    description="Checks that every long-running Docker container has a restart policy that brings it back, and "
     'one-shot jobs (must_run=False) never restart (restart="no").',
     validate=_restart_policy,
     enforcement_level=EnforcementLevel.MANDATORY,

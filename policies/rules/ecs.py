@@ -468,7 +468,7 @@ def _debug_off(args: ResourceValidationArgs, report: ReportViolation) -> None:
 ecs_task_debug_off = ResourceValidationPolicy(
     name="aws-ecs-task-debug-off",
     description="Checks that ECS containers turn no debug switch on (`debugVariables`: DEBUG, APP_DEBUG, "
-    "DJANGO_DEBUG, FLASK_DEBUG) and that NODE_ENV, APP_ENV and PYTHON_ENV, when set, say production.",
+    "DJANGO_DEBUG, FLASK_DEBUG), and NODE_ENV, APP_ENV and PYTHON_ENV, when set, say production.",
     validate=_debug_off,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_DEBUG_SCHEMA,

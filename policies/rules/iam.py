@@ -224,7 +224,7 @@ def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 iam_no_wildcard_policies = ResourceValidationPolicy(
     name="aws-iam-no-wildcard-policies",
-    description="Checks that no IAM policy allows `*`, `<service>:*` or `NotAction`, and that none allows actions on "
+    description="Checks that no IAM policy allows `*`, `<service>:*` or `NotAction`, and none allows actions on "
     '`Resource: "*"` unless AWS offers no resource-level permission for them (`actionsWithoutResourceScope`).',
     validate=_wildcards,
     enforcement_level=EnforcementLevel.MANDATORY,

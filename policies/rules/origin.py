@@ -338,9 +338,8 @@ def _nginx_counts_clients(args: StackValidationArgs, report: ReportViolation) ->
 
 docker_nginx_counts_clients_behind_cloudflare = StackValidationPolicy(
     name="docker-nginx-counts-clients-behind-cloudflare",
-    description="Checks that on a Docker host served through Cloudflare nginx restores the client's address from "
-    "`CF-Connecting-IP` for Cloudflare's ranges or the tunnel network only, and that every rate limit keys on that "
-    "address.",
+    description="Checks that on a Docker host served through Cloudflare, nginx restores the client's address from "
+    "`CF-Connecting-IP` for Cloudflare's ranges or the tunnel network only, and every rate limit keys on that address.",
     validate=_nginx_counts_clients,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,

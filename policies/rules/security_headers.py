@@ -309,8 +309,8 @@ def _security_headers(args: StackValidationArgs, report: ReportViolation) -> Non
 security_headers_on_every_response = StackValidationPolicy(
     name="security-headers-on-every-response",
     description="Checks that every Cloudflare zone's response header rules set X-Frame-Options (DENY or SAMEORIGIN: "
-    "`frameOptions`), X-Content-Type-Options nosniff and a Content-Security-Policy on every response, and that every "
-    "HTTPS listener sets the same three and HSTS for at least `minHstsMaxAge` seconds (a year).",
+    "`frameOptions`), X-Content-Type-Options nosniff and a Content-Security-Policy on every response, and every HTTPS "
+    "listener sets the same three and HSTS for at least `minHstsMaxAge` seconds (a year).",
     validate=_security_headers,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_HEADERS_SCHEMA,

@@ -369,8 +369,8 @@ waf_rate_limits = ResourceValidationPolicy(
 waf_managed_rules = ResourceValidationPolicy(
     name="aws-waf-managed-rules",
     description="Checks that every web ACL runs the required AWS managed rule groups (by default the common and "
-    "known-bad-inputs rule sets) in blocking mode, and that a managed rule switched to count is blocked by its label "
-    "in a later rule.",
+    "known-bad-inputs rule sets) in blocking mode, and a managed rule switched to count is blocked by its label in a "
+    "later rule.",
     validate=_managed_rules,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_MANAGED_SCHEMA,
