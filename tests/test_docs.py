@@ -7,7 +7,7 @@ import re
 import yaml
 
 from components.settings import CONFIG_FIELDS
-from scripts import settings_docs, taggable_types
+from scripts import policy_docs, settings_docs, taggable_types
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
@@ -15,6 +15,23 @@ README = (ROOT / "README.md").read_text()
 
 def test_the_settings_reference_and_pulumi_yaml_are_generated_from_the_settings() -> None:
     assert settings_docs.main([]) == 0, "run `make docs`"
+
+
+def test_the_readme_policy_table_is_generated_from_the_rules() -> None:
+    assert policy_docs.render(README) == README, "run `make docs`"
+
+
+def test_the_policy_table_says_what_each_rule_checks_and_where_it_is_relaxed() -> None:
+    from policies.rules import ALL_POLICIES
+
+    rows = {
+        line.split(" | ")[0].strip("| `"): line for line in policy_docs.table().splitlines() if line.startswith("| `")
+    }
+    assert set(rows) == {policy.name for policy in ALL_POLICIES}
+    nat = rows["aws-vpc-nat-gateway-per-az"]
+    assert "in a VPC with NAT gateways every availability zone" in nat
+    assert "(advisory in staging)" in nat
+    assert "advisory" not in rows["aws-rds-storage-encrypted"]
 
 
 def test_the_taggable_type_list_matches_the_installed_sdk() -> None:
@@ -53,3 +70,10 @@ def test_the_readme_lists_every_policy() -> None:
 
     for policy in ALL_POLICIES:
         assert f"`{policy.name}`" in README
+
+
+def test_the_readme_layout_names_every_module_of_the_policy_pack() -> None:
+    layout = README.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+    modules = sorted(p.stem for p in (ROOT / "policies" / "rules").glob("*.py") if p.stem != "__init__")
+    assert len(modules) > 20
+    assert [m for m in modules if m not in layout] == []

@@ -43,8 +43,14 @@ JUSTIFIED = {
     "keys are never created by a stack, and their aliases are literal text",
     "aws-backup-vault-customer-key": "as above: an unknown key ARN belongs to a key the stack creates",
     "aws-sns-topic-encrypted": "as above: an unknown key belongs to a key the stack creates",
-    "aws-amp-workspace-logging-and-kms": "an unknown log group or key ARN is the output of a log group or key the "
-    "stack creates, so both are set",
+    "aws-amp-workspace-logging": "an unknown log group ARN is the output of a log group the stack creates, so it "
+    "is set",
+    "aws-amp-workspace-customer-key": "an unknown key ARN is the output of a key the stack creates",
+    "aws-cloudwatch-log-group-encrypted": "an unknown key ARN is the output of a key the stack creates, so the group "
+    "is encrypted",
+    "aws-cloudwatch-alarm-description": "an unknown description is built from another resource's output, so it is set",
+    "cloudflare-records-no-private-targets": "a record whose content is unknown is judged by the resource the "
+    "content comes from (a property dependency, known at preview)",
     "aws-default-security-group-restricted": "empty rule lists are known values, whatever their elements would be",
     "aws-security-group-no-rule-management-conflicts": "webstack's groups set no inline rules, so what it reads is "
     "absent, not unknown; which rule resources attach to a group is a property dependency, known at preview",

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyConfigSchema, PolicyResource
+
+from ._props import is_list, is_set, prop
 
 #: The tag that names a resource's part in the stack (set by webstack's components).
 ROLE_TAG = "webstack:role"
@@ -35,6 +38,14 @@ def setting(args: Any, config_schema: PolicyConfigSchema, key: str) -> Any:
     """A policy setting: the configured value, else the schema's default."""
     configured = args.get_config() or {}
     return configured.get(key, config_schema.properties[key].get("default"))
+
+
+def pattern_setting(args: Any, config_schema: PolicyConfigSchema, key: str) -> re.Pattern[str] | str:
+    """A regular-expression setting, compiled case-insensitively; what is wrong with it when it does not compile."""
+    try:
+        return re.compile(str(setting(args, config_schema, key)), re.IGNORECASE)
+    except re.error as error:
+        return f"The policy's {key} is not a valid regular expression ({error}): fix the pack config."
 
 
 def tags_of(props: Mapping[str, Any] | None) -> dict[str, str]:
@@ -127,14 +138,10 @@ def _ports(protocol: str, low: Any, high: Any) -> tuple[int, int]:
     return low_port, high_port
 
 
-def _strings(*values: Any) -> tuple[str, ...]:
+def _flat_texts(*values: Any) -> tuple[str, ...]:
     """Non-empty strings from single values and lists alike (lists may be the analyzer's read-only proxies)."""
-    flat = [v for value in values for v in (value if _is_list(value) else [value])]
+    flat = [v for value in values for v in (value if is_list(value) else [value])]
     return tuple(str(v) for v in flat if v)
-
-
-def _is_list(value: Any) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
 
 
 def _ingress(
@@ -158,7 +165,7 @@ def ingress_of(
                 urn,
                 rule,
                 "protocol",
-                _strings(rule.get("cidrBlocks"), rule.get("ipv6CidrBlocks")),
+                _flat_texts(rule.get("cidrBlocks"), rule.get("ipv6CidrBlocks")),
                 bool(rule.get("securityGroups")) or bool(rule.get("self")),
                 bool(rule.get("prefixListIds")),
                 group,
@@ -171,7 +178,7 @@ def ingress_of(
                 urn,
                 props,
                 "protocol",
-                _strings(props.get("cidrBlocks"), props.get("ipv6CidrBlocks")),
+                _flat_texts(props.get("cidrBlocks"), props.get("ipv6CidrBlocks")),
                 bool(props.get("sourceSecurityGroupId")) or bool(props.get("self")),
                 bool(props.get("prefixListIds")),
                 group,
@@ -183,7 +190,7 @@ def ingress_of(
                 urn,
                 props,
                 "ipProtocol",
-                _strings(props.get("cidrIpv4"), props.get("cidrIpv6")),
+                _flat_texts(props.get("cidrIpv4"), props.get("cidrIpv6")),
                 bool(props.get("referencedSecurityGroupId")),
                 bool(props.get("prefixListId")),
                 group,
@@ -211,3 +218,14 @@ def stack_ingress(resources: Iterable[PolicyResource]) -> list[Ingress]:
 def role_of(group: PolicyResource | None) -> str:
     """The ``webstack:role`` tag of a security group; empty when the group or its tag is unknown."""
     return tags_of(group.props).get(ROLE_TAG, "") if group is not None else ""
+
+
+def names_replication_source(props: Any) -> bool:
+    """Whether an RDS instance's props name the instance it replicates (``replicateSourceDb``; an unknown value is
+    another instance's identifier, so it counts)."""
+    return is_set(prop(props, "replicateSourceDb"))
+
+
+def is_read_replica(instance: PolicyResource) -> bool:
+    """An RDS read replica: it depends on its source through replicateSourceDb, or names one."""
+    return bool(instance.property_dependencies.get("replicateSourceDb")) or names_replication_source(instance.props)

@@ -8,7 +8,7 @@ turn such a value into :data:`UNKNOWN`, so that rules can decide what an unknown
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -87,6 +87,12 @@ def is_set(value: Any) -> bool:
     return value is UNKNOWN or (value is not None and str(value).strip() != "")
 
 
+def prop_is_set(props: Any, key: str) -> bool:
+    """Whether ``props[key]`` holds a non-empty value (:func:`is_set`): a value unknown during preview is another
+    resource's output (a certificate's ARN, a bucket's name, a key's ARN), which is never empty."""
+    return is_set(prop(props, key))
+
+
 def as_text(value: Any) -> str:
     """A value as stripped text; empty when absent or unknown."""
     return "" if value is None or value is UNKNOWN else str(value).strip()
@@ -122,6 +128,35 @@ def unknown_message(setting_name: str, expected: str) -> str:
 def depends_on(resource: PolicyResource, prop_name: str, urn: str) -> bool:
     """Whether ``resource``'s property ``prop_name`` takes a value from the resource ``urn``."""
     return any(dep.urn == urn for dep in resource.property_dependencies.get(prop_name) or [])
+
+
+#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/rds``, or an alias ARN ending in one).
+AWS_MANAGED_KEY_ALIAS = "alias/aws/"
+
+
+def customer_key_problem(value: Any) -> str:
+    """Why a KMS key setting does not name a customer-managed key; empty when it does. An unknown value is a key
+    resource's ARN (AWS-managed keys are named by literal aliases), so it counts as a customer-managed key."""
+    if value is UNKNOWN:
+        return ""
+    text = as_text(value)
+    if not text:
+        return "is not set"
+    if AWS_MANAGED_KEY_ALIAS in text:
+        return f"names the AWS-managed key {text}"
+    return ""
+
+
+def item_label(item: Any, index: int, *keys: str) -> str:
+    """How messages name an element of a list: ``'<name>'`` from the first of ``keys`` that holds text, else
+    ``#<position>``."""
+    name = next((text for key in keys if (text := as_text(prop(item, key)))), "")
+    return f"'{name}'" if name else f"#{index + 1}"
+
+
+def str_list(values: Iterable[Any]) -> list[str]:
+    """A setting's list as text, for messages."""
+    return [str(v) for v in values]
 
 
 def aws_managed_key(value: Any) -> bool:

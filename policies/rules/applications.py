@@ -1,16 +1,5 @@
 """Rules for what an application brings: the database role it signs in as, and its persistent file systems.
 
-- ``aws-ecs-service-no-master-secret``: no ECS service's task definition hands a container a database master
-  secret (an RDS-managed ``rds!`` secret, or the ``masterUserSecrets`` of an RDS instance of the stack), neither as
-  an ECS secret nor as an ``*_ARN`` variable: services sign in as their shard's application role; only one-off
-  tasks that no service runs (the roles' bootstrap) may read a master secret.
-- ``docker-backend-not-master-user``: no web container of the docker platform signs in as the database's
-  superuser (``DATABASE_USER`` is not the primary's ``POSTGRES_USER``, nor ``root``).
-- ``aws-efs-encrypted-with-customer-key``: every EFS file system is encrypted at rest with a customer-managed key.
-- ``aws-efs-backed-up``: every EFS file system is in a backup selection of a plan of the stack.
-- ``aws-efs-app-tier-only``: every EFS mount target's security groups admit NFS only from other security groups
-  (never from an address range), and every mount target has a security group.
-
 RDS-managed master secrets are named ``rds!db-<uuid>`` (RDS user guide, "Password management with Amazon RDS and
 AWS Secrets Manager"). Messages name containers and variables, never a value.
 """
@@ -82,6 +71,9 @@ def _is_master(reference: Any, masters: set[str]) -> bool:
 
 
 def _no_master_secret(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A master secret is an RDS-managed ``rds!`` secret or the ``masterUserSecrets`` of an RDS instance of the stack,
+    handed over as an ECS secret or an ``*_ARN`` variable. Only one-off tasks that no service runs (the roles'
+    bootstrap) may read one."""
     masters = _master_secret_arns(args.resources)
     for service in (r for r in args.resources if r.resource_type == SERVICE):
         for task in (d for d in _deps(service, "taskDefinition") if d.resource_type == TASK_DEFINITION):
@@ -110,8 +102,9 @@ def _no_master_secret(args: StackValidationArgs, report: ReportViolation) -> Non
 
 aws_ecs_service_no_master_secret = StackValidationPolicy(
     name="aws-ecs-service-no-master-secret",
-    description="Checks that no ECS service hands its containers a database master secret (RDS-managed rds! "
-    "secrets or an instance's masterUserSecrets), as an ECS secret or an *_ARN variable.",
+    description="Checks that no ECS service hands a container a database master secret (RDS-managed `rds!` secrets or "
+    "an instance's `masterUserSecrets`), as an ECS secret or an `*_ARN` variable: services sign in as their shard's "
+    "application role.",
     validate=_no_master_secret,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.CRITICAL,
@@ -122,6 +115,8 @@ aws_ecs_service_no_master_secret = StackValidationPolicy(
 
 
 def _docker_master_user(args: StackValidationArgs, report: ReportViolation) -> None:
+    """A web or migration container signs in as the superuser when its ``DATABASE_USER`` is the primary's
+    ``POSTGRES_USER``, or ``root``."""
     containers = [r for r in args.resources if r.resource_type == CONTAINER]
     superusers = {"root"}
     for container in containers:
@@ -157,7 +152,7 @@ def _envs(container: PolicyResource) -> dict[str, str]:
 
 docker_backend_not_master_user = StackValidationPolicy(
     name="docker-backend-not-master-user",
-    description="Checks that no web or migration container of the docker platform signs in to the database as its "
+    description="Checks that no web or migration container on the docker platform signs in to the database as its "
     "superuser.",
     validate=_docker_master_user,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -184,7 +179,7 @@ def _efs_encrypted(args: StackValidationArgs, report: ReportViolation) -> None:
 
 aws_efs_encrypted_with_customer_key = StackValidationPolicy(
     name="aws-efs-encrypted-with-customer-key",
-    description="Checks that every EFS file system is encrypted at rest with a customer-managed KMS key.",
+    description="Checks that every EFS file system is encrypted at rest under a customer-managed KMS key.",
     validate=_efs_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -212,7 +207,7 @@ def _efs_backed_up(args: StackValidationArgs, report: ReportViolation) -> None:
 
 aws_efs_backed_up = StackValidationPolicy(
     name="aws-efs-backed-up",
-    description="Checks that every EFS file system is covered by a backup selection of a plan of the stack.",
+    description="Checks that every EFS file system is in a backup selection of a plan of the stack.",
     validate=_efs_backed_up,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -252,8 +247,8 @@ def _efs_app_tier_only(args: StackValidationArgs, report: ReportViolation) -> No
 
 aws_efs_app_tier_only = StackValidationPolicy(
     name="aws-efs-app-tier-only",
-    description="Checks that EFS mount targets are reachable on NFS (2049) from security groups only, never from an "
-    "address range.",
+    description="Checks that EFS mount targets admit NFS (TCP 2049) from security groups only, never from an address "
+    "range.",
     validate=_efs_app_tier_only,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,

@@ -1,32 +1,16 @@
-"""Backup rules: AWS Backup plans, vaults, coverage and restore tests, and copies of the data in another region.
-
-- ``aws-backup-plan-daily-and-weekly``: every backup plan has a daily rule kept at least ``minDailyRetentionDays``
-  and a weekly rule kept at least ``minWeeklyRetentionDays``; no continuous-backup rule keeps more than 35 days.
-- ``aws-backup-copies-to-another-region`` (stack): every plan's daily rule copies its recovery points to a vault of
-  this stack in another region.
-- ``aws-backup-vault-customer-key``: every vault encrypts under a customer-managed KMS key.
-- ``aws-rds-covered-by-backup-plan`` (stack): every RDS primary and every documents bucket is selected by a backup
-  selection of a plan of this stack.
-- ``aws-backup-restore-testing`` (stack): a stack with RDS instances has a restore testing plan that runs at least
-  monthly, with an RDS restore testing selection.
-- ``aws-s3-backups-replicated-to-another-region`` (stack): every backups bucket replicates to a versioned bucket in
-  another region, and is versioned itself (a backups bucket that is the destination of a replication is the copy).
-- ``aws-rds-backups-replicated-to-another-region`` (stack): every RDS primary's automated backups are replicated to
-  another region, encrypted with a KMS key.
+"""Backup rules: AWS Backup plans keep daily and weekly recovery points within AWS's limits, vaults encrypt under a
+customer key, the databases and documents are covered, and restores are tested.
 
 Stack rules join only through property dependencies (URNs), never through ARNs, ids or names, which are unknown during
-a preview; regions come from each resource's provider (its ``region`` prop). A resource without a provider, or whose
-provider's region is unknown, cannot be shown to be in another region, so that counts as a violation.
-
-Values unknown during a preview: references to other resources (KMS keys, vault and bucket ARNs, names) count as set.
-Settings the program writes literally (schedules, retention days, statuses, resource types) are reported when
-unknown, with the advice to set them directly, so no rule passes silently or crashes on them.
+a preview. Values unknown during a preview: references to other resources (KMS keys, vault and bucket ARNs, names)
+count as set. Settings the program writes literally (schedules, retention days, statuses, resource types) are
+reported when unknown, with the advice to set them directly, so no rule passes silently or crashes on them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -40,27 +24,24 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._common import ROLE_TAG, schema, setting
+from ._common import ROLE_TAG, is_read_replica, schema, setting
 from ._props import (
     UNKNOWN,
     as_number,
     as_text,
     count_text,
+    customer_key_problem,
     depends_on,
-    is_set,
     is_true,
+    item_label,
     list_items,
     prop,
     unknown_message,
 )
 from .storage import (
-    BUCKET_TYPES,
-    ROLE_BACKUPS,
     ROLE_DOCUMENTS,
-    attached,
     bucket_role,
     buckets,
-    is_versioned,
     unknown_role_message,
 )
 
@@ -70,54 +51,28 @@ SELECTION = "aws:backup/selection:Selection"
 RESTORE_TESTING_PLAN = "aws:backup/restoreTestingPlan:RestoreTestingPlan"
 RESTORE_TESTING_SELECTION = "aws:backup/restoreTestingSelection:RestoreTestingSelection"
 INSTANCE = "aws:rds/instance:Instance"
-AUTOMATED_BACKUPS_REPLICATION = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
-BUCKET_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 
 #: The most days AWS Backup keeps continuous (point-in-time) backups; it rejects a longer lifecycle.
 MAX_CONTINUOUS_RETENTION_DAYS = 35
 #: The longest interval between restore tests that still counts as monthly.
 MAX_RESTORE_TEST_INTERVAL_DAYS = 31
-#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/backup``, an alias ARN ending in it).
-AWS_MANAGED_KEY_ALIAS = "alias/aws/"
 RDS_RESOURCE_TYPE = "RDS"
-ENABLED = "Enabled"
 
 DAILY_EXAMPLE = "cron(0 2 * * ? *)"
 WEEKLY_EXAMPLE = "cron(0 3 ? * SUN *)"
 MONTHLY_EXAMPLE = "cron(0 5 1 * ? *)"
 
 
-# -- reading props ---------------------------------------------------------------------------------------------------
+# -- reading props -----------------------------------------------------------------------------------------------------
 # UNKNOWN (imported from storage, so that bucket_role's answer compares equal) stands for a value unknown during
 # preview: the analyzer's proxies raise on reading one.
 
 
-def _region(resource: PolicyResource) -> str | None:
-    """The region of the resource's provider; None without a provider or when its region is unknown or unset."""
-    provider = resource.provider
-    if provider is None:
-        return None
-    return as_text(prop(provider.props, "region")) or None
+def rds_primaries(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
+    return [r for r in resources if r.resource_type == INSTANCE and not is_read_replica(r)]
 
 
-def _where(resource: PolicyResource) -> str:
-    if resource.provider is None:
-        return "has no provider"
-    return "has no known region (its provider's region is unset or unknown during preview)"
-
-
-def _is_replica(instance: PolicyResource) -> bool:
-    """A read replica: it depends on its source through replicateSourceDb, or names one (unknown counts as set)."""
-    return bool(instance.property_dependencies.get("replicateSourceDb")) or is_set(
-        prop(instance.props, "replicateSourceDb")
-    )
-
-
-def _primaries(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type == INSTANCE and not _is_replica(r)]
-
-
-# -- schedules -------------------------------------------------------------------------------------------------------
+# -- schedules ---------------------------------------------------------------------------------------------------------
 _CRON = re.compile(r"^cron\((.*)\)$", re.IGNORECASE)
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$", re.IGNORECASE)
 _WEEKDAY = re.compile(r"^(SUN|MON|TUE|WED|THU|FRI|SAT|[1-7])$", re.IGNORECASE)
@@ -135,7 +90,7 @@ def _cron(expression: Any) -> list[str] | None:
     return fields if len(fields) == 6 else None
 
 
-def _frequency(expression: Any) -> str:
+def frequency(expression: Any) -> str:
     """``daily`` (every day, or more often), ``weekly`` (one day a week) or ``""`` for any other schedule."""
     fields = _cron(expression)
     if fields is None:
@@ -179,7 +134,7 @@ def _at_least_monthly(expression: Any) -> bool:
     return _day_fires_every_month(day_of_month)
 
 
-# -- plan: daily and weekly ------------------------------------------------------------------------------------------
+# -- plan: daily and weekly --------------------------------------------------------------------------------------------
 _PLAN_SCHEMA = schema(
     {
         "minDailyRetentionDays": {
@@ -198,12 +153,7 @@ _PLAN_SCHEMA = schema(
 )
 
 
-def _rule_name(rule: Any, index: int) -> str:
-    name = as_text(prop(rule, "ruleName"))
-    return f"'{name}'" if name else f"#{index + 1}"
-
-
-def _plan_rules(props: Mapping[str, Any], report: ReportViolation, urn: str | None) -> list[tuple[str, Any]] | None:
+def plan_rules(props: Mapping[str, Any], report: ReportViolation, urn: str | None) -> list[tuple[str, Any]] | None:
     """The plan's rules with their names for messages; None, after reporting, when the list is unknown."""
     rules = prop(props, "rules")
     if rules is UNKNOWN:
@@ -215,11 +165,11 @@ def _plan_rules(props: Mapping[str, Any], report: ReportViolation, urn: str | No
             report(unknown_message(f"rules[{index}]", "a literal plan rule"), urn)
             return None
         if isinstance(rule, Mapping):
-            found.append((_rule_name(rule, index), rule))
+            found.append((item_label(rule, index, "ruleName"), rule))
     return found
 
 
-def _schedule_unknown(name: str) -> str:
+def schedule_unknown(name: str) -> str:
     return unknown_message(f"Rule {name}'s schedule", f'a cron expression such as "{DAILY_EXAMPLE}"')
 
 
@@ -247,7 +197,7 @@ def _daily_and_weekly(args: ResourceValidationArgs, report: ReportViolation) -> 
         "daily": float(setting(args, _PLAN_SCHEMA, "minDailyRetentionDays")),
         "weekly": float(setting(args, _PLAN_SCHEMA, "minWeeklyRetentionDays")),
     }
-    rules = _plan_rules(args.props, report, None)
+    rules = plan_rules(args.props, report, None)
     if rules is None:
         return
     met = {"daily": False, "weekly": False}
@@ -261,23 +211,12 @@ def _daily_and_weekly(args: ResourceValidationArgs, report: ReportViolation) -> 
         days = None if retention_unknown else as_number(delete_after)
         if retention_unknown:
             report(unknown_message(f"Rule {name}'s lifecycle.delete_after", "a number of days"), None)
-        continuous = prop(rule, "enableContinuousBackup")
-        if continuous is UNKNOWN:
-            report(unknown_message(f"Rule {name}'s enable_continuous_backup", "True or False"), None)
-        elif is_true(continuous) and days is not None and days > MAX_CONTINUOUS_RETENTION_DAYS:
-            report(
-                f"Rule {name} keeps continuous backups {count_text(days)} days, but AWS keeps point-in-time backups at "
-                f"most {MAX_CONTINUOUS_RETENTION_DAYS} days and rejects the plan: set lifecycle.delete_after to "
-                f"{MAX_CONTINUOUS_RETENTION_DAYS} or less, and keep longer retention in a snapshot rule (e.g. the "
-                "weekly one).",
-                None,
-            )
         schedule = prop(rule, "schedule")
         if schedule is UNKNOWN:
-            report(_schedule_unknown(name), None)
+            report(schedule_unknown(name), None)
             undecided |= {"daily", "weekly"}
             continue
-        kind = _frequency(schedule)
+        kind = frequency(schedule)
         if not kind:
             continue
         if retention_unknown:
@@ -295,131 +234,66 @@ def _daily_and_weekly(args: ResourceValidationArgs, report: ReportViolation) -> 
 backup_plan_daily_and_weekly = ResourceValidationPolicy(
     name="aws-backup-plan-daily-and-weekly",
     description="Checks that every AWS Backup plan has a daily rule kept at least 30 days and a weekly rule kept at "
-    "least 90 days (configurable), and that no continuous-backup rule keeps more than the 35 days AWS allows.",
+    "least 90 (`minDailyRetentionDays`, `minWeeklyRetentionDays`).",
     validate=_daily_and_weekly,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PLAN_SCHEMA,
     severity=Severity.MEDIUM,
     tags=["backup", "checklist:backups", "config:backup-plan-min-frequency-and-min-retention-check"],
     remediation_steps=f'Give the aws.backup.Plan a daily rule (schedule="{DAILY_EXAMPLE}", lifecycle.delete_after 30 '
-    f'or more; at most 35 with enable_continuous_backup) and a weekly rule (schedule="{WEEKLY_EXAMPLE}", '
-    "lifecycle.delete_after 90 or more).",
+    f'or more) and a weekly rule (schedule="{WEEKLY_EXAMPLE}", lifecycle.delete_after 90 or more).',
 )
 
 
-# -- plan: copies in another region ----------------------------------------------------------------------------------
-def _copies(rule: Any) -> list[Any] | None:
-    """The rule's copy actions that name a destination vault; None when the list is unknown."""
-    actions = prop(rule, "copyActions")
-    if actions is UNKNOWN:
-        return None
-    found: list[Any] = []
-    for action in list_items(actions):
-        if action is UNKNOWN:
-            return None
-        if is_set(prop(action, "destinationVaultArn")):
-            found.append(action)
-    return found
-
-
-def _remote_vaults(plan: PolicyResource, rule: Any, region: str) -> list[PolicyResource]:
-    """The plan's vaults (through property dependencies of ``rules``) in another region than ``region``, other than
-    the rule's own target vault (matched by name when both names are known)."""
-    target = as_text(prop(rule, "targetVaultName"))
-    vaults = [d for d in plan.property_dependencies.get("rules") or [] if d.resource_type == VAULT]
-    return [
-        vault
-        for vault in vaults
-        if not (target and as_text(prop(vault.props, "name")) == target) and _region(vault) not in (None, region)
-    ]
-
-
-COPY_FIX = (
-    "copy_actions=[{destination_vault_arn: <vault>.arn, lifecycle: {delete_after: 30}}], where <vault> is an "
-    "aws.backup.Vault of this program created with the disaster-recovery region's provider"
-)
-
-
-def _copy_problem(plan: PolicyResource, name: str, rule: Any, report: ReportViolation) -> str:
-    """Why a daily rule does not copy to another region; empty when it does, or when that is unknown (reported)."""
-    actions = _copies(rule)
-    if actions is None:
-        report(unknown_message(f"Rule {name}'s copy_actions", "a literal list of copy actions"), plan.urn)
-        return ""
-    if not actions:
-        return (
-            f"The daily rule {name} copies its recovery points nowhere, so a regional outage takes the backups with "
-            f"it: add {COPY_FIX}."
-        )
-    region = _region(plan)
-    if region is None:
-        return (
-            f"The plan {_where(plan)}, so the daily rule {name}'s copies cannot be shown to leave its region: create "
-            "the plan with an explicit aws.Provider whose region is set."
-        )
-    if not _remote_vaults(plan, rule, region):
-        return (
-            f"The daily rule {name} copies to no vault of this stack outside {region}, the plan's region: set "
-            f"{COPY_FIX}."
-        )
-    return ""
-
-
-def _copies_elsewhere(args: StackValidationArgs, report: ReportViolation) -> None:
-    for plan in (r for r in args.resources if r.resource_type == PLAN):
-        rules = _plan_rules(plan.props, report, plan.urn)
-        if rules is None:
+def _continuous_retention(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != PLAN:
+        return
+    rules = plan_rules(args.props, report, None)
+    for name, rule in rules or []:
+        continuous = prop(rule, "enableContinuousBackup")
+        if continuous is UNKNOWN:
+            report(unknown_message(f"Rule {name}'s enable_continuous_backup", "True or False"), None)
             continue
-        daily: list[tuple[str, Any]] = []
-        unknown = False
-        for name, rule in rules:
-            schedule = prop(rule, "schedule")
-            if schedule is UNKNOWN:
-                report(_schedule_unknown(name), plan.urn)
-                unknown = True
-            elif _frequency(schedule) == "daily":
-                daily.append((name, rule))
-        if not daily:
-            if not unknown:
-                report(
-                    "The plan has no daily rule whose recovery points could be copied to another region: add a rule "
-                    f'with schedule="{DAILY_EXAMPLE}" and {COPY_FIX}.',
-                    plan.urn,
-                )
+        if not is_true(continuous):
             continue
-        problems = [_copy_problem(plan, name, rule, report) for name, rule in daily]
-        if all(problems):
-            report(problems[0], plan.urn)
+        lifecycle = prop(rule, "lifecycle")
+        delete_after = prop(lifecycle, "deleteAfter")
+        if lifecycle is UNKNOWN or delete_after is UNKNOWN:
+            report(unknown_message(f"Rule {name}'s lifecycle.delete_after", "a number of days"), None)
+            continue
+        days = as_number(delete_after)
+        if days is not None and days > MAX_CONTINUOUS_RETENTION_DAYS:
+            report(
+                f"Rule {name} keeps continuous backups {count_text(days)} days, but AWS keeps point-in-time backups at "
+                f"most {MAX_CONTINUOUS_RETENTION_DAYS} days and rejects the plan: set lifecycle.delete_after to "
+                f"{MAX_CONTINUOUS_RETENTION_DAYS} or less, and keep longer retention in a snapshot rule (e.g. the "
+                "weekly one).",
+                None,
+            )
 
 
-backup_copies_to_another_region = StackValidationPolicy(
-    name="aws-backup-copies-to-another-region",
-    description="Checks that every AWS Backup plan's daily rule copies its recovery points to a vault of this stack "
-    "in another region than the plan's.",
-    validate=_copies_elsewhere,
+backup_plan_continuous_retention_limit = ResourceValidationPolicy(
+    name="aws-backup-plan-continuous-retention-limit",
+    description="Checks that no continuous-backup rule of an AWS Backup plan keeps its recovery points more than the "
+    "35 days AWS allows (a longer lifecycle previews fine and fails on apply).",
+    validate=_continuous_retention,
     enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.HIGH,
-    tags=["backup", "resilience", "checklist:remote-copies", "checklist:rto-rpo"],
-    remediation_steps="Create an aws.backup.Vault with the disaster-recovery region's provider (and a KMS key of that "
-    "region) and add copy_actions=[{destination_vault_arn: <that vault>.arn, lifecycle: ...}] to the plan's daily "
-    "rule.",
+    severity=Severity.MEDIUM,
+    tags=["backup", "checklist:backups"],
+    remediation_steps="Set lifecycle.delete_after to 35 or less on every rule with enable_continuous_backup=True, "
+    "and keep longer retention in a snapshot rule (the weekly one).",
 )
 
 
-# -- vault key -------------------------------------------------------------------------------------------------------
+# -- vault key ---------------------------------------------------------------------------------------------------------
 def _vault_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != VAULT:
         return
-    key = prop(args.props, "kmsKeyArn")
-    if key is UNKNOWN:
-        return  # another resource's ARN: a customer-managed key (AWS-managed keys are named by literal aliases)
-    text = as_text(key)
-    if not text:
-        problem = "is not set, so the vault encrypts recovery points under the AWS-managed key aws/backup"
-    elif AWS_MANAGED_KEY_ALIAS in text:
-        problem = f"names the AWS-managed key {text}"
-    else:
+    problem = customer_key_problem(prop(args.props, "kmsKeyArn"))
+    if not problem:
         return
+    if problem == "is not set":
+        problem += ", so the vault encrypts recovery points under the AWS-managed key aws/backup"
     report(
         f"kms_key_arn {problem}, whose policy you do not control: set kms_key_arn to a customer-managed KMS key's ARN "
         "(this replaces the vault; move or copy its recovery points first).",
@@ -430,7 +304,7 @@ def _vault_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
 backup_vault_customer_key = ResourceValidationPolicy(
     name="aws-backup-vault-customer-key",
     description="Checks that every AWS Backup vault encrypts its recovery points under a customer-managed KMS key, "
-    "not the AWS-managed aws/backup key.",
+    "not `aws/backup`.",
     validate=_vault_key,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -440,7 +314,7 @@ backup_vault_customer_key = ResourceValidationPolicy(
 )
 
 
-# -- coverage --------------------------------------------------------------------------------------------------------
+# -- coverage ----------------------------------------------------------------------------------------------------------
 def _covered_by_plan(args: StackValidationArgs, report: ReportViolation) -> None:
     covered: set[str] = set()
     selected_elsewhere: set[str] = set()
@@ -450,7 +324,7 @@ def _covered_by_plan(args: StackValidationArgs, report: ReportViolation) -> None
             covered |= selected
         else:
             selected_elsewhere |= selected
-    protected: list[tuple[PolicyResource, str]] = [(p, "RDS primary") for p in _primaries(args.resources)]
+    protected: list[tuple[PolicyResource, str]] = [(p, "RDS primary") for p in rds_primaries(args.resources)]
     for bucket in buckets(args.resources):
         role = bucket_role(bucket)
         if role is UNKNOWN:
@@ -478,8 +352,8 @@ def _covered_by_plan(args: StackValidationArgs, report: ReportViolation) -> None
 
 rds_covered_by_backup_plan = StackValidationPolicy(
     name="aws-rds-covered-by-backup-plan",
-    description="Checks that every RDS primary instance and every documents bucket is selected by an AWS Backup "
-    "selection of a backup plan of this stack.",
+    description="Checks that every RDS primary instance and the documents bucket are selected, by ARN, by an AWS "
+    "Backup selection of a plan of this stack.",
     validate=_covered_by_plan,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -489,7 +363,7 @@ rds_covered_by_backup_plan = StackValidationPolicy(
 )
 
 
-# -- restore tests ---------------------------------------------------------------------------------------------------
+# -- restore tests -----------------------------------------------------------------------------------------------------
 def _restore_testing(args: StackValidationArgs, report: ReportViolation) -> None:
     if not any(r.resource_type == INSTANCE for r in args.resources):
         args.not_applicable("the stack has no RDS instances")
@@ -539,7 +413,7 @@ def _restore_testing(args: StackValidationArgs, report: ReportViolation) -> None
 
 backup_restore_testing = StackValidationPolicy(
     name="aws-backup-restore-testing",
-    description="Checks that a stack with RDS instances has an AWS Backup restore testing plan that runs at least "
+    description="Checks that a stack with databases has an AWS Backup restore testing plan that runs at least "
     "monthly, with a restore testing selection for RDS.",
     validate=_restore_testing,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -551,166 +425,10 @@ backup_restore_testing = StackValidationPolicy(
 )
 
 
-# -- S3 replication --------------------------------------------------------------------------------------------------
-def _replication_problems(
-    resources: Sequence[PolicyResource], source: PolicyResource, replication: PolicyResource
-) -> list[str]:
-    rules = prop(replication.props, "rules")
-    statuses = [UNKNOWN if rule is UNKNOWN else prop(rule, "status") for rule in list_items(rules)]
-    if not any(as_text(status) == ENABLED for status in statuses):
-        if rules is UNKNOWN or any(status is UNKNOWN for status in statuses):
-            return [unknown_message("rules[].status", f'"{ENABLED}"')]
-        return [
-            f'The replication configuration has no rule with status "{ENABLED}", so nothing is copied: set '
-            f'status="{ENABLED}" on its rule.'
-        ]
-    region = _region(source)
-    if region is None:
-        return [
-            f"The backups bucket {_where(source)}, so its replica cannot be shown to be in another region: create it "
-            "with an explicit aws.Provider whose region is set."
-        ]
-    targets = [
-        d
-        for d in replication.property_dependencies.get("rules") or []
-        if d.resource_type in BUCKET_TYPES and d.urn != source.urn
-    ]
-    remote = [bucket for bucket in targets if _region(bucket) not in (None, region)]
-    if not remote:
-        return [
-            f"The replication copies to no bucket of this stack outside {region}, the source's region: set "
-            "rules[].destination.bucket to the .arn of an aws.s3.Bucket created with the disaster-recovery region's "
-            "provider."
-        ]
-    if not any(is_versioned(resources, bucket) for bucket in remote):
-        return [
-            "The replica bucket in another region is not versioned, and S3 replicates only between versioned "
-            "buckets: add an aws.s3.BucketVersioning(bucket=<replica>.id, versioning_configuration={status: "
-            '"Enabled"}).'
-        ]
-    return []
-
-
-def _replicas(resources: Sequence[PolicyResource]) -> set[str]:
-    """The buckets some replication configuration of the stack copies into: they are the remote copies."""
-    return {
-        target.urn
-        for replication in resources
-        if replication.resource_type == BUCKET_REPLICATION
-        for target in replication.property_dependencies.get("rules") or []
-        if target.resource_type in BUCKET_TYPES and not depends_on(replication, "bucket", target.urn)
-    }
-
-
-def _s3_replicated(args: StackValidationArgs, report: ReportViolation) -> None:
-    replicas = _replicas(args.resources)
-    for bucket in buckets(args.resources):
-        role = bucket_role(bucket)
-        if role is UNKNOWN:
-            report(unknown_role_message(), bucket.urn)
-            continue
-        if role != ROLE_BACKUPS or bucket.urn in replicas:
-            continue  # a replica is itself the copy in another region
-        if not is_versioned(args.resources, bucket):
-            report(
-                "The backups bucket is not versioned, and S3 replicates only from versioned buckets: add an "
-                'aws.s3.BucketVersioning(bucket=<this bucket>.id, versioning_configuration={status: "Enabled"}).',
-                bucket.urn,
-            )
-        replications = attached(args.resources, (BUCKET_REPLICATION,), bucket)
-        if not replications:
-            report(
-                "The backups bucket is not replicated to another region, so a regional outage takes the backups with "
-                "it: add an aws.s3.BucketReplicationConfig(bucket=<this bucket>.id, role=<replication role>.arn, "
-                f'rules=[{{status: "{ENABLED}", filter: {{}}, delete_marker_replication: {{status: "{ENABLED}"}}, '
-                "destination: {bucket: <a versioned bucket in the DR region>.arn}}]).",
-                bucket.urn,
-            )
-            continue
-        problems = [_replication_problems(args.resources, bucket, r) for r in replications]
-        if all(problems):
-            for replication, found in zip(replications, problems, strict=True):
-                for problem in found:
-                    report(problem, replication.urn)
-
-
-s3_backups_replicated_to_another_region = StackValidationPolicy(
-    name="aws-s3-backups-replicated-to-another-region",
-    description="Checks that every bucket tagged webstack:role=backups is versioned and replicates, with an enabled "
-    "rule, to a versioned bucket of this stack in another region.",
-    validate=_s3_replicated,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.MEDIUM,
-    tags=["s3", "backup", "resilience", "checklist:remote-copies", "fsbp:S3.7"],
-    remediation_steps="Create a versioned bucket with the disaster-recovery region's provider and add an "
-    'aws.s3.BucketReplicationConfig on the backups bucket with a rule of status "Enabled" whose destination.bucket '
-    "is that bucket's .arn (both buckets need versioning Enabled).",
-)
-
-
-# -- RDS automated backups replication -------------------------------------------------------------------------------
-def _backups_replication_problems(primary: PolicyResource, replication: PolicyResource) -> list[str]:
-    problems: list[str] = []
-    if not is_set(prop(replication.props, "kmsKeyId")):
-        problems.append(
-            "The replicated backups name no kms_key_id: set kms_key_id to a customer-managed KMS key of the "
-            "destination region (required for encrypted instances)."
-        )
-    region, replica_region = _region(primary), _region(replication)
-    if region is None:
-        problems.append(f"The primary {_where(primary)}, so its replicated backups cannot be shown to be elsewhere.")
-    elif replica_region is None:
-        problems.append(
-            f"The backups replication {_where(replication)}, so it cannot be shown to be in another region: create "
-            "it with the disaster-recovery region's provider."
-        )
-    elif replica_region == region:
-        problems.append(
-            f"The backups are replicated within {region}, the primary's own region: create the "
-            "aws.rds.InstanceAutomatedBackupsReplication with the disaster-recovery region's provider."
-        )
-    return problems
-
-
-def _rds_replicated(args: StackValidationArgs, report: ReportViolation) -> None:
-    replications = [r for r in args.resources if r.resource_type == AUTOMATED_BACKUPS_REPLICATION]
-    for primary in _primaries(args.resources):
-        mine = [r for r in replications if depends_on(r, "sourceDbInstanceArn", primary.urn)]
-        if not mine:
-            report(
-                "This primary's automated backups are not replicated to another region, so point-in-time recovery "
-                "is lost with the region: add an aws.rds.InstanceAutomatedBackupsReplication(source_db_instance_arn="
-                "<this instance>.arn, kms_key_id=<a key in the DR region>.arn, retention_period=...) created with the "
-                "disaster-recovery region's provider.",
-                primary.urn,
-            )
-            continue
-        problems = [_backups_replication_problems(primary, r) for r in mine]
-        if all(problems):
-            for replication, found in zip(mine, problems, strict=True):
-                for problem in found:
-                    report(problem, replication.urn)
-
-
-rds_backups_replicated_to_another_region = StackValidationPolicy(
-    name="aws-rds-backups-replicated-to-another-region",
-    description="Checks that every RDS primary instance's automated backups are replicated to another region, "
-    "encrypted with a KMS key.",
-    validate=_rds_replicated,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.MEDIUM,
-    tags=["rds", "backup", "resilience", "checklist:remote-copies", "checklist:encrypted-backups", "checklist:rto-rpo"],
-    remediation_steps="Add an aws.rds.InstanceAutomatedBackupsReplication for each primary with "
-    "source_db_instance_arn=<primary>.arn and kms_key_id=<a key of the DR region>.arn, created with the "
-    "disaster-recovery region's provider.",
-)
-
 POLICIES = [
     backup_plan_daily_and_weekly,
-    backup_copies_to_another_region,
+    backup_plan_continuous_retention_limit,
     backup_vault_customer_key,
     rds_covered_by_backup_plan,
     backup_restore_testing,
-    s3_backups_replicated_to_another_region,
-    rds_backups_replicated_to_another_region,
 ]

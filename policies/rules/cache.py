@@ -1,15 +1,6 @@
 """ElastiCache rules: the Redis/Valkey replication group is encrypted, authenticated, replicated, backed up, private
 and logged.
 
-- ``aws-elasticache-encrypted-at-rest``: at-rest encryption is on, under a customer-managed KMS key.
-- ``aws-elasticache-encrypted-in-transit``: TLS is on and required (``preferred`` still accepts plaintext clients).
-- ``aws-elasticache-authentication``: clients authenticate, with an AUTH token or RBAC user groups.
-- ``aws-elasticache-automatic-failover``: automatic failover and Multi-AZ are on, with a replica to fail over to.
-- ``aws-elasticache-snapshot-retention``: daily snapshots are kept for at least the configured number of days, taken
-  in a set window.
-- ``aws-elasticache-private-subnet-group``: the group runs in a subnet group of the program's, never "default".
-- ``aws-elasticache-slow-log-delivery``: the slow log is delivered to CloudWatch Logs or Firehose.
-
 Settings (booleans, modes, counts) are read as literals: when one is unknown during a preview the rule reports that it
 cannot check it, rather than passing. References to other resources (a key's ARN, a subnet group's name, a log
 group, the AUTH token) that are unknown during a preview count as set: they are outputs, never empty.
@@ -44,7 +35,7 @@ def _group(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
     return args.props if args.resource_type == REPLICATION_GROUP else None
 
 
-# -- encryption at rest ----------------------------------------------------------------------------------------------
+# -- encryption at rest ------------------------------------------------------------------------------------------------
 def _at_rest(args: ResourceValidationArgs, report: ReportViolation) -> None:
     props = _group(args)
     if props is None:
@@ -88,7 +79,7 @@ elasticache_encrypted_at_rest = ResourceValidationPolicy(
 )
 
 
-# -- encryption in transit -------------------------------------------------------------------------------------------
+# -- encryption in transit ---------------------------------------------------------------------------------------------
 REQUIRED = "required"
 
 
@@ -126,7 +117,8 @@ def _in_transit(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 elasticache_encrypted_in_transit = ResourceValidationPolicy(
     name="aws-elasticache-encrypted-in-transit",
-    description='Checks that every ElastiCache replication group encrypts traffic in transit, in "required" mode.',
+    description="Checks that every ElastiCache replication group requires TLS in transit (`transit_encryption_mode` "
+    "required: preferred still accepts plaintext clients).",
     validate=_in_transit,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -137,7 +129,7 @@ elasticache_encrypted_in_transit = ResourceValidationPolicy(
 )
 
 
-# -- authentication --------------------------------------------------------------------------------------------------
+# -- authentication ----------------------------------------------------------------------------------------------------
 def _user_groups(value: Any) -> bool:
     """Whether ``userGroupIds`` names a user group: a non-empty list (an entry, or the list, unknown during preview
     is another resource's id)."""
@@ -172,8 +164,7 @@ def _authentication(args: ResourceValidationArgs, report: ReportViolation) -> No
 
 elasticache_authentication = ResourceValidationPolicy(
     name="aws-elasticache-authentication",
-    description="Checks that every ElastiCache replication group requires authentication, with an AUTH token or "
-    "RBAC user groups.",
+    description="Checks that every ElastiCache replication group requires an AUTH token or RBAC user groups.",
     validate=_authentication,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -184,7 +175,7 @@ elasticache_authentication = ResourceValidationPolicy(
 )
 
 
-# -- automatic failover ----------------------------------------------------------------------------------------------
+# -- automatic failover ------------------------------------------------------------------------------------------------
 CLUSTER_MODE_ENABLED = "enabled"
 
 
@@ -285,8 +276,8 @@ def _failover(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 elasticache_automatic_failover = ResourceValidationPolicy(
     name="aws-elasticache-automatic-failover",
-    description="Checks that every ElastiCache replication group has automatic failover and Multi-AZ on, with at "
-    "least one replica (per shard in cluster mode) to fail over to.",
+    description="Checks that every ElastiCache replication group fails over automatically across zones (automatic "
+    "failover and Multi-AZ on), with at least one replica (per shard in cluster mode) to fail over to.",
     validate=_failover,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -296,7 +287,7 @@ elasticache_automatic_failover = ResourceValidationPolicy(
 )
 
 
-# -- snapshots -------------------------------------------------------------------------------------------------------
+# -- snapshots ---------------------------------------------------------------------------------------------------------
 _SNAPSHOT_SCHEMA = schema(
     {
         "minSnapshotRetentionDays": {
@@ -346,8 +337,8 @@ def _snapshots(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 elasticache_snapshot_retention = ResourceValidationPolicy(
     name="aws-elasticache-snapshot-retention",
-    description="Checks that every ElastiCache replication group takes daily snapshots in a set window and keeps "
-    "them for at least the configured number of days.",
+    description="Checks that every ElastiCache replication group keeps snapshots at least `minSnapshotRetentionDays` "
+    "(7), taken in a set window.",
     validate=_snapshots,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SNAPSHOT_SCHEMA,
@@ -358,7 +349,7 @@ elasticache_snapshot_retention = ResourceValidationPolicy(
 )
 
 
-# -- subnet group ----------------------------------------------------------------------------------------------------
+# -- subnet group ------------------------------------------------------------------------------------------------------
 DEFAULT_SUBNET_GROUP = "default"
 
 
@@ -384,8 +375,8 @@ def _subnet_group(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 elasticache_private_subnet_group = ResourceValidationPolicy(
     name="aws-elasticache-private-subnet-group",
-    description="Checks that every ElastiCache replication group runs in a subnet group of the program's, never the "
-    "default one.",
+    description="Checks that every ElastiCache replication group runs in a subnet group of the program's, never "
+    "`default`.",
     validate=_subnet_group,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -395,7 +386,7 @@ elasticache_private_subnet_group = ResourceValidationPolicy(
 )
 
 
-# -- slow log --------------------------------------------------------------------------------------------------------
+# -- slow log ----------------------------------------------------------------------------------------------------------
 SLOW_LOG = "slow-log"
 
 

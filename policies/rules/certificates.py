@@ -1,11 +1,8 @@
-"""Certificate rules.
+"""Certificate rules: every ACM certificate is one ACM issues and renews, with a strong key, in the transparency logs.
 
-- ``aws-acm-certificate-dns-validated``: every ACM certificate is issued by ACM (not imported), validated over DNS
-  so that ACM renews it by itself, with a strong key and certificate transparency logging on.
-
-Values unknown during a preview: the settings this rule reads are written literally by the program, so an unknown one
-is reported with the advice to set it directly; an unknown private key or certificate body still counts as set (it
-is another resource's output, and the certificate is imported all the same).
+Values unknown during a preview: the settings these rules read are written literally by the program, so an unknown
+one is reported with the advice to set it directly; an unknown private key or certificate body still counts as set
+(it is another resource's output, and the certificate is imported all the same).
 """
 
 from __future__ import annotations
@@ -36,7 +33,18 @@ _SCHEMA = schema(
 _IMPORTED = (("privateKey", "private_key"), ("certificateBody", "certificate_body"))
 
 
-def _certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
+def _issued(args: ResourceValidationArgs) -> bool:
+    """Whether the resource is a certificate ACM issues; an imported one is marked not applicable (its key and its
+    logging are its issuer's, and aws-acm-certificate-dns-validated reports the import)."""
+    if args.resource_type != CERTIFICATE:
+        return False
+    if any(is_set(prop(args.props, key)) for key, _ in _IMPORTED):
+        args.not_applicable("the certificate is imported: aws-acm-certificate-dns-validated reports it")
+        return False
+    return True
+
+
+def _dns_validated(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != CERTIFICATE:
         return
     props = args.props
@@ -49,7 +57,6 @@ def _certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             None,
         )
         return
-
     method = prop(props, "validationMethod")
     if method is UNKNOWN:
         report(unknown_message("validation_method", f'"{DNS}"'), None)
@@ -62,8 +69,25 @@ def _certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             None,
         )
 
+
+acm_certificate_dns_validated = ResourceValidationPolicy(
+    name="aws-acm-certificate-dns-validated",
+    description="Checks that every ACM certificate is issued by ACM (not imported) and validated over DNS, so that "
+    "ACM renews it by itself.",
+    validate=_dns_validated,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["acm", "encryption", "checklist:tls"],
+    remediation_steps='Request the certificate from ACM with validation_method="DNS" and an '
+    "aws.acm.CertificateValidation over the validation records (webstack's LoadBalancer component does this).",
+)
+
+
+def _strong_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not _issued(args):
+        return
     allowed = [str(a) for a in setting(args, _SCHEMA, "allowedKeyAlgorithms")]
-    algorithm = prop(props, "keyAlgorithm")
+    algorithm = prop(args.props, "keyAlgorithm")
     if algorithm is UNKNOWN:
         report(
             unknown_message("key_algorithm", f"one of {', '.join(allowed)} (or left out: {DEFAULT_KEY_ALGORITHM})"),
@@ -76,7 +100,25 @@ def _certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
             None,
         )
 
-    options = prop(props, "options")
+
+acm_certificate_strong_key = ResourceValidationPolicy(
+    name="aws-acm-certificate-strong-key",
+    description="Checks that every certificate ACM issues has an RSA key of 2048 bits or more or an ECDSA key of "
+    "P-256 or more (`allowedKeyAlgorithms`).",
+    validate=_strong_key,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["acm", "encryption", "checklist:tls", "fsbp:ACM.2"],
+    remediation_steps="Leave key_algorithm out of the aws.acm.Certificate (RSA_2048) or set it to a stronger one "
+    "(RSA_3072, RSA_4096, EC_prime256v1, EC_secp384r1, EC_secp521r1); a new key algorithm replaces the certificate.",
+)
+
+
+def _transparency_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not _issued(args):
+        return
+    options = prop(args.props, "options")
     preference = UNKNOWN if options is UNKNOWN else prop(options, "certificateTransparencyLoggingPreference")
     if preference is UNKNOWN:
         report(unknown_message("options.certificate_transparency_logging_preference", '"ENABLED"'), None)
@@ -89,18 +131,15 @@ def _certificate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
 
 
-acm_certificate_dns_validated = ResourceValidationPolicy(
-    name="aws-acm-certificate-dns-validated",
-    description="Checks that every ACM certificate is issued by ACM (not imported) and validated over DNS, so ACM "
-    "renews it by itself, with an RSA 2048+ or ECDSA P-256+ key and certificate transparency logging on.",
-    validate=_certificate,
+acm_certificate_transparency_logging = ResourceValidationPolicy(
+    name="aws-acm-certificate-transparency-logging",
+    description="Checks that no certificate ACM issues opts out of certificate transparency logging.",
+    validate=_transparency_logging,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_SCHEMA,
-    severity=Severity.HIGH,
-    tags=["acm", "encryption", "checklist:tls", "fsbp:ACM.2"],
-    remediation_steps='Request the certificate from ACM with validation_method="DNS", key_algorithm left out '
-    '(RSA_2048) or set to a stronger one, certificate transparency logging "ENABLED", and an '
-    "aws.acm.CertificateValidation over the validation records (webstack's LoadBalancer component does this).",
+    severity=Severity.MEDIUM,
+    tags=["acm", "checklist:tls"],
+    remediation_steps="Leave options.certificate_transparency_logging_preference out of the aws.acm.Certificate, or "
+    'set it to "ENABLED".',
 )
 
-POLICIES = [acm_certificate_dns_validated]
+POLICIES = [acm_certificate_dns_validated, acm_certificate_strong_key, acm_certificate_transparency_logging]

@@ -94,7 +94,8 @@ CHECKLIST: tuple[Item, ...] = (
         "Secrets stored securely, never in plaintext",
         "Database passwords are managed by RDS in Secrets Manager; tasks take secrets from Secrets Manager, never "
         "from environment variables; secrets use a customer key and rotate; IAM authentication is on; Docker "
-        "containers take credentials as uploaded files (*_FILE), never from environment values or command lines.",
+        "containers take credentials as uploaded files (*_FILE) that other users cannot read, never from "
+        "environment values or command lines.",
         "A plaintext secret in a stack file is refused by webstack's settings loader before any resource exists "
         "(secret settings must be set with `pulumi config set --secret`); CrossGuard only sees resources.",
     ),
@@ -116,7 +117,8 @@ CHECKLIST: tuple[Item, ...] = (
         "backups",
         "Backups: daily, 30-day retention",
         "RDS keeps 30 days of automated backups in a window; AWS Backup runs daily (30 days) and weekly (longer) "
-        "rules over every database and bucket that holds data; Redis keeps snapshots; snapshots get tags.",
+        "rules over every database and bucket that holds data, continuous backups within AWS's 35 days; Redis keeps "
+        "snapshots; snapshots get tags.",
     ),
     Item(
         "encrypted-backups",
@@ -159,8 +161,9 @@ CHECKLIST: tuple[Item, ...] = (
     Item(
         "alerts",
         "Alerts",
-        "Every alarm notifies; alert topics are encrypted; every database, load balancer, service and cache has "
-        "the catalog's alarms; Performance Insights is on.",
+        "Every alarm notifies and says what it means; alert topics reach someone and are encrypted; every "
+        "database, load balancer, service and cache has the catalog's alarms; WAF rules publish metrics; Performance "
+        "Insights is on.",
     ),
     Item(
         "db-tls",
@@ -178,9 +181,9 @@ CHECKLIST: tuple[Item, ...] = (
         "rate-limiting",
         "Rate limiting",
         "WAF on the load balancer with the guides' rate limits (API 10 r/s, login 5 r/min, general 30 r/s), none "
-        "looser or missing, and the managed rule sets; the same limits and the managed rules at Cloudflare; behind "
-        "Cloudflare every limit counts the client's address (the WAF's forwarded address, nginx's real_ip), never "
-        "Cloudflare's.",
+        "looser or missing, and the managed rule sets; the same limits and the managed rules at Cloudflare, which "
+        "every web record goes through (proxied); behind Cloudflare every limit counts the client's address (the "
+        "WAF's forwarded address, nginx's real_ip), never Cloudflare's.",
     ),
     Item(
         "db-not-public",
@@ -201,8 +204,8 @@ CHECKLIST: tuple[Item, ...] = (
     Item(
         "key-rotation",
         "Key rotation",
-        "Customer keys rotate yearly and have key policies without a wildcard principal; secrets rotate within 90 "
-        "days; no IAM user access keys exist.",
+        "Customer keys rotate yearly, have key policies without a wildcard principal and stay recoverable 30 days "
+        "after a deletion is scheduled; secrets rotate within 90 days; no IAM user access keys exist.",
     ),
     Item(
         "tagging",

@@ -1,10 +1,5 @@
 """Credential rules: no default or weak password anywhere, and secrets under a customer-managed key.
 
-- ``aws-no-default-passwords``: no password, token or secret value the program sets is a known default (the deployment
-  guides' ``admin123`` and the usual suspects) or shorter than the minimum length.
-- ``aws-secretsmanager-customer-key``: Secrets Manager secrets, and their replicas, are encrypted under a
-  customer-managed KMS key, not AWS's ``aws/secretsmanager`` key.
-
 Messages name the resource field (and for ECS the container and the variable), never the value. A password unknown
 during preview is another resource's output, a generated one, so it is not a default.
 """
@@ -19,10 +14,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
-from pulumi_policy.proxy import UnknownValueError
 
-from ._common import schema, setting
-from ._props import UNKNOWN, aws_managed_key, is_list, is_set, prop
+from ._common import pattern_setting, schema, setting
+from ._props import UNKNOWN, aws_managed_key, is_list, is_set, list_items, name_words, prop
 
 RDS_INSTANCE = "aws:rds/instance:Instance"
 RDS_CLUSTER = "aws:rds/cluster:Cluster"
@@ -35,17 +29,6 @@ MQ_BROKER = "aws:mq/broker:Broker"
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 SECURE_STRING = "SecureString"
-
-
-def _elements(value: Any) -> Iterator[tuple[int, Any]]:
-    """(index, item) for each item of a list; an item unknown during preview is :data:`UNKNOWN`."""
-    if not is_list(value):
-        return
-    for index in range(len(value)):
-        try:
-            yield index, value[index]
-        except UnknownValueError:
-            yield index, UNKNOWN
 
 
 def _text(value: Any) -> str | None:
@@ -62,7 +45,7 @@ def _text(value: Any) -> str | None:
     return None
 
 
-# -- aws-no-default-passwords ----------------------------------------------------------------------------------------
+# -- aws-no-default-passwords ------------------------------------------------------------------------------------------
 #: Defaults that vendors ship and guides show (compared case-insensitively), including every password and
 #: placeholder the deployment guides in shared/seeds print (admin123, secure_password, monitoring_password, pass,
 #: your-smtp-password, <redis-password>, ...): a reader who copies a guide verbatim must not get through.
@@ -137,6 +120,16 @@ DEFAULT_NON_SECRET_JSON_KEYS = [
     "dbClusterIdentifier",
     "region",
 ]
+
+# -- what is no credential ---------------------------------------------------------------------------------------------
+#: The last word of a credential-named variable or key that holds a reference to a credential, or a setting about it
+#: (``DB_SECRET_ARN``, ``API_TOKEN_PARAMETER``, ``AUTH_MODE``), not the credential itself.
+REFERENCE_WORDS = frozenset(
+    {"ARN", "ID", "NAME", "PATH", "PARAMETER", "PARAM", "URL", "URI", "ENDPOINT", "FILE", "TYPE", "MODE", "ENABLED"}
+)
+
+#: Values of a credential-named setting that are no credential.
+NOT_CREDENTIALS = frozenset({"true", "false", "yes", "no", "on", "off", "none", "null"})
 
 _PASSWORD_SCHEMA = schema(
     {
@@ -226,8 +219,7 @@ class _Names:
     descriptive: frozenset[str]
 
     def is_credential(self, name: str) -> bool:
-        words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
-        return bool(self.credential.search(re.sub(r"[^A-Za-z0-9]+", "_", words)))
+        return bool(self.credential.search(name_words(name)))
 
 
 def _url_password(text: str) -> str | None:
@@ -304,7 +296,7 @@ def _fields(props: Mapping[str, Any], *fields: tuple[str, str]) -> list[_Candida
 
 def _list_field(values: Any, label: str) -> list[_Candidate]:
     found: list[_Candidate] = []
-    for index, item in _elements(values):
+    for index, item in enumerate(list_items(values)):
         text = _text(item)
         if text is not None:
             found.append(_Candidate(f"{label}[{index}]", text, True))
@@ -313,7 +305,7 @@ def _list_field(values: Any, label: str) -> list[_Candidate]:
 
 def _broker_users(props: Mapping[str, Any]) -> list[_Candidate]:
     found: list[_Candidate] = []
-    for index, user in _elements(prop(props, "users")):
+    for index, user in enumerate(list_items(prop(props, "users"))):
         text = _text(prop(user, "password"))
         if text is None:
             continue
@@ -332,7 +324,7 @@ def _container_definitions(props: Mapping[str, Any]) -> list[Any]:
             raw = json.loads(raw)
         except ValueError:
             return []
-    return [item for _, item in _elements(raw)]
+    return list_items(raw)
 
 
 def _environment(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
@@ -341,7 +333,7 @@ def _environment(props: Mapping[str, Any], names: _Names) -> list[_Candidate]:
     for index, container in enumerate(_container_definitions(props)):
         name = prop(container, "name")
         label = f"Container '{name}'" if isinstance(name, str) and name else f"Container #{index + 1}"
-        for position, entry in _elements(prop(container, "environment")):
+        for position, entry in enumerate(list_items(prop(container, "environment"))):
             text = _text(prop(entry, "value"))
             if text is None:
                 continue
@@ -397,14 +389,9 @@ def _candidates(resource_type: str, props: Mapping[str, Any], names: _Names) -> 
 def _no_default_passwords(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type not in _FIXES:
         return
-    pattern = str(setting(args, _PASSWORD_SCHEMA, "credentialNamePattern"))
-    try:
-        credential = re.compile(pattern, re.IGNORECASE)
-    except re.error as error:
-        report(
-            f"The policy's credentialNamePattern is not a valid regular expression ({error}): fix the pack config.",
-            None,
-        )
+    credential = pattern_setting(args, _PASSWORD_SCHEMA, "credentialNamePattern")
+    if isinstance(credential, str):
+        report(credential, None)
         return
     descriptive = frozenset(str(k).lower() for k in setting(args, _PASSWORD_SCHEMA, "nonSecretJsonKeys"))
     deny = frozenset(str(p).strip().casefold() for p in setting(args, _PASSWORD_SCHEMA, "passwordDenyList"))
@@ -418,8 +405,9 @@ def _no_default_passwords(args: ResourceValidationArgs, report: ReportViolation)
 
 no_default_passwords = ResourceValidationPolicy(
     name="aws-no-default-passwords",
-    description="Checks that no password, token or secret value (RDS, ElastiCache, Secrets Manager, SSM, Amazon MQ, "
-    "ECS environment) is a known default or weak password, or shorter than the minimum length.",
+    description="Checks that no password, token or secret value in RDS, ElastiCache, Secrets Manager, SSM, Amazon MQ "
+    "or a container's environment is a known default (admin123, changeme, ... and the guides' placeholders: "
+    "`passwordDenyList`) or shorter than `minLength` (12) characters.",
     validate=_no_default_passwords,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PASSWORD_SCHEMA,
@@ -431,7 +419,7 @@ no_default_passwords = ResourceValidationPolicy(
 )
 
 
-# -- aws-secretsmanager-customer-key ---------------------------------------------------------------------------------
+# -- aws-secretsmanager-customer-key -----------------------------------------------------------------------------------
 def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != SECRET:
         return
@@ -448,7 +436,7 @@ def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None
             "customer-managed KMS key's ARN.",
             None,
         )
-    for index, replica in _elements(prop(args.props, "replicas")):
+    for index, replica in enumerate(list_items(prop(args.props, "replicas"))):
         if replica is UNKNOWN:
             continue
         region = prop(replica, "region")
@@ -465,7 +453,7 @@ def _customer_key(args: ResourceValidationArgs, report: ReportViolation) -> None
 secretsmanager_customer_key = ResourceValidationPolicy(
     name="aws-secretsmanager-customer-key",
     description="Checks that every Secrets Manager secret, and each of its replicas, is encrypted under a "
-    "customer-managed KMS key rather than AWS's aws/secretsmanager key.",
+    "customer-managed KMS key, not `aws/secretsmanager`.",
     validate=_customer_key,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

@@ -1,30 +1,12 @@
 """RDS rules: the database is encrypted, private, backed up, replicated, logged, and reached only over TLS.
 
-- ``aws-rds-storage-encrypted``: primaries encrypt their storage under a customer-managed KMS key.
-- ``aws-rds-not-publicly-accessible``: no instance, replicas included, is publicly accessible.
-- ``aws-rds-backup-retention``: primaries keep automated backups at least ``minBackupRetentionDays`` days, in a set
-  backup window.
-- ``aws-rds-multi-az``: primaries run Multi-AZ.
-- ``aws-rds-deletion-protection``: every instance has deletion protection.
-- ``aws-rds-iam-authentication``: primaries accept IAM database authentication.
-- ``aws-rds-performance-insights``: every instance has Performance Insights, encrypted under a customer-managed key.
-- ``aws-rds-log-exports``: every instance that names its engine exports that engine's required logs to CloudWatch.
-- ``aws-rds-copy-tags-to-snapshot``: primaries copy their tags to snapshots.
-- ``aws-rds-non-default-master-username``: primaries name a master user that is not a well-known default.
-- ``aws-rds-managed-master-password``: RDS keeps and rotates the master password in Secrets Manager, under a
-  customer-managed key; the program never holds it.
-- ``aws-rds-parameter-group-forces-tls`` (stack): every instance uses a parameter group of this stack that forces TLS.
-- ``aws-rds-parameter-group-no-general-log``: no parameter group (instance or cluster) logs every statement: MySQL's
-  general query log is off, and PostgreSQL's log_statement is not one of ``forbiddenLogStatement`` ("all").
-- ``aws-rds-primary-has-replica`` (stack): every primary has at least ``minReplicas`` read replicas in the stack.
-
 A read replica is an instance with ``replicateSourceDb`` set. It inherits encryption, backups, the master user and
 its password from its source, so the rules about those mark replicas not applicable. Stack rules join instances,
 replicas and parameter groups only through property dependencies (URNs), never through identifiers, ARNs or names,
 which are unknown during a preview.
 
 Values unknown during a preview: a KMS key, a replica's source or a parameter group's name is another resource's
-output, never empty, so an unknown one counts as set (as in ``load_balancer._is_set``). Every other setting the
+output, never empty, so an unknown one counts as set (:func:`._props.prop_is_set`). Every other setting the
 rules read (booleans, numbers, the engine, the user name, parameter values) is written by the program; if one is
 unknown, the analyzer's proxy raises and pulumi_policy reports that the rule cannot run during the preview. The
 rule is then decided on ``pulumi up``, when the inputs are known. It never passes silently. Messages never echo a
@@ -33,12 +15,8 @@ password.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from pulumi_policy import (
     EnforcementLevel,
-    PolicyResource,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -46,55 +24,14 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
-from ._common import schema, setting
-from ._props import as_number, is_list, is_true, plural
+from ._common import is_read_replica, names_replication_source, schema, setting
+from ._props import as_number, customer_key_problem, is_list, is_true, plural, prop, prop_is_set
 
 INSTANCE = "aws:rds/instance:Instance"
-PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
-CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 
 #: The most days RDS keeps automated backups.
 MAX_BACKUP_RETENTION_DAYS = 35
-#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/rds``, an alias ARN ending in it).
-AWS_MANAGED_KEY_ALIAS = "alias/aws/"
-#: Parameter groups whose name starts with this are the engine defaults, which cannot be changed.
-DEFAULT_PARAMETER_GROUP_PREFIX = "default."
-#: How each engine family forces TLS: family prefix -> (parameter, values that force it (lowercase), entry to add).
-TLS_PARAMETERS = {
-    "postgres": ("rds.force_ssl", frozenset({"1"}), '{name: "rds.force_ssl", value: "1"}'),
-    "mysql": (
-        "require_secure_transport",
-        frozenset({"1", "on", "true"}),
-        '{name: "require_secure_transport", value: "ON"}',
-    ),
-}
-TLS_FIX = "rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL"
-
-
-# -- reading props ---------------------------------------------------------------------------------------------------
-def _is_set(props: Mapping[str, Any], key: str) -> bool:
-    """Whether a property holds a non-empty value. A value unknown during preview counts as set: it is another
-    resource's output (a key's ARN, the source instance's identifier, a group's name), which is never empty."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return True
-    return value is not None and str(value).strip() != ""
-
-
-def _known_text(props: Mapping[str, Any], key: str) -> str:
-    """A property as text; empty when absent or unknown during preview (another resource's output)."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return ""
-    return "" if value is None else str(value).strip()
-
-
-def _is_replica(props: Mapping[str, Any]) -> bool:
-    return _is_set(props, "replicateSourceDb")
 
 
 def _primary(args: ResourceValidationArgs, replica_reason: str) -> bool:
@@ -102,25 +39,10 @@ def _primary(args: ResourceValidationArgs, replica_reason: str) -> bool:
     (what they take from their source)."""
     if args.resource_type != INSTANCE:
         return False
-    if _is_replica(args.props):
+    if names_replication_source(args.props):
         args.not_applicable(replica_reason)
         return False
     return True
-
-
-def _key_problem(props: Mapping[str, Any], key: str) -> str:
-    """Why a KMS key setting does not name a customer-managed key; empty when it does. An unknown value is a key
-    resource's ARN (AWS-managed keys are named by literal aliases), so it counts as a customer-managed key."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return ""
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return "is not set"
-    if AWS_MANAGED_KEY_ALIAS in text:
-        return f"names the AWS-managed key {text}"
-    return ""
 
 
 def _key_message(problem: str, setting_name: str, what: str) -> str:
@@ -130,7 +52,7 @@ def _key_message(problem: str, setting_name: str, what: str) -> str:
     )
 
 
-# -- encryption at rest ----------------------------------------------------------------------------------------------
+# -- encryption at rest ------------------------------------------------------------------------------------------------
 def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas inherit storage encryption from their source instance"):
         return
@@ -141,14 +63,15 @@ def _storage_encrypted(args: ResourceValidationArgs, report: ReportViolation) ->
             None,
         )
         return
-    problem = _key_problem(args.props, "kmsKeyId")
+    problem = customer_key_problem(prop(args.props, "kmsKeyId"))
     if problem:
         report(_key_message(problem, "kms_key_id", "the storage"), None)
 
 
 rds_storage_encrypted = ResourceValidationPolicy(
     name="aws-rds-storage-encrypted",
-    description="Checks that every RDS primary instance encrypts its storage under a customer-managed KMS key.",
+    description="Checks that every RDS primary instance encrypts its storage under a customer-managed KMS key (read "
+    "replicas inherit it).",
     validate=_storage_encrypted,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -158,7 +81,7 @@ rds_storage_encrypted = ResourceValidationPolicy(
 )
 
 
-# -- not public ------------------------------------------------------------------------------------------------------
+# -- not public --------------------------------------------------------------------------------------------------------
 def _not_public(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == INSTANCE and is_true(args.props.get("publiclyAccessible")):
         report(
@@ -181,7 +104,7 @@ rds_not_publicly_accessible = ResourceValidationPolicy(
 )
 
 
-# -- backups ---------------------------------------------------------------------------------------------------------
+# -- backups -----------------------------------------------------------------------------------------------------------
 _BACKUP_SCHEMA = schema(
     {
         "minBackupRetentionDays": {
@@ -211,7 +134,7 @@ def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> 
         )
     elif days < minimum:
         report(f"Automated backups are kept {days:g} days: {fix}.", None)
-    if not _is_set(args.props, "backupWindow"):
+    if not prop_is_set(args.props, "backupWindow"):
         report(
             "backup_window is not set, so RDS picks a 30-minute window of its own: set backup_window (e.g. "
             '"02:00-03:00", UTC) to a quiet hour that does not overlap maintenance_window.',
@@ -221,8 +144,8 @@ def _backup_retention(args: ResourceValidationArgs, report: ReportViolation) -> 
 
 rds_backup_retention = ResourceValidationPolicy(
     name="aws-rds-backup-retention",
-    description="Checks that every RDS primary instance keeps automated backups for at least the minimum number of "
-    "days, in an explicit backup window.",
+    description="Checks that every RDS primary instance keeps automated backups at least `minBackupRetentionDays` "
+    "(30) days, in an explicit backup window.",
     validate=_backup_retention,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_BACKUP_SCHEMA,
@@ -240,7 +163,7 @@ rds_backup_retention = ResourceValidationPolicy(
 )
 
 
-# -- Multi-AZ --------------------------------------------------------------------------------------------------------
+# -- Multi-AZ ----------------------------------------------------------------------------------------------------------
 def _multi_az(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas are themselves copies in other zones; Multi-AZ is required of primaries"):
         return
@@ -270,7 +193,7 @@ rds_multi_az = ResourceValidationPolicy(
 )
 
 
-# -- deletion protection ---------------------------------------------------------------------------------------------
+# -- deletion protection -----------------------------------------------------------------------------------------------
 def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type == INSTANCE and not is_true(args.props.get("deletionProtection")):
         report(
@@ -282,7 +205,7 @@ def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) 
 
 rds_deletion_protection = ResourceValidationPolicy(
     name="aws-rds-deletion-protection",
-    description="Checks that every RDS instance, read replicas included, has deletion protection enabled.",
+    description="Checks that every RDS instance, read replicas included, has deletion protection on.",
     validate=_deletion_protection,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -292,7 +215,7 @@ rds_deletion_protection = ResourceValidationPolicy(
 )
 
 
-# -- IAM authentication ----------------------------------------------------------------------------------------------
+# -- IAM authentication ------------------------------------------------------------------------------------------------
 def _iam_authentication(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas share their source instance's database users and grants"):
         return
@@ -306,7 +229,7 @@ def _iam_authentication(args: ResourceValidationArgs, report: ReportViolation) -
 
 rds_iam_authentication = ResourceValidationPolicy(
     name="aws-rds-iam-authentication",
-    description="Checks that every RDS primary instance has IAM database authentication enabled.",
+    description="Checks that every RDS primary instance accepts IAM database authentication.",
     validate=_iam_authentication,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -316,36 +239,54 @@ rds_iam_authentication = ResourceValidationPolicy(
 )
 
 
-# -- Performance Insights --------------------------------------------------------------------------------------------
+# -- Performance Insights ----------------------------------------------------------------------------------------------
 def _performance_insights(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != INSTANCE:
-        return
-    if not is_true(args.props.get("performanceInsightsEnabled")):
+    if args.resource_type == INSTANCE and not is_true(args.props.get("performanceInsightsEnabled")):
         report(
             "Performance Insights is off: set performance_insights_enabled=True and performance_insights_kms_key_id "
             "to a customer-managed KMS key's ARN.",
             None,
         )
-        return
-    problem = _key_problem(args.props, "performanceInsightsKmsKeyId")
-    if problem:
-        report(_key_message(problem, "performance_insights_kms_key_id", "the Performance Insights data"), None)
 
 
 rds_performance_insights = ResourceValidationPolicy(
     name="aws-rds-performance-insights",
-    description="Checks that every RDS instance has Performance Insights enabled, encrypted under a customer-managed "
-    "KMS key.",
+    description="Checks that every RDS instance, read replicas included, has Performance Insights on.",
     validate=_performance_insights,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
-    tags=["rds", "monitoring", "encryption", "checklist:alerts", "checklist:encryption-at-rest"],
-    remediation_steps="Set performance_insights_enabled=True and performance_insights_kms_key_id=<customer-managed "
-    "key>.arn on every aws.rds.Instance (the key cannot be changed once set).",
+    tags=["rds", "monitoring", "checklist:alerts"],
+    remediation_steps="Set performance_insights_enabled=True on every aws.rds.Instance, with "
+    "performance_insights_kms_key_id=<customer-managed key>.arn (the key cannot be changed once set).",
 )
 
 
-# -- log exports -----------------------------------------------------------------------------------------------------
+def _performance_insights_key(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != INSTANCE:
+        return
+    if not is_true(args.props.get("performanceInsightsEnabled")):
+        args.not_applicable("Performance Insights is off (aws-rds-performance-insights reports it)")
+        return
+    problem = customer_key_problem(prop(args.props, "performanceInsightsKmsKeyId"))
+    if problem:
+        report(_key_message(problem, "performance_insights_kms_key_id", "the Performance Insights data"), None)
+
+
+rds_performance_insights_customer_key = ResourceValidationPolicy(
+    name="aws-rds-performance-insights-customer-key",
+    description="Checks that every RDS instance with Performance Insights encrypts that data under a "
+    "customer-managed KMS key.",
+    validate=_performance_insights_key,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.MEDIUM,
+    tags=["rds", "encryption", "checklist:encryption-at-rest"],
+    remediation_steps="Set performance_insights_kms_key_id=<customer-managed key>.arn on every aws.rds.Instance with "
+    "Performance Insights (the key cannot be changed once set: a new one replaces the instance's Performance "
+    "Insights data).",
+)
+
+
+# -- log exports -------------------------------------------------------------------------------------------------------
 _LOG_EXPORTS_SCHEMA = schema(
     {
         "requiredLogExports": {
@@ -364,7 +305,7 @@ def _log_exports(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     engine = str(args.props.get("engine") or "").strip().lower()
     if not engine:
-        if _is_replica(args.props):
+        if names_replication_source(args.props):
             args.not_applicable("the read replica names no engine (it runs its source's)")
             return
         report(
@@ -398,8 +339,8 @@ def _log_exports(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 rds_log_exports = ResourceValidationPolicy(
     name="aws-rds-log-exports",
-    description="Checks that every RDS instance exports its engine's required logs to CloudWatch Logs (PostgreSQL: "
-    "postgresql; MySQL: audit, error, slowquery).",
+    description="Checks that every RDS instance exports its engine's logs to CloudWatch Logs (`requiredLogExports`: "
+    "PostgreSQL postgresql; MySQL audit, error and slowquery).",
     validate=_log_exports,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_LOG_EXPORTS_SCHEMA,
@@ -410,7 +351,7 @@ rds_log_exports = ResourceValidationPolicy(
 )
 
 
-# -- snapshots -------------------------------------------------------------------------------------------------------
+# -- snapshots ---------------------------------------------------------------------------------------------------------
 def _copy_tags_to_snapshot(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas are not snapshotted for backups; their source instance is"):
         return
@@ -433,7 +374,7 @@ rds_copy_tags_to_snapshot = ResourceValidationPolicy(
 )
 
 
-# -- master user -----------------------------------------------------------------------------------------------------
+# -- master user -------------------------------------------------------------------------------------------------------
 _USERNAME_SCHEMA = schema(
     {
         "defaultUsernames": {
@@ -467,8 +408,8 @@ def _non_default_username(args: ResourceValidationArgs, report: ReportViolation)
 
 rds_non_default_master_username = ResourceValidationPolicy(
     name="aws-rds-non-default-master-username",
-    description="Checks that every RDS primary instance names a master user that is not a well-known default "
-    "(admin, root, postgres, mysql, ...).",
+    description="Checks that no RDS primary instance's master user is a well-known default (`defaultUsernames`: "
+    "admin, root, postgres, mysql, ...).",
     validate=_non_default_username,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_USERNAME_SCHEMA,
@@ -485,7 +426,7 @@ PASSWORD_PROPS = {"password": "password", "passwordWo": "password_wo"}
 def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _primary(args, "read replicas inherit the master password from their source instance"):
         return
-    literal = [name for key, name in PASSWORD_PROPS.items() if _is_set(args.props, key)]
+    literal = [name for key, name in PASSWORD_PROPS.items() if prop_is_set(args.props, key)]
     managed = is_true(args.props.get("manageMasterUserPassword"))
     if literal:
         report(
@@ -501,15 +442,15 @@ def _managed_password(args: ResourceValidationArgs, report: ReportViolation) -> 
             None,
         )
     if managed:
-        problem = _key_problem(args.props, "masterUserSecretKmsKeyId")
+        problem = customer_key_problem(prop(args.props, "masterUserSecretKmsKeyId"))
         if problem:
             report(_key_message(problem, "master_user_secret_kms_key_id", "the master password's secret"), None)
 
 
 rds_managed_master_password = ResourceValidationPolicy(
     name="aws-rds-managed-master-password",
-    description="Checks that RDS manages every primary instance's master password in Secrets Manager, under a "
-    "customer-managed KMS key, and that the program sets no password itself.",
+    description="Checks that RDS keeps and rotates every primary instance's master password in Secrets Manager under "
+    "a customer-managed KMS key, and the program sets no password itself.",
     validate=_managed_password,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -520,152 +461,7 @@ rds_managed_master_password = ResourceValidationPolicy(
 )
 
 
-# -- TLS through the parameter group ---------------------------------------------------------------------------------
-def _tls_problem(group: PolicyResource) -> str:
-    """Why a parameter group does not force TLS; empty when it does, or when its family is not one the pack knows."""
-    family = str(group.props.get("family") or "").strip().lower()
-    known = [prefix for prefix in TLS_PARAMETERS if family.startswith(prefix)]
-    if not known:
-        return ""
-    parameter, accepted, example = TLS_PARAMETERS[known[0]]
-    entries = group.props.get("parameters") or []
-    values = [
-        str(entry.get("value") if entry.get("value") is not None else "").strip()
-        for entry in (entries if is_list(entries) else [])
-        if isinstance(entry, Mapping) and str(entry.get("name") or "").strip().lower() == parameter
-    ]
-    if values and all(value.lower() in accepted for value in values):
-        return ""
-    state = f"is '{values[-1]}'" if values else "is not set"
-    return (
-        f"The parameter group (family {family}) does not force TLS: {parameter} {state}. Add {example} to its "
-        "parameters, so clients that do not use TLS are refused."
-    )
-
-
-def _parameter_group_tls(args: StackValidationArgs, report: ReportViolation) -> None:
-    checked: set[str] = set()
-    for instance in (r for r in args.resources if r.resource_type == INSTANCE):
-        groups = [
-            d
-            for d in instance.property_dependencies.get("parameterGroupName") or []
-            if d.resource_type == PARAMETER_GROUP
-        ]
-        name = _known_text(instance.props, "parameterGroupName")
-        if name.startswith(DEFAULT_PARAMETER_GROUP_PREFIX):
-            report(
-                f"The instance uses the default parameter group {name}, which does not force TLS and cannot be "
-                f"changed: create an aws.rds.ParameterGroup that forces TLS ({TLS_FIX}) and pass its .name as "
-                "parameter_group_name.",
-                instance.urn,
-            )
-        elif not groups and not _is_set(instance.props, "parameterGroupName"):
-            report(
-                "The instance sets no parameter_group_name, so it uses the engine's default parameter group, which "
-                f"does not force TLS: create an aws.rds.ParameterGroup that forces TLS ({TLS_FIX}) and pass its .name "
-                "as parameter_group_name.",
-                instance.urn,
-            )
-        elif not groups:
-            report(
-                "The instance's parameter group is not one of this stack's, so the pack cannot check that it forces "
-                f"TLS: create the aws.rds.ParameterGroup in the program ({TLS_FIX}) and pass its .name as "
-                "parameter_group_name.",
-                instance.urn,
-            )
-        for group in groups:
-            if group.urn in checked:
-                continue
-            checked.add(group.urn)
-            problem = _tls_problem(group)
-            if problem:
-                report(problem, group.urn)
-
-
-rds_parameter_group_forces_tls = StackValidationPolicy(
-    name="aws-rds-parameter-group-forces-tls",
-    description="Checks that every RDS instance uses a parameter group of this stack, not the engine default, and "
-    "that the group forces TLS (rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL).",
-    validate=_parameter_group_tls,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.HIGH,
-    tags=["rds", "encryption", "checklist:db-tls", "fsbp:RDS.38", "fsbp:RDS.39"],
-    remediation_steps="Create an aws.rds.ParameterGroup for the engine family with rds.force_ssl=1 (PostgreSQL) or "
-    "require_secure_transport=ON (MySQL) and pass its .name as parameter_group_name on the primary and its replicas.",
-)
-
-
-# -- no statement logging --------------------------------------------------------------------------------------------
-#: MySQL's general query log, and the values that turn it on (lowercase).
-GENERAL_LOG = "general_log"
-GENERAL_LOG_ON = frozenset({"1", "on", "true"})
-#: PostgreSQL's statement logging.
-LOG_STATEMENT = "log_statement"
-#: What each log_statement value makes PostgreSQL log, for messages.
-LOGGED_STATEMENTS = {
-    "all": "every statement",
-    "mod": "every DDL and data-changing statement",
-    "ddl": "every DDL statement",
-}
-_STATEMENT_LOG_SCHEMA = schema(
-    {
-        "forbiddenLogStatement": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["all"],
-            "description": "PostgreSQL log_statement values no parameter group may set (compared case-insensitively). "
-            '"all" logs every statement; "mod" and "ddl" also log CREATE/ALTER ROLE ... PASSWORD.',
-        }
-    }
-)
-
-
-def _statement_logging(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (PARAMETER_GROUP, CLUSTER_PARAMETER_GROUP):
-        return
-    forbidden = {str(v).strip().lower() for v in setting(args, _STATEMENT_LOG_SCHEMA, "forbiddenLogStatement")}
-    entries = args.props.get("parameters") or []
-    for entry in entries if is_list(entries) else []:
-        if not isinstance(entry, Mapping):
-            continue
-        name = str(entry.get("name") or "").strip().lower()
-        if name not in (GENERAL_LOG, LOG_STATEMENT):
-            continue
-        value = str(entry.get("value") if entry.get("value") is not None else "").strip()
-        if name == GENERAL_LOG and value.lower() in GENERAL_LOG_ON:
-            report(
-                f"The parameter group turns on MySQL's general query log (general_log is '{value}'), which writes "
-                "every statement to the log, passwords in CREATE USER, ALTER USER and SET PASSWORD included: remove "
-                'general_log from its parameters or set it to "0" (the slow query log and the audit log record what '
-                "operations need).",
-                None,
-            )
-        elif name == LOG_STATEMENT and value.lower() in forbidden:
-            what = LOGGED_STATEMENTS.get(value.lower(), f"the '{value}' statements")
-            report(
-                f"The parameter group sets PostgreSQL's log_statement to '{value}', which writes {what} to the log, "
-                'passwords in CREATE ROLE and ALTER ROLE included: remove log_statement or set it to "none" '
-                "(log_min_duration_statement records slow queries, pgaudit what auditing needs).",
-                None,
-            )
-
-
-rds_parameter_group_no_general_log = ResourceValidationPolicy(
-    name="aws-rds-parameter-group-no-general-log",
-    description="Checks that no RDS parameter group logs every statement, passwords included: MySQL's general_log is "
-    'off and PostgreSQL\'s log_statement is not "all" (configurable).',
-    validate=_statement_logging,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_STATEMENT_LOG_SCHEMA,
-    severity=Severity.MEDIUM,
-    tags=["rds", "logging", "checklist:debug-off"],
-    remediation_steps="Remove general_log (MySQL) and log_statement (PostgreSQL) from the aws.rds.ParameterGroup or "
-    'aws.rds.ClusterParameterGroup parameters, or set them to "0" and "none"; log slow queries '
-    "(slow_query_log, log_min_duration_statement) and audit events (MARIADB_AUDIT_PLUGIN, pgaudit) instead.",
-)
-
-
-# -- replicas --------------------------------------------------------------------------------------------------------
+# -- replicas ----------------------------------------------------------------------------------------------------------
 _REPLICA_SCHEMA = schema(
     {
         "minReplicas": {
@@ -678,15 +474,11 @@ _REPLICA_SCHEMA = schema(
 )
 
 
-def _is_replica_resource(resource: PolicyResource) -> bool:
-    return bool(resource.property_dependencies.get("replicateSourceDb")) or _is_replica(resource.props)
-
-
 def _primary_has_replica(args: StackValidationArgs, report: ReportViolation) -> None:
     minimum = int(setting(args, _REPLICA_SCHEMA, "minReplicas"))
     instances = [r for r in args.resources if r.resource_type == INSTANCE]
-    replicas = [r for r in instances if _is_replica_resource(r)]
-    for primary in (r for r in instances if not _is_replica_resource(r)):
+    replicas = [r for r in instances if is_read_replica(r)]
+    for primary in (r for r in instances if not is_read_replica(r)):
         count = sum(
             any(dep.urn == primary.urn for dep in replica.property_dependencies.get("replicateSourceDb") or [])
             for replica in replicas
@@ -703,7 +495,7 @@ def _primary_has_replica(args: StackValidationArgs, report: ReportViolation) -> 
 
 rds_primary_has_replica = StackValidationPolicy(
     name="aws-rds-primary-has-replica",
-    description="Checks that every RDS primary instance has at least the minimum number of read replicas in the stack.",
+    description="Checks that every RDS primary instance has at least `minReplicas` (1) read replicas in the stack.",
     validate=_primary_has_replica,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_REPLICA_SCHEMA,
@@ -721,11 +513,10 @@ POLICIES = [
     rds_deletion_protection,
     rds_iam_authentication,
     rds_performance_insights,
+    rds_performance_insights_customer_key,
     rds_log_exports,
     rds_copy_tags_to_snapshot,
     rds_non_default_master_username,
     rds_managed_master_password,
-    rds_parameter_group_forces_tls,
-    rds_parameter_group_no_general_log,
     rds_primary_has_replica,
 ]

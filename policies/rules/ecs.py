@@ -1,18 +1,5 @@
 """ECS rules: services stay private and roll back, clusters report, and containers run locked down.
 
-- ``aws-ecs-service-no-public-ip``: services never give their tasks public IP addresses.
-- ``aws-ecs-service-deployment-circuit-breaker``: a failing deployment stops and rolls back by itself.
-- ``aws-ecs-service-exec-disabled``: nobody can open a shell in a running task (ECS Exec is off).
-- ``aws-ecs-cluster-container-insights``: clusters collect Container Insights metrics.
-- ``aws-ecs-task-non-root-user``: every container names a user, and not root.
-- ``aws-ecs-task-read-only-root-filesystem``: every container's root filesystem is read-only.
-- ``aws-ecs-task-not-privileged``: no container is privileged or adds Linux capabilities.
-- ``aws-ecs-task-no-host-namespaces``: tasks share neither the host's network, PID nor IPC namespace.
-- ``aws-ecs-task-log-configuration``: every container ships its logs through an allowed log driver.
-- ``aws-ecs-task-no-secrets-in-environment``: secret-looking variables come from ``secrets``, never ``environment``.
-- ``aws-ecs-task-debug-off``: debug switches are off and the environment variables say production.
-- ``aws-ecs-task-separate-roles``: every task definition has an execution role, distinct from its task role.
-
 ``containerDefinitions`` reaches the analyzer as JSON text (ECS API camelCase keys); :func:`_containers` reads it for
 every task-definition rule. Messages name containers and environment variables, never a variable's value.
 """
@@ -20,7 +7,6 @@ every task-definition rule. Messages name containers and environment variables, 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from ._common import schema, setting
+from ._common import pattern_setting, schema, setting
 from ._props import is_list, is_true
 
 SERVICE = "aws:ecs/service:Service"
@@ -100,7 +86,7 @@ def _environment(container: Mapping[str, Any]) -> list[tuple[str, Any]]:
     ]
 
 
-# -- services --------------------------------------------------------------------------------------------------------
+# -- services ----------------------------------------------------------------------------------------------------------
 def _no_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != SERVICE:
         return
@@ -115,7 +101,7 @@ def _no_public_ip(args: ResourceValidationArgs, report: ReportViolation) -> None
 
 ecs_service_no_public_ip = ResourceValidationPolicy(
     name="aws-ecs-service-no-public-ip",
-    description="Checks that ECS services do not assign public IP addresses to their tasks.",
+    description="Checks that no ECS service gives its tasks public IP addresses.",
     validate=_no_public_ip,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -154,7 +140,8 @@ def _circuit_breaker(args: ResourceValidationArgs, report: ReportViolation) -> N
 
 ecs_service_deployment_circuit_breaker = ResourceValidationPolicy(
     name="aws-ecs-service-deployment-circuit-breaker",
-    description="Checks that ECS services enable the deployment circuit breaker with automatic rollback.",
+    description="Checks that every ECS service rolls a failed deployment back by itself (the deployment circuit "
+    "breaker with rollback).",
     validate=_circuit_breaker,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -175,7 +162,7 @@ def _exec_disabled(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 ecs_service_exec_disabled = ResourceValidationPolicy(
     name="aws-ecs-service-exec-disabled",
-    description="Checks that ECS services do not allow ECS Exec (interactive shells in running tasks).",
+    description="Checks that no ECS service allows ECS Exec (interactive shells in running tasks).",
     validate=_exec_disabled,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -185,7 +172,7 @@ ecs_service_exec_disabled = ResourceValidationPolicy(
 )
 
 
-# -- clusters --------------------------------------------------------------------------------------------------------
+# -- clusters ----------------------------------------------------------------------------------------------------------
 #: containerInsights values that collect metrics.
 INSIGHTS_ON = ("enabled", "enhanced")
 
@@ -211,7 +198,7 @@ def _container_insights(args: ResourceValidationArgs, report: ReportViolation) -
 
 ecs_cluster_container_insights = ResourceValidationPolicy(
     name="aws-ecs-cluster-container-insights",
-    description="Checks that ECS clusters have Container Insights enabled (enabled or enhanced).",
+    description="Checks that every ECS cluster has Container Insights on (enabled or enhanced).",
     validate=_container_insights,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -221,7 +208,7 @@ ecs_cluster_container_insights = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: containers ------------------------------------------------------------------------------------
+# -- task definitions: containers --------------------------------------------------------------------------------------
 def _is_root(user: str) -> bool:
     return user in ROOT_USERS or user.startswith(("root:", "0:"))
 
@@ -245,7 +232,7 @@ def _non_root_user(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 ecs_task_non_root_user = ResourceValidationPolicy(
     name="aws-ecs-task-non-root-user",
-    description="Checks that every container of an ECS task definition sets a user, and that the user is not root.",
+    description="Checks that every container of an ECS task definition names a user, and not root.",
     validate=_non_root_user,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -308,7 +295,7 @@ ecs_task_not_privileged = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: the task --------------------------------------------------------------------------------------
+# -- task definitions: the task ----------------------------------------------------------------------------------------
 #: Task properties that must not be "host": the setting's Python name, what "host" exposes, and the fix.
 _HOST_MODES = {
     "networkMode": ("network_mode", "shares the host's network stack", 'set network_mode="awsvpc"'),
@@ -327,7 +314,7 @@ def _no_host_namespaces(args: ResourceValidationArgs, report: ReportViolation) -
 
 ecs_task_no_host_namespaces = ResourceValidationPolicy(
     name="aws-ecs-task-no-host-namespaces",
-    description="Checks that ECS task definitions share neither the host's network, PID nor IPC namespace.",
+    description="Checks that no ECS task definition shares the host's network, PID or IPC namespace.",
     validate=_no_host_namespaces,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -337,7 +324,7 @@ ecs_task_no_host_namespaces = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: logging ---------------------------------------------------------------------------------------
+# -- task definitions: logging -----------------------------------------------------------------------------------------
 _LOG_SCHEMA = schema(
     {
         "allowedLogDrivers": {
@@ -369,7 +356,8 @@ def _log_configuration(args: ResourceValidationArgs, report: ReportViolation) ->
 
 ecs_task_log_configuration = ResourceValidationPolicy(
     name="aws-ecs-task-log-configuration",
-    description="Checks that every container of an ECS task definition sends its logs through an allowed log driver.",
+    description="Checks that every container of an ECS task definition ships its logs through an allowed log driver "
+    "(`allowedLogDrivers`: awslogs or FireLens).",
     validate=_log_configuration,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_LOG_SCHEMA,
@@ -380,7 +368,7 @@ ecs_task_log_configuration = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: secrets ---------------------------------------------------------------------------------------
+# -- task definitions: secrets -----------------------------------------------------------------------------------------
 #: Whole ``_``-separated words that mark a secret, plus connection URLs that carry credentials.
 DEFAULT_SECRET_NAME_PATTERN = (
     r"(^|_)(PASSWORD|PASSWD|PASS|SECRET|TOKEN|API_KEY|PRIVATE_KEY|KEY|DSN|CREDENTIALS?)(_|$)"
@@ -407,12 +395,9 @@ def _is_reference(name: str, value: Any) -> bool:
 def _no_secrets_in_environment(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != TASK_DEFINITION:
         return
-    try:
-        pattern = re.compile(str(setting(args, _SECRETS_SCHEMA, "secretNamePattern")), re.IGNORECASE)
-    except re.error as error:
-        report(
-            f"The policy's secretNamePattern is not a valid regular expression ({error}): fix the pack config.", None
-        )
+    pattern = pattern_setting(args, _SECRETS_SCHEMA, "secretNamePattern")
+    if isinstance(pattern, str):
+        report(pattern, None)
         return
     for index, container in enumerate(_task_containers(args, report)):
         names = [
@@ -430,7 +415,7 @@ def _no_secrets_in_environment(args: ResourceValidationArgs, report: ReportViola
 ecs_task_no_secrets_in_environment = ResourceValidationPolicy(
     name="aws-ecs-task-no-secrets-in-environment",
     description="Checks that ECS containers take secret-looking variables (passwords, tokens, keys, DSNs, database "
-    "URLs) from secrets, never from the plain-text environment.",
+    "URLs) from `secrets`, never from the plain-text `environment`.",
     validate=_no_secrets_in_environment,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SECRETS_SCHEMA,
@@ -441,7 +426,7 @@ ecs_task_no_secrets_in_environment = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: debug -----------------------------------------------------------------------------------------
+# -- task definitions: debug -------------------------------------------------------------------------------------------
 _DEBUG_SCHEMA = schema(
     {
         "debugVariables": {
@@ -482,8 +467,8 @@ def _debug_off(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 ecs_task_debug_off = ResourceValidationPolicy(
     name="aws-ecs-task-debug-off",
-    description="Checks that ECS containers run with debug switches off and their environment variables set to "
-    "production.",
+    description="Checks that ECS containers turn no debug switch on (`debugVariables`: DEBUG, APP_DEBUG, "
+    "DJANGO_DEBUG, FLASK_DEBUG), and NODE_ENV, APP_ENV and PYTHON_ENV, when set, say production.",
     validate=_debug_off,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_DEBUG_SCHEMA,
@@ -494,7 +479,7 @@ ecs_task_debug_off = ResourceValidationPolicy(
 )
 
 
-# -- task definitions: roles -----------------------------------------------------------------------------------------
+# -- task definitions: roles -------------------------------------------------------------------------------------------
 def _dependency_urns(resource: Any, prop: str) -> frozenset[str]:
     return frozenset(dep.urn for dep in resource.property_dependencies.get(prop) or [])
 
@@ -528,8 +513,7 @@ def _separate_roles(args: StackValidationArgs, report: ReportViolation) -> None:
 
 ecs_task_separate_roles = StackValidationPolicy(
     name="aws-ecs-task-separate-roles",
-    description="Checks that every ECS task definition has an execution role, and that its task role is a "
-    "different role.",
+    description="Checks that every ECS task definition has an execution role that is not its task role.",
     validate=_separate_roles,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,

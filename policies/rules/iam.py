@@ -1,14 +1,8 @@
-"""IAM rules.
-
-- ``aws-iam-no-wildcard-policies``: no identity policy allows every action (``*``), every action of a service
-  (``s3:*``) or everything but some (``NotAction``); no policy allows actions on every resource (``*``) unless AWS
-  offers no resource-level permission for them; nothing attaches AdministratorAccess, PowerUserAccess or
-  IAMFullAccess.
-- ``aws-iam-no-access-keys``: no IAM access keys at all: workloads use roles.
+"""IAM rules: policies grant only what they name, nothing attaches AWS's admin policies, and nobody uses access keys.
 
 Values unknown during a preview: a policy document is usually built from other resources' ARNs, so during the preview
-of a new stack it is unknown as a whole, and so is the ARN of a policy the stack creates. The rule then reports what
-it can decide and re-raises the analyzer's ``UnknownValueError``: the policy shows as not run during preview and is
+of a new stack it is unknown as a whole, and so is the ARN of a policy the stack creates. A rule then reports what it
+can decide and re-raises the analyzer's ``UnknownValueError``: the rule shows as not run during preview and is
 checked at update time, never passed.
 """
 
@@ -82,6 +76,10 @@ _SCHEMA = schema(
             "description": 'Actions AWS offers no resource-level permission for, which may be allowed on Resource "*" '
             "(compared without regard to case).",
         },
+    }
+)
+_MANAGED_SCHEMA = schema(
+    {
         "forbiddenManagedPolicies": {
             "type": "array",
             "items": {"type": "string"},
@@ -93,7 +91,7 @@ _SCHEMA = schema(
 )
 
 
-# -- reading documents -----------------------------------------------------------------------------------------------
+# -- reading documents -------------------------------------------------------------------------------------------------
 def _document(value: Any) -> Any:
     """A policy document from JSON text or an object; None when there is none; raises ValueError on text that is
     not JSON and UnknownValueError on an unknown part."""
@@ -104,7 +102,7 @@ def _document(value: Any) -> Any:
     return json.loads(str(value))
 
 
-# -- wildcard policies -----------------------------------------------------------------------------------------------
+# -- wildcard policies -------------------------------------------------------------------------------------------------
 def _wildcard_action(action: str) -> bool:
     """``*``, or every action of a service (``s3:*``)."""
     text = action.strip()
@@ -174,30 +172,37 @@ def _elements(container: Any, key: str, deferred: list[UnknownValueError]) -> li
     return [item for item in (_get(value, index, deferred) for index in range(len(value))) if item is not _SKIPPED]
 
 
-def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    kind = args.resource_type
-    if kind not in (*DOCUMENT_TYPES, *ATTACHMENT_TYPES, *EXCLUSIVE_ATTACHMENT_TYPES, ROLE):
-        return
-    props = args.props
-    deferred: list[UnknownValueError] = []
-    documents: list[tuple[str, Any]] = []
-    arns: list[Any] = []
+def _documents(kind: str, props: Any, deferred: list[UnknownValueError]) -> list[tuple[str, Any]]:
+    """The identity policy documents a resource holds, with how messages name each."""
     if kind in DOCUMENT_TYPES:
-        documents.append(("The policy", _get(props, "policy", deferred)))
-    elif kind in ATTACHMENT_TYPES:
-        arns.append(_get(props, "policyArn", deferred))
-    elif kind in EXCLUSIVE_ATTACHMENT_TYPES:
-        arns.extend(_elements(props, "policyArns", deferred))
-    elif kind == ROLE:
-        for inline in _elements(props, "inlinePolicies", deferred):
-            name = as_text(prop(inline, "name"))
-            documents.append(
-                (f"The inline policy '{name}'" if name else "An inline policy", _get(inline, "policy", deferred))
-            )
-        arns.extend(_elements(props, "managedPolicyArns", deferred))
-    else:
-        return
+        return [("The policy", _get(props, "policy", deferred))]
+    if kind != ROLE:
+        return []
+    documents: list[tuple[str, Any]] = []
+    for inline in _elements(props, "inlinePolicies", deferred):
+        name = as_text(prop(inline, "name"))
+        documents.append(
+            (f"The inline policy '{name}'" if name else "An inline policy", _get(inline, "policy", deferred))
+        )
+    return documents
 
+
+def _attached_arns(kind: str, props: Any, deferred: list[UnknownValueError]) -> list[Any]:
+    """The ARNs of the managed policies a resource attaches."""
+    if kind in ATTACHMENT_TYPES:
+        return [_get(props, "policyArn", deferred)]
+    if kind in EXCLUSIVE_ATTACHMENT_TYPES:
+        return _elements(props, "policyArns", deferred)
+    if kind == ROLE:
+        return _elements(props, "managedPolicyArns", deferred)
+    return []
+
+
+def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (*DOCUMENT_TYPES, ROLE):
+        return
+    deferred: list[UnknownValueError] = []
+    documents = _documents(args.resource_type, args.props, deferred)
     unscoped_ok = {str(a).strip().lower() for a in setting(args, _SCHEMA, "actionsWithoutResourceScope")}
     for label, text in documents:
         if text is _SKIPPED:
@@ -213,8 +218,30 @@ def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
         problems = _statement_problems(document, unscoped_ok)
         if problems:
             report(f"{label} grants too much: {'; '.join(problems)}.", None)
+    if deferred:
+        raise deferred[0]
 
-    forbidden = {str(name) for name in setting(args, _SCHEMA, "forbiddenManagedPolicies")}
+
+iam_no_wildcard_policies = ResourceValidationPolicy(
+    name="aws-iam-no-wildcard-policies",
+    description="Checks that no IAM policy allows `*`, `<service>:*` or `NotAction`, and none allows actions on "
+    '`Resource: "*"` unless AWS offers no resource-level permission for them (`actionsWithoutResourceScope`).',
+    validate=_wildcards,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_SCHEMA,
+    severity=Severity.HIGH,
+    tags=["iam", "checklist:least-privilege", "fsbp:IAM.1", "fsbp:IAM.21"],
+    remediation_steps="List in each Allow statement the actions the identity needs and the ARNs they act on; keep "
+    'Resource "*" for actions without resource-level permissions (config actionsWithoutResourceScope).',
+)
+
+
+def _admin_policies(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type not in (*ATTACHMENT_TYPES, *EXCLUSIVE_ATTACHMENT_TYPES, ROLE):
+        return
+    deferred: list[UnknownValueError] = []
+    arns = _attached_arns(args.resource_type, args.props, deferred)
+    forbidden = {str(name) for name in setting(args, _MANAGED_SCHEMA, "forbiddenManagedPolicies")}
     for arn in arns:
         name = "" if arn is _SKIPPED else _forbidden_arn(arn, forbidden)
         if name:
@@ -227,23 +254,21 @@ def _wildcards(args: ResourceValidationArgs, report: ReportViolation) -> None:
         raise deferred[0]
 
 
-iam_no_wildcard_policies = ResourceValidationPolicy(
-    name="aws-iam-no-wildcard-policies",
-    description='Checks that no IAM policy allows "*" or "<service>:*" actions, or NotAction; that none allows '
-    'actions on Resource "*" unless AWS offers no resource-level permission for them; and that nothing attaches '
-    "AdministratorAccess, PowerUserAccess or IAMFullAccess.",
-    validate=_wildcards,
+iam_no_admin_managed_policies = ResourceValidationPolicy(
+    name="aws-iam-no-admin-managed-policies",
+    description="Checks that nothing attaches AdministratorAccess, PowerUserAccess or IAMFullAccess "
+    "(`forbiddenManagedPolicies`).",
+    validate=_admin_policies,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_SCHEMA,
+    config_schema=_MANAGED_SCHEMA,
     severity=Severity.HIGH,
-    tags=["iam", "checklist:least-privilege", "fsbp:IAM.1", "fsbp:IAM.21"],
-    remediation_steps="List in each Allow statement the actions the identity needs and the ARNs they act on; keep "
-    'Resource "*" for actions without resource-level permissions (config actionsWithoutResourceScope); never attach '
-    "AdministratorAccess, PowerUserAccess or IAMFullAccess to a workload's role.",
+    tags=["iam", "checklist:least-privilege"],
+    remediation_steps="Never attach AdministratorAccess, PowerUserAccess or IAMFullAccess to a workload's role: "
+    "attach a policy of the stack that allows only what the workload calls.",
 )
 
 
-# -- access keys -----------------------------------------------------------------------------------------------------
+# -- access keys -------------------------------------------------------------------------------------------------------
 def _access_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if args.resource_type != ACCESS_KEY:
         return
@@ -258,7 +283,7 @@ def _access_keys(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 iam_no_access_keys = ResourceValidationPolicy(
     name="aws-iam-no-access-keys",
-    description="Checks that the stack creates no IAM access keys: workloads and people use roles and temporary "
+    description="Checks that the stack creates no IAM access keys: workloads and people use roles and short-lived "
     "credentials.",
     validate=_access_keys,
     enforcement_level=EnforcementLevel.MANDATORY,
@@ -268,4 +293,4 @@ iam_no_access_keys = ResourceValidationPolicy(
     "people IAM Identity Center access, all of which hand out short-lived credentials.",
 )
 
-POLICIES = [iam_no_wildcard_policies, iam_no_access_keys]
+POLICIES = [iam_no_wildcard_policies, iam_no_admin_managed_policies, iam_no_access_keys]

@@ -1,9 +1,4 @@
-"""KMS rules.
-
-- ``aws-kms-key-rotation-enabled``: customer-managed keys rotate their key material at least yearly.
-- ``aws-kms-key-policy-least-privilege``: key policies name their principals (no wildcard), keep the lockout
-  safety check, and keys wait long enough before deletion.
-"""
+"""KMS rules: customer-managed keys rotate, have least-privilege policies of their own, and wait before deletion."""
 
 from __future__ import annotations
 
@@ -49,7 +44,8 @@ def _rotation(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 kms_key_rotation_enabled = ResourceValidationPolicy(
     name="aws-kms-key-rotation-enabled",
-    description="Checks that every symmetric customer-managed KMS key rotates automatically, at least yearly.",
+    description="Checks that every symmetric customer-managed KMS key rotates automatically, at least every "
+    "`maxRotationDays` (365).",
     validate=_rotation,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,
@@ -58,7 +54,7 @@ kms_key_rotation_enabled = ResourceValidationPolicy(
     remediation_steps="Set enable_key_rotation=True and rotation_period_in_days <= 365 on the aws.kms.Key.",
 )
 
-_POLICY_SCHEMA = schema(
+_DELETION_SCHEMA = schema(
     {
         "minDeletionWindowDays": {
             "type": "integer",
@@ -102,14 +98,6 @@ def _key_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "policy can lock everyone out of the key for good.",
             None,
         )
-    minimum = int(setting(args, _POLICY_SCHEMA, "minDeletionWindowDays"))
-    window = args.props.get("deletionWindowInDays")
-    if window is not None and int(float(window)) < minimum:
-        report(
-            f"The key can be deleted after {int(float(window))} days: set deletion_window_in_days to {minimum} or "
-            "more, time enough to notice and cancel a deletion.",
-            None,
-        )
     try:
         text = args.props.get("policy")
     except UnknownValueError:
@@ -137,15 +125,40 @@ def _key_policy(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 kms_key_policy_least_privilege = ResourceValidationPolicy(
     name="aws-kms-key-policy-least-privilege",
-    description="Checks that every customer-managed KMS key has its own policy without unconditioned wildcard "
-    "principals, keeps the lockout safety check and a deletion window of at least 30 days.",
+    description="Checks that every customer-managed KMS key has a policy of its own with no unconditioned wildcard "
+    "principal, and keeps the policy lockout safety check.",
     validate=_key_policy,
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_POLICY_SCHEMA,
     severity=Severity.HIGH,
     tags=["encryption", "checklist:key-rotation", "fsbp:KMS.1", "fsbp:KMS.2"],
     remediation_steps="Write a key policy that lets the account administer the key and only the services of its "
-    "purpose use it; keep bypass_policy_lockout_safety_check off and deletion_window_in_days at 30.",
+    "purpose use it, and keep bypass_policy_lockout_safety_check off.",
 )
 
-POLICIES = [kms_key_rotation_enabled, kms_key_policy_least_privilege]
+
+def _deletion_window(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != KMS_KEY:
+        return
+    minimum = int(setting(args, _DELETION_SCHEMA, "minDeletionWindowDays"))
+    window = args.props.get("deletionWindowInDays")
+    if window is not None and int(float(window)) < minimum:
+        report(
+            f"The key can be deleted after {int(float(window))} days: set deletion_window_in_days to {minimum} or "
+            "more, time enough to notice and cancel a deletion.",
+            None,
+        )
+
+
+kms_key_deletion_window = ResourceValidationPolicy(
+    name="aws-kms-key-deletion-window",
+    description="Checks that every customer-managed KMS key stays recoverable at least `minDeletionWindowDays` (30) "
+    "after its deletion is scheduled.",
+    validate=_deletion_window,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=_DELETION_SCHEMA,
+    severity=Severity.MEDIUM,
+    tags=["encryption", "checklist:key-rotation"],
+    remediation_steps="Leave deletion_window_in_days out of the aws.kms.Key (30 days) or set it to 30.",
+)
+
+POLICIES = [kms_key_rotation_enabled, kms_key_policy_least_privilege, kms_key_deletion_window]

@@ -1,25 +1,10 @@
-"""Load balancer, WAF and log rules: what stands between the internet and the app, and what it records.
-
-- ``aws-alb-https-listener-tls``: HTTPS listeners have a certificate and an allowed TLS 1.2+ security policy.
-- ``aws-alb-http-listener-redirects-to-https``: plain-HTTP listeners only redirect (301) to HTTPS, and no listener
-  rule forwards their traffic.
-- ``aws-alb-drop-invalid-header-fields``: application load balancers drop invalid HTTP header fields.
-- ``aws-alb-desync-mitigation``: application load balancers mitigate HTTP desync ("defensive" or "strictest").
-- ``aws-alb-deletion-protection``: load balancers have deletion protection.
-- ``aws-alb-access-logs``: application load balancers write access logs to a bucket.
-- ``aws-alb-waf-protected``: internet-facing application load balancers have a web ACL, and that web ACL logs.
-- ``aws-waf-rate-limits-and-managed-rules``: web ACLs rate-limit, with a blocking rule no looser than each of
-  ``rateLimits`` (the stack's ``webstack:web.rateLimits``; by default the guides' API 10 r/s, login 5 r/min, general
-  30 r/s), run the required AWS managed rule groups in blocking mode (a managed rule switched to count is blocked by
-  its label in a later rule), and publish CloudWatch metrics.
-- ``aws-alb-target-group-health-check``: target groups health-check their targets with explicit settings.
-- ``aws-cloudwatch-log-group-retention-and-kms``: log groups expire their logs after a set period, no shorter than the
-  minimum, and are encrypted with a KMS key.
+"""Load balancer rules: HTTPS listeners, the HTTP redirect, the load balancer's own attributes and its target groups'
+health checks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
@@ -32,19 +17,14 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
-from pulumi_policy.proxy import UnknownValueError
 
 from ._common import schema, setting
-from ._props import count_text, depends_on
+from ._props import prop_is_set
 
 LISTENER_TYPES = ("aws:lb/listener:Listener", "aws:alb/listener:Listener")
 LISTENER_RULE_TYPES = ("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 LOAD_BALANCER_TYPES = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
 TARGET_GROUP_TYPES = ("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
-WEB_ACL = "aws:wafv2/webAcl:WebAcl"
-WEB_ACL_ASSOCIATION = "aws:wafv2/webAclAssociation:WebAclAssociation"
-WEB_ACL_LOGGING = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
-LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 
 #: Load balancer types that have no HTTP layer (no header handling, desync mitigation or ALB access logs).
 NOT_HTTP_LOAD_BALANCERS = ("network", "gateway")
@@ -52,17 +32,7 @@ NOT_HTTP_LOAD_BALANCERS = ("network", "gateway")
 REDIRECT_TO_HTTPS = 'type="redirect" with redirect={protocol: "HTTPS", port: "443", status_code: "HTTP_301"}'
 
 
-def _is_set(props: Mapping[str, Any], key: str) -> bool:
-    """Whether a property holds a non-empty value. A value unknown during preview counts as set: it is another
-    resource's output (a certificate's ARN, a bucket's name, a key's ARN), which is never empty."""
-    try:
-        value = props.get(key)
-    except UnknownValueError:
-        return True
-    return value is not None and str(value).strip() != ""
-
-
-def _lb_type(props: Mapping[str, Any]) -> str:
+def lb_type(props: Mapping[str, Any]) -> str:
     return str(props.get("loadBalancerType") or "application")
 
 
@@ -70,14 +40,14 @@ def _http_load_balancer(args: ResourceValidationArgs, what: str) -> bool:
     """Whether the resource is an application load balancer; network and gateway ones are marked not applicable."""
     if args.resource_type not in LOAD_BALANCER_TYPES:
         return False
-    kind = _lb_type(args.props)
+    kind = lb_type(args.props)
     if kind in NOT_HTTP_LOAD_BALANCERS:
         args.not_applicable(f"{kind} load balancers have no {what}")
         return False
     return True
 
 
-# -- HTTPS listeners -------------------------------------------------------------------------------------------------
+# -- HTTPS listeners ---------------------------------------------------------------------------------------------------
 _TLS_SCHEMA = schema(
     {
         "allowedSslPolicies": {
@@ -109,7 +79,7 @@ def _https_listener_tls(args: ResourceValidationArgs, report: ReportViolation) -
         )
     elif policy not in allowed:
         report(f"The HTTPS listener uses ssl_policy {policy}: set it to one of {', '.join(allowed)}.", None)
-    if not _is_set(args.props, "certificateArn"):
+    if not prop_is_set(args.props, "certificateArn"):
         report(
             "The HTTPS listener has no certificate_arn: set it to a validated ACM certificate "
             "(aws.acm.CertificateValidation(...).certificate_arn).",
@@ -119,8 +89,8 @@ def _https_listener_tls(args: ResourceValidationArgs, report: ReportViolation) -
 
 https_listener_tls = ResourceValidationPolicy(
     name="aws-alb-https-listener-tls",
-    description="Checks that every HTTPS listener has a certificate and a TLS 1.2+ security policy from the allowed "
-    "list.",
+    description="Checks that every HTTPS listener has a certificate and a TLS 1.2+ security policy from "
+    "`allowedSslPolicies` (a missing policy fails: AWS's default still allows TLS 1.0).",
     validate=_https_listener_tls,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_TLS_SCHEMA,
@@ -131,7 +101,7 @@ https_listener_tls = ResourceValidationPolicy(
 )
 
 
-# -- HTTP listeners --------------------------------------------------------------------------------------------------
+# -- HTTP listeners ----------------------------------------------------------------------------------------------------
 def _serves_http(listener: PolicyResource) -> bool:
     """A listener that takes plain HTTP: protocol HTTP, or no protocol on an application load balancer (the default
     there is HTTP; gateway load balancer listeners have no protocol at all)."""
@@ -141,7 +111,7 @@ def _serves_http(listener: PolicyResource) -> bool:
     owners = [
         d for d in listener.property_dependencies.get("loadBalancerArn") or [] if d.resource_type in LOAD_BALANCER_TYPES
     ]
-    return not any(_lb_type(lb.props) in NOT_HTTP_LOAD_BALANCERS for lb in owners)
+    return not any(lb_type(lb.props) in NOT_HTTP_LOAD_BALANCERS for lb in owners)
 
 
 def _redirect_problem(actions: Any) -> str:
@@ -185,8 +155,8 @@ def _http_redirects(args: StackValidationArgs, report: ReportViolation) -> None:
 
 http_listener_redirects_to_https = StackValidationPolicy(
     name="aws-alb-http-listener-redirects-to-https",
-    description="Checks that every plain-HTTP listener only redirects (HTTP 301) to HTTPS, and that no listener rule "
-    "forwards its traffic to targets.",
+    description="Checks that every plain-HTTP listener only answers with a permanent redirect (HTTP 301) to HTTPS, "
+    "and no listener rule on it forwards to targets.",
     validate=_http_redirects,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -203,7 +173,7 @@ http_listener_redirects_to_https = StackValidationPolicy(
 )
 
 
-# -- load balancer attributes ----------------------------------------------------------------------------------------
+# -- load balancer attributes ------------------------------------------------------------------------------------------
 def _drop_invalid_headers(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not _http_load_balancer(args, "HTTP header handling"):
         return
@@ -242,8 +212,7 @@ def _desync_mitigation(args: ResourceValidationArgs, report: ReportViolation) ->
 
 desync_mitigation = ResourceValidationPolicy(
     name="aws-alb-desync-mitigation",
-    description='Checks that every application load balancer sets desync_mitigation_mode to "defensive" or '
-    '"strictest".',
+    description="Checks that every application load balancer's desync mitigation mode is `defensive` or `strictest`.",
     validate=_desync_mitigation,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -265,7 +234,7 @@ def _deletion_protection(args: ResourceValidationArgs, report: ReportViolation) 
 
 deletion_protection = ResourceValidationPolicy(
     name="aws-alb-deletion-protection",
-    description="Checks that every load balancer has deletion protection enabled.",
+    description="Checks that every load balancer has deletion protection on.",
     validate=_deletion_protection,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -292,7 +261,7 @@ def _access_logs(args: ResourceValidationArgs, report: ReportViolation) -> None:
             "to false even when a bucket is set).",
             None,
         )
-    elif not _is_set(logs, "bucket"):
+    elif not prop_is_set(logs, "bucket"):
         report(
             "Access logs are enabled but name no bucket: set access_logs.bucket to an SSE-S3 encrypted log bucket "
             "whose policy lets the ELB service write to it.",
@@ -312,300 +281,7 @@ access_logs = ResourceValidationPolicy(
 )
 
 
-# -- WAF on the load balancer ----------------------------------------------------------------------------------------
-def _waf_protected(args: StackValidationArgs, report: ReportViolation) -> None:
-    associations = [r for r in args.resources if r.resource_type == WEB_ACL_ASSOCIATION]
-    log_configs = [r for r in args.resources if r.resource_type == WEB_ACL_LOGGING]
-    checked: set[str] = set()
-    for lb in (r for r in args.resources if r.resource_type in LOAD_BALANCER_TYPES):
-        if _lb_type(lb.props) != "application" or lb.props.get("internal") is True:
-            continue
-        mine = [a for a in associations if depends_on(a, "resourceArn", lb.urn)]
-        if not mine:
-            report(
-                "This internet-facing load balancer has no web ACL: add an aws.wafv2.WebAclAssociation("
-                "resource_arn=<this lb>.arn, web_acl_arn=<a REGIONAL web ACL with rate limits and AWS managed "
-                "rules>.arn).",
-                lb.urn,
-            )
-        for association in mine:
-            acls = [d for d in association.property_dependencies.get("webAclArn") or [] if d.resource_type == WEB_ACL]
-            if not acls:
-                report(
-                    "This association's web ACL is not one of this stack's, so its rules and logging cannot be "
-                    "checked: create the aws.wafv2.WebAcl in the program and pass its .arn as web_acl_arn.",
-                    association.urn,
-                )
-            for acl in acls:
-                if acl.urn in checked:
-                    continue
-                checked.add(acl.urn)
-                if not any(depends_on(config, "resourceArn", acl.urn) for config in log_configs):
-                    report(
-                        "This web ACL protects a load balancer but logs nothing: add an "
-                        "aws.wafv2.WebAclLoggingConfiguration(resource_arn=<this web acl>.arn, "
-                        "log_destination_configs=[<a log group named aws-waf-logs-...>]).",
-                        acl.urn,
-                    )
-
-
-alb_waf_protected = StackValidationPolicy(
-    name="aws-alb-waf-protected",
-    description="Checks that every internet-facing application load balancer is associated with a web ACL of the "
-    "stack, and that the web ACL has logging configured.",
-    validate=_waf_protected,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    severity=Severity.HIGH,
-    tags=[
-        "load-balancer",
-        "waf",
-        "logging",
-        "checklist:rate-limiting",
-        "fsbp:ELB.16",
-        "fsbp:WAF.11",
-        "checklist:logging",
-    ],
-    remediation_steps="Create an aws.wafv2.WebAcl (scope REGIONAL), associate it with the load balancer through "
-    "aws.wafv2.WebAclAssociation, and log it with aws.wafv2.WebAclLoggingConfiguration to a log group named "
-    "aws-waf-logs-*.",
-)
-
-
-# -- WAF rules -------------------------------------------------------------------------------------------------------
-#: The guides' limits (API 10 r/s, login 5 r/min, general 30 r/s), as WAF windows: login's 5 a minute is below the WAF's
-#: minimum limit of 10, so it is 10 per 120 s, the same rate (AWS WAF developer guide, "Rate-based rule statement").
-GUIDE_RATE_LIMITS = {
-    "api": {"limit": 600, "windowSeconds": 60, "path": "/api/", "match": "prefix"},
-    "login": {"limit": 10, "windowSeconds": 120, "path": "login", "match": "contains"},
-    "general": {"limit": 1800, "windowSeconds": 60, "path": "", "match": "prefix"},
-}
-_WAF_SCHEMA = schema(
-    {
-        "requiredManagedRuleGroups": {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"],
-            "description": "AWS managed rule groups (vendor AWS) every web ACL must run in blocking mode.",
-        },
-        "rateLimits": {
-            "type": "object",
-            "default": GUIDE_RATE_LIMITS,
-            "description": "The stack's webstack:web.rateLimits: name -> {limit, windowSeconds, path, match}. Every "
-            "web ACL needs a blocking rate-based rule for each, counting at least the requests it counts (its path, "
-            "or every request) at no higher a rate. Default: the guides' limits.",
-        },
-    }
-)
-BLOCKING_ACTIONS = ("block", "captcha", "challenge")
-#: How a rate rule's scope-down byte match relates to webstack's ``match`` values.
-CONSTRAINTS = {"STARTS_WITH": "prefix", "CONTAINS": "contains"}
-
-
-def _rule_name(rule: Mapping[str, Any]) -> str:
-    return str(rule.get("name") or f"at priority {rule.get('priority')}")
-
-
-def _scope(statement: Mapping[str, Any]) -> tuple[str, str] | None:
-    """What a rate rule counts: ("all", "") for every request, (match, lowercase path) for a byte match on the URI
-    path, None for any other scope (which this rule cannot compare)."""
-    down = statement.get("scopeDownStatement")
-    if not down:
-        return "all", ""
-    match = down.get("byteMatchStatement")
-    if not match or (match.get("fieldToMatch") or {}).get("uriPath") is None:
-        return None
-    kind = CONSTRAINTS.get(str(match.get("positionalConstraint")))
-    lowered = any((t or {}).get("type") == "LOWERCASE" for t in match.get("textTransformations") or [])
-    text = str(match.get("searchString") or "")
-    if kind is None or not lowered:  # a case-sensitive match misses /Login, which the limit counts
-        return None
-    return kind, text.lower()
-
-
-def _covers(scope: tuple[str, str], match: str, path: str) -> bool:
-    """Whether a rule of ``scope`` counts every request a limit (``match`` on ``path``; no path: every request)
-    counts."""
-    kind, text = scope
-    path = path.lower()
-    if kind == "all":
-        return True
-    if not path:
-        return False
-    if kind == "prefix":
-        return match == "prefix" and path.startswith(text)
-    return text in path  # contains: every path that starts with or contains ``path`` contains ``text``
-
-
-def _rate_bounds(rate_rules: Sequence[Mapping[str, Any]], limits: Mapping[str, Any]) -> list[str]:
-    """A violation for each configured limit that none of the (blocking) ``rate_rules`` enforces, or only a looser
-    one."""
-    problems = []
-    for name, limit in limits.items():
-        want, window = float(limit["limit"]), float(limit["windowSeconds"])
-        path, match = str(limit.get("path") or ""), str(limit.get("match") or "prefix")
-        verb = "start with" if match == "prefix" else "contain"
-        what = f"paths that {verb} '{path}'" if path else "every request"
-        enforcing = []
-        for rule in rate_rules:
-            statement = (rule.get("statement") or {}).get("rateBasedStatement") or {}
-            scope = _scope(statement)
-            if scope is not None and _covers(scope, match, path):
-                rule_window = float(statement.get("evaluationWindowSec") or 300)
-                exact = scope == ((match, path.lower()) if path else ("all", ""))
-                enforcing.append((float(statement.get("limit") or 0) / rule_window, rule, rule_window, exact))
-        add = (
-            f"add one with statement={{rate_based_statement: {{limit: {count_text(want)}, evaluation_window_sec: "
-            f"{count_text(window)}, ...}}}} and action={{block: {{}}}}"
-        )
-        if not enforcing:
-            problems.append(
-                f"The web ACL has no blocking rate-based rule for webstack:web.rateLimits.{name} ({count_text(want)} "
-                f"requests per {count_text(window)} s, {what}): {add}."
-            )
-            continue
-        rate, rule, rule_window, exact = min(enforcing, key=lambda item: item[0])
-        if rate > want / window:
-            allowed = rate * rule_window
-            fixed = max(10, int(want * rule_window / window))
-            fix = f"set limit={fixed} (or the limit's own window)" if exact else f"{add}, scoped to {what}"
-            problems.append(
-                f"The web ACL's rate-based rule '{_rule_name(rule)}' allows {count_text(allowed)} requests per "
-                f"{count_text(rule_window)} s for {what}, more than webstack:web.rateLimits.{name} "
-                f"({count_text(want)} per {count_text(window)} s): {fix}."
-            )
-    return problems
-
-
-def _waf_rules(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != WEB_ACL:
-        return
-    required = list(setting(args, _WAF_SCHEMA, "requiredManagedRuleGroups"))
-    rules = [rule or {} for rule in args.props.get("rules") or []]
-    rate_rules = [r for r in rules if ((r.get("statement") or {}).get("rateBasedStatement")) is not None]
-    blocking = [r for r in rate_rules if any((r.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS)]
-    for problem in _rate_bounds(blocking, dict(setting(args, _WAF_SCHEMA, "rateLimits"))) if blocking else []:
-        report(problem, None)
-    if not rate_rules:
-        report(
-            "The web ACL has no rate-based rule: add a rule with statement={rate_based_statement: {limit: 600, "
-            'evaluation_window_sec: 60, aggregate_key_type: "IP"}} and action={block: {}}.',
-            None,
-        )
-    elif not any(any((r.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS) for r in rate_rules):
-        names = ", ".join(f"'{_rule_name(r)}'" for r in rate_rules)
-        report(
-            f"The web ACL's rate-based rules ({names}) never block: set action={{block: {{}}}} (or captcha/challenge) "
-            "on at least one of them.",
-            None,
-        )
-    present: set[str] = set()
-    for rule in rules:
-        group = (rule.get("statement") or {}).get("managedRuleGroupStatement")
-        if group is None:
-            continue
-        if group.get("vendorName") == "AWS":
-            present.add(str(group.get("name")))
-        if (rule.get("overrideAction") or {}).get("count") is not None:
-            report(
-                f"The managed rule group {group.get('name')} (rule '{_rule_name(rule)}') only counts requests, so it "
-                "blocks nothing: set override_action={none: {}}.",
-                None,
-            )
-    _counted_rules_blocked_later(rules, report)
-    missing = [name for name in required if name not in present]
-    if missing:
-        report(
-            f"The web ACL lacks the AWS managed rule group{'s' if len(missing) > 1 else ''} {', '.join(missing)}: add "
-            'a rule with statement={managed_rule_group_statement: {name: ..., vendor_name: "AWS"}} and '
-            "override_action={none: {}} for each.",
-            None,
-        )
-    if (args.props.get("visibilityConfig") or {}).get("cloudwatchMetricsEnabled") is not True:
-        report(
-            "The web ACL publishes no CloudWatch metrics: set visibility_config.cloudwatch_metrics_enabled=True.", None
-        )
-    quiet = [r for r in rules if (r.get("visibilityConfig") or {}).get("cloudwatchMetricsEnabled") is not True]
-    if quiet:
-        names = ", ".join(f"'{_rule_name(r)}'" for r in quiet)
-        report(
-            f"Rule{'s' if len(quiet) > 1 else ''} {names} publish{'' if len(quiet) > 1 else 'es'} no CloudWatch "
-            "metrics: set visibility_config.cloudwatch_metrics_enabled=True on every rule.",
-            None,
-        )
-
-
-#: Label namespaces of the AWS managed rule groups (AWS WAF developer guide, "AWS Managed Rules rule groups list").
-LABEL_NAMESPACES = {
-    "AWSManagedRulesCommonRuleSet": "core-rule-set",
-    "AWSManagedRulesKnownBadInputsRuleSet": "known-bad-inputs",
-    "AWSManagedRulesSQLiRuleSet": "sql-database",
-    "AWSManagedRulesAmazonIpReputationList": "amazon-ip-list",
-}
-
-
-def _label_keys(statement: Any) -> Iterator[str]:
-    """The keys of every label match (scope LABEL) inside a statement, at any depth."""
-    if isinstance(statement, Mapping):
-        match = statement.get("labelMatchStatement")
-        if isinstance(match, Mapping) and match.get("scope") == "LABEL" and match.get("key"):
-            yield str(match["key"])
-        for value in statement.values():
-            yield from _label_keys(value)
-    elif isinstance(statement, Sequence) and not isinstance(statement, str):
-        for item in statement:
-            yield from _label_keys(item)
-
-
-def _counted_rules_blocked_later(rules: Sequence[Mapping[str, Any]], report: ReportViolation) -> None:
-    """A managed rule switched to count (rule_action_overrides) only labels what it matches: a later rule must block
-    on that label (labels are visible to the rules evaluated after the one that adds them), or the protection is off."""
-    for rule in rules:
-        group = (rule.get("statement") or {}).get("managedRuleGroupStatement")
-        if group is None:
-            continue
-        for override in group.get("ruleActionOverrides") or []:
-            if (override.get("actionToUse") or {}).get("count") is None:
-                continue
-            counted = str(override.get("name"))
-            blocked = any(
-                float(later.get("priority") or 0) > float(rule.get("priority") or 0)
-                and any((later.get("action") or {}).get(a) is not None for a in BLOCKING_ACTIONS)
-                and any(
-                    key.startswith("awswaf:managed:aws:") and key.rsplit(":", 1)[-1].lower() == counted.lower()
-                    for key in _label_keys(later.get("statement"))
-                )
-                for later in rules
-            )
-            if not blocked:
-                namespace = LABEL_NAMESPACES.get(str(group.get("name")), "<the group's label namespace>")
-                report(
-                    f"The managed rule group {group.get('name')} (rule '{_rule_name(rule)}') counts its rule {counted} "
-                    "instead of blocking it, and no later rule blocks the label it adds, so that protection is off "
-                    f"everywhere: add a rule after '{_rule_name(rule)}' with action={{block: {{}}}} and a "
-                    f"label_match_statement on its label (awswaf:managed:aws:{namespace}:{counted}, spelt as AWS's "
-                    "rule group documentation lists it), scoped down to the requests it must still block, or remove "
-                    "the override.",
-                    None,
-                )
-
-
-waf_rate_limits_and_managed_rules = ResourceValidationPolicy(
-    name="aws-waf-rate-limits-and-managed-rules",
-    description="Checks that every web ACL has a blocking rate-based rule no looser than each of the stack's rate "
-    "limits (configurable; the guides' by default), runs the required AWS managed rule groups in blocking mode, and "
-    "publishes CloudWatch metrics for itself and every rule.",
-    validate=_waf_rules,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_WAF_SCHEMA,
-    severity=Severity.HIGH,
-    tags=["waf", "checklist:rate-limiting", "fsbp:WAF.10", "fsbp:WAF.12"],
-    remediation_steps="Add a rate_based_statement rule with action block (e.g. 600 requests per 60 s per IP), the "
-    "AWSManagedRulesCommonRuleSet and AWSManagedRulesKnownBadInputsRuleSet groups with override_action none, and "
-    "visibility_config.cloudwatch_metrics_enabled=True on the web ACL and on each rule.",
-)
-
-
-# -- target group health checks --------------------------------------------------------------------------------------
+# -- target group health checks ----------------------------------------------------------------------------------------
 HTTP_HEALTH_CHECKS = ("HTTP", "HTTPS")
 
 
@@ -636,7 +312,7 @@ def _health_check(args: ResourceValidationArgs, report: ReportViolation) -> None
     protocol = str(check.get("protocol") or "HTTP").upper()
     fields = ["path", "matcher"] if protocol in HTTP_HEALTH_CHECKS else []
     fields += ["healthyThreshold", "unhealthyThreshold"]
-    missing = [_snake(key) for key in fields if not _is_set(check, key)]
+    missing = [_snake(key) for key in fields if not prop_is_set(check, key)]
     if missing:
         report(
             f"The health check leaves {', '.join(missing)} unset: set {'them' if len(missing) > 1 else 'it'} on "
@@ -648,7 +324,7 @@ def _health_check(args: ResourceValidationArgs, report: ReportViolation) -> None
 target_group_health_check = ResourceValidationPolicy(
     name="aws-alb-target-group-health-check",
     description="Checks that every target group health-checks its targets, with path, matcher and thresholds set "
-    "explicitly.",
+    "explicitly (Lambda targets excepted).",
     validate=_health_check,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -658,56 +334,6 @@ target_group_health_check = ResourceValidationPolicy(
 )
 
 
-# -- log groups ------------------------------------------------------------------------------------------------------
-_LOG_SCHEMA = schema(
-    {
-        "minRetentionDays": {
-            "type": "integer",
-            "default": 30,
-            "description": "Fewest days a log group may keep its logs (0, never expire, is not allowed either).",
-        }
-    }
-)
-
-
-def _log_group(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != LOG_GROUP:
-        return
-    minimum = int(setting(args, _LOG_SCHEMA, "minRetentionDays"))
-    retention = args.props.get("retentionInDays")
-    days = int(float(retention)) if retention is not None else 0
-    if args.props.get("logGroupClass") == "DELIVERY":
-        pass  # AWS fixes the retention of DELIVERY log groups at 2 days: only the key is up to the program
-    elif days == 0:
-        setting_text = "0" if retention is not None else "not set"
-        report(
-            f"The log group's logs never expire (retention_in_days is {setting_text}): set retention_in_days to "
-            f"{minimum} or more (a value CloudWatch accepts, e.g. 30, 90, 365).",
-            None,
-        )
-    elif days < minimum:
-        report(f"The log group keeps logs {days} days: set retention_in_days to {minimum} or more.", None)
-    if not _is_set(args.props, "kmsKeyId"):
-        report(
-            "The log group is not encrypted with a KMS key: set kms_key_id to a key whose policy lets "
-            "logs.<region>.amazonaws.com use it (webstack's Keys component provides one).",
-            None,
-        )
-
-
-log_group_retention_and_kms = ResourceValidationPolicy(
-    name="aws-cloudwatch-log-group-retention-and-kms",
-    description="Checks that every CloudWatch log group expires its logs after at least the minimum retention "
-    "period and is encrypted with a KMS key.",
-    validate=_log_group,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=_LOG_SCHEMA,
-    severity=Severity.MEDIUM,
-    tags=["logging", "encryption", "checklist:logging", "fsbp:CloudWatch.16"],
-    remediation_steps="Set retention_in_days (30 or more; 365 for audit logs) and kms_key_id on the "
-    "aws.cloudwatch.LogGroup.",
-)
-
 POLICIES = [
     https_listener_tls,
     http_listener_redirects_to_https,
@@ -715,8 +341,5 @@ POLICIES = [
     desync_mitigation,
     deletion_protection,
     access_logs,
-    alb_waf_protected,
-    waf_rate_limits_and_managed_rules,
     target_group_health_check,
-    log_group_retention_and_kms,
 ]

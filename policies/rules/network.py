@@ -1,19 +1,5 @@
 """Network rules: flow logs, the default security group, and who may reach what.
 
-- ``aws-vpc-flow-logs-enabled``: every VPC has a flow log of ALL traffic.
-- ``aws-default-security-group-restricted``: every VPC's default security group is managed and has no rules.
-- ``aws-security-group-no-public-ingress``: the internet reaches only ports 80/443, and only on the load balancer's
-  group.
-- ``aws-security-group-no-public-ssh``: SSH is never open to the internet, and only to the management CIDRs when
-  those are configured.
-- ``aws-security-group-private-ports-from-groups``: app, database and cache ports, and every port of the app, data
-  and cache groups, are reachable only from security groups, never from CIDRs.
-- ``aws-security-group-no-rule-management-conflicts``: no security group has inline rules and separate rule
-  resources at once.
-- ``aws-subnet-no-public-ip-on-launch``: no subnet maps public IPs on launch (service, database and cache
-  subnets least of all).
-- ``aws-vpc-nat-gateway-per-az``: in a VPC with NAT gateways, every zone with subnets has a NAT gateway of its own.
-
 Stack rules join resources through property dependencies (a rule resource to its group through
 ``securityGroupId``, a subnet to its VPC through ``vpcId``, ...), never through ids, which are unknown during a
 preview.
@@ -58,7 +44,7 @@ RDS_SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 CACHE_SUBNET_GROUP = "aws:elasticache/subnetGroup:SubnetGroup"
 
 
-# -- flow logs -------------------------------------------------------------------------------------------------------
+# -- flow logs ---------------------------------------------------------------------------------------------------------
 def _flow_logs(args: StackValidationArgs, report: ReportViolation) -> None:
     flow_logs = [r for r in args.resources if r.resource_type == FLOW_LOG and r.props.get("trafficType") == "ALL"]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
@@ -82,7 +68,7 @@ vpc_flow_logs_enabled = StackValidationPolicy(
 )
 
 
-# -- default security group ------------------------------------------------------------------------------------------
+# -- default security group --------------------------------------------------------------------------------------------
 def _default_security_group(args: StackValidationArgs, report: ReportViolation) -> None:
     defaults = [r for r in args.resources if r.resource_type == DEFAULT_SECURITY_GROUP]
     for vpc in (r for r in args.resources if r.resource_type == VPC):
@@ -104,7 +90,8 @@ def _default_security_group(args: StackValidationArgs, report: ReportViolation) 
 
 default_security_group_restricted = StackValidationPolicy(
     name="aws-default-security-group-restricted",
-    description="Checks that every VPC's default security group is managed and allows no traffic at all.",
+    description="Checks that every VPC's default security group is managed and has no rules, so it allows no traffic "
+    "at all.",
     validate=_default_security_group,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -114,7 +101,7 @@ default_security_group_restricted = StackValidationPolicy(
 )
 
 
-# -- public ingress --------------------------------------------------------------------------------------------------
+# -- public ingress ----------------------------------------------------------------------------------------------------
 _PUBLIC_SCHEMA = schema(
     {
         "publicPorts": {
@@ -162,8 +149,8 @@ def _public_ingress(args: StackValidationArgs, report: ReportViolation) -> None:
 
 security_group_no_public_ingress = StackValidationPolicy(
     name="aws-security-group-no-public-ingress",
-    description="Checks that the internet (0.0.0.0/0, ::/0) reaches only ports 80 and 443, and only on the load "
-    "balancer's security group.",
+    description="Checks that the internet (0.0.0.0/0, ::/0) reaches only ports 80 and 443 (`publicPorts`), and only "
+    "the load balancer's security group (tagged `webstack:role=lb`).",
     validate=_public_ingress,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PUBLIC_SCHEMA,
@@ -174,7 +161,7 @@ security_group_no_public_ingress = StackValidationPolicy(
 )
 
 
-# -- SSH -------------------------------------------------------------------------------------------------------------
+# -- SSH ---------------------------------------------------------------------------------------------------------------
 _SSH_SCHEMA = schema(
     {
         "managementCidrs": {
@@ -224,7 +211,7 @@ security_group_no_public_ssh = ResourceValidationPolicy(
 )
 
 
-# -- private ports ---------------------------------------------------------------------------------------------------
+# -- private ports -----------------------------------------------------------------------------------------------------
 _PRIVATE_SCHEMA = schema(
     {
         "privatePorts": {
@@ -271,8 +258,8 @@ def _private_ports(args: StackValidationArgs, report: ReportViolation) -> None:
 
 security_group_private_ports_from_groups = StackValidationPolicy(
     name="aws-security-group-private-ports-from-groups",
-    description="Checks that app, database and cache ports, and the app, data and cache security groups, are "
-    "reachable only from security groups, never from CIDR ranges.",
+    description="Checks that app, database and cache ports (`privatePorts`: 3000, 8000, 8080, 3306, 5432, 6379) and "
+    "every port of the app, data and cache security groups admit only security groups, never CIDR ranges.",
     validate=_private_ports,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_PRIVATE_SCHEMA,
@@ -282,7 +269,7 @@ security_group_private_ports_from_groups = StackValidationPolicy(
     "tier's group>.",
 )
 
-# -- rule management conflicts ---------------------------------------------------------------------------------------
+# -- rule management conflicts -----------------------------------------------------------------------------------------
 #: Resources that each manage one rule of a security group apart from the group.
 SEPARATE_RULE_TYPES = (SECURITY_GROUP_RULE, INGRESS_RULE, EGRESS_RULE)
 
@@ -351,7 +338,7 @@ security_group_no_rule_management_conflicts = StackValidationPolicy(
 )
 
 
-# -- subnets without public IPs --------------------------------------------------------------------------------------
+# -- subnets without public IPs ----------------------------------------------------------------------------------------
 #: The resources that place something in subnets, and the property that names the subnets.
 SUBNET_USERS = {
     ECS_SERVICE: ("networkConfiguration", "ECS service"),
@@ -418,7 +405,7 @@ subnet_no_public_ip_on_launch = StackValidationPolicy(
 )
 
 
-# -- NAT gateway per availability zone -------------------------------------------------------------------------------
+# -- NAT gateway per availability zone ---------------------------------------------------------------------------------
 def _vpc_of(resource: PolicyResource) -> PolicyResource | None:
     return next((dep for dep in resource.property_dependencies.get("vpcId") or [] if dep.resource_type == VPC), None)
 

@@ -6,27 +6,6 @@ tunnel's connector); the client's address arrives in ``CF-Connecting-IP`` (Cloud
 A rate limit keyed on the connection's address then counts a whole Cloudflare location as one client: one busy
 location blocks all its visitors at once, and no single client is ever limited.
 
-- ``aws-waf-counts-clients-behind-cloudflare``: every web ACL on a load balancer that a proxied Cloudflare record
-  points at aggregates its rate-based rules on the forwarded client address (``FORWARDED_IP`` from
-  ``clientAddressHeader``), never on the connection's (``IP``, or an ``ip`` custom key); and runs no managed rule
-  group that can only judge the connection's address (the IP reputation and anonymous IP lists: AWS WAF developer
-  guide, "IP reputation rule groups") in blocking mode.
-- ``docker-nginx-counts-clients-behind-cloudflare``: on a Docker host served through Cloudflare, every nginx.conf a
-  container receives restores the client's address with the real_ip module from ``clientAddressHeader``, believes it
-  only from Cloudflare's published ranges (``cloudflareRanges``) or the subnet of a ``tunnel`` network of the stack,
-  and keys every rate-limit zone on ``$binary_remote_addr`` / ``$remote_addr`` (which real_ip restores), or on a
-  ``map`` of them; never on a header any client can set.
-- ``docker-origin-only-through-cloudflare``: behind a Cloudflare Tunnel (a ``tunnel`` container or a
-  ``ZeroTrustTunnelCloudflared``), nothing publishes a port off the host's loopback and the load balancer publishes
-  none; every tunnel configuration ends with a catch-all ``http_status:`` rule and never turns origin TLS
-  verification off; the ``tunnel`` network is internal and joins only the connector and the load balancer.
-  Connected directly, the load balancer publishes only its HTTPS port; its HTTPS servers require a client
-  certificate (``ssl_verify_client on`` with ``ssl_client_certificate``: authenticated origin pulls) and serve only
-  peers in Cloudflare's ranges (a ``geo`` on ``$realip_remote_addr`` with default 0, and ``if ($var = 0)`` returning
-  an error, as webstack writes it: ``allow``/``deny`` would judge the address real_ip restored); and the zone turns
-  authenticated origin pulls on (``AuthenticatedOriginPullsSettings`` enabled), or Cloudflare presents no
-  certificate.
-
 The docker rules apply to a stack with a load balancer container (role ``lb``) and a proxied Cloudflare record; the
 nginx.conf is the text of an upload whose path ends in ``nginx.conf`` (the load balancer's seed delivers it), read
 with :mod:`._nginx`. A value a rule needs that is unknown during preview is reported, never taken as compliant.
@@ -49,10 +28,11 @@ from pulumi_policy import (
 
 from . import _nginx
 from ._common import schema, setting, within
-from ._props import UNKNOWN, as_number, as_text, count_text, is_true, list_items, prop, unknown_message
-from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, _proxied_load_balancers, zone_of
-from .docker import CONTAINER, NETWORK, _attachments, _content, _is_loopback, _network_name, _role, _who
-from .load_balancer import WEB_ACL, WEB_ACL_ASSOCIATION
+from ._docker import CONTAINER, NETWORK, attachments, docker_role, is_loopback, network_name, upload_text, who
+from ._props import UNKNOWN, as_number, as_text, count_text, is_true, item_label, list_items, prop, unknown_message
+from .cdn import CLOUDFLARE_RANGES, DNS_RECORD, ZONE_TYPES, zone_of
+from .cdn_records import proxied_load_balancers
+from .waf import WEB_ACL, WEB_ACL_ASSOCIATION
 
 #: The header Cloudflare's edge hands the origin the client's address in.
 CLIENT_ADDRESS_HEADER = "CF-Connecting-IP"
@@ -92,11 +72,6 @@ REAL_IP_FIX = (
 
 
 # -- aws ---------------------------------------------------------------------------------------------------------------
-def _rule_name(rule: Any, index: int) -> str:
-    name = as_text(prop(rule, "name"))
-    return f"'{name}'" if name else f"#{index + 1}"
-
-
 def _rate_problem(rule: Any, name: str, header: str) -> str:
     """Why a rule counts the proxy instead of clients; empty when it does not."""
     statement = prop(prop(rule, "statement"), "rateBasedStatement")
@@ -161,7 +136,11 @@ def _group_problem(rule: Any, name: str) -> str:
 
 
 def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> None:
-    balancers = _proxied_load_balancers(args.resources)
+    """Every web ACL on a load balancer that a proxied Cloudflare record points at aggregates its rate-based rules on
+    the forwarded client address (``FORWARDED_IP`` from ``clientAddressHeader``), never on the connection's (``IP``,
+    or an ``ip`` custom key); and runs no managed rule group that can only judge the connection's address (the IP
+    reputation and anonymous IP lists: AWS WAF developer guide, "IP reputation rule groups") in blocking mode."""
+    balancers = proxied_load_balancers(args.resources)
     if not balancers:
         args.not_applicable("no proxied Cloudflare DNS record points at a load balancer of the stack")
     header = str(setting(args, _SCHEMA, "clientAddressHeader"))
@@ -181,7 +160,7 @@ def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> N
             if rule is UNKNOWN:
                 report(unknown_message(f"rules[{index}]", "a literal rule"), acl.urn)
                 continue
-            name = _rule_name(rule, index)
+            name = item_label(rule, index, "name")
             for problem in (_rate_problem(rule, name, header), _group_problem(rule, name)):
                 if problem:
                     report(problem, acl.urn)
@@ -189,9 +168,9 @@ def _waf_counts_clients(args: StackValidationArgs, report: ReportViolation) -> N
 
 aws_waf_counts_clients_behind_cloudflare = StackValidationPolicy(
     name="aws-waf-counts-clients-behind-cloudflare",
-    description="Checks that the web ACL of a load balancer served through Cloudflare rate-limits per forwarded client "
-    "address (FORWARDED_IP from CF-Connecting-IP), not per connecting address, which is Cloudflare's, and blocks "
-    "nothing on the connecting address alone (IP reputation lists).",
+    description="Checks that the web ACL of a load balancer served through Cloudflare rate-limits per "
+    "`CF-Connecting-IP` (`FORWARDED_IP`), never per connecting address (Cloudflare's), and blocks nothing on that "
+    "address alone (IP reputation lists).",
     validate=_waf_counts_clients,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,
@@ -222,8 +201,8 @@ def _behind_cloudflare(args: StackValidationArgs, report: ReportViolation) -> li
     if not containers or not records:
         args.not_applicable("the stack serves no Docker load balancer through Cloudflare")
     proxied = [r for r in records if is_true(prop(r.props, "proxied")) or prop(r.props, "proxied") is UNKNOWN]
-    balancers = [c for c in containers if _role(c.props) == LB_ROLE]
-    undecided = [c for c in containers if _role(c.props) is UNKNOWN]
+    balancers = [c for c in containers if docker_role(c.props) == LB_ROLE]
+    undecided = [c for c in containers if docker_role(c.props) is UNKNOWN]
     if proxied and not balancers and undecided:
         report(unknown_message("The container's labels (webstack.role)", "a literal label"), undecided[0].urn)
         return None
@@ -238,14 +217,14 @@ def _configs(args: StackValidationArgs, report: ReportViolation) -> list[_Config
     for container in (r for r in args.resources if r.resource_type == CONTAINER):
         uploads = prop(container.props, "uploads")
         if uploads is UNKNOWN:
-            if _role(container.props) in (f"{LB_ROLE}-seed", LB_ROLE):
+            if docker_role(container.props) in (f"{LB_ROLE}-seed", LB_ROLE):
                 report(unknown_message("uploads", "literal files (the load balancer's nginx.conf)"), container.urn)
             continue
         for upload in list_items(uploads):
             path = prop(upload, "file")
             if upload is UNKNOWN or path is UNKNOWN or not as_text(path).endswith("nginx.conf"):
                 continue
-            text = _content(upload)
+            text = upload_text(upload)
             if text is None:
                 report(unknown_message(f"the content of {as_text(path)}", "literal text"), container.urn)
                 continue
@@ -257,7 +236,7 @@ def _configs(args: StackValidationArgs, report: ReportViolation) -> list[_Config
 
 
 def _tunnel_networks(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
-    return [r for r in resources if r.resource_type == NETWORK and _role(r.props) == TUNNEL_ROLE]
+    return [r for r in resources if r.resource_type == NETWORK and docker_role(r.props) == TUNNEL_ROLE]
 
 
 def _subnets(network: PolicyResource) -> list[str]:
@@ -343,6 +322,10 @@ def _nginx_problems(config: _Config, header: str, trusted: Sequence[str]) -> lis
 
 
 def _nginx_counts_clients(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Every nginx.conf a container receives restores the client's address with the real_ip module from
+    ``clientAddressHeader``, believes it only from Cloudflare's published ranges (``cloudflareRanges``) or the subnet
+    of a ``tunnel`` network of the stack, and keys every rate-limit zone on ``$binary_remote_addr`` / ``$remote_addr``
+    (which real_ip restores), or on a ``map`` of them; never on a header any client can set."""
     if _behind_cloudflare(args, report) is None:
         return
     header = str(setting(args, _SCHEMA, "clientAddressHeader"))
@@ -355,9 +338,8 @@ def _nginx_counts_clients(args: StackValidationArgs, report: ReportViolation) ->
 
 docker_nginx_counts_clients_behind_cloudflare = StackValidationPolicy(
     name="docker-nginx-counts-clients-behind-cloudflare",
-    description="Checks that nginx on a Docker host served through Cloudflare restores the client's address from "
-    "CF-Connecting-IP for Cloudflare's ranges or the tunnel network only, and rate-limits per that address, not per "
-    "Cloudflare edge server.",
+    description="Checks that on a Docker host served through Cloudflare, nginx restores the client's address from "
+    "`CF-Connecting-IP` for Cloudflare's ranges or the tunnel network only, and every rate limit keys on that address.",
     validate=_nginx_counts_clients,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,
@@ -384,7 +366,7 @@ def _ports(container: PolicyResource) -> list[tuple[Any, str]] | None:
 
 def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None:
     for container in (r for r in args.resources if r.resource_type == CONTAINER):
-        role = _role(container.props)
+        role = docker_role(container.props)
         published = _ports(container)
         if published is None:
             report(unknown_message("ports", "literal mappings (none behind a tunnel)"), container.urn)
@@ -394,14 +376,14 @@ def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None
             label = f"container port {count_text(number)}" if number is not None else "a container port"
             if role == LB_ROLE:
                 report(
-                    f"{_who(role)} publishes {label} on {ip}, but the site is served through a Cloudflare Tunnel: "
+                    f"{who(role)} publishes {label} on {ip}, but the site is served through a Cloudflare Tunnel: "
                     "the tunnel's connector reaches nginx over the tunnel network, and a published port lets anyone "
                     "bypass Cloudflare's TLS settings, WAF and rate limits. Publish no port (ports=[]).",
                     container.urn,
                 )
-            elif not _is_loopback(ip):
+            elif not is_loopback(ip):
                 report(
-                    f"{_who(role)} publishes {label} on {ip}, but behind a Cloudflare Tunnel the server takes no "
+                    f"{who(role)} publishes {label} on {ip}, but behind a Cloudflare Tunnel the server takes no "
                     'inbound connection at all: remove the port, or bind it to the loopback (ip="127.0.0.1").',
                     container.urn,
                 )
@@ -409,7 +391,7 @@ def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None
         for problem in _ingress_problems(config):
             report(problem, config.urn)
     networks = _tunnel_networks(args.resources)
-    by_name = {name: n for n in args.resources if n.resource_type == NETWORK and (name := _network_name(n))}
+    by_name = {name: n for n in args.resources if n.resource_type == NETWORK and (name := network_name(n))}
     for network in networks:
         internal = prop(network.props, "internal")
         if internal is UNKNOWN:
@@ -423,12 +405,12 @@ def _tunnel_problems(args: StackValidationArgs, report: ReportViolation) -> None
             )
     tunnel_urns = {n.urn for n in networks}
     for container in (r for r in args.resources if r.resource_type == CONTAINER):
-        role = _role(container.props)
+        role = docker_role(container.props)
         if role in (LB_ROLE, TUNNEL_ROLE):
             continue
-        if any(a.network is not None and a.network.urn in tunnel_urns for a in _attachments(container, by_name)):
+        if any(a.network is not None and a.network.urn in tunnel_urns for a in attachments(container, by_name)):
             report(
-                f"{_who(role)} is attached to the tunnel network, whose peers nginx believes about the client's "
+                f"{who(role)} is attached to the tunnel network, whose peers nginx believes about the client's "
                 "address (CF-Connecting-IP): any container there can pose as any client. Attach only the tunnel's "
                 "connector and the load balancer to it.",
                 container.urn,
@@ -475,11 +457,11 @@ def _direct_problems(args: StackValidationArgs, balancers: Sequence[PolicyResour
             continue
         for internal, ip in published:
             number = as_number(internal)
-            if _is_loopback(ip) or (number is not None and int(number) in HTTPS_PORTS):
+            if is_loopback(ip) or (number is not None and int(number) in HTTPS_PORTS):
                 continue
             label = f"container port {count_text(number)}" if number is not None else "a container port"
             report(
-                f"{_who(LB_ROLE)} publishes {label} on {ip}, but Cloudflare connects to the origin on HTTPS only "
+                f"{who(LB_ROLE)} publishes {label} on {ip}, but Cloudflare connects to the origin on HTTPS only "
                 "(it redirects plain HTTP at the edge): publish only nginx's HTTPS port.",
                 balancer.urn,
             )
@@ -554,11 +536,20 @@ def _admits_only(server: _nginx.Directive, peers: Mapping[str, Mapping[str, str]
 
 
 def _origin_only_cloudflare(args: StackValidationArgs, report: ReportViolation) -> None:
+    """Behind a Cloudflare Tunnel (a ``tunnel`` container or a ``ZeroTrustTunnelCloudflared``), nothing publishes a
+    port off the host's loopback and the load balancer publishes none; every tunnel configuration ends with a catch-all
+    ``http_status:`` rule and never turns origin TLS verification off; the ``tunnel`` network is internal and joins
+    only the connector and the load balancer. Connected directly, the load balancer publishes only its HTTPS port;
+    its HTTPS servers require a client certificate (``ssl_verify_client on`` with ``ssl_client_certificate``:
+    authenticated origin pulls) and serve only peers in Cloudflare's ranges (a ``geo`` on ``$realip_remote_addr`` with
+    default 0, and ``if ($var = 0)`` returning an error, as webstack writes it: ``allow``/``deny`` would judge the
+    address real_ip restored); and the zone turns authenticated origin pulls on (``AuthenticatedOriginPullsSettings``
+    enabled), or Cloudflare presents no certificate."""
     balancers = _behind_cloudflare(args, report)
     if balancers is None:
         return
     tunneled = any(r.resource_type == TUNNEL_TYPE for r in args.resources) or any(
-        r.resource_type == CONTAINER and _role(r.props) == TUNNEL_ROLE for r in args.resources
+        r.resource_type == CONTAINER and docker_role(r.props) == TUNNEL_ROLE for r in args.resources
     )
     if tunneled:
         _tunnel_problems(args, report)
@@ -569,8 +560,9 @@ def _origin_only_cloudflare(args: StackValidationArgs, report: ReportViolation) 
 docker_origin_only_through_cloudflare = StackValidationPolicy(
     name="docker-origin-only-through-cloudflare",
     description="Checks that a Docker host served through Cloudflare takes traffic from Cloudflare only: behind a "
-    "tunnel it publishes no port and the tunnel answers 404 to other names; connected directly it publishes HTTPS only "
-    "and requires Cloudflare's client certificate and Cloudflare's ranges.",
+    "tunnel it publishes no port, and the tunnel's ingress ends in a 404 and verifies nginx; connected directly it "
+    "publishes HTTPS only, requires Cloudflare's client certificate, serves Cloudflare's ranges only, and the zone "
+    "turns authenticated origin pulls on.",
     validate=_origin_only_cloudflare,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,

@@ -1,15 +1,6 @@
 """S3 rules: every bucket is encrypted, private, owner-enforced, versioned, reached only over TLS, and logged.
 
-- ``aws-s3-bucket-encrypted-with-kms``: every bucket's default encryption is SSE-KMS (or DSSE-KMS) under a
-  customer-managed key, with bucket keys for SSE-KMS; log sinks instead use SSE-S3 (AES256).
-- ``aws-s3-bucket-public-access-blocked``: every bucket has a public access block with all four flags on.
-- ``aws-s3-bucket-owner-enforced``: every bucket has ownership controls set to BucketOwnerEnforced (ACLs off).
-- ``aws-s3-bucket-versioned``: every bucket has versioning Enabled.
-- ``aws-s3-bucket-tls-only``: every bucket's policy denies all S3 actions over plain HTTP to every principal, and
-  allows nothing to every principal without a condition.
-- ``aws-s3-bucket-access-logging``: every bucket except log sinks writes server access logs, to a log sink.
-
-All six are stack rules: a bucket's settings live on side resources (``BucketServerSideEncryptionConfiguration``,
+All are stack rules: a bucket's settings live on side resources (``BucketServerSideEncryptionConfiguration``,
 ``BucketPublicAccessBlock``, ...), which point at their bucket through ``property_dependencies["bucket"]``. They are
 joined through that dependency only, never through the bucket's name or id, which are unknown during a preview.
 Both the v7 tokens and the deprecated ``...V2`` tokens are matched.
@@ -17,20 +8,20 @@ Both the v7 tokens and the deprecated ``...V2`` tokens are matched.
 The program marks a bucket's purpose with the ``webstack:role`` tag on the bucket: ``log-sink`` buckets receive AWS
 service logs (ALB and S3 server access logs), which AWS delivers only to SSE-S3 buckets, so they must use AES256
 (with KMS their logs would be silently lost) and do not log their own accesses. ``documents`` and ``backups`` are
-covered by ``backups.py``.
+covered by ``backups.py`` and ``backup_copies.py``.
 
 Values unknown during a preview: references to other resources (a KMS key's ARN, the target bucket's name) are outputs,
 never empty, so an unknown one counts as set. Settings the program writes literally (algorithms, flags, statuses,
 tags) are reported when unknown, with the advice to set them directly, so the rule never passes on them silently.
 A bucket policy's text is built from the bucket's ARN, so during the preview of a new bucket it is unknown as a whole:
-``aws-s3-bucket-tls-only`` then reports everything it can decide and re-raises the analyzer's ``UnknownValueError``
-at the end, so pulumi_policy records that the rule could not finish during the preview; ``pulumi up`` decides it.
+the rules that read it report everything they can decide and re-raise the analyzer's ``UnknownValueError`` at the end,
+so pulumi_policy records that they could not finish during the preview; ``pulumi up`` decides them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
@@ -44,7 +35,19 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 from ._common import ROLE_TAG
-from ._props import UNKNOWN, as_list, as_text, depends_on, is_set, is_true, list_items, plain, prop, unknown_message
+from ._props import (
+    UNKNOWN,
+    as_list,
+    as_text,
+    customer_key_problem,
+    depends_on,
+    is_set,
+    is_true,
+    list_items,
+    plain,
+    prop,
+    unknown_message,
+)
 
 BUCKET_TYPES = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 ENCRYPTION_TYPES = (
@@ -66,8 +69,6 @@ SSE_S3 = "AES256"
 SSE_KMS = "aws:kms"
 DSSE_KMS = "aws:kms:dsse"
 KMS_ALGORITHMS = (SSE_KMS, DSSE_KMS)
-#: What a KMS key setting holds when it names an AWS-managed key (``alias/aws/s3``, or an alias ARN ending in it).
-AWS_MANAGED_KEY_ALIAS = "alias/aws/"
 OWNER_ENFORCED = "BucketOwnerEnforced"
 ENABLED = "Enabled"
 
@@ -84,10 +85,7 @@ DENY_INSECURE_TRANSPORT = (
 )
 
 
-# -- reading props ---------------------------------------------------------------------------------------------------
-
-
-# -- buckets and what points at them ---------------------------------------------------------------------------------
+# -- buckets and what points at them -----------------------------------------------------------------------------------
 def buckets(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
     """Every S3 bucket of the stack (v7 and deprecated V2 tokens)."""
     return [r for r in resources if r.resource_type in BUCKET_TYPES]
@@ -131,20 +129,7 @@ def is_versioned(resources: Iterable[PolicyResource], bucket: PolicyResource) ->
     return any(not versioning_problem(v) for v in attached(resources, VERSIONING_TYPES, bucket))
 
 
-def _key_problem(value: Any) -> str:
-    """Why a KMS key setting does not name a customer-managed key; empty when it does. An unknown value is a key
-    resource's ARN (AWS-managed keys are named by literal aliases), so it counts as a customer-managed key."""
-    if value is UNKNOWN:
-        return ""
-    text = as_text(value)
-    if not text:
-        return "is not set"
-    if AWS_MANAGED_KEY_ALIAS in text:
-        return f"names the AWS-managed key {text}"
-    return ""
-
-
-# -- encryption ------------------------------------------------------------------------------------------------------
+# -- encryption --------------------------------------------------------------------------------------------------------
 def _default_encryption(props: Mapping[str, Any]) -> tuple[Any, Any] | str:
     """The rule that sets default encryption and its ``applyServerSideEncryptionByDefault``, or why there is none."""
     rules = prop(props, "rules")
@@ -200,7 +185,7 @@ def _encryption_problems(props: Mapping[str, Any], log_sink: bool) -> list[str]:
             f"(only log sinks, tagged {ROLE_TAG}={ROLE_LOG_SINK}, use {SSE_S3})."
         ]
     problems: list[str] = []
-    key_problem = _key_problem(prop(default, "kmsMasterKeyId"))
+    key_problem = customer_key_problem(prop(default, "kmsMasterKeyId"))
     if key_problem:
         problems.append(
             f"kms_master_key_id {key_problem}, so objects are encrypted under an AWS-managed key whose policy you do "
@@ -242,8 +227,7 @@ def _encrypted_with_kms(args: StackValidationArgs, report: ReportViolation) -> N
 s3_bucket_encrypted_with_kms = StackValidationPolicy(
     name="aws-s3-bucket-encrypted-with-kms",
     description="Checks that every S3 bucket encrypts by default with SSE-KMS (or DSSE-KMS) under a customer-managed "
-    "key, with bucket keys for SSE-KMS, and that log sinks use SSE-S3 (AES256), the only encryption AWS log delivery "
-    "writes to.",
+    "key, with bucket keys for SSE-KMS; only log sinks use SSE-S3, the one encryption AWS log delivery writes.",
     validate=_encrypted_with_kms,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -254,7 +238,7 @@ s3_bucket_encrypted_with_kms = StackValidationPolicy(
 )
 
 
-# -- public access ---------------------------------------------------------------------------------------------------
+# -- public access -----------------------------------------------------------------------------------------------------
 def _public_access_blocked(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         blocks = attached(args.resources, PUBLIC_ACCESS_BLOCK_TYPES, bucket)
@@ -281,8 +265,8 @@ def _public_access_blocked(args: StackValidationArgs, report: ReportViolation) -
 
 s3_bucket_public_access_blocked = StackValidationPolicy(
     name="aws-s3-bucket-public-access-blocked",
-    description="Checks that every S3 bucket has a public access block with block_public_acls, block_public_policy, "
-    "ignore_public_acls and restrict_public_buckets all on.",
+    description="Checks that every S3 bucket has all four public access blocks on (block_public_acls, "
+    "block_public_policy, ignore_public_acls, restrict_public_buckets).",
     validate=_public_access_blocked,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
@@ -292,7 +276,7 @@ s3_bucket_public_access_blocked = StackValidationPolicy(
 )
 
 
-# -- object ownership ------------------------------------------------------------------------------------------------
+# -- object ownership --------------------------------------------------------------------------------------------------
 def _owner_enforced(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         controls = attached(args.resources, OWNERSHIP_TYPES, bucket)
@@ -319,7 +303,7 @@ def _owner_enforced(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_bucket_owner_enforced = StackValidationPolicy(
     name="aws-s3-bucket-owner-enforced",
-    description="Checks that every S3 bucket has ownership controls set to BucketOwnerEnforced, which turns ACLs off.",
+    description="Checks that every S3 bucket's object ownership is `BucketOwnerEnforced`, which turns ACLs off.",
     validate=_owner_enforced,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -329,7 +313,7 @@ s3_bucket_owner_enforced = StackValidationPolicy(
 )
 
 
-# -- versioning ------------------------------------------------------------------------------------------------------
+# -- versioning --------------------------------------------------------------------------------------------------------
 def _versioned(args: StackValidationArgs, report: ReportViolation) -> None:
     for bucket in buckets(args.resources):
         versionings = attached(args.resources, VERSIONING_TYPES, bucket)
@@ -347,7 +331,7 @@ def _versioned(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_bucket_versioned = StackValidationPolicy(
     name="aws-s3-bucket-versioned",
-    description="Checks that every S3 bucket has versioning enabled.",
+    description="Checks that every S3 bucket has versioning on.",
     validate=_versioned,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -357,7 +341,7 @@ s3_bucket_versioned = StackValidationPolicy(
 )
 
 
-# -- TLS only --------------------------------------------------------------------------------------------------------
+# -- TLS only ----------------------------------------------------------------------------------------------------------
 def _everyone(principal: Any) -> bool:
     """Whether a Principal names every principal: ``"*"`` or ``{"AWS": "*"}`` (or ``["*"]``)."""
     if principal == "*":
@@ -406,8 +390,8 @@ def _public_allows(statements: list[dict[str, Any]]) -> list[str]:
     return names
 
 
-def _policy_problems(text: Any) -> list[str]:
-    """What keeps a bucket policy from being TLS-only and private; raises UnknownValueError on an unknown part."""
+def _statements(text: Any) -> list[dict[str, Any]] | str:
+    """A bucket policy's statements, or why it cannot be read; raises UnknownValueError on an unknown part."""
     if isinstance(text, Mapping):
         document: Any = plain(text)
     elif not as_text(text):
@@ -416,63 +400,98 @@ def _policy_problems(text: Any) -> list[str]:
         try:
             document = json.loads(str(text))
         except ValueError:
-            return ["The bucket policy is not valid JSON: set policy to a JSON policy document (json.dumps(...))."]
+            return "The bucket policy is not valid JSON: set policy to a JSON policy document (json.dumps(...))."
     raw = document.get("Statement") if isinstance(document, dict) else None
-    statements = [statement for statement in as_list(raw) if isinstance(statement, dict)]
-    problems: list[str] = []
-    if not any(_denies_insecure_transport(statement) for statement in statements):
-        problems.append(
-            "The bucket policy does not deny requests over plain HTTP: add the statement "
-            f"{DENY_INSECURE_TRANSPORT} (no other condition, so it applies to every request)."
-        )
+    return [statement for statement in as_list(raw) if isinstance(statement, dict)]
+
+
+def _tls_problems(statements: list[dict[str, Any]]) -> list[str]:
+    if any(_denies_insecure_transport(statement) for statement in statements):
+        return []
+    return [
+        "The bucket policy does not deny requests over plain HTTP: add the statement "
+        f"{DENY_INSECURE_TRANSPORT} (no other condition, so it applies to every request)."
+    ]
+
+
+def _public_problems(statements: list[dict[str, Any]]) -> list[str]:
     public = _public_allows(statements)
-    if public:
-        problems.append(
-            f"The bucket policy's statement{'s' if len(public) > 1 else ''} {', '.join(public)} allow"
-            f"{'' if len(public) > 1 else 's'} access to every principal without a condition: name the principals "
-            "(an account, a role or a service) or add a condition (aws:SourceAccount, aws:SourceArn, ...)."
-        )
-    return problems
+    if not public:
+        return []
+    return [
+        f"The bucket policy's statement{'s' if len(public) > 1 else ''} {', '.join(public)} allow"
+        f"{'' if len(public) > 1 else 's'} access to every principal without a condition: name the principals "
+        "(an account, a role or a service) or add a condition (aws:SourceAccount, aws:SourceArn, ...)."
+    ]
 
 
-def _tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
+def _judge_policies(
+    args: StackValidationArgs,
+    report: ReportViolation,
+    judge: Callable[[list[dict[str, Any]]], list[str]],
+    missing: str | None,
+) -> None:
+    """Report ``judge``'s problems of every bucket policy, and ``missing`` on a bucket without one. A policy built
+    from the bucket's ARN is unknown during the preview of a new bucket: the rule reports what it can decide and
+    then re-raises, so that ``pulumi up`` decides the rest."""
     deferred: UnknownValueError | None = None
     for bucket in buckets(args.resources):
         policies = attached(args.resources, POLICY_TYPES, bucket)
-        if not policies:
-            report(
-                "The bucket has no bucket policy, so it accepts requests over plain HTTP: add an aws.s3.BucketPolicy "
-                f"with the statement {DENY_INSECURE_TRANSPORT}, ordered after the public access block.",
-                bucket.urn,
-            )
+        if not policies and missing:
+            report(missing, bucket.urn)
         for policy in policies:
             try:
-                problems = _policy_problems(policy.props.get("policy"))
-            except UnknownValueError as error:  # built from the bucket's ARN: decided by `pulumi up`
+                statements = _statements(policy.props.get("policy"))
+            except UnknownValueError as error:
                 deferred = deferred or error
                 continue
-            for problem in problems:
+            for problem in [statements] if isinstance(statements, str) else judge(statements):
                 report(problem, policy.urn)
     if deferred is not None:
         raise deferred
 
 
+def _tls_only(args: StackValidationArgs, report: ReportViolation) -> None:
+    _judge_policies(
+        args,
+        report,
+        _tls_problems,
+        "The bucket has no bucket policy, so it accepts requests over plain HTTP: add an aws.s3.BucketPolicy with "
+        f"the statement {DENY_INSECURE_TRANSPORT}, ordered after the public access block.",
+    )
+
+
 s3_bucket_tls_only = StackValidationPolicy(
     name="aws-s3-bucket-tls-only",
-    description="Checks that every S3 bucket has a policy that denies all S3 actions on the bucket and its objects "
-    "to every principal when aws:SecureTransport is false, and that allows nothing to every principal without a "
-    "condition.",
+    description="Checks that every S3 bucket's policy denies every S3 action on the bucket and its objects, to "
+    "every principal, when `aws:SecureTransport` is false.",
     validate=_tls_only,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.HIGH,
     tags=["s3", "encryption", "checklist:tls", "fsbp:S3.5", "checklist:encryption-at-rest"],
     remediation_steps="Add an aws.s3.BucketPolicy whose policy has the statement {Effect: Deny, Principal: *, Action: "
-    "s3:*, Resource: [<bucket arn>, <bucket arn>/*], Condition: {Bool: {aws:SecureTransport: false}}}, order it "
-    "after the public access block, and give Allow statements named principals or conditions.",
+    "s3:*, Resource: [<bucket arn>, <bucket arn>/*], Condition: {Bool: {aws:SecureTransport: false}}}, and order it "
+    "after the public access block.",
 )
 
 
-# -- access logging --------------------------------------------------------------------------------------------------
+def _policy_not_public(args: StackValidationArgs, report: ReportViolation) -> None:
+    _judge_policies(args, report, _public_problems, None)
+
+
+s3_bucket_policy_not_public = StackValidationPolicy(
+    name="aws-s3-bucket-policy-not-public",
+    description="Checks that no S3 bucket policy allows anything to every principal without a condition.",
+    validate=_policy_not_public,
+    enforcement_level=EnforcementLevel.MANDATORY,
+    severity=Severity.HIGH,
+    tags=["s3", "public-access", "checklist:encryption-at-rest"],
+    remediation_steps="Give every Allow statement of an aws.s3.BucketPolicy named principals (an account, a role or "
+    "a service) or a condition (aws:SourceAccount, aws:SourceArn, ...).",
+)
+
+
+# -- access logging ----------------------------------------------------------------------------------------------------
 def _logging_problems(logging: PolicyResource, bucket: PolicyResource) -> list[str]:
     if not is_set(prop(logging.props, "targetBucket")):
         return [
@@ -523,8 +542,8 @@ def _access_logging(args: StackValidationArgs, report: ReportViolation) -> None:
 
 s3_bucket_access_logging = StackValidationPolicy(
     name="aws-s3-bucket-access-logging",
-    description="Checks that every S3 bucket except log sinks writes server access logs, and that they go to a "
-    "bucket tagged webstack:role=log-sink.",
+    description="Checks that every S3 bucket except the log sinks writes server access logs, to a bucket tagged "
+    "`webstack:role=log-sink`.",
     validate=_access_logging,
     enforcement_level=EnforcementLevel.MANDATORY,
     severity=Severity.MEDIUM,
@@ -540,5 +559,6 @@ POLICIES = [
     s3_bucket_owner_enforced,
     s3_bucket_versioned,
     s3_bucket_tls_only,
+    s3_bucket_policy_not_public,
     s3_bucket_access_logging,
 ]

@@ -1,12 +1,22 @@
-"""``aws-required-tags``: every taggable AWS resource carries the stack's tags (its own merged with the provider's
-default tags), so that cost, ownership and environment can always be traced."""
+"""Tagging rules: every taggable AWS resource carries the stack's tags (its own merged with the provider's default
+tags), so that cost, ownership and environment can always be traced.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pulumi_policy import EnforcementLevel, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
 from ._common import provider_default_tags, schema, setting, tags_of
-from .aws_taggable import TAGGABLE_AWS_TYPES
+
+#: Every pulumi-aws resource type that takes ``tags`` (generated from the installed SDK by scripts/taggable_types.py:
+#: the pack runs without pulumi-aws, so it cannot ask the SDK).
+TAGGABLE_AWS_TYPES = frozenset(
+    line.strip()
+    for line in (Path(__file__).parent / "aws_taggable.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+)
 
 _SCHEMA = schema(
     {
@@ -36,8 +46,8 @@ def _required_tags(args: ResourceValidationArgs, report: ReportViolation) -> Non
 
 required_tags = ResourceValidationPolicy(
     name="aws-required-tags",
-    description="Checks that every taggable AWS resource carries the required tags, counting the provider's "
-    "default tags.",
+    description="Checks that every taggable AWS resource carries the tags of `requiredTags` (Project, Stack, "
+    "Environment and ManagedBy), the provider's default tags included.",
     validate=_required_tags,
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=_SCHEMA,

@@ -57,7 +57,7 @@ from components.docker.monitoring import (
 )
 from components.docker.network import DockerNetworks
 from components.settings import Settings, parse_settings
-from policies.rules import docker as docker_rules
+from policies.rules import ALL_POLICIES
 from stackcheck.mocks import RecordedResource, is_secret, redact
 from tests.components.docker_seeds import REVISION_ENV, has_seed, seed_uploads, seeded, services, volume_mounts
 from tests.components.docker_support import env_of
@@ -253,7 +253,7 @@ def test_defaults_are_secure(default: Built) -> None:
 
 def test_the_policy_pack_passes(default: Built) -> None:
     """Every docker resource rule, run as the analyzer runs it (secrets unwrapped), finds nothing."""
-    policies = [value for value in vars(docker_rules).values() if isinstance(value, ResourceValidationPolicy)]
+    policies = [p for p in ALL_POLICIES if p.name.startswith("docker-") and isinstance(p, ResourceValidationPolicy)]
     assert policies
     seeds = [default.seed(role) for role in SEEDED]
     resources = [*default.containers(), *seeds, *registered("dmon-", VOLUME)]

@@ -4,7 +4,7 @@ one)."""
 
 from __future__ import annotations
 
-from policies.rules.monitoring import alert_topics_reach_someone
+from policies.rules.alarms import alert_topics_reach_someone
 from tests.policies.support import Res, check_stack
 
 TOPIC = "aws:sns/topic:Topic"

@@ -19,15 +19,18 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 
-from policies.rules.backups import (
-    POLICIES,
+from policies.rules import backup_copies, backups
+from policies.rules.backup_copies import (
     backup_copies_to_another_region,
+    rds_backups_replicated_to_another_region,
+    s3_backups_replicated_to_another_region,
+)
+from policies.rules.backups import (
+    backup_plan_continuous_retention_limit,
     backup_plan_daily_and_weekly,
     backup_restore_testing,
     backup_vault_customer_key,
-    rds_backups_replicated_to_another_region,
     rds_covered_by_backup_plan,
-    s3_backups_replicated_to_another_region,
 )
 from tests.policies.support import (
     MAIN_REGION,
@@ -299,6 +302,7 @@ RULE_TAGS = {
         "checklist:backups",
         "config:backup-plan-min-frequency-and-min-retention-check",
     ),
+    "aws-backup-plan-continuous-retention-limit": ("checklist:backups", None),
     "aws-backup-copies-to-another-region": ("checklist:remote-copies", None),
     "aws-backup-vault-customer-key": ("checklist:encrypted-backups", "fsbp:Backup.1"),
     "aws-rds-covered-by-backup-plan": ("checklist:backups", "fsbp:RDS.26"),
@@ -306,13 +310,15 @@ RULE_TAGS = {
     "aws-s3-backups-replicated-to-another-region": ("checklist:remote-copies", "fsbp:S3.7"),
     "aws-rds-backups-replicated-to-another-region": ("checklist:remote-copies", None),
 }
+POLICIES = [*backups.POLICIES, *backup_copies.POLICIES]
 STACK_RULES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
 
 
-def test_the_module_exports_its_seven_rules_in_order() -> None:
-    assert [p.name for p in POLICIES] == list(RULE_TAGS)
+def test_the_modules_export_their_eight_rules() -> None:
+    assert sorted(p.name for p in POLICIES) == sorted(RULE_TAGS)
     assert {p.name for p in POLICIES if isinstance(p, ResourceValidationPolicy)} == {
         "aws-backup-plan-daily-and-weekly",
+        "aws-backup-plan-continuous-retention-limit",
         "aws-backup-vault-customer-key",
     }
 
@@ -420,7 +426,9 @@ def test_plan_fails_when_a_rule_sets_no_retention(lifecycle: dict[str, Any] | No
 
 
 def test_plan_fails_when_continuous_backups_are_kept_longer_than_aws_allows() -> None:
-    (message,) = check_one(backup_plan_daily_and_weekly, PLAN, with_rules({"lifecycle": {"deleteAfter": 40.0}}, {}))
+    (message,) = check_one(
+        backup_plan_continuous_retention_limit, PLAN, with_rules({"lifecycle": {"deleteAfter": 40.0}}, {})
+    )
     assert message == (
         "Rule 'daily' keeps continuous backups 40 days, but AWS keeps point-in-time backups at most 35 days and "
         "rejects the plan: set lifecycle.delete_after to 35 or less, and keep longer retention in a snapshot rule "
@@ -429,12 +437,17 @@ def test_plan_fails_when_continuous_backups_are_kept_longer_than_aws_allows() ->
 
 
 def test_plan_fails_when_the_weekly_rule_is_continuous() -> None:
-    (message,) = check_one(backup_plan_daily_and_weekly, PLAN, with_rules({}, {"enableContinuousBackup": True}))
+    (message,) = check_one(
+        backup_plan_continuous_retention_limit, PLAN, with_rules({}, {"enableContinuousBackup": True})
+    )
     assert message.startswith("Rule 'weekly' keeps continuous backups 90 days, but AWS keeps point-in-time backups")
 
 
 def test_plan_accepts_35_days_of_continuous_backup() -> None:
-    assert check_one(backup_plan_daily_and_weekly, PLAN, with_rules({"lifecycle": {"deleteAfter": 35.0}}, {})) == []
+    assert (
+        check_one(backup_plan_continuous_retention_limit, PLAN, with_rules({"lifecycle": {"deleteAfter": 35.0}}, {}))
+        == []
+    )
 
 
 def test_plan_retention_minimums_are_configurable() -> None:
@@ -500,16 +513,27 @@ def test_plan_reports_a_retention_unknown_during_preview_and_still_judges_the_ot
 
 def test_plan_reports_continuous_backup_unknown_during_preview() -> None:
     props = with_rules({"enableContinuousBackup": UNKNOWN_BOOLEAN_VALUE}, {})
-    assert check_one(backup_plan_daily_and_weekly, PLAN, props) == [
+    assert check_one(backup_plan_continuous_retention_limit, PLAN, props) == [
         unknown_message("Rule 'daily''s enable_continuous_backup", "True or False")
     ]
+    assert check_one(backup_plan_daily_and_weekly, PLAN, props) == []
 
 
-def test_plan_reports_rules_unknown_during_preview() -> None:
-    props = {**plan_props(), "rules": UNKNOWN_STRING_VALUE}
-    assert check_one(backup_plan_daily_and_weekly, PLAN, props) == [
-        unknown_message("rules", "a literal list of plan rules")
+def test_the_continuous_limit_reports_a_retention_unknown_during_preview() -> None:
+    props = with_rules({"lifecycle": {"deleteAfter": UNKNOWN_NUMBER_VALUE}}, {})
+    assert check_one(backup_plan_continuous_retention_limit, PLAN, props) == [
+        unknown_message("Rule 'daily''s lifecycle.delete_after", "a number of days")
     ]
+
+
+def test_the_daily_and_weekly_rule_does_not_judge_the_continuous_limit() -> None:
+    assert check_one(backup_plan_daily_and_weekly, PLAN, with_rules({"lifecycle": {"deleteAfter": 40.0}}, {})) == []
+
+
+@pytest.mark.parametrize("policy", [backup_plan_daily_and_weekly, backup_plan_continuous_retention_limit])
+def test_plan_reports_rules_unknown_during_preview(policy: ResourceValidationPolicy) -> None:
+    props = {**plan_props(), "rules": UNKNOWN_STRING_VALUE}
+    assert check_one(policy, PLAN, props) == [unknown_message("rules", "a literal list of plan rules")]
 
 
 def test_plan_decides_during_a_preview_when_vault_names_and_arns_are_unknown() -> None:
@@ -520,7 +544,7 @@ def test_plan_decides_during_a_preview_when_vault_names_and_arns_are_unknown() -
 
 def test_plan_names_rules_without_a_name_by_position() -> None:
     props = with_rules({"ruleName": None, "lifecycle": {"deleteAfter": 40.0}}, {})
-    (message,) = check_one(backup_plan_daily_and_weekly, PLAN, props)
+    (message,) = check_one(backup_plan_continuous_retention_limit, PLAN, props)
     assert message.startswith("Rule #1 keeps continuous backups 40 days")
 
 

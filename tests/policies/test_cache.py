@@ -86,7 +86,7 @@ def unknown_message(setting_name: str, expected: str) -> str:
     )
 
 
-# -- every rule ------------------------------------------------------------------------------------------------------
+# -- every rule --------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_the_registered_replication_group_passes(policy: ResourceValidationPolicy) -> None:
     assert check(policy, group()) == []
@@ -132,7 +132,7 @@ def test_the_rules_do_not_change_the_props_they_judge() -> None:
     assert props == snapshot
 
 
-# -- aws-elasticache-encrypted-at-rest -------------------------------------------------------------------------------
+# -- aws-elasticache-encrypted-at-rest ---------------------------------------------------------------------------------
 AT_REST_OFF = (
     "At-rest encryption is off, so snapshots and swapped data are stored in plaintext: set "
     "at_rest_encryption_enabled=True with kms_key_id=<a customer-managed KMS key's ARN> (this replaces the "
@@ -176,7 +176,7 @@ def test_at_rest_encryption_unknown_during_preview_is_reported_not_passed() -> N
     assert check(elasticache_encrypted_at_rest, props) == [unknown_message("at_rest_encryption_enabled", "True")]
 
 
-# -- aws-elasticache-encrypted-in-transit ----------------------------------------------------------------------------
+# -- aws-elasticache-encrypted-in-transit ------------------------------------------------------------------------------
 TRANSIT_OFF = (
     "In-transit encryption is off, so clients and replicas talk in plaintext: set transit_encryption_enabled=True "
     'and transit_encryption_mode="required".'
@@ -225,7 +225,7 @@ def test_transit_settings_unknown_during_preview_are_reported_not_passed() -> No
     assert check(elasticache_encrypted_in_transit, props) == [unknown_message("transit_encryption_mode", '"required"')]
 
 
-# -- aws-elasticache-authentication ----------------------------------------------------------------------------------
+# -- aws-elasticache-authentication ------------------------------------------------------------------------------------
 NO_AUTH = (
     "The replication group lets any client that reaches it connect without authenticating: set auth_token to a "
     "generated secret (pulumi_random.RandomPassword(length=64, special=False)) or user_group_ids to RBAC user groups, "
@@ -260,7 +260,7 @@ def test_no_authentication_message_never_names_a_token() -> None:
     assert TOKEN not in message
 
 
-# -- aws-elasticache-automatic-failover ------------------------------------------------------------------------------
+# -- aws-elasticache-automatic-failover --------------------------------------------------------------------------------
 FAILOVER_OFF = (
     "Automatic failover is off, so losing the primary node stops the cache until someone intervenes: set "
     "automatic_failover_enabled=True."
@@ -355,7 +355,7 @@ def test_failover_settings_unknown_during_preview_are_reported_not_passed() -> N
     assert check(elasticache_automatic_failover, props) == [unknown_message("replicas_per_node_group", "1 or more")]
 
 
-# -- aws-elasticache-snapshot-retention ------------------------------------------------------------------------------
+# -- aws-elasticache-snapshot-retention --------------------------------------------------------------------------------
 @pytest.mark.parametrize(("limit", "current"), [(0.0, "0"), (None, "not set"), ("soon", "not a number")])
 def test_backups_off_fail(limit: Any, current: str) -> None:
     (message,) = check(elasticache_snapshot_retention, group(snapshotRetentionLimit=limit))
@@ -397,7 +397,7 @@ def test_a_retention_unknown_during_preview_is_reported_not_passed() -> None:
     assert check(elasticache_snapshot_retention, props) == [unknown_message("snapshot_retention_limit", "7 or more")]
 
 
-# -- aws-elasticache-private-subnet-group ----------------------------------------------------------------------------
+# -- aws-elasticache-private-subnet-group ------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["default", "Default", "default-vpc-0abc"])
 def test_the_default_subnet_group_fails(name: str) -> None:
     (message,) = check(elasticache_private_subnet_group, group(subnetGroupName=name))
@@ -415,7 +415,7 @@ def test_a_missing_subnet_group_fails(name: str | None) -> None:
     )
 
 
-# -- aws-elasticache-slow-log-delivery -------------------------------------------------------------------------------
+# -- aws-elasticache-slow-log-delivery ---------------------------------------------------------------------------------
 NO_SLOW_LOG = (
     'The replication group does not deliver its slow log: add log_delivery_configurations=[{log_type: "slow-log", '
     'destination: <a KMS-encrypted log group\'s name>, destination_type: "cloudwatch-logs", log_format: "json"}].'

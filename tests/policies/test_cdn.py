@@ -25,19 +25,23 @@ from pulumi_policy import (
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_NUMBER_VALUE, UNKNOWN_STRING_VALUE
 
+from policies.rules import cdn, cdn_records, cdn_rulesets, security_headers
 from policies.rules.cdn import (
     CLOUDFLARE_RANGES,
-    POLICIES,
     RETIRED_ZONE_SETTINGS,
-    alb_cloudflare_only_origin,
     cloudflare_development_mode_off,
-    cloudflare_managed_waf,
-    cloudflare_rate_limiting,
-    cloudflare_web_records_proxied,
+    cloudflare_zone_always_https,
+    cloudflare_zone_hsts,
     cloudflare_zone_setting_not_retired,
     cloudflare_zone_strict_tls,
-    security_headers_on_every_response,
 )
+from policies.rules.cdn_records import (
+    alb_cloudflare_only_origin,
+    cloudflare_records_no_private_targets,
+    cloudflare_web_records_proxied,
+)
+from policies.rules.cdn_rulesets import cloudflare_managed_waf, cloudflare_rate_limiting
+from policies.rules.security_headers import security_headers_on_every_response
 from tests.policies.support import (
     OPTIONS,
     At,
@@ -381,19 +385,23 @@ def aws_only() -> list[Res]:
 # -- every rule --------------------------------------------------------------------------------------------------------
 RULE_TAGS = {
     "cloudflare-zone-strict-tls": "checklist:tls",
+    "cloudflare-zone-always-https": "checklist:http-to-https",
+    "cloudflare-zone-hsts": "checklist:security-headers",
     "cloudflare-zone-setting-not-retired": "checklist:tls",
-    "cloudflare-web-records-proxied": "checklist:db-not-public",
+    "cloudflare-web-records-proxied": "checklist:rate-limiting",
+    "cloudflare-records-no-private-targets": "checklist:db-not-public",
     "cloudflare-rate-limiting": "checklist:rate-limiting",
     "cloudflare-managed-waf": "checklist:rate-limiting",
     "cloudflare-development-mode-off": "checklist:debug-off",
     "security-headers-on-every-response": "checklist:security-headers",
     "aws-alb-cloudflare-only-origin": "checklist:firewall-only-80-443",
 }
+POLICIES = [*cdn.POLICIES, *cdn_records.POLICIES, *cdn_rulesets.POLICIES, *security_headers.POLICIES]
 STACK_RULES = [p for p in POLICIES if isinstance(p, StackValidationPolicy)]
 
 
-def test_the_module_exports_its_eight_rules_in_order() -> None:
-    assert [p.name for p in POLICIES] == list(RULE_TAGS)
+def test_the_cloudflare_modules_export_their_eleven_rules() -> None:
+    assert sorted(p.name for p in POLICIES) == sorted(RULE_TAGS)
     assert [p for p in POLICIES if not isinstance(p, StackValidationPolicy)] == [
         cloudflare_zone_setting_not_retired,
         cloudflare_development_mode_off,
@@ -443,7 +451,10 @@ def test_every_rule_decides_the_preview_of_what_webstack_registers(policy: Stack
 
 REASONS = {
     "cloudflare-zone-strict-tls": "the stack manages no Cloudflare zone",
+    "cloudflare-zone-always-https": "the stack manages no Cloudflare zone",
+    "cloudflare-zone-hsts": "the stack manages no Cloudflare zone",
     "cloudflare-web-records-proxied": "the stack has no Cloudflare DNS records",
+    "cloudflare-records-no-private-targets": "the stack has no Cloudflare DNS records",
     "cloudflare-rate-limiting": "the stack manages no Cloudflare zone",
     "cloudflare-managed-waf": "the stack manages no Cloudflare zone",
     "security-headers-on-every-response": "the stack has neither a Cloudflare zone nor an HTTPS listener",
@@ -462,6 +473,8 @@ def test_every_rule_does_not_apply_to_a_stack_without_cloudflare(policy: StackVa
 #: The rules that judge a zone's resources together.
 ZONE_RULES = {
     "cloudflare-zone-strict-tls",
+    "cloudflare-zone-always-https",
+    "cloudflare-zone-hsts",
     "cloudflare-rate-limiting",
     "cloudflare-managed-waf",
     "security-headers-on-every-response",
@@ -487,7 +500,15 @@ def test_every_rule_judges_resources_whose_zone_id_is_unknown_during_preview(pol
         assert found == []
 
 
-# -- cloudflare-zone-strict-tls ----------------------------------------------------------------------------------------
+# -- cloudflare-zone-strict-tls, cloudflare-zone-always-https, cloudflare-zone-hsts ------------------------------------
+ZONE_SETTING_RULES = [cloudflare_zone_strict_tls, cloudflare_zone_always_https, cloudflare_zone_hsts]
+
+
+def zone_settings_check(resources: list[Res], config: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """The violations of the three zone-setting rules together."""
+    return [found for policy in ZONE_SETTING_RULES for found in check(policy, resources, config)]
+
+
 def test_strict_tls_fails_without_ssl_strict_on_the_zones_first_resource() -> None:
     resources = drop(stack(), "urn:zone-setting:ssl")
     ((urn, message),) = check(cloudflare_zone_strict_tls, resources)
@@ -507,8 +528,8 @@ def test_strict_tls_fails_without_ssl_strict_on_the_zones_first_resource() -> No
         ("security_header", f"Zone {ZONE} has no security_header zone setting, so browsers are not told to use"),
     ],
 )
-def test_strict_tls_fails_for_each_missing_setting(setting_id: str, start: str) -> None:
-    ((urn, message),) = check(cloudflare_zone_strict_tls, drop(stack(), f"urn:zone-setting:{setting_id}"))
+def test_the_zone_setting_rules_fail_for_each_missing_setting(setting_id: str, start: str) -> None:
+    ((urn, message),) = zone_settings_check(drop(stack(), f"urn:zone-setting:{setting_id}"))
     assert urn == "urn:zone-setting:ssl"
     assert message.startswith(start)
     assert f'setting_id="{setting_id}", value=' in message
@@ -525,10 +546,10 @@ def test_strict_tls_fails_for_each_missing_setting(setting_id: str, start: str) 
         ("always_use_https", "off", '"on"'),
     ],
 )
-def test_strict_tls_fails_for_a_weak_value_on_the_setting(setting_id: str, value: str, fix: str) -> None:
+def test_the_zone_setting_rules_fail_for_a_weak_value_on_the_setting(setting_id: str, value: str, fix: str) -> None:
     resources = stack()
     find(resources, f"urn:zone-setting:{setting_id}").props["value"] = value
-    ((urn, message),) = check(cloudflare_zone_strict_tls, resources)
+    ((urn, message),) = zone_settings_check(resources)
     assert urn == f"urn:zone-setting:{setting_id}"
     assert message.startswith(f'The zone setting {setting_id} is "{value}", so ')
     assert message.endswith(f": set value={fix}.")
@@ -562,10 +583,10 @@ def test_strict_tls_fails_while_automatic_ssl_mode_may_override_strict() -> None
     assert found[1].startswith(f"Zone {ZONE} has no ssl_automatic_mode zone setting")
 
 
-def test_strict_tls_fails_on_preload_without_include_subdomains() -> None:
+def test_hsts_fails_on_preload_without_include_subdomains() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = hsts(include_subdomains=False)
-    assert check(cloudflare_zone_strict_tls, resources) == [
+    assert check(cloudflare_zone_hsts, resources) == [
         (
             "urn:zone-setting:security_header",
             "The zone setting security_header asks for preload without include_subdomains, which browsers' preload "
@@ -575,11 +596,11 @@ def test_strict_tls_fails_on_preload_without_include_subdomains() -> None:
     ]
 
 
-def test_strict_tls_passes_hsts_without_subdomains_or_preload() -> None:
+def test_hsts_passes_hsts_without_subdomains_or_preload() -> None:
     """Both bind every host of the domain for months: each stack opts in, so leaving them off passes."""
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = hsts(include_subdomains=False, preload=False)
-    assert check(cloudflare_zone_strict_tls, resources) == []
+    assert check(cloudflare_zone_hsts, resources) == []
 
 
 def test_strict_tls_accepts_tls_1_3_as_the_minimum() -> None:
@@ -588,10 +609,10 @@ def test_strict_tls_accepts_tls_1_3_as_the_minimum() -> None:
     assert check(cloudflare_zone_strict_tls, resources) == []
 
 
-def test_strict_tls_fails_when_hsts_is_too_short() -> None:
+def test_hsts_fails_when_hsts_is_too_short() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = hsts(max_age=86400.0)
-    ((urn, message),) = check(cloudflare_zone_strict_tls, resources)
+    ((urn, message),) = check(cloudflare_zone_hsts, resources)
     assert urn == "urn:zone-setting:security_header"
     assert message == (
         "The zone setting security_header sets max_age 86400, so browsers are not told to use the site over HTTPS "
@@ -610,30 +631,30 @@ def test_strict_tls_fails_when_hsts_is_too_short() -> None:
     ],
     ids=["disabled", "disabled-and-zero", "no-max-age", "empty", "text"],
 )
-def test_strict_tls_fails_when_hsts_is_off(value: Any, what: str) -> None:
+def test_hsts_fails_when_hsts_is_off(value: Any, what: str) -> None:
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = value
-    ((urn, message),) = check(cloudflare_zone_strict_tls, resources)
+    ((urn, message),) = check(cloudflare_zone_hsts, resources)
     assert urn == "urn:zone-setting:security_header"
     assert message.startswith(f"The zone setting security_header {what}, so browsers")
 
 
-def test_strict_tls_reads_a_security_header_given_as_json_text() -> None:
+def test_hsts_reads_a_security_header_given_as_json_text() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = json.dumps(hsts())
-    assert check(cloudflare_zone_strict_tls, resources) == []
+    assert check(cloudflare_zone_hsts, resources) == []
     find(resources, "urn:zone-setting:security_header").props["value"] = json.dumps(hsts(enabled=False))
-    assert urns(check(cloudflare_zone_strict_tls, resources)) == ["urn:zone-setting:security_header"]
+    assert urns(check(cloudflare_zone_hsts, resources)) == ["urn:zone-setting:security_header"]
 
 
-def test_strict_tls_minimum_hsts_age_is_configurable() -> None:
+def test_hsts_minimum_hsts_age_is_configurable() -> None:
     config = {"minHstsMaxAgeSeconds": 63072000}
-    ((_, message),) = check(cloudflare_zone_strict_tls, stack(), config)
+    ((_, message),) = check(cloudflare_zone_hsts, stack(), config)
     assert message.startswith("The zone setting security_header sets max_age 31536000, so browsers are not told to")
     assert '"max_age": 63072000' in message
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = hsts(max_age=86400.0)
-    assert check(cloudflare_zone_strict_tls, resources, {"minHstsMaxAgeSeconds": 86400}) == []
+    assert check(cloudflare_zone_hsts, resources, {"minHstsMaxAgeSeconds": 86400}) == []
 
 
 def test_strict_tls_reports_each_weak_setting_once_per_zone() -> None:
@@ -648,14 +669,14 @@ def test_strict_tls_passes_when_one_of_two_settings_for_an_id_is_strong() -> Non
     assert check(cloudflare_zone_strict_tls, resources) == []
 
 
-def test_strict_tls_checks_every_zone_the_stack_manages() -> None:
+def test_the_zone_setting_rules_checks_every_zone_the_stack_manages() -> None:
     """A record in a second zone makes it managed: all five settings are missing there, reported on that record."""
     other = Res(
         "urn:record:other",
         DNS_RECORD,
         {"zoneId": OTHER_ZONE, "name": "www", "type": "CNAME", "content": ALB_DNS, "proxied": True},
     )
-    found = check(cloudflare_zone_strict_tls, [*stack(), other])
+    found = zone_settings_check([*stack(), other])
     assert urns(found) == ["urn:record:other"] * 5
     assert [message.split(",")[0] for _, message in found] == [
         f"Zone {OTHER_ZONE} has no {setting_id} zone setting"
@@ -663,10 +684,10 @@ def test_strict_tls_checks_every_zone_the_stack_manages() -> None:
     ]
 
 
-def test_strict_tls_does_not_count_another_zones_settings() -> None:
+def test_the_zone_setting_rules_does_not_count_another_zones_settings() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:always_use_https").props["zoneId"] = OTHER_ZONE
-    found = check(cloudflare_zone_strict_tls, resources)
+    found = zone_settings_check(resources)
     assert sorted(urns(found)) == ["urn:zone-setting:always_use_https"] * 4 + ["urn:zone-setting:ssl"]
 
 
@@ -678,20 +699,39 @@ def test_strict_tls_reports_a_value_unknown_during_preview() -> None:
     ]
 
 
-def test_strict_tls_reports_an_hsts_age_unknown_during_preview() -> None:
+def test_hsts_reports_an_hsts_age_unknown_during_preview() -> None:
     resources = stack()
     find(resources, "urn:zone-setting:security_header").props["value"] = hsts(max_age=UNKNOWN_NUMBER_VALUE)
-    ((urn, message),) = check(cloudflare_zone_strict_tls, resources)
+    ((urn, message),) = check(cloudflare_zone_hsts, resources)
     assert urn == "urn:zone-setting:security_header"
     assert message == unknown_message("The security_header zone setting's value", HSTS_FIX)
 
 
-def test_strict_tls_reports_a_setting_id_unknown_during_preview_and_nothing_missing() -> None:
+@pytest.mark.parametrize("policy", ZONE_SETTING_RULES, ids=lambda p: p.name)
+def test_the_zone_setting_rules_report_a_setting_id_unknown_during_preview_and_nothing_missing(
+    policy: StackValidationPolicy,
+) -> None:
     resources = stack()
     find(resources, "urn:zone-setting:ssl").props["settingId"] = UNKNOWN_STRING_VALUE
-    ((urn, message),) = check(cloudflare_zone_strict_tls, resources)
+    ((urn, message),) = check(policy, resources)
     assert urn == "urn:zone-setting:ssl"
     assert message.startswith("setting_id is unknown during preview, so this rule cannot check it")
+
+
+@pytest.mark.parametrize(
+    ("policy", "setting_id"),
+    [
+        (cloudflare_zone_strict_tls, "always_use_https"),
+        (cloudflare_zone_strict_tls, "security_header"),
+        (cloudflare_zone_always_https, "ssl"),
+        (cloudflare_zone_always_https, "security_header"),
+        (cloudflare_zone_hsts, "ssl"),
+        (cloudflare_zone_hsts, "always_use_https"),
+    ],
+    ids=lambda value: getattr(value, "name", value),
+)
+def test_each_zone_setting_rule_judges_only_its_own_settings(policy: StackValidationPolicy, setting_id: str) -> None:
+    assert check(policy, drop(stack(), f"urn:zone-setting:{setting_id}")) == []
 
 
 # -- cloudflare-web-records-proxied ------------------------------------------------------------------------------------
@@ -740,6 +780,7 @@ def test_records_read_the_type_in_any_case() -> None:
     assert urns(check(cloudflare_web_records_proxied, resources)) == ["urn:record:lower"]
 
 
+# -- cloudflare-records-no-private-targets -----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("kind", "content", "what"),
     [
@@ -760,14 +801,15 @@ def test_records_fail_when_pointing_at_an_address_nobody_can_reach(
     kind: str, content: str, what: str, proxied: bool
 ) -> None:
     resources = [*stack(), record("urn:record:internal", "internal", content, kind=kind, proxied=proxied)]
-    found = check(cloudflare_web_records_proxied, resources)
-    assert urns(found) == ["urn:record:internal"] * (1 if proxied else 2)
-    assert found[-1][1].startswith(f"The {kind} record 'internal' points at {content}, a {what} address, ")
+    ((urn, message),) = check(cloudflare_records_no_private_targets, resources)
+    assert urn == "urn:record:internal"
+    assert message.startswith(f"The {kind} record 'internal' points at {content}, a {what} address, ")
+    assert urns(check(cloudflare_web_records_proxied, resources)) == ([] if proxied else ["urn:record:internal"])
 
 
 def test_records_name_the_private_address_and_the_fix() -> None:
     resources = [*stack(), record("urn:record:internal", "internal", "10.0.1.25", kind="A")]
-    assert check(cloudflare_web_records_proxied, resources) == [
+    assert check(cloudflare_records_no_private_targets, resources) == [
         (
             "urn:record:internal",
             "The A record 'internal' points at 10.0.1.25, a private address, which reveals internal addressing and "
@@ -779,7 +821,7 @@ def test_records_name_the_private_address_and_the_fix() -> None:
 
 def test_records_fail_when_an_underscore_record_points_at_a_private_address() -> None:
     resources = [*stack(), record("urn:record:under", "_internal", "10.0.0.9", kind="A", proxied=False)]
-    ((urn, message),) = check(cloudflare_web_records_proxied, resources)
+    ((urn, message),) = check(cloudflare_records_no_private_targets, resources)
     assert urn == "urn:record:under"
     assert "a private address" in message
 
@@ -790,7 +832,7 @@ def test_records_pass_public_addresses() -> None:
         record("urn:record:v4", "v4", "54.239.28.85", kind="A"),
         record("urn:record:v6", "v6", "2600:1f18:1234::1", kind="AAAA"),
     ]
-    assert check(cloudflare_web_records_proxied, resources) == []
+    assert check(cloudflare_records_no_private_targets, resources) == []
 
 
 @pytest.mark.parametrize(
@@ -806,7 +848,7 @@ def test_records_pass_public_addresses() -> None:
 @pytest.mark.parametrize("name", ["db", "_db"])
 def test_records_fail_when_pointing_at_a_database_or_cache_endpoint(content: str, name: str) -> None:
     resources = [*stack(), record("urn:record:db", name, content, proxied=name.startswith("_") is False)]
-    ((urn, message),) = check(cloudflare_web_records_proxied, resources)
+    ((urn, message),) = check(cloudflare_records_no_private_targets, resources)
     assert urn == "urn:record:db"
     assert message == (
         f"The CNAME record '{name}' points at {content.rstrip('.').lower()}, a database or cache endpoint, which must "
@@ -830,7 +872,7 @@ def test_records_fail_when_the_content_depends_on_a_data_store(store_type: str, 
         At("urn:store", store_type, {}),
         record("urn:record:store", "store", UNKNOWN_STRING_VALUE, proxied=True, to="urn:store"),
     ]
-    assert check(cloudflare_web_records_proxied, resources) == [
+    assert check(cloudflare_records_no_private_targets, resources) == [
         (
             "urn:record:store",
             f"The CNAME record 'store' points at the {what} 'store', a database or cache endpoint, which must have no "
@@ -841,7 +883,7 @@ def test_records_fail_when_the_content_depends_on_a_data_store(store_type: str, 
 
 def test_records_fail_when_a_known_custom_endpoint_depends_on_the_database() -> None:
     resources = [*stack(), record("urn:record:db", "db", "db.internal.example.org", to="urn:db")]
-    assert urns(check(cloudflare_web_records_proxied, resources)) == ["urn:record:db"]
+    assert urns(check(cloudflare_records_no_private_targets, resources)) == ["urn:record:db"]
 
 
 def test_records_skip_content_unknown_during_preview_unless_it_names_a_data_store() -> None:
@@ -850,6 +892,7 @@ def test_records_skip_content_unknown_during_preview_unless_it_names_a_data_stor
         record("urn:record:lb", "shop", UNKNOWN_STRING_VALUE, to="urn:alb"),
         record("urn:record:elsewhere", "docs", UNKNOWN_STRING_VALUE),
     ]
+    assert check(cloudflare_records_no_private_targets, resources) == []
     assert check(cloudflare_web_records_proxied, resources) == []
 
 
@@ -868,8 +911,10 @@ def test_records_with_a_name_or_type_unknown_during_preview_may_be_validation_re
 
 def test_records_with_an_unknown_type_are_reported_and_still_may_not_name_a_data_store() -> None:
     resources = [*stack(), record("urn:record:db", "db", UNKNOWN_STRING_VALUE, kind=UNKNOWN_STRING_VALUE, to="urn:db")]
-    (unknown, data_store) = check(cloudflare_web_records_proxied, resources)
-    assert unknown == ("urn:record:db", unknown_message("type", "a literal value"))
+    assert check(cloudflare_web_records_proxied, resources) == [
+        ("urn:record:db", unknown_message("type", "a literal value"))
+    ]
+    (data_store,) = check(cloudflare_records_no_private_targets, resources)
     assert data_store[0] == "urn:record:db"
     assert data_store[1].startswith("The record 'db' points at the RDS instance 'db', a database or cache endpoint")
 
@@ -1125,7 +1170,7 @@ def development_mode(value: Any, setting_id: Any = "development_mode") -> list[s
     return check_resource(cloudflare_development_mode_off, ZONE_SETTING, analyzed(props))
 
 
-# -- retired zone settings -------------------------------------------------------------------------------------------
+# -- retired zone settings ---------------------------------------------------------------------------------------------
 def test_no_zone_setting_webstack_registers_is_retired() -> None:
     for r in stack():
         assert check_resource(cloudflare_zone_setting_not_retired, r.type, analyzed(r.props)) == [], r.urn

@@ -105,7 +105,7 @@ def check(resource_type: str, props: Any, config: dict[str, Any] | None = None) 
     return check_resource(no_default_passwords, resource_type, analyzed(props), config=config)
 
 
-# -- the rules' metadata ---------------------------------------------------------------------------------------------
+# -- the rules' metadata -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
 def test_every_rule_is_described_for_people(policy: ResourceValidationPolicy) -> None:
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)+", policy.name)
@@ -119,7 +119,7 @@ def test_every_rule_is_described_for_people(policy: ResourceValidationPolicy) ->
         assert "default" in spec
 
 
-# -- aws-no-default-passwords: what passes ---------------------------------------------------------------------------
+# -- aws-no-default-passwords: what passes -----------------------------------------------------------------------------
 COMPLIANT_IDS = [
     "rds-instance",
     "rds-instance-managed-password",
@@ -263,7 +263,7 @@ def test_unreadable_container_definitions_are_left_to_the_ecs_rules() -> None:
     assert check(TASK, {"containerDefinitions": 42}) == []
 
 
-# -- aws-no-default-passwords: the deny-list -------------------------------------------------------------------------
+# -- aws-no-default-passwords: the deny-list ---------------------------------------------------------------------------
 @pytest.mark.parametrize("password", ["ADMIN123", "Admin123", "ChangeMe", " changeme ", "PassWord", "MinioAdmin"])
 def test_the_deny_list_is_compared_case_insensitively(password: str) -> None:
     (message,) = check(RDS_INSTANCE, {"password": password})
@@ -300,7 +300,7 @@ def test_an_empty_password_is_not_set_rather_than_weak() -> None:
     assert check(RDS_INSTANCE, {"password": ""}) == []
 
 
-# -- aws-no-default-passwords: secret strings ------------------------------------------------------------------------
+# -- aws-no-default-passwords: secret strings --------------------------------------------------------------------------
 def test_nested_json_secret_values_are_checked_at_any_depth() -> None:
     secret = json.dumps(
         {"db": {"users": [{"name": "app", "password": GENERATED}, {"name": "ops", "password": "root"}]}}
@@ -372,7 +372,7 @@ def test_a_parameter_whose_type_is_unknown_is_checked() -> None:
     assert message.startswith("value is set to a known default or weak password")
 
 
-# -- aws-no-default-passwords: lists and configuration ---------------------------------------------------------------
+# -- aws-no-default-passwords: lists and configuration -----------------------------------------------------------------
 def test_every_weak_cache_user_password_is_reported() -> None:
     assert check(CACHE_USER, {"passwords": ["redis", GENERATED, "short"]}) == [
         f"passwords[0] is set to a known default or weak password: {USER_FIX}",
@@ -408,7 +408,7 @@ def test_an_invalid_credential_name_pattern_is_reported_not_raised() -> None:
     assert message.startswith("The policy's credentialNamePattern is not a valid regular expression")
 
 
-# -- aws-no-default-passwords: no message holds a password -----------------------------------------------------------
+# -- aws-no-default-passwords: no message holds a password -------------------------------------------------------------
 LEAKS = ["Zq9-leak-default-A", "Zq9s", "Zq9-leak-url-B"]
 
 
@@ -430,7 +430,7 @@ def test_no_message_contains_a_password() -> None:
     assert not [m for m in found if any(leak in m for leak in LEAKS)]
 
 
-# -- aws-secretsmanager-customer-key ---------------------------------------------------------------------------------
+# -- aws-secretsmanager-customer-key -----------------------------------------------------------------------------------
 SECRET_PROPS = {
     "name": "webstack-prod/db",
     "kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/secrets",

@@ -17,8 +17,8 @@ from pulumi_policy.proxy import (
     unknown_checking_proxy,
 )
 
+from policies.rules import database, database_parameters
 from policies.rules.database import (
-    POLICIES,
     rds_backup_retention,
     rds_copy_tags_to_snapshot,
     rds_deletion_protection,
@@ -28,12 +28,12 @@ from policies.rules.database import (
     rds_multi_az,
     rds_non_default_master_username,
     rds_not_publicly_accessible,
-    rds_parameter_group_forces_tls,
-    rds_parameter_group_no_general_log,
     rds_performance_insights,
+    rds_performance_insights_customer_key,
     rds_primary_has_replica,
     rds_storage_encrypted,
 )
+from policies.rules.database_parameters import rds_parameter_group_forces_tls, rds_parameter_group_no_general_log
 from tests.policies.support import Res, analyzed, apply_changes, check_resource, check_stack, not_applicable
 
 INSTANCE = "aws:rds/instance:Instance"
@@ -42,6 +42,7 @@ CLUSTER_PARAMETER_GROUP = "aws:rds/clusterParameterGroup:ClusterParameterGroup"
 KMS_KEY = "aws:kms/key:Key"
 SUBNET_GROUP = "aws:rds/subnetGroup:SubnetGroup"
 
+POLICIES = [*database.POLICIES, *database_parameters.POLICIES]
 RESOURCE_RULES = [p for p in POLICIES if isinstance(p, ResourceValidationPolicy)]
 #: Rules about what a read replica inherits from its source (encryption, backups, users, the master password).
 PRIMARY_ONLY_RULES = [
@@ -54,7 +55,12 @@ PRIMARY_ONLY_RULES = [
     rds_managed_master_password,
 ]
 #: Rules that judge read replicas too.
-EVERY_INSTANCE_RULES = [rds_not_publicly_accessible, rds_deletion_protection, rds_performance_insights]
+EVERY_INSTANCE_RULES = [
+    rds_not_publicly_accessible,
+    rds_deletion_protection,
+    rds_performance_insights,
+    rds_performance_insights_customer_key,
+]
 
 KEY_FIX = "set {0} to a customer-managed KMS key's ARN (webstack's Keys component provides one)."
 TLS_FIX = "rds.force_ssl=1 for PostgreSQL, require_secure_transport=ON for MySQL"
@@ -273,6 +279,7 @@ def _broken_field(policy: ResourceValidationPolicy) -> dict[str, Any]:
         rds_not_publicly_accessible.name: {"publiclyAccessible": True},
         rds_deletion_protection.name: {"deletionProtection": False},
         rds_performance_insights.name: {"performanceInsightsEnabled": False},
+        rds_performance_insights_customer_key.name: {"performanceInsightsKmsKeyId": None},
     }[policy.name]
 
 
@@ -293,23 +300,26 @@ def test_a_setting_unknown_during_preview_is_reported_as_undecided_never_passed(
         check(policy, unknown_checking_proxy(with_(PRIMARY, **{field: sentinel})))
 
 
-def test_the_pack_exports_fourteen_rds_rules_in_order() -> None:
-    assert [p.name for p in POLICIES] == [
-        "aws-rds-storage-encrypted",
-        "aws-rds-not-publicly-accessible",
-        "aws-rds-backup-retention",
-        "aws-rds-multi-az",
-        "aws-rds-deletion-protection",
-        "aws-rds-iam-authentication",
-        "aws-rds-performance-insights",
-        "aws-rds-log-exports",
-        "aws-rds-copy-tags-to-snapshot",
-        "aws-rds-non-default-master-username",
-        "aws-rds-managed-master-password",
-        "aws-rds-parameter-group-forces-tls",
-        "aws-rds-parameter-group-no-general-log",
-        "aws-rds-primary-has-replica",
-    ]
+def test_the_pack_exports_fifteen_rds_rules() -> None:
+    assert sorted(p.name for p in POLICIES) == sorted(
+        [
+            "aws-rds-storage-encrypted",
+            "aws-rds-not-publicly-accessible",
+            "aws-rds-backup-retention",
+            "aws-rds-multi-az",
+            "aws-rds-deletion-protection",
+            "aws-rds-iam-authentication",
+            "aws-rds-performance-insights",
+            "aws-rds-performance-insights-customer-key",
+            "aws-rds-log-exports",
+            "aws-rds-copy-tags-to-snapshot",
+            "aws-rds-non-default-master-username",
+            "aws-rds-managed-master-password",
+            "aws-rds-parameter-group-forces-tls",
+            "aws-rds-parameter-group-no-general-log",
+            "aws-rds-primary-has-replica",
+        ]
+    )
 
 
 # -- aws-rds-storage-encrypted -----------------------------------------------------------------------------------------
@@ -452,7 +462,7 @@ def test_iam_authentication_fails_when_off_or_missing(value: bool | None) -> Non
     )
 
 
-# -- aws-rds-performance-insights --------------------------------------------------------------------------------------
+# -- aws-rds-performance-insights, aws-rds-performance-insights-customer-key -------------------------------------------
 @pytest.mark.parametrize(("props", "value"), [(PRIMARY, False), (REPLICA, None)], ids=["primary-off", "replica-unset"])
 def test_performance_insights_fails_when_off_or_missing(props: dict[str, Any], value: Any) -> None:
     (message,) = check(rds_performance_insights, with_(props, performanceInsightsEnabled=value))
@@ -464,7 +474,7 @@ def test_performance_insights_fails_when_off_or_missing(props: dict[str, Any], v
 
 @pytest.mark.parametrize("props", [PRIMARY, REPLICA], ids=["primary", "replica"])
 def test_performance_insights_fails_without_a_customer_key(props: dict[str, Any]) -> None:
-    (message,) = check(rds_performance_insights, with_(props, performanceInsightsKmsKeyId=None))
+    (message,) = check(rds_performance_insights_customer_key, with_(props, performanceInsightsKmsKeyId=None))
     assert message == (
         "performance_insights_kms_key_id is not set, so the Performance Insights data is encrypted under an "
         "AWS-managed key whose policy you do not control: " + KEY_FIX.format("performance_insights_kms_key_id")
@@ -472,8 +482,20 @@ def test_performance_insights_fails_without_a_customer_key(props: dict[str, Any]
 
 
 def test_performance_insights_fails_with_the_aws_managed_key() -> None:
-    (message,) = check(rds_performance_insights, with_(PRIMARY, performanceInsightsKmsKeyId="alias/aws/rds"))
+    (message,) = check(
+        rds_performance_insights_customer_key, with_(PRIMARY, performanceInsightsKmsKeyId="alias/aws/rds")
+    )
     assert message.startswith("performance_insights_kms_key_id names the AWS-managed key alias/aws/rds")
+
+
+def test_performance_insights_on_passes_without_judging_its_key() -> None:
+    assert check(rds_performance_insights, with_(PRIMARY, performanceInsightsKmsKeyId=None)) == []
+
+
+def test_the_key_rule_leaves_performance_insights_that_is_off_to_the_other_rule() -> None:
+    assert not_applicable(
+        rds_performance_insights_customer_key, INSTANCE, with_(PRIMARY, performanceInsightsEnabled=False)
+    ) == ("Performance Insights is off (aws-rds-performance-insights reports it)")
 
 
 # -- aws-rds-log-exports -----------------------------------------------------------------------------------------------

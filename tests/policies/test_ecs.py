@@ -135,7 +135,7 @@ def service(**changes: Any) -> dict[str, Any]:
 CLUSTER_PROPS = {"settings": [{"name": "containerInsights", "value": "enhanced"}]}
 
 
-# -- the compliant stack ---------------------------------------------------------------------------------------------
+# -- the compliant stack -----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", TASK_RULES, ids=lambda p: p.name)
 def test_the_registered_task_definition_passes(policy: ResourceValidationPolicy) -> None:
     assert check_resource(policy, TASK, task()) == []
@@ -161,7 +161,7 @@ def test_other_resources_are_ignored(policy: ResourceValidationPolicy) -> None:
     assert check_resource(policy, "aws:ecs/capacityProvider:CapacityProvider", {}) == []
 
 
-# -- unreadable container definitions --------------------------------------------------------------------------------
+# -- unreadable container definitions ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("policy", CONTAINER_RULES, ids=lambda p: p.name)
 @pytest.mark.parametrize(
     "definitions",
@@ -186,7 +186,7 @@ def test_unreadable_container_definitions_are_never_echoed() -> None:
         assert all("hunter2" not in m for m in check_resource(policy, TASK, task(containerDefinitions=broken)))
 
 
-# -- aws-ecs-service-no-public-ip ------------------------------------------------------------------------------------
+# -- aws-ecs-service-no-public-ip --------------------------------------------------------------------------------------
 def test_a_private_service_passes() -> None:
     assert check_resource(ecs_service_no_public_ip, SERVICE, service()) == []
 
@@ -205,7 +205,7 @@ def test_a_service_with_public_ips_fails() -> None:
     )
 
 
-# -- aws-ecs-service-deployment-circuit-breaker ----------------------------------------------------------------------
+# -- aws-ecs-service-deployment-circuit-breaker ------------------------------------------------------------------------
 def test_a_service_with_a_rolling_back_circuit_breaker_passes() -> None:
     assert check_resource(ecs_service_deployment_circuit_breaker, SERVICE, service()) == []
 
@@ -244,7 +244,7 @@ def test_an_explicit_ecs_controller_still_needs_the_circuit_breaker() -> None:
     assert len(check_resource(ecs_service_deployment_circuit_breaker, SERVICE, props)) == 1
 
 
-# -- aws-ecs-cluster-container-insights ------------------------------------------------------------------------------
+# -- aws-ecs-cluster-container-insights --------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["enhanced", "enabled"])
 def test_a_cluster_with_container_insights_passes(value: str) -> None:
     props = {"settings": [{"name": "containerInsights", "value": value}]}
@@ -270,7 +270,7 @@ def test_the_registered_cluster_passes() -> None:
     assert check_resource(ecs_cluster_container_insights, CLUSTER, CLUSTER_PROPS) == []
 
 
-# -- aws-ecs-task-non-root-user --------------------------------------------------------------------------------------
+# -- aws-ecs-task-non-root-user ----------------------------------------------------------------------------------------
 @pytest.mark.parametrize("user", ["1000", "1000:1000", "app", "app:app", "10001:0"])
 def test_a_non_root_user_passes(user: str) -> None:
     assert check_resource(ecs_task_non_root_user, TASK, task(backend(user=user))) == []
@@ -303,7 +303,7 @@ def test_a_container_without_a_name_is_named_by_position() -> None:
     assert message.startswith("Container #2 runs as root")
 
 
-# -- aws-ecs-task-read-only-root-filesystem --------------------------------------------------------------------------
+# -- aws-ecs-task-read-only-root-filesystem ----------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [False, None])
 def test_a_writable_root_filesystem_fails(value: bool | None) -> None:
     (message,) = check_resource(ecs_task_read_only_root_filesystem, TASK, task(backend(readonlyRootFilesystem=value)))
@@ -320,7 +320,7 @@ def test_a_second_container_with_a_writable_root_filesystem_fails() -> None:
     assert [m.split(" can ")[0] for m in found] == ["Container 'worker'"]
 
 
-# -- aws-ecs-task-not-privileged -------------------------------------------------------------------------------------
+# -- aws-ecs-task-not-privileged ---------------------------------------------------------------------------------------
 def test_a_container_without_the_privileged_flag_passes() -> None:
     assert check_resource(ecs_task_not_privileged, TASK, task(backend(privileged=None, linuxParameters=None))) == []
 
@@ -356,7 +356,7 @@ def test_malformed_linux_parameters_do_not_crash() -> None:
     assert check_resource(ecs_task_not_privileged, TASK, task(backend(linuxParameters="oops"))) == []
 
 
-# -- aws-ecs-task-no-host-namespaces ---------------------------------------------------------------------------------
+# -- aws-ecs-task-no-host-namespaces -----------------------------------------------------------------------------------
 def test_host_networking_fails() -> None:
     (message,) = check_resource(ecs_task_no_host_namespaces, TASK, task(networkMode="host"))
     assert message == 'network_mode is "host", so the task shares the host\'s network stack: set network_mode="awsvpc".'
@@ -383,7 +383,7 @@ def test_task_scoped_namespaces_pass(changes: dict[str, Any]) -> None:
     assert check_resource(ecs_task_no_host_namespaces, TASK, task(**changes)) == []
 
 
-# -- aws-ecs-task-log-configuration ----------------------------------------------------------------------------------
+# -- aws-ecs-task-log-configuration ------------------------------------------------------------------------------------
 def test_firelens_logging_passes() -> None:
     props = task(backend(logConfiguration={"logDriver": "awsfirelens", "options": {"Name": "cloudwatch"}}))
     assert check_resource(ecs_task_log_configuration, TASK, props) == []
@@ -416,7 +416,7 @@ def test_the_allowed_log_drivers_are_configurable() -> None:
     assert message == "Container 'backend' logs through the 'awslogs' driver: use one of awsfirelens."
 
 
-# -- aws-ecs-task-no-secrets-in-environment --------------------------------------------------------------------------
+# -- aws-ecs-task-no-secrets-in-environment ----------------------------------------------------------------------------
 SECRET_NAMES = [
     "DB_PASSWORD",
     "SECRET_KEY",
@@ -495,7 +495,7 @@ def test_an_invalid_secret_name_pattern_is_reported_not_raised() -> None:
     assert message.startswith("The policy's secretNamePattern is not a valid regular expression")
 
 
-# -- aws-ecs-task-debug-off ------------------------------------------------------------------------------------------
+# -- aws-ecs-task-debug-off --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", ["1", "true", "True", "TRUE", "yes", "on", " On "])
 def test_a_debug_switch_that_is_on_fails(value: str) -> None:
     env = [{"name": "NODE_ENV", "value": "production"}, {"name": "DEBUG", "value": value}]
@@ -552,7 +552,7 @@ def test_the_debug_and_environment_variables_are_configurable() -> None:
     ]
 
 
-# -- no message echoes an environment value --------------------------------------------------------------------------
+# -- no message echoes an environment value ----------------------------------------------------------------------------
 def test_no_message_contains_an_environment_value() -> None:
     env = [
         {"name": "DB_PASSWORD", "value": "Zq9-leak-password"},
@@ -566,7 +566,7 @@ def test_no_message_contains_an_environment_value() -> None:
     assert not [m for m in found if "Zq9" in m or "postgres://" in m]
 
 
-# -- aws-ecs-task-separate-roles -------------------------------------------------------------------------------------
+# -- aws-ecs-task-separate-roles ---------------------------------------------------------------------------------------
 def roles_stack(props: dict[str, Any] | None = None, deps: dict[str, list[str]] | None = None) -> list[Res]:
     """Two roles and the task definition, which depends on each through its ARN property."""
     return [

@@ -9,7 +9,7 @@ import pytest
 from pulumi_policy import ResourceValidationArgs
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_OBJECT_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
-from policies.rules.iam import iam_no_access_keys, iam_no_wildcard_policies
+from policies.rules.iam import iam_no_access_keys, iam_no_admin_managed_policies, iam_no_wildcard_policies
 from tests.policies.support import OPTIONS, analyzed, check_resource
 
 POLICY = "aws:iam/policy:Policy"
@@ -72,6 +72,10 @@ def statement(**fields: Any) -> dict[str, Any]:
 
 def check(resource_type: str, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
     return check_resource(iam_no_wildcard_policies, resource_type, analyzed(props), config=config)
+
+
+def check_admin(resource_type: str, props: dict[str, Any], config: dict[str, Any] | None = None) -> list[str]:
+    return check_resource(iam_no_admin_managed_policies, resource_type, analyzed(props), config=config)
 
 
 # -- aws-iam-no-wildcard-policies: documents ---------------------------------------------------------------------------
@@ -163,7 +167,7 @@ def test_passes_without_a_policy() -> None:
     assert check(ROLE_POLICY, {}) == []
 
 
-# -- aws-iam-no-wildcard-policies: roles and attachments ---------------------------------------------------------------
+# -- aws-iam-no-wildcard-policies: roles -------------------------------------------------------------------------------
 def role(**props: Any) -> dict[str, Any]:
     return {"assumeRolePolicy": json.dumps({"Statement": []}), **props}
 
@@ -179,23 +183,24 @@ def test_fails_for_a_role_with_a_wide_inline_policy() -> None:
     assert message.startswith("The inline policy 'admin' grants too much: statement 'Wide' allows *")
 
 
+# -- aws-iam-no-admin-managed-policies ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["AdministratorAccess", "PowerUserAccess", "IAMFullAccess"])
 @pytest.mark.parametrize("resource_type", ATTACHMENTS)
 def test_fails_for_attaching_an_admin_policy(resource_type: str, name: str) -> None:
-    (message,) = check(resource_type, {"policyArn": f"arn:aws:iam::aws:policy/{name}"})
+    (message,) = check_admin(resource_type, {"policyArn": f"arn:aws:iam::aws:policy/{name}"})
     assert message.startswith(f"This attaches the AWS-managed policy {name}, which grants (nearly) every action")
 
 
 def test_fails_for_an_admin_policy_in_another_partition_or_on_a_role() -> None:
-    assert len(check(ROLE_ATTACHMENT, {"policyArn": "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"})) == 1
+    assert len(check_admin(ROLE_ATTACHMENT, {"policyArn": "arn:aws-us-gov:iam::aws:policy/AdministratorAccess"})) == 1
     arns = [
         "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
         "arn:aws:iam::aws:policy/IAMFullAccess",
     ]
-    (message,) = check(ROLE, role(managedPolicyArns=arns))
+    (message,) = check_admin(ROLE, role(managedPolicyArns=arns))
     assert message.startswith("This attaches the AWS-managed policy IAMFullAccess")
     exclusive = "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive"
-    assert len(check(exclusive, {"roleName": "r", "policyArns": arns})) == 1
+    assert len(check_admin(exclusive, {"roleName": "r", "policyArns": arns})) == 1
 
 
 def test_passes_for_service_role_policies_and_customer_policies_named_alike() -> None:
@@ -205,15 +210,21 @@ def test_passes_for_service_role_policies_and_customer_policies_named_alike() ->
         "arn:aws:iam::123456789012:policy/AdministratorAccess",
         "arn:aws:iam::aws:policy/AdministratorAccess-Amplify",
     ):
-        assert check(ROLE_ATTACHMENT, {"policyArn": arn}) == [], arn
+        assert check_admin(ROLE_ATTACHMENT, {"policyArn": arn}) == [], arn
 
 
 def test_the_forbidden_managed_policies_are_configurable() -> None:
     props = {"policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}
-    assert len(check(ROLE_ATTACHMENT, props, config={"forbiddenManagedPolicies": ["ReadOnlyAccess"]})) == 1
+    assert len(check_admin(ROLE_ATTACHMENT, props, config={"forbiddenManagedPolicies": ["ReadOnlyAccess"]})) == 1
 
 
-# -- aws-iam-no-wildcard-policies: values unknown during preview -------------------------------------------------------
+def test_the_admin_rule_does_not_judge_documents_and_the_wildcard_rule_no_attachments() -> None:
+    admin = json.dumps(statement(Action="*", Resource="*"))
+    assert check_admin(ROLE, role(inlinePolicies=[{"name": "admin", "policy": admin}])) == []
+    assert check(ROLE_ATTACHMENT, {"policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}) == []
+
+
+# -- both rules: values unknown during preview -------------------------------------------------------------------------
 @pytest.mark.parametrize("resource_type", [POLICY, ROLE_POLICY])
 def test_a_policy_unknown_during_preview_is_deferred_not_passed(resource_type: str) -> None:
     with pytest.raises(UnknownValueError):
@@ -227,11 +238,10 @@ def test_a_policy_object_with_an_unknown_resource_is_deferred_not_passed() -> No
 
 def test_an_attachment_unknown_during_preview_is_deferred_not_passed() -> None:
     with pytest.raises(UnknownValueError):
-        check(ROLE_ATTACHMENT, {"policyArn": UNKNOWN_STRING_VALUE})
+        check_admin(ROLE_ATTACHMENT, {"policyArn": UNKNOWN_STRING_VALUE})
 
 
 def test_a_role_reports_what_it_can_decide_before_deferring_the_unknown() -> None:
-    found: list[str] = []
     props = role(
         inlinePolicies=[
             {"name": "later", "policy": UNKNOWN_STRING_VALUE},
@@ -241,23 +251,27 @@ def test_a_role_reports_what_it_can_decide_before_deferring_the_unknown() -> Non
         managedPolicyArns=[UNKNOWN_STRING_VALUE, "arn:aws:iam::aws:policy/PowerUserAccess"],
     )
     # Called as check_resource does, to see the violations reported before the raise.
-    args = ResourceValidationArgs(ROLE, analyzed(props), "urn:role", "role", OPTIONS, None, None)
-    with pytest.raises(UnknownValueError):
-        iam_no_wildcard_policies.validate(args, lambda message, urn=None: found.append(message))
-    assert [m.split(" grants")[0].split(",")[0] for m in found] == [
-        "The inline policy 'admin'",
-        "This attaches the AWS-managed policy PowerUserAccess",
-    ]
+    for policy, expected in (
+        (iam_no_wildcard_policies, ["The inline policy 'admin'"]),
+        (iam_no_admin_managed_policies, ["This attaches the AWS-managed policy PowerUserAccess"]),
+    ):
+        found: list[str] = []
+        args = ResourceValidationArgs(ROLE, analyzed(props), "urn:role", "role", OPTIONS, None, None)
+        with pytest.raises(UnknownValueError):
+            policy.validate(args, lambda message, urn=None, found=found: found.append(message))
+        assert [m.split(" grants")[0].split(",")[0] for m in found] == expected
 
 
-@pytest.mark.parametrize("key", ["inlinePolicies", "managedPolicyArns"])
-def test_a_role_list_unknown_during_preview_is_deferred_not_passed(key: str) -> None:
+def test_a_role_list_unknown_during_preview_is_deferred_not_passed() -> None:
     with pytest.raises(UnknownValueError):
-        check(ROLE, role(**{key: UNKNOWN_ARRAY_VALUE}))
+        check(ROLE, role(inlinePolicies=UNKNOWN_ARRAY_VALUE))
+    with pytest.raises(UnknownValueError):
+        check_admin(ROLE, role(managedPolicyArns=UNKNOWN_ARRAY_VALUE))
 
 
 def test_other_resources_are_ignored() -> None:
     assert check("aws:iam/instanceProfile:InstanceProfile", {"role": UNKNOWN_STRING_VALUE}) == []
+    assert check_admin("aws:iam/instanceProfile:InstanceProfile", {"role": UNKNOWN_STRING_VALUE}) == []
 
 
 # -- aws-iam-no-access-keys --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from policies.rules.kms import kms_key_policy_least_privilege, kms_key_rotation_enabled
+from policies.rules.kms import kms_key_deletion_window, kms_key_policy_least_privilege, kms_key_rotation_enabled
 from tests.policies.support import check_resource, not_applicable
 
 KEY = "aws:kms/key:Key"
@@ -108,16 +108,26 @@ def test_bypassing_the_lockout_check_fails() -> None:
     assert message.startswith("The key bypasses the policy lockout safety check")
 
 
+def test_a_policy_that_is_not_json_fails() -> None:
+    (message,) = check_resource(kms_key_policy_least_privilege, KEY, {**KEY_PROPS, "policy": "{not json"})
+    assert message == "The key policy is not valid JSON: write it with json.dumps."
+
+
+# -- aws-kms-key-deletion-window ---------------------------------------------------------------------------------------
+def test_the_default_deletion_window_passes() -> None:
+    assert check_resource(kms_key_deletion_window, KEY, KEY_PROPS) == []
+    assert check_resource(kms_key_deletion_window, KEY, {**KEY_PROPS, "deletionWindowInDays": None}) == []
+
+
 def test_a_short_deletion_window_fails() -> None:
-    (message,) = check_resource(kms_key_policy_least_privilege, KEY, {**KEY_PROPS, "deletionWindowInDays": 7.0})
+    (message,) = check_resource(kms_key_deletion_window, KEY, {**KEY_PROPS, "deletionWindowInDays": 7.0})
     assert message == (
         "The key can be deleted after 7 days: set deletion_window_in_days to 30 or more, time enough to notice and "
         "cancel a deletion."
     )
-    assert check_resource(kms_key_policy_least_privilege, KEY, {**KEY_PROPS, "deletionWindowInDays": 7.0},
+    assert check_resource(kms_key_deletion_window, KEY, {**KEY_PROPS, "deletionWindowInDays": 7.0},
                           config={"minDeletionWindowDays": 7}) == []  # fmt: skip
 
 
-def test_a_policy_that_is_not_json_fails() -> None:
-    (message,) = check_resource(kms_key_policy_least_privilege, KEY, {**KEY_PROPS, "policy": "{not json"})
-    assert message == "The key policy is not valid JSON: write it with json.dumps."
+def test_the_policy_rule_does_not_judge_the_deletion_window() -> None:
+    assert check_resource(kms_key_policy_least_privilege, KEY, {**KEY_PROPS, "deletionWindowInDays": 7.0}) == []

@@ -6,22 +6,28 @@ import copy
 from typing import Any
 
 import pytest
+from pulumi_policy import ResourceValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from components.settings import parse_settings
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from policies.rules.load_balancer import (
-    GUIDE_RATE_LIMITS,
     access_logs,
-    alb_waf_protected,
     deletion_protection,
     desync_mitigation,
     drop_invalid_header_fields,
     http_listener_redirects_to_https,
     https_listener_tls,
-    log_group_retention_and_kms,
     target_group_health_check,
-    waf_rate_limits_and_managed_rules,
+)
+from policies.rules.logs import log_group_encrypted, log_group_retention
+from policies.rules.waf import (
+    GUIDE_RATE_LIMITS,
+    alb_waf_protected,
+    waf_logging,
+    waf_managed_rules,
+    waf_metrics,
+    waf_rate_limits,
 )
 from stackcheck.evaluate import load_policy_config, resolve_settings
 from stackcheck.project import load_project, load_stack, stack_names
@@ -461,7 +467,7 @@ def test_access_logs_do_not_apply_to_gateway_load_balancers() -> None:
 
 
 # -- aws-alb-waf-protected ---------------------------------------------------------------------------------------------
-def test_waf_protected_passes_with_an_associated_logging_web_acl() -> None:
+def test_waf_protected_passes_with_an_associated_web_acl() -> None:
     assert check_stack(alb_waf_protected, compliant()) == []
 
 
@@ -493,8 +499,17 @@ def test_waf_protected_ignores_internal_and_network_load_balancers() -> None:
     assert check_stack(alb_waf_protected, stack) == []
 
 
-def test_waf_protected_fails_when_the_web_acl_does_not_log() -> None:
-    ((urn, message),) = check_stack(alb_waf_protected, without("urn:acl-logging"))
+def test_waf_protected_passes_when_the_web_acl_does_not_log() -> None:
+    assert check_stack(alb_waf_protected, without("urn:acl-logging")) == []
+
+
+# -- aws-waf-logging ---------------------------------------------------------------------------------------------------
+def test_waf_logging_passes_when_the_protecting_web_acl_logs() -> None:
+    assert check_stack(waf_logging, compliant()) == []
+
+
+def test_waf_logging_fails_when_the_web_acl_does_not_log() -> None:
+    ((urn, message),) = check_stack(waf_logging, without("urn:acl-logging"))
     assert urn == "urn:acl"
     assert message == (
         "This web ACL protects a load balancer but logs nothing: add an aws.wafv2.WebAclLoggingConfiguration("
@@ -502,21 +517,26 @@ def test_waf_protected_fails_when_the_web_acl_does_not_log() -> None:
     )
 
 
-def test_waf_protected_reports_a_shared_web_acl_without_logging_once() -> None:
+def test_waf_logging_reports_a_shared_web_acl_without_logging_once() -> None:
     stack = [
         *without("urn:acl-logging"),
         Res("urn:lb-2", LB, copy.deepcopy(LOAD_BALANCER)),
         Res("urn:acl-association-2", ASSOCIATION, {}, {"resourceArn": ["urn:lb-2"], "webAclArn": ["urn:acl"]}),
     ]
-    assert [urn for urn, _ in check_stack(alb_waf_protected, stack)] == ["urn:acl"]
+    assert [urn for urn, _ in check_stack(waf_logging, stack)] == ["urn:acl"]
 
 
-def test_waf_protected_fails_when_logging_belongs_to_another_web_acl() -> None:
+def test_waf_logging_fails_when_logging_belongs_to_another_web_acl() -> None:
     stack = [*without("urn:acl-logging"), Res("urn:log-2", ACL_LOGGING, {}, {"resourceArn": ["urn:other-acl"]})]
     stack.append(Res("urn:other-acl", WEB_ACL, copy.deepcopy(ACL)))
-    assert [urn for urn, _ in check_stack(alb_waf_protected, stack)] == ["urn:acl"]
+    assert [urn for urn, _ in check_stack(waf_logging, stack)] == ["urn:acl"]
 
 
+def test_waf_logging_leaves_load_balancers_without_a_web_acl_to_the_waf_rule() -> None:
+    assert check_stack(waf_logging, without("urn:acl-association")) == []
+
+
+# -- aws-alb-waf-protected: a web ACL of another stack -----------------------------------------------------------------
 def test_waf_protected_fails_when_the_web_acl_is_not_in_the_stack() -> None:
     stack = [
         *without("urn:acl-association"),
@@ -527,14 +547,15 @@ def test_waf_protected_fails_when_the_web_acl_is_not_in_the_stack() -> None:
     assert message.startswith("This association's web ACL is not one of this stack's")
 
 
-# -- aws-waf-rate-limits-and-managed-rules -----------------------------------------------------------------------------
-def test_waf_rules_pass_with_a_rate_limit_and_both_managed_groups() -> None:
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, ACL) == []
+# -- aws-waf-rate-limits, aws-waf-managed-rules, aws-waf-metrics -------------------------------------------------------
+@pytest.mark.parametrize("policy", [waf_rate_limits, waf_managed_rules, waf_metrics], ids=lambda p: p.name)
+def test_waf_rules_pass_with_a_rate_limit_both_managed_groups_and_metrics(policy: ResourceValidationPolicy) -> None:
+    assert check_resource(policy, WEB_ACL, ACL) == []
 
 
 def test_waf_rules_fail_without_a_rate_based_rule() -> None:
     props = changed(ACL, "rules", ACL["rules"][1:])
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_rate_limits, WEB_ACL, props)
     assert message == (
         "The web ACL has no rate-based rule: add a rule with statement={rate_based_statement: {limit: 600, "
         'evaluation_window_sec: 60, aggregate_key_type: "IP"}} and action={block: {}}.'
@@ -543,7 +564,7 @@ def test_waf_rules_fail_without_a_rate_based_rule() -> None:
 
 def test_waf_rules_fail_when_the_rate_based_rule_only_counts() -> None:
     props = changed(ACL, "rules.0.action", {"count": {}})
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_rate_limits, WEB_ACL, props)
     assert message == (
         "The web ACL's rate-based rules ('rate-limit') never block: set action={block: {}} (or captcha/challenge) on "
         "at least one of them."
@@ -552,7 +573,7 @@ def test_waf_rules_fail_when_the_rate_based_rule_only_counts() -> None:
 
 def test_waf_rules_fail_without_known_bad_inputs() -> None:
     props = changed(ACL, "rules", ACL["rules"][:2])
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_managed_rules, WEB_ACL, props)
     assert message == (
         "The web ACL lacks the AWS managed rule group AWSManagedRulesKnownBadInputsRuleSet: add a rule with "
         'statement={managed_rule_group_statement: {name: ..., vendor_name: "AWS"}} and override_action={none: {}} '
@@ -562,13 +583,13 @@ def test_waf_rules_fail_without_known_bad_inputs() -> None:
 
 def test_waf_rules_do_not_count_another_vendors_group() -> None:
     props = changed(ACL, "rules.1.statement.managedRuleGroupStatement.vendorName", "SomeVendor")
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_managed_rules, WEB_ACL, props)
     assert message.startswith("The web ACL lacks the AWS managed rule group AWSManagedRulesCommonRuleSet:")
 
 
 def test_waf_rules_fail_when_a_managed_group_only_counts() -> None:
     props = changed(ACL, "rules.1.overrideAction", {"count": {}})
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_managed_rules, WEB_ACL, props)
     assert message == (
         "The managed rule group AWSManagedRulesCommonRuleSet (rule 'common') only counts requests, so it blocks "
         "nothing: set override_action={none: {}}."
@@ -577,19 +598,19 @@ def test_waf_rules_fail_when_a_managed_group_only_counts() -> None:
 
 def test_waf_rules_fail_when_the_web_acl_publishes_no_metrics() -> None:
     props = changed(ACL, "visibilityConfig.cloudwatchMetricsEnabled", False)
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_metrics, WEB_ACL, props)
     assert message == (
         "The web ACL publishes no CloudWatch metrics: set visibility_config.cloudwatch_metrics_enabled=True."
     )
 
 
 def test_waf_rules_fail_when_the_visibility_config_is_missing() -> None:
-    assert len(check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, changed(ACL, "visibilityConfig", None))) == 1
+    assert len(check_resource(waf_metrics, WEB_ACL, changed(ACL, "visibilityConfig", None))) == 1
 
 
 def test_waf_rules_fail_when_a_rule_publishes_no_metrics() -> None:
     props = changed(ACL, "rules.2.visibilityConfig.cloudwatchMetricsEnabled", False)
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props)
+    (message,) = check_resource(waf_metrics, WEB_ACL, props)
     assert message == (
         "Rule 'known-bad-inputs' publishes no CloudWatch metrics: set "
         "visibility_config.cloudwatch_metrics_enabled=True on every rule."
@@ -597,23 +618,28 @@ def test_waf_rules_fail_when_a_rule_publishes_no_metrics() -> None:
 
 
 def test_waf_rules_fail_on_an_empty_web_acl() -> None:
-    messages = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, changed(ACL, "rules", None))
-    assert [m.split(":")[0] for m in messages] == [
-        "The web ACL has no rate-based rule",
+    props = changed(ACL, "rules", None)
+    (rate,) = check_resource(waf_rate_limits, WEB_ACL, props)
+    assert rate.startswith("The web ACL has no rate-based rule:")
+    (managed,) = check_resource(waf_managed_rules, WEB_ACL, props)
+    assert managed.startswith(
         "The web ACL lacks the AWS managed rule groups AWSManagedRulesCommonRuleSet, "
-        "AWSManagedRulesKnownBadInputsRuleSet",
-    ]
+        "AWSManagedRulesKnownBadInputsRuleSet:"
+    )
+    assert check_resource(waf_metrics, WEB_ACL, props) == []
+
+
+@pytest.mark.parametrize("policy", [waf_rate_limits, waf_managed_rules, waf_metrics], ids=lambda p: p.name)
+def test_waf_rules_judge_only_web_acls(policy: ResourceValidationPolicy) -> None:
+    assert check_resource(policy, LB, LOAD_BALANCER) == []
 
 
 def test_waf_required_groups_are_configurable() -> None:
     config = {"requiredManagedRuleGroups": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"]}
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, ACL, config=config)
+    (message,) = check_resource(waf_managed_rules, WEB_ACL, ACL, config=config)
     assert message.startswith("The web ACL lacks the AWS managed rule group AWSManagedRulesSQLiRuleSet:")
     props = changed(ACL, "rules", [RATE_RULE])
-    assert (
-        check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, props, config={"requiredManagedRuleGroups": []})
-        == []
-    )
+    assert check_resource(waf_managed_rules, WEB_ACL, props, config={"requiredManagedRuleGroups": []}) == []
 
 
 # -- aws-alb-target-group-health-check ---------------------------------------------------------------------------------
@@ -691,21 +717,18 @@ def test_lambda_target_groups_are_not_judged() -> None:
     )
 
 
-# -- aws-cloudwatch-log-group-retention-and-kms ------------------------------------------------------------------------
-def test_log_group_passes_with_retention_and_a_key() -> None:
-    assert check_resource(log_group_retention_and_kms, LOG_GROUP, LOG_GROUP_PROPS) == []
+# -- aws-cloudwatch-log-group-retention, aws-cloudwatch-log-group-encrypted --------------------------------------------
+@pytest.mark.parametrize("policy", [log_group_retention, log_group_encrypted], ids=lambda p: p.name)
+def test_log_group_passes_with_retention_and_a_key(policy: ResourceValidationPolicy) -> None:
+    assert check_resource(policy, LOG_GROUP, LOG_GROUP_PROPS) == []
 
 
 def test_log_group_accepts_integer_retention() -> None:
-    assert (
-        check_resource(log_group_retention_and_kms, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", 365)) == []
-    )
+    assert check_resource(log_group_retention, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", 365)) == []
 
 
 def test_log_group_fails_without_retention() -> None:
-    (message,) = check_resource(
-        log_group_retention_and_kms, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", None)
-    )
+    (message,) = check_resource(log_group_retention, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", None))
     assert message == (
         "The log group's logs never expire (retention_in_days is not set): set retention_in_days to 30 or more (a "
         "value CloudWatch accepts, e.g. 30, 90, 365)."
@@ -713,28 +736,22 @@ def test_log_group_fails_without_retention() -> None:
 
 
 def test_log_group_fails_when_logs_never_expire() -> None:
-    (message,) = check_resource(
-        log_group_retention_and_kms, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", 0.0)
-    )
+    (message,) = check_resource(log_group_retention, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", 0.0))
     assert message.startswith("The log group's logs never expire (retention_in_days is 0)")
 
 
 def test_log_group_fails_with_short_retention() -> None:
-    (message,) = check_resource(
-        log_group_retention_and_kms, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", 14.0)
-    )
+    (message,) = check_resource(log_group_retention, LOG_GROUP, changed(LOG_GROUP_PROPS, "retentionInDays", 14.0))
     assert message == "The log group keeps logs 14 days: set retention_in_days to 30 or more."
 
 
 def test_log_group_minimum_retention_is_configurable() -> None:
-    (message,) = check_resource(
-        log_group_retention_and_kms, LOG_GROUP, LOG_GROUP_PROPS, config={"minRetentionDays": 365}
-    )
+    (message,) = check_resource(log_group_retention, LOG_GROUP, LOG_GROUP_PROPS, config={"minRetentionDays": 365})
     assert message == "The log group keeps logs 30 days: set retention_in_days to 365 or more."
 
 
 def test_log_group_fails_without_a_key() -> None:
-    (message,) = check_resource(log_group_retention_and_kms, LOG_GROUP, changed(LOG_GROUP_PROPS, "kmsKeyId", None))
+    (message,) = check_resource(log_group_encrypted, LOG_GROUP, changed(LOG_GROUP_PROPS, "kmsKeyId", None))
     assert message == (
         "The log group is not encrypted with a KMS key: set kms_key_id to a key whose policy lets "
         "logs.<region>.amazonaws.com use it (webstack's Keys component provides one)."
@@ -743,17 +760,24 @@ def test_log_group_fails_without_a_key() -> None:
 
 def test_log_group_counts_a_key_unknown_during_preview_as_set() -> None:
     props = unknown_checking_proxy(changed(LOG_GROUP_PROPS, "kmsKeyId", UNKNOWN_STRING_VALUE))
-    assert check_resource(log_group_retention_and_kms, LOG_GROUP, props) == []
+    assert check_resource(log_group_encrypted, LOG_GROUP, props) == []
 
 
 def test_delivery_log_groups_are_judged_only_on_their_key() -> None:
     props = {"logGroupClass": "DELIVERY", "retentionInDays": 2.0}
-    (message,) = check_resource(log_group_retention_and_kms, LOG_GROUP, props)
+    assert not_applicable(log_group_retention, LOG_GROUP, props) == (
+        "AWS fixes the retention of DELIVERY log groups at 2 days"
+    )
+    (message,) = check_resource(log_group_encrypted, LOG_GROUP, props)
     assert message.startswith("The log group is not encrypted with a KMS key")
 
 
+def test_the_retention_rule_does_not_judge_the_key() -> None:
+    assert check_resource(log_group_retention, LOG_GROUP, changed(LOG_GROUP_PROPS, "kmsKeyId", None)) == []
+
+
 def test_log_group_rule_ignores_other_resources() -> None:
-    assert check_resource(log_group_retention_and_kms, "aws:cloudwatch/logStream:LogStream", {}) == []
+    assert check_resource(log_group_retention, "aws:cloudwatch/logStream:LogStream", {}) == []
 
 
 # -- the rate rules are bounded by webstack:web.rateLimits -------------------------------------------------------------
@@ -791,14 +815,14 @@ def with_rate_rules(*rules: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_webstacks_rate_rules_meet_the_guides_limits() -> None:
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*WEBSTACK_RATE_RULES)) == []
+    assert check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(*WEBSTACK_RATE_RULES)) == []
 
 
 def test_a_looser_rate_rule_fails() -> None:
     """The API limit at 100,000 a minute used to pass: any rate-based rule was enough."""
     api = scoped("rate-limit-api", 100000.0, 60.0, "STARTS_WITH", "/api/")
     rules = [WEBSTACK_RATE_RULES[0], api, scoped("rate-limit-general", 100000.0, 60.0)]
-    messages = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules))
+    messages = check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(*rules))
     assert messages == [
         "The web ACL's rate-based rule 'rate-limit-api' allows 100000 requests per 60 s for paths that start with "
         "'/api/', more than webstack:web.rateLimits.api (600 per 60 s): set limit=600 (or the limit's own window).",
@@ -810,7 +834,7 @@ def test_a_looser_rate_rule_fails() -> None:
 def test_a_missing_rule_for_a_configured_limit_fails() -> None:
     """Only the API rule is left: nothing counts login requests or all requests."""
     rules = WEBSTACK_RATE_RULES[1:2]
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules)) == [
+    assert check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(*rules)) == [
         "The web ACL has no blocking rate-based rule for webstack:web.rateLimits.login (10 requests per 120 s, paths "
         "that contain 'login'): add one with statement={rate_based_statement: {limit: 10, evaluation_window_sec: 120, "
         "...}} and action={block: {}}.",
@@ -823,7 +847,7 @@ def test_a_missing_rule_for_a_configured_limit_fails() -> None:
 def test_only_the_general_rule_bounds_login_too_loosely() -> None:
     """The general rule counts login requests as well, at 1800 a minute: a rule of their own is missing."""
     rules = WEBSTACK_RATE_RULES[1:]
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules)) == [
+    assert check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(*rules)) == [
         "The web ACL's rate-based rule 'rate-limit-general' allows 1800 requests per 60 s for paths that contain "
         "'login', more than webstack:web.rateLimits.login (10 per 120 s): add one with "
         "statement={rate_based_statement: {limit: 10, evaluation_window_sec: 120, ...}} and action={block: {}}, scoped "
@@ -835,8 +859,8 @@ def test_a_rule_over_a_wider_scope_bounds_a_narrower_limit() -> None:
     """/api counts every /api/ request; a rule over every request counts them all."""
     wider = scoped("rate-limit-api", 600.0, 60.0, "STARTS_WITH", "/api")
     rules = [WEBSTACK_RATE_RULES[0], wider, WEBSTACK_RATE_RULES[2]]
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(*rules)) == []
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(RATE_RULE)) == []
+    assert check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(*rules)) == []
+    assert check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(RATE_RULE)) == []
 
 
 def test_a_case_sensitive_or_unrelated_match_does_not_bound_a_limit() -> None:
@@ -846,9 +870,7 @@ def test_a_case_sensitive_or_unrelated_match_does_not_bound_a_limit() -> None:
     ] = [{"priority": 0.0, "type": "NONE"}]
     elsewhere = scoped("rate-limit-login", 10.0, 120.0, "STARTS_WITH", "/admin/")
     for login in (case_sensitive, elsewhere):
-        (message,) = check_resource(
-            waf_rate_limits_and_managed_rules, WEB_ACL, with_rate_rules(login, *WEBSTACK_RATE_RULES[1:])
-        )
+        (message,) = check_resource(waf_rate_limits, WEB_ACL, with_rate_rules(login, *WEBSTACK_RATE_RULES[1:]))
         # Only the general rule counts login requests (a case-sensitive match misses /Login).
         assert message.startswith(
             "The web ACL's rate-based rule 'rate-limit-general' allows 1800 requests per 60 s for paths that contain "
@@ -861,14 +883,14 @@ def test_the_same_rate_over_a_longer_window_passes_and_a_faster_one_fails() -> N
     faster = scoped("rate-limit-api", 1300.0, 120.0, "STARTS_WITH", "/api/")
     assert (
         check_resource(
-            waf_rate_limits_and_managed_rules,
+            waf_rate_limits,
             WEB_ACL,
             with_rate_rules(WEBSTACK_RATE_RULES[0], slower, WEBSTACK_RATE_RULES[2]),
         )
         == []
     )
     (message,) = check_resource(
-        waf_rate_limits_and_managed_rules,
+        waf_rate_limits,
         WEB_ACL,
         with_rate_rules(WEBSTACK_RATE_RULES[0], faster, *WEBSTACK_RATE_RULES[2:]),
     )
@@ -881,7 +903,7 @@ def test_the_same_rate_over_a_longer_window_passes_and_a_faster_one_fails() -> N
 def test_the_rate_limits_follow_the_stacks_policy_config() -> None:
     tighter = {**GUIDE_RATE_LIMITS, "api": {"limit": 300, "windowSeconds": 60, "path": "/api/", "match": "prefix"}}
     (message,) = check_resource(
-        waf_rate_limits_and_managed_rules,
+        waf_rate_limits,
         WEB_ACL,
         with_rate_rules(*WEBSTACK_RATE_RULES),
         config={"rateLimits": tighter},
@@ -907,5 +929,5 @@ def test_every_stacks_policy_config_bounds_the_waf_by_the_stacks_own_rate_limits
     resolved = resolve_settings(
         ALL_POLICIES, load_policy_config(ROOT / "policies" / "config" / f"{stack}.json"), PACK_ENFORCEMENT_LEVEL
     )
-    configured = resolved[waf_rate_limits_and_managed_rules.name].config["rateLimits"]
+    configured = resolved[waf_rate_limits.name].config["rateLimits"]
     assert configured == {name: limit.model_dump(by_alias=True) for name, limit in settings.web.rate_limits}

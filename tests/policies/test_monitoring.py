@@ -16,15 +16,19 @@ import pytest
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, UnknownValueError
 
-from policies.rules.monitoring import (
-    POLICIES,
-    alert_topics_reach_someone,
-    amp_workspace_logging_and_kms,
+from policies.rules import alarms, monitoring
+from policies.rules.alarms import (
     cloudwatch_alarm_actions,
-    grafana_sso_only,
+    cloudwatch_alarm_description,
     monitoring_coverage,
-    monitoring_no_default_credentials,
     sns_topic_encrypted,
+)
+from policies.rules.monitoring import (
+    amp_workspace_customer_key,
+    amp_workspace_logging,
+    grafana_no_api_keys,
+    grafana_sso_only,
+    monitoring_no_default_credentials,
 )
 from tests.policies.support import (
     Res,
@@ -199,27 +203,23 @@ def check(policy: ResourceValidationPolicy, resource_type: str, props: Any, **kw
     return check_resource(policy, resource_type, analyzed(props), **kwargs)
 
 
-# -- the module --------------------------------------------------------------------------------------------------------
-def test_the_module_exports_its_seven_rules_in_order() -> None:
+POLICIES = [*alarms.POLICIES, *monitoring.POLICIES]
+
+
+# -- the modules -------------------------------------------------------------------------------------------------------
+def test_the_modules_export_their_ten_rules_in_order() -> None:
     assert [policy.name for policy in POLICIES] == [
         "aws-cloudwatch-alarm-actions",
+        "aws-cloudwatch-alarm-description",
         "aws-alert-topics-reach-someone",
         "aws-sns-topic-encrypted",
         "aws-monitoring-coverage",
         "aws-grafana-sso-only",
-        "aws-amp-workspace-logging-and-kms",
+        "aws-grafana-no-api-keys",
+        "aws-amp-workspace-logging",
+        "aws-amp-workspace-customer-key",
         "aws-monitoring-no-default-credentials",
     ]
-    expected = [
-        cloudwatch_alarm_actions,
-        alert_topics_reach_someone,
-        sns_topic_encrypted,
-        monitoring_coverage,
-        grafana_sso_only,
-        amp_workspace_logging_and_kms,
-        monitoring_no_default_credentials,
-    ]
-    assert expected == POLICIES
     assert isinstance(monitoring_coverage, StackValidationPolicy)
 
 
@@ -236,7 +236,7 @@ def test_every_rule_is_described_for_people(policy: ResourceValidationPolicy) ->
         assert "default" in spec
 
 
-# -- aws-cloudwatch-alarm-actions --------------------------------------------------------------------------------------
+# -- aws-cloudwatch-alarm-actions, aws-cloudwatch-alarm-description ----------------------------------------------------
 NO_ACTIONS = (
     "The alarm has no alarm_actions, so it changes state without telling anyone: set alarm_actions=[<alerts "
     "topic>.arn] (an aws.sns.Topic whose subscriptions reach the on-call), and ok_actions too, to hear when it "
@@ -258,8 +258,9 @@ NO_DESCRIPTION = (
     ids=["metric", "metric-queries", "composite"],
 )
 def test_alarm_actions_pass_for_webstacks_alarms(resource_type: str, props: dict[str, Any]) -> None:
-    assert check(cloudwatch_alarm_actions, resource_type, props) == []
-    assert check_resource(cloudwatch_alarm_actions, resource_type, props) == []  # plain dicts too
+    for policy in (cloudwatch_alarm_actions, cloudwatch_alarm_description):
+        assert check(policy, resource_type, props) == []
+        assert check_resource(policy, resource_type, props) == []  # plain dicts too
 
 
 def test_alarm_actions_do_not_require_ok_actions_or_actions_enabled() -> None:
@@ -284,21 +285,19 @@ def test_alarm_actions_fail_when_actions_are_disabled(enabled: Any) -> None:
 
 
 @pytest.mark.parametrize("description", [None, "", "   "], ids=["absent", "empty", "blank"])
-def test_alarm_actions_fail_without_a_description(description: Any) -> None:
+def test_alarm_description_fails_without_a_description(description: Any) -> None:
     props = composite_alarm(alarmDescription=description)
     if description is None:
         del props["alarmDescription"]
-    assert check(cloudwatch_alarm_actions, COMPOSITE_ALARM, props) == [NO_DESCRIPTION]
+    assert check(cloudwatch_alarm_description, COMPOSITE_ALARM, props) == [NO_DESCRIPTION]
+    assert check(cloudwatch_alarm_actions, COMPOSITE_ALARM, props) == []
 
 
 def test_alarm_actions_report_every_problem_of_a_bare_alarm() -> None:
     props = {"alarmName": "bare", "alarmRule": 'ALARM("x")', "actionsEnabled": False}
-    assert check(cloudwatch_alarm_actions, COMPOSITE_ALARM, props) == [NO_ACTIONS, ACTIONS_DISABLED, NO_DESCRIPTION]
-    assert check_resource(cloudwatch_alarm_actions, COMPOSITE_ALARM, props) == [
-        NO_ACTIONS,
-        ACTIONS_DISABLED,
-        NO_DESCRIPTION,
-    ]
+    assert check(cloudwatch_alarm_actions, COMPOSITE_ALARM, props) == [NO_ACTIONS, ACTIONS_DISABLED]
+    assert check_resource(cloudwatch_alarm_actions, COMPOSITE_ALARM, props) == [NO_ACTIONS, ACTIONS_DISABLED]
+    assert check(cloudwatch_alarm_description, COMPOSITE_ALARM, props) == [NO_DESCRIPTION]
 
 
 def test_alarm_actions_and_descriptions_unknown_during_preview_count_as_set() -> None:
@@ -307,6 +306,7 @@ def test_alarm_actions_and_descriptions_unknown_during_preview_count_as_set() ->
     assert check(cloudwatch_alarm_actions, METRIC_ALARM, props) == []
     props = alarm(alarmActions=UNKNOWN_STRING_VALUE, alarmDescription=UNKNOWN_STRING_VALUE)
     assert check(cloudwatch_alarm_actions, METRIC_ALARM, props) == []
+    assert check(cloudwatch_alarm_description, METRIC_ALARM, props) == []
 
 
 def test_alarm_actions_report_actions_enabled_unknown_during_preview() -> None:
@@ -318,6 +318,7 @@ def test_alarm_actions_report_actions_enabled_unknown_during_preview() -> None:
 
 def test_alarm_actions_ignore_other_resources() -> None:
     assert check(cloudwatch_alarm_actions, TOPIC, {"name": "alerts"}) == []
+    assert check(cloudwatch_alarm_description, TOPIC, {"name": "alerts"}) == []
 
 
 # -- aws-sns-topic-encrypted -------------------------------------------------------------------------------------------
@@ -677,9 +678,15 @@ def test_grafana_fails_for_a_provider_other_than_sso() -> None:
     ]
 
 
+# -- aws-grafana-no-api-keys -------------------------------------------------------------------------------------------
+def test_grafana_api_keys_pass_without_any() -> None:
+    assert check(grafana_no_api_keys, WORKSPACE, workspace()) == []
+
+
 def test_grafana_fails_for_every_api_key() -> None:
     props = {"keyName": "ci", "keyRole": "ADMIN", "secondsToLive": 2592000.0, "workspaceId": UNKNOWN_STRING_VALUE}
-    assert check(grafana_sso_only, API_KEY, props) == [
+    assert check(grafana_sso_only, API_KEY, props) == []
+    assert check(grafana_no_api_keys, API_KEY, props) == [
         "Grafana API keys are long-lived and bypass SSO, so whoever holds one keeps access after leaving: remove the "
         "aws.grafana.WorkspaceApiKey; sign people in as SSO users, and give automation a service account with "
         "short-lived tokens (aws.grafana.WorkspaceServiceAccount and an aws.grafana.WorkspaceServiceAccountToken with "
@@ -687,6 +694,7 @@ def test_grafana_fails_for_every_api_key() -> None:
     ]
 
 
+# -- aws-grafana-sso-only: values unknown during preview ---------------------------------------------------------------
 @pytest.mark.parametrize(
     "providers", [UNKNOWN_STRING_VALUE, ["AWS_SSO", UNKNOWN_STRING_VALUE]], ids=["list", "element"]
 )
@@ -700,7 +708,7 @@ def test_grafana_rule_ignores_other_resources() -> None:
     assert check(grafana_sso_only, TOPIC, topic()) == []
 
 
-# -- aws-amp-workspace-logging-and-kms ---------------------------------------------------------------------------------
+# -- aws-amp-workspace-logging, aws-amp-workspace-customer-key ---------------------------------------------------------
 LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/vendedlogs/prometheus/webstack-prod:*"
 AMP_LOGGING_EXAMPLE = 'logging_configuration={"log_group_arn": <log group>.arn.apply(lambda arn: f"{arn}:*")}'
 NO_AMP_LOGS = (
@@ -726,9 +734,10 @@ def amp_workspace(**changes: Any) -> dict[str, Any]:
     return {key: value for key, value in props.items() if value is not None}
 
 
-def test_amp_passes_for_the_workspace_webstack_registers() -> None:
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace()) == []
-    assert check_resource(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace()) == []
+@pytest.mark.parametrize("policy", [amp_workspace_logging, amp_workspace_customer_key], ids=lambda p: p.name)
+def test_amp_passes_for_the_workspace_webstack_registers(policy: ResourceValidationPolicy) -> None:
+    assert check(policy, AMP_WORKSPACE, amp_workspace()) == []
+    assert check_resource(policy, AMP_WORKSPACE, amp_workspace()) == []
 
 
 @pytest.mark.parametrize(
@@ -738,44 +747,43 @@ def test_amp_passes_for_the_workspace_webstack_registers() -> None:
 )
 def test_amp_fails_without_a_log_group(logging: Any) -> None:
     props = amp_workspace(loggingConfiguration=logging)
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, props) == [NO_AMP_LOGS]
+    assert check(amp_workspace_logging, AMP_WORKSPACE, props) == [NO_AMP_LOGS]
+    assert check(amp_workspace_customer_key, AMP_WORKSPACE, props) == []
 
 
 @pytest.mark.parametrize("key", [None, "", " "], ids=["absent", "empty", "blank"])
 def test_amp_fails_without_a_customer_key(key: Any) -> None:
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == [NO_AMP_KEY]
+    assert check(amp_workspace_customer_key, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == [NO_AMP_KEY]
+    assert check(amp_workspace_logging, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == []
 
 
 def test_amp_fails_under_an_aws_managed_key() -> None:
     key = f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/aps"
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == [
+    assert check(amp_workspace_customer_key, AMP_WORKSPACE, amp_workspace(kmsKeyArn=key)) == [
         f"kms_key_arn names the AWS-managed key {key}, whose key policy you cannot change: set kms_key_arn to a "
         "customer-managed KMS key's ARN."
     ]
 
 
-def test_amp_reports_both_problems_of_a_bare_workspace() -> None:
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, {"alias": "webstack-prod"}) == [NO_AMP_LOGS, NO_AMP_KEY]
-
-
 def test_amp_counts_a_log_group_and_key_unknown_during_preview_as_set() -> None:
     """Both are other resources' ARNs (the log group's, the key's), never empty, and no AWS-managed alias."""
     props = amp_workspace(kmsKeyArn=UNKNOWN_STRING_VALUE, loggingConfiguration={"logGroupArn": UNKNOWN_STRING_VALUE})
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, props) == []
+    assert check(amp_workspace_logging, AMP_WORKSPACE, props) == []
+    assert check(amp_workspace_customer_key, AMP_WORKSPACE, props) == []
 
 
 def test_amp_reports_a_logging_configuration_unknown_during_preview() -> None:
     """An object built from another resource's output as a whole may be empty: it is reported, never passed."""
-    props = amp_workspace(loggingConfiguration=UNKNOWN_STRING_VALUE, kmsKeyArn=None)
-    assert check(amp_workspace_logging_and_kms, AMP_WORKSPACE, props) == [
+    props = amp_workspace(loggingConfiguration=UNKNOWN_STRING_VALUE)
+    assert check(amp_workspace_logging, AMP_WORKSPACE, props) == [
         unknown_message("logging_configuration", f"a literal object ({AMP_LOGGING_EXAMPLE})"),
-        NO_AMP_KEY,
     ]
 
 
-def test_amp_rule_ignores_other_resources() -> None:
-    assert check(amp_workspace_logging_and_kms, ALERT_MANAGER, {"workspaceId": "ws-1"}) == []
-    assert check(amp_workspace_logging_and_kms, WORKSPACE, workspace()) == []
+@pytest.mark.parametrize("policy", [amp_workspace_logging, amp_workspace_customer_key], ids=lambda p: p.name)
+def test_amp_rules_ignore_other_resources(policy: ResourceValidationPolicy) -> None:
+    assert check(policy, ALERT_MANAGER, {"workspaceId": "ws-1"}) == []
+    assert check(policy, WORKSPACE, workspace()) == []
 
 
 # -- aws-monitoring-no-default-credentials -----------------------------------------------------------------------------

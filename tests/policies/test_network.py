@@ -379,7 +379,7 @@ def test_rule_conflicts_count_an_inline_rule_unknown_during_preview_as_a_rule() 
     assert message.startswith("This security group has inline rules (1 ingress) and also 2 separate rule resources")
 
 
-# -- the zoned network: subnets, NAT gateways, and what uses the subnets ---------------------------------------------
+# -- the zoned network: subnets, NAT gateways, and what uses the subnets -----------------------------------------------
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 
 

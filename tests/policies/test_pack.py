@@ -73,3 +73,19 @@ def test_every_stack_config_names_real_policies_and_makes_security_mandatory(con
     assert relaxed <= RELAXABLE
     if config.stem == "prod":
         assert relaxed == set()
+
+
+#: The most lines a module of the pack may have (issue 20: split by responsibility past it).
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_of_the_pack_is_over_600_lines() -> None:
+    modules = sorted((ROOT / "policies").rglob("*.py"))
+    modules = [path for path in modules if "venv" not in path.relative_to(ROOT).parts]
+    assert len(modules) > 20
+    too_long = {
+        str(path.relative_to(ROOT)): lines
+        for path in modules
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}

@@ -24,6 +24,7 @@ from policies.rules.storage import (
     s3_bucket_access_logging,
     s3_bucket_encrypted_with_kms,
     s3_bucket_owner_enforced,
+    s3_bucket_policy_not_public,
     s3_bucket_public_access_blocked,
     s3_bucket_tls_only,
     s3_bucket_versioned,
@@ -205,11 +206,12 @@ RULE_TAGS = {
     "aws-s3-bucket-owner-enforced": ("checklist:encryption-at-rest", "fsbp:S3.12"),
     "aws-s3-bucket-versioned": ("checklist:backups", "fsbp:S3.14"),
     "aws-s3-bucket-tls-only": ("checklist:tls", "fsbp:S3.5"),
+    "aws-s3-bucket-policy-not-public": ("checklist:encryption-at-rest", "public-access"),
     "aws-s3-bucket-access-logging": ("checklist:logging", "fsbp:S3.9"),
 }
 
 
-def test_the_module_exports_its_six_rules_in_order() -> None:
+def test_the_module_exports_its_seven_rules_in_order() -> None:
     assert [p.name for p in POLICIES] == list(RULE_TAGS)
 
 
@@ -251,7 +253,8 @@ def test_every_rule_ignores_a_stack_without_buckets(policy: StackValidationPolic
     assert check(policy, [At("urn:key:data", KMS_KEY, {})]) == []
 
 
-@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+#: aws-s3-bucket-policy-not-public asks no bucket for a policy: a bucket without one grants nobody anything.
+@pytest.mark.parametrize("policy", [p for p in POLICIES if p is not s3_bucket_policy_not_public], ids=lambda p: p.name)
 def test_side_resources_count_for_the_bucket_they_depend_on_not_the_one_they_name(
     policy: StackValidationPolicy,
 ) -> None:
@@ -264,7 +267,11 @@ def test_side_resources_count_for_the_bucket_they_depend_on_not_the_one_they_nam
     assert "urn:bucket:documents" in urns(check(policy, resources))
 
 
-@pytest.mark.parametrize("policy", [p for p in POLICIES if p is not s3_bucket_tls_only], ids=lambda p: p.name)
+#: The rules that read the bucket policy, whose text is unknown during the preview of a new bucket.
+POLICY_RULES = [s3_bucket_tls_only, s3_bucket_policy_not_public]
+
+
+@pytest.mark.parametrize("policy", [p for p in POLICIES if p not in POLICY_RULES], ids=lambda p: p.name)
 def test_rules_decide_during_a_preview_when_ids_names_and_keys_are_unknown(policy: StackValidationPolicy) -> None:
     assert check(policy, previewed(stack())) == []
     assert check(policy, previewed(stack("v2"))) == []
@@ -677,9 +684,9 @@ def test_tls_fails_on_a_policy_without_statements(text: str) -> None:
     ["*", {"AWS": "*"}, {"AWS": [f"arn:aws:iam::{ACCOUNT}:root", "*"]}],
     ids=["star", "aws-star", "star-in-list"],
 )
-def test_tls_fails_when_the_policy_allows_everyone_without_a_condition(principal: Any) -> None:
+def test_public_policy_fails_when_the_policy_allows_everyone_without_a_condition(principal: Any) -> None:
     public = {"Sid": "Public", "Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": ARN}
-    ((urn, message),) = check(s3_bucket_tls_only, with_policy({"Statement": [deny(), public]}))
+    ((urn, message),) = check(s3_bucket_policy_not_public, with_policy({"Statement": [deny(), public]}))
     assert urn == "urn:policy:documents"
     assert message == (
         "The bucket policy's statement 'Public' allows access to every principal without a condition: name the "
@@ -687,13 +694,13 @@ def test_tls_fails_when_the_policy_allows_everyone_without_a_condition(principal
     )
 
 
-def test_tls_fails_when_the_policy_allows_all_but_one_principal() -> None:
+def test_public_policy_fails_when_the_policy_allows_all_but_one_principal() -> None:
     everyone_else = {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::1:root"}, "Action": "*", "Resource": "*"}
-    ((_, message),) = check(s3_bucket_tls_only, with_policy({"Statement": [deny(), everyone_else]}))
+    ((_, message),) = check(s3_bucket_policy_not_public, with_policy({"Statement": [deny(), everyone_else]}))
     assert message.startswith("The bucket policy's statement #2 allows access to every principal without a condition")
 
 
-def test_tls_passes_a_public_grant_with_a_condition_and_a_service_grant() -> None:
+def test_public_policy_passes_a_public_grant_with_a_condition_and_a_service_grant() -> None:
     scoped = {
         "Effect": "Allow",
         "Principal": "*",
@@ -702,13 +709,29 @@ def test_tls_passes_a_public_grant_with_a_condition_and_a_service_grant() -> Non
         "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
     }
     service = {"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject"}
-    assert check(s3_bucket_tls_only, with_policy({"Statement": [deny(), scoped, service]})) == []
+    assert check(s3_bucket_policy_not_public, with_policy({"Statement": [deny(), scoped, service]})) == []
 
 
-def test_tls_reports_both_problems_of_one_policy() -> None:
+def test_each_rule_reports_its_own_problem_of_one_policy() -> None:
     public = {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": ARN}
-    found = check(s3_bucket_tls_only, with_policy({"Statement": [public]}))
-    assert [message[:40] for _, message in found] == [NO_DENY[:40], "The bucket policy's statement #1 allows "]
+    resources = with_policy({"Statement": [public]})
+    assert [message[:40] for _, message in check(s3_bucket_tls_only, resources)] == [NO_DENY[:40]]
+    found = check(s3_bucket_policy_not_public, resources)
+    assert [message[:40] for _, message in found] == ["The bucket policy's statement #1 allows "]
+
+
+def test_public_policy_passes_on_a_bucket_without_a_policy() -> None:
+    assert check(s3_bucket_policy_not_public, drop(stack(), "urn:policy:backups")) == []
+
+
+def test_public_policy_fails_on_a_policy_it_cannot_read() -> None:
+    ((_, message),) = check(s3_bucket_policy_not_public, with_policy("{not json"))
+    assert message.startswith("The bucket policy is not valid JSON")
+
+
+def test_public_policy_leaves_an_unknown_policy_to_the_update() -> None:
+    with pytest.raises(UnknownValueError):
+        validate(s3_bucket_policy_not_public, previewed(stack()), [])
 
 
 def test_tls_reads_a_policy_document_given_as_an_object() -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from policies.rules.aws_taggable import TAGGABLE_AWS_TYPES
-from policies.rules.tagging import required_tags
+from policies.rules.tagging import TAGGABLE_AWS_TYPES, required_tags
 from tests.policies.support import check_resource
 
 VPC = "aws:ec2/vpc:Vpc"

@@ -1,4 +1,4 @@
-"""aws-waf-rate-limits-and-managed-rules, for a managed rule switched to count: the web ACL blocks what that rule
+"""aws-waf-managed-rules, for a managed rule switched to count: the web ACL blocks what that rule
 labels in a later rule (webstack lets upload paths through the Core rule set's 8 KB body limit that way), or the
 rule group only looks like it is in force.
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from policies.rules.load_balancer import waf_rate_limits_and_managed_rules
+from policies.rules.waf import waf_managed_rules
 from tests.policies.support import check_resource
 from tests.policies.test_load_balancer import ACL, WEB_ACL, changed, visibility
 
@@ -48,11 +48,11 @@ def uploads(*extra: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_waf_rules_pass_when_a_counted_managed_rule_is_blocked_by_its_label_later() -> None:
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, uploads(reblock(11.0))) == []
+    assert check_resource(waf_managed_rules, WEB_ACL, uploads(reblock(11.0))) == []
 
 
 def test_waf_rules_fail_when_a_counted_managed_rule_is_blocked_nowhere() -> None:
-    assert check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, uploads()) == [
+    assert check_resource(waf_managed_rules, WEB_ACL, uploads()) == [
         "The managed rule group AWSManagedRulesCommonRuleSet (rule 'common') counts its rule SizeRestrictions_BODY "
         "instead of blocking it, and no later rule blocks the label it adds, so that protection is off everywhere: "
         "add a rule after 'common' with action={block: {}} and a label_match_statement on its label "
@@ -62,14 +62,14 @@ def test_waf_rules_fail_when_a_counted_managed_rule_is_blocked_nowhere() -> None
 
 
 def test_waf_rules_fail_when_the_blocking_rule_runs_before_the_label_exists() -> None:
-    (message,) = check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, uploads(reblock(5.0)))
+    (message,) = check_resource(waf_managed_rules, WEB_ACL, uploads(reblock(5.0)))
     assert message.startswith("The managed rule group AWSManagedRulesCommonRuleSet (rule 'common') counts its rule ")
 
 
 def test_waf_rules_fail_when_the_label_rule_only_counts_too() -> None:
-    assert len(check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, uploads(reblock(11.0, action="count")))) == 1
+    assert len(check_resource(waf_managed_rules, WEB_ACL, uploads(reblock(11.0, action="count")))) == 1
 
 
 def test_waf_rules_fail_when_the_later_rule_blocks_another_label() -> None:
     other = reblock(11.0, key="awswaf:managed:aws:core-rule-set:SizeRestrictions_QueryString")
-    assert len(check_resource(waf_rate_limits_and_managed_rules, WEB_ACL, uploads(other))) == 1
+    assert len(check_resource(waf_managed_rules, WEB_ACL, uploads(other))) == 1
