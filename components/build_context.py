@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from components.settings import BuildSettings
+from .settings import BuildSettings
 
 if TYPE_CHECKING:  # imported when an image is built (docker_build): an aws stack with pinned images never loads it
     import pulumi_docker as docker

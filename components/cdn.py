@@ -31,13 +31,13 @@ import pulumi
 import pulumi_cloudflare as cloudflare
 from pulumi_command import local
 
-from components.edge_common import (
+from .edge_common import (
     X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
     ValidationRecord,
     hsts_value,
 )
-from components.settings import CdnSettings, RateLimit, RateLimits
+from .settings import CdnSettings, RateLimit, RateLimits
 
 CDN_TYPE = "webstack:cloudflare:Cdn"
 #: Cloudflare's managed WAF rulesets (ids from Cloudflare's documentation).

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 if TYPE_CHECKING:
-    from components.settings import CdnSettings
+    from .settings import CdnSettings
 
 #: Response headers every edge (Cloudflare, or the load balancer without it) sets.
 X_FRAME_OPTIONS = "SAMEORIGIN"

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from components.settings import Settings
+from .settings import Settings
 
 #: The tag that tells the policy pack what part a resource plays (for example which security group fronts the
 #: internet). Its values are the ``ROLE_*`` constants below.

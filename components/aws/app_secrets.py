@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.web_tier import SecretRef
-from components.settings import AppSettings
+from ..settings import AppSettings
+from .web_tier import SecretRef
 
 APP_SECRETS_TYPE = "webstack:aws:AppSecrets"
 

@@ -30,8 +30,10 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
-from components.aws.storage import (
+from ..naming import ROLE_TAG
+from ..settings import BACKED_UP_RESOURCE_TYPES, BackupSettings
+from .account import Account
+from .storage import (
     ROLE_BACKUPS,
     ROLE_REPLICA,
     BucketArgs,
@@ -41,8 +43,6 @@ from components.aws.storage import (
     hardened_bucket,
     only_principals,
 )
-from components.naming import ROLE_TAG
-from components.settings import BACKED_UP_RESOURCE_TYPES, BackupSettings
 
 BACKUPS_TYPE = "webstack:aws:Backups"
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"

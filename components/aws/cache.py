@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.settings import CacheSettings
+from ..settings import CacheSettings
 
 CACHE_TYPE = "webstack:aws:Cache"
 CACHE_PORT = 6379

@@ -36,9 +36,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
-from components.settings import DatabaseSettings
-from components.shard_map import build_shard_map
+from ..settings import DatabaseSettings
+from ..shard_map import build_shard_map
+from .account import Account
 
 DATABASE_TYPE = "webstack:aws:Database"
 SHARDED_DATABASE_TYPE = "webstack:aws:ShardedDatabase"

@@ -23,11 +23,11 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from components.aws.account import Account
-from components.aws.database import ShardedDatabase
-from components.aws.one_off import OneOffArgs, OneOffTask
-from components.database_roles import APP_ROLE, PASSWORD_ENV, READER_ROLE, bootstrap_script
-from components.settings import DatabaseSettings
+from ..database_roles import APP_ROLE, PASSWORD_ENV, READER_ROLE, bootstrap_script
+from ..settings import DatabaseSettings
+from .account import Account
+from .database import ShardedDatabase
+from .one_off import OneOffArgs, OneOffTask
 
 BOOTSTRAP_TYPE = "webstack:aws:DatabaseBootstrap"
 #: The Docker official client images on Amazon ECR Public, per engine (the default of

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.edge_common import ValidationRecord
+from ..edge_common import ValidationRecord
 
 DNS_TYPE = "webstack:aws:Dns"
 

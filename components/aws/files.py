@@ -30,7 +30,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
+from .account import Account
 
 FILES_TYPE = "webstack:aws:PersistentFiles"
 NFS_PORT = 2049

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
+from .account import Account
 
 KEYS_TYPE = "webstack:aws:Keys"
 

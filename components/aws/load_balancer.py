@@ -40,11 +40,11 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
-from components.aws.storage import BucketArgs, hardened_bucket
-from components.edge_common import HSTS as CDN_HSTS
-from components.edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
-from components.settings import DEFAULT_CSP, RateLimit, WebSettings
+from ..edge_common import HSTS as CDN_HSTS
+from ..edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
+from ..settings import DEFAULT_CSP, RateLimit, WebSettings
+from .account import Account
+from .storage import BucketArgs, hardened_bucket
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
 SERVICES = ("frontend", "backend")

@@ -38,10 +38,10 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from components.alerts import Alert, Severity, for_target, prometheus_rules
-from components.aws.account import Account
-from components.aws.storage import BucketArgs, hardened_bucket
-from components.settings import MonitoringSettings
+from ..alerts import Alert, Severity, for_target, prometheus_rules
+from ..settings import MonitoringSettings
+from .account import Account
+from .storage import BucketArgs, hardened_bucket
 
 PROMETHEUS_TYPE = "webstack:aws:Prometheus"
 #: Where generated artifacts go, relative to the project (Pulumi runs the program there); ignored by git.

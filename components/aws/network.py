@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
-from components.naming import ROLE_APP, ROLE_CACHE, ROLE_DATA, ROLE_LOAD_BALANCER, ROLE_TAG
-from components.settings import NetworkSettings, SettingsError, plan_subnets
+from ..naming import ROLE_APP, ROLE_CACHE, ROLE_DATA, ROLE_LOAD_BALANCER, ROLE_TAG
+from ..settings import NetworkSettings, SettingsError, plan_subnets
+from .account import Account
 
 NETWORK_TYPE = "webstack:aws:Network"
 

@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
-from components.aws.keys import ALERT_PUBLISHERS, UNCONDITIONED_PUBLISHERS
+from .account import Account
+from .keys import ALERT_PUBLISHERS, UNCONDITIONED_PUBLISHERS
 
 NOTIFICATIONS_TYPE = "webstack:aws:Notifications"
 SEVERITIES = ("critical", "warning")

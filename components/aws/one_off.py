@@ -24,7 +24,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_command import local
 
-from components.aws.account import Account
+from .account import Account
 
 ONE_OFF_TYPE = "webstack:aws:OneOffTask"
 #: The runner, as text: the Command runs it itself, so it works from whatever directory the command provider runs in

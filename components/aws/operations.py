@@ -31,7 +31,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
+from .account import Account
 
 OPERATIONS_TYPE = "webstack:aws:Operations"
 CONTAINER = "operations"

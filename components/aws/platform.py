@@ -13,23 +13,32 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
-from components.alerts import Severity, catalog
-from components.aws.account import lookup_account
-from components.aws.app_secrets import AppSecrets, AppSecretsArgs
-from components.aws.backups import Backups, BackupsArgs, backup_role_arns
-from components.aws.cache import Cache, CacheArgs
-from components.aws.database import DatabaseArgs, ShardedDatabase
-from components.aws.database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
-from components.aws.dns import Dns, DnsArgs
-from components.aws.files import PersistentFiles, PersistentFilesArgs
-from components.aws.keys import Keys, KeysArgs
-from components.aws.load_balancer import (
+from ..alerts import Severity, catalog
+from ..edge_common import (
+    CLIENT_ADDRESS_ENV,
+    CLIENT_ADDRESS_HEADER,
+    FORWARDED_FOR_HEADER,
+    hsts_header,
+    hsts_value,
+)
+from ..naming import Naming
+from ..settings import Settings, StackSecrets
+from .account import lookup_account
+from .app_secrets import AppSecrets, AppSecretsArgs
+from .backups import Backups, BackupsArgs, backup_role_arns
+from .cache import Cache, CacheArgs
+from .database import DatabaseArgs, ShardedDatabase
+from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
+from .dns import Dns, DnsArgs
+from .files import PersistentFiles, PersistentFilesArgs
+from .keys import Keys, KeysArgs
+from .load_balancer import (
     CertificateArgs,
     ClientCertificateArgs,
     LoadBalancer,
     LoadBalancerArgs,
 )
-from components.aws.monitoring import (
+from .monitoring import (
     Monitoring,
     MonitoringArgs,
     Prometheus,
@@ -37,11 +46,11 @@ from components.aws.monitoring import (
     Watched,
     WatchedDatabase,
 )
-from components.aws.network import Network, NetworkArgs
-from components.aws.notifications import Notifications, NotificationsArgs
-from components.aws.operations import Operations, OperationsArgs, session_log_group
-from components.aws.storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
-from components.aws.web_tier import (
+from .network import Network, NetworkArgs
+from .notifications import Notifications, NotificationsArgs
+from .operations import Operations, OperationsArgs, session_log_group
+from .storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
+from .web_tier import (
     ExecSessionLogging,
     MetricsCollector,
     Migration,
@@ -50,20 +59,11 @@ from components.aws.web_tier import (
     WebTier,
     WebTierArgs,
 )
-from components.edge_common import (
-    CLIENT_ADDRESS_ENV,
-    CLIENT_ADDRESS_HEADER,
-    FORWARDED_FOR_HEADER,
-    hsts_header,
-    hsts_value,
-)
-from components.naming import Naming
-from components.settings import Settings, StackSecrets
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (see _cloudflare)
     import pulumi_cloudflare as cloudflare
 
-    from components.cdn import Cdn
+    from ..cdn import Cdn
 
 
 def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
@@ -548,7 +548,7 @@ def _cloudflare(
         return None, None
     import pulumi_cloudflare as cloudflare
 
-    from components.cdn import Cdn, CdnArgs
+    from ..cdn import Cdn, CdnArgs
 
     dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
     cdn = Cdn(
@@ -567,6 +567,6 @@ def _cloudflare(
 
 
 def _cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
-    from components.cdn import cloudflare_ranges
+    from ..cdn import cloudflare_ranges
 
     return cloudflare_ranges(provider)

@@ -26,8 +26,8 @@ from typing import Any, Literal, NamedTuple
 import pulumi
 import pulumi_aws as aws
 
-from components.aws.account import Account
-from components.naming import ROLE_TAG
+from ..naming import ROLE_TAG
+from .account import Account
 
 ROLE_LOG_SINK = "log-sink"
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7

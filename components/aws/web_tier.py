@@ -31,12 +31,12 @@ import pulumi_aws as aws
 import yaml
 from pulumi_command import local
 
-from components.aws.account import Account
-from components.aws.files import ServiceVolume, mount_statements
-from components.aws.one_off import OneOffArgs, OneOffTask
-from components.aws.operations import exec_channel_statement
-from components.build_context import context_tag, docker_build
-from components.settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
+from ..build_context import context_tag, docker_build
+from ..settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
+from .account import Account
+from .files import ServiceVolume, mount_statements
+from .one_off import OneOffArgs, OneOffTask
+from .operations import exec_channel_statement
 
 if TYPE_CHECKING:  # imported when an image is built (see WebTier._image)
     import pulumi_docker as docker

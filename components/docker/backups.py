@@ -63,12 +63,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from components.docker import database as db
-from components.docker.common import ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, container, volume
-from components.docker.database import Database
-from components.docker.storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script
-from components.docker.tls_ca import CA_FILE, config_path, configured_container, container_name, generated_secret
-from components.settings import Settings
+from ..settings import Settings
+from . import database as db
+from .common import ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, container, volume
+from .database import Database
+from .storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script
+from .tls_ca import CA_FILE, config_path, configured_container, container_name, generated_secret
 
 BACKUPS_TYPE = "webstack:docker:Backups"
 #: A dump older than this (seconds) since it last reached the bucket makes the backup container unhealthy.

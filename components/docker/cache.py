@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.common import CacheEndpoint, ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, volume
-from components.docker.tls_ca import (
+from ..settings import Settings
+from .common import CacheEndpoint, ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, volume
+from .tls_ca import (
     CA_FILE,
     CERT_FILE,
     KEY_FILE,
@@ -40,7 +41,6 @@ from components.docker.tls_ca import (
     server_names,
     tls_uploads,
 )
-from components.settings import Settings
 
 CACHE_TYPE = "webstack:docker:Cache"
 REDIS_PORT = 6379

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field, replace
 import pulumi
 import pulumi_docker as docker
 
-from components.build_context import context_tag, docker_build
-from components.settings import BuildSettings
+from ..build_context import context_tag, docker_build
+from ..settings import BuildSettings
 
 #: The label every container and network carries with its part in the stack; the policy pack reads it.
 ROLE_LABEL = "webstack.role"

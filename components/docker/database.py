@@ -73,14 +73,16 @@ from typing import Any, Literal
 import pulumi
 import pulumi_docker as docker
 
-from components.database_roles import (
+from ..database_roles import (
     MONITOR_PASSWORD_ENV,
     PASSWORD_ENV,
     READER_ROLE,
     mysql_roles_sql,
     postgres_roles_sql,
 )
-from components.docker.common import (
+from ..settings import Settings
+from ..shard_map import build_shard_map
+from .common import (
     ContainerSpec,
     DatabaseEndpoint,
     HealthCheck,
@@ -89,7 +91,7 @@ from components.docker.common import (
     Upload,
     volume,
 )
-from components.docker.tls_ca import (
+from .tls_ca import (
     CA_FILE,
     CERT_FILE,
     KEY_FILE,
@@ -102,8 +104,6 @@ from components.docker.tls_ca import (
     sql_identifier,
     tls_uploads,
 )
-from components.settings import Settings
-from components.shard_map import build_shard_map
 
 DATABASE_TYPE = "webstack:docker:Database"
 Role = Literal["primary", "replica"]

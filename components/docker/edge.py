@@ -33,8 +33,9 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_tls as tls
 
-from components.docker.common import ContainerSpec, HealthCheck, Networks, Port, Upload, container, container_name
-from components.docker.nginx import (
+from ..settings import Settings
+from .common import ContainerSpec, HealthCheck, Networks, Port, Upload, container, container_name
+from .nginx import (
     CERTIFICATE_FILE,
     CLIENT_CA_FILE,
     CONFIG_DIR,
@@ -47,8 +48,7 @@ from components.docker.nginx import (
     Upstream,
     nginx_config,
 )
-from components.docker.web import config_volume
-from components.settings import Settings
+from .web import config_volume
 
 LOAD_BALANCER_TYPE = "webstack:docker:LoadBalancer"
 ROLE = "lb"

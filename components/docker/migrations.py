@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.common import ContainerSpec, Upload, container, container_name
+from .common import ContainerSpec, Upload, container, container_name
 
 #: Where an application's secret files arrive, inside the service's config volume.
 APP_SECRETS_DIR = "/run/webstack/secrets"

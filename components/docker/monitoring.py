@@ -65,8 +65,9 @@ import pulumi_docker as docker
 import pulumi_random as random
 import yaml
 
-from components.alerts import Alert, Prometheus, catalog, prometheus_rules
-from components.docker.common import (
+from ..alerts import Alert, Prometheus, catalog, prometheus_rules
+from ..settings import Settings
+from .common import (
     ContainerSpec,
     HealthCheck,
     Networks,
@@ -76,7 +77,6 @@ from components.docker.common import (
     container,
     volume,
 )
-from components.settings import Settings
 
 MONITORING_TYPE = "webstack:docker:Monitoring"
 #: Image roles this component runs (keys of ``MonitoringArgs.images``).

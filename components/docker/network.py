@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.common import ROLE_LABEL, STACK_LABEL, Networks
+from .common import ROLE_LABEL, STACK_LABEL, Networks
 
 #: name -> internal. Only ``edge`` and ``admin`` can publish ports; ``app`` and ``data`` never leave the host.
 NETWORKS = {"edge": False, "app": True, "data": True, "admin": False}

@@ -64,14 +64,14 @@ from typing import Any
 
 import crossplane
 
-from components.edge_common import (
+from ..edge_common import (
     CLIENT_ADDRESS_HEADER,
     X_CONTENT_TYPE_OPTIONS,
     X_FRAME_OPTIONS,
     hsts_header,
     hsts_value,
 )
-from components.settings import RATE_LIMIT_NAMES, RateLimit, Settings
+from ..settings import RATE_LIMIT_NAMES, RateLimit, Settings
 
 #: Ports the unprivileged nginx image listens on inside the container (it cannot bind below 1024).
 HTTP_PORT = 8080

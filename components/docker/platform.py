@@ -20,25 +20,25 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.backups import Backups, BackupsArgs
-from components.docker.cache import Cache, CacheArgs
-from components.docker.common import built_image, pinned_image, volume
-from components.docker.database import database_shards, docker_shard_map, shard_map_json
-from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
-from components.docker.images import backup_image, image_for
-from components.docker.monitoring import Monitoring, MonitoringArgs
-from components.docker.network import DockerNetworks
-from components.docker.storage import ObjectStorage, ObjectStorageArgs
-from components.docker.tls_ca import InternalCa
-from components.docker.tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
-from components.docker.web import WebTier, WebTierArgs
-from components.naming import Naming
-from components.settings import Settings, StackSecrets
+from ..naming import Naming
+from ..settings import Settings, StackSecrets
+from .backups import Backups, BackupsArgs
+from .cache import Cache, CacheArgs
+from .common import built_image, pinned_image, volume
+from .database import database_shards, docker_shard_map, shard_map_json
+from .edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
+from .images import backup_image, image_for
+from .monitoring import Monitoring, MonitoringArgs
+from .network import DockerNetworks
+from .storage import ObjectStorage, ObjectStorageArgs
+from .tls_ca import InternalCa
+from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
+from .web import WebTier, WebTierArgs
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (it is slow to import)
     import pulumi_cloudflare as cloudflare
 
-    from components.cdn import Cdn
+    from ..cdn import Cdn
 
 #: Image roles the platform pulls, besides the web services' own images.
 ROLES = (
@@ -209,7 +209,7 @@ class _Edge:
 
     def ranges(self) -> list[str]:
         """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""
-        from components.cdn import cloudflare_ranges
+        from ..cdn import cloudflare_ranges
 
         return cloudflare_ranges(self.provider)
 
@@ -220,7 +220,7 @@ def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
         return None
     import pulumi_cloudflare as cloudflare
 
-    from components.cdn import Cdn, CdnArgs
+    from ..cdn import Cdn, CdnArgs
 
     provider = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
     cdn = Cdn(

@@ -43,7 +43,8 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.common import (
+from ..settings import Settings
+from .common import (
     ContainerSpec,
     HealthCheck,
     Networks,
@@ -52,7 +53,7 @@ from components.docker.common import (
     Upload,
     volume,
 )
-from components.docker.tls_ca import (
+from .tls_ca import (
     CA_FILE,
     InternalCa,
     config_path,
@@ -61,7 +62,6 @@ from components.docker.tls_ca import (
     generated_secret,
     server_names,
 )
-from components.settings import Settings
 
 STORAGE_TYPE = "webstack:docker:ObjectStorage"
 MINIO_PORT = 9000

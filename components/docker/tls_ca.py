@@ -30,7 +30,7 @@ import pulumi_docker as docker
 import pulumi_random as random
 import pulumi_tls as tls
 
-from components.docker.common import ContainerSpec, Upload, container, container_name, labelled_volume
+from .common import ContainerSpec, Upload, container, container_name, labelled_volume
 
 CA_TYPE = "webstack:docker:InternalCa"
 #: Where every data-tier container finds its delivered files (configuration, certificates, secrets, scripts).

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.docker.common import ContainerSpec, HealthCheck, Networks, Upload, container
-from components.docker.web import config_volume
+from .common import ContainerSpec, HealthCheck, Networks, Upload, container
+from .web import config_volume
 
 TUNNEL_TYPE = "webstack:docker:Tunnel"
 ROLE = "tunnel"

@@ -37,7 +37,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
-from components.docker.common import (
+from ..edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
+from ..settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
+from .common import (
     CacheEndpoint,
     ContainerSpec,
     DatabaseEndpoint,
@@ -49,10 +51,8 @@ from components.docker.common import (
     container,
     labelled_volume,
 )
-from components.docker.migrations import MIGRATION_ENV, app_secret_files, migration
-from components.docker.nginx import Upstream
-from components.edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
-from components.settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
+from .migrations import MIGRATION_ENV, app_secret_files, migration
+from .nginx import Upstream
 
 WEB_TIER_TYPE = "webstack:docker:WebTier"
 SERVICES = ("frontend", "backend")

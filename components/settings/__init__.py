@@ -30,7 +30,7 @@ Every public name is re-exported here: import from ``components.settings``, not 
 
 from __future__ import annotations
 
-from components.settings.app import (
+from .app import (
     APP_SERVICES,
     PROGRAM_ENVIRONMENT_PREFIXES,
     RESERVED_MOUNT_PATHS,
@@ -41,7 +41,7 @@ from components.settings.app import (
     MigrationSettings,
     OperationsSettings,
 )
-from components.settings.base import (
+from .base import (
     LOG_RETENTION_DAYS,
     PROJECT,
     DailyWindow,
@@ -51,8 +51,8 @@ from components.settings.base import (
     WeeklyWindow,
     windows_overlap,
 )
-from components.settings.cache import CACHE_VERSIONS, MAXMEMORY_POLICIES, CacheSettings
-from components.settings.cdn import (
+from .cache import CACHE_VERSIONS, MAXMEMORY_POLICIES, CacheSettings
+from .cdn import (
     CLOUDFLARE_PERIODS,
     CLOUDFLARE_PLANS,
     DEFAULT_CSP,
@@ -64,18 +64,18 @@ from components.settings.cdn import (
     CdnSettings,
     CloudflarePlan,
 )
-from components.settings.database import DEFAULT_USERNAMES, ENGINE_VERSIONS, DatabaseSettings
-from components.settings.docker import (
+from .database import DEFAULT_USERNAMES, ENGINE_VERSIONS, DatabaseSettings
+from .docker import (
     DOCKER_UNSUPPORTED_CACHE_KEYS,
     DOCKER_UNSUPPORTED_DATABASE_KEYS,
     DockerSettings,
     DockerTlsSettings,
 )
-from components.settings.loader import load_settings, parse_settings
-from components.settings.monitoring import CANARY_RUNTIME, DEPRECATED_CANARY_RUNTIMES, MonitoringSettings
-from components.settings.network import SUBNET_TIERS, NetworkSettings, plan_subnets
-from components.settings.stack import CONFIG_FIELDS, DR_REGION_PAIRS, RESERVED_TAG_KEYS, Settings
-from components.settings.stack_secrets import (
+from .loader import load_settings, parse_settings
+from .monitoring import CANARY_RUNTIME, DEPRECATED_CANARY_RUNTIMES, MonitoringSettings
+from .network import SUBNET_TIERS, NetworkSettings, plan_subnets
+from .stack import CONFIG_FIELDS, DR_REGION_PAIRS, RESERVED_TAG_KEYS, Settings
+from .stack_secrets import (
     APP_SECRETS_KEY,
     PROVIDER_SECRET_KEYS,
     SECRET_SETTING_KEYS,
@@ -86,14 +86,14 @@ from components.settings.stack_secrets import (
     parse_app_secret_names,
     validate_webhook_url,
 )
-from components.settings.storage import (
+from .storage import (
     BACKED_UP_RESOURCE_TYPES,
     BackupSettings,
     ObjectLockSettings,
     StorageSettings,
     VaultLockSettings,
 )
-from components.settings.web import (
+from .web import (
     FARGATE_SIZES,
     RUNTIME_ENVIRONMENT,
     SECRET_NAME_RE,

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from components.settings.base import RetentionDays, _got, _Model, _pinned_image, _problem, _unique
-from components.settings.web import _ENV_NAME_RE, RUNTIME_ENVIRONMENT
+from .base import RetentionDays, _got, _Model, _pinned_image, _problem, _unique
+from .web import _ENV_NAME_RE, RUNTIME_ENVIRONMENT
 
 # -- An application moving in: webstack:app (plain) and webstack:appSecrets (secret) ---------------------------------
 #: The services an application's settings and secrets belong to.

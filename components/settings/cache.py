@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.settings.base import DailyWindow, RetentionDays, WeeklyWindow, _got, _Model, _problem, windows_overlap
+from .base import DailyWindow, RetentionDays, WeeklyWindow, _got, _Model, _problem, windows_overlap
 
 CACHE_VERSIONS = {"redis": ("7.1", "7.0"), "valkey": ("8.0", "7.2")}
 MAXMEMORY_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu", "allkeys-random",

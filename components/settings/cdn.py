@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from components.settings.base import _LABEL_RE, _got, _Model, _problem, _suggest
+from .base import _LABEL_RE, _got, _Model, _problem, _suggest
 
 #: Cloudflare plans, and what each lets rate-limiting rules use (Cloudflare's "availability by plan" table).
 CLOUDFLARE_PLANS = ("free", "pro", "business", "enterprise")

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.settings.base import DailyWindow, RetentionDays, WeeklyWindow, _got, _Model, _problem, windows_overlap
+from .base import DailyWindow, RetentionDays, WeeklyWindow, _got, _Model, _problem, windows_overlap
 
 #: Major versions webstack supports per engine; the first is the default.
 ENGINE_VERSIONS = {"postgres": ("16", "17", "15", "14"), "mysql": ("8.0", "8.4")}

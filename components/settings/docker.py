@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.settings.base import _got, _Model, _network, _pinned_image, _problem, _suggest
+from .base import _got, _Model, _network, _pinned_image, _problem, _suggest
 
 
 class DockerTlsSettings(_Model):
@@ -127,7 +127,7 @@ class DockerSettings(_Model):
     @field_validator("images")
     @classmethod
     def _images(cls, value: dict[str, str]) -> dict[str, str]:
-        from components.docker.images import DERIVED_ROLES, IMAGES
+        from ..docker.images import DERIVED_ROLES, IMAGES
 
         roles = (*IMAGES, *DERIVED_ROLES)
         for role, reference in value.items():

@@ -9,8 +9,8 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from components.settings.base import SettingsError, _got, _suggest
-from components.settings.stack import _BY_ALIAS, Settings
+from .base import SettingsError, _got, _suggest
+from .stack import _BY_ALIAS, Settings
 
 _TYPE_WORDS = {
     "int_type": "an integer",

@@ -13,10 +13,10 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic import ValidationError
 
-from components.settings.base import _REGION_RE, PROJECT, SettingsError, _got, _suggest
-from components.settings.errors import _settings_error
-from components.settings.stack import _BY_ALIAS, CONFIG_FIELDS, Settings
-from components.settings.stack_secrets import (
+from .base import _REGION_RE, PROJECT, SettingsError, _got, _suggest
+from .errors import _settings_error
+from .stack import _BY_ALIAS, CONFIG_FIELDS, Settings
+from .stack_secrets import (
     APP_SECRETS_KEY,
     PROVIDER_SECRET_KEYS,
     SECRET_SETTING_KEYS,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from components.settings.base import UrlPath, _got, _Model, _pinned_image, _problem, _suggest
+from .base import UrlPath, _got, _Model, _pinned_image, _problem, _suggest
 
 # -- Synthetics runtimes ----------------------------------------------------------------------------------------------
 #: The uptime check's runtime: the newest Python runtime of the CloudWatch user guide, "Runtime versions using Python
@@ -90,7 +90,7 @@ class MonitoringSettings(_Model):
     @field_validator("thresholds")
     @classmethod
     def _known_alerts(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        from components.alerts import ALERT_NAMES
+        from ..alerts import ALERT_NAMES
 
         for name in value:
             if name not in ALERT_NAMES:

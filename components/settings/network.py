@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from components.settings.base import RetentionDays, _got, _Model, _network, _problem, _unique
+from .base import RetentionDays, _got, _Model, _network, _problem, _unique
 
 #: Subnet tiers, in the order their address ranges are laid out inside the VPC (a fourth quarter stays free).
 SUBNET_TIERS = ("public", "app", "data")

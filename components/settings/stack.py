@@ -13,16 +13,16 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from components.settings.app import APP_SERVICES, AppSettings
-from components.settings.base import _LABEL_RE, _REGION_RE, PROJECT, _got, _Model, _problem
-from components.settings.cache import CacheSettings
-from components.settings.cdn import CdnSettings
-from components.settings.database import DatabaseSettings
-from components.settings.docker import DOCKER_UNSUPPORTED_CACHE_KEYS, DOCKER_UNSUPPORTED_DATABASE_KEYS, DockerSettings
-from components.settings.monitoring import MonitoringSettings
-from components.settings.network import NetworkSettings
-from components.settings.storage import BackupSettings, StorageSettings
-from components.settings.web import WebSettings
+from .app import APP_SERVICES, AppSettings
+from .base import _LABEL_RE, _REGION_RE, PROJECT, _got, _Model, _problem
+from .cache import CacheSettings
+from .cdn import CdnSettings
+from .database import DatabaseSettings
+from .docker import DOCKER_UNSUPPORTED_CACHE_KEYS, DOCKER_UNSUPPORTED_DATABASE_KEYS, DockerSettings
+from .monitoring import MonitoringSettings
+from .network import NetworkSettings
+from .storage import BackupSettings, StorageSettings
+from .web import WebSettings
 
 #: Tag keys webstack sets on every resource; user tags may not override them.
 RESERVED_TAG_KEYS = ("Project", "Stack", "Environment", "ManagedBy")

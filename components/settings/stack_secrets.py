@@ -16,8 +16,8 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 from pydantic_core import PydanticCustomError
 
-from components.settings.app import APP_SERVICES, _app_env_name
-from components.settings.base import PROJECT, SettingsError, _suggest
+from .app import APP_SERVICES, _app_env_name
+from .base import PROJECT, SettingsError, _suggest
 
 #: Keys of other namespaces that hold credentials. webstack never needs them (use roles and environment
 #: credentials), but if a stack sets one it must be encrypted.

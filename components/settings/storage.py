@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from components.settings.base import _Model, _problem
+from .base import _Model, _problem
 
 
 class StorageSettings(_Model):

@@ -9,7 +9,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from components.settings.base import _LABEL_RE, RetentionDays, UrlPath, _got, _Model, _pinned_image, _problem, _unique
+from .base import _LABEL_RE, RetentionDays, UrlPath, _got, _Model, _pinned_image, _problem, _unique
 
 #: Fargate's valid task sizes: vCPU units -> memory (MiB) choices.
 FARGATE_SIZES: dict[int, tuple[int, ...]] = {
