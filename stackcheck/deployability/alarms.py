@@ -37,7 +37,7 @@ from typing import Any
 from stackcheck.deployability import metrics
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem, Tally
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 METRIC_ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 COMPOSITE_ALARM = "aws:cloudwatch/compositeAlarm:CompositeAlarm"

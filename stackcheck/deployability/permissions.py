@@ -32,7 +32,8 @@ from stackcheck.deployability.arns import (
 )
 from stackcheck.deployability.policy import action_matches, arn_matches, as_list, evaluate
 from stackcheck.deployability.types import TAG_READ_ACTIONS, TYPES, TypeMap
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 
 DEPLOY = "deploy"
 PREVIEW = "preview"

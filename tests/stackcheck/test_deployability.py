@@ -15,7 +15,8 @@ import pytest
 from stackcheck.deployability import check, data, permissions, services, values
 from stackcheck.deployability.arns import StackView, matches_catalogue
 from stackcheck.deployability.types import TYPES
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import ROOT, stackcheck_json
 
 REGION, DR_REGION = "us-east-1", "us-west-2"

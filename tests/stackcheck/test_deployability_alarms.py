@@ -17,7 +17,7 @@ import pytest
 from stackcheck.deployability import alarms, metrics
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 from tests.stackcheck.planting import named, planted
 
 REGION = "us-east-1"

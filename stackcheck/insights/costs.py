@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from components.settings import CLOUDFLARE_PLANS, PLAN_LIMITS
-from stackcheck.mocks import RecordedResource, is_secret
+from stackcheck.engine.inventory import Inventory
+from stackcheck.engine.resources import RecordedResource, is_secret
 
-PRICES_PATH = Path(__file__).with_name("prices.json")
+PRICES_PATH = Path(__file__).resolve().parents[1] / "prices.json"
 #: Where a region's price is missing from the table, this region's price is used (and the estimate says so).
 FALLBACK_REGION = "us-east-1"
 CURRENCY = "USD"
@@ -320,7 +321,8 @@ class NotPriced:
 
 @dataclass
 class ComponentCost:
-    """One top-level component (named as :func:`stackcheck.report.inventory` names it) and its priced lines."""
+    """One top-level component (named as :class:`stackcheck.engine.inventory.Inventory` groups it) and its priced
+    lines."""
 
     name: str
     lines: list[CostLine] = field(default_factory=list)
@@ -481,15 +483,13 @@ def estimate(resources: Sequence[RecordedResource], stack: str, prices: PriceTab
 # -- how each type is priced ----------------------------------------------------------------------------------------
 class _Estimator:
     def __init__(self, resources: Sequence[RecordedResource], stack: str, prices: PriceTable) -> None:
-        # Deferred: stackcheck.report shows this estimate, so importing it at the top would be circular.
-        from stackcheck.report import inventory
-
         self.stack = stack
         self.prices = prices
         self.resources = list(resources)
-        self.by_urn = {r.urn: r for r in self.resources}
-        self.groups = inventory(self.resources)
-        self.tops = {f"{r.name} ({r.type})": r for r in self.resources if not r.custom and r.parent not in self.by_urn}
+        inventory = Inventory.of(self.resources)
+        self.by_urn = inventory.by_urn
+        self.groups = inventory.groups
+        self.tops = inventory.components
         self.constants: dict[str, str] = {}
         """The usage constants the lines used, by name."""
         self.notes: list[str] = []

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stackcheck import costs, critical_path, diagram
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
+from stackcheck.insights import costs, critical_path, diagram
 
 
 @dataclass(frozen=True)
