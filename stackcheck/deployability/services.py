@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stackcheck.deployability.policy import arn_matches
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 if TYPE_CHECKING:
     from stackcheck.deployability.arns import StackView

@@ -12,7 +12,8 @@ from components.aws.account import Account
 from components.aws.database import Database, DatabaseArgs, ShardedDatabase
 from components.settings import DatabaseSettings
 from components.shard_map import shard_for_key, shard_for_table
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

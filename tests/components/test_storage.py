@@ -22,7 +22,7 @@ from components.aws.storage import (
     fixed_bucket_name,
     hardened_bucket,
 )
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import TEST_REGION, construct, one, registered
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/data"
