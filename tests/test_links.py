@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -129,3 +130,17 @@ def test_the_readme_links_every_page_of_docs() -> None:
     linked = {(ROOT / urlsplit(target).path).resolve() for target in links(ROOT / "README.md")}
     pages = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "docs" / "iam"]
     assert [page.name for page in pages if page.resolve() not in linked] == []
+
+
+def test_every_docs_page_the_sources_name_exists() -> None:
+    """Code, settings descriptions, workflows and pages that send a reader to ``docs/<page>.md`` name a page that
+    exists (the tests' own fixtures, which make pages in temporary folders, excepted)."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    named = {
+        (path, page)
+        for path in listed.splitlines()
+        if not path.startswith("tests/") and (ROOT / path).is_file()
+        for page in re.findall(r"(?<![\w/])docs/[\w.-]+\.md\b", (ROOT / path).read_text(errors="replace"))
+    }
+    assert len(named) > 20
+    assert sorted((path, page) for path, page in named if not (ROOT / page).is_file()) == []
