@@ -38,7 +38,7 @@ What the docker platform's metrics change in the catalog's rules (:func:`docker_
 - Alerts whose metrics nothing on the docker platform exports are kept (one catalog on every platform; they start
   working as soon as an exporter under the expected job appears) and listed in :data:`WITHOUT_DATA_ON_DOCKER`.
 - ``UnhealthyTargets`` and ``TasksBelowDesired`` count ``up{job=~"frontend|backend"}``: the web services' scrape
-  targets use the jobs ``frontend`` and ``backend`` (components/docker/web.py).
+  targets use the jobs ``frontend`` and ``backend`` (components/docker/web_tier.py).
 - ``BackupJobFailed`` reads ``webstack_backup_failures_total`` from the job ``backup`` (the backup job's metrics,
   served by a textfile collector: components/docker/backups.py); ``SlowDatabaseQueries`` reads MySQL's slow-query
   counter or, on PostgreSQL, pg_stat_statements through postgres-exporter.

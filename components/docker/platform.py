@@ -26,14 +26,14 @@ from .backups import Backups, BackupsArgs
 from .cache import Cache, CacheArgs
 from .common import built_image, pinned_image, volume
 from .database import database_shards, docker_shard_map, shard_map_json
-from .edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .images import backup_image, image_for
+from .load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .monitoring import Monitoring, MonitoringArgs
 from .network import DockerNetworks
 from .storage import ObjectStorage, ObjectStorageArgs
 from .tls_ca import InternalCa
 from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
-from .web import WebTier, WebTierArgs
+from .web_tier import WebTier, WebTierArgs
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (it is slow to import)
     import pulumi_cloudflare as cloudflare

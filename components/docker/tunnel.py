@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pulumi
 
 from .common import ContainerSpec, HealthCheck, Networks, Upload, container
-from .web import config_volume
+from .web_tier import config_volume
 
 TUNNEL_TYPE = "webstack:docker:Tunnel"
 ROLE = "tunnel"

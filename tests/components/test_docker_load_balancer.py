@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy, site_url
+from components.docker.load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy, site_url
 from components.docker.network import DockerNetworks
 from components.docker.nginx import CERTIFICATE_FILE, CLIENT_CA_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
 from components.settings import Settings

@@ -48,7 +48,7 @@ from .nginx import (
     Upstream,
     nginx_config,
 )
-from .web import config_volume
+from .web_tier import config_volume
 
 LOAD_BALANCER_TYPE = "webstack:docker:LoadBalancer"
 ROLE = "lb"

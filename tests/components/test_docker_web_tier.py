@@ -11,7 +11,7 @@ import pytest
 
 from components.docker.common import CacheEndpoint, DatabaseEndpoint, ScrapeTarget, StorageEndpoint
 from components.docker.network import DockerNetworks
-from components.docker.web import (
+from components.docker.web_tier import (
     DATABASE_CA_FILE,
     DATABASE_PASSWORD_FILE,
     REDIS_PASSWORD_FILE,
