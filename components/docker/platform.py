@@ -29,7 +29,7 @@ from .database import database_shards, docker_shard_map, shard_map_json
 from .images import backup_image, image_for
 from .load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .monitoring import Monitoring, MonitoringArgs
-from .network import DockerNetworks
+from .network import Network, NetworkArgs
 from .storage import ObjectStorage, ObjectStorageArgs
 from .tls_ca import InternalCa
 from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
@@ -84,7 +84,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     }
 
     tunnel_subnet = settings.docker.tunnel_subnet if origin == "tunnel" else None
-    networks = DockerNetworks("network", opts, tunnel_subnet=tunnel_subnet).networks
+    networks = Network("network", NetworkArgs(tunnel_subnet=tunnel_subnet), opts).networks
     cdn = _cdn(settings, secrets)
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", opts)

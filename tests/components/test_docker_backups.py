@@ -22,7 +22,7 @@ from components.docker.backups import (
     upload_script,
 )
 from components.docker.database import Database, DatabaseArgs
-from components.docker.network import DockerNetworks
+from components.docker.network import Network
 from components.docker.storage import ObjectStorage, ObjectStorageArgs, backups_lifecycle
 from components.docker.tls_ca import InternalCa
 from components.settings import Settings
@@ -45,7 +45,7 @@ pytestmark = pytest.mark.skipif(shutil.which("dash") is None or shutil.which("ba
 
 def build(name: str, settings: Settings) -> Backups:
     def factory() -> Backups:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net").networks
         ca = InternalCa(f"{name}-ca")
         database = Database(f"{name}-db", DatabaseArgs(settings, networks, DB_IMAGE, "sha256:exporter", ca=ca))
         storage = ObjectStorage(f"{name}-st", ObjectStorageArgs(settings, networks, "sha256:minio", MC_IMAGE, ca=ca))

@@ -34,7 +34,7 @@ from components.docker.database import (
     postgresql_conf,
     replication_slot,
 )
-from components.docker.network import DockerNetworks
+from components.docker.network import Network
 from components.docker.tls_ca import InternalCa, configured_container
 from components.settings import Settings
 from stackcheck.mocks import RecordedResource, is_secret, redact
@@ -73,7 +73,7 @@ def conf(text: str) -> dict[str, str]:
 
 def build(name: str, settings: Settings, ca: bool = False) -> Database:
     def factory() -> Database:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net").networks
         authority = InternalCa(f"{name}-shared-ca") if ca else None
         built = Database(name, DatabaseArgs(settings, networks, DB_IMAGE, EXPORTER_IMAGE, ca=authority))
         # A resource that takes the endpoint's password shows whether it is a secret.

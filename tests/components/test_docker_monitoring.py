@@ -55,7 +55,7 @@ from components.docker.monitoring import (
     prometheus_config,
     scrape_ca_file,
 )
-from components.docker.network import DockerNetworks
+from components.docker.network import Network
 from components.settings import Settings, parse_settings
 from policies.rules import ALL_POLICIES
 from stackcheck.mocks import RecordedResource, is_secret, redact
@@ -159,7 +159,7 @@ def build(
     settings = settings or settings_of(alertEmails=EMAILS)
 
     def factory() -> Monitoring:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net").networks
         component = Monitoring(
             name,
             MonitoringArgs(
