@@ -64,7 +64,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..settings import Settings
-from . import database as db
+from . import database_config as db
 from .common import ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, container, volume
 from .database import Database
 from .storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script

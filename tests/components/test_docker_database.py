@@ -17,13 +17,12 @@ import pulumi_docker as docker
 import pytest
 
 from components.docker.common import REVISION_ENV, ContainerSpec, HealthCheck, Upload
-from components.docker.database import (
+from components.docker.database import Database, DatabaseArgs
+from components.docker.database_config import (
     APP_USER,
     BACKUP_USER,
     MONITOR_USER,
     REPLICATION_USER,
-    Database,
-    DatabaseArgs,
     mysql_cnf,
     mysql_primary_init,
     mysql_replica_init,

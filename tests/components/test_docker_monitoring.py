@@ -24,7 +24,8 @@ from pulumi_policy.policy import _NotApplicableError
 
 from components.alerts import ALERT_NAMES, CATALOG
 from components.docker.common import ScrapeTarget
-from components.docker.monitoring import (
+from components.docker.monitoring import Monitoring, MonitoringArgs
+from components.docker.monitoring_config import (
     ALERTMANAGER_CONFIG_FILE,
     CADVISOR_BINDS,
     CONFIG_MODE,
@@ -43,8 +44,6 @@ from components.docker.monitoring import (
     SECRET_MODE,
     WEBHOOK_URL_FILE,
     WITHOUT_DATA_ON_DOCKER,
-    Monitoring,
-    MonitoringArgs,
     admin_url,
     alert_rules,
     alertmanager_config,

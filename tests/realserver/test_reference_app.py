@@ -43,9 +43,10 @@ import pytest
 import yaml
 
 from components.alerts import catalog
-from components.docker import database as db
-from components.docker import monitoring, web_tier
-from components.docker.monitoring import PROMETHEUS_CONFIG_FILE, docker_alerts
+from components.docker import database_config as db
+from components.docker import monitoring_config as monitoring
+from components.docker import web_tier
+from components.docker.monitoring_config import PROMETHEUS_CONFIG_FILE, docker_alerts
 from components.docker.nginx import CERTIFICATE_FILE, CONFIG_FILE, HTTP_PORT, HTTPS_PORT, KEY_FILE
 from components.shard_map import shard_for_key, shard_for_table
 from tests.components.docker_support import localize
