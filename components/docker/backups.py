@@ -54,8 +54,6 @@ table, as ``--clean`` does for PostgreSQL). Dumps made before the job encrypted 
 without the middle part.
 """
 
-from __future__ import annotations
-
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -19,8 +19,6 @@ exporter. Both run read-only, their files in a config volume (see :mod:`componen
 - the exporter (role ``exporter-redis``) logs in as its own user with the password from a file.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from dataclasses import dataclass

@@ -12,8 +12,6 @@ refuses uploads, so containers that take files and keep their root read-only mou
 and receive the files there; secret files are uploaded from Pulumi secrets and are never environment values.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 

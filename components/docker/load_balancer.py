@@ -23,8 +23,6 @@ containers that are recreated with new addresses; it is created after the web ti
 (:attr:`LoadBalancerArgs.depends_on`) so that the first requests find them.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path

@@ -54,8 +54,6 @@ it gives when the request began, to correlate with the services' logs and to jud
 clock.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from collections.abc import Sequence

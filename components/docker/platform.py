@@ -12,8 +12,6 @@ Tunnel whose connector (``cloudflared``) dials out, with no port published (``we
 default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -204,8 +202,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
 class _Edge:
     """Cloudflare in front of the server: the zone's component and the provider it runs with."""
 
-    cdn: Cdn
-    provider: cloudflare.Provider
+    cdn: "Cdn"
+    provider: "cloudflare.Provider"
 
     def ranges(self) -> list[str]:
         """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""

@@ -32,8 +32,6 @@ delete nothing. Secrets reach mc through stdin and ``MC_HOST_<alias>`` in the jo
 configuration.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json

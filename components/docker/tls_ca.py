@@ -19,8 +19,6 @@ by the container's user. Secrets and keys are 0400, everything else 0440. The co
 deployment does not write again, so it is not protected (its ``webstack.role`` is ``config-<role>``).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace

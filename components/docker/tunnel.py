@@ -13,8 +13,6 @@ the pinned ``cloudflared`` container that dials out to Cloudflare and carries th
   loopback only, and a health check that asks it whether the tunnel is connected (``cloudflared tunnel ready``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import pulumi
