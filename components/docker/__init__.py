@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .monitoring import Monitoring, MonitoringArgs
     from .network import Network, NetworkArgs
     from .storage import ObjectStorage, ObjectStorageArgs
-    from .tls_ca import InternalCa
+    from .tls_ca import InternalCa, InternalCaArgs
     from .tunnel import Tunnel, TunnelArgs
     from .web_tier import WebTier, WebTierArgs
 
@@ -31,6 +31,7 @@ _HOMES = {
     "Database": "database",
     "DatabaseArgs": "database",
     "InternalCa": "tls_ca",
+    "InternalCaArgs": "tls_ca",
     "LoadBalancer": "load_balancer",
     "LoadBalancerArgs": "load_balancer",
     "Monitoring": "monitoring",
@@ -53,6 +54,7 @@ __all__ = [
     "Database",
     "DatabaseArgs",
     "InternalCa",
+    "InternalCaArgs",
     "LoadBalancer",
     "LoadBalancerArgs",
     "Monitoring",

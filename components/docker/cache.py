@@ -33,6 +33,7 @@ from .tls_ca import (
     CERT_FILE,
     KEY_FILE,
     InternalCa,
+    InternalCaArgs,
     config_path,
     configured_container,
     generated_secret,
@@ -185,7 +186,7 @@ class Cache(pulumi.ComponentResource):
         exporter_uploads: list[Upload] = []
         self.ca_pem = None
         if args.tls:
-            ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", child)
+            ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", InternalCaArgs(), opts=child)
             cert = ca.issue(host, server_names(host, host), self)
             self.ca_pem = ca.cert_pem
             uploads += tls_uploads(cert)

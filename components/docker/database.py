@@ -76,6 +76,7 @@ from .database_config import (
 from .tls_ca import (
     CA_FILE,
     InternalCa,
+    InternalCaArgs,
     config_path,
     configured_container,
     container_name,
@@ -141,7 +142,11 @@ class Database(pulumi.ComponentResource):
         self.shard = args.shard
         settings = args.settings
         database = settings.database
-        self.ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", pulumi.ResourceOptions(parent=self))
+        self.ca = (
+            args.ca
+            if args.ca is not None
+            else InternalCa(f"{name}-ca", InternalCaArgs(), opts=pulumi.ResourceOptions(parent=self))
+        )
         self._passwords = {
             key: generated_secret(f"{name}-{key}-password", self._child)
             for key in ("admin", "app", "replication", "monitor", "backup", "reader")

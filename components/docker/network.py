@@ -51,9 +51,10 @@ class Network(pulumi.ComponentResource):
     """The Docker name of the internal ``data`` network (web services <-> data stores, backups, exporters)."""
     admin_network: pulumi.Output[str]
     """The Docker name of the ``admin`` network (the monitoring tools)."""
+    tunnel_network: pulumi.Output[str] | None
+    """The Docker name of the internal ``tunnel`` network; none without ``tunnel_subnet``."""
 
-    def __init__(self, name: str, args: NetworkArgs | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
-        args = args if args is not None else NetworkArgs()
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         previous = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=PREVIOUS_NETWORK_TYPE)])
         super().__init__(NETWORK_TYPE, name, None, pulumi.ResourceOptions.merge(opts, previous))
         child = pulumi.ResourceOptions(parent=self)
@@ -84,4 +85,5 @@ class Network(pulumi.ComponentResource):
         self.app_network = built["app"].name
         self.data_network = built["data"].name
         self.admin_network = built["admin"].name
+        self.tunnel_network = built[TUNNEL].name if TUNNEL in built else None
         self.register_outputs({role: network.name for role, network in built.items()})

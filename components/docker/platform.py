@@ -29,7 +29,7 @@ from .load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .monitoring import Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
 from .storage import ObjectStorage, ObjectStorageArgs
-from .tls_ca import InternalCa
+from .tls_ca import InternalCa, InternalCaArgs
 from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
 from .web_tier import WebTier, WebTierArgs
 
@@ -82,10 +82,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     }
 
     tunnel_subnet = settings.docker.tunnel_subnet if origin == "tunnel" else None
-    networks = Network("network", NetworkArgs(tunnel_subnet=tunnel_subnet), opts).networks
+    network = Network("network", NetworkArgs(tunnel_subnet=tunnel_subnet), opts)
+    networks = network.networks
     cdn = _cdn(settings, secrets)
     # One internal CA signs every server certificate on the data network; clients verify against it.
-    ca = InternalCa("ca", opts)
+    ca = InternalCa("ca", InternalCaArgs(), opts=opts)
     # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
     shards = database_shards(settings, networks, images[engine], images[exporter_role], ca, opts)
     database = shards[0]
@@ -141,7 +142,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         Tunnel(
             "tunnel",
             TunnelArgs(
-                networks=networks,
+                edge_network=network.edge_network,
+                tunnel_network=_required(network.tunnel_network, "the tunnel network"),
                 image=images["cloudflared"],
                 token=tunnel.token,
                 origin_ca_pem=edge.certificate_pem,
@@ -234,6 +236,12 @@ def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
         opts=pulumi.ResourceOptions(provider=provider),
     )
     return _Edge(cdn, provider)
+
+
+def _required(value: pulumi.Output[str] | None, what: str) -> pulumi.Output[str]:
+    if value is None:
+        raise ValueError(f"the docker platform built no {what}")
+    return value
 
 
 def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict[str, docker.Volume]:

@@ -62,13 +62,25 @@ class ServerCertificate:
     ca_pem: pulumi.Output[str]
 
 
+@dataclass(frozen=True)
+class InternalCaArgs:
+    """Inputs of :class:`InternalCa`."""
+
+    validity_period_hours: int | None = None
+    """How long the CA certificate is valid (hours). Default (None): ten years (:data:`CA_VALIDITY_HOURS`);
+    ``pulumi up`` renews it in its last 30 days."""
+
+
 class InternalCa(pulumi.ComponentResource):
     """A private certificate authority for the servers on the data network."""
 
     cert_pem: pulumi.Output[str]
     """The CA certificate (PEM): what clients trust."""
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: InternalCaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        hours = args.validity_period_hours if args.validity_period_hours is not None else CA_VALIDITY_HOURS
+        if hours <= EARLY_RENEWAL_HOURS:
+            raise ValueError(f"InternalCaArgs.validity_period_hours must be over {EARLY_RENEWAL_HOURS}, got {hours}")
         super().__init__(CA_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         key = tls.PrivateKey(f"{name}-key", algorithm="ECDSA", ecdsa_curve="P384", opts=child)
@@ -81,7 +93,7 @@ class InternalCa(pulumi.ComponentResource):
                 common_name=f"{pulumi.get_project()} {pulumi.get_stack()} internal CA",
                 organization=pulumi.get_project(),
             ),
-            validity_period_hours=CA_VALIDITY_HOURS,
+            validity_period_hours=hours,
             early_renewal_hours=EARLY_RENEWAL_HOURS,
             allowed_uses=["cert_signing", "crl_signing", "digital_signature"],
             opts=child,

@@ -23,7 +23,7 @@ from components.docker.cache import (
     redis_conf,
 )
 from components.docker.common import REVISION_ENV
-from components.docker.network import Network
+from components.docker.network import Network, NetworkArgs
 from components.settings import Settings
 from stackcheck.mocks import is_secret, redact
 from tests.components.docker_support import assert_locked_down, docker_settings, envs, files, generated
@@ -48,7 +48,7 @@ def directives(text: str) -> dict[str, str]:
 
 def build(name: str, settings: Settings, tls: bool = False) -> Cache:
     def factory() -> Cache:
-        networks = Network(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         built = Cache(name, CacheArgs(settings, networks, REDIS_IMAGE, EXPORTER_IMAGE, tls=tls))
         docker.Volume(f"{name}-probe", labels=[docker.VolumeLabelArgs(label="password", value=built.endpoint.password)])
         return built

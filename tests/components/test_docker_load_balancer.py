@@ -35,7 +35,7 @@ def load_balancer(name: str, settings: Settings | None = None) -> LoadBalancer:
     """A load balancer named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> LoadBalancer:
-        networks = Network(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         args = LoadBalancerArgs(
             settings=settings or prod_settings(),
             networks=networks,
@@ -215,8 +215,8 @@ def test_stickiness_reaches_nginx() -> None:
 
 def test_the_container_waits_for_what_it_depends_on() -> None:
     def factory() -> LoadBalancer:
-        networks = Network("lb-after-net").networks
-        marker = Network("lb-after-web")  # stands in for the web tier
+        networks = Network("lb-after-net", NetworkArgs()).networks
+        marker = Network("lb-after-web", NetworkArgs())  # stands in for the web tier
         args = LoadBalancerArgs(
             settings=prod_settings(),
             networks=networks,

@@ -54,7 +54,7 @@ from components.docker.monitoring_config import (
     prometheus_config,
     scrape_ca_file,
 )
-from components.docker.network import Network
+from components.docker.network import Network, NetworkArgs
 from components.settings import Settings, parse_settings
 from policies.rules import ALL_POLICIES
 from stackcheck.mocks import RecordedResource, is_secret, redact
@@ -158,7 +158,7 @@ def build(
     settings = settings or settings_of(alertEmails=EMAILS)
 
     def factory() -> Monitoring:
-        networks = Network(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         component = Monitoring(
             name,
             MonitoringArgs(

@@ -13,7 +13,7 @@ PROJECT_STACK = "urn:pulumi:test::webstack"
 
 
 def test_the_component_is_named_for_what_it_builds_and_aliased_from_its_old_type() -> None:
-    construct(lambda: Network("renamed-net"))
+    construct(lambda: Network("renamed-net", NetworkArgs()))
     component = one("renamed-net")
     assert component.type == NETWORK_TYPE == "webstack:docker:Network"
     assert component.aliases == [f"type={PREVIOUS_NETWORK_TYPE}"]
@@ -45,6 +45,6 @@ def test_each_network_answers_to_the_urn_it_was_deployed_under() -> None:
 
 def test_defaults_are_secure() -> None:
     # Without a tunnel: four networks, app and data internal (no route off the host).
-    construct(lambda: Network("plain-net"))
+    construct(lambda: Network("plain-net", NetworkArgs()))
     internal = {r.name.removeprefix("plain-net-"): r.inputs["internal"] for r in registered("plain-net-")}
     assert internal == {"edge": False, "app": True, "data": True, "admin": False}

@@ -36,8 +36,7 @@ def test_every_component_and_its_args_class_is_public() -> None:
         "Tunnel",
         "WebTier",
     }
-    # Every component but the CA (which takes no inputs) has its Args class beside it.
-    assert public - components_ == {f"{name}Args" for name in components_ - {"InternalCa"}}
+    assert public - components_ == {f"{name}Args" for name in components_}
 
 
 def test_the_names_are_the_classes_their_modules_define() -> None:

@@ -10,7 +10,7 @@ import pulumi
 import pytest
 
 from components.docker.common import CacheEndpoint, DatabaseEndpoint, ScrapeTarget, StorageEndpoint
-from components.docker.network import Network
+from components.docker.network import Network, NetworkArgs
 from components.docker.web_tier import (
     DATABASE_CA_FILE,
     DATABASE_PASSWORD_FILE,
@@ -72,7 +72,7 @@ def web_tier(name: str, settings: Settings | None = None, engine: str = "postgre
     """A web tier named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> WebTier:
-        networks = Network(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         database, cache, storage = endpoints(engine)
         args = WebTierArgs(
             settings=settings or prod_settings(),

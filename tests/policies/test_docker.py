@@ -1223,11 +1223,11 @@ def registered_platform() -> list[RecordedResource]:
     """A small docker platform built with components/docker/common.py under the test mocks."""
     from components.docker.common import ContainerSpec, HealthCheck, Port, Upload, pinned_image, volume
     from components.docker.common import container as docker_container
-    from components.docker.network import Network
+    from components.docker.network import Network, NetworkArgs
 
     def factory() -> None:
         opts = pulumi.ResourceOptions()
-        nets = Network("dkrtest-network", opts=opts).networks
+        nets = Network("dkrtest-network", NetworkArgs(), opts=opts).networks
         nginx = pinned_image("dkrtest-image-nginx", "nginxinc/nginx-unprivileged:1.27.3-alpine", opts)
         postgres = pinned_image("dkrtest-image-postgres", "postgres:16.6-alpine", opts)
         data = volume("dkrtest-pgdata", "db-primary", opts)
