@@ -93,11 +93,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     cache = Cache(
         "cache",
         CacheArgs(
-            settings=settings,
-            networks=networks,
+            data_network=network.data_network,
             image=images["redis"],
             exporter_image=images["redisExporter"],
-            ca=ca,
+            maxmemory_policy=settings.cache.maxmemory_policy,
+            ca_cert_pem=ca.cert_pem,
+            ca_key_pem=ca.key_pem,
         ),
         opts,
     )

@@ -26,6 +26,24 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
             "tunnelNetwork": ("string", False),
         },
     ),
+    "Cache": (
+        {
+            "dataNetwork": ("string", True),
+            "image": ("string", True),
+            "exporterImage": ("string", True),
+            "maxmemoryPolicy": ("string", False),
+            "tls": ("boolean", False),
+            "caCertPem": ("string", False),
+            "caKeyPem": ("string", False),
+        },
+        {
+            "host": ("string", True),
+            "port": ("integer", True),
+            "password": ("string", True),
+            "tls": ("boolean", True),
+            "caPem": ("string", False),
+        },
+    ),
     "InternalCa": ({"validityPeriodHours": ("integer", False)}, {"certPem": ("string", True)}),
     "Tunnel": (
         {
@@ -40,7 +58,7 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
     ),
 }
 #: Components whose Args still take the stack's settings (``Settings``) or this package's resources.
-NOT_YET_ANALYZABLE = ("Backups", "Cache", "Database", "LoadBalancer", "Monitoring", "ObjectStorage", "WebTier")
+NOT_YET_ANALYZABLE = ("Backups", "Database", "LoadBalancer", "Monitoring", "ObjectStorage", "WebTier")
 
 
 def component_names() -> list[str]:

@@ -23,5 +23,5 @@ def test_the_validity_period_is_an_input() -> None:
 
 
 def test_a_life_within_the_renewal_window_is_refused_naming_the_field() -> None:
-    with pytest.raises(ValueError, match=f"InternalCaArgs.validity_period_hours must be over {EARLY_RENEWAL_HOURS}"):
+    with pytest.raises(ValueError, match=rf"InternalCaArgs\.validity_period_hours must be over {EARLY_RENEWAL_HOURS}"):
         construct(lambda: InternalCa("tca-bad", InternalCaArgs(validity_period_hours=24)))
