@@ -180,7 +180,7 @@ def _alerts_without_data(resources: Sequence[RecordedResource]) -> list[str]:
     """On the docker platform: the catalog's alerts that nothing there gives data, and why."""
     if not any(r.type.startswith("webstack:docker:") for r in resources):
         return []
-    from components.docker.monitoring import WITHOUT_DATA_ON_DOCKER
+    from components.docker.monitoring_config import WITHOUT_DATA_ON_DOCKER
 
     lines = ["", "Alerts without data on the docker platform (kept in the rules; they never fire here)"]
     lines.extend(f"  {name}: {reason}" for name, reason in WITHOUT_DATA_ON_DOCKER.items())

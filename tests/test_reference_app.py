@@ -21,7 +21,7 @@ from app.backend.metrics import Metrics
 from components.alerts import catalog
 from components.build_context import ignore_file, sent_files
 from components.docker.images import IMAGES
-from components.docker.monitoring import docker_alerts
+from components.docker.monitoring_config import docker_alerts
 from components.settings import BackendSettings, FrontendSettings, HealthCheckSettings, MonitoringSettings
 from policies.rules.docker_services import pin_problem
 from tests.components.docker_support import unwrap

@@ -54,8 +54,6 @@ table, as ``--clean`` does for PostgreSQL). Dumps made before the job encrypted 
 without the middle part.
 """
 
-from __future__ import annotations
-
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,7 +62,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..settings import Settings
-from . import database as db
+from . import database_config as db
 from .common import ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, container, volume
 from .database import Database
 from .storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script

@@ -19,8 +19,6 @@ exporter. Both run read-only, their files in a config volume (see :mod:`componen
 - the exporter (role ``exporter-redis``) logs in as its own user with the password from a file.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from dataclasses import dataclass
@@ -28,16 +26,17 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from ..settings import Settings
-from .common import CacheEndpoint, ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, volume
+from .common import CacheEndpoint, ContainerSpec, HealthCheck, ScrapeTarget, Upload, volume
 from .tls_ca import (
     CA_FILE,
     CERT_FILE,
     KEY_FILE,
     InternalCa,
+    InternalCaArgs,
     config_path,
     configured_container,
     generated_secret,
+    issue_certificate,
     server_names,
     tls_uploads,
 )
@@ -50,6 +49,8 @@ REDIS_USER = "999:1000"
 CACHE_MEMORY_MB = 512
 CACHE_CPUS = 0.5
 MAXMEMORY_PERCENT = 75
+#: What Redis evicts when full, unless ``CacheArgs.maxmemory_policy`` says otherwise (the settings' default too).
+MAXMEMORY_POLICY = "allkeys-lru"
 EXPORTER_PORT = 9121
 EXPORTER_USER = "exporter"
 #: The redis_exporter image's user.
@@ -81,7 +82,7 @@ def maxmemory_mb(memory_mb: int) -> int:
 
 
 def redis_conf(
-    settings: Settings, password_sha256: str, exporter_password_sha256: str, memory_mb: int, tls: bool = False
+    maxmemory_policy: str, password_sha256: str, exporter_password_sha256: str, memory_mb: int, tls: bool = False
 ) -> str:
     """``redis.conf``: ACL users with hashed passwords, protected mode, memory limit and policy, AOF, TLS if asked."""
     for digest in (password_sha256, exporter_password_sha256):
@@ -116,7 +117,7 @@ def redis_conf(
         "enable-module-command no",
         "enable-protected-configs no",
         f"maxmemory {maxmemory_mb(memory_mb)}mb",
-        f"maxmemory-policy {settings.cache.maxmemory_policy}",
+        f"maxmemory-policy {maxmemory_policy}",
         f"dir {DATA_DIR}",
         "appendonly yes",
         "appendfsync everysec",
@@ -145,40 +146,51 @@ def health_command(tls: bool) -> list[str]:
 class CacheArgs:
     """Inputs of :class:`Cache`."""
 
-    settings: Settings
-    networks: Networks
+    data_network: pulumi.Input[str]
+    """The Docker name of the internal data network, where the web services reach Redis and Prometheus its
+    exporter."""
     image: pulumi.Input[str]
     """The Redis image id."""
     exporter_image: pulumi.Input[str]
     """redis_exporter; its health check needs ``wget`` (the ``-alpine`` variant)."""
-    tls: bool = False
-    """Serve TLS only, with a certificate from the internal CA (clients then need :attr:`Cache.ca_pem`)."""
-    ca: InternalCa | None = None
-    """The stack's internal CA (used when ``tls``); ``None``: the component creates its own when it needs one."""
+    maxmemory_policy: str | None = None
+    """What Redis evicts when its memory is full. Default (None): ``allkeys-lru`` (:data:`MAXMEMORY_POLICY`)."""
+    tls: bool | None = None
+    """Serve TLS only, with a certificate from the internal CA (clients then need :attr:`Cache.ca_pem`). Default
+    (None): off; the data network is internal, and the endpoint carries no CA."""
+    ca_cert_pem: pulumi.Input[str] | None = None
+    """The stack's internal CA certificate (used with ``tls``); with ``ca_key_pem``. Default (None): the component
+    creates its own CA when it needs one."""
+    ca_key_pem: pulumi.Input[str] | None = None
+    """The internal CA's private key (a secret), which signs Redis's certificate; with ``ca_cert_pem``."""
 
 
 class Cache(pulumi.ComponentResource):
     """Redis with AOF persistence and its exporter."""
 
-    endpoint: CacheEndpoint
-    scrape_targets: list[ScrapeTarget]
-    redis: docker.Container
-    exporter: docker.Container
-    containers: list[docker.Container]
-    volume: docker.Volume
+    host: str
+    """Redis's DNS name on the data network."""
+    port: int
+    """Redis's port (TLS only when :attr:`tls`)."""
+    password: pulumi.Output[str]
+    """The generated password of Redis's default user (a secret)."""
     tls: bool
+    """Whether Redis serves TLS only."""
     ca_pem: pulumi.Output[str] | None
-    """The CA clients verify the server against when :attr:`tls`; ``None`` otherwise."""
+    """The CA clients verify the server against when :attr:`tls`; none otherwise."""
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(CACHE_TYPE, name, None, opts)
+        if (args.ca_cert_pem is None) != (args.ca_key_pem is None):
+            raise ValueError("CacheArgs.ca_cert_pem and CacheArgs.ca_key_pem go together")
         child = pulumi.ResourceOptions(parent=self)
-        settings, self.tls = args.settings, args.tls
+        self.tls = bool(args.tls)
+        policy = args.maxmemory_policy if args.maxmemory_policy is not None else MAXMEMORY_POLICY
         host, exporter_host = f"{name}-redis", f"{name}-exporter"
         password = generated_secret(f"{name}-password", child)
         exporter_password = generated_secret(f"{name}-exporter-password", child)
         conf = pulumi.Output.all(password, exporter_password).apply(
-            lambda pw: redis_conf(settings, password_hash(pw[0]), password_hash(pw[1]), CACHE_MEMORY_MB, args.tls)
+            lambda pw: redis_conf(policy, password_hash(pw[0]), password_hash(pw[1]), CACHE_MEMORY_MB, self.tls)
         )
         uploads = [
             Upload(config_path("redis.conf"), pulumi.Output.secret(conf), "0400"),
@@ -186,21 +198,25 @@ class Cache(pulumi.ComponentResource):
         ]
         exporter_uploads: list[Upload] = []
         self.ca_pem = None
-        if args.tls:
-            ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", child)
-            cert = ca.issue(host, server_names(host, host), self)
-            self.ca_pem = ca.cert_pem
+        if self.tls:
+            if args.ca_cert_pem is not None and args.ca_key_pem is not None:
+                ca_cert, ca_key = args.ca_cert_pem, args.ca_key_pem
+            else:
+                own = InternalCa(f"{name}-ca", InternalCaArgs(), opts=child)
+                ca_cert, ca_key = own.cert_pem, own.key_pem
+            cert = issue_certificate(host, server_names(host, host), ca_cert, ca_key, self)
+            self.ca_pem = cert.ca_pem
             uploads += tls_uploads(cert)
-            exporter_uploads.append(Upload(CA_FILE, ca.cert_pem, "0440"))
-        self.volume = volume(f"{name}-data", "cache", child)
-        self.redis = configured_container(
+            exporter_uploads.append(Upload(CA_FILE, cert.ca_pem, "0440"))
+        self.volume: docker.Volume = volume(f"{name}-data", "cache", child)
+        self.redis: docker.Container = configured_container(
             host,
             ContainerSpec(
                 image=args.image,
                 user=REDIS_USER,
                 role="cache",
-                networks=[args.networks.data],
-                health=HealthCheck(health_command(args.tls), interval_seconds=10, retries=5, shell=True),
+                networks=[args.data_network],
+                health=HealthCheck(health_command(self.tls), interval_seconds=10, retries=5, shell=True),
                 memory_mb=CACHE_MEMORY_MB,
                 cpus=CACHE_CPUS,
                 command=["redis-server", config_path("redis.conf")],
@@ -211,22 +227,22 @@ class Cache(pulumi.ComponentResource):
             ),
             child,
         )
-        address = redis_address(host, args.tls)
+        address = redis_address(host, self.tls)
         password_json = exporter_password.apply(lambda pw: json.dumps({address: pw}))
         envs: dict[str, pulumi.Input[str]] = {
             "REDIS_ADDR": address,
             "REDIS_USER": EXPORTER_USER,
             "REDIS_PASSWORD_FILE": config_path("secrets", "exporter-password.json"),
         }
-        if args.tls:
+        if self.tls:
             envs["REDIS_EXPORTER_TLS_CA_CERT_FILE"] = CA_FILE
-        self.exporter = configured_container(
+        self.exporter: docker.Container = configured_container(
             exporter_host,
             ContainerSpec(
                 image=args.exporter_image,
                 user=EXPORTER_USER_ID,
                 role="exporter-redis",
-                networks=[args.networks.data],
+                networks=[args.data_network],
                 health=HealthCheck(["wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{EXPORTER_PORT}/health"]),
                 memory_mb=64,
                 cpus=0.1,
@@ -243,7 +259,10 @@ class Cache(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[self.redis]),
         )
-        self.containers = [self.redis, self.exporter]
-        self.endpoint = CacheEndpoint(host=host, port=REDIS_PORT, password=password)
-        self.scrape_targets = [ScrapeTarget(job="cache", address=f"{exporter_host}:{EXPORTER_PORT}")]
-        self.register_outputs({"host": host, "port": REDIS_PORT, "tls": args.tls})
+        self.containers: list[docker.Container] = [self.redis, self.exporter]
+        self.host, self.port, self.password = host, REDIS_PORT, password
+        self.endpoint: CacheEndpoint = CacheEndpoint(host=host, port=REDIS_PORT, password=password)
+        self.scrape_targets: list[ScrapeTarget] = [
+            ScrapeTarget(job="cache", address=f"{exporter_host}:{EXPORTER_PORT}")
+        ]
+        self.register_outputs({"host": host, "port": REDIS_PORT, "tls": self.tls})

@@ -12,8 +12,6 @@ refuses uploads, so containers that take files and keep their root read-only mou
 and receive the files there; secret files are uploaded from Pulumi secrets and are never environment values.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -94,7 +92,8 @@ class ContainerSpec:
     image: pulumi.Input[str]
     user: str
     role: str
-    networks: Sequence[docker.Network]
+    networks: Sequence[docker.Network | pulumi.Input[str]]
+    """The networks the container joins: the networks, or their Docker names (a component's network inputs)."""
     health: HealthCheck | None
     memory_mb: int = 256
     cpus: float = 0.5
@@ -210,12 +209,17 @@ def container(name: str, spec: ContainerSpec, opts: pulumi.ResourceOptions) -> d
             for port in spec.ports
         ],
         networks_advanced=[
-            docker.ContainerNetworksAdvancedArgs(name=network.name, aliases=list(spec.aliases))
+            docker.ContainerNetworksAdvancedArgs(name=network_name(network), aliases=list(spec.aliases))
             for network in spec.networks
         ],
         network_mode="none" if not spec.networks else None,
         opts=opts,
     )
+
+
+def network_name(network: docker.Network | pulumi.Input[str]) -> pulumi.Input[str]:
+    """The Docker name of a network given as the network or as its name."""
+    return network.name if isinstance(network, docker.Network) else network
 
 
 #: The service's environment variable that names its seed, so that new files replace the service.

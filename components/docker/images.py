@@ -4,8 +4,6 @@
 ``webstack:web.frontend.image`` / ``webstack:web.backend.image``.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 
 #: role -> image reference. nginx is the unprivileged build (it runs as uid 101 and listens on 8080/8443).

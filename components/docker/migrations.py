@@ -11,8 +11,6 @@
   runs again, whenever the backend's image or the command changes; an unchanged ``pulumi up`` leaves it alone.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
 
 import pulumi

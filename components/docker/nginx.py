@@ -54,8 +54,6 @@ it gives when the request began, to correlate with the services' logs and to jud
 clock.
 """
 
-from __future__ import annotations
-
 import math
 import re
 from collections.abc import Sequence
@@ -76,7 +74,7 @@ from ..settings import RATE_LIMIT_NAMES, RateLimit, Settings
 #: Ports the unprivileged nginx image listens on inside the container (it cannot bind below 1024).
 HTTP_PORT = 8080
 HTTPS_PORT = 8443
-#: Where the load balancer container receives its files (a small config volume, see components/docker/edge.py).
+#: Where the load balancer container receives its files (a small config volume, see components/docker/load_balancer.py).
 CONFIG_DIR = "/etc/nginx/webstack"
 CONFIG_FILE = f"{CONFIG_DIR}/nginx.conf"
 CERTIFICATE_FILE = f"{CONFIG_DIR}/tls.crt"

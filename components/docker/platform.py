@@ -12,8 +12,6 @@ Tunnel whose connector (``cloudflared``) dials out, with no port published (``we
 default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,14 +24,14 @@ from .backups import Backups, BackupsArgs
 from .cache import Cache, CacheArgs
 from .common import built_image, pinned_image, volume
 from .database import database_shards, docker_shard_map, shard_map_json
-from .edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .images import backup_image, image_for
+from .load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .monitoring import Monitoring, MonitoringArgs
-from .network import DockerNetworks
+from .network import Network, NetworkArgs
 from .storage import ObjectStorage, ObjectStorageArgs
-from .tls_ca import InternalCa
+from .tls_ca import InternalCa, InternalCaArgs
 from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
-from .web import WebTier, WebTierArgs
+from .web_tier import WebTier, WebTierArgs
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (it is slow to import)
     import pulumi_cloudflare as cloudflare
@@ -84,21 +82,23 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     }
 
     tunnel_subnet = settings.docker.tunnel_subnet if origin == "tunnel" else None
-    networks = DockerNetworks("network", opts, tunnel_subnet=tunnel_subnet).networks
+    network = Network("network", NetworkArgs(tunnel_subnet=tunnel_subnet), opts)
+    networks = network.networks
     cdn = _cdn(settings, secrets)
     # One internal CA signs every server certificate on the data network; clients verify against it.
-    ca = InternalCa("ca", opts)
+    ca = InternalCa("ca", InternalCaArgs(), opts=opts)
     # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
     shards = database_shards(settings, networks, images[engine], images[exporter_role], ca, opts)
     database = shards[0]
     cache = Cache(
         "cache",
         CacheArgs(
-            settings=settings,
-            networks=networks,
+            data_network=network.data_network,
             image=images["redis"],
             exporter_image=images["redisExporter"],
-            ca=ca,
+            maxmemory_policy=settings.cache.maxmemory_policy,
+            ca_cert_pem=ca.cert_pem,
+            ca_key_pem=ca.key_pem,
         ),
         opts,
     )
@@ -143,7 +143,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         Tunnel(
             "tunnel",
             TunnelArgs(
-                networks=networks,
+                edge_network=network.edge_network,
+                tunnel_network=_required(network.tunnel_network, "the tunnel network"),
                 image=images["cloudflared"],
                 token=tunnel.token,
                 origin_ca_pem=edge.certificate_pem,
@@ -204,8 +205,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
 class _Edge:
     """Cloudflare in front of the server: the zone's component and the provider it runs with."""
 
-    cdn: Cdn
-    provider: cloudflare.Provider
+    cdn: "Cdn"
+    provider: "cloudflare.Provider"
 
     def ranges(self) -> list[str]:
         """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""
@@ -236,6 +237,12 @@ def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
         opts=pulumi.ResourceOptions(provider=provider),
     )
     return _Edge(cdn, provider)
+
+
+def _required(value: pulumi.Output[str] | None, what: str) -> pulumi.Output[str]:
+    if value is None:
+        raise ValueError(f"the docker platform built no {what}")
+    return value
 
 
 def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict[str, docker.Volume]:

@@ -32,8 +32,6 @@ delete nothing. Secrets reach mc through stdin and ``MC_HOST_<alias>`` in the jo
 configuration.
 """
 
-from __future__ import annotations
-
 import base64
 import hashlib
 import json
@@ -56,6 +54,7 @@ from .common import (
 from .tls_ca import (
     CA_FILE,
     InternalCa,
+    InternalCaArgs,
     config_path,
     configured_container,
     generated_access_key,
@@ -278,7 +277,7 @@ class ObjectStorage(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         settings = args.settings
         self.host = host = f"{name}-minio"
-        ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", child)
+        ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", InternalCaArgs(), opts=child)
         self.ca_pem = ca.cert_pem
         cert = ca.issue(host, server_names(host, host), self)
         self.root_user = generated_access_key(f"{name}-root-user", child)

@@ -19,8 +19,6 @@ by the container's user. Secrets and keys are 0400, everything else 0440. The co
 deployment does not write again, so it is not protected (its ``webstack.role`` is ``config-<role>``).
 """
 
-from __future__ import annotations
-
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -64,13 +62,25 @@ class ServerCertificate:
     ca_pem: pulumi.Output[str]
 
 
+@dataclass(frozen=True)
+class InternalCaArgs:
+    """Inputs of :class:`InternalCa`."""
+
+    validity_period_hours: int | None = None
+    """How long the CA certificate is valid (hours). Default (None): ten years (:data:`CA_VALIDITY_HOURS`);
+    ``pulumi up`` renews it in its last 30 days."""
+
+
 class InternalCa(pulumi.ComponentResource):
     """A private certificate authority for the servers on the data network."""
 
     cert_pem: pulumi.Output[str]
     """The CA certificate (PEM): what clients trust."""
 
-    def __init__(self, name: str, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: InternalCaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        hours = args.validity_period_hours if args.validity_period_hours is not None else CA_VALIDITY_HOURS
+        if hours <= EARLY_RENEWAL_HOURS:
+            raise ValueError(f"InternalCaArgs.validity_period_hours must be over {EARLY_RENEWAL_HOURS}, got {hours}")
         super().__init__(CA_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         key = tls.PrivateKey(f"{name}-key", algorithm="ECDSA", ecdsa_curve="P384", opts=child)
@@ -83,13 +93,18 @@ class InternalCa(pulumi.ComponentResource):
                 common_name=f"{pulumi.get_project()} {pulumi.get_stack()} internal CA",
                 organization=pulumi.get_project(),
             ),
-            validity_period_hours=CA_VALIDITY_HOURS,
+            validity_period_hours=hours,
             early_renewal_hours=EARLY_RENEWAL_HOURS,
             allowed_uses=["cert_signing", "crl_signing", "digital_signature"],
             opts=child,
         )
         self.cert_pem = cert.cert_pem
         self.register_outputs({"certPem": self.cert_pem})
+
+    @property
+    def key_pem(self) -> pulumi.Output[str]:
+        """The CA's private key (a secret): what signs the servers' certificates (:func:`issue_certificate`)."""
+        return self._key_pem
 
     def issue(
         self,
@@ -98,31 +113,44 @@ class InternalCa(pulumi.ComponentResource):
         parent: pulumi.Resource,
         ip_addresses: Sequence[str] = ("127.0.0.1",),
     ) -> ServerCertificate:
-        """A server certificate for ``dns_names`` (the first is the subject), its resources children of ``parent``."""
-        if not dns_names:
-            raise ValueError(f"certificate {name} needs at least one DNS name")
-        child = pulumi.ResourceOptions(parent=parent)
-        key = tls.PrivateKey(f"{name}-tls-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
-        key_pem = pulumi.Output.secret(key.private_key_pem)
-        request = tls.CertRequest(
-            f"{name}-tls-csr",
-            private_key_pem=key_pem,
-            subject=tls.CertRequestSubjectArgs(common_name=dns_names[0], organization=pulumi.get_project()),
-            dns_names=list(dns_names),
-            ip_addresses=list(ip_addresses),
-            opts=child,
-        )
-        cert = tls.LocallySignedCert(
-            f"{name}-tls-cert",
-            cert_request_pem=request.cert_request_pem,
-            ca_private_key_pem=self._key_pem,
-            ca_cert_pem=self.cert_pem,
-            validity_period_hours=SERVER_VALIDITY_HOURS,
-            early_renewal_hours=EARLY_RENEWAL_HOURS,
-            allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
-            opts=child,
-        )
-        return ServerCertificate(cert_pem=cert.cert_pem, key_pem=key_pem, ca_pem=self.cert_pem)
+        """A server certificate for ``dns_names`` signed by this CA (see :func:`issue_certificate`)."""
+        return issue_certificate(name, dns_names, self.cert_pem, self._key_pem, parent, ip_addresses)
+
+
+def issue_certificate(
+    name: str,
+    dns_names: Sequence[str],
+    ca_cert_pem: pulumi.Input[str],
+    ca_key_pem: pulumi.Input[str],
+    parent: pulumi.Resource,
+    ip_addresses: Sequence[str] = ("127.0.0.1",),
+) -> ServerCertificate:
+    """A server certificate for ``dns_names`` (the first is the subject) signed by the CA given by its certificate
+    and key, its resources children of ``parent``."""
+    if not dns_names:
+        raise ValueError(f"certificate {name} needs at least one DNS name")
+    child = pulumi.ResourceOptions(parent=parent)
+    key = tls.PrivateKey(f"{name}-tls-key", algorithm="ECDSA", ecdsa_curve="P256", opts=child)
+    key_pem = pulumi.Output.secret(key.private_key_pem)
+    request = tls.CertRequest(
+        f"{name}-tls-csr",
+        private_key_pem=key_pem,
+        subject=tls.CertRequestSubjectArgs(common_name=dns_names[0], organization=pulumi.get_project()),
+        dns_names=list(dns_names),
+        ip_addresses=list(ip_addresses),
+        opts=child,
+    )
+    cert = tls.LocallySignedCert(
+        f"{name}-tls-cert",
+        cert_request_pem=request.cert_request_pem,
+        ca_private_key_pem=pulumi.Output.secret(ca_key_pem),
+        ca_cert_pem=ca_cert_pem,
+        validity_period_hours=SERVER_VALIDITY_HOURS,
+        early_renewal_hours=EARLY_RENEWAL_HOURS,
+        allowed_uses=["digital_signature", "key_encipherment", "server_auth"],
+        opts=child,
+    )
+    return ServerCertificate(cert_pem=cert.cert_pem, key_pem=key_pem, ca_pem=pulumi.Output.from_input(ca_cert_pem))
 
 
 def tls_uploads(cert: ServerCertificate) -> list[Upload]:

@@ -13,14 +13,12 @@ the pinned ``cloudflared`` container that dials out to Cloudflare and carries th
   loopback only, and a health check that asks it whether the tunnel is connected (``cloudflared tunnel ready``).
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import pulumi
 
-from .common import ContainerSpec, HealthCheck, Networks, Upload, container
-from .web import config_volume
+from .common import ContainerSpec, HealthCheck, Upload, container
+from .web_tier import config_volume
 
 TUNNEL_TYPE = "webstack:docker:Tunnel"
 ROLE = "tunnel"
@@ -45,8 +43,11 @@ CPUS = 0.5
 class TunnelArgs:
     """Inputs of :class:`Tunnel`."""
 
-    networks: Networks
-    """``edge`` (the way out to Cloudflare) and ``tunnel`` (shared with nginx only), which must exist."""
+    edge_network: pulumi.Input[str]
+    """The Docker name of the ``edge`` network: the connector's way out to Cloudflare."""
+    tunnel_network: pulumi.Input[str]
+    """The Docker name of the internal ``tunnel`` network, shared with nginx only (``Network`` with a
+    ``tunnel_subnet``)."""
     image: pulumi.Input[str]
     """Image id of the pinned cloudflared image."""
     token: pulumi.Input[str]
@@ -58,12 +59,13 @@ class TunnelArgs:
 
 
 class Tunnel(pulumi.ComponentResource):
-    """The cloudflared container."""
+    """The cloudflared container: a Cloudflare Tunnel's connector, which dials out and publishes no port."""
+
+    container_name: pulumi.Output[str]
+    """The connector container's Docker name."""
 
     def __init__(self, name: str, args: TunnelArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(TUNNEL_TYPE, name, None, opts)
-        if args.networks.tunnel is None:
-            raise ValueError(f"tunnel {name}: the networks have no tunnel network")
         child = pulumi.ResourceOptions(parent=self)
         config = config_volume(f"{name}-config", ROLE, child)
         self.container = container(
@@ -72,7 +74,7 @@ class Tunnel(pulumi.ComponentResource):
                 image=args.image,
                 user=CLOUDFLARED_USER,
                 role=ROLE,
-                networks=[args.networks.edge, args.networks.tunnel],
+                networks=[args.edge_network, args.tunnel_network],
                 health=HealthCheck(test=HEALTH_COMMAND, interval_seconds=30, start_period_seconds=20),
                 memory_mb=MEMORY_MB,
                 cpus=CPUS,
@@ -86,4 +88,5 @@ class Tunnel(pulumi.ComponentResource):
             ),
             child,
         )
+        self.container_name = self.container.name
         self.register_outputs({})

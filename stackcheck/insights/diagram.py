@@ -105,7 +105,7 @@ ZONES: dict[str, str] = {
     "webstack:aws:Monitoring": ZONE_MANAGEMENT,
     "webstack:aws:Prometheus": ZONE_MANAGEMENT,
     "webstack:aws:LogArchive": ZONE_MANAGEMENT,
-    "webstack:docker:Networks": ZONE_MANAGEMENT,
+    "webstack:docker:Network": ZONE_MANAGEMENT,
     "webstack:docker:InternalCa": ZONE_MANAGEMENT,
     "webstack:docker:Monitoring": ZONE_MANAGEMENT,
 }
@@ -144,14 +144,14 @@ MONITORED_ZONES = frozenset({ZONE_EDGE, ZONE_APPLICATION, ZONE_DATA})
 
 #: Component types that (nearly) every other one uses for configuration only: dependencies on them are not drawn.
 CONFIGURATION_TYPES = frozenset(
-    {"webstack:aws:Keys", "webstack:aws:Network", "webstack:docker:Networks", "webstack:docker:InternalCa"}
+    {"webstack:aws:Keys", "webstack:aws:Network", "webstack:docker:Network", "webstack:docker:InternalCa"}
 )
 
 #: What the configuration edges to each of those types stand for (the legend).
 CONFIGURATION_USES: dict[str, str] = {
     "webstack:aws:Keys": "encryption keys",
     "webstack:aws:Network": "network placement",
-    "webstack:docker:Networks": "network placement",
+    "webstack:docker:Network": "network placement",
     "webstack:docker:InternalCa": "TLS certificates",
 }
 

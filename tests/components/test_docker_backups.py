@@ -22,9 +22,9 @@ from components.docker.backups import (
     upload_script,
 )
 from components.docker.database import Database, DatabaseArgs
-from components.docker.network import DockerNetworks
+from components.docker.network import Network, NetworkArgs
 from components.docker.storage import ObjectStorage, ObjectStorageArgs, backups_lifecycle
-from components.docker.tls_ca import InternalCa
+from components.docker.tls_ca import InternalCa, InternalCaArgs
 from components.settings import Settings
 from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import (
@@ -45,8 +45,8 @@ pytestmark = pytest.mark.skipif(shutil.which("dash") is None or shutil.which("ba
 
 def build(name: str, settings: Settings) -> Backups:
     def factory() -> Backups:
-        networks = DockerNetworks(f"{name}-net").networks
-        ca = InternalCa(f"{name}-ca")
+        networks = Network(f"{name}-net", NetworkArgs()).networks
+        ca = InternalCa(f"{name}-ca", InternalCaArgs())
         database = Database(f"{name}-db", DatabaseArgs(settings, networks, DB_IMAGE, "sha256:exporter", ca=ca))
         storage = ObjectStorage(f"{name}-st", ObjectStorageArgs(settings, networks, "sha256:minio", MC_IMAGE, ca=ca))
         args = BackupsArgs(settings, networks, DB_IMAGE, MC_IMAGE, "sha256:node-exporter", [database], storage)

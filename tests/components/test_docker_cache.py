@@ -23,7 +23,7 @@ from components.docker.cache import (
     redis_conf,
 )
 from components.docker.common import REVISION_ENV
-from components.docker.network import DockerNetworks
+from components.docker.network import Network, NetworkArgs
 from components.settings import Settings
 from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import assert_locked_down, docker_settings, envs, files, generated
@@ -48,8 +48,15 @@ def directives(text: str) -> dict[str, str]:
 
 def build(name: str, settings: Settings, tls: bool = False) -> Cache:
     def factory() -> Cache:
-        networks = DockerNetworks(f"{name}-net").networks
-        built = Cache(name, CacheArgs(settings, networks, REDIS_IMAGE, EXPORTER_IMAGE, tls=tls))
+        network = Network(f"{name}-net", NetworkArgs())
+        args = CacheArgs(
+            network.data_network,
+            REDIS_IMAGE,
+            EXPORTER_IMAGE,
+            maxmemory_policy=settings.cache.maxmemory_policy,
+            tls=tls,
+        )
+        built = Cache(name, args)
         docker.Volume(f"{name}-probe", labels=[docker.VolumeLabelArgs(label="password", value=built.endpoint.password)])
         return built
 
@@ -158,11 +165,11 @@ def test_redis_conf_is_locked_down(cache: Cache) -> None:
 
 def test_maxmemory_follows_the_container_and_the_policy_the_settings() -> None:
     assert maxmemory_mb(1024) == 768
-    conf = redis_conf(docker_settings(cache={"maxmemoryPolicy": "noeviction"}), "a" * 64, "b" * 64, 2048)
+    conf = redis_conf("noeviction", "a" * 64, "b" * 64, 2048)
     assert directives(conf)["maxmemory"] == "1536mb"
     assert directives(conf)["maxmemory-policy"] == "noeviction"
     with pytest.raises(ValueError, match="SHA-256"):
-        redis_conf(docker_settings(), "plaintext", "b" * 64, 512)
+        redis_conf("allkeys-lru", "plaintext", "b" * 64, 512)
 
 
 def test_the_health_check_reads_the_password_from_its_file(cache: Cache) -> None:
@@ -226,3 +233,12 @@ def test_tls_serves_only_tls_with_a_certificate_from_the_internal_ca(tls_cache: 
     assert exporter["REDIS_EXPORTER_TLS_CA_CERT_FILE"] == "/etc/webstack/tls/ca.crt"
     assert tls_cache.tls is True
     assert tls_cache.ca_pem is not None
+
+
+def test_a_ca_certificate_without_its_key_is_refused_naming_the_fields() -> None:
+    def factory() -> None:
+        network = Network("cache-halfca-net", NetworkArgs())
+        Cache("cache-halfca", CacheArgs(network.data_network, REDIS_IMAGE, EXPORTER_IMAGE, tls=True, ca_cert_pem="x"))
+
+    with pytest.raises(ValueError, match=r"CacheArgs\.ca_cert_pem and CacheArgs\.ca_key_pem go together"):
+        construct(factory)

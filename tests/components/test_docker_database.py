@@ -17,13 +17,12 @@ import pulumi_docker as docker
 import pytest
 
 from components.docker.common import REVISION_ENV, ContainerSpec, HealthCheck, Upload
-from components.docker.database import (
+from components.docker.database import Database, DatabaseArgs
+from components.docker.database_config import (
     APP_USER,
     BACKUP_USER,
     MONITOR_USER,
     REPLICATION_USER,
-    Database,
-    DatabaseArgs,
     mysql_cnf,
     mysql_primary_init,
     mysql_replica_init,
@@ -34,8 +33,8 @@ from components.docker.database import (
     postgresql_conf,
     replication_slot,
 )
-from components.docker.network import DockerNetworks
-from components.docker.tls_ca import InternalCa, configured_container
+from components.docker.network import Network, NetworkArgs
+from components.docker.tls_ca import InternalCa, InternalCaArgs, configured_container
 from components.settings import Settings
 from stackcheck.engine.resources import RecordedResource, is_secret, redact
 from tests.components.docker_support import (
@@ -73,8 +72,8 @@ def conf(text: str) -> dict[str, str]:
 
 def build(name: str, settings: Settings, ca: bool = False) -> Database:
     def factory() -> Database:
-        networks = DockerNetworks(f"{name}-net").networks
-        authority = InternalCa(f"{name}-shared-ca") if ca else None
+        networks = Network(f"{name}-net", NetworkArgs()).networks
+        authority = InternalCa(f"{name}-shared-ca", InternalCaArgs()) if ca else None
         built = Database(name, DatabaseArgs(settings, networks, DB_IMAGE, EXPORTER_IMAGE, ca=authority))
         # A resource that takes the endpoint's password shows whether it is a secret.
         docker.Volume(f"{name}-probe", labels=[docker.VolumeLabelArgs(label="password", value=built.endpoint.password)])

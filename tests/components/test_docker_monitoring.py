@@ -24,7 +24,8 @@ from pulumi_policy.policy import _NotApplicableError
 
 from components.alerts import ALERT_NAMES, CATALOG
 from components.docker.common import ScrapeTarget
-from components.docker.monitoring import (
+from components.docker.monitoring import Monitoring, MonitoringArgs
+from components.docker.monitoring_config import (
     ALERTMANAGER_CONFIG_FILE,
     CADVISOR_BINDS,
     CONFIG_MODE,
@@ -43,8 +44,6 @@ from components.docker.monitoring import (
     SECRET_MODE,
     WEBHOOK_URL_FILE,
     WITHOUT_DATA_ON_DOCKER,
-    Monitoring,
-    MonitoringArgs,
     admin_url,
     alert_rules,
     alertmanager_config,
@@ -55,7 +54,7 @@ from components.docker.monitoring import (
     prometheus_config,
     scrape_ca_file,
 )
-from components.docker.network import DockerNetworks
+from components.docker.network import Network, NetworkArgs
 from components.settings import Settings, parse_settings
 from policies.rules import ALL_POLICIES
 from stackcheck.engine.resources import RecordedResource, is_secret, redact
@@ -159,7 +158,7 @@ def build(
     settings = settings or settings_of(alertEmails=EMAILS)
 
     def factory() -> Monitoring:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         component = Monitoring(
             name,
             MonitoringArgs(

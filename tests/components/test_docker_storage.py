@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from components.docker.common import REVISION_ENV
-from components.docker.network import DockerNetworks
+from components.docker.network import Network, NetworkArgs
 from components.docker.storage import (
     BACKUPS_BUCKET,
     DOCUMENTS_BUCKET,
@@ -58,7 +58,7 @@ SECRETS = (
 
 def build(name: str, settings: Settings) -> ObjectStorage:
     def factory() -> ObjectStorage:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         return ObjectStorage(name, ObjectStorageArgs(settings, networks, MINIO_IMAGE, MC_IMAGE))
 
     return construct(factory)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from components.docker.network import DockerNetworks
+from components.docker.network import Network, NetworkArgs
 from components.docker.tunnel import CLOUDFLARED_USER, ORIGIN_CA_FILE, TOKEN_FILE, Tunnel, TunnelArgs
 from stackcheck.engine.resources import is_secret
 from tests.components.docker_seeds import seeded
@@ -22,11 +22,13 @@ ORIGIN_CA = "-----BEGIN CERTIFICATE-----\nMIIBorigin\n-----END CERTIFICATE-----\
 @pytest.fixture(scope="module")
 def tunnel() -> Tunnel:
     def factory() -> Tunnel:
-        networks = DockerNetworks("tunnel-net", tunnel_subnet="192.168.255.248/29").networks
+        network = Network("tunnel-net", NetworkArgs(tunnel_subnet="192.168.255.248/29"))
+        assert network.tunnel_network is not None
         return Tunnel(
             "tunnel",
             TunnelArgs(
-                networks=networks,
+                edge_network=network.edge_network,
+                tunnel_network=network.tunnel_network,
                 image=IMAGE_ID,
                 token=pulumi.Output.secret(TOKEN),
                 origin_ca_pem=ORIGIN_CA,
@@ -61,12 +63,3 @@ def test_the_token_and_the_origins_ca_arrive_as_files(tunnel: Tunnel) -> None:
     assert (token["owner"], token["group"]) == ("65532", "65532")
     assert token["content"] == TOKEN
     assert files[ORIGIN_CA_FILE]["content"] == ORIGIN_CA
-
-
-def test_a_tunnel_needs_the_tunnel_network() -> None:
-    def factory() -> None:
-        networks = DockerNetworks("tunnel-none-net").networks
-        Tunnel("tunnel-none", TunnelArgs(networks, IMAGE_ID, "t", ORIGIN_CA, SEED_IMAGE_ID))
-
-    with pytest.raises(ValueError, match="the networks have no tunnel network"):
-        construct(factory)

@@ -943,7 +943,7 @@ def test_floating_tags_are_configurable() -> None:
 
 # -- docker-data-networks-internal (stack) -----------------------------------------------------------------------------
 NETWORK_URNS = {
-    role: f"urn:pulumi:local::webstack::webstack:docker:Networks$docker:index/network:Network::network-{role}"
+    role: f"urn:pulumi:local::webstack::webstack:docker:Network$docker:index/network:Network::network-{role}"
     for role in ("edge", "app", "data", "admin")
 }
 INTERNAL = {"edge": False, "app": True, "data": True, "admin": False}
@@ -1223,11 +1223,11 @@ def registered_platform() -> list[RecordedResource]:
     """A small docker platform built with components/docker/common.py under the test mocks."""
     from components.docker.common import ContainerSpec, HealthCheck, Port, Upload, pinned_image, volume
     from components.docker.common import container as docker_container
-    from components.docker.network import DockerNetworks
+    from components.docker.network import Network, NetworkArgs
 
     def factory() -> None:
         opts = pulumi.ResourceOptions()
-        nets = DockerNetworks("dkrtest-network", opts).networks
+        nets = Network("dkrtest-network", NetworkArgs(), opts=opts).networks
         nginx = pinned_image("dkrtest-image-nginx", "nginxinc/nginx-unprivileged:1.27.3-alpine", opts)
         postgres = pinned_image("dkrtest-image-postgres", "postgres:16.6-alpine", opts)
         data = volume("dkrtest-pgdata", "db-primary", opts)

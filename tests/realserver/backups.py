@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from components.docker import backups
-from components.docker import database as db
+from components.docker import database_config as db
 from components.docker.tls_ca import CA_FILE, CONFIG_DIR
 from tests.components.docker_support import localize
 from tests.realserver.conftest import SERVER_WAIT_SECONDS, Pki, Workspace, delivered, delivered_modes

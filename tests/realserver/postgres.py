@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from components.docker import database as db
+from components.docker import database_config as db
 from components.docker.tls_ca import CA_FILE, CERT_FILE, CONFIG_DIR, KEY_FILE
 from tests.realserver.conftest import (
     Pki,

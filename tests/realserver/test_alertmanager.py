@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.docker.monitoring import ALERTMANAGER_CONFIG_FILE, RECEIVER, SEVERITY_TIMING, alertmanager_config
+from components.docker.monitoring_config import ALERTMANAGER_CONFIG_FILE, RECEIVER, SEVERITY_TIMING, alertmanager_config
 from tests.components.docker_support import docker_settings
 from tests.realserver.conftest import Workspace, delivered, require
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from components.docker import database as db
+from components.docker import database_config as db
 from tests.realserver.backups import SUNDAY_AT_TWO, Layout, back_up, lay_out, restore, run_loop, stored_dumps
 from tests.realserver.conftest import (
     Pki,

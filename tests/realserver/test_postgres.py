@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from components.docker import backups, storage
-from components.docker import database as db
+from components.docker import database_config as db
 from tests.components.docker_support import localize
 from tests.realserver.backups import (
     SUNDAY_AT_TWO,

@@ -24,8 +24,8 @@ import pytest
 import yaml
 
 from components.alerts import Alert, catalog
-from components.docker import monitoring
-from components.docker.monitoring import PROMETHEUS_CONFIG_FILE, PROMETHEUS_RULES_FILE, docker_alerts
+from components.docker import monitoring_config as monitoring
+from components.docker.monitoring_config import PROMETHEUS_CONFIG_FILE, PROMETHEUS_RULES_FILE, docker_alerts
 from tests.realserver.conftest import Workspace, delivered, require
 
 PROMETHEUS = "monitoring-prometheus"

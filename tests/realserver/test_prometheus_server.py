@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from components.docker import backups, monitoring
-from components.docker.monitoring import PROMETHEUS_CONFIG_FILE, PROMETHEUS_RULES_FILE
+from components.docker.monitoring_config import PROMETHEUS_CONFIG_FILE, PROMETHEUS_RULES_FILE
 from tests.components.docker_support import localize
 from tests.realserver.backups import SUNDAY_AT_FIVE, SUNDAY_AT_TWO, Layout, lay_out, run_loop
 from tests.realserver.conftest import (

@@ -43,9 +43,10 @@ import pytest
 import yaml
 
 from components.alerts import catalog
-from components.docker import database as db
-from components.docker import monitoring, web
-from components.docker.monitoring import PROMETHEUS_CONFIG_FILE, docker_alerts
+from components.docker import database_config as db
+from components.docker import monitoring_config as monitoring
+from components.docker import web_tier
+from components.docker.monitoring_config import PROMETHEUS_CONFIG_FILE, docker_alerts
 from components.docker.nginx import CERTIFICATE_FILE, CONFIG_FILE, HTTP_PORT, HTTPS_PORT, KEY_FILE
 from components.shard_map import shard_for_key, shard_for_table
 from tests.components.docker_support import localize
@@ -174,9 +175,9 @@ class Site:
 
 def backend_files(site_space: Workspace, run: Any, pki: Pki) -> tuple[dict[str, str], dict[str, str]]:
     """The backend's files under the workspace, and the prefix they moved from and to."""
-    moved = {web.SECRETS_DIR: str(site_space.path("backend", "run-webstack"))}
+    moved = {web_tier.SECRETS_DIR: str(site_space.path("backend", "run-webstack"))}
     files = delivered(run, BACKEND)
-    files[web.DATABASE_CA_FILE] = pki.ca_cert.read_text()
+    files[web_tier.DATABASE_CA_FILE] = pki.ca_cert.read_text()
     return files, moved
 
 
@@ -197,7 +198,7 @@ def site(local_run: Any, pki: Pki) -> Iterator[Site]:
         test_redis.start(space, local_run, redis_port)
         # The backend's environment and files, as the program gives them to its container.
         files, moved = backend_files(space, local_run, pki)
-        shard_map = json.loads(files[web.SHARD_MAP_FILE])
+        shard_map = json.loads(files[web_tier.SHARD_MAP_FILE])
         (entry,) = shard_map["shards"]
         names = {entry["writer"]: PRIMARY_ADDRESS, **dict.fromkeys(entry["readers"], REPLICA_ADDRESS)}
         names[environment(local_run, BACKEND)["REDIS_HOST"]] = "127.0.0.1"
@@ -206,7 +207,7 @@ def site(local_run: Any, pki: Pki) -> Iterator[Site]:
         )
         assert shard_map["port"] == int(environment(local_run, BACKEND)["DATABASE_PORT"])
         shard_map["port"] = database_port
-        files[web.SHARD_MAP_FILE] = json.dumps(shard_map)
+        files[web_tier.SHARD_MAP_FILE] = json.dumps(shard_map)
         space.place(files, moved, 0o400)
         backend_port = free_port()
         env = {key: localize(value, moved) for key, value in environment(local_run, BACKEND).items()}

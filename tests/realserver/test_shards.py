@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.docker import database as db
-from components.docker.monitoring import PROMETHEUS_CONFIG_FILE
+from components.docker import database_config as db
+from components.docker.monitoring_config import PROMETHEUS_CONFIG_FILE
 from components.shard_map import shard_for_key, shard_for_table
 from tests.realserver.backups import lay_out, run_loop
 from tests.realserver.conftest import Pki, Workspace, delivered, local_variant, poll, require, workspace_at

@@ -10,8 +10,8 @@ import pulumi
 import pytest
 
 from components.docker.common import CacheEndpoint, DatabaseEndpoint, ScrapeTarget, StorageEndpoint
-from components.docker.network import DockerNetworks
-from components.docker.web import (
+from components.docker.network import Network, NetworkArgs
+from components.docker.web_tier import (
     DATABASE_CA_FILE,
     DATABASE_PASSWORD_FILE,
     REDIS_PASSWORD_FILE,
@@ -72,7 +72,7 @@ def web_tier(name: str, settings: Settings | None = None, engine: str = "postgre
     """A web tier named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> WebTier:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         database, cache, storage = endpoints(engine)
         args = WebTierArgs(
             settings=settings or prod_settings(),

@@ -28,8 +28,6 @@ service's ``up`` is what the UnhealthyTargets and TasksBelowDesired alerts count
 too (an empty 200 answer is a valid, empty scrape).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

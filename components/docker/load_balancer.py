@@ -23,8 +23,6 @@ containers that are recreated with new addresses; it is created after the web ti
 (:attr:`LoadBalancerArgs.depends_on`) so that the first requests find them.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +46,7 @@ from .nginx import (
     Upstream,
     nginx_config,
 )
-from .web import config_volume
+from .web_tier import config_volume
 
 LOAD_BALANCER_TYPE = "webstack:docker:LoadBalancer"
 ROLE = "lb"

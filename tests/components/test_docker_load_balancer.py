@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_proxy, site_url
-from components.docker.network import DockerNetworks
+from components.docker.load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy, site_url
+from components.docker.network import Network, NetworkArgs
 from components.docker.nginx import CERTIFICATE_FILE, CLIENT_CA_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
 from components.settings import Settings
 from stackcheck.engine.resources import RecordedResource, is_secret
@@ -35,7 +35,7 @@ def load_balancer(name: str, settings: Settings | None = None) -> LoadBalancer:
     """A load balancer named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> LoadBalancer:
-        networks = DockerNetworks(f"{name}-net").networks
+        networks = Network(f"{name}-net", NetworkArgs()).networks
         args = LoadBalancerArgs(
             settings=settings or prod_settings(),
             networks=networks,
@@ -215,8 +215,8 @@ def test_stickiness_reaches_nginx() -> None:
 
 def test_the_container_waits_for_what_it_depends_on() -> None:
     def factory() -> LoadBalancer:
-        networks = DockerNetworks("lb-after-net").networks
-        marker = DockerNetworks("lb-after-web")  # stands in for the web tier
+        networks = Network("lb-after-net", NetworkArgs()).networks
+        marker = Network("lb-after-web", NetworkArgs())  # stands in for the web tier
         args = LoadBalancerArgs(
             settings=prod_settings(),
             networks=networks,
@@ -244,7 +244,7 @@ def behind_cloudflare(name: str, settings: Settings, ranges: list[str] | None = 
     """A load balancer behind Cloudflare, on networks with the tunnel network."""
 
     def factory() -> LoadBalancer:
-        networks = DockerNetworks(f"{name}-net", tunnel_subnet=settings.docker.tunnel_subnet).networks
+        networks = Network(f"{name}-net", NetworkArgs(tunnel_subnet=settings.docker.tunnel_subnet)).networks
         args = LoadBalancerArgs(
             settings=settings,
             networks=networks,
