@@ -82,14 +82,14 @@ def check(
     for token in registered:
         entry = TYPES.get(token)
         if entry is None:
-            result.unmapped[token] = "not in stackcheck/deployability/types.py"
+            result.unmapped[token] = "not in stackcheck/deployability/types/"
             result.problems.append(
                 Problem(
                     "unmapped-type",
                     token,
                     token,
                     "every registered AWS type is mapped to CloudFormation or listed with its permissions",
-                    "stackcheck/deployability/types.py",
+                    "stackcheck/deployability/types/",
                 )
             )
         elif entry.kind == "none":

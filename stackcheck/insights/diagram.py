@@ -5,11 +5,11 @@
 (no Pulumi runtime) and deterministic: the same registrations give the same text, byte for byte.
 
 Nodes
-    The stack's top-level components, exactly as :func:`stackcheck.report.inventory` groups them (``name (type)``,
-    with the number of resources under each), plus the external actors: ``Internet`` always, and ``Cloudflare edge``
-    when a ``webstack:cloudflare:Cdn`` component exists. The resources registered directly under the stack
-    (providers, and the docker platform's images) are *left out*: every component depends on its provider and
-    every container on its image, so a node for them would only add one edge per component and say nothing about
+    The stack's top-level components, exactly as :class:`stackcheck.engine.inventory.Inventory` groups them (``name
+    (type)``, with the number of resources under each), plus the external actors: ``Internet`` always, and
+    ``Cloudflare edge`` when a ``webstack:cloudflare:Cdn`` component exists. The resources registered directly under
+    the stack (providers, and the docker platform's images) are *left out*: every component depends on its provider
+    and every container on its image, so a node for them would only add one edge per component and say nothing about
     the architecture. Their number is in :attr:`Graph.stack_resources`, the legend and the JSON.
 
 Edges
