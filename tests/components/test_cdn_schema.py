@@ -1,9 +1,8 @@
 """The schema Pulumi's component-provider analyzer (``pulumi.provider.experimental.analyzer.Analyzer``, what
-``component_provider_host`` serves to other languages) infers from the Cdn and the certificate validation records:
-their inputs with types, which are required, their descriptions (the Args' docstrings), nested types and outputs.
-
-The analyzer takes a field as optional only when its annotation says so (``X | None``, analyzer.py
-``analyze_property``: ``optional = ... is_optional(arg)``); a Python default does not make it optional."""
+``component_provider_host`` serves to other languages) infers from the Cdn and the certificate validation records,
+as the package serves them (``components.provider.hosted``: a field with a default is optional on the wire): their
+inputs with types, which are required (only what has no sensible default), their descriptions (the Args'
+docstrings, each naming its default), nested types and outputs."""
 
 from typing import Any
 
@@ -12,6 +11,7 @@ from pulumi.provider.experimental.analyzer import Analyzer, ComponentDefinition,
 
 from components.cdn import Cdn
 from components.cdn_validation import CertificateValidationRecords
+from components.provider import hosted
 
 STRING, INTEGER, BOOLEAN, ARRAY, OBJECT = (
     PropertyType.STRING,
@@ -24,7 +24,7 @@ STRING, INTEGER, BOOLEAN, ARRAY, OBJECT = (
 
 @pytest.fixture(scope="module")
 def schema() -> Any:
-    return Analyzer("webstack").analyze([Cdn, CertificateValidationRecords])
+    return Analyzer("webstack").analyze([hosted(Cdn), hosted(CertificateValidationRecords)])
 
 
 def kinds(properties: dict[str, PropertyDefinition]) -> dict[str, Any]:
@@ -44,23 +44,23 @@ def test_the_cdn_takes_its_zone_domain_plan_and_an_origin_or_a_tunnel(schema: An
         "plan": (STRING, False),
         "origin": (STRING, True),
         "tunnel": ("#/types/webstack:index:CdnTunnelArgs", True),
-        "namePrefix": (STRING, False),
-        "zoneName": (STRING, False),
-        "serveWww": (BOOLEAN, False),
-        "advancedCertificate": (BOOLEAN, False),
-        "rateLimits": (ARRAY, False),
+        "namePrefix": (STRING, True),
+        "zoneName": (STRING, True),
+        "serveWww": (BOOLEAN, True),
+        "advancedCertificate": (BOOLEAN, True),
+        "rateLimits": (ARRAY, True),
         "rateLimitPeriodSeconds": (INTEGER, True),
-        "staticEdgeTtlSeconds": (INTEGER, False),
-        "staticBrowserTtlSeconds": (INTEGER, False),
-        "cacheApi": (BOOLEAN, False),
-        "apiCacheTtlSeconds": (INTEGER, False),
-        "owasp": (BOOLEAN, False),
-        "contentSecurityPolicy": (STRING, False),
-        "permissionsPolicy": (STRING, False),
-        "hstsIncludeSubdomains": (BOOLEAN, False),
-        "hstsPreload": (BOOLEAN, False),
-        "authenticatedOriginPulls": (BOOLEAN, False),
-        "adoptRulesets": (OBJECT, False),
+        "staticEdgeTtlSeconds": (INTEGER, True),
+        "staticBrowserTtlSeconds": (INTEGER, True),
+        "cacheApi": (BOOLEAN, True),
+        "apiCacheTtlSeconds": (INTEGER, True),
+        "owasp": (BOOLEAN, True),
+        "contentSecurityPolicy": (STRING, True),
+        "permissionsPolicy": (STRING, True),
+        "hstsIncludeSubdomains": (BOOLEAN, True),
+        "hstsPreload": (BOOLEAN, True),
+        "authenticatedOriginPulls": (BOOLEAN, True),
+        "adoptRulesets": (OBJECT, True),
     }
     # The origin may be another resource's output (a load balancer's name); the zone and the domain are plain.
     assert cdn.inputs["origin"].plain is None
@@ -107,13 +107,13 @@ def test_the_nested_types(schema: Any) -> None:
         "name": (STRING, False),
         "limit": (INTEGER, False),
         "windowSeconds": (INTEGER, False),
-        "path": (STRING, False),
-        "match": (STRING, False),
+        "path": (STRING, True),
+        "match": (STRING, True),
     }
     assert kinds(types["ValidationRecordArgs"].properties) == {
         "name": (STRING, False),
         "content": (STRING, False),
-        "type": (STRING, False),
+        "type": (STRING, True),
         "aliases": (ARRAY, True),
     }
     assert set(types) == {"CdnTunnelArgs", "CdnRateLimitArgs", "ValidationRecordArgs"}
@@ -123,8 +123,8 @@ def test_the_validation_records_take_the_zone_and_the_records_and_give_their_nam
     records = component(schema, "CertificateValidationRecords")
     assert kinds(records.inputs) == {
         "zoneId": (STRING, False),
-        "records": (OBJECT, False),
-        "namePrefix": (STRING, False),
+        "records": (OBJECT, True),
+        "namePrefix": (STRING, True),
         "movedFrom": (STRING, True),
     }
     record = records.inputs["records"].additional_properties
