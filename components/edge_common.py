@@ -8,12 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pulumi
 
-if TYPE_CHECKING:
-    from .settings import CdnSettings
+
+class HstsOptions(Protocol):
+    """What HSTS opts into beyond a year with nosniff: ``webstack:cdn``'s settings, or a Cdn's Args."""
+
+    @property
+    def hsts_include_subdomains(self) -> bool: ...
+    @property
+    def hsts_preload(self) -> bool: ...
+
 
 #: Response headers every edge (Cloudflare, or the load balancer without it) sets.
 X_FRAME_OPTIONS = "SAMEORIGIN"
@@ -43,7 +50,7 @@ FORWARDED_FOR_HEADER = "X-Forwarded-For"
 CLIENT_ADDRESS_ENV = "WEBSTACK_CLIENT_ADDRESS_HEADER"
 
 
-def hsts_value(settings: CdnSettings) -> dict[str, Any]:
+def hsts_value(settings: HstsOptions) -> dict[str, Any]:
     """The ``security_header`` zone setting: HSTS for a year with nosniff, and includeSubDomains and preload only as
     ``hstsIncludeSubdomains`` and ``hstsPreload`` opt in (both bind every host of the domain, for months)."""
     return {

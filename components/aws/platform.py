@@ -14,6 +14,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..alerts import Severity, catalog
+from ..cdn_compose import cache_purge, cdn_args, certificate_validation
 from ..edge_common import (
     CLIENT_ADDRESS_ENV,
     CLIENT_ADDRESS_HEADER,
@@ -99,7 +100,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         LogArchiveArgs(dr_account, prefix, expire_days=settings.storage.access_log_days, protect=production),
         opts=there,
     )
-    dns, cdn = _cloudflare(settings, secrets, prefix)
+    dns = _cloudflare(secrets) if settings.cdn.enabled else None
     # Without the CDN, a Route 53 zone of the domain (if named) validates the certificate and routes the site.
     zone = (
         Dns("dns", DnsArgs(zone_name=settings.web.hosted_zone, domain=settings.domain), opts=here)
@@ -206,8 +207,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             logs_key_arn=keys.logs.arn,
             certificate=CertificateArgs(
                 existing_arn=settings.web.certificate_arn,
-                validate=cdn.validation_records
-                if cdn is not None
+                validate=certificate_validation(settings.cdn, prefix, dns)
+                if dns is not None
                 else zone.validation_records
                 if zone is not None
                 else None,
@@ -223,12 +224,13 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             content_security_policy=settings.cdn.content_security_policy,
             strict_transport_security=hsts_header(hsts_value(settings.cdn)),
             # Behind Cloudflare every connection is Cloudflare's: the WAF counts the client address it forwards.
-            forwarded_ip_header=CLIENT_ADDRESS_HEADER if cdn is not None else None,
+            forwarded_ip_header=CLIENT_ADDRESS_HEADER if dns is not None else None,
             protect=production,
         ),
         opts=here,
     )
-    routes = cdn.route(edge.alb.dns_name) if cdn is not None else zone.route(edge.alb) if zone is not None else []
+    cdn = _cdn(settings, prefix, dns, edge.alb.dns_name) if dns is not None else None
+    routes = list(cdn.records.values()) if cdn is not None else zone.route(edge.alb) if zone is not None else []
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     app_secrets = AppSecrets(
         "app-secrets",
@@ -403,7 +405,8 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         opts=here,
     )
     if cdn is not None:
-        cdn.purge_on_deploy(
+        cache_purge(
+            settings.cdn,
             secrets.cloudflare_api_token,
             triggers=[definition.arn for definition in web.task_definitions.values()],
             after=list(web.services.values()),
@@ -538,32 +541,19 @@ def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, 
     return secrets
 
 
-def _cloudflare(
-    settings: Settings, secrets: StackSecrets, prefix: str
-) -> tuple[cloudflare.Provider | None, Cdn | None]:
-    """The Cloudflare provider and the zone's Cdn component when ``webstack:cdn.enabled``; (None, None) otherwise.
-    The Cloudflare SDK is imported only then: it is the slowest of the SDKs to load, and a stack without the CDN
-    registers nothing from it."""
-    if not settings.cdn.enabled:
-        return None, None
+def _cloudflare(secrets: StackSecrets) -> cloudflare.Provider:
+    """The Cloudflare provider, for ``webstack:cdn.enabled``. The Cloudflare SDK is imported only then: it is the
+    slowest of the SDKs to load, and a stack without the CDN registers nothing from it."""
     import pulumi_cloudflare as cloudflare
 
-    from ..cdn import Cdn, CdnArgs
+    return cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
 
-    dns = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
-    cdn = Cdn(
-        "cdn",
-        CdnArgs(
-            domain=settings.domain,
-            settings=settings.cdn,
-            rate_limits=settings.web.rate_limits,
-            name_prefix=prefix,
-            zone_name=settings.zone_name,
-            serve_www=settings.serves_www,
-        ),
-        opts=pulumi.ResourceOptions(provider=dns),
-    )
-    return dns, cdn
+
+def _cdn(settings: Settings, prefix: str, provider: cloudflare.Provider, origin: pulumi.Input[str]) -> Cdn:
+    """The zone's Cdn, in front of the load balancer (``origin``)."""
+    from ..cdn import Cdn
+
+    return Cdn("cdn", cdn_args(settings, prefix, origin=origin), opts=pulumi.ResourceOptions(provider=provider))
 
 
 def _cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:

@@ -12,7 +12,6 @@ Tunnel whose connector (``cloudflared``) dials out, with no port published (``we
 default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -84,7 +83,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     tunnel_subnet = settings.docker.tunnel_subnet if origin == "tunnel" else None
     network = Network("network", NetworkArgs(tunnel_subnet=tunnel_subnet), opts)
     networks = network.networks
-    cdn = _cdn(settings, secrets)
+    cloudflare_provider = _cloudflare(secrets) if settings.cdn.enabled else None
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", InternalCaArgs(), opts=opts)
     # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
@@ -134,27 +133,27 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
             backend=web.backend,
             # nginx resolves the web services per request; created after them, its first requests find them.
             depends_on=[web],
-            proxy=cloudflare_proxy(settings, cdn.ranges() if cdn is not None and origin == "direct" else []),
+            proxy=cloudflare_proxy(
+                settings,
+                _ranges(cloudflare_provider) if cloudflare_provider is not None and origin == "direct" else [],
+            ),
         ),
         opts,
     )
-    if cdn is not None and origin == "tunnel":
-        tunnel = cdn.cdn.tunnel(edge.origin_url, ca_pool=ORIGIN_CA_FILE)
+    cdn = _cdn(settings, cloudflare_provider, edge) if cloudflare_provider is not None else None
+    if cdn is not None and cdn.tunnel is not None:
         Tunnel(
             "tunnel",
             TunnelArgs(
                 edge_network=network.edge_network,
                 tunnel_network=_required(network.tunnel_network, "the tunnel network"),
                 image=images["cloudflared"],
-                token=tunnel.token,
+                token=cdn.tunnel.token,
                 origin_ca_pem=edge.certificate_pem,
                 seed_image=images["nginx"],
             ),
             opts,
         )
-        cdn.cdn.route(tunnel.cname)
-    elif cdn is not None:
-        cdn.cdn.route(settings.docker.public_address)
     backups = Backups(
         "backups",
         BackupsArgs(
@@ -196,47 +195,37 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "networks": {"edge": networks.edge.name, "app": networks.app.name, "data": networks.data.name},
     }
     if cdn is not None:
-        outputs["cdnZoneId"] = cdn.cdn.zone_id
-        outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.cdn.rulesets.items()}
+        outputs["cdnZoneId"] = cdn.zone_id
+        outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.rulesets.items()}
     return outputs
 
 
-@dataclass(frozen=True)
-class _Edge:
-    """Cloudflare in front of the server: the zone's component and the provider it runs with."""
-
-    cdn: "Cdn"
-    provider: "cloudflare.Provider"
-
-    def ranges(self) -> list[str]:
-        """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""
-        from ..cdn import cloudflare_ranges
-
-        return cloudflare_ranges(self.provider)
-
-
-def _cdn(settings: Settings, secrets: StackSecrets) -> _Edge | None:
-    """The same Cdn component the aws platform builds, when ``webstack:cdn.enabled``."""
-    if not settings.cdn.enabled:
-        return None
+def _cloudflare(secrets: StackSecrets) -> "cloudflare.Provider":
+    """The Cloudflare provider, for ``webstack:cdn.enabled`` (the SDK is imported only then)."""
     import pulumi_cloudflare as cloudflare
 
-    from ..cdn import Cdn, CdnArgs
+    return cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
 
-    provider = cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
-    cdn = Cdn(
-        "cdn",
-        CdnArgs(
-            domain=settings.domain,
-            settings=settings.cdn,
-            rate_limits=settings.web.rate_limits,
-            name_prefix=Naming.from_settings(settings).prefix,
-            zone_name=settings.zone_name,
-            serve_www=settings.serves_www,
-        ),
-        opts=pulumi.ResourceOptions(provider=provider),
-    )
-    return _Edge(cdn, provider)
+
+def _ranges(provider: "cloudflare.Provider") -> list[str]:
+    """Cloudflare's published ranges, from Cloudflare (the list the aws platform's security groups use)."""
+    from ..cdn import cloudflare_ranges
+
+    return cloudflare_ranges(provider)
+
+
+def _cdn(settings: Settings, provider: "cloudflare.Provider", edge: LoadBalancer) -> "Cdn":
+    """The same Cdn component the aws platform builds, in front of nginx: through a tunnel to it
+    (``webstack:cdn.origin`` ``tunnel``), or to the server's public address."""
+    from ..cdn import Cdn
+    from ..cdn_compose import cdn_args
+
+    prefix = Naming.from_settings(settings).prefix
+    if settings.cdn_origin == "tunnel":
+        args = cdn_args(settings, prefix, tunnel_service=edge.origin_url, tunnel_ca_pool=ORIGIN_CA_FILE)
+    else:
+        args = cdn_args(settings, prefix, origin=settings.docker.public_address)
+    return Cdn("cdn", args, opts=pulumi.ResourceOptions(provider=provider))
 
 
 def _required(value: pulumi.Output[str] | None, what: str) -> pulumi.Output[str]:

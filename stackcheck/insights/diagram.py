@@ -7,7 +7,7 @@
 Nodes
     The stack's top-level components, exactly as :class:`stackcheck.engine.inventory.Inventory` groups them (``name
     (type)``, with the number of resources under each), plus the external actors: ``Internet`` always, and
-    ``Cloudflare edge`` when a ``webstack:cloudflare:Cdn`` component exists. The resources registered directly under
+    ``Cloudflare edge`` when a ``webstack:cdn:Cdn`` component exists. The resources registered directly under
     the stack (providers, and the docker platform's images) are *left out*: every component depends on its provider
     and every container on its image, so a node for them would only add one edge per component and say nothing about
     the architecture. Their number is in :attr:`Graph.stack_resources`, the legend and the JSON.
@@ -76,11 +76,12 @@ ZONE_IDS: dict[str, str] = {
     ZONE_OTHER: "zone_other",
 }
 
-CDN_TYPE = "webstack:cloudflare:Cdn"
+CDN_TYPE = "webstack:cdn:Cdn"
 
 #: The trust zone of each component type, both platforms.
 ZONES: dict[str, str] = {
     CDN_TYPE: ZONE_EDGE,
+    "webstack:cdn:CertificateValidationRecords": ZONE_EDGE,
     "webstack:aws:LoadBalancer": ZONE_EDGE,
     "webstack:docker:LoadBalancer": ZONE_EDGE,
     "webstack:aws:WebTier": ZONE_APPLICATION,

@@ -1,25 +1,30 @@
 """The Cdn component: secure zone settings, one entry-point ruleset per phase (cache rules, rate limits within the
-plan, the managed WAF, security headers), optional authenticated origin pulls, the proxied site records, the
-certificate-validation records and the cache purge after a deployment; and the rate helpers behind the limits."""
+plan, the managed WAF, security headers), optional authenticated origin pulls, the proxied site records (to a hostname,
+an address or a tunnel), all created by the constructor; the Args it refuses; and the rate helpers behind the
+limits."""
 
-from __future__ import annotations
-
-import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_cloudflare as cloudflare
-import pulumi_random as random
 import pytest
-from pulumi_command import local
 
-from components.cdn import Cdn, CdnArgs, ValidationRecord, cloudflare_rate, rate_limit_expression
-from components.settings import DEFAULT_CSP, DEFAULT_PERMISSIONS_POLICY, CdnSettings, RateLimit
-from stackcheck.engine.resources import RecordedResource, is_secret, redact
+from components.cdn import (
+    LEGACY_CDN_TYPE,
+    Cdn,
+    CdnArgs,
+    CdnRateLimitArgs,
+    CdnTunnelArgs,
+    cloudflare_rate,
+    rate_limit_expression,
+)
+from components.cdn_compose import cdn_args_from
+from components.settings import DEFAULT_CSP, DEFAULT_PERMISSIONS_POLICY, CdnSettings, RateLimits
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import ZONE_ID, construct, one, registered
 
 DOMAIN = "app.example.org"
@@ -28,7 +33,7 @@ API_TOKEN = "cf-deploy-token-0123456789"
 PURGE_URL = f"https://api.cloudflare.com/client/v4/zones/{ZONE_ID}/purge_cache"
 ONE_YEAR = 31_536_000
 
-CDN_TYPE = "webstack:cloudflare:Cdn"
+CDN_TYPE = "webstack:cdn:Cdn"
 ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 RULESET = "cloudflare:index/ruleset:Ruleset"
 DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord"
@@ -62,58 +67,27 @@ CACHE_API_EXPRESSION = '(starts_with(http.request.uri.path, "/api/"))'
 LOGIN_EXPRESSION = '(lower(http.request.uri.path) contains "login")'
 CERTIFICATE_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 
-#: What a certificate authority hands over: fully qualified, with trailing dots.
-VALIDATIONS = {
-    "apex": ("_a1b2c3.app.example.org.", "_d4e5f6.acm-validations.aws."),
-    "www": ("_0f9e8d.www.app.example.org.", "_7c6b5a.acm-validations.aws."),
-}
-
-
-@dataclass
-class Built:
-    """A Cdn and what its methods returned, with the Outputs among them resolved."""
-
-    cdn: Cdn
-    routes: list[cloudflare.DnsRecord]
-    purge: local.Command | None
-    resolved: dict[str, Any] = field(default_factory=dict)
-
 
 def cdn_settings(**options: Any) -> CdnSettings:
     """Settings of an enabled CDN on the business plan; ``options`` as a stack file writes them (camelCase)."""
     return CdnSettings.model_validate({"enabled": True, "zoneId": ZONE_ID, "plan": "business", **options})
 
 
-def new_cdn(name: str, settings: CdnSettings) -> Cdn:
-    """A Cdn named ``name`` with a Cloudflare provider of its own; call it inside ``construct``."""
+def new_cdn(name: str, settings: CdnSettings, origin: pulumi.Input[str] | None = ALB_DNS_NAME, **args: Any) -> Cdn:
+    """A Cdn named ``name`` with a Cloudflare provider of its own, its Args mapped from ``settings`` as the
+    platforms map them; call it inside ``construct``."""
     provider = cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")
     return Cdn(
         name,
-        CdnArgs(domain=DOMAIN, settings=settings, name_prefix=f"webstack-{name}"),
+        cdn_args_from(settings, RateLimits(), domain=DOMAIN, name_prefix=f"webstack-{name}", origin=origin, **args),
         opts=pulumi.ResourceOptions(provider=provider),
     )
 
 
-def cdn(
-    name: str,
-    origin: Callable[[], pulumi.Input[str]] | str = ALB_DNS_NAME,
-    validations: Sequence[ValidationRecord] = (),
-    **options: Any,
-) -> Built:
-    """A Cdn used as the platform uses it: the site routed to ``origin`` (a literal, or a factory of a resource's
-    output), the validation records written, and a purge asked for after a deployment."""
+def cdn(name: str, origin: Callable[[], pulumi.Input[str]] | str = ALB_DNS_NAME, **options: Any) -> Cdn:
+    """A Cdn in front of ``origin`` (a literal, or a factory of a resource's output)."""
     settings = cdn_settings(**options)
-
-    def factory() -> Built:
-        built = new_cdn(name, settings)
-        routes = built.route(origin() if callable(origin) else origin)
-        names = built.validation_records(validations)
-        purge = built.purge_on_deploy(API_TOKEN, triggers=["deployment-1"])
-        result = Built(built, routes, purge)
-        pulumi.Output.all(*names).apply(lambda values: result.resolved.__setitem__("validation-names", values))
-        return result
-
-    return construct(factory)
+    return construct(lambda: new_cdn(name, settings, origin() if callable(origin) else origin))
 
 
 def rules(name: str, label: str) -> list[dict[str, Any]]:
@@ -144,22 +118,12 @@ def assert_in_zone(resource: RecordedResource, name: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def default_cdn() -> Built:
-    validations = [
-        ValidationRecord(
-            label=label,
-            name=record_name,
-            type="CNAME",
-            content=content,
-            aliases=[pulumi.Alias(name=f"cdndefault-certificate-{label}")] if label == "apex" else (),
-        )
-        for label, (record_name, content) in VALIDATIONS.items()
-    ]
-    return cdn("cdndefault", validations=validations)
+def default_cdn() -> Cdn:
+    return cdn("cdndefault")
 
 
 # -- defaults are secure -----------------------------------------------------------------------------------------------
-def test_defaults_are_secure(default_cdn: Built) -> None:
+def test_defaults_are_secure(default_cdn: Cdn) -> None:
     assert one("cdndefault").type == CDN_TYPE
     settings = {r.inputs["settingId"]: r for r in registered("cdndefault-", ZONE_SETTING)}
     assert {setting_id: r.inputs["value"] for setting_id, r in settings.items()} == {
@@ -185,7 +149,7 @@ def test_defaults_are_secure(default_cdn: Built) -> None:
     assert settings["min_tls_version"].name == "cdndefault-min-tls-version"
     for resource in settings.values():
         assert_in_zone(resource, "cdndefault")
-    assert set(default_cdn.cdn.zone_settings) == set(settings)
+    assert set(default_cdn.zone_settings) == set(settings)
 
     rulesets = registered("cdndefault-", RULESET)
     assert {r.name: r.inputs["phase"] for r in rulesets} == {
@@ -198,14 +162,14 @@ def test_defaults_are_secure(default_cdn: Built) -> None:
         assert ruleset.inputs["kind"] == "zone"
         assert_in_zone(ruleset, "cdndefault")
     assert one("cdndefault-cache").inputs["name"] == "webstack-cdndefault cache"
-    assert list(default_cdn.cdn.rulesets) == ["cache", "rate-limits", "waf", "headers"]
+    assert list(default_cdn.rulesets) == ["cache", "rate-limits", "waf", "headers"]
 
     assert registered("cdndefault-", ORIGIN_PULLS) == []
     assert registered("cdndefault-", COMMAND) == []
-    assert default_cdn.purge is None
+    assert one("cdndefault").aliases == [f"type={LEGACY_CDN_TYPE}"]
 
 
-def test_static_assets_are_cached_a_year_and_the_api_never(default_cdn: Built) -> None:
+def test_static_assets_are_cached_a_year_and_the_api_never(default_cdn: Cdn) -> None:
     static, api = rules("cdndefault", "cache")
     assert static == {
         "ref": "static_assets",
@@ -229,7 +193,7 @@ def test_static_assets_are_cached_a_year_and_the_api_never(default_cdn: Built) -
     }
 
 
-def test_the_default_rate_limits_are_the_wafs_per_data_centre_and_ip(default_cdn: Built) -> None:
+def test_the_default_rate_limits_are_the_wafs_per_data_centre_and_ip(default_cdn: Cdn) -> None:
     assert rules("cdndefault", "rate-limits") == [
         rate_rule("api", 60, 600, 60, API_EXPRESSION),
         rate_rule("login", 120, 10, 120, LOGIN_EXPRESSION),
@@ -237,11 +201,11 @@ def test_the_default_rate_limits_are_the_wafs_per_data_centre_and_ip(default_cdn
     ]
 
 
-def test_the_waf_runs_cloudflare_managed_then_owasp_core(default_cdn: Built) -> None:
+def test_the_waf_runs_cloudflare_managed_then_owasp_core(default_cdn: Cdn) -> None:
     assert rules("cdndefault", "waf") == [CLOUDFLARE_MANAGED, OWASP_CORE]
 
 
-def test_security_headers_are_set_on_every_response(default_cdn: Built) -> None:
+def test_security_headers_are_set_on_every_response(default_cdn: Cdn) -> None:
     (rule,) = rules("cdndefault", "headers")
     assert rule["expression"] == "true"
     assert rule["action"] == "rewrite"
@@ -255,8 +219,8 @@ def test_security_headers_are_set_on_every_response(default_cdn: Built) -> None:
     assert "frame-ancestors 'self'" in DEFAULT_CSP
 
 
-# -- route() -----------------------------------------------------------------------------------------------------------
-def test_the_site_is_proxied_to_the_origin_hostname(default_cdn: Built) -> None:
+# -- the site's records ------------------------------------------------------------------------------------------------
+def test_the_site_is_proxied_to_the_origin_hostname(default_cdn: Cdn) -> None:
     expected = {"cdndefault-apex": DOMAIN, "cdndefault-www": f"www.{DOMAIN}"}
     for record_name, host in expected.items():
         record = one(record_name)
@@ -269,7 +233,7 @@ def test_the_site_is_proxied_to_the_origin_hostname(default_cdn: Built) -> None:
         assert record.inputs["ttl"] == 1
         assert record.inputs["comment"] == "webstack-cdndefault: the site, through Cloudflare"
         assert record.property_dependencies["content"] == []
-    assert default_cdn.routes == [default_cdn.cdn.records["apex"], default_cdn.cdn.records["www"]]
+    assert list(default_cdn.records) == ["apex", "www"]
 
 
 def test_the_records_follow_a_load_balancer_they_are_given() -> None:
@@ -317,36 +281,6 @@ def test_the_record_type_follows_a_literal_origin(name: str, origin: str, record
         assert record.inputs["content"] == origin
         assert record.inputs["proxied"] is True
         assert record.inputs["ttl"] == 1
-
-
-# -- validation_records() ----------------------------------------------------------------------------------------------
-def test_validation_records_are_unproxied_without_trailing_dots(default_cdn: Built) -> None:
-    for label, (record_name, content) in VALIDATIONS.items():
-        record = one(f"cdndefault-validation-{label}")
-        assert record.type == DNS_RECORD
-        assert_in_zone(record, "cdndefault")
-        assert record.inputs["name"] == record_name.rstrip(".")
-        assert record.inputs["content"] == content.rstrip(".")
-        assert record.inputs["type"] == "CNAME"
-        assert record.inputs["proxied"] is False
-        assert record.inputs["ttl"] == 60
-        assert record.inputs["comment"] == "webstack-cdndefault: certificate validation"
-    assert default_cdn.resolved["validation-names"] == [
-        "_a1b2c3.app.example.org",
-        "_0f9e8d.www.app.example.org",
-    ]
-    assert default_cdn.resolved["validation-names"] == [
-        one(f"cdndefault-validation-{label}").outputs["name"] for label in VALIDATIONS
-    ]
-
-
-def test_validation_record_aliases_are_passed_through(default_cdn: Built) -> None:
-    def own(record: RecordedResource) -> list[str]:
-        return [alias for alias in record.aliases if alias.startswith("name=")]
-
-    assert own(one("cdndefault-validation-apex")) == ["name=cdndefault-certificate-apex"]
-    assert own(one("cdndefault-validation-www")) == []
-    assert own(one("cdndefault-apex")) == []
 
 
 # -- plans and settings ------------------------------------------------------------------------------------------------
@@ -408,81 +342,6 @@ def test_authenticated_origin_pulls_are_enabled_on_the_zone(tmp_path: Path) -> N
     assert_in_zone(pulls, "cdnpulls")
 
 
-# -- purge_on_deploy() -------------------------------------------------------------------------------------------------
-def secret_token(environment: Any) -> str:
-    """The CLOUDFLARE_API_TOKEN of a command's environment; fails unless it is recorded as a secret."""
-    if is_secret(environment):
-        return environment["value"]["CLOUDFLARE_API_TOKEN"]
-    value = environment["CLOUDFLARE_API_TOKEN"]
-    assert is_secret(value), "CLOUDFLARE_API_TOKEN is not a secret"
-    return value["value"]
-
-
-def purge(name: str, api_token: str | None) -> dict[str, str]:
-    """A Cdn with purgeOnDeploy whose purge follows a revision and waits for two services; the URNs it saw."""
-    settings = cdn_settings(purgeOnDeploy=True)
-    urns: dict[str, str] = {}
-
-    def factory() -> local.Command | None:
-        built = new_cdn(name, settings)
-        revision = random.RandomString(f"{name}-revision", length=12, special=False)
-        services = [random.RandomPet(f"{name}-service-{index}") for index in range(2)]
-        command = built.purge_on_deploy(api_token, triggers=[revision.result, "deployment-1"], after=services)
-        assert command is not None
-        command.urn.apply(lambda urn: urns.__setitem__("command", urn))
-        return command
-
-    construct(factory)
-    return urns
-
-
-def test_purge_on_deploy_empties_the_cache_with_the_token_kept_secret() -> None:
-    urns = purge("cdnpurge", API_TOKEN)
-    command = one("cdnpurge-purge")
-    assert command.type == COMMAND
-    assert command.urn == urns["command"]
-    assert command.parent == one("cdnpurge").urn
-    create = command.inputs["create"]
-    # The token goes to curl on stdin (printf is a shell builtin), never in an argument list.
-    assert create.startswith("printf 'Authorization: Bearer %s\\n' \"$CLOUDFLARE_API_TOKEN\" | curl --fail ")
-    assert "-X POST -H @- " in create
-    assert f"--data '{{\"purge_everything\":true}}' {PURGE_URL} ||" in create
-    assert create.endswith("exit 1; }")
-    assert API_TOKEN not in create
-    assert command.inputs["logging"] == "stderr"
-
-    assert secret_token(command.inputs["environment"]) == API_TOKEN
-    assert API_TOKEN not in json.dumps(redact(command.inputs))
-
-    revision = one("cdnpurge-revision")
-    assert command.inputs["triggers"] == [revision.outputs["result"], "deployment-1"]
-    assert command.property_dependencies["triggers"] == [revision.urn]
-    services = [one(f"cdnpurge-service-{index}").urn for index in range(2)]
-    assert set(command.dependencies) == {*services, revision.urn}
-
-
-def test_purge_without_a_token_uses_the_deployers_environment() -> None:
-    purge("cdnpurgeenv", None)
-    command = one("cdnpurgeenv-purge")
-    assert "environment" not in command.inputs
-    assert "$CLOUDFLARE_API_TOKEN" in command.inputs["create"]
-    assert PURGE_URL in command.inputs["create"]
-
-
-def test_no_purge_unless_asked(default_cdn: Built) -> None:
-    assert default_cdn.purge is None
-    assert registered("cdndefault-purge") == []
-    assert [r.type for r in registered("cdndefault") if r.type.startswith("command:")] == []
-
-
-# -- a disabled CDN ----------------------------------------------------------------------------------------------------
-def test_a_disabled_cdn_is_refused() -> None:
-    settings = CdnSettings(enabled=False)
-    with pytest.raises(ValueError, match=r"cdn cdnoff: webstack:cdn\.enabled is false"):
-        construct(lambda: new_cdn("cdnoff", settings))
-    assert [r.type for r in registered("cdnoff")] == ["pulumi:providers:cloudflare"]  # its provider only
-
-
 # -- rate helpers ------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("limit", "window", "period", "expected"),
@@ -501,7 +360,7 @@ def test_a_disabled_cdn_is_refused() -> None:
 def test_cloudflare_rate_keeps_the_rate_rounding_up(
     limit: int, window: Any, period: int | None, expected: tuple[int, int]
 ) -> None:
-    assert cloudflare_rate(RateLimit(limit=limit, window_seconds=window), period) == expected
+    assert cloudflare_rate(CdnRateLimitArgs("api", limit, window), period) == expected
 
 
 @pytest.mark.parametrize(
@@ -516,7 +375,7 @@ def test_cloudflare_rate_keeps_the_rate_rounding_up(
     ],
 )
 def test_rate_limit_expression(path: str, match: Any, expected: str) -> None:
-    assert rate_limit_expression(RateLimit(limit=10, window_seconds=60, path=path, match=match)) == expected
+    assert rate_limit_expression(CdnRateLimitArgs("api", 10, 60, path, match)) == expected
 
 
 # -- a zone that is safe to share ----------------------------------------------------------------------------------
@@ -527,29 +386,12 @@ ACCOUNT_ID = "89abcdef0123456789abcdef01234567"
 
 
 def shared_cdn(name: str, *, serve_www: bool, origin: str = ALB_DNS_NAME, **options: Any) -> Cdn:
-    """A routed Cdn for app.example.org in the zone example.org."""
+    """A Cdn for app.example.org in the zone example.org."""
     settings = cdn_settings(**options)
-
-    def factory() -> Cdn:
-        provider = cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")
-        built = Cdn(
-            name,
-            CdnArgs(
-                domain=DOMAIN,
-                settings=settings,
-                name_prefix=f"webstack-{name}",
-                zone_name="example.org",
-                serve_www=serve_www,
-            ),
-            opts=pulumi.ResourceOptions(provider=provider),
-        )
-        built.route(origin)
-        return built
-
-    return construct(factory)
+    return construct(lambda: new_cdn(name, settings, origin, zone_name="example.org", serve_www=serve_www))
 
 
-def test_automatic_ssl_mode_is_off_before_strict_is_written(default_cdn: Built) -> None:
+def test_automatic_ssl_mode_is_off_before_strict_is_written(default_cdn: Cdn) -> None:
     """New zones default to automatic SSL/TLS, which overrides the ssl setting (Cloudflare docs)."""
     automatic, ssl = one("cdndefault-ssl-automatic-mode"), one("cdndefault-ssl")
     assert (automatic.inputs["settingId"], automatic.inputs["value"]) == ("ssl_automatic_mode", "custom")
@@ -597,19 +439,21 @@ def test_a_tunnel_sends_the_site_to_the_origin_and_nothing_else() -> None:
     found: dict[str, Any] = {}
 
     def factory() -> None:
-        provider = cloudflare.Provider("cdntunnel-cloudflare", api_token="test-token")
-        built = Cdn(
+        built = new_cdn(
             "cdntunnel",
-            CdnArgs(domain=DOMAIN, settings=settings, name_prefix="webstack-cdntunnel", serve_www=False),
-            opts=pulumi.ResourceOptions(provider=provider),
+            settings,
+            origin=None,
+            serve_www=False,
+            tunnel_service="https://nginx:8443",
+            tunnel_ca_pool="/etc/cloudflared/origin-ca.pem",
         )
-        tunnel = built.tunnel("https://nginx:8443", ca_pool="/etc/cloudflared/origin-ca.pem")
-        built.route(tunnel.cname)
-        tunnel.token.apply(lambda token: found.setdefault("token", token))
+        assert built.tunnel_token is not None
+        built.tunnel_token.apply(lambda token: found.setdefault("token", token))
 
     construct(factory)
     tunnel = one("cdntunnel-tunnel")
     assert tunnel.type == TUNNEL
+    assert tunnel.parent == one("cdntunnel").urn
     assert (tunnel.inputs["accountId"], tunnel.inputs["configSrc"], tunnel.inputs["name"]) == (
         ACCOUNT_ID,
         "cloudflare",
@@ -629,15 +473,58 @@ def test_a_tunnel_sends_the_site_to_the_origin_and_nothing_else() -> None:
     assert found["token"]
 
 
-def test_a_tunnel_needs_the_account() -> None:
-    def factory() -> None:
-        provider = cloudflare.Provider("cdnnoaccount-cloudflare", api_token="test-token")
-        built = Cdn(
-            "cdnnoaccount",
-            CdnArgs(domain=DOMAIN, settings=cdn_settings(), name_prefix="webstack-cdnnoaccount"),
-            opts=pulumi.ResourceOptions(provider=provider),
-        )
-        built.tunnel("https://nginx:8443", ca_pool="/ca.pem")
+# -- Args a Cdn refuses, named as the Args spell them ------------------------------------------------------------------
+def direct_args(**fields: Any) -> CdnArgs:
+    return CdnArgs(**{"zone_id": ZONE_ID, "domain": DOMAIN, "plan": "business", "origin": ALB_DNS_NAME, **fields})
 
-    with pytest.raises(ValueError, match=r"a tunnel needs webstack:cdn\.accountId"):
-        construct(factory)
+
+TUNNEL_ARGS = CdnTunnelArgs(account_id=ACCOUNT_ID, service="https://nginx:8443", ca_pool="/ca.pem")
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("cdnneither", direct_args(origin=None), "cdn cdnneither: give origin or tunnel, not neither"),
+        ("cdnboth", direct_args(tunnel=TUNNEL_ARGS), "cdn cdnboth: give origin or tunnel, not both"),
+        (
+            "cdnnoaccount",
+            direct_args(origin=None, tunnel=CdnTunnelArgs(account_id="", service="https://nginx:8443", ca_pool="/c")),
+            "cdn cdnnoaccount: tunnel.account_id is required",
+        ),
+        (
+            "cdnplan",
+            direct_args(plan="gold"),
+            "cdn cdnplan: plan must be one of free, pro, business, enterprise, got 'gold'",
+        ),
+        (
+            "cdnfreerules",
+            direct_args(plan="free"),
+            "cdn cdnfreerules: rate_limits has 3 limits, the Cloudflare free plan allows 1 rate-limiting rule",
+        ),
+        (
+            "cdnmatch",
+            direct_args(rate_limits=[CdnRateLimitArgs("login", 10, 120, "login", "suffix")]),
+            "cdn cdnmatch: rate_limits[login].match must be prefix or contains, got 'suffix'",
+        ),
+        ("cdnpreload", direct_args(hsts_preload=True), "cdn cdnpreload: hsts_preload needs hsts_include_subdomains"),
+    ],
+)
+def test_args_a_cdn_cannot_be_built_from_are_refused_before_anything_is_created(
+    name: str, args: CdnArgs, message: str
+) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        construct(lambda: Cdn(name, args))
+    assert registered(name) == []
+
+
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A Cdn from its Args' defaults registers what the stack settings' defaults do (two declarations, one
+    behaviour): the secure defaults hold for another program that builds a Cdn with no webstack settings."""
+    construct(lambda: Cdn("cdnargs", direct_args(name_prefix="webstack-cdnsettings")))
+    cdn("cdnsettings")
+
+    def children(name: str) -> dict[str, Any]:
+        parent = one(name).urn
+        return {r.name.removeprefix(name): (r.type, r.inputs) for r in registered(f"{name}-") if r.parent == parent}
+
+    assert children("cdnargs") == children("cdnsettings") != {}

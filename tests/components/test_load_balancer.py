@@ -19,7 +19,8 @@ from components.aws.load_balancer import (
     LoadBalancerArgs,
     hsts_header,
 )
-from components.cdn import Cdn, CdnArgs, hsts_value
+from components.cdn import hsts_value
+from components.cdn_validation import validation_writer
 from components.settings import DEFAULT_CSP, CdnSettings, WebSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import IMAGES, TEST_REGION, ZONE_ID, construct, one, registered
@@ -83,21 +84,18 @@ def load_balancer(
     hsts: str | None = None,
 ) -> LoadBalancer:
     """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone
-    (by a Cdn named ``<name>-cdn``)."""
+    (by certificate validation records named ``<name>-cdn-validation``)."""
     settings = WebSettings.model_validate(web or IMAGES)
 
     def factory() -> LoadBalancer:
         if cdn:
-            zone = Cdn(
-                f"{name}-cdn",
-                CdnArgs(
-                    domain=DOMAIN,
-                    settings=CdnSettings(enabled=True, zone_id=ZONE_ID, plan="business"),
-                    name_prefix=f"webstack-{name}",
-                ),
+            validate = validation_writer(
+                f"{name}-cdn-validation",
+                zone_id=ZONE_ID,
+                name_prefix=f"webstack-{name}",
                 opts=pulumi.ResourceOptions(provider=cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")),
             )
-            certificate = CertificateArgs(validate=zone.validation_records)
+            certificate = CertificateArgs(validate=validate)
         else:
             certificate = CertificateArgs(existing_arn=CERTIFICATE_ARN)
         args = LoadBalancerArgs(
@@ -346,9 +344,9 @@ def test_with_the_cdn_the_certificate_is_validated_through_cloudflare_dns(cdn_lb
     names = []
     for label, domain in (("apex", DOMAIN), ("www", f"www.{DOMAIN}")):
         record = one(f"lbcdn-cdn-validation-{label}")
-        assert record.parent == one("lbcdn-cdn").urn
+        assert record.parent == one("lbcdn-cdn-validation").urn
         # Written by the load balancer before the CDN component existed: moved, not recreated.
-        assert f"name=lbcdn-certificate-{label} parent={one('lbcdn').urn}" in record.aliases
+        assert f"{one('lbcdn').urn.rsplit('::', 1)[0]}${DNS_RECORD}::lbcdn-certificate-{label}" in record.aliases
         assert record.type == DNS_RECORD
         assert record.provider.startswith(provider.urn)
         assert record.inputs["zoneId"] == ZONE_ID

@@ -272,7 +272,7 @@ def test_prod_prices_what_the_program_says(prod: CostEstimate) -> None:
     backend = line(prod, "web (webstack:aws:WebTier)", "Fargate vCPU, web-backend-service")
     assert backend.quantity == 3 * 1 * HOURS_PER_MONTH
     assert "x86_64" in backend.item
-    plan = line(prod, "cdn (webstack:cloudflare:Cdn)", "Cloudflare business plan")
+    plan = line(prod, "cdn (webstack:cdn:Cdn)", "Cloudflare business plan")
     assert plan.monthly == 200
     dr = [ln for c in prod.components for ln in c.lines if ln.region == "us-west-2"]
     assert dr
@@ -341,10 +341,10 @@ def test_logs_kept_forever_count_a_year() -> None:
 
 
 def test_a_declared_cloudflare_plan_wins_over_the_inferred_one() -> None:
-    cdn = resource("webstack:cloudflare:Cdn", "cdn", custom=False, plan="pro")
+    cdn = resource("webstack:cdn:Cdn", "cdn", custom=False, plan="pro")
     setting = resource("cloudflare:index/zoneSetting:ZoneSetting", "cdn-ssl", cdn, zoneId="z1", settingId="ssl")
     result = estimate([cdn, setting], "t")
-    plan = line(result, "cdn (webstack:cloudflare:Cdn)", "Cloudflare pro plan, zone z1")
+    plan = line(result, "cdn (webstack:cdn:Cdn)", "Cloudflare pro plan, zone z1")
     assert plan.monthly == 20
 
 

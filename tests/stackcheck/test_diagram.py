@@ -91,7 +91,7 @@ def tiny(*, cdn: bool = False) -> list[RecordedResource]:
     resources = [provider, network, sg, lb, alb, target_group, web, database, shard, instance, service, alerts, topic]
     resources += [alarm, mystery, thing]
     if cdn:
-        zone = res("webstack:cloudflare:Cdn", "cdn", custom=False)
+        zone = res("webstack:cdn:Cdn", "cdn", custom=False)
         resources += [zone, res("cloudflare:index/dnsRecord:DnsRecord", "origin", zone, props={"content": [alb]})]
     return resources
 
@@ -241,7 +241,7 @@ def test_prod_flows(prod_graph: Graph) -> None:
     assert flow(prod_graph, "web", "storage").label == "S3 API"
     assert flow(prod_graph, "backups", "database").label == "snapshots"
     assert flow(prod_graph, "monitoring", "database").label == "metrics"
-    assert prod_graph.by_group("cdn (webstack:cloudflare:Cdn)").zone == ZONE_EDGE
+    assert prod_graph.by_group("cdn (webstack:cdn:Cdn)").zone == ZONE_EDGE
     assert not [e for e in prod_graph.edges if e.source == INTERNET_ID and e.target != CLOUDFLARE_ID]
     assert len(prod_graph.drawn_edges) <= 30
 
