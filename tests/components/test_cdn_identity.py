@@ -16,7 +16,7 @@ import pulumi
 import pytest
 from pulumi.runtime.resource import inherited_child_alias
 
-from stackcheck.mocks import RecordedResource, redact
+from stackcheck.engine.resources import RecordedResource, redact
 from tests.conftest import construct, recorded_stack
 
 BEFORE = json.loads((Path(__file__).parent / "data" / "cdn_before.json").read_text())["stacks"]

@@ -11,7 +11,7 @@ import pulumi_random as random
 from components.cdn import LEGACY_CDN_TYPE
 from components.cdn_compose import cache_purge
 from components.settings import CdnSettings
-from stackcheck.mocks import is_secret, redact
+from stackcheck.engine.resources import is_secret, redact
 from tests.conftest import ZONE_ID, construct, one, registered
 
 API_TOKEN = "cf-deploy-token-0123456789"

@@ -16,9 +16,9 @@ def main(argv: list[str]) -> int:
     root = Path(argv[0]).resolve()
     stack = argv[1] if len(argv) > 1 else "example"
     from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
-    from stackcheck.engine.run import ProgramError, run_program
     from stackcheck.engine.evaluate import evaluate, resolve_settings
     from stackcheck.engine.project import ProjectFileError
+    from stackcheck.engine.run import ProgramError, run_program
 
     try:
         result = run_program(root, stack)
