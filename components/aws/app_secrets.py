@@ -15,7 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..settings import AppSettings
-from .web_tier import SecretRef
+from .task_definitions import SecretRef
 
 APP_SECRETS_TYPE = "webstack:aws:AppSecrets"
 

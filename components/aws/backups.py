@@ -33,16 +33,16 @@ import pulumi_aws as aws
 from ..naming import ROLE_TAG
 from ..settings import BACKED_UP_RESOURCE_TYPES, BackupSettings
 from .account import Account
-from .storage import (
+from .buckets import (
     ROLE_BACKUPS,
     ROLE_REPLICA,
     BucketArgs,
     HardenedBucket,
-    ObjectStorage,
     StatementsFor,
     hardened_bucket,
     only_principals,
 )
+from .storage import ObjectStorage
 
 BACKUPS_TYPE = "webstack:aws:Backups"
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"

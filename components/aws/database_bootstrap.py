@@ -26,8 +26,8 @@ import pulumi_random as random
 from ..database_roles import APP_ROLE, PASSWORD_ENV, READER_ROLE, bootstrap_script
 from ..settings import DatabaseSettings
 from .account import Account
-from .database import ShardedDatabase
 from .one_off import OneOffArgs, OneOffTask
+from .sharded_database import ShardedDatabase
 
 BOOTSTRAP_TYPE = "webstack:aws:DatabaseBootstrap"
 #: The Docker official client images on Amazon ECR Public, per engine (the default of

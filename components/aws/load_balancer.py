@@ -44,7 +44,7 @@ from ..edge_common import HSTS as CDN_HSTS
 from ..edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
 from ..settings import DEFAULT_CSP, RateLimit, WebSettings
 from .account import Account
-from .storage import BucketArgs, hardened_bucket
+from .buckets import BucketArgs, hardened_bucket
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
 SERVICES = ("frontend", "backend")

@@ -26,8 +26,9 @@ from ..settings import Settings, StackSecrets
 from .account import lookup_account
 from .app_secrets import AppSecrets, AppSecretsArgs
 from .backups import Backups, BackupsArgs, backup_role_arns
+from .buckets import fixed_bucket_name
 from .cache import Cache, CacheArgs
-from .database import DatabaseArgs, ShardedDatabase
+from .database import DatabaseArgs
 from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
 from .dns import Dns, DnsArgs
 from .files import PersistentFiles, PersistentFilesArgs
@@ -38,27 +39,16 @@ from .load_balancer import (
     LoadBalancer,
     LoadBalancerArgs,
 )
-from .monitoring import (
-    Monitoring,
-    MonitoringArgs,
-    Prometheus,
-    PrometheusArgs,
-    Watched,
-    WatchedDatabase,
-)
+from .log_archive import LogArchive, LogArchiveArgs
+from .monitoring import Monitoring, MonitoringArgs, Watched, WatchedDatabase
 from .network import Network, NetworkArgs
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
-from .storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
-from .web_tier import (
-    ExecSessionLogging,
-    MetricsCollector,
-    Migration,
-    SecretRef,
-    ServiceAccess,
-    WebTier,
-    WebTierArgs,
-)
+from .prometheus import Prometheus, PrometheusArgs
+from .sharded_database import ShardedDatabase
+from .storage import ObjectStorage, ObjectStorageArgs
+from .task_definitions import MetricsCollector, SecretRef
+from .web_tier import ExecSessionLogging, Migration, ServiceAccess, WebTier, WebTierArgs
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (see _cloudflare)
     import pulumi_cloudflare as cloudflare

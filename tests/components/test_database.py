@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from components.aws.account import Account
-from components.aws.database import Database, DatabaseArgs, ShardedDatabase
+from components.aws.database import Database, DatabaseArgs
+from components.aws.sharded_database import ShardedDatabase
 from components.settings import DatabaseSettings
 from components.shard_map import shard_for_key, shard_for_table
 from stackcheck.mocks import ACCOUNT_ID, RecordedResource
