@@ -20,8 +20,6 @@ Creates:
 - replication of each primary's automated backups (point-in-time restore) to the DR region.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field

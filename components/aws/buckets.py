@@ -13,8 +13,6 @@ protection. A log sink does not log its own accesses (that would log forever).
 ``only_principals`` limits a bucket's objects to named principals; ``fixed_bucket_name`` names a bucket in advance.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Callable, Sequence

@@ -15,8 +15,6 @@ Creates:
   slow log and engine log delivered to KMS-encrypted CloudWatch log groups with retention.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 

@@ -22,8 +22,6 @@ groups RDS exports to can be named, and created, before the instances exist.
 Shards side by side are :class:`~.sharded_database.ShardedDatabase`'s (``sharded_database.py``).
 """
 
-from __future__ import annotations
-
 import hashlib
 import re
 from collections.abc import Sequence

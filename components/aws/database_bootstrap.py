@@ -12,8 +12,6 @@ The monitoring role signs in with IAM database authentication (``rds_iam`` / ``A
 has no password at all.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Sequence

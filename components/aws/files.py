@@ -20,8 +20,6 @@ control file system data access" (``elasticfilesystem:ClientMount``/``ClientWrit
 guide, "Amazon EFS volumes".
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass

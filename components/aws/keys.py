@@ -16,8 +16,6 @@ keys (``backups`` there encrypts the copied recovery points, the replicated expo
 backups).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass

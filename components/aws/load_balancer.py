@@ -30,8 +30,6 @@ reputation rule groups": it uses the web request origin), is left out: it would 
 could block every visitor behind one. Cloudflare's own WAF judges client reputation at the edge.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field

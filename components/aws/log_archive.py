@@ -1,8 +1,6 @@
 """The log archive: a region's log sink for S3 server access logs (a hardened bucket, SSE-S3 as AWS's log delivery
 requires, that admits the S3 logging service of this account only)."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 
 import pulumi

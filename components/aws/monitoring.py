@@ -15,8 +15,6 @@ permissions are in ``monitoring_functions.py``).
 - a CloudWatch Synthetics canary that fetches ``https://<domain>/health`` on a schedule: the uptime alarm's metric.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Mapping, Sequence

@@ -2,8 +2,6 @@
 (a Lambda that posts each alert to the webhook kept in Secrets Manager) and the uptime check (a CloudWatch
 Synthetics canary that fetches the site's health endpoint)."""
 
-from __future__ import annotations
-
 import hashlib
 import io
 import re

@@ -12,8 +12,6 @@ for it, so a failed task fails the deployment before anything serves the new ver
 The task runs the family's latest revision, which the same update registered before the Command ran.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field

@@ -21,8 +21,6 @@ Sources: Amazon ECS developer guide, "Monitor Amazon ECS containers with ECS Exe
 ``aws:ResourceTag`` conditions, the cluster's ``executeCommandConfiguration``).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass

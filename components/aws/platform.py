@@ -5,8 +5,6 @@ as ``default_tags``, and ``cloudflare`` when the CDN is on. Every component rece
 and never reads configuration itself. ``build`` returns the stack outputs.
 """
 
-from __future__ import annotations
-
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -195,7 +193,7 @@ def outputs_step(
 
 def _cloudflare(
     settings: Settings, secrets: StackSecrets, prefix: str
-) -> tuple[cloudflare.Provider | None, Cdn | None]:
+) -> "tuple[cloudflare.Provider | None, Cdn | None]":
     """The Cloudflare provider and the zone's Cdn component when ``webstack:cdn.enabled``; (None, None) otherwise.
     The Cloudflare SDK is imported only then: it is the slowest of the SDKs to load, and a stack without the CDN
     registers nothing from it."""

@@ -3,8 +3,6 @@ tier, the edge, the application, data protection and observability. Each step ta
 (as the small frozen records below), maps the stack's settings onto its components' Args and returns what it built.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -98,7 +96,7 @@ class Data:
 class Edge:
     """What visitors reach: the CDN or the Route 53 zone, the load balancer and the routes to it."""
 
-    cdn: Cdn | None
+    cdn: "Cdn | None"
     zone: Dns | None
     load_balancer: LoadBalancer
     routes: list[Any]
@@ -151,7 +149,7 @@ def alert_routing(base: Foundation) -> Alerting:
     return Alerting(alerts=alerts, catalog=alert_catalog, topic_arns=topic_arns, prometheus=prometheus)
 
 
-def network_step(base: Foundation, dns: cloudflare.Provider | None) -> Network:
+def network_step(base: Foundation, dns: "cloudflare.Provider | None") -> Network:
     """The VPC, its subnets and security groups; behind the CDN the load balancer admits Cloudflare's ranges only."""
     settings = base.settings
     return Network(
@@ -227,7 +225,7 @@ def data_step(base: Foundation, network: Network) -> Data:
     return Data(roles=roles, database=database, cache=cache)
 
 
-def edge_step(base: Foundation, network: Network, cdn: Cdn | None) -> Edge:
+def edge_step(base: Foundation, network: Network, cdn: "Cdn | None") -> Edge:
     """The load balancer, its certificate validated and its name routed by the CDN or, without it, by a Route 53
     zone of the domain (when named)."""
     settings, keys, here = base.settings, base.keys, base.here
@@ -556,7 +554,7 @@ def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, 
     return secrets
 
 
-def cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
+def cloudflare_ranges(provider: "cloudflare.Provider") -> list[str]:
     from ..cdn import cloudflare_ranges
 
     return cloudflare_ranges(provider)

@@ -6,8 +6,6 @@ ARN, the table routing and the consistent-hash ring's parameters) as an SSM para
 a stack output.
 """
 
-from __future__ import annotations
-
 import json
 from typing import Any
 

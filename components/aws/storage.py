@@ -3,8 +3,6 @@ with the data key, its accesses logged to the region's log archive, and a policy
 principal but the application's writers and AWS Backup.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass

@@ -3,8 +3,6 @@ read-only root filesystem with a writable /tmp volume, no privileges and every L
 the guides' health check, credentials only as ECS ``secrets``), an OpenTelemetry metrics collector beside it, and
 its persistent file system's volume and mount."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass

@@ -2,8 +2,6 @@
 and reads its secrets; the task role reads what the application itself needs (its secrets, SSM parameters), and,
 when asked, opens ECS Exec's channel and remote-writes metrics. Each names exactly its resources."""
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from typing import Any

@@ -18,8 +18,6 @@ After the services, a smoke test (pulumi-command) fetches ``https://<domain>/hea
 with retries, whenever a task definition changes; if it fails, the update fails.
 """
 
-from __future__ import annotations
-
 import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
@@ -394,7 +392,7 @@ class WebTier(pulumi.ComponentResource):
         self.repositories[service] = repository
         return repository
 
-    def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> docker.Image:
+    def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> "docker.Image":
         import pulumi_docker as docker  # only stacks that build their images need the Docker SDK
 
         credentials = aws.ecr.get_authorization_token_output(
