@@ -24,7 +24,6 @@ from .app_secrets import AppSecrets, AppSecretsArgs
 from .backups import Backups, BackupsArgs, backup_role_arns
 from .buckets import fixed_bucket_name
 from .cache import Cache, CacheArgs
-from .database import DatabaseArgs
 from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
 from .dns import Dns, DnsArgs
 from .files import PersistentFiles, PersistentFilesArgs
@@ -40,6 +39,7 @@ from .monitoring import Monitoring, MonitoringArgs, Watched, WatchedDatabase
 from .network import Network, NetworkArgs
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
+from .platform_args import database_args, sharded_database_args
 from .prometheus import Prometheus, PrometheusArgs
 from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
@@ -189,21 +189,21 @@ def data_step(base: Foundation, network: Network) -> Data:
         if app.database_roles.bootstrap
         else None
     )
+    shape = database_args(
+        settings.database,
+        account=account,
+        name_prefix=prefix,
+        subnet_ids=[subnet.id for subnet in network.data_subnets],
+        security_group_id=network.data_security_group.id,
+        availability_zones=network.availability_zones,
+        data_key_arn=keys.data.arn,
+        secrets_key_arn=keys.secrets.arn,
+        logs_key_arn=keys.logs.arn,
+        protect=base.production,
+    )
     database = ShardedDatabase(
         "database",
-        DatabaseArgs(
-            account=account,
-            name_prefix=prefix,
-            subnet_ids=[subnet.id for subnet in network.data_subnets],
-            security_group_id=network.data_security_group.id,
-            availability_zones=network.availability_zones,
-            data_key_arn=keys.data.arn,
-            secrets_key_arn=keys.secrets.arn,
-            logs_key_arn=keys.logs.arn,
-            settings=settings.database,
-            protect=base.production,
-            role_secret_arns=roles.app_secret_arns if roles is not None else (),
-        ),
+        sharded_database_args(settings.database, shape, roles.app_secret_arns if roles is not None else ()),
         opts=here,
     )
     if roles is not None:

@@ -7,6 +7,8 @@ a stack output.
 """
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
@@ -18,19 +20,55 @@ from .database import Database, DatabaseArgs
 SHARDED_DATABASE_TYPE = "webstack:aws:ShardedDatabase"
 
 
+@dataclass(frozen=True)
+class ShardedDatabaseArgs:
+    """Inputs of :class:`ShardedDatabase`: how many shards, how tables route to them, and the shape of each."""
+
+    database: DatabaseArgs
+    """Every shard as one :class:`~.database.Database` (its ``shard`` index is set per shard)."""
+    shards: int = 1
+    """Independent databases (1-16; 1: unsharded), each a primary with its replicas."""
+    tables: Mapping[str, int] = field(default_factory=dict)
+    """Table routing: table name -> shard index. Other tables go to shard 0; keys route through the hash ring."""
+    virtual_nodes: int = 128
+    """Points per shard on the consistent-hash ring (more: a more even spread)."""
+    role_secret_arns: Sequence[pulumi.Input[str]] = ()
+    """Per shard, the secret of the role the application signs in as (the shard map names it); empty: the master
+    secret."""
+
+
+def validate_sharded_database_args(args: ShardedDatabaseArgs) -> None:
+    """Errors name the Args field."""
+    if not 1 <= args.shards <= 16:
+        raise ValueError(f"ShardedDatabaseArgs.shards must be between 1 and 16, got {args.shards}")
+    for table, shard in args.tables.items():
+        if not 0 <= shard < args.shards:
+            raise ValueError(
+                f"ShardedDatabaseArgs.tables must route {table} to a shard below {args.shards}, got {shard}"
+            )
+    if args.role_secret_arns and len(args.role_secret_arns) != args.shards:
+        raise ValueError(
+            f"ShardedDatabaseArgs.role_secret_arns must name one secret per shard ({args.shards}), got "
+            f"{len(args.role_secret_arns)}"
+        )
+
+
 class ShardedDatabase(pulumi.ComponentResource):
     """K independent shards and the shard map that routes to them."""
 
-    shards: list[Database]
     shard_map: pulumi.Output[dict[str, Any]]
+    """Per shard its writer and reader endpoints and secret ARN, the table routing and the hash ring."""
     shard_map_parameter: aws.ssm.Parameter
+    """The SSM parameter the application reads the shard map from."""
 
-    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: ShardedDatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_sharded_database_args(args)
         super().__init__(SHARDED_DATABASE_TYPE, name, None, opts)
-        settings = args.settings
-        self.shards = [
-            Database(f"{name}-shard-{index}", args, shard=index, opts=pulumi.ResourceOptions(parent=self))
-            for index in range(settings.shards)
+        shape = args.database
+        # Not a class annotation: the component analyzer cannot reference a webstack component as an output.
+        self.shards: list[Database] = [
+            Database(f"{name}-shard-{index}", replace(shape, shard=index), opts=pulumi.ResourceOptions(parent=self))
+            for index in range(args.shards)
         ]
         entries = [
             pulumi.Output.all(
@@ -43,19 +81,19 @@ class ShardedDatabase(pulumi.ComponentResource):
         self.shard_map = pulumi.Output.all(*entries).apply(
             lambda shards: build_shard_map(
                 [dict(entry) for entry in shards],
-                settings.tables,
-                virtual_nodes=settings.virtual_nodes,
-                engine=settings.engine,
-                port=settings.effective_port,
+                dict(args.tables),
+                virtual_nodes=args.virtual_nodes,
+                engine=shape.engine,
+                port=shape.effective_port,
             )
         )
         self.shard_map_parameter = aws.ssm.Parameter(
             f"{name}-shard-map",
-            name=f"/{args.name_prefix}/database/shard-map",
+            name=f"/{shape.name_prefix}/database/shard-map",
             type="String",
             # Standard (free) while the map fits in 4 KB; larger maps (many shards) move to Advanced by themselves.
             tier="Intelligent-Tiering",
-            description=f"{args.name_prefix}: where each shard and table lives (webstack shard map, JSON)",
+            description=f"{shape.name_prefix}: where each shard and table lives (webstack shard map, JSON)",
             insecure_value=self.shard_map.apply(lambda document: json.dumps(document, separators=(",", ":"))),
             opts=pulumi.ResourceOptions(parent=self),
         )
