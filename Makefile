@@ -8,10 +8,10 @@ STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 ## The offline check of one stack (default prod): the whole program and the policy pack, no cloud account.
@@ -46,7 +46,7 @@ lint: setup
 ## sources, settings and packages, the next run says so and skips (CI's fresh .venv always checks).
 typecheck: setup
 	@files=$$(git ls-files -co --exclude-standard '*.py'); \
-	stamp=$(VENV)/.pyright-$$({ echo $$files; cat pyproject.toml requirements.txt $$files; } | sha256sum | cut -c1-16); \
+	stamp=$(VENV)/.pyright-$$({ echo $$files; cat pyproject.toml requirements.txt requirements-dev.txt $$files; } | sha256sum | cut -c1-16); \
 	if [ -f $$stamp ]; then echo "pyright: nothing changed since its last clean run"; \
 	else $(PY) -m pyright && rm -f $(VENV)/.pyright-* && touch $$stamp; fi
 

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from components.settings import CONFIG_FIELDS
+from components.settings import CONFIG_FIELDS, SECRET_SETTINGS
 from scripts import policy_docs, settings_docs, taggable_types
 from tests.conftest import ROOT
 
@@ -41,11 +41,17 @@ def test_the_taggable_type_list_matches_the_installed_sdk() -> None:
 def test_pulumi_yaml_declares_every_setting_with_type_description_and_default() -> None:
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
     fields = {f"webstack:{info.alias}": info for info in CONFIG_FIELDS.values()}
-    assert set(declared) == set(fields)
+    secret = {f"webstack:{key}" for key in SECRET_SETTINGS}
+    assert set(declared) == set(fields) | secret
     for key, entry in declared.items():
         assert entry["type"], key
         assert entry["description"], key
-        assert ("default" in entry) is not fields[key].is_required(), key
+        if key in secret:
+            # Optional: an empty default, and no `secret: true`, which would make the CLI refuse that default.
+            assert entry["default"] in ("", {}), key
+            assert "secret" not in entry, key
+        else:
+            assert ("default" in entry) is not fields[key].is_required(), key
 
 
 def test_every_nested_setting_is_in_the_readme() -> None:

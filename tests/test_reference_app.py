@@ -234,7 +234,8 @@ def test_the_image_pins_are_the_projects_where_both_install_a_package() -> None:
         found = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+)", path.read_text(), flags=re.M)
         return {name.lower().replace("_", "-"): version for name, version in found}
 
-    image, project = pins(APP / "backend" / "requirements.txt"), pins(ROOT / "requirements.txt")
+    image = pins(APP / "backend" / "requirements.txt")
+    project = pins(ROOT / "requirements.txt") | pins(ROOT / "requirements-dev.txt")
     shared = set(image) & set(project)
     assert {"psycopg", "psycopg-binary", "redis"} <= shared
     assert {name: image[name] for name in shared} == {name: project[name] for name in shared}

@@ -21,6 +21,7 @@ from .stack_secrets import (
     PROVIDER_SECRET_KEYS,
     SECRET_SETTING_KEYS,
     SECRET_SETTINGS,
+    is_unset,
     parse_app_secret_names,
 )
 
@@ -69,6 +70,8 @@ def parse_settings(
 def _check_secrets(values: Mapping[str, Any], secret_keys: Collection[str], prefix: str) -> None:
     for key in sorted(values):
         holds_secret = key in PROVIDER_SECRET_KEYS or key in SECRET_SETTING_KEYS
+        if key in SECRET_SETTING_KEYS and key not in secret_keys and is_unset(values[key]):
+            continue  # the empty default Pulumi.yaml declares: unset
         if holds_secret and key not in secret_keys and key == f"{prefix}{APP_SECRETS_KEY}":
             raise SettingsError(
                 key,

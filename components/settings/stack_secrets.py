@@ -31,8 +31,9 @@ PROVIDER_SECRET_KEYS = (
 )
 
 #: Optional settings of this project that hold secrets, read as Pulumi secrets (:class:`StackSecrets`) and never
-#: validated as plaintext; stored in plaintext they are refused. Pulumi.yaml leaves them undeclared, since the CLI
-#: requires every declared key that has no default. Key -> description.
+#: validated as plaintext; stored in plaintext they are refused. Pulumi.yaml declares each with an empty default (and
+#: not as `secret: true`, which the CLI would refuse for that plaintext default: docs/provider-notes.md, "Project
+#: configuration declarations"); empty means unset. Key -> description.
 SECRET_SETTINGS = {
     "alertWebhookUrl": "HTTPS webhook that receives every alert: a Slack incoming webhook (hooks.slack.com, through a "
     "small forwarder) or an endpoint that confirms SNS subscriptions (PagerDuty, Opsgenie, ...). Secret.",
@@ -42,6 +43,14 @@ SECRET_SETTINGS = {
     "secrets); on docker as a file named by NAME_FILE. Secret.",
 }
 SECRET_SETTING_KEYS: tuple[str, ...] = tuple(f"{PROJECT}:{key}" for key in SECRET_SETTINGS)
+#: How Pulumi.yaml declares each (its default is the empty value of the type, which means unset).
+SECRET_SETTING_TYPES = {"alertWebhookUrl": "string", "appSecrets": "object"}
+
+
+def is_unset(value: Any) -> bool:
+    """Whether a secret setting's raw value is the empty default Pulumi.yaml declares (or nothing): unset. Only
+    emptiness is looked at, never the value."""
+    return value is None or (isinstance(value, str) and value.strip() in ("", "{}")) or value == {}
 
 
 APP_SECRETS_KEY = "appSecrets"
@@ -115,7 +124,9 @@ class StackSecrets:
 
 def load_secrets() -> StackSecrets:
     """The stack's secret configuration (validated as encrypted by load_settings)."""
-    webhook = pulumi.Config(PROJECT).get_secret("alertWebhookUrl")
+    # Read raw first (no warning, nothing printed) only to tell the declared empty default from a value.
+    unset = is_unset(runtime_config.get_config(f"{PROJECT}:alertWebhookUrl"))
+    webhook = None if unset else pulumi.Config(PROJECT).get_secret("alertWebhookUrl")
     return StackSecrets(
         cloudflare_api_token=pulumi.Config("cloudflare").get_secret("apiToken"),
         alert_webhook_url=None if webhook is None else webhook.apply(validate_webhook_url),

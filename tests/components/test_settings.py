@@ -930,6 +930,36 @@ def test_the_alert_webhook_is_a_secret_setting() -> None:
     assert settings("webstack:alertWebhookUrl", **{"webstack:alertWebhookUrl": "https://hooks.slack.com/x"})
 
 
+def test_the_secret_settings_declared_empty_defaults_mean_unset() -> None:
+    """Pulumi merges a declared default into every stack that does not set the key, as plaintext: the program must
+    take Pulumi.yaml's empty defaults for unset, not for a secret stored in plaintext."""
+    import pulumi.runtime.config as runtime_config
+    import yaml
+
+    from components.settings import load_secrets
+    from tests.conftest import ROOT
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    defaults = {key: declared[key]["default"] for key in ("webstack:alertWebhookUrl", "webstack:appSecrets")}
+    assert defaults == {"webstack:alertWebhookUrl": "", "webstack:appSecrets": {}}
+    as_the_engine_passes = {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in defaults.items()
+    }
+    assert settings(**as_the_engine_passes)
+    previous = dict(runtime_config.CONFIG.get())
+    runtime_config.set_all_config(as_the_engine_passes, [])
+    try:
+        secrets = load_secrets()
+    finally:
+        runtime_config.set_all_config(previous, [])
+    assert secrets.alert_webhook_url is None
+    assert secrets.app == {}
+    # Anything else is a value, and refused in plaintext.
+    assert error(**{"webstack:alertWebhookUrl": "https://x.example.org/h"}).message.startswith(
+        "webstack:alertWebhookUrl holds a secret but is stored in plaintext"
+    )
+
+
 def test_the_alert_webhook_must_be_https_and_is_never_echoed() -> None:
     from components.settings import validate_webhook_url
 
