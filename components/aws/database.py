@@ -33,6 +33,7 @@ import pulumi_aws as aws
 
 from ..settings import DEFAULT_USERNAMES, ENGINE_VERSIONS
 from .account import Account
+from .args_errors import invalid
 
 DATABASE_TYPE = "webstack:aws:Database"
 
@@ -132,21 +133,22 @@ def validate_database_args(args: DatabaseArgs) -> None:
     """The rules RDS would otherwise refuse at deploy time, or that would make the database unsafe; errors name the
     Args field. (A stack's settings are validated, naming their keys, in ``components/settings/database.py``.)"""
 
-    def problem(field_name: str, rule: str, got: object) -> ValueError:
-        return ValueError(f"DatabaseArgs.{field_name} must {rule}, got {got!r}")
-
     if args.engine not in ENGINE_VERSIONS:
-        raise problem("engine", "be postgres or mysql", args.engine)
+        raise invalid(args, "engine", "be postgres or mysql", args.engine)
     if args.engine_version and args.engine_version not in ENGINE_VERSIONS[args.engine]:
-        raise problem("engine_version", f"be one of {', '.join(ENGINE_VERSIONS[args.engine])}", args.engine_version)
+        raise invalid(
+            args, "engine_version", f"be one of {', '.join(ENGINE_VERSIONS[args.engine])}", args.engine_version
+        )
     if not 0 <= args.replicas <= 5:
-        raise problem("replicas", "be between 0 and 5", args.replicas)
+        raise invalid(args, "replicas", "be between 0 and 5", args.replicas)
     if args.max_allocated_storage_gb <= args.allocated_storage_gb:
-        raise problem("max_allocated_storage_gb", "be more than allocated_storage_gb", args.max_allocated_storage_gb)
+        raise invalid(
+            args, "max_allocated_storage_gb", "be more than allocated_storage_gb", args.max_allocated_storage_gb
+        )
     if not 1 <= args.backup_retention_days <= 35:
-        raise problem("backup_retention_days", "be between 1 and 35", args.backup_retention_days)
+        raise invalid(args, "backup_retention_days", "be between 1 and 35", args.backup_retention_days)
     if args.master_username in DEFAULT_USERNAMES:
-        raise problem("master_username", "not be a default user name", args.master_username)
+        raise invalid(args, "master_username", "not be a default user name", args.master_username)
 
 
 class Database(pulumi.ComponentResource):

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 
 import pulumi
 
-from ..settings import DatabaseSettings
+from ..settings import CacheSettings, DatabaseSettings
 from .account import Account
+from .cache import CacheArgs
 from .database import DatabaseArgs
 from .sharded_database import ShardedDatabaseArgs
 
@@ -69,4 +70,41 @@ def sharded_database_args(
         tables=dict(settings.tables),
         virtual_nodes=settings.virtual_nodes,
         role_secret_arns=list(role_secret_arns),
+    )
+
+
+def cache_args(
+    settings: CacheSettings,
+    *,
+    name_prefix: str,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+    data_key_arn: pulumi.Input[str],
+    secrets_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    protect: bool,
+) -> CacheArgs:
+    """``webstack:cache`` as the cache's Args."""
+    return CacheArgs(
+        name_prefix=name_prefix,
+        subnet_ids=list(subnet_ids),
+        security_group_id=security_group_id,
+        data_key_arn=data_key_arn,
+        secrets_key_arn=secrets_key_arn,
+        logs_key_arn=logs_key_arn,
+        engine=settings.engine,
+        engine_version=settings.version,
+        node_type=settings.node_type,
+        replicas=settings.replicas,
+        multi_az=settings.multi_az,
+        cluster_mode=settings.cluster_mode,
+        shards=settings.shards,
+        maxmemory_policy=settings.maxmemory_policy,
+        snapshot_retention_days=settings.snapshot_retention_days,
+        snapshot_window=settings.snapshot_window,
+        maintenance_window=settings.maintenance_window,
+        log_retention_days=settings.log_retention_days,
+        auth_token_generation=settings.auth_token_generation,
+        auth_token_update_strategy=settings.auth_token_update_strategy,
+        protect=protect,
     )

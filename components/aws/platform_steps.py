@@ -23,7 +23,7 @@ from .account import Account
 from .app_secrets import AppSecrets, AppSecretsArgs
 from .backups import Backups, BackupsArgs, backup_role_arns
 from .buckets import fixed_bucket_name
-from .cache import Cache, CacheArgs
+from .cache import Cache
 from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
 from .dns import Dns, DnsArgs
 from .files import PersistentFiles, PersistentFilesArgs
@@ -39,7 +39,7 @@ from .monitoring import Monitoring, MonitoringArgs, Watched, WatchedDatabase
 from .network import Network, NetworkArgs
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
-from .platform_args import database_args, sharded_database_args
+from .platform_args import cache_args, database_args, sharded_database_args
 from .prometheus import Prometheus, PrometheusArgs
 from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
@@ -210,14 +210,14 @@ def data_step(base: Foundation, network: Network) -> Data:
         roles.attach(database)
     cache = Cache(
         "cache",
-        CacheArgs(
+        cache_args(
+            settings.cache,
             name_prefix=prefix,
             subnet_ids=[subnet.id for subnet in network.data_subnets],
             security_group_id=network.cache_security_group.id,
             data_key_arn=keys.data.arn,
             secrets_key_arn=keys.secrets.arn,
             logs_key_arn=keys.logs.arn,
-            settings=settings.cache,
             protect=base.production,
         ),
         opts=here,
