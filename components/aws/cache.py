@@ -108,14 +108,19 @@ class Cache(pulumi.ComponentResource):
     """The replication group, its AUTH token and its logs."""
 
     replication_group: aws.elasticache.ReplicationGroup
+    """The replication group."""
     node_ids: list[pulumi.Output[str]]
     """Every node's id (CacheClusterId, the dimension of its metrics)."""
     auth_secret: aws.secretsmanager.Secret
+    """The secret holding the AUTH token."""
     auth_secret_version: aws.secretsmanager.SecretVersion
     """The secret's value: its ``version_id`` changes with every new token."""
     endpoint: pulumi.Output[str]
+    """The primary (or configuration) endpoint's address."""
     reader_endpoint: pulumi.Output[str]
+    """The reader endpoint's address."""
     port: int
+    """The port clients connect to (TLS)."""
 
     def __init__(self, name: str, args: CacheArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_cache_args(args)

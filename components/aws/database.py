@@ -155,13 +155,19 @@ class Database(pulumi.ComponentResource):
     """One shard: a primary and its read replicas."""
 
     primary: aws.rds.Instance
+    """The primary instance (Multi-AZ unless turned off)."""
     replicas: list[aws.rds.Instance]
+    """The read replicas."""
     log_groups: dict[str, dict[str, aws.cloudwatch.LogGroup]]
     """Per instance (``primary``, ``replica-<n>``), its exported logs' groups by log type."""
     writer_endpoint: pulumi.Output[str]
+    """The primary's address."""
     reader_endpoints: list[pulumi.Output[str]]
+    """The replicas' addresses."""
     master_secret_arn: pulumi.Output[str]
+    """The Secrets Manager secret RDS keeps the master password in."""
     port: int
+    """The port clients connect to."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         validate_database_args(args)
