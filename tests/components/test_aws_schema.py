@@ -40,6 +40,7 @@ NOT_YET_IN_REACH = {
 
 def schema_of(name: str) -> dict[str, Any]:
     provider = ComponentProvider([hosted(getattr(components.aws, name))], PACKAGE, version="0.0.0")
+    assert provider.schema is not None
     return json.loads(provider.schema)["resources"][f"{PACKAGE}:index:{name}"]
 
 
