@@ -26,13 +26,10 @@ NOT_YET_IN_REACH = {
     "AppSecrets": "AppSecretsArgs embeds the AppSettings model",
     "Backups": "BackupsArgs embeds BackupSettings, an ObjectStorage component and a provider",
     "DatabaseBootstrap": "DatabaseBootstrapArgs embeds the DatabaseSettings model",
-    "Keys": "KeysArgs.purposes is a sequence of Literal",
     "LoadBalancer": "LoadBalancerArgs embeds WebSettings and a validation callback",
     "Monitoring": "MonitoringArgs embeds MonitoringSettings and the watched resources",
     "Network": "NetworkArgs embeds the NetworkSettings model",
     "OneOffTask": "OneOffArgs takes resources to wait for (depends_on)",
-    "Operations": "OperationsArgs' fields are undocumented and take a log group resource",
-    "PersistentFiles": "PersistentFilesArgs' fields are undocumented",
     "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
     "WebTier": "WebTierArgs embeds WebSettings, callbacks and resources",
 }
