@@ -178,9 +178,13 @@ def data_step(base: Foundation, network: Network) -> Data:
             DatabaseBootstrapArgs(
                 account=account,
                 name_prefix=prefix,
-                settings=settings.database,
                 secrets_key_arn=keys.secrets.arn,
                 logs_key_arn=keys.logs.arn,
+                engine=settings.database.engine,
+                engine_version=settings.database.version,
+                port=settings.database.port or 0,
+                database_name=settings.database.database_name,
+                shards=settings.database.shards,
                 log_retention_days=settings.web.log_retention_days,
                 image=app.database_roles.client_image,
             ),
@@ -372,7 +376,10 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
                 name_prefix=prefix,
                 cluster=web.cluster,
                 session_logs=session_logs,
-                image=app.operations.image or client_image(settings.database, app.database_roles.client_image),
+                image=app.operations.image
+                or client_image(
+                    settings.database.engine, settings.database.effective_version, app.database_roles.client_image
+                ),
                 user="70:70" if settings.database.engine == "postgres" else "999:999",
                 trusted_principal_arns=app.operations.trusted_principal_arns,
                 logs_key_arn=keys.logs.arn,
