@@ -27,7 +27,10 @@ from .account import Account
 ONE_OFF_TYPE = "webstack:aws:OneOffTask"
 #: The runner, as text: the Command runs it itself, so it works from whatever directory the command provider runs in
 #: (and a change to the runner runs the tasks again, under the new runner).
-RUN_TASK_SCRIPT = (Path(__file__).resolve().parents[2] / "scripts" / "run-task.sh").read_text()
+#: The script that starts the task and waits for it (the repository's scripts/run-task.sh, which docs/moving-in.md
+#: runs by hand too). Read when a task is built, not when the module loads: the installed package, which does not
+#: ship scripts/, must still import.
+RUN_TASK_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run-task.sh"
 SCRATCH_VOLUME = "tmp"
 
 
@@ -152,7 +155,7 @@ class OneOffTask(pulumi.ComponentResource):
         )
         self.run = local.Command(
             f"{name}-run",
-            create=RUN_TASK_SCRIPT,
+            create=RUN_TASK_SCRIPT.read_text(),
             environment={
                 "CLUSTER": args.cluster_arn,
                 "TASK_DEFINITION": args.family,
