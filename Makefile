@@ -58,9 +58,9 @@ workflows: setup
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-actions .github/actions/*/action.yml
 	$(VENV)/bin/yamllint --strict .github .yamllint.yml
 
-## Regenerate what is generated: the settings reference (Pulumi.yaml, README.md), the policy table (README.md, from
-## the rules), the taggable-type list, the database roles' SQL (README.md), and the compliance reports and
-## architecture pages (diagram, cost, critical path) in docs/.
+## Regenerate what is generated: the settings reference and the alert table (Pulumi.yaml, docs/settings.md), the
+## policy table (docs/policies.md, from the rules), the taggable-type list, the database roles' SQL
+## (docs/operations.md), and the compliance reports and architecture pages (diagram, cost, critical path) in docs/.
 docs: setup
 	$(PY) -m scripts.settings_docs --write
 	$(PY) -m scripts.policy_docs --write

@@ -5,7 +5,7 @@ Creates, in the zone named by ``webstack:cdn.zoneId``:
 - zone settings, one ``ZoneSetting`` each: SSL strict (Cloudflare verifies the origin's certificate) with automatic
   SSL/TLS mode off so that strict holds, TLS 1.2 at least, TLS 1.3, HTTPS only with automatic rewrites, HSTS for a
   year (nosniff; includeSubDomains and preload only when ``hstsIncludeSubdomains`` / ``hstsPreload`` opt in), HTTP/3,
-  development mode off. These are zone-wide: they apply to every host of the zone (see the README);
+  development mode off. These are zone-wide: they apply to every host of the zone (see docs/cloudflare.md);
 - one entry-point ruleset per phase: cache rules (static assets a year at the edge and in browsers; ``/api/*``
   bypassed unless ``cacheApi``), rate limits (the same ``webstack:web.rateLimits`` the origin enforces, per
   data centre and client IP, within what the zone's plan allows), the managed WAF (Cloudflare Managed and OWASP

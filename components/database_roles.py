@@ -1,4 +1,4 @@
-"""The least-privilege roles inside every shard: one source for both platforms and for the README.
+"""The least-privilege roles inside every shard: one source for both platforms and for docs/operations.md.
 
 Per shard (database ``webstack:database.databaseName``), run as the master user by a bootstrap step inside the
 network (an ECS one-off task on aws, the primary's init on docker), idempotent so that it can run again:

@@ -45,8 +45,8 @@ from pathlib import Path
 import pulumi, pulumi.runtime
 from pulumi.runtime.stack import wait_for_rpcs
 sys.path.insert(0, {root!r})
-from stackcheck.mocks import CloudMocks
-from stackcheck.project import load_project, load_stack
+from stackcheck.engine.mocks import CloudMocks
+from stackcheck.engine.project import load_project, load_stack
 
 root = Path({root!r})
 config = load_stack(root, load_project(root), {stack!r})
@@ -71,9 +71,9 @@ for module in {modules!r}:
     importlib.import_module(module)
 import components.aws.platform, policies.rules, stackcheck.report
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
-from stackcheck.engine import run_program
-from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
-from stackcheck.overview import overview
+from stackcheck.engine.run import run_program
+from stackcheck.engine.evaluate import evaluate, load_policy_config, resolve_settings
+from stackcheck.insights.overview import overview
 
 root = Path({root!r})
 config = load_policy_config(root / "policies/config/prod.json")

@@ -7,15 +7,15 @@ regenerates it after a pulumi-aws upgrade; a test fails while it is stale.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
 
 import pulumi_aws
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "policies" / "rules" / "aws_taggable.txt"
+from scripts import generated
+
+TARGET = generated.ROOT / "policies" / "rules" / "aws_taggable.txt"
 _TOKEN = re.compile(r"super\(\w+, __self__\)\.__init__\(\s*'(aws:[^']+)'")
 _TAGS = '__props__.__dict__["tags"] = tags'
 
@@ -47,17 +47,8 @@ def _installed_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--write", action="store_true")
-    args = parser.parse_args(argv)
-    fresh = render()
-    if TARGET.exists() and TARGET.read_text() == fresh:
-        return 0
-    if args.write:
-        TARGET.write_text(fresh)
-        return 0
-    print(f"stale: {TARGET.relative_to(ROOT)} (run python -m scripts.taggable_types --write)", file=sys.stderr)
-    return 1
+    targets = {TARGET: lambda _current: render()}
+    return generated.main(argv, __doc__, targets, "python -m scripts.taggable_types --write")
 
 
 if __name__ == "__main__":

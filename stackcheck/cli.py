@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from stackcheck.mocks import RecordedResource
+    from stackcheck.engine.resources import RecordedResource
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,11 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
-    from stackcheck import compliance, report
-    from stackcheck.engine import ProgramError, run_program
-    from stackcheck.evaluate import PolicyConfigError, PolicyCrash, evaluate, load_policy_config, resolve_settings
-    from stackcheck.project import ProjectFileError, load_policy_pack, load_project
-    from stackcheck.state import StateFileError, load_export
+    from stackcheck import report
+    from stackcheck.engine.evaluate import (
+        PolicyConfigError,
+        PolicyCrash,
+        evaluate,
+        load_policy_config,
+        resolve_settings,
+    )
+    from stackcheck.engine.project import ProjectFileError, load_policy_pack, load_project
+    from stackcheck.engine.run import ProgramError, run_program
+    from stackcheck.engine.state import StateFileError, load_export
+    from stackcheck.insights import compliance
 
     project_name = "webstack"
 
@@ -129,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             return fail(f"--report: cannot write {args.report}: {error.strerror or error}")
         print(f"compliance report written to {args.report}", file=sys.stderr)
 
-    from stackcheck import diagram
-    from stackcheck.overview import markdown as overview_markdown
-    from stackcheck.overview import overview
+    from stackcheck.insights import diagram
+    from stackcheck.insights.overview import markdown as overview_markdown
+    from stackcheck.insights.overview import overview
 
     view = overview(result.resources, args.stack)
     if args.diagram:

@@ -6,17 +6,18 @@ plaintext the run saw is scrubbed from every other string (messages included) be
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from policies.rules.checklist import items_of
-from stackcheck.compliance import rule_status
-from stackcheck.engine import RunResult
-from stackcheck.evaluate import Outcome, Violation
-from stackcheck.mocks import REDACTED, RecordedResource, redact
-from stackcheck.overview import Overview, overview
-from stackcheck.overview import text as overview_text
+from stackcheck.engine.evaluate import Outcome, Violation
+from stackcheck.engine.inventory import Inventory
+from stackcheck.engine.resources import REDACTED, RecordedResource, redact
+from stackcheck.engine.run import RunResult
+from stackcheck.insights.compliance import rule_status
+from stackcheck.insights.overview import Overview, overview
+from stackcheck.insights.overview import text as overview_text
 
 if TYPE_CHECKING:
     from stackcheck.deployability import Deployability
@@ -78,7 +79,7 @@ def document(
             "resources": len(result.resources),
             "customResources": sum(1 for r in result.resources if r.custom),
             "byType": dict(sorted(Counter(r.type for r in result.resources).items())),
-            "byComponent": {name: len(members) for name, members in inventory(result.resources).items()},
+            "byComponent": {name: len(members) for name, members in Inventory.of(result.resources).groups.items()},
             "policies": len(outcomes),
             "violations": {"mandatory": levels.get("mandatory", 0), "advisory": levels.get("advisory", 0)},
             "cost": view.cost.to_json(),
@@ -119,21 +120,6 @@ def _resource(r: RecordedResource) -> dict[str, Any]:
     }
 
 
-def inventory(resources: Iterable[RecordedResource]) -> dict[str, list[RecordedResource]]:
-    """Resources grouped by their top-level component (``name (type)``); the rest under ``(stack)``."""
-    by_urn = {r.urn: r for r in resources}
-    groups: dict[str, list[RecordedResource]] = defaultdict(list)
-    for resource in by_urn.values():
-        top = resource
-        while top.parent in by_urn:
-            top = by_urn[top.parent]
-        if top is resource and (resource.custom or resource.type.startswith("pulumi:providers:")):
-            groups["(stack)"].append(resource)
-        elif top is not resource:
-            groups[f"{top.name} ({top.type})"].append(resource)
-    return dict(sorted(groups.items(), key=lambda item: (item[0] == "(stack)", item[0])))
-
-
 def text(
     result: RunResult,
     outcomes: Sequence[Outcome],
@@ -149,7 +135,7 @@ def text(
         "",
         "Inventory",
     ]
-    for group, members in inventory(result.resources).items():
+    for group, members in Inventory.of(result.resources).groups.items():
         lines.append(f"  {group}: {len(members)}")
         for kind, count in sorted(Counter(m.type for m in members).items()):
             lines.append(f"    {count:4d}  {kind}")

@@ -1,4 +1,4 @@
-"""One set of mocks for the whole test run: stackcheck's own (``stackcheck.mocks.install``), never a second copy.
+"""One set of mocks for the whole test run: stackcheck's own (``stackcheck.engine.mocks.install``), never a second copy.
 
 The Pulumi runtime is process-global, so the mocks are installed once, here, before any test module imports a
 component. Component tests construct their component inside ``construct(...)``, which waits until every
@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from stackcheck.mocks import RecordedResource, Recorder, install  # noqa: E402
+from stackcheck.engine.mocks import install  # noqa: E402
+from stackcheck.engine.resources import RecordedResource, Recorder  # noqa: E402
 from tests.stackruns import CACHE_ENV, run_stackcheck, run_stackcheck_process, stack_run  # noqa: E402
 
 __all__ = ["run_stackcheck", "run_stackcheck_process"]

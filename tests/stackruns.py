@@ -35,7 +35,7 @@ _RUN = """
 import pickle, sys
 from pathlib import Path
 sys.path.insert(0, {repo!r})
-from stackcheck.engine import ProgramError, run_program
+from stackcheck.engine.run import ProgramError, run_program
 try:
     outcome = ("ok", run_program(Path({root!r}), {stack!r}))
 except ProgramError as error:
@@ -67,8 +67,8 @@ def stack_run(root: Path, stack: str) -> Any:
 
     The project and stack files are read here first, so that what the CLI rejects before running anything
     (ProjectFileError) is raised here too, uncached."""
-    from stackcheck.engine import ProgramError
-    from stackcheck.project import load_project, load_stack
+    from stackcheck.engine.project import load_project, load_stack
+    from stackcheck.engine.run import ProgramError
 
     root = root.resolve()
     load_stack(root, load_project(root), stack)
@@ -89,14 +89,14 @@ def stack_run(root: Path, stack: str) -> Any:
 
 @contextlib.contextmanager
 def _shared_program_runs() -> Iterator[None]:
-    import stackcheck.engine
+    import stackcheck.engine.run
 
-    real = stackcheck.engine.run_program
-    stackcheck.engine.run_program = stack_run
+    real = stackcheck.engine.run.run_program
+    stackcheck.engine.run.run_program = stack_run
     try:
         yield
     finally:
-        stackcheck.engine.run_program = real
+        stackcheck.engine.run.run_program = real
 
 
 def run_stackcheck(*args: str, root: Path = ROOT) -> subprocess.CompletedProcess[str]:

@@ -14,8 +14,8 @@ import yaml
 from components.docker.nginx import CONFIG_FILE
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from policies.rules import _nginx as nginx
-from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
-from stackcheck.mocks import RecordedResource, is_secret
+from stackcheck.engine.evaluate import evaluate, load_policy_config, resolve_settings
+from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.conftest import ROOT, recorded_stack, stackcheck_json
 
 DOMAIN = "example.org"

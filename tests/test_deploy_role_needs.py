@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.test_deploying_docs import allows, decide, in_region, policy, registered, stacks
 
 __all__ = ["stacks"]

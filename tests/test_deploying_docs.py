@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import ROOT, stackcheck_json
 
 IAM = ROOT / "docs" / "iam"

@@ -1,24 +1,45 @@
-"""What is generated is current, and the README keeps its promises (the two commands, the settings reference)."""
+"""What is generated is current (docs/settings.md, docs/policies.md, Pulumi.yaml, the taggable types), and the
+README keeps its promises (the two commands, the layout)."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 import yaml
 
 from components.settings import CONFIG_FIELDS, SECRET_SETTINGS
-from scripts import policy_docs, settings_docs, taggable_types
+from scripts import generated, policy_docs, settings_docs, taggable_types
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text()
+SETTINGS = (ROOT / "docs" / "settings.md").read_text()
+POLICIES = (ROOT / "docs" / "policies.md").read_text()
+
+
+def test_the_generators_command_line_names_what_is_stale_and_rewrites_only_with_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh, stale = tmp_path / "fresh.md", tmp_path / "stale.md"
+    fresh.write_text("<!-- b -->new<!-- e -->\n")
+    stale.write_text("<!-- b -->old<!-- e -->\n")
+    targets = {path: lambda text: generated.replace_block(text, "<!-- b -->", "<!-- e -->", "<!-- b -->new<!-- e -->")
+               for path in (fresh, stale)}  # fmt: skip
+    assert generated.main([], None, targets, "make docs") == 1
+    assert capsys.readouterr().err == f"stale: {stale} (run `make docs`)\n"
+    assert stale.read_text() == "<!-- b -->old<!-- e -->\n"
+    assert generated.main(["--write"], None, targets, "make docs") == 0
+    assert stale.read_text() == "<!-- b -->new<!-- e -->\n"
+    assert generated.main([], None, targets, "make docs") == 0
 
 
 def test_the_settings_reference_and_pulumi_yaml_are_generated_from_the_settings() -> None:
     assert settings_docs.main([]) == 0, "run `make docs`"
 
 
-def test_the_readme_policy_table_is_generated_from_the_rules() -> None:
-    assert policy_docs.render(README) == README, "run `make docs`"
+def test_the_policy_table_is_generated_from_the_rules() -> None:
+    assert policy_docs.main([]) == 0, "run `make docs`"
 
 
 def test_the_policy_table_says_what_each_rule_checks_and_where_it_is_relaxed() -> None:
@@ -54,10 +75,10 @@ def test_pulumi_yaml_declares_every_setting_with_type_description_and_default() 
             assert ("default" in entry) is not fields[key].is_required(), key
 
 
-def test_every_nested_setting_is_in_the_readme() -> None:
+def test_every_nested_setting_is_in_the_settings_reference() -> None:
     for key in ("webstack:network.azCount", "webstack:network.adminCidrs", "webstack:web.backend.port",
                 "webstack:database.engine", "aws:region"):  # fmt: skip
-        assert f"`{key}`" in README
+        assert f"`{key}`" in SETTINGS
 
 
 def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_command() -> None:
@@ -71,11 +92,11 @@ def test_the_readme_gives_the_two_commands_and_ci_runs_the_test_command() -> Non
     assert "$(PY) -m pytest" in makefile
 
 
-def test_the_readme_lists_every_policy() -> None:
+def test_the_policy_page_lists_every_policy() -> None:
     from policies.rules import ALL_POLICIES
 
     for policy in ALL_POLICIES:
-        assert f"`{policy.name}`" in README
+        assert f"`{policy.name}`" in POLICIES
 
 
 def test_the_readme_layout_names_every_module_of_the_policy_pack() -> None:

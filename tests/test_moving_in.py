@@ -270,10 +270,10 @@ def test_a_plaintext_application_secret_is_refused_with_the_way_to_set_it(tmp_pa
     assert "hunter2" not in text
 
 
-def test_the_readme_shows_the_sql_the_bootstrap_runs() -> None:
+def test_the_operations_page_shows_the_sql_the_bootstrap_runs() -> None:
     from scripts.roles_docs import main
 
-    assert main([]) == 0, "README.md's database roles are stale: run `make docs`"
+    assert main([]) == 0, "docs/operations.md's database roles are stale: run `make docs`"
 
 
 def test_the_readme_links_the_moving_in_guide_and_it_covers_every_app_setting() -> None:

@@ -4,7 +4,7 @@ runs on what the program registers or on the state a `pulumi stack export` would
 The prod program runs once (in a subprocess: one program run per process); each case copies its recorded
 resources, makes one insecure change (a property, a removed resource, or an added one), evaluates the whole pack
 with prod's enforcement, directly and through state mode (the resources written as a real export document and read
-back by ``stackcheck.state``), and asserts that the expected rule reports a mandatory violation on that resource.
+back by ``stackcheck.engine.state``), and asserts that the expected rule reports a mandatory violation on that resource.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
-from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
-from stackcheck.mocks import RecordedResource
-from stackcheck.state import parse_export
+from stackcheck.engine.evaluate import evaluate, load_policy_config, resolve_settings
+from stackcheck.engine.resources import RecordedResource
+from stackcheck.engine.state import parse_export
 from tests.conftest import ROOT
 from tests.stackcheck.export import export_document
 

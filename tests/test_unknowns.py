@@ -23,8 +23,8 @@ from pulumi_policy.proxy import (
 )
 
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
-from stackcheck.evaluate import Outcome, evaluate, load_policy_config, resolve_settings
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.evaluate import Outcome, evaluate, load_policy_config, resolve_settings
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import ROOT
 
 SECRET_SIG = "4dabf18193072939515e22adb298388d"

@@ -323,7 +323,8 @@ def restore_command(
 def restore_instructions(
     settings: Settings, uploader_container: str, dump_container: str, primary_containers: Sequence[str]
 ) -> str:
-    """How to list and restore the backups of this stack (every shard), for the README and the stack's outputs."""
+    """How to list and restore the backups of this stack (every shard), for docs/local-stack.md and the stack's
+    outputs."""
     lines = ["# List the dumps (daily/ and weekly/):", list_command(uploader_container)]
     for shard, primary in enumerate(primary_containers):
         which = f" of shard {shard} (its files: *-shard-{shard}-*)" if len(primary_containers) > 1 else ""

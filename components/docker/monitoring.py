@@ -170,8 +170,8 @@ DOCKER_EXPRESSIONS: Mapping[str, str] = {
     ),
 }
 #: Catalog entries nothing on the docker platform exports metrics for: kept in the rules (one catalog on every
-#: platform; each starts working as soon as an exporter under the expected job appears), never firing. The README's
-#: local-stack section and stackcheck's report of the local stack list them with these reasons.
+#: platform; each starts working as soon as an exporter under the expected job appears), never firing.
+#: docs/local-stack.md and stackcheck's report of the local stack list them with these reasons.
 WITHOUT_DATA_ON_DOCKER: Mapping[str, str] = {
     "DatabaseCpuHigh": 'node_cpu_seconds_total{job="database"}: no node exporter measures the database servers; '
     "their containers' CPU is covered by ServiceCpuHigh (same 70 % threshold, of the container's limit)",

@@ -49,8 +49,8 @@ class CacheSettings(_Model):
         default=1,
         description="Raise it by one to rotate the AUTH token: a new token is generated, the cache accepts it next to "
         "the current one (authTokenUpdateStrategy ROTATE), the secret holds it and the backend's tasks are replaced "
-        "with tasks that use it. Then set authTokenUpdateStrategy to SET to retire the old token (README, "
-        '"Rotating the cache\'s AUTH token").',
+        "with tasks that use it. Then set authTokenUpdateStrategy to SET to retire the old token "
+        '(docs/operations.md, "Rotating the cache\'s AUTH token").',
     )
     auth_token_update_strategy: Literal["ROTATE", "SET"] = Field(
         default="ROTATE",

@@ -46,7 +46,7 @@ class MonitoringSettings(_Model):
     thresholds: dict[str, dict[Literal["warning", "critical"], float]] = Field(
         default={},
         description="Overrides of the catalog's thresholds: alert name -> severity -> threshold, e.g. "
-        "{HighErrorRate: {warning: 2}}. Names and defaults: see the README's alert table.",
+        "{HighErrorRate: {warning: 2}}. Names and defaults: see the alert table in docs/settings.md.",
     )
     uptime_interval_minutes: Literal[1, 5, 10, 15, 30, 60] = Field(
         default=5, description="How often the synthetic check fetches https://<domain>/health, in minutes."

@@ -84,50 +84,49 @@ class Settings(_Model):
     network: NetworkSettings = Field(
         default=NetworkSettings(),
         description="The network: VPC range, availability zones, subnets, NAT, flow logs, who may reach the load "
-        "balancer and SSH. Keys: see the README's settings reference.",
+        "balancer and SSH. Keys: see docs/settings.md.",
     )
     web: WebSettings = Field(
         default=WebSettings(),
         description="The web tier: load balancer, TLS, WAF rate limits, and the frontend and backend services "
-        "(an image or a build per service is required). Keys: see the README's settings reference.",
+        "(an image or a build per service is required). Keys: see docs/settings.md.",
     )
     cdn: CdnSettings = Field(
         default=CdnSettings(),
-        description="Cloudflare in front of the site. Keys: see the README's settings reference.",
+        description="Cloudflare in front of the site. Keys: see docs/settings.md.",
     )
     database: DatabaseSettings = Field(
         default=DatabaseSettings(),
-        description="The database: engine, version, size, replicas, shards, backups. Keys: see the README's "
-        "settings reference.",
+        description="The database: engine, version, size, replicas, shards, backups. Keys: see docs/settings.md.",
     )
     cache: CacheSettings = Field(
         default=CacheSettings(),
-        description="The cache (Redis or Valkey). Keys: see the README's settings reference.",
+        description="The cache (Redis or Valkey). Keys: see docs/settings.md.",
     )
     storage: StorageSettings = Field(
         default=StorageSettings(),
-        description="The documents bucket and the access-log archive. Keys: see the README's settings reference.",
+        description="The documents bucket and the access-log archive. Keys: see docs/settings.md.",
     )
     backups: BackupSettings = Field(
         default=BackupSettings(),
-        description="Backups and disaster recovery. Keys: see the README's settings reference.",
+        description="Backups and disaster recovery. Keys: see docs/settings.md.",
     )
     monitoring: MonitoringSettings = Field(
         default=MonitoringSettings(),
-        description="Alarms, alert routing, dashboard, uptime check, Prometheus and Grafana. Keys: see the README's "
-        "settings reference.",
+        description="Alarms, alert routing, dashboard, uptime check, Prometheus and Grafana. Keys: see "
+        "docs/settings.md.",
     )
     docker: DockerSettings = Field(
         default=DockerSettings(),
         description="The docker platform: Docker host, published ports, certificate, backup schedule, pinned "
-        "images. Keys: see the README's settings reference.",
+        "images. Keys: see docs/settings.md.",
     )
 
     app: AppSettings = Field(
         default=AppSettings(),
         description="What the application brings: secrets it already has, persistent volumes, its migration, its "
-        "database roles, operator access. Secret values: webstack:appSecrets. Keys: see the README's settings "
-        "reference and docs/moving-in.md.",
+        "database roles, operator access. Secret values: webstack:appSecrets. Keys: see "
+        "docs/settings.md and docs/moving-in.md.",
     )
 
     project: str = Field(default=PROJECT, exclude=True)

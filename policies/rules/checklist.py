@@ -197,7 +197,7 @@ CHECKLIST: tuple[Item, ...] = (
         "",
         "SQL-level grants live inside the database engine, not in any AWS resource, and webstack does not manage "
         "database roles with a SQL provider (that would need network access to the database from the deployer). "
-        "The README section 'Database roles after the first deployment' gives the statements to run once per "
+        "docs/operations.md, section 'Database roles', gives the statements to run once per "
         "primary (a monitoring role signing in through IAM, pg_monitor or PROCESS/REPLICATION CLIENT, REVOKE on "
         "PUBLIC).",
     ),

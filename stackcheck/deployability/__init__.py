@@ -33,7 +33,7 @@ from stackcheck.deployability import (
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
 from stackcheck.deployability.types import TYPES
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 
 @dataclass

@@ -18,7 +18,8 @@ from typing import Any
 
 from stackcheck.deployability import data
 from stackcheck.deployability.types import TYPES
-from stackcheck.mocks import ACCOUNT_ID, PARTITION, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID, PARTITION
+from stackcheck.engine.resources import RecordedResource
 
 GLOBAL_REGION = "us-east-1"
 """The region IAM requests are made in (``aws:RequestedRegion`` of IAM calls)."""

@@ -15,8 +15,8 @@ Principals:
 - ``role``: the role the stack gives the service (S3 replication, AWS Backup): within one account an identity policy
   suffices, so the resource policy must only not deny it;
 - ``elb``: Elastic Load Balancing's log delivery, the region's ELB account in regions opened before August 2022
-  (``stackcheck.mocks.ELB_ACCOUNTS``), its service principal ``logdelivery.elasticloadbalancing.amazonaws.com`` in
-  later ones.
+  (``stackcheck.engine.cloud.ELB_ACCOUNTS``), its service principal
+  ``logdelivery.elasticloadbalancing.amazonaws.com`` in later ones.
 
 ``context`` names the condition keys the service puts into its requests: ``aws:SourceAccount``, ``aws:SourceArn``
 (the resource on whose behalf it acts), ``aws:SourceOwner`` (SNS's key for services that publish for the account),

@@ -31,8 +31,10 @@ from stackcheck.deployability.arns import (
     resource_type_keys,
 )
 from stackcheck.deployability.policy import action_matches, arn_matches, as_list, evaluate
-from stackcheck.deployability.types import TAG_READ_ACTIONS, TYPES, TypeMap
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.deployability.types import TAG_READ_ACTIONS, TYPES
+from stackcheck.deployability.types.model import TypeMap
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 
 DEPLOY = "deploy"
 PREVIEW = "preview"

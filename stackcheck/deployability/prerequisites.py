@@ -20,7 +20,8 @@ from typing import Any
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem, Tally
 from stackcheck.deployability.policy import as_list, evaluate
-from stackcheck.mocks import ACCOUNT_ID, PARTITION, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID, PARTITION
+from stackcheck.engine.resources import RecordedResource
 
 ROLE = "aws:iam/role:Role"
 MANAGED = f"arn:{PARTITION}:iam::aws:policy/"

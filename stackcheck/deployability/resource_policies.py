@@ -26,7 +26,8 @@ from stackcheck.deployability import grants
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import DEPLOY, ROLE_FILES, Problem, Tally
 from stackcheck.deployability.policy import Principal, evaluate, evaluate_resource
-from stackcheck.mocks import ACCOUNT_ID, ELB_ACCOUNTS, PARTITION, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID, ELB_ACCOUNTS, PARTITION
+from stackcheck.engine.resources import RecordedResource
 
 ALARM_TYPES = ("aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm")
 TOPIC = "aws:sns/topic:Topic"

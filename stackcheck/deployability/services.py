@@ -3,7 +3,7 @@
 - ``FEATURES``: service features that run as a service-linked role (which the deploy role must be allowed to create,
   ``iam:CreateServiceLinkedRole`` with ``iam:AWSServiceName``), or that need an account opt-in or a prerequisite
   outside the stack. The check asks the deploy role for each role, and reports each prerequisite in the section (so
-  that docs/deploying.md and the README can list them), unless a resource of the stack provides it
+  that docs/deploying.md and docs/stackcheck.md can list them), unless a resource of the stack provides it
   (``satisfied_by``: S3's opt-in to AWS Backup, once the stack manages the region's settings). What a feature
   requires of the stack itself (the roles services run as, names and settings) is ``prerequisites.py``.
 - ``PREVIEW_WRITES``: the only non-read actions the preview role may hold, and where.
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from stackcheck.deployability.policy import arn_matches
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 if TYPE_CHECKING:
     from stackcheck.deployability.arns import StackView

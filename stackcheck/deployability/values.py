@@ -25,8 +25,9 @@ from typing import Any
 from stackcheck.deployability import data, services
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem, Tally
-from stackcheck.deployability.types import TYPES, TypeMap
-from stackcheck.mocks import REDACTED, RecordedResource, is_secret
+from stackcheck.deployability.types import TYPES
+from stackcheck.deployability.types.model import TypeMap
+from stackcheck.engine.resources import REDACTED, RecordedResource, is_secret
 
 #: Inputs that are never properties: they name the parent of a part, or are provider-only switches.
 _NOT_PROPERTIES = frozenset({"region", "tagsAll", "forceDestroy", "skipDestroy", "applyImmediately"})

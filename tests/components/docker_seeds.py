@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from stackcheck.mocks import RecordedResource, is_secret
+from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.components.docker_support import env_of
 from tests.conftest import one, registered
 

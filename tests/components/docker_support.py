@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from components.settings import Settings, parse_settings
-from stackcheck.mocks import RecordedResource, is_secret
+from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.conftest import IMAGES, one, valid_config
 
 DOMAIN = "app.example.org"

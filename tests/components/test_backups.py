@@ -16,7 +16,8 @@ from components.aws.backups import Backups, BackupsArgs, backup_role_arns
 from components.aws.buckets import fixed_bucket_name
 from components.aws.storage import ObjectStorage, ObjectStorageArgs
 from components.settings import BackupSettings
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import TEST_REGION, construct, one, registered
 
 DR_REGION = "us-west-2"

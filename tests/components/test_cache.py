@@ -13,7 +13,8 @@ import pytest
 from components.aws.cache import Cache, CacheArgs
 from components.aws.platform_args import cache_args
 from components.settings import CacheSettings
-from stackcheck.mocks import ACCOUNT_ID, REDACTED, is_secret, redact
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import REDACTED, is_secret, redact
 from tests.conftest import TEST_REGION, construct, one, registered
 
 DATA_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/data"

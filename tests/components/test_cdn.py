@@ -19,7 +19,7 @@ from pulumi_command import local
 
 from components.cdn import Cdn, CdnArgs, ValidationRecord, cloudflare_rate, rate_limit_expression
 from components.settings import DEFAULT_CSP, DEFAULT_PERMISSIONS_POLICY, CdnSettings, RateLimit
-from stackcheck.mocks import RecordedResource, is_secret, redact
+from stackcheck.engine.resources import RecordedResource, is_secret, redact
 from tests.conftest import ZONE_ID, construct, one, registered
 
 DOMAIN = "app.example.org"

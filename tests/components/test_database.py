@@ -16,7 +16,8 @@ from components.aws.platform_args import database_args, sharded_database_args
 from components.aws.sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from components.settings import DatabaseSettings
 from components.shard_map import shard_for_key, shard_for_table
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

@@ -26,7 +26,7 @@ from components.docker.network import DockerNetworks
 from components.docker.storage import ObjectStorage, ObjectStorageArgs, backups_lifecycle
 from components.docker.tls_ca import InternalCa
 from components.settings import Settings
-from stackcheck.mocks import is_secret, redact
+from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
     docker_settings,

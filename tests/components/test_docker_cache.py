@@ -25,7 +25,7 @@ from components.docker.cache import (
 from components.docker.common import REVISION_ENV
 from components.docker.network import DockerNetworks
 from components.settings import Settings
-from stackcheck.mocks import is_secret, redact
+from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import assert_locked_down, docker_settings, envs, files, generated
 from tests.conftest import construct, one, registered
 

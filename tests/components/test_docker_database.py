@@ -37,7 +37,7 @@ from components.docker.database import (
 from components.docker.network import DockerNetworks
 from components.docker.tls_ca import InternalCa, configured_container
 from components.settings import Settings
-from stackcheck.mocks import RecordedResource, is_secret, redact
+from stackcheck.engine.resources import RecordedResource, is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
     docker_settings,

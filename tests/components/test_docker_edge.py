@@ -13,7 +13,7 @@ from components.docker.edge import LoadBalancer, LoadBalancerArgs, cloudflare_pr
 from components.docker.network import DockerNetworks
 from components.docker.nginx import CERTIFICATE_FILE, CLIENT_CA_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
 from components.settings import Settings
-from stackcheck.mocks import RecordedResource, is_secret
+from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, seeded
 from tests.components.docker_support import DOMAIN, assert_locked_down, prod_settings
 from tests.conftest import construct, one, registered

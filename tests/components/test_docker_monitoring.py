@@ -58,7 +58,7 @@ from components.docker.monitoring import (
 from components.docker.network import DockerNetworks
 from components.settings import Settings, parse_settings
 from policies.rules import ALL_POLICIES
-from stackcheck.mocks import RecordedResource, is_secret, redact
+from stackcheck.engine.resources import RecordedResource, is_secret, redact
 from tests.components.docker_seeds import REVISION_ENV, has_seed, seed_uploads, seeded, services, volume_mounts
 from tests.components.docker_support import env_of
 from tests.conftest import construct, one, registered

@@ -30,7 +30,7 @@ from components.docker.storage import (
     setup_script,
 )
 from components.settings import Settings
-from stackcheck.mocks import is_secret, redact
+from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
     docker_settings,

@@ -8,7 +8,7 @@ import pytest
 
 from components.docker.network import DockerNetworks
 from components.docker.tunnel import CLOUDFLARED_USER, ORIGIN_CA_FILE, TOKEN_FILE, Tunnel, TunnelArgs
-from stackcheck.mocks import is_secret
+from stackcheck.engine.resources import is_secret
 from tests.components.docker_seeds import seeded
 from tests.components.docker_support import assert_locked_down, env_of
 from tests.conftest import construct, one

@@ -23,7 +23,7 @@ from components.docker.web import (
     WebTierArgs,
 )
 from components.settings import SECRET_NAME_RE, Settings
-from stackcheck.mocks import RecordedResource, is_secret
+from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, has_seed, seed_uploads, seeded, services
 from tests.components.docker_support import DOMAIN, assert_locked_down, env_of, prod_settings
 from tests.conftest import IMAGES, construct, one, registered

@@ -22,7 +22,7 @@ RUNNER = """
 import asyncio, json, runpy, sys
 sys.path[:0] = [{site!r}, {root!r}]
 import pulumi
-from stackcheck.mocks import install
+from stackcheck.engine.mocks import install
 asyncio.set_event_loop(asyncio.new_event_loop())
 recorder = install(project="database-only", stack="test", config={config!r})
 

@@ -9,7 +9,7 @@ import pytest
 
 from components.aws.account import Account
 from components.aws.keys import ADMIN_ACTIONS, Keys, KeysArgs
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

@@ -21,7 +21,7 @@ from components.aws.load_balancer import (
 )
 from components.cdn import Cdn, CdnArgs, hsts_value
 from components.settings import DEFAULT_CSP, CdnSettings, WebSettings
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import IMAGES, TEST_REGION, ZONE_ID, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

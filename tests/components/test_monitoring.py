@@ -42,7 +42,8 @@ from components.aws.monitoring_functions import (
 )
 from components.aws.prometheus import Prometheus, PrometheusArgs, alertmanager_definition
 from components.settings import CANARY_RUNTIME, MonitoringSettings
-from stackcheck.mocks import ACCOUNT_ID, REDACTED, RecordedResource, is_secret, redact
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import REDACTED, RecordedResource, is_secret, redact
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

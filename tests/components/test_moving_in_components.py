@@ -17,7 +17,8 @@ from components.aws.operations import AGENT_PATHS, Operations, OperationsArgs, o
 from components.database_roles import bootstrap_script, mysql_roles_sql, postgres_roles_sql
 from components.docker.migrations import APP_SECRETS_DIR, MigrationFailed, app_secret_files, check_exit
 from components.settings import AppSettings
-from stackcheck.mocks import ACCOUNT_ID, is_secret
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import is_secret
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

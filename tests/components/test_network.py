@@ -10,7 +10,7 @@ import pytest
 from components.aws.account import Account
 from components.aws.network import Network, NetworkArgs
 from components.settings import NetworkSettings, SettingsError, plan_subnets
-from stackcheck.mocks import ACCOUNT_ID, availability_zones
+from stackcheck.engine.cloud import ACCOUNT_ID, availability_zones
 from tests.conftest import TEST_REGION, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

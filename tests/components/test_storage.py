@@ -16,7 +16,7 @@ from components.aws.backups import backup_role_arns
 from components.aws.buckets import BucketArgs, fixed_bucket_name, hardened_bucket
 from components.aws.log_archive import LogArchive, LogArchiveArgs
 from components.aws.storage import ObjectStorage, ObjectStorageArgs
-from stackcheck.mocks import ACCOUNT_ID
+from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import TEST_REGION, construct, one, registered
 
 KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/data"

@@ -19,7 +19,8 @@ from components.aws.task_definitions import MetricsCollector, SecretRef
 from components.aws.web_tier import ServiceAccess, WebTier, WebTierArgs
 from components.build_context import context_tag
 from components.settings import BuildSettings, WebSettings
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource, is_secret
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.conftest import IMAGES, RECORDER, TEST_REGION, ZONE_ID, construct, one, registered
 
 ACCOUNT = Account(id=ACCOUNT_ID, partition="aws", region=TEST_REGION)

@@ -57,8 +57,8 @@ from policies.rules.docker_services import (
     docker_volumes_protected,
     pin_problem,
 )
-from stackcheck.evaluate import evaluate, load_policy_config, resolve_settings
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.evaluate import evaluate, load_policy_config, resolve_settings
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import RECORDER, ROOT, construct
 from tests.policies.support import (
     OPTIONS,

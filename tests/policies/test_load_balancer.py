@@ -29,8 +29,8 @@ from policies.rules.waf import (
     waf_metrics,
     waf_rate_limits,
 )
-from stackcheck.evaluate import load_policy_config, resolve_settings
-from stackcheck.project import load_project, load_stack, stack_names
+from stackcheck.engine.evaluate import load_policy_config, resolve_settings
+from stackcheck.engine.project import load_project, load_stack, stack_names
 from tests.conftest import ROOT
 from tests.policies.support import Res, check_resource, check_stack, not_applicable
 

@@ -11,8 +11,8 @@ import pytest
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 
 from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
-from stackcheck.evaluate import load_policy_config, resolve_settings
-from stackcheck.project import load_policy_pack
+from stackcheck.engine.evaluate import load_policy_config, resolve_settings
+from stackcheck.engine.project import load_policy_pack
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -32,7 +32,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 from tests.components.docker_support import localize, unwrap
 
 REQUIRED_ENV = "WEBSTACK_REALSERVER_REQUIRED"

@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from stackcheck.mocks import ROOT_STACK_TYPE, SECRET_SIG, SECRET_SIG_KEY, RecordedResource, is_secret
+from stackcheck.engine.resources import ROOT_STACK_TYPE, SECRET_SIG, SECRET_SIG_KEY, RecordedResource, is_secret
 
 TIME = "2025-01-01T00:00:00.000000000Z"
 MANIFEST = {"time": TIME, "magic": "0" * 64, "version": "v3.190.0"}

@@ -8,7 +8,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 
 def named(resources: list[RecordedResource], name: str) -> RecordedResource:

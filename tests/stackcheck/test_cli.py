@@ -18,7 +18,7 @@ import yaml
 
 from components.alerts import ALERT_NAMES
 from policies.rules.cdn import CLOUDFLARE_RANGES
-from stackcheck.project import stack_names
+from stackcheck.engine.project import stack_names
 from tests.conftest import IMAGES, ROOT, ZONE_ID, run_stackcheck, run_stackcheck_process, stackcheck_json
 
 STACKS = stack_names(ROOT)

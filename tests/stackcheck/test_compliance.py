@@ -11,8 +11,8 @@ import pytest
 
 from policies.rules.checklist import CHECKLIST
 from stackcheck.cli import main
-from stackcheck.compliance import item_status, markdown, rule_status
-from stackcheck.evaluate import Outcome, Violation
+from stackcheck.engine.evaluate import Outcome, Violation
+from stackcheck.insights.compliance import item_status, markdown, rule_status
 from tests.conftest import ROOT, run_stackcheck
 from tests.stackcheck.export import export_document
 

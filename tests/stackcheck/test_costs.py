@@ -13,20 +13,15 @@ from typing import Any
 import pytest
 
 from components.cdn import FREE_MANAGED_RULESET as CDN_FREE_MANAGED_RULESET
-from stackcheck.costs import (
-    DOCKER_ASSUMPTION,
-    FREE_MANAGED_RULESET,
-    HOURS_PER_MONTH,
-    PRICES_PATH,
-    UNKNOWN_REASON,
-    CostEstimate,
-    CostLine,
-    PriceTable,
-    _runs_per_month,  # pyright: ignore[reportPrivateUsage]
-    estimate,
-)
-from stackcheck.mocks import RecordedResource
-from stackcheck.report import inventory
+from stackcheck.engine.inventory import Inventory
+from stackcheck.engine.resources import RecordedResource
+from stackcheck.insights.costs.edge import FREE_MANAGED_RULESET
+from stackcheck.insights.costs.estimate import estimate
+from stackcheck.insights.costs.model import CostEstimate, CostLine
+from stackcheck.insights.costs.not_priced import DOCKER_ASSUMPTION, UNKNOWN_REASON
+from stackcheck.insights.costs.prices import PRICES_PATH, PriceTable
+from stackcheck.insights.costs.schedules import runs_per_month
+from stackcheck.insights.costs.usage import HOURS_PER_MONTH
 
 #: The prod stack's monthly estimate, to the cent. Update it (on purpose) when prices or the program change (the
 #: images built from app/ added two ECR repositories: ECR_GB_PER_REPOSITORY x USD 0.10 each).
@@ -219,7 +214,7 @@ def test_the_free_managed_ruleset_id_matches_the_cdn_component() -> None:
     ],
 )
 def test_schedules_are_counted_per_month(expression: str, runs: float | None) -> None:
-    counted = _runs_per_month(expression)
+    counted = runs_per_month(expression)
     assert counted == pytest.approx(runs) if runs is not None else counted is None
 
 
@@ -243,7 +238,7 @@ def test_the_prod_total_is_pinned_to_the_cent(prod: CostEstimate) -> None:
 def test_components_are_named_as_the_inventory_names_them(prod_run: Any, local_run: Any) -> None:
     for run in (prod_run, local_run):
         result = estimate(run.resources, run.stack)
-        assert [c.name for c in result.components] == list(inventory(run.resources))
+        assert [c.name for c in result.components] == list(Inventory.of(run.resources).groups)
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging", "local"])
@@ -255,7 +250,7 @@ def test_every_registered_type_is_priced_or_listed_as_not_priced(stack: str, req
         if r.custom or r.type.startswith("pulumi:providers:"):
             assert r.type in result.priced_types or r.type in listed, f"{r.type} is neither priced nor listed"
     unknown = [n.type for n in result.not_priced if n.reason == UNKNOWN_REASON]
-    assert not unknown, f"give these types a price or a reason in stackcheck/costs.py: {unknown}"
+    assert not unknown, f"give these types a price or a reason in stackcheck/insights/costs/not_priced.py: {unknown}"
     assert not [a for a in result.assumptions if "no price for" in a], "a price the stack needs is missing"
     if stack != "local":
         aws_types = {r.type for r in run.resources if r.type.startswith("aws:")}

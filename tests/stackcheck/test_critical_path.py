@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from stackcheck.critical_path import (
+from stackcheck.engine.resources import RecordedResource
+from stackcheck.insights.critical_path import (
     DEFAULT_DURATION,
     DURATIONS,
     MULTI_AZ,
@@ -24,7 +25,6 @@ from stackcheck.critical_path import (
     duration_of,
     resources_from_json,
 )
-from stackcheck.mocks import RecordedResource
 from tests.conftest import ROOT, run_stackcheck
 
 STACK = "urn:pulumi:test::webstack::pulumi:pulumi:Stack::webstack-test"

@@ -14,8 +14,9 @@ import pytest
 
 from stackcheck.deployability import check, data, permissions, services, values
 from stackcheck.deployability.arns import StackView, matches_catalogue
-from stackcheck.deployability.types import TYPES
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.deployability.types import TYPES, compute, databases, network, observability, security, storage
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import ROOT, stackcheck_json
 
 REGION, DR_REGION = "us-east-1", "us-west-2"
@@ -239,6 +240,11 @@ def test_every_registered_type_is_in_the_table_and_most_map_to_cloudformation(pr
     assert set(result.unmapped) <= {t for t, e in TYPES.items() if e.kind == "none"}
     assert result.actions_checked > 1000
     assert result.values_checked > 1000
+
+
+def test_each_type_is_in_one_service_familys_table_only() -> None:
+    tables = [compute.TYPES, databases.TYPES, network.TYPES, observability.TYPES, security.TYPES, storage.TYPES]
+    assert sum(len(table) for table in tables) == len(TYPES)
 
 
 #: What prod reports until the restore-testing service-linked role is granted (another change of issue 16).

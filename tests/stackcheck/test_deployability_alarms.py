@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from stackcheck.deployability import alarms, metrics
+from stackcheck.deployability import alarms, metric_math, metrics
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 from tests.stackcheck.planting import named, planted
 
 REGION = "us-east-1"
@@ -182,7 +182,7 @@ def metric(query_id: str, period: int = 300) -> dict[str, Any]:
 
 
 def rules(*queries: dict[str, Any]) -> list[str]:
-    return [rule for _, rule, _ in alarms.check_queries(queries)]
+    return [rule for _, rule, _ in metric_math.check_queries(queries)]
 
 
 def test_well_formed_expressions_pass() -> None:

@@ -13,7 +13,7 @@ import pytest
 from stackcheck.deployability import check, permissions, prerequisites, services
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import ROOT
 from tests.stackcheck.planting import named, planted
 from tests.stackcheck.test_deployability import resource

@@ -19,7 +19,8 @@ import pytest
 from stackcheck.deployability import grants, permissions, resource_policies
 from stackcheck.deployability.arns import StackView
 from stackcheck.deployability.permissions import Problem
-from stackcheck.mocks import ACCOUNT_ID, RecordedResource
+from stackcheck.engine.cloud import ACCOUNT_ID
+from stackcheck.engine.resources import RecordedResource
 from tests.conftest import ROOT
 from tests.stackcheck.planting import named, planted, without
 from tests.stackcheck.test_deployability import resource

@@ -14,8 +14,10 @@ from typing import Any
 
 import pytest
 
-from stackcheck import diagram
-from stackcheck.diagram import (
+from stackcheck.engine.inventory import Inventory
+from stackcheck.engine.resources import RecordedResource
+from stackcheck.insights import diagram
+from stackcheck.insights.diagram import (
     CLOUDFLARE_ID,
     INTERNET_ID,
     ZONE_APPLICATION,
@@ -35,8 +37,6 @@ from stackcheck.diagram import (
     mermaid_text,
     write,
 )
-from stackcheck.mocks import RecordedResource
-from stackcheck.report import inventory
 
 STACK = "urn:pulumi:test::webstack::"
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -205,13 +205,13 @@ def local_graph(local_run: Any) -> Graph:
 
 
 def check_inventory(graph: Graph, resources: Sequence[RecordedResource]) -> None:
-    groups = {group: len(members) for group, members in inventory(resources).items() if group != "(stack)"}
+    groups = {group: len(members) for group, members in Inventory.of(resources).groups.items() if group != "(stack)"}
     components = [n for n in graph.nodes if n.kind == "component"]
     assert sorted(n.group for n in components) == sorted(groups)  # each exactly once
     for node in components:
         assert node.resources == groups[node.group], node.group
         assert f"· {node.resources} resource" in node.label
-    assert graph.stack_resources == len(inventory(resources).get("(stack)", []))
+    assert graph.stack_resources == len(Inventory.of(resources).groups.get("(stack)", []))
 
 
 def flow(graph: Graph, source: str, target: str) -> Edge:

@@ -15,8 +15,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from stackcheck.evaluate import PolicyConfigError, PolicyCrash, evaluate, resolve_settings
-from stackcheck.mocks import SECRET_SIG, SECRET_SIG_KEY, RecordedResource
+from stackcheck.engine.evaluate import PolicyConfigError, PolicyCrash, evaluate, resolve_settings
+from stackcheck.engine.resources import SECRET_SIG, SECRET_SIG_KEY, RecordedResource
 
 PROVIDER_URN = "urn:pulumi:s::p::pulumi:providers:aws::aws"
 

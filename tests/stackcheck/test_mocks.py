@@ -7,7 +7,8 @@ import pulumi_aws as aws
 import pytest
 from pulumi.runtime import MockCallArgs
 
-from stackcheck.mocks import REDACTED, CloudMocks, MissingMock, redact
+from stackcheck.engine.mocks import CloudMocks, MissingMock
+from stackcheck.engine.resources import REDACTED, redact
 from tests.conftest import RECORDER, construct, one
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from stackcheck import report
 from stackcheck.cli import main
-from stackcheck.overview import overview
+from stackcheck.insights.overview import overview
 from tests.conftest import ROOT, run_stackcheck
 from tests.stackcheck.export import export_document
 

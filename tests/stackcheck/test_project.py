@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from stackcheck.project import (
+from stackcheck.engine.project import (
     SECRET_PLACEHOLDER,
     ProjectFileError,
     load_policy_pack,

@@ -27,10 +27,10 @@ from policies.rules import ALL_POLICIES, PACK_ENFORCEMENT_LEVEL
 from policies.rules._props import UNKNOWN
 from stackcheck import report
 from stackcheck.cli import main
-from stackcheck.engine import RunResult
-from stackcheck.evaluate import PolicySetting, evaluate, load_policy_config, resolve_settings
-from stackcheck.mocks import REDACTED, SECRET_SIG, SECRET_SIG_KEY, is_secret
-from stackcheck.state import StateFileError, load_export, parse_export
+from stackcheck.engine.evaluate import PolicySetting, evaluate, load_policy_config, resolve_settings
+from stackcheck.engine.resources import REDACTED, SECRET_SIG, SECRET_SIG_KEY, is_secret
+from stackcheck.engine.run import RunResult
+from stackcheck.engine.state import StateFileError, load_export, parse_export
 from tests.conftest import ROOT
 from tests.stackcheck.export import FAKE_CIPHERTEXT, export_document
 

@@ -21,8 +21,15 @@ from typing import Any
 
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
-from stackcheck.engine import RunResult
-from stackcheck.mocks import REDACTED, ROOT_STACK_TYPE, SECRET_SIG, SECRET_SIG_KEY, RecordedResource, plaintexts
+from stackcheck.engine.resources import (
+    REDACTED,
+    ROOT_STACK_TYPE,
+    SECRET_SIG,
+    SECRET_SIG_KEY,
+    RecordedResource,
+    plaintexts,
+)
+from stackcheck.engine.run import RunResult
 
 SUPPORTED_VERSIONS = (3,)
 #: The signature of a resource reference (``{"4dabf...": RESOURCE_SIG, "urn": ..., "id": ...}``).

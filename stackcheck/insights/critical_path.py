@@ -2,7 +2,8 @@
 
 Pulumi creates every resource as soon as everything it waits for exists, so independent resources are created in
 parallel and the time of a fresh deployment is the longest chain of waits, summed over typical create durations.
-:func:`critical_path` builds that chain from what a stack registered (:class:`stackcheck.mocks.RecordedResource`).
+:func:`critical_path` builds that chain from what a stack registered
+(:class:`stackcheck.engine.resources.RecordedResource`).
 
 What a resource waits for, as the engine and the Python SDK order a fresh deployment:
 
@@ -29,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 
 @dataclass(frozen=True)

@@ -52,8 +52,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from stackcheck.engine.inventory import Inventory
+
 if TYPE_CHECKING:
-    from stackcheck.mocks import RecordedResource
+    from stackcheck.engine.resources import RecordedResource
 
 Style = Literal["solid", "dotted", "hidden"]
 
@@ -160,8 +162,6 @@ WEB_TYPES = frozenset({"webstack:aws:WebTier", "webstack:docker:WebTier"})
 INTERNET_ID = "actor_internet"
 CLOUDFLARE_ID = "actor_cloudflare"
 
-_PROVIDER_PREFIX = "pulumi:providers:"
-
 
 class DiagramError(Exception):
     """The diagram cannot be written (unknown extension, Graphviz missing or failing, file not writable)."""
@@ -260,21 +260,15 @@ class Graph:
 
 def component_graph(resources: Sequence[RecordedResource]) -> Graph:
     """The component-level graph of one run's registrations (see the module docstring for every rule)."""
-    by_urn = {r.urn: r for r in resources}
-    top_of: dict[str, RecordedResource] = {}
+    inventory = Inventory.of(resources)
+    by_urn = inventory.by_urn
+    # A top-level component is its own top: dependencies on it count as on its group.
+    top_of = {urn: top for urn, top in inventory.top.items() if not inventory.is_stack_resource(by_urn[urn])}
     members: dict[str, int] = defaultdict(int)
-    stack_resources = 0
-    for resource in by_urn.values():
-        top = resource
-        while top.parent in by_urn:
-            top = by_urn[top.parent]
-        if top is not resource:
-            top_of[resource.urn] = top
+    for urn, top in top_of.items():
+        if top.urn != urn:
             members[top.urn] += 1
-        elif resource.custom or resource.type.startswith(_PROVIDER_PREFIX):
-            stack_resources += 1
-        else:
-            top_of[resource.urn] = resource  # a top-level component: dependencies on it count as on its group
+    stack_resources = len(by_urn) - len(top_of)
 
     components = sorted((by_urn[urn] for urn in members), key=lambda c: (c.name, c.type, c.urn))
     ids = _component_ids(components)

@@ -33,7 +33,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
 
 Policy = ResourceValidationPolicy | StackValidationPolicy
 LEVELS = {level.value: level for level in EnforcementLevel}

@@ -10,21 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stackcheck import costs, critical_path, diagram
-from stackcheck.mocks import RecordedResource
+from stackcheck.engine.resources import RecordedResource
+from stackcheck.insights import critical_path, diagram
+from stackcheck.insights.costs.estimate import estimate
+from stackcheck.insights.costs.model import CostEstimate
 
 
 @dataclass(frozen=True)
 class Overview:
     graph: diagram.Graph
-    cost: costs.CostEstimate
+    cost: CostEstimate
     path: critical_path.CriticalPath
 
 
 def overview(resources: Sequence[RecordedResource], stack: str) -> Overview:
     return Overview(
         graph=diagram.component_graph(resources),
-        cost=costs.estimate(resources, stack),
+        cost=estimate(resources, stack),
         path=critical_path.critical_path(resources),
     )
 

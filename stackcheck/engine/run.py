@@ -20,8 +20,9 @@ import pulumi.runtime
 from pulumi.runtime.stack import wait_for_rpcs
 
 from components.settings import SettingsError
-from stackcheck.mocks import RecordedResource, install
-from stackcheck.project import load_project, load_stack
+from stackcheck.engine.mocks import install
+from stackcheck.engine.project import load_project, load_stack
+from stackcheck.engine.resources import RecordedResource
 
 
 class ProgramError(Exception):

@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 from policies.rules.checklist import CHECKLIST, Item, anchors_of, items_of
-from stackcheck.evaluate import Outcome, Violation
+from stackcheck.engine.evaluate import Outcome, Violation
 
 #: Item statuses, worst first.
 ITEM_ORDER = ("violated", "advisory", "unknown", "pass", "not applicable", "outside the pack")
