@@ -1,1 +1,127 @@
-"""The aws platform: ComponentResources over pulumi-aws v7, composed by ``platform.build``."""
+"""webstack's aws platform as other programs use it: every component and its Args, importable from here
+(``from webstack.aws import Database, DatabaseArgs``; in the repository ``components.aws``).
+
+Loading the package imports no provider SDK: each name is imported from its module when first asked for (a module
+``__getattr__``), so a program (or a stack on the docker platform) pays for pulumi-aws only when it uses an aws
+component. ``platform`` (the stack's composition) is not part of this API.
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports the same names on first use
+    from .app_secrets import AppSecrets, AppSecretsArgs
+    from .backups import Backups, BackupsArgs
+    from .cache import Cache, CacheArgs
+    from .database import Database, DatabaseArgs
+    from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs
+    from .dns import Dns, DnsArgs
+    from .files import PersistentFiles, PersistentFilesArgs
+    from .keys import Keys, KeysArgs
+    from .load_balancer import LoadBalancer, LoadBalancerArgs
+    from .log_archive import LogArchive, LogArchiveArgs
+    from .monitoring import Monitoring, MonitoringArgs
+    from .network import Network, NetworkArgs
+    from .notifications import Notifications, NotificationsArgs
+    from .one_off import OneOffArgs, OneOffTask
+    from .operations import Operations, OperationsArgs
+    from .prometheus import Prometheus, PrometheusArgs
+    from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
+    from .storage import ObjectStorage, ObjectStorageArgs
+    from .web_tier import WebTier, WebTierArgs
+
+#: Every public name, and the module (of this package) that defines it.
+_MODULES = {
+    "AppSecrets": "app_secrets",
+    "AppSecretsArgs": "app_secrets",
+    "Backups": "backups",
+    "BackupsArgs": "backups",
+    "Cache": "cache",
+    "CacheArgs": "cache",
+    "Database": "database",
+    "DatabaseArgs": "database",
+    "DatabaseBootstrap": "database_bootstrap",
+    "DatabaseBootstrapArgs": "database_bootstrap",
+    "Dns": "dns",
+    "DnsArgs": "dns",
+    "Keys": "keys",
+    "KeysArgs": "keys",
+    "LoadBalancer": "load_balancer",
+    "LoadBalancerArgs": "load_balancer",
+    "LogArchive": "log_archive",
+    "LogArchiveArgs": "log_archive",
+    "Monitoring": "monitoring",
+    "MonitoringArgs": "monitoring",
+    "Network": "network",
+    "NetworkArgs": "network",
+    "Notifications": "notifications",
+    "NotificationsArgs": "notifications",
+    "ObjectStorage": "storage",
+    "ObjectStorageArgs": "storage",
+    "OneOffArgs": "one_off",
+    "OneOffTask": "one_off",
+    "Operations": "operations",
+    "OperationsArgs": "operations",
+    "PersistentFiles": "files",
+    "PersistentFilesArgs": "files",
+    "Prometheus": "prometheus",
+    "PrometheusArgs": "prometheus",
+    "ShardedDatabase": "sharded_database",
+    "ShardedDatabaseArgs": "sharded_database",
+    "WebTier": "web_tier",
+    "WebTierArgs": "web_tier",
+}
+
+__all__ = [
+    "AppSecrets",
+    "AppSecretsArgs",
+    "Backups",
+    "BackupsArgs",
+    "Cache",
+    "CacheArgs",
+    "Database",
+    "DatabaseArgs",
+    "DatabaseBootstrap",
+    "DatabaseBootstrapArgs",
+    "Dns",
+    "DnsArgs",
+    "Keys",
+    "KeysArgs",
+    "LoadBalancer",
+    "LoadBalancerArgs",
+    "LogArchive",
+    "LogArchiveArgs",
+    "Monitoring",
+    "MonitoringArgs",
+    "Network",
+    "NetworkArgs",
+    "Notifications",
+    "NotificationsArgs",
+    "ObjectStorage",
+    "ObjectStorageArgs",
+    "OneOffArgs",
+    "OneOffTask",
+    "Operations",
+    "OperationsArgs",
+    "PersistentFiles",
+    "PersistentFilesArgs",
+    "Prometheus",
+    "PrometheusArgs",
+    "ShardedDatabase",
+    "ShardedDatabaseArgs",
+    "WebTier",
+    "WebTierArgs",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,8 +1,6 @@
 """Facts about the AWS account and region a provider deploys into, looked up once and handed to components so that
 they can write exact ARNs into policies (no wildcards where an ARN is known)."""
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass
 from typing import Any

@@ -6,8 +6,6 @@ encrypted in the state and never appears in an output, a log or the task definit
 ``secrets``). Secrets that already exist (``webstack:app.<service>.secretArns``) are referenced by ARN as they are.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..settings import AppSettings
-from .web_tier import SecretRef
+from .task_definitions import SecretRef
 
 APP_SECRETS_TYPE = "webstack:aws:AppSecrets"
 

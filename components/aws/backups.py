@@ -20,8 +20,6 @@ Creates:
 - replication of each primary's automated backups (point-in-time restore) to the DR region.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,16 +31,16 @@ import pulumi_aws as aws
 from ..naming import ROLE_TAG
 from ..settings import BACKED_UP_RESOURCE_TYPES, BackupSettings
 from .account import Account
-from .storage import (
+from .buckets import (
     ROLE_BACKUPS,
     ROLE_REPLICA,
     BucketArgs,
     HardenedBucket,
-    ObjectStorage,
     StatementsFor,
     hardened_bucket,
     only_principals,
 )
+from .storage import ObjectStorage
 
 BACKUPS_TYPE = "webstack:aws:Backups"
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"

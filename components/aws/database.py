@@ -19,99 +19,178 @@
 Instance identifiers are fixed (``<prefix>-shard-<n>-primary``, ``<prefix>-shard-<n>-replica-<m>``), so that the log
 groups RDS exports to can be named, and created, before the instances exist.
 
-``ShardedDatabase`` creates K such shards side by side (no shard depends on another) and publishes the shard map
-(``components.shard_map``: per shard its writer and reader endpoints and secret ARN, the table routing and the
-consistent-hash ring's parameters) as an SSM parameter the application reads, and as a stack output.
+Shards side by side are :class:`~.sharded_database.ShardedDatabase`'s (``sharded_database.py``).
 """
 
-from __future__ import annotations
-
 import hashlib
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from ..settings import DatabaseSettings
-from ..shard_map import build_shard_map
+from ..settings import DEFAULT_USERNAMES, ENGINE_VERSIONS
 from .account import Account
+from .args_errors import invalid
 
 DATABASE_TYPE = "webstack:aws:Database"
-SHARDED_DATABASE_TYPE = "webstack:aws:ShardedDatabase"
+
+
 CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+
+
 LOG_EXPORTS = {"postgres": ["postgresql", "upgrade"], "mysql": ["audit", "error", "slowquery"]}
+
+
 ENHANCED_MONITORING_POLICY = "iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
 @dataclass(frozen=True)
 class DatabaseArgs:
-    """Inputs of :class:`Database` and :class:`ShardedDatabase`."""
+    """Inputs of :class:`Database`: one shard, a primary and its read replicas. Every default is the secure (and
+    the guides') choice; the network and the three customer KMS keys have none."""
 
-    account: Account
-    """The account and region (the monitoring role's trust, policy ARNs)."""
     name_prefix: str
-    """Physical-name prefix, e.g. ``webstack-prod``."""
-    subnet_ids: Sequence[pulumi.Input[str]]
-    """The data (isolated) subnets, in at least two zones."""
+    """Physical-name prefix, e.g. ``webstack-prod``: instances are ``<prefix>-shard-<n>-primary`` and
+    ``<prefix>-shard-<n>-replica-<m>``."""
+    account_id: pulumi.Input[str]
+    """The AWS account the database is in (``aws.get_caller_identity().account_id``): the Enhanced Monitoring role
+    trusts RDS for this account only."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    """The data (isolated, no route to the internet) subnets, in at least two zones."""
     security_group_id: pulumi.Input[str]
-    """The ``data`` security group."""
-    availability_zones: Sequence[str]
-    """Zones the replicas are spread over."""
+    """The security group of the database: admit the application's group on the database's port only."""
     data_key_arn: pulumi.Input[str]
-    """Customer KMS key for storage and Performance Insights."""
+    """Customer KMS key of the storage and of Performance Insights."""
     secrets_key_arn: pulumi.Input[str]
-    """Customer KMS key of the master password's secret."""
+    """Customer KMS key of the master password's secret (RDS generates, keeps and rotates the password)."""
     logs_key_arn: pulumi.Input[str]
     """Customer KMS key of the log groups the instances export their logs to."""
-    settings: DatabaseSettings = field(default_factory=DatabaseSettings)
-    """Engine, version, sizes, replicas, shards, table routing, backups, windows, user. Defaults: PostgreSQL 16,
-    db.m7g.large, 100-500 GB, Multi-AZ, one replica, one shard, 30 days of backups at 02:00 UTC."""
+    partition: str = "aws"
+    """ARN partition of the account: ``aws``, ``aws-us-gov`` or ``aws-cn``."""
+    availability_zones: Sequence[str] = ()
+    """Zones the replicas are spread over (a replica's zone differs from its primary's); empty: RDS chooses."""
+    shard: int = 0
+    """The shard's index, in its instances' identifiers and descriptions."""
+    engine: str = "postgres"
+    """``postgres`` (PostgreSQL) or ``mysql`` (MySQL)."""
+    engine_version: str = ""
+    """Major engine version: postgres 14-17, mysql 8.0 or 8.4. Empty: postgres 16, mysql 8.0. Minor versions are
+    upgraded automatically."""
+    port: int = 0
+    """Port the database listens on. 0: the engine's default (5432 or 3306)."""
+    instance_class: str = "db.m7g.large"
+    """Instance class of the primary (medium or larger: smaller classes lack Performance Insights)."""
+    replica_instance_class: str = ""
+    """Instance class of the replicas. Empty: as the primary."""
+    allocated_storage_gb: int = 100
+    """Initial gp3 storage in GB, encrypted with ``data_key_arn``."""
+    max_allocated_storage_gb: int = 500
+    """Storage autoscaling ceiling in GB; more than ``allocated_storage_gb``."""
+    multi_az: bool = True
+    """A standby of the primary in another zone (failover in about a minute or two)."""
+    replicas: int = 1
+    """Read replicas of the primary (0-5)."""
+    backup_retention_days: int = 30
+    """Days of automated backups and point-in-time restore (1-35)."""
+    backup_window: str = "02:00-03:00"
+    """Daily backup window, UTC."""
+    maintenance_window: str = "sun:04:00-sun:05:00"
+    """Weekly maintenance window, UTC; must not overlap the backups."""
+    deletion_protection: bool = True
+    """RDS refuses to delete the primary (a final snapshot is taken in any case)."""
+    master_username: str = "webstack_admin"
+    """Master user name; never a default one (admin, root, postgres, ...)."""
+    database_name: str = "app"
+    """Name of the database created on the primary."""
+    performance_insights_retention_days: int = 7
+    """Days Performance Insights keeps data: 7 (free), a multiple of 31 up to 713, or 731."""
+    monitoring_interval_seconds: int = 60
+    """Seconds between Enhanced Monitoring samples: 1, 5, 10, 15, 30 or 60."""
+    log_retention_days: int = 365
+    """Days CloudWatch keeps the exported logs (audit logs: a year)."""
     protect: bool = False
-    """Protect the primaries from deletion by Pulumi (on in production)."""
-    role_secret_arns: Sequence[pulumi.Input[str]] = ()
-    """Per shard, the secret of the role the application signs in as (the shard map names it); empty: the master
-    secret."""
+    """Protect the instances and their log groups from deletion by Pulumi (on in production)."""
+
+    @property
+    def effective_port(self) -> int:
+        """The port clients connect to."""
+        return self.port or (5432 if self.engine == "postgres" else 3306)
+
+    @property
+    def effective_version(self) -> str:
+        return self.engine_version or ENGINE_VERSIONS[self.engine][0]
+
+    @property
+    def family(self) -> str:
+        """The parameter-group family, e.g. postgres16 or mysql8.0."""
+        return f"{self.engine}{self.effective_version}"
+
+
+def validate_database_args(args: DatabaseArgs) -> None:
+    """The rules RDS would otherwise refuse at deploy time, or that would make the database unsafe; errors name the
+    Args field. (A stack's settings are validated, naming their keys, in ``components/settings/database.py``.)"""
+
+    if args.engine not in ENGINE_VERSIONS:
+        raise invalid(args, "engine", "be postgres or mysql", args.engine)
+    if args.engine_version and args.engine_version not in ENGINE_VERSIONS[args.engine]:
+        raise invalid(
+            args, "engine_version", f"be one of {', '.join(ENGINE_VERSIONS[args.engine])}", args.engine_version
+        )
+    if not 0 <= args.replicas <= 5:
+        raise invalid(args, "replicas", "be between 0 and 5", args.replicas)
+    if args.max_allocated_storage_gb <= args.allocated_storage_gb:
+        raise invalid(
+            args, "max_allocated_storage_gb", "be more than allocated_storage_gb", args.max_allocated_storage_gb
+        )
+    if not 1 <= args.backup_retention_days <= 35:
+        raise invalid(args, "backup_retention_days", "be between 1 and 35", args.backup_retention_days)
+    if args.master_username in DEFAULT_USERNAMES:
+        raise invalid(args, "master_username", "not be a default user name", args.master_username)
 
 
 class Database(pulumi.ComponentResource):
     """One shard: a primary and its read replicas."""
 
     primary: aws.rds.Instance
+    """The primary instance (Multi-AZ unless turned off)."""
     replicas: list[aws.rds.Instance]
+    """The read replicas."""
     log_groups: dict[str, dict[str, aws.cloudwatch.LogGroup]]
     """Per instance (``primary``, ``replica-<n>``), its exported logs' groups by log type."""
     writer_endpoint: pulumi.Output[str]
+    """The primary's address."""
     reader_endpoints: list[pulumi.Output[str]]
+    """The replicas' addresses."""
     master_secret_arn: pulumi.Output[str]
+    """The Secrets Manager secret RDS keeps the master password in."""
     port: int
+    """The port clients connect to."""
 
-    def __init__(
-        self, name: str, args: DatabaseArgs, shard: int = 0, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_database_args(args)
         super().__init__(DATABASE_TYPE, name, None, opts)
-        settings, child = args.settings, pulumi.ResourceOptions(parent=self)
-        self.port = settings.effective_port
+        shard, child = args.shard, pulumi.ResourceOptions(parent=self)
+        self.port = args.effective_port
         subnet_group = aws.rds.SubnetGroup(
             f"{name}-subnets",
-            subnet_ids=list(args.subnet_ids),
+            subnet_ids=args.subnet_ids,
             description=f"{args.name_prefix} shard {shard}: the data subnets",
             opts=child,
         )
         parameter_group = aws.rds.ParameterGroup(
             f"{name}-params",
-            family=settings.family,
+            family=args.family,
             description=f"{args.name_prefix} shard {shard}: TLS only, slow queries and audit logged",
             parameters=[
                 aws.rds.ParameterGroupParameterArgs(name=key, value=value, apply_method=method)
-                for key, value, method in engine_parameters(settings)
+                for key, value, method in engine_parameters(args.engine)
             ],
             opts=child,
         )
-        option_group = self._audit_options(name, args, shard) if settings.engine == "mysql" else None
+        option_group = self._audit_options(name, args) if args.engine == "mysql" else None
         monitoring_role = self._monitoring_role(name, args)
         protect = pulumi.ResourceOptions(parent=self, protect=args.protect)
 
@@ -123,43 +202,43 @@ class Database(pulumi.ComponentResource):
             "port": self.port,
             "storage_encrypted": True,
             "kms_key_id": args.data_key_arn,
-            "max_allocated_storage": settings.max_allocated_storage_gb,
+            "max_allocated_storage": args.max_allocated_storage_gb,
             "performance_insights_enabled": True,
             "performance_insights_kms_key_id": args.data_key_arn,
-            "performance_insights_retention_period": settings.performance_insights_retention_days,
-            "monitoring_interval": settings.monitoring_interval_seconds,
+            "performance_insights_retention_period": args.performance_insights_retention_days,
+            "monitoring_interval": args.monitoring_interval_seconds,
             "monitoring_role_arn": monitoring_role.arn,
-            "enabled_cloudwatch_logs_exports": LOG_EXPORTS[settings.engine],
+            "enabled_cloudwatch_logs_exports": LOG_EXPORTS[args.engine],
             "auto_minor_version_upgrade": True,
             "ca_cert_identifier": CA_CERTIFICATE,
             "copy_tags_to_snapshot": True,
-            "deletion_protection": settings.deletion_protection,
+            "deletion_protection": args.deletion_protection,
             "apply_immediately": False,
         }
         self.log_groups = {}
         self.primary = aws.rds.Instance(
             f"{name}-primary",
             identifier=instance_identifier(args.name_prefix, shard, "primary"),
-            engine=settings.engine,
-            engine_version=settings.effective_version,
-            instance_class=settings.instance_class,
-            allocated_storage=settings.allocated_storage_gb,
+            engine=args.engine,
+            engine_version=args.effective_version,
+            instance_class=args.instance_class,
+            allocated_storage=args.allocated_storage_gb,
             storage_type="gp3",
-            multi_az=settings.multi_az,
+            multi_az=args.multi_az,
             db_subnet_group_name=subnet_group.name,
-            db_name=settings.database_name,
-            username=settings.master_username,
+            db_name=args.database_name,
+            username=args.master_username,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=args.secrets_key_arn,
             iam_database_authentication_enabled=True,
-            backup_retention_period=settings.backup_retention_days,
-            backup_window=settings.backup_window,
-            maintenance_window=settings.maintenance_window,
+            backup_retention_period=args.backup_retention_days,
+            backup_window=args.backup_window,
+            maintenance_window=args.maintenance_window,
             delete_automated_backups=False,
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{args.name_prefix}-shard-{shard}-final",
             **common,
-            opts=pulumi.ResourceOptions.merge(protect, self._log_groups(name, args, shard, "primary")),
+            opts=pulumi.ResourceOptions.merge(protect, self._log_groups(name, args, "primary")),
         )
         zones = list(args.availability_zones) or [None]
         self.replicas = [
@@ -167,15 +246,15 @@ class Database(pulumi.ComponentResource):
                 f"{name}-replica-{index}",
                 identifier=instance_identifier(args.name_prefix, shard, f"replica-{index}"),
                 replicate_source_db=self.primary.identifier,
-                instance_class=settings.replica_instance_class or settings.instance_class,
+                instance_class=args.replica_instance_class or args.instance_class,
                 availability_zone=zones[(index + 1) % len(zones)],
                 multi_az=False,
                 # Read replicas cannot take a final snapshot; the primary's backups cover them.
                 skip_final_snapshot=True,
                 **common,
-                opts=pulumi.ResourceOptions.merge(protect, self._log_groups(name, args, shard, f"replica-{index}")),
+                opts=pulumi.ResourceOptions.merge(protect, self._log_groups(name, args, f"replica-{index}")),
             )
-            for index in range(settings.replicas)
+            for index in range(args.replicas)
         ]
         self.writer_endpoint = self.primary.address
         self.reader_endpoints = [replica.address for replica in self.replicas]
@@ -191,31 +270,30 @@ class Database(pulumi.ComponentResource):
             }
         )
 
-    def _log_groups(self, name: str, args: DatabaseArgs, shard: int, role: str) -> pulumi.ResourceOptions:
+    def _log_groups(self, name: str, args: DatabaseArgs, role: str) -> pulumi.ResourceOptions:
         """The log groups an instance exports to, named as RDS names them (RDS user guide, "Publishing database logs
         to Amazon CloudWatch Logs": /aws/rds/instance/<identifier>/<log>); the instance waits for them, or RDS
         creates them first, unencrypted and kept forever, and these fail to create."""
-        settings, identifier = args.settings, instance_identifier(args.name_prefix, shard, role)
+        identifier = instance_identifier(args.name_prefix, args.shard, role)
         groups = {
             log: aws.cloudwatch.LogGroup(
                 f"{name}-{role}-{log}-logs",
                 name=f"/aws/rds/instance/{identifier}/{log}",
-                retention_in_days=settings.log_retention_days,
+                retention_in_days=args.log_retention_days,
                 kms_key_id=args.logs_key_arn,
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
-            for log in LOG_EXPORTS[settings.engine]
+            for log in LOG_EXPORTS[args.engine]
         }
         self.log_groups[role] = groups
         return pulumi.ResourceOptions(depends_on=list(groups.values()))
 
-    def _audit_options(self, name: str, args: DatabaseArgs, shard: int) -> aws.rds.OptionGroup:
-        settings = args.settings
+    def _audit_options(self, name: str, args: DatabaseArgs) -> aws.rds.OptionGroup:
         return aws.rds.OptionGroup(
             f"{name}-options",
             engine_name="mysql",
-            major_engine_version=settings.effective_version,
-            option_group_description=f"{args.name_prefix} shard {shard}: audit logging",
+            major_engine_version=args.effective_version,
+            option_group_description=f"{args.name_prefix} shard {args.shard}: audit logging",
             options=[
                 aws.rds.OptionGroupOptionArgs(
                     option_name="MARIADB_AUDIT_PLUGIN",
@@ -230,17 +308,20 @@ class Database(pulumi.ComponentResource):
         )
 
     def _monitoring_role(self, name: str, args: DatabaseArgs) -> aws.iam.Role:
-        account = args.account
         role = aws.iam.Role(
             f"{name}-monitoring-role",
             description=f"{args.name_prefix}: Enhanced Monitoring of the database",
-            assume_role_policy=account.trust_policy("monitoring.rds"),
+            assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
+                lambda account_id: Account(id=account_id, partition=args.partition, region="").trust_policy(
+                    "monitoring.rds"
+                )
+            ),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.iam.RolePolicyAttachment(
             f"{name}-monitoring-policy",
             role=role.name,
-            policy_arn=f"arn:{account.partition}:{ENHANCED_MONITORING_POLICY}",
+            policy_arn=f"arn:{args.partition}:{ENHANCED_MONITORING_POLICY}",
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
@@ -260,9 +341,9 @@ def instance_identifier(name_prefix: str, shard: int, role: str) -> str:
     return f"{text[: 63 - len(tail) - 7].rstrip('-')}-{digest}{tail}"
 
 
-def engine_parameters(settings: DatabaseSettings) -> list[tuple[str, str, str]]:
+def engine_parameters(engine: str) -> list[tuple[str, str, str]]:
     """(name, value, apply method) of the engine's parameter group."""
-    if settings.engine == "postgres":
+    if engine == "postgres":
         return [
             ("rds.force_ssl", "1", "immediate"),
             ("ssl_min_protocol_version", "TLSv1.2", "immediate"),
@@ -281,52 +362,3 @@ def engine_parameters(settings: DatabaseSettings) -> list[tuple[str, str, str]]:
         ("log_output", "FILE", "immediate"),
         ("binlog_format", "ROW", "immediate"),
     ]
-
-
-class ShardedDatabase(pulumi.ComponentResource):
-    """K independent shards and the shard map that routes to them."""
-
-    shards: list[Database]
-    shard_map: pulumi.Output[dict[str, Any]]
-    shard_map_parameter: aws.ssm.Parameter
-
-    def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(SHARDED_DATABASE_TYPE, name, None, opts)
-        settings = args.settings
-        self.shards = [
-            Database(f"{name}-shard-{index}", args, shard=index, opts=pulumi.ResourceOptions(parent=self))
-            for index in range(settings.shards)
-        ]
-        entries = [
-            pulumi.Output.all(
-                writer=shard.writer_endpoint,
-                readers=pulumi.Output.all(*shard.reader_endpoints),
-                secretArn=args.role_secret_arns[index] if args.role_secret_arns else shard.master_secret_arn,
-            )
-            for index, shard in enumerate(self.shards)
-        ]
-        self.shard_map = pulumi.Output.all(*entries).apply(
-            lambda shards: build_shard_map(
-                [dict(entry) for entry in shards],
-                settings.tables,
-                virtual_nodes=settings.virtual_nodes,
-                engine=settings.engine,
-                port=settings.effective_port,
-            )
-        )
-        self.shard_map_parameter = aws.ssm.Parameter(
-            f"{name}-shard-map",
-            name=f"/{args.name_prefix}/database/shard-map",
-            type="String",
-            # Standard (free) while the map fits in 4 KB; larger maps (many shards) move to Advanced by themselves.
-            tier="Intelligent-Tiering",
-            description=f"{args.name_prefix}: where each shard and table lives (webstack shard map, JSON)",
-            insecure_value=self.shard_map.apply(lambda document: json.dumps(document, separators=(",", ":"))),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.register_outputs({"shardMap": self.shard_map, "shardMapParameter": self.shard_map_parameter.name})
-
-    @property
-    def secret_arns(self) -> list[pulumi.Output[str]]:
-        """Every shard's master-password secret."""
-        return [shard.master_secret_arn for shard in self.shards]

@@ -12,8 +12,6 @@ The monitoring role signs in with IAM database authentication (``rds_iam`` / ``A
 has no password at all.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from collections.abc import Sequence
@@ -24,10 +22,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from ..database_roles import APP_ROLE, PASSWORD_ENV, READER_ROLE, bootstrap_script
-from ..settings import DatabaseSettings
+from ..settings import ENGINE_VERSIONS
 from .account import Account
-from .database import ShardedDatabase
 from .one_off import OneOffArgs, OneOffTask
+from .sharded_database import ShardedDatabase
 
 BOOTSTRAP_TYPE = "webstack:aws:DatabaseBootstrap"
 #: The Docker official client images on Amazon ECR Public, per engine (the default of
@@ -41,9 +39,10 @@ CLIENT_USERS = {"postgres": "70:70", "mysql": "999:999"}
 ROLES = (APP_ROLE, READER_ROLE)
 
 
-def client_image(settings: DatabaseSettings, override: str = "") -> str:
-    """The pinned image that runs the bootstrap (and, by default, the operations task)."""
-    return override or CLIENT_IMAGES[settings.engine].format(version=settings.effective_version)
+def client_image(engine: str, version: str, override: str = "") -> str:
+    """The pinned image that runs the bootstrap (and, by default, the operations task), for the engine's major
+    ``version``."""
+    return override or CLIENT_IMAGES[engine].format(version=version)
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,35 @@ class DatabaseBootstrapArgs:
     """Inputs of :class:`DatabaseBootstrap`."""
 
     account: Account
+    """The account and region (ARNs in the bootstrap task's policies)."""
     name_prefix: str
-    settings: DatabaseSettings
+    """Physical-name prefix, e.g. ``webstack-prod``."""
     secrets_key_arn: pulumi.Input[str]
+    """Customer KMS key of the roles' secrets."""
     logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the bootstrap task's log group."""
+    engine: str = "postgres"
+    """The databases' engine, ``postgres`` or ``mysql`` (the roles' SQL and the client image follow it)."""
+    engine_version: str = ""
+    """The databases' major version; empty: the engine's default (postgres 16, mysql 8.0)."""
+    port: int = 0
+    """The port the databases listen on; 0: the engine's default (5432 or 3306)."""
+    database_name: str = "app"
+    """The database the roles are granted on."""
+    shards: int = 1
+    """How many shards (each gets its own roles and secrets)."""
     log_retention_days: int = 30
+    """Days CloudWatch keeps the bootstrap task's logs."""
     image: str = ""
-    """The client image; empty: :func:`client_image`."""
+    """The client image, pinned; empty: :func:`client_image`."""
+
+    @property
+    def effective_version(self) -> str:
+        return self.engine_version or ENGINE_VERSIONS[self.engine][0]
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (5432 if self.engine == "postgres" else 3306)
 
 
 class DatabaseBootstrap(pulumi.ComponentResource):
@@ -75,7 +96,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
         self._secrets: list[dict[str, aws.secretsmanager.Secret]] = []
-        for index in range(args.settings.shards):
+        for index in range(args.shards):
             self._secrets.append(
                 {
                     role: aws.secretsmanager.Secret(
@@ -110,7 +131,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
 
     def attach(self, database: ShardedDatabase) -> None:
         """Write each role's credentials (generated passwords, the shard's endpoint) and the bootstrap's roles."""
-        child, settings = self._child, self._args.settings
+        child, args = self._child, self._args
         self._database = database
         for index, (shard, secrets) in enumerate(zip(database.shards, self._secrets, strict=True)):
             label = f"{self._name}-shard-{index}"
@@ -132,10 +153,10 @@ class DatabaseBootstrap(pulumi.ComponentResource):
                         secret_string=pulumi.Output.secret(
                             pulumi.Output.json_dumps(
                                 {
-                                    "engine": settings.engine,
+                                    "engine": args.engine,
                                     "host": shard.writer_endpoint,
-                                    "port": settings.effective_port,
-                                    "dbname": settings.database_name,
+                                    "port": args.effective_port,
+                                    "dbname": args.database_name,
                                     "username": role,
                                     "password": password.result,
                                 }
@@ -153,10 +174,10 @@ class DatabaseBootstrap(pulumi.ComponentResource):
         security_group_ids: Sequence[pulumi.Input[str]],
     ) -> list[pulumi.Resource]:
         """The bootstrap task of every shard, in the cluster's private network; returns the runs."""
-        args, child, settings = self._args, self._child, self._args.settings
+        args, child = self._args, self._child
         if self._database is None:
             raise ValueError("DatabaseBootstrap.attach(database) must come before run_in(cluster)")
-        script = bootstrap_script(settings.engine, settings.database_name, iam_monitor=True)
+        script = bootstrap_script(args.engine, args.database_name, iam_monitor=True)
         runs: list[pulumi.Resource] = []
         for index, (shard, secrets) in enumerate(zip(self._database.shards, self._secrets, strict=True)):
             label = f"{self._name}-shard-{index}"
@@ -177,7 +198,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
                     account=args.account,
                     family=f"{args.name_prefix}-database-bootstrap-{index}",
                     container="bootstrap",
-                    image=client_image(settings, args.image),
+                    image=client_image(args.engine, args.effective_version, args.image),
                     command=["/bin/sh", "-c", script],
                     cluster_arn=cluster.arn,
                     subnet_ids=subnet_ids,
@@ -185,10 +206,10 @@ class DatabaseBootstrap(pulumi.ComponentResource):
                     execution_role_arn=execution_role.arn,
                     task_role_arn=task_role.arn,
                     log_group_name=self._log_group.name,
-                    user=CLIENT_USERS[settings.engine],
+                    user=CLIENT_USERS[args.engine],
                     cpu=256,
                     memory=512,
-                    environment={"DATABASE_HOST": shard.writer_endpoint, "DATABASE_PORT": str(settings.effective_port)},
+                    environment={"DATABASE_HOST": shard.writer_endpoint, "DATABASE_PORT": str(args.effective_port)},
                     secrets={
                         "MASTER_USERNAME": pulumi.Output.concat(shard.master_secret_arn, ":username::"),
                         "MASTER_PASSWORD": pulumi.Output.concat(shard.master_secret_arn, ":password::"),

@@ -10,8 +10,6 @@ created again. The component looks the zone up by name (``webstack:web.hostedZon
   visitors reach it by name.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 

@@ -20,8 +20,6 @@ control file system data access" (``elasticfilesystem:ClientMount``/``ClientWrit
 guide, "Amazon EFS volumes".
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,18 +53,27 @@ class PersistentFilesArgs:
     """Inputs of :class:`PersistentFiles`."""
 
     account: Account
+    """The account and region (ARNs in the file system's policy)."""
     name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
     service: str
+    """The service whose files these are (``frontend`` or ``backend``)."""
     vpc_id: pulumi.Input[str]
+    """The VPC of the mount targets' security group."""
     subnet_ids: Sequence[pulumi.Input[str]]
     """The app subnets: one mount target in each."""
     app_security_group_id: pulumi.Input[str]
+    """The application's security group: the only one admitted to NFS."""
     data_key_arn: pulumi.Input[str]
+    """Customer KMS key the file system is encrypted with."""
     user: str
     """The service's uid:gid (numeric), which owns the files."""
     path: str
+    """Where the service's container mounts the files."""
     single_writer: bool = True
+    """One task writes at a time (the service deploys by stopping the old task first)."""
     protect: bool = False
+    """Protect the file system from deletion by Pulumi (on in production)."""
 
 
 class PersistentFiles(pulumi.ComponentResource):

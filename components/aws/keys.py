@@ -16,21 +16,18 @@ keys (``backups`` there encrypts the copied recovery points, the replicated expo
 backups).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from .account import Account
+from .args_errors import invalid
 
 KEYS_TYPE = "webstack:aws:Keys"
-
-Purpose = Literal["logs", "data", "secrets", "backups", "alerts"]
 
 #: What each purpose's key encrypts.
 PURPOSES: dict[str, str] = {
@@ -88,8 +85,8 @@ class KeysArgs:
     """The account and region the keys live in (their ARNs go into the key policies)."""
     name_prefix: str
     """Physical-name prefix, e.g. ``webstack-prod``; aliases are ``alias/<prefix>-<purpose>``."""
-    purposes: Sequence[Purpose] = ("logs", "data", "secrets", "backups", "alerts")
-    """Which keys to create."""
+    purposes: Sequence[str] = ("logs", "data", "secrets", "backups", "alerts")
+    """Which keys to create: any of ``logs``, ``data``, ``secrets``, ``backups`` and ``alerts``."""
     rotation_period_days: int = 365
     """Days between automatic rotations of the key material (90-2560; default yearly)."""
     deletion_window_days: int = 30
@@ -167,8 +164,12 @@ class Keys(pulumi.ComponentResource):
     """The stack's customer-managed KMS keys in one region, by purpose."""
 
     keys: dict[str, aws.kms.Key]
+    """The keys by purpose."""
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        unknown = [purpose for purpose in args.purposes if purpose not in PURPOSES]
+        if unknown:
+            raise invalid(args, "purposes", f"name only {', '.join(PURPOSES)}", unknown)
         super().__init__(KEYS_TYPE, name, None, opts)
         self._args = args
         self.keys = {purpose: self._key(name, purpose) for purpose in args.purposes}

@@ -30,8 +30,6 @@ reputation rule groups": it uses the web request origin), is left out: it would 
 could block every visitor behind one. Cloudflare's own WAF judges client reputation at the edge.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,7 +42,7 @@ from ..edge_common import HSTS as CDN_HSTS
 from ..edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
 from ..settings import DEFAULT_CSP, RateLimit, WebSettings
 from .account import Account
-from .storage import BucketArgs, hardened_bucket
+from .buckets import BucketArgs, hardened_bucket
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
 SERVICES = ("frontend", "backend")

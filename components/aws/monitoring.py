@@ -1,13 +1,6 @@
-"""Monitoring on aws: the alert catalog as CloudWatch alarms and Prometheus rules, where alerts go, and how the site
-looks from outside.
-
-:class:`Prometheus` (built before the services, which write to it):
-
-- an Amazon Managed Prometheus workspace under the customer ``data`` key, logging to an encrypted log group;
-- the catalog as a rule-group namespace, and an Alertmanager definition that routes each severity to its alert
-  topic;
-- optionally Amazon Managed Grafana, signed in through IAM Identity Center only, with the workspace and CloudWatch
-  as data sources.
+"""Monitoring on aws: the alert catalog as CloudWatch alarms, where alerts go, and how the site looks from outside
+(the catalog's Prometheus rules are :class:`~.prometheus.Prometheus`'s; the functions it deploys, their code and
+permissions are in ``monitoring_functions.py``).
 
 :class:`Monitoring` (built last, since it watches everything):
 
@@ -22,231 +15,32 @@ looks from outside.
 - a CloudWatch Synthetics canary that fetches ``https://<domain>/health`` on a schedule: the uptime alarm's metric.
 """
 
-from __future__ import annotations
-
-import hashlib
-import io
 import json
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 
-from ..alerts import Alert, Severity, for_target, prometheus_rules
+from ..alerts import Alert, Severity, for_target
 from ..settings import MonitoringSettings
 from .account import Account
-from .storage import BucketArgs, hardened_bucket
+from .buckets import BucketArgs, hardened_bucket
+from .monitoring_functions import FORWARDER_CODE, canary_archive, canary_name, canary_policy, forwarder_policy
 
-PROMETHEUS_TYPE = "webstack:aws:Prometheus"
-#: Where generated artifacts go, relative to the project (Pulumi runs the program there); ignored by git.
-BUILD_DIR = Path(".webstack-build")
 MONITORING_TYPE = "webstack:aws:Monitoring"
+
+
 #: Gibibytes of memory per vCPU by instance family letter (db.r*: 8, db.m*: 4, db.x*: 16).
 _MEMORY_PER_VCPU = {"r": 8, "m": 4, "x": 16, "z": 8}
+
+
 _VCPUS = {"large": 2, "xlarge": 4}
+
+
 _BURSTABLE_MEMORY = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 16, "2xlarge": 32}
-
-
-# -- Prometheus and Grafana --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PrometheusArgs:
-    """Inputs of :class:`Prometheus`."""
-
-    account: Account
-    name_prefix: str
-    data_key_arn: pulumi.Input[str]
-    """Customer KMS key of the workspace."""
-    logs_key_arn: pulumi.Input[str]
-    """Customer KMS key of its log group."""
-    topic_arns: Mapping[Severity, pulumi.Input[str]]
-    """Where Alertmanager sends each severity."""
-    alerts: Sequence[Alert]
-    """The catalog (thresholds applied)."""
-    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
-    log_retention_days: int = 365
-
-
-class Prometheus(pulumi.ComponentResource):
-    """The Prometheus workspace, its rules and routing, and Grafana."""
-
-    workspace: aws.amp.Workspace
-    remote_write_url: pulumi.Output[str]
-    query_url: pulumi.Output[str]
-    grafana: aws.grafana.Workspace | None
-
-    def __init__(self, name: str, args: PrometheusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(PROMETHEUS_TYPE, name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-        logs = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/aws/vendedlogs/prometheus/{args.name_prefix}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.logs_key_arn,
-            opts=child,
-        )
-        delivery = aws.cloudwatch.LogResourcePolicy(
-            f"{name}-log-delivery",
-            policy_name=f"{args.name_prefix}-prometheus-log-delivery",
-            policy_document=logs.arn.apply(
-                lambda arn: json.dumps(args.account.log_delivery_policy(arn, "PrometheusLogDelivery"), sort_keys=True)
-            ),
-            opts=child,
-        )
-        self.workspace = aws.amp.Workspace(
-            f"{name}-workspace",
-            alias=args.name_prefix,
-            kms_key_arn=args.data_key_arn,
-            logging_configuration=aws.amp.WorkspaceLoggingConfigurationArgs(
-                log_group_arn=logs.arn.apply(lambda arn: f"{arn}:*")
-            ),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
-        )
-        self.remote_write_url = self.workspace.prometheus_endpoint.apply(
-            lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/remote_write"
-        )
-        self.query_url = self.workspace.prometheus_endpoint.apply(
-            lambda endpoint: f"{endpoint.rstrip('/')}/api/v1/query"
-        )
-        aws.amp.RuleGroupNamespace(
-            f"{name}-rules",
-            name="webstack-alerts",
-            workspace_id=self.workspace.id,
-            data=yaml.safe_dump(prometheus_rules(args.alerts), sort_keys=False, width=1000),
-            opts=child,
-        )
-        aws.amp.AlertManagerDefinition(
-            f"{name}-alertmanager",
-            workspace_id=self.workspace.id,
-            definition=pulumi.Output.all(
-                critical=args.topic_arns["critical"], warning=args.topic_arns["warning"]
-            ).apply(lambda topics: alertmanager_definition(topics, args.account.region)),
-            opts=child,
-        )
-        self.grafana = self._grafana(name, args) if args.settings.grafana else None
-        self.register_outputs(
-            {
-                "workspaceArn": self.workspace.arn,
-                "remoteWriteUrl": self.remote_write_url,
-                "grafanaUrl": self.grafana.endpoint if self.grafana else None,
-            }
-        )
-
-    def _grafana(self, name: str, args: PrometheusArgs) -> aws.grafana.Workspace:
-        account = args.account
-        role = aws.iam.Role(
-            f"{name}-grafana-role",
-            description=f"{args.name_prefix}: Grafana reads Prometheus and CloudWatch",
-            # Only Grafana workspaces of this account may assume it (the confused-deputy guard).
-            assume_role_policy=account.trust_policy("grafana", source_arn=account.arn("grafana", "/workspaces/*")),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        access = aws.iam.RolePolicy(
-            f"{name}-grafana-access",
-            role=role.id,
-            policy=self.workspace.arn.apply(lambda arn: json.dumps(grafana_policy(arn, account), sort_keys=True)),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # Through the API, AWS creates no roles for a workspace (botocore's grafana model, CreateWorkspace:
-        # SERVICE_MANAGED roles come only with workspaces created in the console): CUSTOMER_MANAGED with the role above.
-        return aws.grafana.Workspace(
-            f"{name}-grafana",
-            name=args.name_prefix,
-            description=f"{args.name_prefix}: dashboards over Prometheus and CloudWatch",
-            account_access_type="CURRENT_ACCOUNT",
-            authentication_providers=["AWS_SSO"],
-            permission_type="CUSTOMER_MANAGED",
-            kms_key_id=args.data_key_arn,
-            data_sources=["PROMETHEUS", "CLOUDWATCH"],
-            role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
-        )
-
-
-def grafana_policy(workspace_arn: str, account: Account) -> dict[str, Any]:
-    """What Grafana's two data sources read, and nothing else: the Prometheus queries of AWS's
-    AmazonPrometheusQueryAccess on this stack's workspace, and the CloudWatch metrics, alarms and Logs Insights reads of
-    AWS's AmazonGrafanaCloudWatchAccess, scoped to this account and region where IAM can scope them (the actions on
-    Resource "*" have no resource-level permissions)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "QueryThisPrometheusWorkspace",
-                "Effect": "Allow",
-                "Action": ["aps:DescribeWorkspace", "aps:GetLabels", "aps:GetMetricMetadata", "aps:GetSeries",
-                           "aps:QueryMetrics"],
-                "Resource": workspace_arn,
-            },
-            {"Sid": "FindPrometheusWorkspaces", "Effect": "Allow", "Action": "aps:ListWorkspaces", "Resource": "*"},
-            {
-                "Sid": "ReadMetrics",
-                "Effect": "Allow",
-                "Action": ["cloudwatch:DescribeAlarmsForMetric", "cloudwatch:GetMetricData",
-                           "cloudwatch:GetMetricStatistics", "cloudwatch:ListMetrics"],
-                "Resource": "*",
-            },
-            {
-                "Sid": "ReadAlarms",
-                "Effect": "Allow",
-                "Action": ["cloudwatch:DescribeAlarmHistory", "cloudwatch:DescribeAlarms"],
-                "Resource": account.arn("cloudwatch", "alarm:*"),
-            },
-            {
-                "Sid": "QueryLogs",
-                "Effect": "Allow",
-                "Action": ["logs:DescribeLogGroups", "logs:GetLogEvents", "logs:GetLogGroupFields", "logs:StartQuery"],
-                "Resource": account.arn("logs", "log-group:*"),
-            },
-            {
-                "Sid": "FollowLogQueries",
-                "Effect": "Allow",
-                "Action": ["logs:GetQueryResults", "logs:StopQuery"],
-                "Resource": "*",
-            },
-            {
-                "Sid": "FindDimensionValues",
-                "Effect": "Allow",
-                "Action": ["ec2:DescribeRegions", "tag:GetResources"],
-                "Resource": "*",
-            },
-        ],
-    }  # fmt: skip
-
-
-def alertmanager_definition(topics: Mapping[str, str], region: str) -> str:
-    """Alertmanager routing: critical alerts to the critical topic, everything else to the warning topic."""
-    receivers = [
-        {
-            "name": severity,
-            "sns_configs": [
-                {
-                    "topic_arn": topics[severity],
-                    "sigv4": {"region": region},
-                    "subject": f"[{severity}] {{{{ .CommonLabels.alertname }}}}",
-                    "attributes": {"severity": severity},
-                }
-            ],
-        }
-        for severity in ("critical", "warning")
-    ]
-    config = {
-        "route": {
-            "receiver": "warning",
-            "group_by": ["alertname", "severity"],
-            "group_wait": "30s",
-            "group_interval": "5m",
-            "repeat_interval": "4h",
-            "routes": [{"receiver": "critical", "match": {"severity": "critical"}}],
-        },
-        "receivers": receivers,
-    }
-    return yaml.safe_dump({"alertmanager_config": yaml.safe_dump(config, sort_keys=False)}, sort_keys=False)
 
 
 # -- what the alarms watch ---------------------------------------------------------------------------------------------
@@ -633,141 +427,6 @@ class Monitoring(pulumi.ComponentResource):
 
 #: Alerts whose critical alarms make the service "degraded".
 DEGRADED_BY = ("HighErrorRate", "SlowResponses", "UnhealthyTargets", "TasksBelowDesired", "SiteDown")
-
-FORWARDER_CODE = '''\
-"""Posts each alert from an alert topic to the webhook kept in Secrets Manager (Slack and compatible)."""
-import json
-import os
-import urllib.request
-
-import boto3
-
-_URL = None
-
-
-def _webhook():
-    global _URL
-    if _URL is None:
-        secrets = boto3.client("secretsmanager")
-        _URL = secrets.get_secret_value(SecretId=os.environ["WEBHOOK_SECRET_ARN"])["SecretString"]
-    return _URL
-
-
-def handler(event, context):
-    for record in event["Records"]:
-        note = record["Sns"]
-        topic = note["TopicArn"].rsplit(":", 1)[-1]
-        severity = "critical" if topic.endswith("-critical") else "warning"
-        subject = note.get("Subject") or "alert"
-        body = json.dumps({"text": f"[{severity.upper()}] {subject}\\n{note['Message']}", "severity": severity})
-        request = urllib.request.Request(
-            _webhook(), data=body.encode(), headers={"Content-Type": "application/json"}, method="POST"
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            if response.status >= 300:
-                raise RuntimeError(f"the webhook answered {response.status}")
-'''
-
-CANARY_CODE = '''\
-"""The uptime check: fetch URL; any error or a status outside 2xx/3xx fails the run."""
-import os
-import urllib.request
-
-
-def handler(event, context):
-    url = os.environ["URL"]
-    request = urllib.request.Request(url, headers={"User-Agent": "webstack-uptime-check"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        status = response.status
-    if not 200 <= status < 400:
-        raise RuntimeError(f"{url} answered {status}")
-    return f"{url} answered {status}"
-'''
-
-
-def canary_archive() -> Path:
-    """The canary's code as a zip (``python/uptime.py``), byte for byte the same on every run and named after its
-    content, at the same project-relative path on every machine: an unchanged check is no diff."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        entry = zipfile.ZipInfo("python/uptime.py", date_time=(2020, 1, 1, 0, 0, 0))
-        entry.external_attr = 0o644 << 16
-        archive.writestr(entry, CANARY_CODE)
-    data = buffer.getvalue()
-    path = BUILD_DIR / f"uptime-{hashlib.sha256(data).hexdigest()[:16]}.zip"
-    if not path.exists() or path.read_bytes() != data:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return path
-
-
-def canary_name(name_prefix: str) -> str:
-    """Synthetics names: at most 21 characters of ``[0-9a-z_-]``."""
-    name = re.sub(r"[^0-9a-z_-]", "-", f"{name_prefix}-up".lower())
-    if len(name) <= 21:
-        return name
-    digest = hashlib.sha256(name.encode()).hexdigest()[:6]
-    return f"{name[:14]}-{digest}"
-
-
-def canary_policy(bucket_arn: str, key_arn: str, *, account: Account) -> dict[str, Any]:
-    """What a Synthetics canary needs: write its artifacts, its metrics (in its namespace only) and its logs."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Sid": "WriteArtifacts", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
-             "Resource": f"{bucket_arn}/*"},
-            {"Sid": "FindTheBucket", "Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
-            # Synthetics lists buckets before writing; the action has no resource-level permissions.
-            {"Sid": "ListBuckets", "Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
-            {
-                "Sid": "PublishCanaryMetrics",
-                "Effect": "Allow",
-                "Action": "cloudwatch:PutMetricData",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"cloudwatch:namespace": "CloudWatchSynthetics"}},
-            },
-            {
-                "Sid": "WriteCanaryLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": account.arn("logs", "log-group:/aws/lambda/cwsyn-*"),
-            },
-            {
-                "Sid": "EncryptArtifacts",
-                "Effect": "Allow",
-                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                "Resource": key_arn,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{account.region}.{account.dns_suffix}"}},
-            },
-        ],
-    }  # fmt: skip
-
-
-def forwarder_policy(log_group_arn: str, secret_arn: str, key_arn: str, *, account: Account) -> dict[str, Any]:
-    """The forwarder writes its own logs and reads its one secret, nothing else."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "WriteItsLogs",
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": f"{log_group_arn}:*",
-            },
-            {"Sid": "ReadTheWebhook", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-             "Resource": secret_arn},
-            {
-                "Sid": "DecryptTheWebhook",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": key_arn,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.{account.dns_suffix}"}
-                },
-            },
-        ],
-    }  # fmt: skip
 
 
 def instance_memory_gib(instance_class: str) -> float | None:

@@ -19,8 +19,6 @@ Creates:
   The groups carry a ``webstack:role`` tag so that the policy pack knows which one may face the internet.
 """
 
-from __future__ import annotations
-
 import json
 import re
 from collections.abc import Sequence
@@ -343,7 +341,7 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _rule(self, direction: str, target: _Peer, port: int, peer: _Peer, description: str) -> None:
+    def _rule(self, direction: str, target: "_Peer", port: int, peer: "_Peer", description: str) -> None:
         """One TCP port between ``target`` and one ``peer``, named after both so that reordering a list of CIDRs
         replaces nothing."""
         assert target.group is not None
@@ -371,11 +369,11 @@ class _Peer:
     cidr: str | None = None
 
     @classmethod
-    def of(cls, role: str, group: aws.ec2.SecurityGroup) -> _Peer:
+    def of(cls, role: str, group: aws.ec2.SecurityGroup) -> "_Peer":
         return cls(slug=role, group=group)
 
     @classmethod
-    def cidr_block(cls, cidr: str) -> _Peer:
+    def cidr_block(cls, cidr: str) -> "_Peer":
         return cls(slug=re.sub(r"[^0-9a-f]+", "-", cidr.lower()).strip("-"), cidr=cidr)
 
     @property

@@ -6,8 +6,6 @@ EventBridge rules unconditioned (EventBridge sets no condition keys when it publ
 Subscriptions (email, the webhook forwarder) are added by the monitoring component.
 """
 
-from __future__ import annotations
-
 import json
 from dataclasses import dataclass
 from typing import Any

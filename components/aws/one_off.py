@@ -12,8 +12,6 @@ for it, so a failed task fails the deployment before anything serves the new ver
 The task runs the family's latest revision, which the same update registered before the Command ran.
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +27,10 @@ from .account import Account
 ONE_OFF_TYPE = "webstack:aws:OneOffTask"
 #: The runner, as text: the Command runs it itself, so it works from whatever directory the command provider runs in
 #: (and a change to the runner runs the tasks again, under the new runner).
-RUN_TASK_SCRIPT = (Path(__file__).resolve().parents[2] / "scripts" / "run-task.sh").read_text()
+#: The script that starts the task and waits for it (the repository's scripts/run-task.sh, which docs/moving-in.md
+#: runs by hand too). Read when a task is built, not when the module loads: the installed package, which does not
+#: ship scripts/, must still import.
+RUN_TASK_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "run-task.sh"
 SCRATCH_VOLUME = "tmp"
 
 
@@ -154,7 +155,7 @@ class OneOffTask(pulumi.ComponentResource):
         )
         self.run = local.Command(
             f"{name}-run",
-            create=RUN_TASK_SCRIPT,
+            create=RUN_TASK_SCRIPT.read_text(),
             environment={
                 "CLUSTER": args.cluster_arn,
                 "TASK_DEFINITION": args.family,

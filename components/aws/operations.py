@@ -21,8 +21,6 @@ Sources: Amazon ECS developer guide, "Monitor Amazon ECS containers with ECS Exe
 ``aws:ResourceTag`` conditions, the cluster's ``executeCommandConfiguration``).
 """
 
-from __future__ import annotations
-
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,20 +59,33 @@ class OperationsArgs:
     """Inputs of :class:`Operations`."""
 
     account: Account
+    """The account and region (ARNs in the roles' policies, the awslogs region)."""
     name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
     cluster: aws.ecs.Cluster
+    """The ECS cluster the operations task runs in (its ECS Exec sessions are logged)."""
     session_logs: aws.cloudwatch.LogGroup
+    """The encrypted log group every ECS Exec session (each command and its output) is written to."""
     image: str
+    """The operators' client image (a database client), pinned."""
     user: str
+    """The numeric uid:gid the task runs as (never root)."""
     trusted_principal_arns: Sequence[str]
+    """Who may assume the operator role (IAM users or roles, each named)."""
     logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the task's log group."""
     secrets_key_arn: pulumi.Input[str]
+    """Customer KMS key of the read-only role's secrets, used through Secrets Manager only."""
     reader_secret_arns: Sequence[pulumi.Input[str]]
     """The read-only role's secret per shard; the task receives shard 0's and may read the others."""
     database_hosts: Sequence[pulumi.Input[str]]
+    """Every shard's writer endpoint."""
     database_port: int
+    """The port the databases listen on."""
     database_name: str
+    """The database the operators connect to."""
     log_retention_days: int = 30
+    """Days CloudWatch keeps the task's own logs."""
 
 
 class Operations(pulumi.ComponentResource):

@@ -5,70 +5,65 @@ as ``default_tags``, and ``cloudflare`` when the CDN is on. Every component rece
 and never reads configuration itself. ``build`` returns the stack outputs.
 """
 
-from __future__ import annotations
-
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
 
-from ..alerts import Severity, catalog
-from ..cdn_compose import cache_purge, cdn_args, certificate_validation
-from ..edge_common import (
-    CLIENT_ADDRESS_ENV,
-    CLIENT_ADDRESS_HEADER,
-    FORWARDED_FOR_HEADER,
-    hsts_header,
-    hsts_value,
-)
+from ..cdn_compose import cache_purge
 from ..naming import Naming
 from ..settings import Settings, StackSecrets
 from .account import lookup_account
-from .app_secrets import AppSecrets, AppSecretsArgs
-from .backups import Backups, BackupsArgs, backup_role_arns
-from .cache import Cache, CacheArgs
-from .database import DatabaseArgs, ShardedDatabase
-from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
-from .dns import Dns, DnsArgs
-from .files import PersistentFiles, PersistentFilesArgs
 from .keys import Keys, KeysArgs
-from .load_balancer import (
-    CertificateArgs,
-    ClientCertificateArgs,
-    LoadBalancer,
-    LoadBalancerArgs,
-)
-from .monitoring import (
-    Monitoring,
-    MonitoringArgs,
-    Prometheus,
-    PrometheusArgs,
-    Watched,
-    WatchedDatabase,
-)
-from .network import Network, NetworkArgs
-from .notifications import Notifications, NotificationsArgs
-from .operations import Operations, OperationsArgs, session_log_group
-from .storage import LogArchive, LogArchiveArgs, ObjectStorage, ObjectStorageArgs, fixed_bucket_name
-from .web_tier import (
-    ExecSessionLogging,
-    MetricsCollector,
-    Migration,
-    SecretRef,
-    ServiceAccess,
-    WebTier,
-    WebTierArgs,
+from .log_archive import LogArchive, LogArchiveArgs
+from .monitoring import Monitoring
+from .network import Network
+from .platform_steps import (
+    Alerting,
+    Application,
+    Data,
+    DataProtection,
+    Edge,
+    Foundation,
+    alert_routing,
+    application_step,
+    data_protection_step,
+    data_step,
+    edge_step,
+    network_step,
+    observability_step,
 )
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (see _cloudflare)
     import pulumi_cloudflare as cloudflare
 
-    from ..cdn import Cdn
-
 
 def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     """Create the stack's resources; return its outputs."""
+    base = foundation(settings, secrets)
+    dns = _cloudflare(secrets) if settings.cdn.enabled else None
+    alerting = alert_routing(base)
+    network = network_step(base, dns)
+    data = data_step(base, network)
+    edge = edge_step(base, network, dns)
+    cdn = edge.cdn
+    app = application_step(base, network, data, edge, alerting)
+    protection = data_protection_step(base, data, app, alerting)
+    monitoring = observability_step(base, network, data, edge, app, protection, alerting)
+    if cdn is not None:
+        cache_purge(
+            settings.cdn,
+            secrets.cloudflare_api_token,
+            triggers=[definition.arn for definition in app.web.task_definitions.values()],
+            after=list(app.web.services.values()),
+        )
+    return outputs_step(base, network, data, edge, app, protection, alerting, monitoring)
+
+
+def foundation(settings: Settings, secrets: StackSecrets) -> Foundation:
+    """The providers (``aws`` in the stack's region, ``aws-dr`` in the disaster-recovery region), the KMS keys and
+    the log archives of both regions."""
     naming = Naming.from_settings(settings)
     prefix = naming.prefix
     production = settings.environment == "prod"
@@ -100,318 +95,40 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         LogArchiveArgs(dr_account, prefix, expire_days=settings.storage.access_log_days, protect=production),
         opts=there,
     )
-    dns = _cloudflare(secrets) if settings.cdn.enabled else None
-    # Without the CDN, a Route 53 zone of the domain (if named) validates the certificate and routes the site.
-    zone = (
-        Dns("dns", DnsArgs(zone_name=settings.web.hosted_zone, domain=settings.domain), opts=here)
-        if settings.web.hosted_zone
-        else None
-    )
-    alerts = Notifications(
-        "alerts", NotificationsArgs(account=account, name_prefix=prefix, key_arn=keys.alerts.arn), opts=here
-    )
-    alert_catalog = catalog(settings.monitoring.thresholds)
-    topic_arns: dict[Severity, pulumi.Input[str]] = {"critical": alerts.critical.arn, "warning": alerts.warning.arn}
-    prometheus = (
-        Prometheus(
-            "prometheus",
-            PrometheusArgs(
-                account=account,
-                name_prefix=prefix,
-                data_key_arn=keys.data.arn,
-                logs_key_arn=keys.logs.arn,
-                topic_arns=topic_arns,
-                alerts=alert_catalog,
-                settings=settings.monitoring,
-                log_retention_days=settings.web.log_retention_days,
-            ),
-            opts=here,
-        )
-        if settings.monitoring.prometheus
-        else None
-    )
-    network = Network(
-        "network",
-        NetworkArgs(
-            account=account,
-            name_prefix=prefix,
-            flow_log_key_arn=keys.logs.arn,
-            layout=settings.network,
-            edge_cidrs=_cloudflare_ranges(dns) if dns is not None else None,
-            app_ports=(settings.web.frontend.port, settings.web.backend.port),
-            database_port=settings.database.effective_port,
-            protect=production,
-        ),
-        opts=here,
-    )
-    app = settings.app
-    roles = (
-        DatabaseBootstrap(
-            "database-bootstrap",
-            DatabaseBootstrapArgs(
-                account=account,
-                name_prefix=prefix,
-                settings=settings.database,
-                secrets_key_arn=keys.secrets.arn,
-                logs_key_arn=keys.logs.arn,
-                log_retention_days=settings.web.log_retention_days,
-                image=app.database_roles.client_image,
-            ),
-            opts=here,
-        )
-        if app.database_roles.bootstrap
-        else None
-    )
-    database = ShardedDatabase(
-        "database",
-        DatabaseArgs(
-            account=account,
-            name_prefix=prefix,
-            subnet_ids=[subnet.id for subnet in network.data_subnets],
-            security_group_id=network.data_security_group.id,
-            availability_zones=network.availability_zones,
-            data_key_arn=keys.data.arn,
-            secrets_key_arn=keys.secrets.arn,
-            logs_key_arn=keys.logs.arn,
-            settings=settings.database,
-            protect=production,
-            role_secret_arns=roles.app_secret_arns if roles is not None else (),
-        ),
-        opts=here,
-    )
-    if roles is not None:
-        roles.attach(database)
-    cache = Cache(
-        "cache",
-        CacheArgs(
-            name_prefix=prefix,
-            subnet_ids=[subnet.id for subnet in network.data_subnets],
-            security_group_id=network.cache_security_group.id,
-            data_key_arn=keys.data.arn,
-            secrets_key_arn=keys.secrets.arn,
-            logs_key_arn=keys.logs.arn,
-            settings=settings.cache,
-            protect=production,
-        ),
-        opts=here,
-    )
-    edge = LoadBalancer(
-        "edge",
-        LoadBalancerArgs(
-            account=account,
-            name_prefix=prefix,
-            domain=settings.domain,
-            vpc_id=network.vpc.id,
-            subnet_ids=[subnet.id for subnet in network.public_subnets],
-            security_group_id=network.lb_security_group.id,
-            logs_key_arn=keys.logs.arn,
-            certificate=CertificateArgs(
-                existing_arn=settings.web.certificate_arn,
-                validate=certificate_validation(settings.cdn, prefix, dns)
-                if dns is not None
-                else zone.validation_records
-                if zone is not None
-                else None,
-            ),
-            client_certificates=ClientCertificateArgs(
-                bundle_path=settings.cdn.origin_pull_ca_bundle,
-                kms_key_arn=keys.data.arn,
-                access_log_bucket=access_logs.bucket.id,
-            )
-            if settings.cdn.enabled and settings.cdn.authenticated_origin_pulls
-            else None,
-            web=settings.web,
-            content_security_policy=settings.cdn.content_security_policy,
-            strict_transport_security=hsts_header(hsts_value(settings.cdn)),
-            # Behind Cloudflare every connection is Cloudflare's: the WAF counts the client address it forwards.
-            forwarded_ip_header=CLIENT_ADDRESS_HEADER if dns is not None else None,
-            protect=production,
-        ),
-        opts=here,
-    )
-    cdn = _cdn(settings, prefix, dns, edge.alb.dns_name) if dns is not None else None
-    routes = list(cdn.records.values()) if cdn is not None else zone.route(edge.alb) if zone is not None else []
-    documents_bucket = fixed_bucket_name(account, prefix, "documents")
-    app_secrets = AppSecrets(
-        "app-secrets",
-        AppSecretsArgs(name_prefix=prefix, secrets_key_arn=keys.secrets.arn, values=secrets.app, app=app),
-        opts=here,
-    )
-    files = {
-        service: PersistentFiles(
-            f"files-{service}",
-            PersistentFilesArgs(
-                account=account,
-                name_prefix=prefix,
-                service=service,
-                vpc_id=network.vpc.id,
-                subnet_ids=[subnet.id for subnet in network.app_subnets],
-                app_security_group_id=network.app_security_group.id,
-                data_key_arn=keys.data.arn,
-                user=getattr(settings.web, service).user,
-                path=volume.path,
-                single_writer=volume.single_writer,
-                protect=production,
-            ),
-            opts=here,
-        )
-        for service in ("frontend", "backend")
-        if (volume := app.service(service).volume) is not None
-    }
-    session_logs = (
-        session_log_group("operator-sessions", prefix, keys.logs.arn, app.operations.session_log_days, here)
-        if app.operations.enabled
-        else None
-    )
-    app_subnets = [subnet.id for subnet in network.app_subnets]
-    app_groups = [network.app_security_group.id]
-    role_secret_arns = roles.app_secret_arns if roles is not None else []
-    web = WebTier(
-        "web",
-        WebTierArgs(
-            account=account,
-            name_prefix=prefix,
-            domain=settings.domain,
-            subnet_ids=[subnet.id for subnet in network.app_subnets],
-            security_group_id=network.app_security_group.id,
-            logs_key_arn=keys.logs.arn,
-            images_key_arn=keys.data.arn,
-            target_groups=edge.target_groups,
-            load_balancer_arn_suffix=edge.alb.arn_suffix,
-            # Through the CDN the origin admits the CDN only: the smoke test goes the way visitors do.
-            load_balancer_dns_name=None if cdn is not None else edge.alb.dns_name,
-            listeners=edge.listeners,
-            smoke_test_after=routes,
-            web=settings.web,
-            environment={"backend": backend_environment(settings, database, cache, documents_bucket, roles)},
-            secrets={
-                "backend": {**backend_secrets(cache, roles), **app_secrets.refs["backend"]},
-                "frontend": app_secrets.refs["frontend"],
-            },
-            access={
-                "backend": ServiceAccess(
-                    secret_arns=[*role_secret_arns, cache.auth_secret.arn],
-                    parameter_arns=[database.shard_map_parameter.arn],
-                )
-            },
-            secrets_key_arn=keys.secrets.arn,
-            collectors={
-                "backend": MetricsCollector(
-                    image=settings.monitoring.collector_image,
-                    remote_write_url=prometheus.remote_write_url,
-                    workspace_arn=prometheus.workspace.arn,
-                    metrics_path=settings.monitoring.metrics_path,
-                )
-            }
-            if prometheus is not None
-            else {},
-            protect=production,
-            prepare=(lambda cluster: roles.run_in(cluster, app_subnets, app_groups)) if roles is not None else None,
-            migration=Migration(app.migration.command, app.migration.timeout_minutes)
-            if app.migration.command
-            else None,
-            volumes={service: files[service].volume for service in files},
-            exec_logging=ExecSessionLogging(session_logs.name) if session_logs is not None else None,
-        ),
-        opts=here,
-    )
-    operations = (
-        Operations(
-            "operations",
-            OperationsArgs(
-                account=account,
-                name_prefix=prefix,
-                cluster=web.cluster,
-                session_logs=session_logs,
-                image=app.operations.image or client_image(settings.database, app.database_roles.client_image),
-                user="70:70" if settings.database.engine == "postgres" else "999:999",
-                trusted_principal_arns=app.operations.trusted_principal_arns,
-                logs_key_arn=keys.logs.arn,
-                secrets_key_arn=keys.secrets.arn,
-                reader_secret_arns=roles.reader_secret_arns if roles is not None else [],
-                database_hosts=[shard.writer_endpoint for shard in database.shards],
-                database_port=settings.database.effective_port,
-                database_name=settings.database.database_name,
-                log_retention_days=settings.web.log_retention_days,
-            ),
-            opts=here,
-        )
-        if session_logs is not None and roles is not None
-        else None
-    )
-    storage = ObjectStorage(
-        "storage",
-        ObjectStorageArgs(
-            account=account,
-            name_prefix=prefix,
-            data_key_arn=keys.data.arn,
-            access_log_bucket=access_logs.bucket.id,
-            bucket_name=documents_bucket,
-            writers=[web.task_roles["backend"]],
-            service_role_arns=backup_role_arns(account, prefix),
-            noncurrent_version_days=settings.storage.noncurrent_version_days,
-            protect=production,
-        ),
-        opts=here,
-    )
-    backups = Backups(
-        "backups",
-        BackupsArgs(
-            account=account,
-            dr_account=dr_account,
-            dr_provider=dr,
-            name_prefix=prefix,
-            backups_key_arn=keys.backups.arn,
-            dr_backups_key_arn=dr_keys.backups.arn,
-            alert_topic_arn=alerts.critical.arn,
-            access_log_bucket=access_logs.bucket.id,
-            dr_access_log_bucket=dr_access_logs.bucket.id,
-            databases=[shard.primary for shard in database.shards],
-            documents=storage,
-            file_systems=[volume.file_system.arn for volume in files.values()],
-            database_retention_days=settings.database.backup_retention_days,
-            settings=settings.backups,
-            protect=production,
-        ),
-        opts=here,
+    return Foundation(
+        settings=settings,
+        secrets=secrets,
+        prefix=prefix,
+        production=production,
+        dr=dr,
+        here=here,
+        there=there,
+        account=account,
+        dr_account=dr_account,
+        keys=keys,
+        dr_keys=dr_keys,
+        access_logs=access_logs,
+        dr_access_logs=dr_access_logs,
     )
 
-    monitoring = Monitoring(
-        "monitoring",
-        MonitoringArgs(
-            account=account,
-            name_prefix=prefix,
-            domain=settings.domain,
-            watched=Watched(
-                load_balancer=edge.alb,
-                target_groups=edge.target_groups,
-                cluster=web.cluster,
-                services=web.services,
-                databases=watched_databases(settings, database),
-                cache_nodes=cache.node_ids,
-                backup_vault=backups.vault,
-                web_acl=edge.web_acl,
-            ),
-            alerts=alert_catalog,
-            topic_arns=topic_arns,
-            data_key_arn=keys.data.arn,
-            logs_key_arn=keys.logs.arn,
-            secrets_key_arn=keys.secrets.arn,
-            access_log_bucket=access_logs.bucket.id,
-            settings=settings.monitoring,
-            webhook_url=secrets.alert_webhook_url,
-            log_retention_days=settings.web.log_retention_days,
-        ),
-        opts=here,
-    )
-    if cdn is not None:
-        cache_purge(
-            settings.cdn,
-            secrets.cloudflare_api_token,
-            triggers=[definition.arn for definition in web.task_definitions.values()],
-            after=list(web.services.values()),
-        )
 
+def outputs_step(
+    base: Foundation,
+    network: Network,
+    data: Data,
+    edge: Edge,
+    app: Application,
+    protection: DataProtection,
+    alerting: Alerting,
+    monitoring: Monitoring,
+) -> dict[str, Any]:
+    """The stack outputs: where everything is, for operators and the application's deploys."""
+    settings, prefix = base.settings, base.prefix
+    database, cache, roles = data.database, data.cache, data.roles
+    cdn, load_balancer = edge.cdn, edge.load_balancer
+    web, files, operations = app.web, app.files, app.operations
+    storage, backups = protection.storage, protection.backups
+    alerts, prometheus = alerting.alerts, alerting.prometheus
     outputs: dict[str, Any] = {
         "url": f"https://{settings.domain}",
         "region": settings.region,
@@ -424,9 +141,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         "dataSubnetIds": [subnet.id for subnet in network.data_subnets],
         "securityGroupIds": network.security_group_ids,
         "flowLogGroupName": network.flow_log_group.name,
-        "albDnsName": edge.alb.dns_name,
-        "targetGroupArns": {service: group.arn for service, group in edge.target_groups.items()},
-        "certificateArn": edge.certificate_arn,
+        "albDnsName": load_balancer.alb.dns_name,
+        "targetGroupArns": {service: group.arn for service, group in load_balancer.target_groups.items()},
+        "certificateArn": load_balancer.certificate_arn,
         "clusterName": web.cluster.name,
         "databaseWriterEndpoints": [shard.writer_endpoint for shard in database.shards],
         "databaseReaderEndpoints": [shard.reader_endpoints for shard in database.shards],
@@ -475,88 +192,9 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     return outputs
 
 
-def watched_databases(settings: Settings, database: ShardedDatabase) -> list[WatchedDatabase]:
-    """Every instance of every shard, as the alarms see it."""
-    db = settings.database
-    slow_log = "postgresql" if db.engine == "postgres" else "slowquery"
-    watched = []
-    for index, shard in enumerate(database.shards):
-        instances = [(f"shard-{index}-primary", "primary", shard.primary, False)]
-        instances += [
-            (f"shard-{index}-replica-{n}", f"replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)
-        ]
-        for label, role, instance, replica in instances:
-            watched.append(
-                WatchedDatabase(
-                    label=label,
-                    instance=instance,
-                    replica=replica,
-                    engine=db.engine,
-                    instance_class=db.instance_class,
-                    allocated_storage_gb=db.allocated_storage_gb,
-                    slow_query_log=shard.log_groups[role][slow_log],
-                )
-            )
-    return watched
-
-
-def backend_environment(
-    settings: Settings,
-    database: ShardedDatabase,
-    cache: Cache,
-    documents_bucket: str,
-    roles: DatabaseBootstrap | None = None,
-) -> dict[str, pulumi.Input[str]]:
-    """Where the backend finds its data: endpoints and names only; credentials come as secrets (the application
-    role's, never the master's)."""
-    first = database.shards[0]
-    environment: dict[str, pulumi.Input[str]] = {
-        "DATABASE_ENGINE": settings.database.engine,
-        "DATABASE_HOST": first.writer_endpoint,
-        "DATABASE_READ_HOSTS": pulumi.Output.all(*first.reader_endpoints).apply(lambda hosts: ",".join(hosts)),
-        "DATABASE_PORT": str(settings.database.effective_port),
-        "DATABASE_NAME": settings.database.database_name,
-        "DATABASE_SSL_MODE": "verify-full",
-        "SHARD_MAP_PARAMETER": database.shard_map_parameter.name,
-        "REDIS_HOST": cache.endpoint,
-        "REDIS_PORT": str(cache.port),
-        "REDIS_TLS": "true",
-        "REDIS_AUTH_SECRET_ARN": cache.auth_secret.arn,
-        "DOCUMENTS_BUCKET": documents_bucket,
-        CLIENT_ADDRESS_ENV: CLIENT_ADDRESS_HEADER if settings.cdn.enabled else FORWARDED_FOR_HEADER,
-    }
-    if roles is not None:
-        environment["DATABASE_SECRET_ARN"] = roles.app_secret_arns[0]
-    return environment
-
-
-def backend_secrets(cache: Cache, roles: DatabaseBootstrap | None) -> dict[str, SecretRef]:
-    """Credentials the backend starts with: shard 0's application role (never a master user) and the cache's; the
-    task role may re-read them after a rotation, and the shard map names every shard's application-role secret."""
-    # Pinned to the token's version: a rotated token is a new task definition, and the backend rolls onto it.
-    secrets = {"REDIS_PASSWORD": SecretRef(cache.auth_secret.arn, version_id=cache.auth_secret_version.version_id)}
-    if roles is not None:
-        first = roles.app_secret_arns[0]
-        secrets |= {"DATABASE_USER": SecretRef(first, "username"), "DATABASE_PASSWORD": SecretRef(first, "password")}
-    return secrets
-
-
-def _cloudflare(secrets: StackSecrets) -> cloudflare.Provider:
+def _cloudflare(secrets: StackSecrets) -> "cloudflare.Provider":
     """The Cloudflare provider, for ``webstack:cdn.enabled``. The Cloudflare SDK is imported only then: it is the
     slowest of the SDKs to load, and a stack without the CDN registers nothing from it."""
     import pulumi_cloudflare as cloudflare
 
     return cloudflare.Provider("cloudflare", api_token=secrets.cloudflare_api_token)
-
-
-def _cdn(settings: Settings, prefix: str, provider: cloudflare.Provider, origin: pulumi.Input[str]) -> Cdn:
-    """The zone's Cdn, in front of the load balancer (``origin``)."""
-    from ..cdn import Cdn
-
-    return Cdn("cdn", cdn_args(settings, prefix, origin=origin), opts=pulumi.ResourceOptions(provider=provider))
-
-
-def _cloudflare_ranges(provider: cloudflare.Provider) -> list[str]:
-    from ..cdn import cloudflare_ranges
-
-    return cloudflare_ranges(provider)

@@ -18,17 +18,14 @@ After the services, a smoke test (pulumi-command) fetches ``https://<domain>/hea
 with retries, whenever a task definition changes; if it fails, the update fails.
 """
 
-from __future__ import annotations
-
 import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
-import yaml
 from pulumi_command import local
 
 from ..build_context import context_tag, docker_build
@@ -36,37 +33,24 @@ from ..settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebS
 from .account import Account
 from .files import ServiceVolume, mount_statements
 from .one_off import OneOffArgs, OneOffTask
-from .operations import exec_channel_statement
+from .task_definitions import (
+    SCRATCH_VOLUME,
+    MetricsCollector,
+    SecretRef,
+    container_definitions,
+    efs_volumes,
+    with_volume,
+)
+from .task_policies import exec_policy, execution_policy, policy, remote_write_policy, task_policy
 
 if TYPE_CHECKING:  # imported when an image is built (see WebTier._image)
     import pulumi_docker as docker
 
+
 WEB_TIER_TYPE = "webstack:aws:WebTier"
-SCRATCH_VOLUME = "tmp"
-#: What the metrics collector takes from its task; the application keeps the rest.
-COLLECTOR_CPU, COLLECTOR_MEMORY = 128, 256
-COLLECTOR_NAME = "metrics-collector"
+
+
 ECS_TASKS = "ecs-tasks"
-
-
-@dataclass(frozen=True)
-class SecretRef:
-    """A Secrets Manager secret, or one JSON key of it, for an ECS ``secrets`` entry."""
-
-    arn: pulumi.Input[str]
-    key: str = ""
-    """A key of the secret's JSON value (e.g. ``password`` of an RDS-managed secret); empty: the whole value."""
-    version_id: pulumi.Input[str] | None = None
-    """A version of the secret to start tasks with. ECS reads a secret when a task starts only, so a new version
-    (a rotated token) is a new task definition and the service rolls onto it. None: the current version, whichever
-    that is when a task starts (a secret its owner rotates in place, as RDS does)."""
-
-    def value_from(self, arn: str, version_id: str = "") -> str:
-        """``valueFrom`` as ECS takes it: ``arn:json-key:version-stage:version-id`` (Amazon ECS developer guide,
-        "Pass Secrets Manager secrets through Amazon ECS environment variables")."""
-        if version_id:
-            return f"{arn}:{self.key}::{version_id}"
-        return f"{arn}:{self.key}::" if self.key else arn
 
 
 @dataclass(frozen=True)
@@ -77,18 +61,6 @@ class ServiceAccess:
     """Secrets it may read (to follow rotations without a restart)."""
     parameter_arns: Sequence[pulumi.Input[str]] = ()
     """SSM parameters it may read (the shard map)."""
-
-
-@dataclass(frozen=True)
-class MetricsCollector:
-    """An OpenTelemetry collector next to a service: scrapes its Prometheus endpoint, remote-writes to a workspace."""
-
-    image: str
-    """The collector image, pinned (AWS Distro for OpenTelemetry)."""
-    remote_write_url: pulumi.Input[str]
-    workspace_arn: pulumi.Input[str]
-    """The Prometheus workspace: the task role may remote-write to it and nothing else."""
-    metrics_path: str = "/metrics"
 
 
 @dataclass(frozen=True)
@@ -238,7 +210,7 @@ class WebTier(pulumi.ComponentResource):
                     "secrets": list(secret_arns.values()),
                     "key": args.secrets_key_arn,
                 }
-            ).apply(lambda v: _execution_policy(v, args.account)),
+            ).apply(lambda v: execution_policy(v, args.account)),
         )
         task_role = self._role(f"{name}-task-role", f"runs as the {service} application")
         access = args.access.get(service, ServiceAccess())
@@ -252,10 +224,10 @@ class WebTier(pulumi.ComponentResource):
                         "parameters": list(access.parameter_arns),
                         "key": args.secrets_key_arn,
                     }
-                ).apply(lambda v: _task_policy(v, args.account)),
+                ).apply(lambda v: task_policy(v, args.account)),
             )
         if web.exec_enabled:
-            role_policy(f"{name}-task-exec", task_role, json.dumps(_exec_policy(), sort_keys=True))
+            role_policy(f"{name}-task-exec", task_role, json.dumps(exec_policy(), sort_keys=True))
         collector = args.collectors.get(service)
         volume = args.volumes.get(service)
         if volume is not None:
@@ -264,13 +236,13 @@ class WebTier(pulumi.ComponentResource):
                 task_role,
                 pulumi.Output.all(
                     file_system_arn=volume.file_system_arn, access_point_arn=volume.access_point_arn
-                ).apply(lambda v: _policy(mount_statements(v))),
+                ).apply(lambda v: policy(mount_statements(v))),
             )
         if collector is not None:
             role_policy(
                 f"{name}-task-metrics",
                 task_role,
-                pulumi.Output.from_input(collector.workspace_arn).apply(_remote_write_policy),
+                pulumi.Output.from_input(collector.workspace_arn).apply(remote_write_policy),
             )
         self.task_roles[service] = task_role
 
@@ -286,7 +258,7 @@ class WebTier(pulumi.ComponentResource):
             ),
             execution_role_arn=execution_role.arn,
             task_role_arn=task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME), *_efs_volumes(volume)],
+            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME), *efs_volumes(volume)],
             container_definitions=pulumi.Output.from_input(
                 {
                     "image": image_ref,
@@ -296,8 +268,8 @@ class WebTier(pulumi.ComponentResource):
                     "remote_write_url": collector.remote_write_url if collector else None,
                 }
             ).apply(
-                lambda v: _with_volume(
-                    _container_definitions(service, settings, v, args.account.region, collector), volume
+                lambda v: with_volume(
+                    container_definitions(service, settings, v, args.account.region, collector), volume
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -420,7 +392,7 @@ class WebTier(pulumi.ComponentResource):
         self.repositories[service] = repository
         return repository
 
-    def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> docker.Image:
+    def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> "docker.Image":
         import pulumi_docker as docker  # only stacks that build their images need the Docker SDK
 
         credentials = aws.ecr.get_authorization_token_output(
@@ -538,144 +510,6 @@ IMAGE_LIFECYCLE = {
 }
 
 
-def container_definition(
-    service: str,
-    settings: ServiceSettings,
-    *,
-    image: str,
-    log_group: str,
-    region: str,
-    environment: Mapping[str, str] | None = None,
-    secrets: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """The container of one service, in the ECS API's shape; ``secrets`` maps names to ``valueFrom``."""
-    environment = {**settings.environment, **(environment or {}), **RUNTIME_ENVIRONMENT}
-    secrets = secrets or {}
-    port = settings.port
-    return {
-        "name": service,
-        "image": image,
-        "essential": True,
-        "cpu": settings.cpu,
-        "memory": settings.memory,
-        "user": settings.user,
-        "readonlyRootFilesystem": True,
-        "privileged": False,
-        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-        "portMappings": [{"containerPort": port, "protocol": "tcp", "name": f"{service}-http"}],
-        "environment": [{"name": key, "value": value} for key, value in sorted(environment.items())],
-        "secrets": [{"name": key, "valueFrom": value} for key, value in sorted(secrets.items())],
-        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": service,
-                "mode": "non-blocking",
-                "max-buffer-size": "25m",
-            },
-        },
-        "healthCheck": {
-            "command": ["CMD-SHELL", f"curl -fsS http://localhost:{port}{settings.health_check_path} || exit 1"],
-            "interval": 30,
-            "timeout": 10,
-            "retries": 3,
-            "startPeriod": 40,
-        },
-        "stopTimeout": 30,
-    }
-
-
-def _container_definitions(
-    service: str,
-    settings: ServiceSettings,
-    values: Any,
-    region: str,
-    collector: MetricsCollector | None = None,
-) -> str:
-    container = container_definition(
-        service,
-        settings,
-        image=values["image"],
-        log_group=values["log_group"],
-        region=region,
-        environment=values["environment"],
-        secrets=dict(values["secrets"]),
-    )
-    if collector is None:
-        return json.dumps([container])
-    container["cpu"] -= COLLECTOR_CPU
-    container["memory"] -= COLLECTOR_MEMORY
-    sidecar = collector_definition(
-        service,
-        settings.port,
-        collector,
-        remote_write_url=values["remote_write_url"],
-        log_group=values["log_group"],
-        region=region,
-    )
-    return json.dumps([container, sidecar])
-
-
-def collector_config(service: str, port: int, metrics_path: str, remote_write_url: str, region: str) -> str:
-    """The collector's configuration: scrape the service every 30 s, remote-write with SigV4 (the task role)."""
-    config = {
-        "extensions": {"sigv4auth": {"region": region, "service": "aps"}},
-        "receivers": {
-            "prometheus": {
-                "config": {
-                    "scrape_configs": [
-                        {
-                            "job_name": service,
-                            "scrape_interval": "30s",
-                            "metrics_path": metrics_path,
-                            "static_configs": [{"targets": [f"localhost:{port}"]}],
-                        }
-                    ]
-                }
-            }
-        },
-        "exporters": {"prometheusremotewrite": {"endpoint": remote_write_url, "auth": {"authenticator": "sigv4auth"}}},
-        "service": {
-            "extensions": ["sigv4auth"],
-            "pipelines": {"metrics": {"receivers": ["prometheus"], "exporters": ["prometheusremotewrite"]}},
-        },
-    }
-    return yaml.safe_dump(config, sort_keys=True)
-
-
-def collector_definition(
-    service: str, port: int, collector: MetricsCollector, *, remote_write_url: str, log_group: str, region: str
-) -> dict[str, Any]:
-    """The collector container: not essential (the service keeps serving if it stops), as locked down as the
-    service's own container."""
-    config = collector_config(service, port, collector.metrics_path, remote_write_url, region)
-    return {
-        "name": COLLECTOR_NAME,
-        "image": collector.image,
-        "essential": False,
-        "cpu": COLLECTOR_CPU,
-        "memory": COLLECTOR_MEMORY,
-        "user": "10001",
-        "readonlyRootFilesystem": True,
-        "privileged": False,
-        "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-        "environment": [{"name": "AOT_CONFIG_CONTENT", "value": config}],
-        "mountPoints": [{"sourceVolume": SCRATCH_VOLUME, "containerPath": "/tmp", "readOnly": False}],
-        "logConfiguration": {
-            "logDriver": "awslogs",
-            "options": {
-                "awslogs-group": log_group,
-                "awslogs-region": region,
-                "awslogs-stream-prefix": COLLECTOR_NAME,
-                "mode": "non-blocking",
-                "max-buffer-size": "25m",
-            },
-        },
-    }
-
-
 def _exec_configuration(logging: ExecSessionLogging | None) -> aws.ecs.ClusterConfigurationArgs | None:
     """ECS Exec sessions logged to an encrypted log group (only the operations task may open them)."""
     if logging is None:
@@ -688,126 +522,3 @@ def _exec_configuration(logging: ExecSessionLogging | None) -> aws.ecs.ClusterCo
             ),
         )
     )
-
-
-#: The task-definition volume that holds a service's persistent file system.
-FILES_VOLUME = "files"
-
-
-def _efs_volumes(volume: ServiceVolume | None) -> list[aws.ecs.TaskDefinitionVolumeArgs]:
-    if volume is None:
-        return []
-    return [
-        aws.ecs.TaskDefinitionVolumeArgs(
-            name=FILES_VOLUME,
-            efs_volume_configuration=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationArgs(
-                file_system_id=volume.file_system_id,
-                transit_encryption="ENABLED",
-                authorization_config=aws.ecs.TaskDefinitionVolumeEfsVolumeConfigurationAuthorizationConfigArgs(
-                    access_point_id=volume.access_point_id, iam="ENABLED"
-                ),
-            ),
-        )
-    ]
-
-
-def _with_volume(definitions: str, volume: ServiceVolume | None) -> str:
-    """Mount the service's file system in its own container (the first)."""
-    if volume is None:
-        return definitions
-    containers = json.loads(definitions)
-    containers[0]["mountPoints"].append({"sourceVolume": FILES_VOLUME, "containerPath": volume.path, "readOnly": False})
-    return json.dumps(containers)
-
-
-def _remote_write_policy(workspace_arn: str) -> str:
-    return _policy(
-        [{"Sid": "RemoteWriteMetrics", "Effect": "Allow", "Action": "aps:RemoteWrite", "Resource": workspace_arn}]
-    )
-
-
-def _execution_policy(values: Any, account: Account) -> str:
-    statements = _execution_statements(values["logs"], values["repository"])
-    return _policy(statements + _secret_statements(values["secrets"], values["key"], account))
-
-
-def _task_policy(values: Any, account: Account) -> str:
-    statements = _secret_statements(values["secrets"], values["key"], account)
-    return _policy(statements + _parameter_statements(values["parameters"]))
-
-
-def _policy(statements: list[dict[str, Any]]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
-
-
-def _execution_statements(log_group_arn: str, repository_arn: str | None) -> list[dict[str, Any]]:
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "WriteThisServicesLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": f"{log_group_arn}:*",
-        }
-    ]
-    if repository_arn:
-        statements += [
-            # ECR issues registry credentials account-wide: this one action has no resource-level permissions.
-            {
-                "Sid": "GetRegistryCredentials",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "PullThisServicesImages",
-                "Effect": "Allow",
-                "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                "Resource": repository_arn,
-            },
-        ]
-    return statements
-
-
-def _secret_statements(secret_arns: Sequence[str], key_arn: str | None, account: Account) -> list[dict[str, Any]]:
-    """Read exactly these secrets, and decrypt them with their key only as Secrets Manager does it."""
-    if not secret_arns:
-        return []
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "ReadTheseSecrets",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetSecretValue",
-            "Resource": sorted(set(secret_arns)),
-        }
-    ]
-    if key_arn:
-        statements.append(
-            {
-                "Sid": "DecryptThemThroughSecretsManager",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": key_arn,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"secretsmanager.{account.region}.{account.dns_suffix}"}
-                },
-            }
-        )
-    return statements
-
-
-def _parameter_statements(parameter_arns: Sequence[str]) -> list[dict[str, Any]]:
-    if not parameter_arns:
-        return []
-    return [
-        {
-            "Sid": "ReadTheseParameters",
-            "Effect": "Allow",
-            "Action": ["ssm:GetParameter", "ssm:GetParameters"],
-            "Resource": sorted(set(parameter_arns)),
-        }
-    ]
-
-
-def _exec_policy() -> dict[str, Any]:
-    """ECS Exec's channel (components/aws/operations.py)."""
-    return {"Version": "2012-10-17", "Statement": [exec_channel_statement()]}

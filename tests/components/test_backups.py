@@ -13,7 +13,8 @@ import pytest
 
 from components.aws.account import Account
 from components.aws.backups import Backups, BackupsArgs, backup_role_arns
-from components.aws.storage import ObjectStorage, ObjectStorageArgs, fixed_bucket_name
+from components.aws.buckets import fixed_bucket_name
+from components.aws.storage import ObjectStorage, ObjectStorageArgs
 from components.settings import BackupSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
 from stackcheck.engine.resources import RecordedResource

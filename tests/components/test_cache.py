@@ -4,11 +4,14 @@ mode, encrypted logs and protection."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from components.aws.cache import Cache, CacheArgs
+from components.aws.platform_args import cache_args
 from components.settings import CacheSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
 from stackcheck.engine.resources import REDACTED, is_secret, redact
@@ -25,14 +28,14 @@ REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup"
 
 def cache(name: str, protect: bool = False, **settings: Any) -> tuple[Cache, dict[str, str]]:
     """A cache named ``name`` (physical prefix ``webstack-<name>``) and what its endpoints resolved to."""
-    args = CacheArgs(
+    args = cache_args(
+        CacheSettings.model_validate(settings),
         name_prefix=f"webstack-{name}",
         subnet_ids=SUBNET_IDS,
         security_group_id=SECURITY_GROUP_ID,
         data_key_arn=DATA_KEY_ARN,
         secrets_key_arn=SECRETS_KEY_ARN,
         logs_key_arn=LOGS_KEY_ARN,
-        settings=CacheSettings.model_validate(settings),
         protect=protect,
     )
     endpoints: dict[str, str] = {}
@@ -231,3 +234,48 @@ def test_protect_keeps_the_replication_group(default_cache: tuple[Cache, dict[st
     assert one("cachekept-group").protect is True
     assert [r.name for r in registered("cachekept-") if r.protect] == ["cachekept-group"]
     assert [r.name for r in registered("cachedefault-") if r.protect] == []
+
+
+# -- the Args as another program sees them -----------------------------------------------------------------------------
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A cache built from CacheArgs' own defaults is the one a stack without webstack:cache builds."""
+    required = CacheArgs(
+        name_prefix="webstack-same",
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        data_key_arn=DATA_KEY_ARN,
+        secrets_key_arn=SECRETS_KEY_ARN,
+        logs_key_arn=LOGS_KEY_ARN,
+    )
+    mapped = cache_args(
+        CacheSettings(),
+        name_prefix="webstack-same",
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        data_key_arn=DATA_KEY_ARN,
+        secrets_key_arn=SECRETS_KEY_ARN,
+        logs_key_arn=LOGS_KEY_ARN,
+        protect=False,
+    )
+    assert mapped == required
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"replicas": 6}, "CacheArgs.replicas must be between 0 and 5, got 6"),
+        ({"engine": "memcached"}, "CacheArgs.engine must be redis or valkey, got 'memcached'"),
+        ({"auth_token_update_strategy": "DELETE"}, "CacheArgs.auth_token_update_strategy must be ROTATE or SET"),
+    ],
+)
+def test_a_cache_refuses_unsafe_args_naming_the_field(change: dict[str, Any], message: str) -> None:
+    base = CacheArgs(
+        name_prefix="webstack-refused",
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        data_key_arn=DATA_KEY_ARN,
+        secrets_key_arn=SECRETS_KEY_ARN,
+        logs_key_arn=LOGS_KEY_ARN,
+    )
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Cache("refused", replace(base, **change))

@@ -4,12 +4,16 @@ independent shards and the shard map they publish."""
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from components.aws.account import Account
-from components.aws.database import Database, DatabaseArgs, ShardedDatabase
+from components.aws.database import Database, DatabaseArgs
+from components.aws.platform_args import database_args, sharded_database_args
+from components.aws.sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from components.settings import DatabaseSettings
 from components.shard_map import shard_for_key, shard_for_table
 from stackcheck.engine.cloud import ACCOUNT_ID
@@ -31,8 +35,14 @@ PARAMETER_GROUP = "aws:rds/parameterGroup:ParameterGroup"
 PARAMETER = "aws:ssm/parameter:Parameter"
 
 
+def settings_of(settings: dict[str, Any]) -> DatabaseSettings:
+    return DatabaseSettings.model_validate(settings)
+
+
 def args(name: str, protect: bool = False, **settings: Any) -> DatabaseArgs:
-    return DatabaseArgs(
+    """A shard's Args as the platform maps ``webstack:database`` (``settings``, camelCase keys) onto them."""
+    return database_args(
+        settings_of(settings),
         account=ACCOUNT,
         name_prefix=f"webstack-{name}",
         subnet_ids=SUBNET_IDS,
@@ -41,7 +51,6 @@ def args(name: str, protect: bool = False, **settings: Any) -> DatabaseArgs:
         data_key_arn=DATA_KEY_ARN,
         secrets_key_arn=SECRETS_KEY_ARN,
         logs_key_arn=LOGS_KEY_ARN,
-        settings=DatabaseSettings.model_validate(settings),
         protect=protect,
     )
 
@@ -54,11 +63,11 @@ def database(name: str, protect: bool = False, **settings: Any) -> Database:
 
 def sharded(name: str, **settings: Any) -> tuple[ShardedDatabase, dict[str, Any]]:
     """A sharded database and the shard map its ``shard_map`` output resolved to."""
-    database_args = args(name, **settings)
+    sharded_args = sharded_database_args(settings_of(settings), args(name, **settings))
     resolved: dict[str, Any] = {}
 
     def factory() -> ShardedDatabase:
-        built = ShardedDatabase(name, database_args)
+        built = ShardedDatabase(name, sharded_args)
         built.shard_map.apply(resolved.update)
         return built
 
@@ -390,3 +399,52 @@ def test_one_shard_still_publishes_a_one_shard_map() -> None:
     assert shard_for_table(document, "users") == 0
     assert shard_for_key(document, "user-1") == 0
     assert len(registered("dbsolo", PARAMETER)) == 1
+
+
+# -- the Args as another program sees them -----------------------------------------------------------------------------
+def required_args(name: str) -> DatabaseArgs:
+    """Only the inputs without a default: what a program with no webstack stack file must give."""
+    return DatabaseArgs(
+        name_prefix=f"webstack-{name}",
+        account_id=ACCOUNT_ID,
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        data_key_arn=DATA_KEY_ARN,
+        secrets_key_arn=SECRETS_KEY_ARN,
+        logs_key_arn=LOGS_KEY_ARN,
+        availability_zones=ZONES,
+    )
+
+
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A database built from DatabaseArgs' own defaults is the one a stack without webstack:database builds."""
+    assert args("same") == required_args("same")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"replicas": 7}, "DatabaseArgs.replicas must be between 0 and 5, got 7"),
+        ({"engine": "oracle"}, "DatabaseArgs.engine must be postgres or mysql, got 'oracle'"),
+        ({"engine_version": "9"}, "DatabaseArgs.engine_version must be one of 16, 17, 15, 14, got '9'"),
+        ({"max_allocated_storage_gb": 100}, "DatabaseArgs.max_allocated_storage_gb must be more than"),
+        ({"backup_retention_days": 0}, "DatabaseArgs.backup_retention_days must be between 1 and 35, got 0"),
+        ({"master_username": "admin"}, "DatabaseArgs.master_username must not be a default user name, got 'admin'"),
+    ],
+)
+def test_a_database_refuses_unsafe_args_naming_the_field(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Database("dbrefused", replace(required_args("dbrefused"), **change))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"shards": 0}, "ShardedDatabaseArgs.shards must be between 1 and 16, got 0"),
+        ({"tables": {"users": 1}}, "ShardedDatabaseArgs.tables must route users to a shard below 1, got 1"),
+        ({"role_secret_arns": ["a", "b"]}, "ShardedDatabaseArgs.role_secret_arns must name one secret per shard (1)"),
+    ],
+)
+def test_a_sharded_database_refuses_inconsistent_args_naming_the_field(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ShardedDatabase("dbsrefused", ShardedDatabaseArgs(database=required_args("dbsrefused"), **change))

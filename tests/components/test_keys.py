@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from components.aws.account import Account
 from components.aws.keys import ADMIN_ACTIONS, Keys, KeysArgs
 from stackcheck.engine.cloud import ACCOUNT_ID
@@ -90,3 +92,8 @@ def test_only_the_requested_purposes_are_created_and_production_keys_are_protect
     )
     assert one("dr-backups").protect is True
     assert registered("dr-logs") == []
+
+
+def test_an_unknown_purpose_is_refused_naming_the_field() -> None:
+    with pytest.raises(ValueError, match=r"KeysArgs.purposes must name only logs, data, secrets, backups, alerts"):
+        Keys("unknown", KeysArgs(account=ACCOUNT, name_prefix="webstack-unknown", purposes=("logs", "mail")))

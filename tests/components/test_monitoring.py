@@ -24,23 +24,23 @@ import yaml
 from components.alerts import Alert, Severity, catalog, prometheus_rules
 from components.aws.account import Account
 from components.aws.monitoring import (
-    CANARY_CODE,
-    FORWARDER_CODE,
     Monitoring,
     MonitoringArgs,
-    Prometheus,
-    PrometheusArgs,
     Watched,
     WatchedDatabase,
-    alertmanager_definition,
-    canary_archive,
-    canary_name,
-    canary_policy,
     dashboard,
-    forwarder_policy,
     instance_memory_gib,
     max_connections,
 )
+from components.aws.monitoring_functions import (
+    CANARY_CODE,
+    FORWARDER_CODE,
+    canary_archive,
+    canary_name,
+    canary_policy,
+    forwarder_policy,
+)
+from components.aws.prometheus import Prometheus, PrometheusArgs, alertmanager_definition
 from components.settings import CANARY_RUNTIME, MonitoringSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
 from stackcheck.engine.resources import REDACTED, RecordedResource, is_secret, redact

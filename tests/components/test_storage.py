@@ -13,15 +13,9 @@ import pytest
 
 from components.aws.account import Account
 from components.aws.backups import backup_role_arns
-from components.aws.storage import (
-    BucketArgs,
-    LogArchive,
-    LogArchiveArgs,
-    ObjectStorage,
-    ObjectStorageArgs,
-    fixed_bucket_name,
-    hardened_bucket,
-)
+from components.aws.buckets import BucketArgs, fixed_bucket_name, hardened_bucket
+from components.aws.log_archive import LogArchive, LogArchiveArgs
+from components.aws.storage import ObjectStorage, ObjectStorageArgs
 from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.conftest import TEST_REGION, construct, one, registered
 

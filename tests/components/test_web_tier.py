@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from components.aws.account import Account
-from components.aws.web_tier import MetricsCollector, SecretRef, ServiceAccess, WebTier, WebTierArgs
+from components.aws.task_definitions import MetricsCollector, SecretRef
+from components.aws.web_tier import ServiceAccess, WebTier, WebTierArgs
 from components.build_context import context_tag
 from components.settings import BuildSettings, WebSettings
 from stackcheck.engine.cloud import ACCOUNT_ID

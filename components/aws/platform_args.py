@@ -1,0 +1,110 @@
+"""How the stack's settings become the aws components' Args: the one place that maps ``webstack:*`` settings onto
+the components' flat inputs (the components never see a settings model). The platform's steps call these with what
+the steps before them built; the tests build their components through them too, so a component under test is the
+component a stack builds."""
+
+from collections.abc import Sequence
+
+import pulumi
+
+from ..settings import CacheSettings, DatabaseSettings
+from .account import Account
+from .cache import CacheArgs
+from .database import DatabaseArgs
+from .sharded_database import ShardedDatabaseArgs
+
+
+def database_args(
+    settings: DatabaseSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+    availability_zones: Sequence[str],
+    data_key_arn: pulumi.Input[str],
+    secrets_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    protect: bool,
+) -> DatabaseArgs:
+    """``webstack:database`` as the shape of every shard."""
+    return DatabaseArgs(
+        name_prefix=name_prefix,
+        account_id=account.id,
+        partition=account.partition,
+        subnet_ids=list(subnet_ids),
+        security_group_id=security_group_id,
+        availability_zones=list(availability_zones),
+        data_key_arn=data_key_arn,
+        secrets_key_arn=secrets_key_arn,
+        logs_key_arn=logs_key_arn,
+        engine=settings.engine,
+        engine_version=settings.version,
+        port=settings.port or 0,
+        instance_class=settings.instance_class,
+        replica_instance_class=settings.replica_instance_class,
+        allocated_storage_gb=settings.allocated_storage_gb,
+        max_allocated_storage_gb=settings.max_allocated_storage_gb,
+        multi_az=settings.multi_az,
+        replicas=settings.replicas,
+        backup_retention_days=settings.backup_retention_days,
+        backup_window=settings.backup_window,
+        maintenance_window=settings.maintenance_window,
+        deletion_protection=settings.deletion_protection,
+        master_username=settings.master_username,
+        database_name=settings.database_name,
+        performance_insights_retention_days=settings.performance_insights_retention_days,
+        monitoring_interval_seconds=settings.monitoring_interval_seconds,
+        log_retention_days=settings.log_retention_days,
+        protect=protect,
+    )
+
+
+def sharded_database_args(
+    settings: DatabaseSettings, database: DatabaseArgs, role_secret_arns: Sequence[pulumi.Input[str]] = ()
+) -> ShardedDatabaseArgs:
+    """``webstack:database``'s shards and table routing around the shape of every shard."""
+    return ShardedDatabaseArgs(
+        database=database,
+        shards=settings.shards,
+        tables=dict(settings.tables),
+        virtual_nodes=settings.virtual_nodes,
+        role_secret_arns=list(role_secret_arns),
+    )
+
+
+def cache_args(
+    settings: CacheSettings,
+    *,
+    name_prefix: str,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+    data_key_arn: pulumi.Input[str],
+    secrets_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    protect: bool,
+) -> CacheArgs:
+    """``webstack:cache`` as the cache's Args."""
+    return CacheArgs(
+        name_prefix=name_prefix,
+        subnet_ids=list(subnet_ids),
+        security_group_id=security_group_id,
+        data_key_arn=data_key_arn,
+        secrets_key_arn=secrets_key_arn,
+        logs_key_arn=logs_key_arn,
+        engine=settings.engine,
+        engine_version=settings.version,
+        node_type=settings.node_type,
+        replicas=settings.replicas,
+        multi_az=settings.multi_az,
+        cluster_mode=settings.cluster_mode,
+        shards=settings.shards,
+        maxmemory_policy=settings.maxmemory_policy,
+        snapshot_retention_days=settings.snapshot_retention_days,
+        snapshot_window=settings.snapshot_window,
+        maintenance_window=settings.maintenance_window,
+        log_retention_days=settings.log_retention_days,
+        auth_token_generation=settings.auth_token_generation,
+        auth_token_update_strategy=settings.auth_token_update_strategy,
+        protect=protect,
+    )
