@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STACK ?= prod
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 
-.PHONY: setup check check-all reports test bench lint typecheck workflows docs
+.PHONY: setup check check-all reports test bench lint typecheck workflows docs package
 
 setup: $(VENV)/.installed
 
@@ -37,6 +37,11 @@ test: setup
 ## How fast stackcheck is, as ratios measured in one run (scripts/bench.py); never part of the test suite.
 bench: setup
 	$(PY) -m scripts.bench
+
+## What a program using webstack as a library gets: pip install . into a fresh virtualenv (build/package-check), the
+## public modules imported from outside the repository, the examples type-checked and run under the mocks against it.
+package: setup
+	bash scripts/ci/package-check.sh
 
 lint: setup
 	$(PY) -m ruff check .

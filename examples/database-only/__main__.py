@@ -8,15 +8,24 @@ from webstack.aws.account import Account
 
 config = pulumi.Config()
 name_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}"
+# An explicit provider whose default tags every resource carries (webstack's policy pack requires these four).
+tags = {"Project": pulumi.get_project(), "Stack": pulumi.get_stack(), "Environment": "prod", "ManagedBy": "pulumi"}
+provider = aws.Provider("aws", default_tags=aws.ProviderDefaultTagsArgs(tags=tags))
+with_provider = pulumi.ResourceOptions(provider=provider)
 
-identity = aws.get_caller_identity()
-partition = aws.get_partition()
-region = aws.get_region()
+on_provider = pulumi.InvokeOptions(provider=provider)
+identity = aws.get_caller_identity(opts=on_provider)
+partition = aws.get_partition(opts=on_provider)
+region = aws.get_region(opts=on_provider)
 account = Account(
     id=identity.account_id, partition=partition.partition, region=region.region, dns_suffix=partition.dns_suffix
 )
 
-keys = Keys("keys", KeysArgs(account=account, name_prefix=name_prefix, purposes=("logs", "data", "secrets")))
+keys = Keys(
+    "keys",
+    KeysArgs(account=account, name_prefix=name_prefix, purposes=("logs", "data", "secrets")),
+    opts=with_provider,
+)
 database = Database(
     "database",
     DatabaseArgs(
@@ -31,6 +40,7 @@ database = Database(
         logs_key_arn=keys.logs.arn,
         # Every other input keeps its secure default: encrypted, Multi-AZ, TLS only, backups, deletion protection.
     ),
+    opts=with_provider,
 )
 
 pulumi.export("writerEndpoint", database.writer_endpoint)

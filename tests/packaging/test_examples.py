@@ -19,9 +19,20 @@ EXAMPLES = sorted(p.parent for p in (ROOT / "examples").glob("*/Pulumi.yaml"))
 BUILDS = {
     "database-only": ("webstack:aws:Database", "aws:rds/instance:Instance"),
     "cloudflare-only": ("webstack:cdn:Cdn", "cloudflare:index/zoneSetting:ZoneSetting"),
-    "single-server": ("webstack:docker:Database", "docker:index/container:Container"),
+    "single-server": ("webstack:docker:Cache", "docker:index/container:Container"),
 }
 REPOSITORY_PACKAGES = {"components", "policies", "stackcheck", "tests", "scripts"}
+#: What the pack refuses in an example that builds only a part of the checklist's stack, as its README says: a
+#: database alone has no backup plan, restore tests, copy in another region or alarms (the rest of webstack's
+#: platform adds them).
+GAPS = {
+    "database-only": {
+        "aws-rds-covered-by-backup-plan",
+        "aws-backup-restore-testing",
+        "aws-rds-backups-replicated-to-another-region",
+        "aws-monitoring-coverage",
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,5 +79,5 @@ def test_an_example_runs_under_the_mocks_with_the_installed_package(example: Pat
     component, resource = BUILDS.get(example.name, ("", ""))
     if component:
         assert {component, resource} <= types
-    mandatory = [v for v in document["violations"] if v["level"] == "mandatory"]
-    assert not mandatory, f"{example.name} breaks the pack's mandatory rules: {mandatory}"
+    mandatory = {v["policy"] for v in document["violations"] if v["level"] == "mandatory"}
+    assert mandatory == GAPS.get(example.name, set()), f"{example.name}: the pack's mandatory rules refuse {mandatory}"
