@@ -4,6 +4,7 @@ README keeps its promises (the two commands, the layout)."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,22 @@ def test_the_readme_layout_names_every_module_of_the_policy_pack() -> None:
     modules = sorted(p.stem for p in (ROOT / "policies" / "rules").glob("*.py") if p.stem != "__init__")
     assert len(modules) > 20
     assert [m for m in modules if m not in layout] == []
+
+
+def _layout() -> str:
+    return README.split("\n## Layout\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_layout_names_every_top_level_entry_and_every_component_module() -> None:
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    layout = _layout()
+    tops = {path.split("/")[0] for path in tracked if not path.startswith(".") or path.startswith((".ci/", ".github/"))}
+    tops = {top for top in tops if not top.startswith("Pulumi.")}  # named together, as Pulumi.<stack>.yaml
+    assert [top for top in sorted(tops) if top not in layout] == []
+    modules = {
+        path.rsplit("/", 1)[1][: -len(".py")]
+        for path in tracked
+        if path.startswith("components/") and path.endswith(".py") and not path.endswith("__init__.py")
+    }
+    assert len(modules) > 40
+    assert [m for m in sorted(modules) if m not in layout] == []
