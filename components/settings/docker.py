@@ -168,8 +168,8 @@ class DockerSettings(_Model):
 # -- the docker platform: settings it cannot honour ------------------------------------------------------------------
 #: ``webstack:database`` keys only RDS carries out (field name -> why the docker platform cannot).
 DOCKER_UNSUPPORTED_DATABASE_KEYS: dict[str, str] = {
-    "instance_class": "servers are sized by components/docker/database.py",
-    "replica_instance_class": "servers are sized by components/docker/database.py",
+    "instance_class": "servers are sized by components/docker/database_config.py (DATABASE_MEMORY_MB)",
+    "replica_instance_class": "servers are sized by components/docker/database_config.py (DATABASE_MEMORY_MB)",
     "allocated_storage_gb": "data lives in Docker volumes on the host's disk",
     "max_allocated_storage_gb": "data lives in Docker volumes on the host's disk",
     "multi_az": "one host has no standby in another zone; replicas are webstack:database.replicas",
