@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import hypothesis
 import pulumi
 import pytest
 
@@ -36,6 +37,12 @@ _OWNS_CACHE = pytest.StashKey[bool]()
 
 TEST_REGION = "eu-west-1"
 TEST_CONFIG = {"aws:region": TEST_REGION, "webstack:environment": "prod", "webstack:domain": "app.example.org"}
+
+# Hypothesis judges speed by default (a 200 ms deadline per example, a health check on slow data generation): no
+# test here may depend on how fast the machine is, so neither applies (Hypothesis documentation, "settings":
+# deadline=None; "health checks": HealthCheck.too_slow).
+hypothesis.settings.register_profile("webstack", deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow])
+hypothesis.settings.load_profile("webstack")
 
 asyncio.set_event_loop(asyncio.new_event_loop())
 RECORDER: Recorder = install(project="webstack", stack="test", config=TEST_CONFIG)
