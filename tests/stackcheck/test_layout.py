@@ -11,16 +11,14 @@ a module, else to ``a.b``. The parent packages an import initialises on the way 
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT
+from tests.sourcegraph import find_cycle, import_graph, inside, long_modules, path_between, write
 
 PACKAGE = "stackcheck"
-MAX_LINES = 600
 
 #: (part, part it must never reach, directly or through other modules).
 NEVER_REACHES = (
@@ -30,99 +28,7 @@ NEVER_REACHES = (
 )
 
 
-# -- the checker ----------------------------------------------------------------------------------------------------
-def modules(root: Path, package: str) -> dict[str, Path]:
-    """Every module of ``package`` under ``root``, by dotted name (a package by its own name)."""
-    found = {}
-    for path in sorted((root / package).rglob("*.py")):
-        parts = list(path.relative_to(root).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        found[".".join(parts)] = path
-    return found
-
-
-def _imported(node: ast.Import | ast.ImportFrom, name: str, is_package: bool, known: Iterable[str]) -> set[str]:
-    known = set(known)
-    if isinstance(node, ast.Import):
-        return {alias.name for alias in node.names}
-    if node.level:
-        base = name.split(".") if is_package else name.split(".")[:-1]
-        base = base[: len(base) - (node.level - 1)]
-        target = ".".join([*base, node.module] if node.module else base)
-    else:
-        target = node.module or ""
-    return {f"{target}.{alias.name}" if f"{target}.{alias.name}" in known else target for alias in node.names}
-
-
-def import_graph(root: Path, package: str) -> dict[str, set[str]]:
-    """Module -> the modules of ``package`` it imports, wherever in the module the import is."""
-    known = modules(root, package)
-    graph: dict[str, set[str]] = {}
-    for name, path in known.items():
-        edges: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                edges |= _imported(node, name, path.name == "__init__.py", known)
-        graph[name] = {edge for edge in edges if edge in known and edge != name}
-    return graph
-
-
-def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str]:
-    """One import cycle (``[a, b, ..., a]``), or ``[]`` when there is none."""
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str]:
-        state[node] = 1
-        path.append(node)
-        for target in sorted(graph.get(node, ())):
-            if state.get(target) == 1:
-                return [*path[path.index(target) :], target]
-            if target not in state and (cycle := visit(target)):
-                return cycle
-        path.pop()
-        state[node] = 2
-        return []
-
-    for start in sorted(graph):
-        if start not in state and (cycle := visit(start)):
-            return cycle
-    return []
-
-
-def _inside(module: str, part: str) -> bool:
-    return module == part or module.startswith(f"{part}.")
-
-
-def path_between(graph: Mapping[str, Iterable[str]], source: str, target: str) -> list[str]:
-    """A chain of imports from a module of part ``source`` to one of part ``target``, or ``[]``."""
-    for start in sorted(m for m in graph if _inside(m, source)):
-        seen, queue = {start: [start]}, [start]
-        while queue:
-            current = queue.pop(0)
-            for nxt in sorted(graph.get(current, ())):
-                if nxt in seen:
-                    continue
-                seen[nxt] = [*seen[current], nxt]
-                if _inside(nxt, target):
-                    return seen[nxt]
-                queue.append(nxt)
-    return []
-
-
-def long_modules(root: Path, package: str, limit: int = MAX_LINES) -> dict[str, int]:
-    """Modules of more than ``limit`` lines, with their lengths."""
-    lengths = {name: len(path.read_text().splitlines()) for name, path in modules(root, package).items()}
-    return {name: n for name, n in lengths.items() if n > limit}
-
-
 # -- the rules fail where they should -------------------------------------------------------------------------------
-def write(root: Path, files: Mapping[str, str]) -> Path:
-    for relative, text in files.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text)
-    return root
 
 
 def test_a_cycle_in_a_planted_graph_is_found_and_an_acyclic_graph_has_none() -> None:
@@ -191,8 +97,8 @@ def test_stackcheck_has_no_import_cycle() -> None:
 @pytest.mark.parametrize(("part", "never"), NEVER_REACHES)
 def test_a_part_never_reaches_another(part: str, never: str) -> None:
     graph = import_graph(ROOT, PACKAGE)
-    assert any(_inside(m, part) for m in graph)
-    assert any(_inside(m, never) for m in graph)
+    assert any(inside(m, part) for m in graph)
+    assert any(inside(m, never) for m in graph)
     assert path_between(graph, part, never) == []
 
 
