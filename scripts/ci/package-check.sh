@@ -14,20 +14,8 @@ fresh="$PWD/$work/venv/bin/python"
 "$fresh" -m pip install --quiet --disable-pip-version-check -c requirements.txt -c requirements-dev.txt ".[policies]"
 rm -rf webstack.egg-info
 
-(cd "$work" && "$fresh" -c '
-import importlib, webstack
-for name in ("webstack.aws", "webstack.docker", "webstack.cdn", "webstack.settings", "webstack.policies.rules"):
-    module = importlib.import_module(name)
-    for item in getattr(module, "__all__", ()):
-        getattr(module, item)
-try:
-    import components
-except ImportError:
-    pass
-else:
-    raise SystemExit("the repository leaked into the install: components is importable")
-print(f"webstack {webstack.__version__} installed at {webstack.__file__}")
-')
+# From outside the repository: every public module imports, and the repository's own folders are not reachable.
+(cd "$work" && "$fresh" "$OLDPWD/tests/packaging/probe.py")
 
 .venv/bin/python -m pyright --project examples/pyrightconfig.json --pythonpath "$fresh"
 

@@ -11,21 +11,15 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 import components
-from tests.packaging.wheel import ROOT, Installed, build_and_install
+from tests.packaging.wheel import ROOT, Installed
 
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 #: Where each folder goes in the installed package.
 MAPPED = {"components": "webstack", "policies": "webstack.policies"}
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    return build_and_install(tmp_path_factory.mktemp("wheel"))
 
 
 def _modules(folder: str) -> list[Path]:
@@ -84,23 +78,8 @@ def test_the_wheel_holds_every_module_under_webstack_only(installed: Installed) 
 
 
 def test_the_installed_package_imports_without_the_repository(installed: Installed, tmp_path: Path) -> None:
-    probe = """
-import importlib, json
-import webstack, webstack.aws, webstack.docker, webstack.cdn, webstack.settings, webstack.policies.rules as rules
-public = {}
-for name in ("webstack.aws", "webstack.docker"):
-    module = importlib.import_module(name)
-    public[name] = {item: getattr(module, item).__module__ for item in getattr(module, "__all__", ())}
-try:
-    import components
-    repository = components.__file__
-except ImportError:
-    repository = None
-print(json.dumps({"version": webstack.__version__, "files": [webstack.__file__, rules.__file__],
-                  "public": public, "repository": repository, "rules": len(rules.ALL_POLICIES)}))
-"""
     result = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, str(Path(__file__).parent / "probe.py")],
         cwd=tmp_path,
         env={"PYTHONPATH": str(installed.site), "PATH": "/usr/bin:/bin"},
         capture_output=True,

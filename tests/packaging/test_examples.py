@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.packaging.wheel import ROOT, Installed, build_and_install
+from tests.packaging.wheel import ROOT, Installed
 
 EXAMPLES = sorted(p.parent for p in (ROOT / "examples").glob("*/Pulumi.yaml"))
 #: What each example is for: the component it must build and a resource only that component makes.
@@ -33,11 +33,6 @@ GAPS = {
         "aws-monitoring-coverage",
     }
 }
-
-
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    return build_and_install(tmp_path_factory.mktemp("wheel"))
 
 
 def test_the_examples_are_there() -> None:
