@@ -109,8 +109,9 @@ def _wire_annotation(hint: Any) -> Any:
 
 
 def as_args(args_type: Any, value: Any) -> Any:
-    """``value`` (the provider's mapping of Python names, nested Args as mappings too) as an ``args_type``; anything
-    else is returned as it is (a Python program's own Args object)."""
+    """``value`` (the provider's mapping of Python names, nested Args as mappings too, in lists and maps as
+    :func:`wire_type` describes them) as an ``args_type``; anything else is returned as it is (a Python program's own
+    Args object)."""
     if not isinstance(value, Mapping) or not (isinstance(args_type, type) and dataclasses.is_dataclass(args_type)):
         return value
     hints = _hints(args_type)
@@ -129,6 +130,9 @@ def _nested(hint: Any, value: Any) -> Any:
         if origin in (list, Sequence) and isinstance(value, list):
             (item,) = get_args(candidate)
             return [_nested(item, v) for v in value]
+        if origin in (dict, Mapping) and isinstance(value, Mapping):
+            _, item = get_args(candidate)
+            return {key: _nested(item, v) for key, v in value.items()}
     return value
 
 

@@ -108,6 +108,35 @@ def test_a_construct_call_registers_the_schemas_token_and_builds_from_the_mapped
     assert bucket.inputs["forceDestroy"] is False  # the Args' default, not a provider's
 
 
+@dataclass(frozen=True)
+class ProbeCollections:
+    """Nested Args inside a list and a map."""
+
+    listed: list[ProbeSizes] = field(default_factory=list)
+    """In a list."""
+    named: dict[str, ProbeSizes] = field(default_factory=dict)
+    """In a map."""
+
+
+def test_nested_args_in_lists_and_maps_become_args_as_the_schema_describes_them() -> None:
+    mapped = as_args(ProbeCollections, {"listed": [{"minimum": 2}], "named": {"a": {"minimum": 4}}})
+    assert mapped == ProbeCollections(listed=[ProbeSizes(minimum=2)], named={"a": ProbeSizes(minimum=4)})
+    schema = json.loads(ComponentProvider([hosted(_collecting())], PACKAGE, version="0.0.0").schema)  # type: ignore[attr-defined]
+    inputs = schema["resources"]["webstack:index:Collecting"]["inputProperties"]
+    assert inputs["listed"]["items"]["$ref"].endswith("ProbeSizes")
+    assert inputs["named"]["additionalProperties"]["$ref"].endswith("ProbeSizes")
+
+
+def _collecting() -> type[pulumi.ComponentResource]:
+    class Collecting(pulumi.ComponentResource):
+        """Takes nested Args in collections."""
+
+        def __init__(self, name: str, args: ProbeCollections, opts: pulumi.ResourceOptions | None = None) -> None:
+            super().__init__("webstack:test:Collecting", name, None, opts)
+
+    return Collecting
+
+
 def test_inputs_naming_no_field_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="ProbeArgs has no field colour"):
         as_args(ProbeArgs, {"name_prefix": "x", "colour": "red"})
