@@ -154,6 +154,7 @@ SERVED_AWS = (
     "Dns",
     "Keys",
     "LogArchive",
+    "Network",
     "Notifications",
     "ObjectStorage",
     "Operations",

@@ -3,14 +3,16 @@ the components' flat inputs (the components never see a settings model). The pla
 the steps before them built; the tests build their components through them too, so a component under test is the
 component a stack builds."""
 
+import json
 from collections.abc import Sequence
 
 import pulumi
 
-from ..settings import CacheSettings, DatabaseSettings
+from ..settings import CacheSettings, DatabaseSettings, NetworkSettings, SettingsError
 from .account import Account
 from .cache import CacheArgs
 from .database import DatabaseArgs
+from .network import Network, NetworkArgs, ZoneChoiceError
 from .sharded_database import ShardedDatabaseArgs
 
 
@@ -108,3 +110,50 @@ def cache_args(
         auth_token_update_strategy=settings.auth_token_update_strategy,
         protect=protect,
     )
+
+
+def network_args(
+    settings: NetworkSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    flow_log_key_arn: pulumi.Input[str],
+    app_ports: Sequence[int],
+    database_port: int,
+    edge_cidrs: Sequence[str] | None = None,
+    protect: bool,
+) -> NetworkArgs:
+    """``webstack:network`` as the network's Args; behind the CDN the load balancer admits the CDN's published ranges
+    (``edge_cidrs``) instead of ``lbIngressCidrs``."""
+    return NetworkArgs(
+        account=account,
+        name_prefix=name_prefix,
+        flow_log_key_arn=flow_log_key_arn,
+        cidr=settings.cidr,
+        az_count=settings.az_count,
+        subnet_prefix_length=settings.subnet_prefix_length,
+        availability_zone_ids=tuple(settings.availability_zone_ids),
+        single_nat_gateway=settings.nat_gateways == "single",
+        flow_log_retention_days=settings.flow_log_retention_days,
+        lb_ingress_cidrs=tuple(settings.lb_ingress_cidrs if edge_cidrs is None else edge_cidrs),
+        admin_cidrs=tuple(settings.admin_cidrs),
+        app_ports=tuple(app_ports),
+        database_port=database_port,
+        protect=protect,
+    )
+
+
+#: The ``webstack:network`` keys behind the Args fields the Network checks against the region's zones.
+NETWORK_ZONE_KEYS = {"az_count": "azCount", "availability_zone_ids": "availabilityZoneIds"}
+
+
+def stack_network(name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> Network:
+    """The stack's Network. Which zones a region offers is known only once it answers, inside the component: a zone
+    the stack asks for and the region lacks is an error about the stack's setting, named as its file spells it
+    (``webstack:network.azCount``), where a program using the component sees its Args field."""
+    try:
+        return Network(name, args, opts)
+    except ZoneChoiceError as error:
+        field, bracket, index = error.field.partition("[")
+        key = f"webstack:network.{NETWORK_ZONE_KEYS[field]}{bracket}{index}"
+        raise SettingsError(key, f"{key} must {error.rule}, got {json.dumps(error.got)}") from None

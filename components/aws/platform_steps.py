@@ -37,10 +37,10 @@ from .load_balancer import (
 )
 from .log_archive import LogArchive
 from .monitoring import Monitoring, MonitoringArgs, Watched, WatchedDatabase
-from .network import Network, NetworkArgs
+from .network import Network
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
-from .platform_args import cache_args, database_args, sharded_database_args
+from .platform_args import cache_args, database_args, network_args, sharded_database_args, stack_network
 from .prometheus import Prometheus, PrometheusArgs
 from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
@@ -153,13 +153,13 @@ def alert_routing(base: Foundation) -> Alerting:
 def network_step(base: Foundation, dns: "cloudflare.Provider | None") -> Network:
     """The VPC, its subnets and security groups; behind the CDN the load balancer admits Cloudflare's ranges only."""
     settings = base.settings
-    return Network(
+    return stack_network(
         "network",
-        NetworkArgs(
+        network_args(
+            settings.network,
             account=base.account,
             name_prefix=base.prefix,
             flow_log_key_arn=base.keys.logs.arn,
-            layout=settings.network,
             edge_cidrs=cloudflare_ranges(dns) if dns is not None else None,
             app_ports=(settings.web.frontend.port, settings.web.backend.port),
             database_port=settings.database.effective_port,

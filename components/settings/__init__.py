@@ -73,7 +73,7 @@ from .docker import (
 )
 from .loader import load_settings, parse_settings
 from .monitoring import CANARY_RUNTIME, DEPRECATED_CANARY_RUNTIMES, MonitoringSettings
-from .network import SUBNET_TIERS, NetworkSettings, plan_subnets
+from .network import PRIVATE_RANGES, SUBNET_TIERS, NetworkSettings, plan_subnets
 from .stack import CONFIG_FIELDS, DR_REGION_PAIRS, RESERVED_TAG_KEYS, Settings
 from .stack_secrets import (
     APP_SECRETS_KEY,
@@ -135,6 +135,7 @@ __all__ = [
     "MAXMEMORY_POLICIES",
     "ONE_YEAR",
     "PLAN_LIMITS",
+    "PRIVATE_RANGES",
     "PROGRAM_ENVIRONMENT_PREFIXES",
     "PROJECT",
     "PROVIDER_SECRET_KEYS",
