@@ -21,16 +21,27 @@ Creates:
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, NamedTuple, cast
 
 import pulumi
 import pulumi_aws as aws
 
 from ..naming import ROLE_TAG
-from ..settings import BACKED_UP_RESOURCE_TYPES, BackupSettings
+from ..settings import BACKED_UP_RESOURCE_TYPES
 from .account import Account
+from .args_errors import invalid
+from .backup_policies import (
+    BACKUP_MANAGED_POLICIES,
+    FAILED_JOBS,
+    VAULT_EVENTS,
+    backup_role_arns,
+    backup_role_name,
+    replication_policy,
+    replication_role_name,
+    vault_policy,
+)
 from .buckets import (
     ROLE_BACKUPS,
     ROLE_REPLICA,
@@ -40,27 +51,11 @@ from .buckets import (
     hardened_bucket,
     only_principals,
 )
-from .storage import ObjectStorage
 
 BACKUPS_TYPE = "webstack:aws:Backups"
 DAILY_SCHEDULE = "cron(0 2 * * ? *)"
 WEEKLY_SCHEDULE = "cron(0 3 ? * SUN *)"
 RESTORE_TEST_SCHEDULE = "cron(0 5 1 * ? *)"
-#: The vault's own failure events (its notifications send completions of every outcome for backup and restore
-#: jobs, so those come from :data:`FAILED_JOBS` instead, which matches failures only).
-VAULT_EVENTS = ["COPY_JOB_FAILED", "S3_BACKUP_OBJECT_FAILED", "S3_RESTORE_OBJECT_FAILED"]
-#: AWS Backup's EventBridge events for jobs that did not finish: backup and copy jobs report ``state``, restore jobs
-#: ``status``.
-FAILED_JOBS = {
-    "source": ["aws.backup"],
-    "detail-type": ["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
-    "$or": [
-        {"detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]}},
-        {"detail": {"status": ["FAILED", "ABORTED"]}},
-    ],
-}
-#: What nobody may do to a recovery point: the plan's lifecycle alone ends it.
-PROTECTED_RECOVERY_POINT_ACTIONS = ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle"]
 #: The resource types AWS Backup lists in a region's opt-in settings (DescribeRegionSettings), as pulumi-aws's
 #: RegionSettings documents them. An account is opted in to every type supported in a region when it first uses AWS
 #: Backup there (AWS Backup developer guide, "Assign resources to a backup plan"), so each is on unless settings say
@@ -68,34 +63,30 @@ PROTECTED_RECOVERY_POINT_ACTIONS = ["backup:DeleteRecoveryPoint", "backup:Update
 BACKUP_RESOURCE_TYPES = ("Aurora", "CloudFormation", "DocumentDB", "DSQL", "DynamoDB", "EBS", "EC2", "EFS", "FSx",
                          "Neptune", "RDS", "Redshift", "Redshift Serverless", "S3", "SAP HANA on Amazon EC2",
                          "Storage Gateway", "VirtualMachine")  # fmt: skip
-BACKUP_MANAGED_POLICIES = (
-    "service-role/AWSBackupServiceRolePolicyForBackup",
-    "service-role/AWSBackupServiceRolePolicyForRestores",
-    "AWSBackupServiceRolePolicyForS3Backup",
-    "AWSBackupServiceRolePolicyForS3Restore",
-)
 
 
-def backup_role_name(name_prefix: str) -> str:
-    return f"{name_prefix}-backup"
+@dataclass(frozen=True)
+class BackupDocumentsArgs:
+    """A documents bucket (:class:`~.storage.ObjectStorage`'s) to back up and replicate to the DR region."""
 
-
-def replication_role_name(name_prefix: str) -> str:
-    return f"{name_prefix}-replication"
-
-
-def backup_role_arns(account: Account, name_prefix: str) -> list[str]:
-    """The roles AWS Backup and S3 replication work as, known before they exist (the documents bucket admits
-    them)."""
-    return [
-        f"arn:{account.partition}:iam::{account.id}:role/{name}"
-        for name in (backup_role_name(name_prefix), replication_role_name(name_prefix))
-    ]
+    bucket: pulumi.Input[str]
+    """The bucket's name."""
+    bucket_arn: pulumi.Input[str]
+    """The bucket's ARN: selected by the backup plan."""
+    key_arn: pulumi.Input[str]
+    """Customer KMS key of the bucket's objects (the replication role decrypts with it, through S3 only)."""
+    versioning: aws.s3.BucketVersioning
+    """The bucket's versioning (``ObjectStorage.hardened.versioning``): S3 refuses replication from a bucket not
+    versioned, so replication waits for it."""
+    noncurrent_version_days: int = 30
+    """Days the replica keeps an overwritten or deleted version: as long as the bucket itself."""
 
 
 @dataclass(frozen=True)
 class BackupsArgs:
-    """Inputs of :class:`Backups`."""
+    """Inputs of :class:`Backups`. Every default is the secure (and the guides') choice: 30 days of daily and 90 of
+    weekly backups, continuous backup, copies and replication to the DR region, a monthly restore test; locks are
+    opt-in, since they cannot be undone."""
 
     account: Account
     """The main account and region."""
@@ -115,36 +106,122 @@ class BackupsArgs:
     """The main region's log archive."""
     dr_access_log_bucket: pulumi.Input[str]
     """The DR region's log archive."""
-    databases: Sequence[aws.rds.Instance] = ()
-    """Every database primary (replicas are rebuilt from their primary)."""
-    documents: ObjectStorage | None = None
-    """The documents bucket: backed up by the plan and replicated to the DR region."""
+    database_arns: Sequence[pulumi.Input[str]] = ()
+    """ARNs of every database primary (replicas are rebuilt from their primary)."""
+    documents: BackupDocumentsArgs | None = None
+    """The documents bucket: backed up by the plan and replicated to the DR region. None: no documents."""
     file_systems: Sequence[pulumi.Input[str]] = ()
     """ARNs of the services' persistent file systems (EFS): backed up by the plan too, in a selection of their own."""
     database_retention_days: int = 30
     """How long the replicated automated backups are kept (the primaries' retention)."""
-    settings: BackupSettings = field(default_factory=BackupSettings)
-    """Retention, continuous backup, copies, restore tests, locks. Defaults: the guides' 30 days daily and 90
-    weekly, copied to the DR region, a monthly restore test, no locks."""
+    daily_retention_days: int = 30
+    """Days daily backups (02:00 UTC) are kept, here and in the DR region (the guides: 30); also the daily exports'."""
+    weekly_retention_days: int = 90
+    """Days Sunday backups (and weekly exports) are kept, here and in the DR region; longer than the daily ones."""
+    continuous_backup: bool = True
+    """Continuous backups for point-in-time restore (RDS, S3) in the daily rule; they keep at most 35 days."""
+    copy_to_dr_region: bool = True
+    """Copy every recovery point to the DR region's vault."""
+    replicate_database_backups: bool = True
+    """Replicate each primary's automated backups (point-in-time restore) to the DR region."""
+    restore_testing: bool = True
+    """Restore the latest database recovery point monthly, to prove backups restore."""
+    vault_lock: bool = False
+    """Lock both vaults (WORM): no recovery point outside the retention bounds below."""
+    vault_lock_min_retention_days: int = 7
+    """Shortest retention a locked vault accepts; at most ``daily_retention_days``."""
+    vault_lock_max_retention_days: int = 365
+    """Longest retention a locked vault accepts; at least ``weekly_retention_days``."""
+    vault_lock_changeable_for_days: int | None = None
+    """Days the lock can still be removed (at least 3); after that nobody, root included, can. None: governance
+    mode, removable by anyone with the permission."""
+    export_archive_after_days: int = 0
+    """Days before weekly exports move to Glacier Instant Retrieval (0: at once; it bills at least 90 days); less
+    than ``weekly_retention_days``."""
+    object_lock_mode: str | None = None
+    """Object lock of the exports and their replica: ``GOVERNANCE`` (removable with a permission) or ``COMPLIANCE``
+    (nobody can delete a locked version before its time). None: no lock. Only at bucket creation."""
+    object_lock_days: int = 30
+    """Days each export is locked."""
+    manage_region_settings: bool = True
+    """Manage AWS Backup's service opt-in of the region (account-wide: every stack of the account and region shares
+    it). False: leave it to whoever manages it, who must opt in S3 and RDS."""
+    service_opt_in: Mapping[str, bool] = field(default_factory=dict)
+    """Opt-in per AWS Backup resource type, over the map of every type AWS Backup lists, on; S3 and RDS stay on."""
     protect: bool = False
     """Protect the vaults and export buckets from deletion by Pulumi (on in production)."""
+
+
+#: Object lock modes S3 knows (S3 user guide, "Object Lock": retention modes).
+OBJECT_LOCK_MODES = ("GOVERNANCE", "COMPLIANCE")
+
+
+def validate_backups_args(args: BackupsArgs) -> None:
+    """What AWS Backup or S3 would refuse, or what would make the plan unsafe; errors name the Args field (a stack's
+    settings are validated, naming their keys, in ``components/settings/storage.py``)."""
+    daily, weekly = args.daily_retention_days, args.weekly_retention_days
+    if daily < 1:
+        raise invalid(args, "daily_retention_days", "be at least 1", daily)
+    if args.continuous_backup and daily > 35:
+        raise invalid(args, "daily_retention_days", "be at most 35 with continuous backup", daily)
+    if weekly <= daily:
+        raise invalid(args, "weekly_retention_days", f"be longer than daily_retention_days ({daily})", weekly)
+    if not 0 <= args.export_archive_after_days < weekly:
+        raise invalid(
+            args, "export_archive_after_days", f"be 0 or more and less than weekly_retention_days ({weekly})",
+            args.export_archive_after_days,
+        )  # fmt: skip
+    if args.object_lock_mode is not None and args.object_lock_mode not in OBJECT_LOCK_MODES:
+        raise invalid(args, "object_lock_mode", "be GOVERNANCE, COMPLIANCE or None", args.object_lock_mode)
+    if args.vault_lock:
+        if args.vault_lock_min_retention_days > daily:
+            raise invalid(
+                args, "vault_lock_min_retention_days", f"be at most daily_retention_days ({daily})",
+                args.vault_lock_min_retention_days,
+            )  # fmt: skip
+        if args.vault_lock_max_retention_days < weekly:
+            raise invalid(
+                args, "vault_lock_max_retention_days", f"be at least weekly_retention_days ({weekly})",
+                args.vault_lock_max_retention_days,
+            )  # fmt: skip
+        changeable = args.vault_lock_changeable_for_days
+        if changeable is not None and changeable < 3:
+            raise invalid(args, "vault_lock_changeable_for_days", "be at least 3 (or None)", changeable)
+
+
+class _Replicated(NamedTuple):
+    """A bucket replicated to the DR region, and its replica."""
+
+    bucket: pulumi.Input[str]
+    bucket_arn: pulumi.Input[str]
+    key_arn: pulumi.Input[str]
+    replica: HardenedBucket
+    versioned: Sequence[pulumi.Resource]
+    """What turns the source's versioning on (S3 refuses replication until both buckets are versioned)."""
 
 
 class Backups(pulumi.ComponentResource):
     """Vaults, plan, selections, restore tests, the exports bucket and cross-region copies."""
 
     vault: aws.backup.Vault
+    """The vault of the main region, under ``backups_key_arn``."""
     dr_vault: aws.backup.Vault
+    """The vault of the DR region, under ``dr_backups_key_arn``: every recovery point is copied there."""
     plan: aws.backup.Plan
+    """The daily and weekly rules."""
     role: aws.iam.Role
+    """The role AWS Backup backs up and restores as."""
     exports_bucket: aws.s3.Bucket
+    """Where logical dumps go (``daily/``, ``weekly/``)."""
     dr_exports_bucket: aws.s3.Bucket
+    """The exports' replica in the DR region."""
     dr_documents_bucket: aws.s3.Bucket | None
+    """The documents' replica in the DR region (None without documents)."""
 
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_backups_args(args)
         super().__init__(BACKUPS_TYPE, name, None, opts)
         self._name, self._args = name, args
-        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
         in_dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
         keep = pulumi.ResourceOptions(parent=self, protect=args.protect)
@@ -167,14 +244,14 @@ class Backups(pulumi.ComponentResource):
                 opts=options,
             )
         self._alerts()
-        if settings.vault_lock.enabled:
+        if args.vault_lock:
             for label, vault, options in vaults:
                 aws.backup.VaultLockConfiguration(
                     f"{name}-{label}-lock",
                     backup_vault_name=vault.name,
-                    min_retention_days=settings.vault_lock.min_retention_days,
-                    max_retention_days=settings.vault_lock.max_retention_days,
-                    changeable_for_days=settings.vault_lock.changeable_for_days,
+                    min_retention_days=args.vault_lock_min_retention_days,
+                    max_retention_days=args.vault_lock_max_retention_days,
+                    changeable_for_days=args.vault_lock_changeable_for_days,
                     opts=options,
                 )
 
@@ -183,15 +260,14 @@ class Backups(pulumi.ComponentResource):
             f"{name}-plan",
             name=f"{args.name_prefix}-plan",
             rules=[
-                self._rule("daily", DAILY_SCHEDULE, settings.daily_retention_days, settings.continuous),
-                self._rule("weekly", WEEKLY_SCHEDULE, settings.weekly_retention_days, False),
+                self._rule("daily", DAILY_SCHEDULE, args.daily_retention_days, args.continuous_backup),
+                self._rule("weekly", WEEKLY_SCHEDULE, args.weekly_retention_days, False),
             ],
             opts=child,
         )
-        opted_in = self._opt_in() if settings.manage_region_settings else []
-        resources = [db.arn for db in args.databases]
-        if args.documents is not None:
-            resources.append(args.documents.bucket.arn)
+        opted_in = self._opt_in() if args.manage_region_settings else []
+        documents = args.documents
+        resources = [*args.database_arns, *([documents.bucket_arn] if documents is not None else [])]
         if resources:
             aws.backup.Selection(
                 f"{name}-selection",
@@ -210,37 +286,44 @@ class Backups(pulumi.ComponentResource):
                 resources=list(args.file_systems),
                 opts=child,
             )
-        if settings.restore_testing and args.databases:
+        if args.restore_testing and args.database_arns:
             self._restore_tests()
         exports = self._exports()
-        lock = settings.object_lock
         exports_replica = self._replica(
             "exports",
             self._export_lifecycle(),
-            object_lock_mode=None if lock.mode == "off" else lock.mode,
-            object_lock_days=lock.days,
+            object_lock_mode=self._object_lock_mode(),
+            object_lock_days=args.object_lock_days,
         )
-        pairs = [(exports, args.backups_key_arn, exports_replica)]
-        if args.documents is not None:
+        pairs = [
+            _Replicated(
+                exports.bucket.id, exports.bucket.arn, args.backups_key_arn, exports_replica, [exports.versioning]
+            )
+        ]
+        if documents is not None:
             documents_replica = self._replica(
                 "documents",
                 (),
-                noncurrent_days=args.documents.noncurrent_version_days,
+                noncurrent_days=documents.noncurrent_version_days,
                 statements=only_principals(
                     "OnlyBackupsAndReplicationTouchDocuments", backup_role_arns(args.account, args.name_prefix)
                 ),
             )
-            pairs.append((args.documents.hardened, args.documents.key_arn, documents_replica))
+            pairs.append(
+                _Replicated(
+                    documents.bucket, documents.bucket_arn, documents.key_arn, documents_replica, [documents.versioning]
+                )
+            )
         role = self._replication_role(pairs)
-        for label, (source, _, replica) in zip(("exports", "documents"), pairs, strict=False):
-            self._replicate(label, source, replica, role)
-        self.exports_bucket, self.dr_exports_bucket = exports.bucket, pairs[0][2].bucket
-        self.dr_documents_bucket = pairs[1][2].bucket if len(pairs) > 1 else None
-        if settings.replicate_database_backups:
-            for index, database in enumerate(args.databases):
+        for label, pair in zip(("exports", "documents"), pairs, strict=False):
+            self._replicate(label, pair, role)
+        self.exports_bucket, self.dr_exports_bucket = exports.bucket, pairs[0].replica.bucket
+        self.dr_documents_bucket = pairs[1].replica.bucket if len(pairs) > 1 else None
+        if args.replicate_database_backups:
+            for index, database_arn in enumerate(args.database_arns):
                 aws.rds.InstanceAutomatedBackupsReplication(
                     f"{name}-database-{index}-replication",
-                    source_db_instance_arn=database.arn,
+                    source_db_instance_arn=database_arn,
                     kms_key_id=args.dr_backups_key_arn,
                     retention_period=args.database_retention_days,
                     opts=in_dr,
@@ -264,7 +347,7 @@ class Backups(pulumi.ComponentResource):
                     lifecycle=aws.backup.PlanRuleCopyActionLifecycleArgs(delete_after=days),
                 )
             ]
-            if self._args.settings.copy_to_dr_region
+            if self._args.copy_to_dr_region
             else None
         )
         return aws.backup.PlanRuleArgs(
@@ -285,7 +368,7 @@ class Backups(pulumi.ComponentResource):
         to opt in to (AWS Backup developer guide, "Service opt-in"): the region's opt-in, S3 and RDS on. The settings
         are the account's, for the region: removing them from the stack leaves them as they are."""
         preference: dict[str, bool] = dict.fromkeys(BACKUP_RESOURCE_TYPES, True)
-        preference.update(self._args.settings.service_opt_in)
+        preference.update(self._args.service_opt_in)
         preference.update(dict.fromkeys(BACKED_UP_RESOURCE_TYPES, True))
         return [
             aws.backup.RegionSettings(
@@ -349,7 +432,7 @@ class Backups(pulumi.ComponentResource):
                 algorithm="LATEST_WITHIN_WINDOW",
                 include_vaults=[self.vault.arn],
                 recovery_point_types=["SNAPSHOT", "CONTINUOUS"],
-                selection_window_days=min(30, args.settings.daily_retention_days),
+                selection_window_days=min(30, args.daily_retention_days),
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -359,14 +442,17 @@ class Backups(pulumi.ComponentResource):
             restore_testing_plan_name=plan.name,
             protected_resource_type="RDS",
             iam_role_arn=self.role.arn,
-            protected_resource_arns=[db.arn for db in args.databases],
+            protected_resource_arns=list(args.database_arns),
             validation_window_hours=24,
             opts=pulumi.ResourceOptions(parent=self),
         )
 
+    def _object_lock_mode(self) -> Literal["GOVERNANCE", "COMPLIANCE"] | None:
+        # validate_backups_args admits only these
+        return cast(Literal["GOVERNANCE", "COMPLIANCE"] | None, self._args.object_lock_mode)
+
     def _exports(self) -> HardenedBucket:
-        args, settings = self._args, self._args.settings
-        lock = settings.object_lock
+        args = self._args
         return hardened_bucket(
             f"{self._name}-exports",
             BucketArgs(
@@ -375,8 +461,8 @@ class Backups(pulumi.ComponentResource):
                 kms_key_arn=args.backups_key_arn,
                 access_log_bucket=args.access_log_bucket,
                 lifecycle_rules=self._export_lifecycle(),
-                object_lock_mode=None if lock.mode == "off" else lock.mode,
-                object_lock_days=lock.days,
+                object_lock_mode=self._object_lock_mode(),
+                object_lock_days=args.object_lock_days,
                 tags={ROLE_TAG: ROLE_BACKUPS},
                 protect=args.protect,
             ),
@@ -384,14 +470,14 @@ class Backups(pulumi.ComponentResource):
         )
 
     def _export_lifecycle(self) -> list[aws.s3.BucketLifecycleConfigurationRuleArgs]:
-        settings = self._args.settings
+        args = self._args
         prefixed = aws.s3.BucketLifecycleConfigurationRuleFilterArgs
         return [
             aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="daily-exports",
                 status="Enabled",
                 filter=prefixed(prefix="daily/"),
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=settings.daily_retention_days),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.daily_retention_days),
             ),
             aws.s3.BucketLifecycleConfigurationRuleArgs(
                 id="weekly-exports",
@@ -399,10 +485,10 @@ class Backups(pulumi.ComponentResource):
                 filter=prefixed(prefix="weekly/"),
                 transitions=[
                     aws.s3.BucketLifecycleConfigurationRuleTransitionArgs(
-                        days=settings.export_archive_after_days, storage_class="GLACIER_IR"
+                        days=args.export_archive_after_days, storage_class="GLACIER_IR"
                     )
                 ],
-                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=settings.weekly_retention_days),
+                expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.weekly_retention_days),
             ),
         ]
 
@@ -438,10 +524,10 @@ class Backups(pulumi.ComponentResource):
             provider=args.dr_provider,
         )
 
-    def _replicate(self, label: str, source: HardenedBucket, replica: HardenedBucket, role: aws.iam.Role) -> None:
+    def _replicate(self, label: str, pair: _Replicated, role: aws.iam.Role) -> None:
         aws.s3.BucketReplicationConfig(
             f"{self._name}-{label}-replication",
-            bucket=source.bucket.id,
+            bucket=pair.bucket,
             role=role.arn,
             rules=[
                 aws.s3.BucketReplicationConfigRuleArgs(
@@ -458,7 +544,7 @@ class Backups(pulumi.ComponentResource):
                         )
                     ),
                     destination=aws.s3.BucketReplicationConfigRuleDestinationArgs(
-                        bucket=replica.bucket.arn,
+                        bucket=pair.replica.bucket.arn,
                         storage_class="STANDARD_IA",
                         encryption_configuration=aws.s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs(
                             replica_kms_key_id=self._args.dr_backups_key_arn
@@ -467,12 +553,10 @@ class Backups(pulumi.ComponentResource):
                 )
             ],
             # S3 refuses replication until both buckets are versioned.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[source.versioning, replica.versioning]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*pair.versioned, pair.replica.versioning]),
         )
 
-    def _replication_role(
-        self, pairs: Sequence[tuple[HardenedBucket, pulumi.Input[str], HardenedBucket]]
-    ) -> aws.iam.Role:
+    def _replication_role(self, pairs: Sequence[_Replicated]) -> aws.iam.Role:
         """The role S3 replicates as: read each source, write its replica, use each key through S3 only."""
         args, account = self._args, self._args.account
         role = aws.iam.Role(
@@ -483,7 +567,7 @@ class Backups(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         documents = pulumi.Output.all(
-            *(pulumi.Output.all(source.bucket.arn, key, replica.bucket.arn) for source, key, replica in pairs),
+            *(pulumi.Output.all(pair.bucket_arn, pair.key_arn, pair.replica.bucket.arn) for pair in pairs),
             args.dr_backups_key_arn,
         )
         aws.iam.RolePolicy(
@@ -500,71 +584,3 @@ class Backups(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         return role
-
-
-def vault_policy() -> dict[str, Any]:
-    """Nobody deletes a recovery point or changes its lifecycle; the plan's lifecycle alone expires it. An
-    administrator can still replace this policy (unless a vault lock is in force)."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "RecoveryPointsLiveTheirLifecycle",
-                "Effect": "Deny",
-                "Principal": {"AWS": "*"},
-                "Action": PROTECTED_RECOVERY_POINT_ACTIONS,
-                "Resource": "*",
-            }
-        ],
-    }
-
-
-def replication_policy(
-    pairs: Sequence[tuple[str, str, str]], replica_key: str, account: Account, dr_account: Account
-) -> dict[str, Any]:
-    """Read the sources' versions, write the replicas, and use each key through S3 in its own region only;
-    ``pairs`` holds (source bucket ARN, source key ARN, replica bucket ARN)."""
-    sources = sorted(source for source, _, _ in pairs)
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ReadTheSourceConfiguration",
-                "Effect": "Allow",
-                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                "Resource": sources,
-            },
-            {
-                "Sid": "ReadTheSourceVersions",
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                    "s3:GetObjectRetention",
-                    "s3:GetObjectLegalHold",
-                ],
-                "Resource": [f"{source}/*" for source in sources],
-            },
-            {
-                "Sid": "WriteTheReplicas",
-                "Effect": "Allow",
-                "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                "Resource": sorted(f"{replica}/*" for _, _, replica in pairs),
-            },
-            {
-                "Sid": "DecryptTheSources",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": sorted({key for _, key, _ in pairs}),
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{account.region}.{account.dns_suffix}"}},
-            },
-            {
-                "Sid": "EncryptTheReplicas",
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                "Resource": replica_key,
-                "Condition": {"StringEquals": {"kms:ViaService": f"s3.{dr_account.region}.{dr_account.dns_suffix}"}},
-            },
-        ],
-    }

@@ -7,13 +7,16 @@ import json
 from collections.abc import Sequence
 
 import pulumi
+import pulumi_aws as aws
 
-from ..settings import CacheSettings, DatabaseSettings, NetworkSettings, SettingsError
+from ..settings import BackupSettings, CacheSettings, DatabaseSettings, NetworkSettings, SettingsError
 from .account import Account
+from .backups import BackupDocumentsArgs, BackupsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
 from .network import Network, NetworkArgs, ZoneChoiceError
 from .sharded_database import ShardedDatabaseArgs
+from .storage import ObjectStorage
 
 
 def database_args(
@@ -143,6 +146,59 @@ def network_args(
     )
 
 
+def backups_args(
+    settings: BackupSettings,
+    *,
+    account: Account,
+    dr_account: Account,
+    dr_provider: aws.Provider,
+    name_prefix: str,
+    backups_key_arn: pulumi.Input[str],
+    dr_backups_key_arn: pulumi.Input[str],
+    alert_topic_arn: pulumi.Input[str],
+    access_log_bucket: pulumi.Input[str],
+    dr_access_log_bucket: pulumi.Input[str],
+    database_arns: Sequence[pulumi.Input[str]],
+    documents: ObjectStorage | None,
+    file_systems: Sequence[pulumi.Input[str]],
+    database_retention_days: int,
+    protect: bool,
+) -> BackupsArgs:
+    """``webstack:backups`` as the Args of the backups of the databases, the documents and the file systems."""
+    lock, object_lock = settings.vault_lock, settings.object_lock
+    return BackupsArgs(
+        account=account,
+        dr_account=dr_account,
+        dr_provider=dr_provider,
+        name_prefix=name_prefix,
+        backups_key_arn=backups_key_arn,
+        dr_backups_key_arn=dr_backups_key_arn,
+        alert_topic_arn=alert_topic_arn,
+        access_log_bucket=access_log_bucket,
+        dr_access_log_bucket=dr_access_log_bucket,
+        database_arns=list(database_arns),
+        documents=backup_documents(documents) if documents is not None else None,
+        file_systems=list(file_systems),
+        database_retention_days=database_retention_days,
+        daily_retention_days=settings.daily_retention_days,
+        weekly_retention_days=settings.weekly_retention_days,
+        continuous_backup=settings.continuous,
+        copy_to_dr_region=settings.copy_to_dr_region,
+        replicate_database_backups=settings.replicate_database_backups,
+        restore_testing=settings.restore_testing,
+        vault_lock=lock.enabled,
+        vault_lock_min_retention_days=lock.min_retention_days,
+        vault_lock_max_retention_days=lock.max_retention_days,
+        vault_lock_changeable_for_days=lock.changeable_for_days,
+        export_archive_after_days=settings.export_archive_after_days,
+        object_lock_mode=None if object_lock.mode == "off" else object_lock.mode,
+        object_lock_days=object_lock.days,
+        manage_region_settings=settings.manage_region_settings,
+        service_opt_in=dict(settings.service_opt_in),
+        protect=protect,
+    )
+
+
 #: The ``webstack:network`` keys behind the Args fields the Network checks against the region's zones.
 NETWORK_ZONE_KEYS = {"az_count": "azCount", "availability_zone_ids": "availabilityZoneIds"}
 
@@ -157,3 +213,14 @@ def stack_network(name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | N
         field, bracket, index = error.field.partition("[")
         key = f"webstack:network.{NETWORK_ZONE_KEYS[field]}{bracket}{index}"
         raise SettingsError(key, f"{key} must {error.rule}, got {json.dumps(error.got)}") from None
+
+
+def backup_documents(storage: ObjectStorage) -> BackupDocumentsArgs:
+    """The documents bucket as the backups see it."""
+    return BackupDocumentsArgs(
+        bucket=storage.bucket.id,
+        bucket_arn=storage.bucket.arn,
+        key_arn=storage.key_arn,
+        versioning=storage.hardened.versioning,
+        noncurrent_version_days=storage.noncurrent_version_days,
+    )

@@ -22,7 +22,7 @@ from ..edge_common import (
 from ..settings import Settings, StackSecrets
 from .account import Account
 from .app_secrets import AppSecrets, AppSecretsArgs
-from .backups import Backups, BackupsArgs, backup_role_arns
+from .backups import Backups, backup_role_arns
 from .buckets import fixed_bucket_name
 from .cache import Cache
 from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
@@ -40,7 +40,14 @@ from .monitoring import Monitoring, MonitoringArgs, Watched, WatchedDatabase
 from .network import Network
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
-from .platform_args import cache_args, database_args, network_args, sharded_database_args, stack_network
+from .platform_args import (
+    backups_args,
+    cache_args,
+    database_args,
+    network_args,
+    sharded_database_args,
+    stack_network,
+)
 from .prometheus import Prometheus, PrometheusArgs
 from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
@@ -426,7 +433,8 @@ def data_protection_step(base: Foundation, data: Data, app: Application, alertin
     )
     backups = Backups(
         "backups",
-        BackupsArgs(
+        backups_args(
+            settings.backups,
             account=account,
             dr_account=dr_account,
             dr_provider=dr,
@@ -436,11 +444,10 @@ def data_protection_step(base: Foundation, data: Data, app: Application, alertin
             alert_topic_arn=alerts.critical.arn,
             access_log_bucket=access_logs.bucket.id,
             dr_access_log_bucket=dr_access_logs.bucket.id,
-            databases=[shard.primary for shard in database.shards],
+            database_arns=[shard.primary.arn for shard in database.shards],
             documents=storage,
             file_systems=[volume.file_system.arn for volume in files.values()],
             database_retention_days=settings.database.backup_retention_days,
-            settings=settings.backups,
             protect=production,
         ),
         opts=here,

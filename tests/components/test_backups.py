@@ -5,16 +5,22 @@ region; replicated automated database backups; the settings' switches; least-pri
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 from typing import Any
 
+import pulumi
 import pulumi_aws as aws
 import pytest
+from pulumi.provider.experimental.component import ComponentProvider
 
 from components.aws.account import Account
-from components.aws.backups import Backups, BackupsArgs, backup_role_arns
+from components.aws.backups import Backups, BackupsArgs, backup_role_arns, validate_backups_args
 from components.aws.buckets import fixed_bucket_name
+from components.aws.platform_args import backups_args
 from components.aws.storage import ObjectStorage, ObjectStorageArgs
+from components.provider import PACKAGE, hosted
 from components.settings import BackupSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
 from stackcheck.engine.resources import RecordedResource
@@ -91,7 +97,8 @@ def backups(
         )
         built = Backups(
             name,
-            BackupsArgs(
+            backups_args(
+                backup_settings,
                 account=ACCOUNT,
                 dr_account=DR_ACCOUNT,
                 dr_provider=dr,
@@ -101,10 +108,10 @@ def backups(
                 alert_topic_arn=ALERT_TOPIC_ARN,
                 access_log_bucket=ACCESS_LOG_BUCKET,
                 dr_access_log_bucket=DR_ACCESS_LOG_BUCKET,
-                databases=primaries,
+                database_arns=[primary.arn for primary in primaries],
                 documents=storage,
+                file_systems=[],
                 database_retention_days=DATABASE_RETENTION_DAYS,
-                settings=backup_settings,
                 protect=protect,
             ),
         )
@@ -671,3 +678,115 @@ def test_protect_keeps_the_vaults_and_the_buckets(default_backups: dict[str, str
         "bkpkept-vault",
     ]
     assert [r.name for r in registered("bkpdefault-") if r.protect] == []
+
+
+# -- the Args as a program sees them -----------------------------------------------------------------------------------
+#: What the platform wires in; a provider object would stand in for the DR region (nothing is registered here: the
+#: Args are only mapped and validated).
+WIRING: dict[str, Any] = {
+    "account": ACCOUNT,
+    "dr_account": DR_ACCOUNT,
+    "dr_provider": None,
+    "name_prefix": "webstack-args",
+    "backups_key_arn": BACKUPS_KEY_ARN,
+    "dr_backups_key_arn": DR_BACKUPS_KEY_ARN,
+    "alert_topic_arn": ALERT_TOPIC_ARN,
+    "access_log_bucket": ACCESS_LOG_BUCKET,
+    "dr_access_log_bucket": DR_ACCESS_LOG_BUCKET,
+}
+
+
+def args_of(**fields: Any) -> BackupsArgs:
+    return BackupsArgs(**{**WIRING, **fields})
+
+
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A program that sets nothing gets what a stack that sets nothing gets (``webstack:backups`` unset)."""
+    mapped = backups_args(
+        BackupSettings(),
+        **WIRING,
+        database_arns=[],
+        documents=None,
+        file_systems=[],
+        database_retention_days=30,
+        protect=False,
+    )
+    defaults = args_of()
+    from_settings = [f.name for f in dataclasses.fields(BackupsArgs) if f.name not in WIRING]
+    assert {name: getattr(mapped, name) for name in from_settings} == {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in ((name, getattr(defaults, name)) for name in from_settings)
+    }
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"daily_retention_days": 36}, "BackupsArgs.daily_retention_days must be at most 35 with continuous backup"),
+        ({"weekly_retention_days": 30}, "BackupsArgs.weekly_retention_days must be longer than daily_retention_days"),
+        (
+            {"export_archive_after_days": 90},
+            "BackupsArgs.export_archive_after_days must be 0 or more and less than weekly_retention_days (90), got 90",
+        ),
+        ({"object_lock_mode": "off"}, "BackupsArgs.object_lock_mode must be GOVERNANCE, COMPLIANCE or None, got 'off'"),
+        (
+            {"vault_lock": True, "vault_lock_min_retention_days": 31},
+            "BackupsArgs.vault_lock_min_retention_days must be at most daily_retention_days (30), got 31",
+        ),
+        (
+            {"vault_lock": True, "vault_lock_max_retention_days": 60},
+            "BackupsArgs.vault_lock_max_retention_days must be at least weekly_retention_days (90), got 60",
+        ),
+        (
+            {"vault_lock": True, "vault_lock_changeable_for_days": 2},
+            "BackupsArgs.vault_lock_changeable_for_days must be at least 3 (or None), got 2",
+        ),
+    ],
+)
+def test_args_aws_backup_or_s3_would_refuse_are_refused_by_field(fields: dict[str, Any], message: str) -> None:
+    validate_backups_args(args_of())
+    validate_backups_args(args_of(continuous_backup=False, daily_retention_days=36, weekly_retention_days=90))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate_backups_args(args_of(**fields))
+
+
+def test_the_schema_takes_the_dr_provider_as_a_reference_and_the_documents_as_nested_args() -> None:
+    schema = json.loads(ComponentProvider([hosted(Backups)], PACKAGE, version="0.0.0").schema)  # type: ignore[attr-defined]
+    inputs = schema["resources"][f"{PACKAGE}:index:Backups"]["inputProperties"]
+    assert inputs["drProvider"]["$ref"].endswith("#/resources/pulumi:providers:aws")
+    assert inputs["documents"]["$ref"] == f"#/types/{PACKAGE}:index:BackupDocumentsArgs"
+    assert inputs["databaseArns"]["items"]["type"] == "string"
+    assert inputs["serviceOptIn"]["additionalProperties"]["type"] == "boolean"
+    documents = schema["types"][f"{PACKAGE}:index:BackupDocumentsArgs"]
+    assert sorted(documents["required"]) == ["bucket", "bucketArn", "keyArn", "versioning"]
+    assert documents["properties"]["versioning"]["$ref"].endswith(
+        "#/resources/aws:s3%2FbucketVersioning:BucketVersioning"
+    )
+
+
+def test_a_construct_call_through_the_package_puts_the_dr_vault_in_the_dr_region() -> None:
+    provider = ComponentProvider([hosted(Backups)], PACKAGE, version="0.0.0")
+
+    def build() -> str:
+        dr = aws.Provider("bkphostedsrc-dr", region=DR_REGION)
+        inputs = {
+            "account": {"id": ACCOUNT_ID, "partition": "aws", "region": TEST_REGION},
+            "drAccount": {"id": ACCOUNT_ID, "partition": "aws", "region": DR_REGION},
+            "drProvider": dr,
+            "namePrefix": "webstack-bkphosted",
+            "backupsKeyArn": BACKUPS_KEY_ARN,
+            "drBackupsKeyArn": DR_BACKUPS_KEY_ARN,
+            "alertTopicArn": ALERT_TOPIC_ARN,
+            "accessLogBucket": ACCESS_LOG_BUCKET,
+            "drAccessLogBucket": DR_ACCESS_LOG_BUCKET,
+            "restoreTesting": False,
+        }
+        return provider.construct("bkphosted", f"{PACKAGE}:index:Backups", inputs, pulumi.ResourceOptions()).urn  # type: ignore[return-value]
+
+    construct(build)
+    (component,) = registered("bkphosted", f"{PACKAGE}:index:Backups")
+    dr_vault = one("bkphosted-dr-vault")
+    assert dr_vault.parent == component.urn
+    assert dr_vault.provider_urn == dr_provider("bkphosted")
+    assert dr_vault.outputs["region"] == DR_REGION
+    assert one("bkphosted-vault").provider == ""
