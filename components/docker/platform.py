@@ -12,21 +12,24 @@ Tunnel whose connector (``cloudflared``) dials out, with no port published (``we
 default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_docker as docker
 
 from ..naming import Naming
-from ..settings import Settings, StackSecrets
+from ..settings import RateLimit, Settings, StackSecrets
 from .backups import Backups, BackupsArgs
 from .cache import Cache, CacheArgs
 from .common import built_image, pinned_image, volume
 from .database import database_shards, docker_shard_map, shard_map_json
 from .images import backup_image, image_for
-from .load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
+from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .monitoring import Monitoring, MonitoringArgs
 from .network import Network, NetworkArgs
+from .nginx import Proxy, RateLimitArgs, Upstream
 from .storage import ObjectStorage, ObjectStorageArgs
 from .tls_ca import InternalCa, InternalCaArgs
 from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
@@ -125,17 +128,17 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     edge = LoadBalancer(
         "edge",
-        LoadBalancerArgs(
-            settings=settings,
-            networks=networks,
-            image=images["nginx"],
-            frontend=web.frontend,
-            backend=web.backend,
+        load_balancer_args(
+            settings,
+            images["nginx"],
+            (web.frontend, web.backend),
+            edge_network=network.edge_network,
+            app_network=network.app_network,
+            tunnel_network=network.tunnel_network,
             # nginx resolves the web services per request; created after them, its first requests find them.
-            depends_on=[web],
-            proxy=cloudflare_proxy(
-                settings,
-                _ranges(cloudflare_provider) if cloudflare_provider is not None and origin == "direct" else [],
+            depends_on=web.containers,
+            cloudflare_ranges=(
+                _ranges(cloudflare_provider) if cloudflare_provider is not None and origin == "direct" else ()
             ),
         ),
         opts,
@@ -242,3 +245,81 @@ def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict
         for service in ("frontend", "backend")
         if settings.app.service(service).volume is not None
     }
+
+
+# -- the load balancer -------------------------------------------------------------------------------------------------
+def load_balancer_args(
+    settings: Settings,
+    image: pulumi.Input[str],
+    upstreams: tuple[Upstream, Upstream],
+    *,
+    edge_network: pulumi.Input[str],
+    app_network: pulumi.Input[str],
+    tunnel_network: pulumi.Input[str] | None = None,
+    depends_on: Sequence[docker.Container] = (),
+    cloudflare_ranges: Sequence[str] = (),
+) -> LoadBalancerArgs:
+    """The load balancer in front of the frontend and backend ``upstreams``, on the networks named, from
+    ``webstack:domain``, ``docker`` (ports, bind address, certificate files), ``web`` (stickiness, rate limits) and
+    ``cdn`` (headers, origin), behind Cloudflare's ``cloudflare_ranges`` when it connects directly."""
+    docker_settings, cdn, limits = settings.docker, settings.cdn, settings.web.rate_limits
+    files = docker_settings.tls
+    certificate: str | None = None
+    key: pulumi.Output[str] | None = None
+    if files.certificate_file:
+        certificate, key = provided_certificate(files.certificate_file, files.key_file)
+    return LoadBalancerArgs(
+        domain=settings.domain,
+        image=image,
+        edge_network=edge_network,
+        app_network=app_network,
+        frontend=upstreams[0],
+        backend=upstreams[1],
+        tunnel_network=tunnel_network if settings.cdn_origin == "tunnel" else None,
+        proxy=cloudflare_proxy(settings, cloudflare_ranges),
+        certificate_pem=certificate,
+        private_key_pem=key,
+        http_port=docker_settings.http_port,
+        https_port=docker_settings.https_port,
+        bind_address=docker_settings.bind_address,
+        stickiness=settings.web.stickiness,
+        api_rate_limit=rate_limit_args(limits.api),
+        login_rate_limit=rate_limit_args(limits.login),
+        general_rate_limit=rate_limit_args(limits.general),
+        hsts_include_subdomains=cdn.hsts_include_subdomains,
+        hsts_preload=cdn.hsts_preload,
+        content_security_policy=cdn.content_security_policy,
+        permissions_policy=cdn.permissions_policy,
+        depends_on=list(depends_on),
+    )
+
+
+def rate_limit_args(limit: RateLimit) -> RateLimitArgs:
+    return RateLimitArgs(limit=limit.limit, window_seconds=limit.window_seconds, path=limit.path, match=limit.match)
+
+
+def cloudflare_proxy(settings: Settings, cloudflare_ranges: Sequence[str]) -> Proxy | None:
+    """Whom nginx believes and serves behind Cloudflare: the tunnel network (nothing else reaches nginx then), or,
+    connected directly, Cloudflare's published ranges, with its origin-pull certificate required."""
+    origin = settings.cdn_origin
+    if origin is None:
+        return None
+    if origin == "tunnel":
+        return Proxy(trusted=[settings.docker.tunnel_subnet])
+    return Proxy(
+        trusted=cloudflare_ranges,
+        admitted=cloudflare_ranges,
+        client_ca_pem=Path(settings.cdn.origin_pull_ca_bundle).read_text(),
+    )
+
+
+def provided_certificate(certificate_file: str, key_file: str) -> tuple[str, pulumi.Output[str]]:
+    """The certificate and key from the PEM files ``webstack:docker.tls`` names; the key never leaves a secret."""
+    certificate = Path(certificate_file).read_text()
+    if "-----BEGIN CERTIFICATE-----" not in certificate:
+        raise ValueError(f"webstack:docker.tls.certificateFile {certificate_file} holds no PEM certificate")
+    key = Path(key_file).read_text()
+    if "PRIVATE KEY-----" not in key:
+        # The message names the file only, never its content.
+        raise ValueError(f"webstack:docker.tls.keyFile {key_file} holds no PEM private key")
+    return certificate, pulumi.Output.secret(key)

@@ -9,6 +9,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from components.docker.load_balancer import site
+from components.docker.nginx import Site, Upstream
+from components.docker.platform import load_balancer_args
 from components.settings import Settings, parse_settings
 from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.conftest import IMAGES, one, valid_config
@@ -37,6 +40,13 @@ def prod_settings(web: dict[str, Any] | None = None, **areas: Any) -> Settings:
     }
     config.update({f"webstack:{key}": json.dumps(value) for key, value in areas.items()})
     return parse_settings(config, set(), stack="prod")
+
+
+def nginx_site(settings: Settings) -> Site:
+    """What the stack's load balancer tells nginx about the site: the platform's Args for ``settings``, defaults
+    resolved as the component resolves them."""
+    upstream = Upstream("web:1024", ["web-1:1024"])
+    return site(load_balancer_args(settings, "image", (upstream, upstream), edge_network="edge", app_network="app"))
 
 
 def assert_locked_down(inputs: Mapping[str, Any], user: str) -> None:
