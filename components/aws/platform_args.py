@@ -8,8 +8,17 @@ from collections.abc import Sequence
 
 import pulumi
 
-from ..settings import CacheSettings, DatabaseSettings, NetworkSettings, SettingsError
+from ..settings import (
+    APP_SERVICES,
+    AppSettings,
+    CacheSettings,
+    DatabaseSettings,
+    NetworkSettings,
+    SettingsError,
+    StackSecrets,
+)
 from .account import Account
+from .app_secrets import AppSecretsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
 from .network import Network, NetworkArgs, ZoneChoiceError
@@ -157,3 +166,17 @@ def stack_network(name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | N
         field, bracket, index = error.field.partition("[")
         key = f"webstack:network.{NETWORK_ZONE_KEYS[field]}{bracket}{index}"
         raise SettingsError(key, f"{key} must {error.rule}, got {json.dumps(error.got)}") from None
+
+
+def app_secrets_args(
+    app: AppSettings, secrets: StackSecrets, *, name_prefix: str, secrets_key_arn: pulumi.Input[str]
+) -> AppSecretsArgs:
+    """``webstack:appSecrets`` (the values) and each service's ``webstack:app.<service>.secretArns`` (secrets that
+    exist already) as the application secrets' Args."""
+    return AppSecretsArgs(
+        name_prefix=name_prefix,
+        secrets_key_arn=secrets_key_arn,
+        values={service: dict(named) for service, named in secrets.app.items()},
+        existing_secret_arns={service: dict(app.service(service).secret_arns) for service in APP_SERVICES},
+        services=APP_SERVICES,
+    )
