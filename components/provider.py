@@ -148,6 +148,7 @@ def _hints(args_type: type) -> dict[str, Any]:
 #: (flat Args of strings, numbers, lists, maps and nested Args). The others still take settings models, resources or
 #: callbacks; tests/packaging/test_provider.py fails when one of them comes into reach without being served.
 SERVED_AWS = (
+    "AppSecrets",
     "Backups",
     "Cache",
     "Database",

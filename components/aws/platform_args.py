@@ -9,8 +9,18 @@ from collections.abc import Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ..settings import BackupSettings, CacheSettings, DatabaseSettings, NetworkSettings, SettingsError
+from ..settings import (
+    APP_SERVICES,
+    AppSettings,
+    BackupSettings,
+    CacheSettings,
+    DatabaseSettings,
+    NetworkSettings,
+    SettingsError,
+    StackSecrets,
+)
 from .account import Account
+from .app_secrets import AppSecretsArgs
 from .backups import BackupDocumentsArgs, BackupsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
@@ -223,4 +233,18 @@ def backup_documents(storage: ObjectStorage) -> BackupDocumentsArgs:
         key_arn=storage.key_arn,
         versioning=storage.hardened.versioning,
         noncurrent_version_days=storage.noncurrent_version_days,
+    )
+
+
+def app_secrets_args(
+    app: AppSettings, secrets: StackSecrets, *, name_prefix: str, secrets_key_arn: pulumi.Input[str]
+) -> AppSecretsArgs:
+    """``webstack:appSecrets`` (the values) and each service's ``webstack:app.<service>.secretArns`` (secrets that
+    exist already) as the application secrets' Args."""
+    return AppSecretsArgs(
+        name_prefix=name_prefix,
+        secrets_key_arn=secrets_key_arn,
+        values={service: dict(named) for service, named in secrets.app.items()},
+        existing_secret_arns={service: dict(app.service(service).secret_arns) for service in APP_SERVICES},
+        services=APP_SERVICES,
     )

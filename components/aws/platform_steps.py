@@ -21,7 +21,7 @@ from ..edge_common import (
 )
 from ..settings import Settings, StackSecrets
 from .account import Account
-from .app_secrets import AppSecrets, AppSecretsArgs
+from .app_secrets import AppSecrets
 from .backups import Backups, backup_role_arns
 from .buckets import fixed_bucket_name
 from .cache import Cache
@@ -41,6 +41,7 @@ from .network import Network
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
 from .platform_args import (
+    app_secrets_args,
     backups_args,
     cache_args,
     database_args,
@@ -297,7 +298,7 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     app_secrets = AppSecrets(
         "app-secrets",
-        AppSecretsArgs(name_prefix=prefix, secrets_key_arn=keys.secrets.arn, values=secrets.app, app=app),
+        app_secrets_args(app, secrets, name_prefix=prefix, secrets_key_arn=keys.secrets.arn),
         opts=here,
     )
     files = {

@@ -34,6 +34,7 @@ from .app import (
     APP_SERVICES,
     PROGRAM_ENVIRONMENT_PREFIXES,
     RESERVED_MOUNT_PATHS,
+    SECRET_ARN_RE,
     AppServiceSettings,
     AppSettings,
     AppVolumeSettings,
@@ -95,6 +96,7 @@ from .storage import (
     VaultLockSettings,
 )
 from .web import (
+    ENV_NAME_RE,
     FARGATE_SIZES,
     RUNTIME_ENVIRONMENT,
     SECRET_NAME_RE,
@@ -130,6 +132,7 @@ __all__ = [
     "DR_REGION_PAIRS",
     "ENGINE_VERSIONS",
     "ENTRY_POINT_PHASES",
+    "ENV_NAME_RE",
     "FARGATE_SIZES",
     "LOG_RETENTION_DAYS",
     "MAXMEMORY_POLICIES",
@@ -143,6 +146,7 @@ __all__ = [
     "RESERVED_MOUNT_PATHS",
     "RESERVED_TAG_KEYS",
     "RUNTIME_ENVIRONMENT",
+    "SECRET_ARN_RE",
     "SECRET_NAME_RE",
     "SECRET_SETTINGS",
     "SECRET_SETTING_KEYS",

@@ -23,7 +23,6 @@ COMPONENTS = sorted(
 
 #: Components whose Args the analyzer cannot read yet, and why (what their Args still embed).
 NOT_YET_IN_REACH = {
-    "AppSecrets": "AppSecretsArgs embeds the AppSettings model",
     "LoadBalancer": "LoadBalancerArgs embeds WebSettings and a validation callback",
     "Monitoring": "MonitoringArgs embeds MonitoringSettings and the watched resources",
     "OneOffTask": "OneOffArgs takes resources to wait for (depends_on)",
