@@ -22,7 +22,8 @@ from ..settings import Settings, StackSecrets
 from .backups import Backups, BackupsArgs
 from .cache import Cache, CacheArgs
 from .common import built_image, pinned_image, volume
-from .database import database_shards, docker_shard_map, shard_map_json
+from .database import Database, DatabaseArgs, shard_map_document, shard_map_text
+from .database_config import shard_name
 from .images import backup_image, image_for
 from .load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy
 from .monitoring import Monitoring, MonitoringArgs
@@ -87,7 +88,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", InternalCaArgs(), opts=opts)
     # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
-    shards = database_shards(settings, networks, images[engine], images[exporter_role], ca, opts)
+    shards = database_shards(settings, network.data_network, images[engine], images[exporter_role], ca, opts)
     database = shards[0]
     cache = Cache(
         "cache",
@@ -198,6 +199,58 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         outputs["cdnZoneId"] = cdn.zone_id
         outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.rulesets.items()}
     return outputs
+
+
+# -- the data tier -----------------------------------------------------------------------------------------------------
+def database_args(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    image: pulumi.Input[str],
+    exporter_image: pulumi.Input[str],
+    ca: InternalCa | None = None,
+    shard: int = 0,
+) -> DatabaseArgs:
+    """Shard ``shard`` as ``webstack:database`` describes it (engine, port, replicas, names), its certificates from
+    the stack's CA ``ca`` (None: its own)."""
+    database = settings.database
+    return DatabaseArgs(
+        data_network=data_network,
+        image=image,
+        exporter_image=exporter_image,
+        engine=database.engine,
+        port=database.effective_port,
+        replicas=database.replicas,
+        database_name=database.database_name,
+        master_username=database.master_username,
+        shard=shard,
+        ca_cert_pem=ca.cert_pem if ca is not None else None,
+        ca_key_pem=ca.key_pem if ca is not None else None,
+    )
+
+
+def database_shards(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    image: pulumi.Input[str],
+    exporter_image: pulumi.Input[str],
+    ca: InternalCa | None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> list[Database]:
+    """``webstack:database.shards`` independent shards (see :mod:`components.docker.database` for their names)."""
+    return [
+        Database(shard_name(index), database_args(settings, data_network, image, exporter_image, ca, index), opts)
+        for index in range(settings.database.shards)
+    ]
+
+
+def docker_shard_map(settings: Settings, shards: list[Database]) -> dict[str, Any]:
+    """The shard map of ``shards`` with ``webstack:database``'s table routing and hash ring."""
+    return shard_map_document(shards, settings.database.tables, settings.database.virtual_nodes)
+
+
+def shard_map_json(settings: Settings, shards: list[Database]) -> str:
+    """The shard map as the file the backend reads."""
+    return shard_map_text(docker_shard_map(settings, shards))
 
 
 def _cloudflare(secrets: StackSecrets) -> "cloudflare.Provider":

@@ -44,6 +44,37 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
             "caPem": ("string", False),
         },
     ),
+    "Database": (
+        {
+            "dataNetwork": ("string", True),
+            "image": ("string", True),
+            "exporterImage": ("string", True),
+            "engine": ("string", False),
+            "port": ("integer", False),
+            "replicas": ("integer", False),
+            "databaseName": ("string", False),
+            "masterUsername": ("string", False),
+            "shard": ("integer", False),
+            "caCertPem": ("string", False),
+            "caKeyPem": ("string", False),
+        },
+        {
+            "shard": ("integer", True),
+            "engine": ("string", True),
+            "host": ("string", True),
+            "replicaHosts": ("array", True),
+            "port": ("integer", True),
+            "databaseName": ("string", True),
+            "user": ("string", True),
+            "password": ("string", True),
+            "caPem": ("string", True),
+            "adminUser": ("string", True),
+            "adminPassword": ("string", True),
+            "backupUser": ("string", True),
+            "backupPassword": ("string", True),
+            "primaryContainerName": ("string", True),
+        },
+    ),
     "InternalCa": ({"validityPeriodHours": ("integer", False)}, {"certPem": ("string", True)}),
     "Tunnel": (
         {
@@ -58,7 +89,7 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
     ),
 }
 #: Components whose Args still take the stack's settings (``Settings``) or this package's resources.
-NOT_YET_ANALYZABLE = ("Backups", "Database", "LoadBalancer", "Monitoring", "ObjectStorage", "WebTier")
+NOT_YET_ANALYZABLE = ("Backups", "LoadBalancer", "Monitoring", "ObjectStorage", "WebTier")
 
 
 def component_names() -> list[str]:
