@@ -104,7 +104,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     storage = ObjectStorage(
         "storage",
-        ObjectStorageArgs(settings=settings, networks=networks, image=images["minio"], mc_image=images["mc"], ca=ca),
+        storage_args(settings, network.data_network, images["minio"], images["mc"], ca),
         opts,
     )
     web = WebTier(
@@ -241,6 +241,30 @@ def database_shards(
         Database(shard_name(index), database_args(settings, data_network, image, exporter_image, ca, index), opts)
         for index in range(settings.database.shards)
     ]
+
+
+def storage_args(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    image: pulumi.Input[str],
+    mc_image: pulumi.Input[str],
+    ca: InternalCa | None = None,
+) -> ObjectStorageArgs:
+    """MinIO with the retention of ``webstack:backups`` (daily dumps, object lock), ``webstack:docker`` (weekly
+    dumps) and ``webstack:storage`` (old document versions), its certificate from the stack's CA ``ca``."""
+    lock = settings.backups.object_lock
+    return ObjectStorageArgs(
+        data_network=data_network,
+        image=image,
+        mc_image=mc_image,
+        daily_retention_days=settings.backups.daily_retention_days,
+        weekly_retention_days=settings.docker.weekly_retention_days,
+        noncurrent_version_days=settings.storage.noncurrent_version_days,
+        object_lock_mode=lock.mode,
+        object_lock_days=lock.days,
+        ca_cert_pem=ca.cert_pem if ca is not None else None,
+        ca_key_pem=ca.key_pem if ca is not None else None,
+    )
 
 
 def docker_shard_map(settings: Settings, shards: list[Database]) -> dict[str, Any]:

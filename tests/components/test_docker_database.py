@@ -42,6 +42,7 @@ from components.settings import Settings
 from stackcheck.engine.resources import RecordedResource, is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
+    built_alike,
     docker_settings,
     envs,
     files,
@@ -592,21 +593,6 @@ def test_delivery_refuses_files_outside_the_config_directory() -> None:
 
 
 # -- the Args as another program sees them -----------------------------------------------------------------------------
-def built_as(prefix: str) -> list[tuple[str, str, str]]:
-    """What a shard named ``prefix`` registered (type, name, inputs with secrets redacted), its name taken out, and
-    the ids the mocks derive from names (the seeds' in the services' revisions) made alike."""
-    return sorted(
-        (
-            r.type,
-            r.name.replace(prefix, "<shard>"),
-            re.sub(
-                r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", "<id>", json.dumps(redact(r.inputs), sort_keys=True)
-            ).replace(prefix, "<shard>"),
-        )
-        for r in registered(prefix)
-    )
-
-
 def test_the_args_defaults_are_the_settings_defaults() -> None:
     """A shard built from DatabaseArgs' own defaults is the one a stack without webstack:database builds."""
 
@@ -617,7 +603,7 @@ def test_the_args_defaults_are_the_settings_defaults() -> None:
 
     construct(factory)
     assert len(registered("dbsame1")) > 10
-    assert built_as("dbsame1") == built_as("dbsame2")
+    assert built_alike("dbsame1") == built_alike("dbsame2")
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,31 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
         },
     ),
     "InternalCa": ({"validityPeriodHours": ("integer", False)}, {"certPem": ("string", True)}),
+    "ObjectStorage": (
+        {
+            "dataNetwork": ("string", True),
+            "image": ("string", True),
+            "mcImage": ("string", True),
+            "dailyRetentionDays": ("integer", False),
+            "weeklyRetentionDays": ("integer", False),
+            "noncurrentVersionDays": ("integer", False),
+            "objectLockMode": ("string", False),
+            "objectLockDays": ("integer", False),
+            "caCertPem": ("string", False),
+            "caKeyPem": ("string", False),
+        },
+        {
+            "host": ("string", True),
+            "url": ("string", True),
+            "documentsBucket": ("string", True),
+            "backupsBucket": ("string", True),
+            "accessKey": ("string", True),
+            "secretKey": ("string", True),
+            "backupAccessKey": ("string", True),
+            "backupSecretKey": ("string", True),
+            "caPem": ("string", True),
+        },
+    ),
     "Tunnel": (
         {
             "edgeNetwork": ("string", True),
@@ -89,7 +114,7 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
     ),
 }
 #: Components whose Args still take the stack's settings (``Settings``) or this package's resources.
-NOT_YET_ANALYZABLE = ("Backups", "LoadBalancer", "Monitoring", "ObjectStorage", "WebTier")
+NOT_YET_ANALYZABLE = ("Backups", "LoadBalancer", "Monitoring", "WebTier")
 
 
 def component_names() -> list[str]:
