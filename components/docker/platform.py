@@ -19,7 +19,7 @@ import pulumi_docker as docker
 
 from ..naming import Naming
 from ..settings import Settings, StackSecrets
-from .backups import Backups, BackupsArgs
+from .backups import Backups, BackupsArgs, BackupShardArgs
 from .cache import Cache, CacheArgs
 from .common import built_image, pinned_image, volume
 from .database import Database, DatabaseArgs, shard_map_document, shard_map_text
@@ -157,14 +157,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         )
     backups = Backups(
         "backups",
-        BackupsArgs(
-            settings=settings,
-            networks=networks,
-            backup_image=images["backup"],
-            mc_image=images["mc"],
-            metrics_image=images["nodeExporter"],
-            databases=shards,
-            storage=storage,
+        backups_args(
+            settings,
+            network.data_network,
+            (images["backup"], images["mc"], images["nodeExporter"]),
+            shards,
+            storage,
         ),
         opts,
     )
@@ -264,6 +262,45 @@ def storage_args(
         object_lock_days=lock.days,
         ca_cert_pem=ca.cert_pem if ca is not None else None,
         ca_key_pem=ca.key_pem if ca is not None else None,
+    )
+
+
+def backups_args(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    images: tuple[pulumi.Input[str], pulumi.Input[str], pulumi.Input[str]],
+    shards: list[Database],
+    storage: ObjectStorage,
+) -> BackupsArgs:
+    """The daily dump of every shard at ``webstack:docker.backupHourUtc`` into ``storage``'s backups bucket, on the
+    ``images`` of the roles ``backup``, ``mc`` and ``nodeExporter``, in that order."""
+    database = settings.database
+    return BackupsArgs(
+        data_network=data_network,
+        backup_image=images[0],
+        mc_image=images[1],
+        metrics_image=images[2],
+        shards=[
+            BackupShardArgs(
+                host=shard.host,
+                backup_password=shard.backup_password,
+                primary_container_name=shard.primary_container_name,
+                backup_user=shard.backup_user,
+                primary=shard.primary,
+            )
+            for shard in shards
+        ],
+        database_ca_pem=shards[0].ca_pem,
+        storage_host=storage.host,
+        storage_ca_pem=storage.ca_pem,
+        storage_access_key=storage.backup_access_key,
+        storage_secret_key=storage.backup_secret_key,
+        engine=database.engine,
+        port=database.effective_port,
+        database_name=database.database_name,
+        master_username=database.master_username,
+        backup_hour_utc=settings.docker.backup_hour_utc,
+        storage_setup=storage.setup,
     )
 
 
