@@ -21,10 +21,11 @@ import pulumi_docker as docker
 
 from ..naming import Naming
 from ..settings import RateLimit, Settings, StackSecrets
-from .backups import Backups, BackupsArgs
+from .backups import Backups, BackupsArgs, BackupShardArgs
 from .cache import Cache, CacheArgs
 from .common import built_image, pinned_image, volume
-from .database import database_shards, docker_shard_map, shard_map_json
+from .database import Database, DatabaseArgs, shard_map_document, shard_map_text
+from .database_config import shard_name
 from .images import backup_image, image_for
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .monitoring import Monitoring, MonitoringArgs
@@ -90,7 +91,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     # One internal CA signs every server certificate on the data network; clients verify against it.
     ca = InternalCa("ca", InternalCaArgs(), opts=opts)
     # Shard 0 is the component "database", as before sharding: its containers and volumes keep their names.
-    shards = database_shards(settings, networks, images[engine], images[exporter_role], ca, opts)
+    shards = database_shards(settings, network.data_network, images[engine], images[exporter_role], ca, opts)
     database = shards[0]
     cache = Cache(
         "cache",
@@ -106,7 +107,7 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     storage = ObjectStorage(
         "storage",
-        ObjectStorageArgs(settings=settings, networks=networks, image=images["minio"], mc_image=images["mc"], ca=ca),
+        storage_args(settings, network.data_network, images["minio"], images["mc"], ca),
         opts,
     )
     web = WebTier(
@@ -159,14 +160,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         )
     backups = Backups(
         "backups",
-        BackupsArgs(
-            settings=settings,
-            networks=networks,
-            backup_image=images["backup"],
-            mc_image=images["mc"],
-            metrics_image=images["nodeExporter"],
-            databases=shards,
-            storage=storage,
+        backups_args(
+            settings,
+            network.data_network,
+            (images["backup"], images["mc"], images["nodeExporter"]),
+            shards,
+            storage,
         ),
         opts,
     )
@@ -201,6 +200,121 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
         outputs["cdnZoneId"] = cdn.zone_id
         outputs["cdnRulesets"] = {label: ruleset.id for label, ruleset in cdn.rulesets.items()}
     return outputs
+
+
+# -- the data tier -----------------------------------------------------------------------------------------------------
+def database_args(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    image: pulumi.Input[str],
+    exporter_image: pulumi.Input[str],
+    ca: InternalCa | None = None,
+    shard: int = 0,
+) -> DatabaseArgs:
+    """Shard ``shard`` as ``webstack:database`` describes it (engine, port, replicas, names), its certificates from
+    the stack's CA ``ca`` (None: its own)."""
+    database = settings.database
+    return DatabaseArgs(
+        data_network=data_network,
+        image=image,
+        exporter_image=exporter_image,
+        engine=database.engine,
+        port=database.effective_port,
+        replicas=database.replicas,
+        database_name=database.database_name,
+        master_username=database.master_username,
+        shard=shard,
+        ca_cert_pem=ca.cert_pem if ca is not None else None,
+        ca_key_pem=ca.key_pem if ca is not None else None,
+    )
+
+
+def database_shards(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    image: pulumi.Input[str],
+    exporter_image: pulumi.Input[str],
+    ca: InternalCa | None,
+    opts: pulumi.ResourceOptions | None = None,
+) -> list[Database]:
+    """``webstack:database.shards`` independent shards (see :mod:`components.docker.database` for their names)."""
+    return [
+        Database(shard_name(index), database_args(settings, data_network, image, exporter_image, ca, index), opts)
+        for index in range(settings.database.shards)
+    ]
+
+
+def storage_args(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    image: pulumi.Input[str],
+    mc_image: pulumi.Input[str],
+    ca: InternalCa | None = None,
+) -> ObjectStorageArgs:
+    """MinIO with the retention of ``webstack:backups`` (daily dumps, object lock), ``webstack:docker`` (weekly
+    dumps) and ``webstack:storage`` (old document versions), its certificate from the stack's CA ``ca``."""
+    lock = settings.backups.object_lock
+    return ObjectStorageArgs(
+        data_network=data_network,
+        image=image,
+        mc_image=mc_image,
+        daily_retention_days=settings.backups.daily_retention_days,
+        weekly_retention_days=settings.docker.weekly_retention_days,
+        noncurrent_version_days=settings.storage.noncurrent_version_days,
+        object_lock_mode=lock.mode,
+        object_lock_days=lock.days,
+        ca_cert_pem=ca.cert_pem if ca is not None else None,
+        ca_key_pem=ca.key_pem if ca is not None else None,
+    )
+
+
+def backups_args(
+    settings: Settings,
+    data_network: pulumi.Input[str],
+    images: tuple[pulumi.Input[str], pulumi.Input[str], pulumi.Input[str]],
+    shards: list[Database],
+    storage: ObjectStorage,
+) -> BackupsArgs:
+    """The daily dump of every shard at ``webstack:docker.backupHourUtc`` into ``storage``'s backups bucket, on the
+    ``images`` of the roles ``backup``, ``mc`` and ``nodeExporter``, in that order."""
+    database = settings.database
+    return BackupsArgs(
+        data_network=data_network,
+        backup_image=images[0],
+        mc_image=images[1],
+        metrics_image=images[2],
+        shards=[
+            BackupShardArgs(
+                host=shard.host,
+                backup_password=shard.backup_password,
+                primary_container_name=shard.primary_container_name,
+                backup_user=shard.backup_user,
+                primary=shard.primary,
+            )
+            for shard in shards
+        ],
+        database_ca_pem=shards[0].ca_pem,
+        storage_host=storage.host,
+        storage_ca_pem=storage.ca_pem,
+        storage_access_key=storage.backup_access_key,
+        storage_secret_key=storage.backup_secret_key,
+        engine=database.engine,
+        port=database.effective_port,
+        database_name=database.database_name,
+        master_username=database.master_username,
+        backup_hour_utc=settings.docker.backup_hour_utc,
+        storage_setup=storage.setup,
+    )
+
+
+def docker_shard_map(settings: Settings, shards: list[Database]) -> dict[str, Any]:
+    """The shard map of ``shards`` with ``webstack:database``'s table routing and hash ring."""
+    return shard_map_document(shards, settings.database.tables, settings.database.virtual_nodes)
+
+
+def shard_map_json(settings: Settings, shards: list[Database]) -> str:
+    """The shard map as the file the backend reads."""
+    return shard_map_text(docker_shard_map(settings, shards))
 
 
 def _cloudflare(secrets: StackSecrets) -> "cloudflare.Provider":

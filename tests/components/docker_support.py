@@ -13,8 +13,8 @@ from components.docker.load_balancer import site
 from components.docker.nginx import Site, Upstream
 from components.docker.platform import load_balancer_args
 from components.settings import Settings, parse_settings
-from stackcheck.engine.resources import RecordedResource, is_secret
-from tests.conftest import IMAGES, one, valid_config
+from stackcheck.engine.resources import RecordedResource, is_secret, redact
+from tests.conftest import IMAGES, one, registered, valid_config
 
 DOMAIN = "app.example.org"
 
@@ -112,3 +112,19 @@ def localize(script: str, paths: Mapping[str, str | Path]) -> str:
     """``script`` with each absolute path prefix of ``paths`` replaced by its scratch path."""
     pattern = "|".join(re.escape(prefix) for prefix in paths)
     return re.sub(rf"(?<![\w/.-])({pattern})(?=[/\"' ]|$)", lambda m: str(paths[m[1]]), script, flags=re.M)
+
+
+# -- comparing two builds ----------------------------------------------------------------------------------------------
+def built_alike(prefix: str) -> list[tuple[str, str, str]]:
+    """What a component named ``prefix`` registered (type, name, inputs with secrets redacted), its name taken out, and
+    the ids the mocks derive from names (the seeds' in the services' revisions) made alike."""
+    return sorted(
+        (
+            r.type,
+            r.name.replace(prefix, "<name>"),
+            re.sub(
+                r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", "<id>", json.dumps(redact(r.inputs), sort_keys=True)
+            ).replace(prefix, "<name>"),
+        )
+        for r in registered(prefix)
+    )

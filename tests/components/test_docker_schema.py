@@ -30,6 +30,27 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
             "tunnelNetwork": ("string", False),
         },
     ),
+    "Backups": (
+        {
+            "dataNetwork": ("string", True),
+            "backupImage": ("string", True),
+            "mcImage": ("string", True),
+            "metricsImage": ("string", True),
+            "shards": ("array", True),
+            "databaseCaPem": ("string", True),
+            "storageHost": ("string", True),
+            "storageCaPem": ("string", True),
+            "storageAccessKey": ("string", True),
+            "storageSecretKey": ("string", True),
+            "engine": ("string", False),
+            "port": ("integer", False),
+            "databaseName": ("string", False),
+            "masterUsername": ("string", False),
+            "backupHourUtc": ("integer", False),
+            "storageSetup": (f"{DOCKER}container:Container", False),
+        },
+        {"restoreInstructions": ("string", True), "metricsAddress": ("string", True)},
+    ),
     "Cache": (
         {
             "dataNetwork": ("string", True),
@@ -48,7 +69,63 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
             "caPem": ("string", False),
         },
     ),
+    "Database": (
+        {
+            "dataNetwork": ("string", True),
+            "image": ("string", True),
+            "exporterImage": ("string", True),
+            "engine": ("string", False),
+            "port": ("integer", False),
+            "replicas": ("integer", False),
+            "databaseName": ("string", False),
+            "masterUsername": ("string", False),
+            "shard": ("integer", False),
+            "caCertPem": ("string", False),
+            "caKeyPem": ("string", False),
+        },
+        {
+            "shard": ("integer", True),
+            "engine": ("string", True),
+            "host": ("string", True),
+            "replicaHosts": ("array", True),
+            "port": ("integer", True),
+            "databaseName": ("string", True),
+            "user": ("string", True),
+            "password": ("string", True),
+            "caPem": ("string", True),
+            "adminUser": ("string", True),
+            "adminPassword": ("string", True),
+            "backupUser": ("string", True),
+            "backupPassword": ("string", True),
+            "primaryContainerName": ("string", True),
+        },
+    ),
     "InternalCa": ({"validityPeriodHours": ("integer", False)}, {"certPem": ("string", True)}),
+    "ObjectStorage": (
+        {
+            "dataNetwork": ("string", True),
+            "image": ("string", True),
+            "mcImage": ("string", True),
+            "dailyRetentionDays": ("integer", False),
+            "weeklyRetentionDays": ("integer", False),
+            "noncurrentVersionDays": ("integer", False),
+            "objectLockMode": ("string", False),
+            "objectLockDays": ("integer", False),
+            "caCertPem": ("string", False),
+            "caKeyPem": ("string", False),
+        },
+        {
+            "host": ("string", True),
+            "url": ("string", True),
+            "documentsBucket": ("string", True),
+            "backupsBucket": ("string", True),
+            "accessKey": ("string", True),
+            "secretKey": ("string", True),
+            "backupAccessKey": ("string", True),
+            "backupSecretKey": ("string", True),
+            "caPem": ("string", True),
+        },
+    ),
     "Tunnel": (
         {
             "edgeNetwork": ("string", True),
@@ -96,6 +173,13 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
 }
 #: The nested types the components' Args and outputs use: name -> properties, as in :data:`SCHEMAS`.
 NESTED: dict[str, dict[str, tuple[str, bool]]] = {
+    "BackupShardArgs": {
+        "host": ("string", True),
+        "backupPassword": ("string", True),
+        "primaryContainerName": ("string", True),
+        "backupUser": ("string", False),
+        "primary": (f"{DOCKER}container:Container", False),
+    },
     "Upstream": {"service": ("string", True), "members": ("array", True)},
     "Proxy": {"trusted": ("array", True), "admitted": ("array", False), "clientCaPem": ("string", False)},
     "RateLimitArgs": {
@@ -106,7 +190,7 @@ NESTED: dict[str, dict[str, tuple[str, bool]]] = {
     },
 }
 #: Components whose Args still take the stack's settings (``Settings``) or this package's resources.
-NOT_YET_ANALYZABLE = ("Backups", "Database", "Monitoring", "ObjectStorage", "WebTier")
+NOT_YET_ANALYZABLE = ("Monitoring", "WebTier")
 
 
 def component_names() -> list[str]:
@@ -161,3 +245,20 @@ def test_all_described_components_analyze_together() -> None:
     ]  # fmt: skip
     assert undocumented == []
     assert all(definition.description for definition in types.values())
+
+
+def test_the_backups_shards_are_a_documented_nested_type() -> None:
+    result = Analyzer("webstack").analyze([components.docker.Backups])
+    items = result["component_definitions"]["Backups"].inputs["shards"].items
+    assert items is not None
+    assert items.ref == f"{TYPES}BackupShardArgs"
+    shard = result["type_definitions"]["BackupShardArgs"]
+    assert shape(shard.properties) == {
+        "host": ("string", True),
+        "backupPassword": ("string", True),
+        "primaryContainerName": ("string", True),
+        "backupUser": ("string", False),
+        "primary": (f"{DOCKER}container:Container", False),
+    }
+    assert shard.description
+    assert [key for key, prop in shard.properties.items() if not prop.description] == []
