@@ -12,7 +12,7 @@ Tunnel whose connector (``cloudflared``) dials out, with no port published (``we
 default), or on 443 from Cloudflare's ranges with its origin-pull certificate (``direct``).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from ..naming import Naming
 from ..settings import RateLimit, Settings, StackSecrets
 from .backups import Backups, BackupsArgs, BackupShardArgs
 from .cache import Cache, CacheArgs
-from .common import built_image, pinned_image, volume
+from .common import ScrapeTarget, built_image, pinned_image, volume
 from .database import Database, DatabaseArgs, shard_map_document, shard_map_text
 from .database_config import shard_name
 from .images import backup_image, image_for
@@ -171,10 +171,12 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     monitoring = Monitoring(
         "monitoring",
-        MonitoringArgs(
-            settings=settings,
-            networks=networks,
-            images={role: images[role] for role in ("prometheus", "alertmanager", "grafana", "cadvisor")},
+        monitoring_args(
+            settings,
+            images,
+            app_network=network.app_network,
+            data_network=network.data_network,
+            admin_network=network.admin_network,
             targets=[
                 *web.scrape_targets,
                 *(target for shard in shards for target in shard.scrape_targets),
@@ -437,3 +439,39 @@ def provided_certificate(certificate_file: str, key_file: str) -> tuple[str, pul
         # The message names the file only, never its content.
         raise ValueError(f"webstack:docker.tls.keyFile {key_file} holds no PEM private key")
     return certificate, pulumi.Output.secret(key)
+
+
+# -- monitoring --------------------------------------------------------------------------------------------------------
+def monitoring_args(
+    settings: Settings,
+    images: Mapping[str, pulumi.Input[str]],
+    *,
+    app_network: pulumi.Input[str],
+    data_network: pulumi.Input[str],
+    admin_network: pulumi.Input[str],
+    targets: Sequence[ScrapeTarget] = (),
+    webhook_url: pulumi.Input[str] | None = None,
+) -> MonitoringArgs:
+    """Monitoring from ``webstack:monitoring`` (alert emails, thresholds), ``docker`` (SMTP relay, admin bind
+    address), the stack's name and environment (Prometheus's external labels) and the images by role."""
+    monitoring = settings.monitoring
+    return MonitoringArgs(
+        app_network=app_network,
+        data_network=data_network,
+        admin_network=admin_network,
+        prometheus_image=images["prometheus"],
+        alertmanager_image=images["alertmanager"],
+        grafana_image=images["grafana"],
+        cadvisor_image=images["cadvisor"],
+        targets=list(targets),
+        alert_emails=list(monitoring.alert_emails),
+        smtp_smarthost=settings.docker.smtp_smarthost,
+        smtp_from=f"alertmanager@{settings.domain}",
+        webhook_url=webhook_url,
+        thresholds={
+            name: {str(severity): value for severity, value in levels.items()}
+            for name, levels in monitoring.thresholds.items()
+        },
+        external_labels={"stack": settings.stack, "environment": settings.environment},
+        admin_bind_address=settings.docker.admin_bind_address,
+    )

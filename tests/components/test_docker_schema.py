@@ -170,6 +170,33 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
             "originUrl": ("string", True),
         },
     ),
+    "Monitoring": (
+        {
+            "appNetwork": ("string", True),
+            "dataNetwork": ("string", True),
+            "adminNetwork": ("string", True),
+            "prometheusImage": ("string", True),
+            "alertmanagerImage": ("string", True),
+            "grafanaImage": ("string", True),
+            "cadvisorImage": ("string", True),
+            "targets": ("array", False),
+            "alertEmails": ("array", False),
+            "smtpSmarthost": ("string", False),
+            "smtpFrom": ("string", False),
+            "webhookUrl": ("string", False),
+            "thresholds": ("object", False),
+            "externalLabels": ("object", False),
+            "adminBindAddress": ("string", False),
+        },
+        {
+            "containers": ("object", True),
+            "prometheusUrl": ("string", True),
+            "alertmanagerUrl": ("string", True),
+            "grafanaUrl": ("string", True),
+            "adminUser": ("string", True),
+            "adminPassword": ("string", True),
+        },
+    ),
 }
 #: The nested types the components' Args and outputs use: name -> properties, as in :data:`SCHEMAS`.
 NESTED: dict[str, dict[str, tuple[str, bool]]] = {
@@ -188,9 +215,16 @@ NESTED: dict[str, dict[str, tuple[str, bool]]] = {
         "path": ("string", False),
         "match": ("string", False),
     },
+    "ScrapeTarget": {
+        "job": ("string", True),
+        "address": ("string", True),
+        "metricsPath": ("string", False),
+        "scheme": ("string", False),
+        "caPem": ("string", False),
+    },
 }
 #: Components whose Args still take the stack's settings (``Settings``) or this package's resources.
-NOT_YET_ANALYZABLE = ("Monitoring", "WebTier")
+NOT_YET_ANALYZABLE = ("WebTier",)
 
 
 def component_names() -> list[str]:
