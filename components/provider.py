@@ -158,6 +158,7 @@ SERVED_AWS = (
     "ObjectStorage",
     "Operations",
     "PersistentFiles",
+    "Service",
     "ShardedDatabase",
 )
 
