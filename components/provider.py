@@ -161,6 +161,7 @@ SERVED_AWS = (
     "ObjectStorage",
     "Operations",
     "PersistentFiles",
+    "Service",
     "ShardedDatabase",
 )
 

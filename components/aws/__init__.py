@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from .database import Database, DatabaseArgs
     from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs
     from .dns import Dns, DnsArgs
-    from .files import PersistentFiles, PersistentFilesArgs
+    from .files import PersistentFiles, PersistentFilesArgs, ServiceVolume
     from .keys import Keys, KeysArgs
     from .load_balancer import LoadBalancer, LoadBalancerArgs
     from .log_archive import LogArchive, LogArchiveArgs
@@ -27,8 +27,10 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from .one_off import OneOffArgs, OneOffTask
     from .operations import Operations, OperationsArgs
     from .prometheus import Prometheus, PrometheusArgs
+    from .service import ImageBuildArgs, Service, ServiceArgs
     from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
     from .storage import ObjectStorage, ObjectStorageArgs
+    from .task_definitions import MetricsCollector, SecretRef
     from .web_tier import WebTier, WebTierArgs
 
 #: Every public name, and the module (of this package) that defines it.
@@ -45,12 +47,14 @@ _MODULES = {
     "DatabaseBootstrapArgs": "database_bootstrap",
     "Dns": "dns",
     "DnsArgs": "dns",
+    "ImageBuildArgs": "service",
     "Keys": "keys",
     "KeysArgs": "keys",
     "LoadBalancer": "load_balancer",
     "LoadBalancerArgs": "load_balancer",
     "LogArchive": "log_archive",
     "LogArchiveArgs": "log_archive",
+    "MetricsCollector": "task_definitions",
     "Monitoring": "monitoring",
     "MonitoringArgs": "monitoring",
     "Network": "network",
@@ -67,6 +71,10 @@ _MODULES = {
     "PersistentFilesArgs": "files",
     "Prometheus": "prometheus",
     "PrometheusArgs": "prometheus",
+    "Service": "service",
+    "ServiceArgs": "service",
+    "SecretRef": "task_definitions",
+    "ServiceVolume": "files",
     "ShardedDatabase": "sharded_database",
     "ShardedDatabaseArgs": "sharded_database",
     "WebTier": "web_tier",
@@ -86,12 +94,14 @@ __all__ = [
     "DatabaseBootstrapArgs",
     "Dns",
     "DnsArgs",
+    "ImageBuildArgs",
     "Keys",
     "KeysArgs",
     "LoadBalancer",
     "LoadBalancerArgs",
     "LogArchive",
     "LogArchiveArgs",
+    "MetricsCollector",
     "Monitoring",
     "MonitoringArgs",
     "Network",
@@ -108,6 +118,10 @@ __all__ = [
     "PersistentFilesArgs",
     "Prometheus",
     "PrometheusArgs",
+    "SecretRef",
+    "Service",
+    "ServiceArgs",
+    "ServiceVolume",
     "ShardedDatabase",
     "ShardedDatabaseArgs",
     "WebTier",
