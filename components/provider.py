@@ -158,6 +158,7 @@ SERVED_AWS = (
     "Network",
     "Notifications",
     "ObjectStorage",
+    "OneOffTask",
     "Operations",
     "PersistentFiles",
     "ShardedDatabase",

@@ -355,7 +355,7 @@ class WebTier(pulumi.ComponentResource):
                 },
                 timeout_minutes=migration.timeout_minutes,
                 triggers=[image, json.dumps(list(migration.command))],
-                depends_on=list(self.prepared),
+                wait_for=[resource.urn for resource in self.prepared],
                 label="migration",
             ),
             opts=pulumi.ResourceOptions(parent=self),
