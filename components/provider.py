@@ -159,6 +159,7 @@ SERVED_AWS = (
     "Network",
     "Notifications",
     "ObjectStorage",
+    "OneOffTask",
     "Operations",
     "PersistentFiles",
     "Service",

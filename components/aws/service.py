@@ -23,7 +23,7 @@ Creates, for the service ``<service>``:
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 import pulumi_aws as aws
@@ -219,7 +219,7 @@ class Service(pulumi.ComponentResource):
         after: list[Any] = [pulumi.Output.all(*args.wait_for).apply(lambda _: None)] if args.wait_for else []
         gates: list[Any] = list(after)
         if args.migration_command:
-            self.migration = self._migration(image_ref, after)
+            self.migration = self._migration(image_ref)
             gates.append(self.migration.run)
         single_writer = args.volume is not None and args.volume.single_writer
         self.service = aws.ecs.Service(
@@ -358,7 +358,7 @@ class Service(pulumi.ComponentResource):
             opts=self._child(),
         )
 
-    def _migration(self, image: pulumi.Input[str], after: Sequence[Any]) -> OneOffTask:
+    def _migration(self, image: pulumi.Input[str]) -> OneOffTask:
         """The migration: the service's image, environment, secrets and roles, the migration's command, in the
         service's log group (stream prefix ``migrate``)."""
         args = self._args
@@ -386,8 +386,7 @@ class Service(pulumi.ComponentResource):
                 },
                 timeout_minutes=args.migration_timeout_minutes,
                 triggers=[image, json.dumps(list(args.migration_command))],
-                # Outputs whose resources are what to wait for, as the service's depends_on takes them.
-                depends_on=cast(Sequence[pulumi.Resource], after),
+                wait_for=list(args.wait_for),
                 label="migration",
             ),
             opts=self._child(),

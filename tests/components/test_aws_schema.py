@@ -25,7 +25,6 @@ COMPONENTS = sorted(
 NOT_YET_IN_REACH = {
     "LoadBalancer": "LoadBalancerArgs embeds WebSettings and a validation callback",
     "Monitoring": "MonitoringArgs embeds MonitoringSettings and the watched resources",
-    "OneOffTask": "OneOffArgs takes resources to wait for (depends_on)",
     "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
     "WebTier": "WebTierArgs embeds WebSettings, callbacks and resources",
 }

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.aws.account import Account
@@ -117,6 +118,70 @@ def test_a_one_off_task_is_locked_down_and_fails_the_update_unless_it_exits_0() 
     assert run.inputs["environment"]["SUBNETS"] == ",".join(SUBNETS)
     assert run.inputs["environment"]["TIMEOUT_SECONDS"] == "1800"
     assert one("t-once-task").urn in run.dependencies
+
+
+def _one_off_args(**changes: Any) -> OneOffArgs:
+    return OneOffArgs(
+        **{
+            "account": ACCOUNT,
+            "family": "webstack-t-once",
+            "container": "once",
+            "image": "ghcr.io/acme/api:1.0.0",
+            "command": ["true"],
+            "cluster_arn": CLUSTER,
+            "subnet_ids": SUBNETS,
+            "security_group_ids": [APP_SG],
+            "execution_role_arn": ROLE_ARN,
+            "task_role_arn": ROLE_ARN + "-task",
+            "log_group_name": "/webstack-t/ecs/backend",
+            **changes,
+        }
+    )
+
+
+class _Prepared(pulumi.ComponentResource):
+    """Stands in for what a task waits on: a component with children of its own."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("webstack:test:Prepared", name)
+        import pulumi_aws as aws
+
+        for index in range(2):
+            aws.ssm.Parameter(
+                f"{name}-part-{index}", type="String", value="x", opts=pulumi.ResourceOptions(parent=self)
+            )
+
+
+def test_a_one_off_task_runs_after_what_it_waits_for_and_keeps_its_inputs() -> None:
+    def build() -> None:
+        prepared = _Prepared("t-wait-prep")
+        secret = aws.secretsmanager.Secret("t-wait-secret", name="x")
+        OneOffTask("t-wait", _one_off_args(wait_for=[prepared.urn, pulumi.Output.secret(secret.arn)]))
+
+    construct(build)
+    run = one("t-wait-run")
+    waited = {one(name).urn for name in ("t-wait-prep-part-0", "t-wait-prep-part-1", "t-wait-secret")}
+    assert waited <= set(run.dependencies)  # a component's children, as depends_on on it would give
+    assert one("t-wait-task").urn in run.dependencies
+    assert run.inputs["environment"]["TASK_DEFINITION"] == "webstack-t-once"  # the family, and not made secret
+    assert not is_secret(run.inputs["environment"]["TASK_DEFINITION"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"user": "0:0"}, "OneOffArgs.user must not be root: the task runs unprivileged, got '0:0'"),
+        ({"user": "root"}, "OneOffArgs.user must not be root"),
+        ({"cpu": 300}, "OneOffArgs.cpu must be a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384), got 300"),
+        ({"memory": 512}, "OneOffArgs.memory must be a size Fargate offers with cpu 512 (1024-4096 MiB in steps of "
+         "1024), got 512"),
+        ({"timeout_minutes": 0}, "OneOffArgs.timeout_minutes must be at least 1, got 0"),
+        ({"command": []}, "OneOffArgs.command must name the command to run, got []"),
+    ],
+)  # fmt: skip
+def test_bad_one_off_args_are_refused_naming_the_field(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        OneOffTask("t-bad-once", _one_off_args(**changes))
 
 
 def test_persistent_files_are_encrypted_private_and_pinned_to_the_service_user() -> None:
