@@ -153,6 +153,7 @@ SERVED_AWS = (
     "DatabaseBootstrap",
     "Dns",
     "Keys",
+    "LoadBalancer",
     "LogArchive",
     "Notifications",
     "ObjectStorage",
