@@ -155,6 +155,7 @@ SERVED_AWS = (
     "DatabaseBootstrap",
     "Dns",
     "Keys",
+    "LoadBalancer",
     "LogArchive",
     "Network",
     "Notifications",

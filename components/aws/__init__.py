@@ -19,7 +19,14 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from .dns import Dns, DnsArgs
     from .files import PersistentFiles, PersistentFilesArgs, ServiceVolume
     from .keys import Keys, KeysArgs
-    from .load_balancer import LoadBalancer, LoadBalancerArgs
+    from .load_balancer import (
+        ClientCertificateArgs,
+        LoadBalancer,
+        LoadBalancerArgs,
+        LoadBalancerRateLimitArgs,
+        LoadBalancerRouteArgs,
+        LoadBalancerTargetArgs,
+    )
     from .log_archive import LogArchive, LogArchiveArgs
     from .monitoring import Monitoring, MonitoringArgs
     from .network import Network, NetworkArgs
@@ -41,6 +48,7 @@ _MODULES = {
     "BackupsArgs": "backups",
     "Cache": "cache",
     "CacheArgs": "cache",
+    "ClientCertificateArgs": "load_balancer",
     "Database": "database",
     "DatabaseArgs": "database",
     "DatabaseBootstrap": "database_bootstrap",
@@ -52,6 +60,9 @@ _MODULES = {
     "KeysArgs": "keys",
     "LoadBalancer": "load_balancer",
     "LoadBalancerArgs": "load_balancer",
+    "LoadBalancerRateLimitArgs": "load_balancer",
+    "LoadBalancerRouteArgs": "load_balancer",
+    "LoadBalancerTargetArgs": "load_balancer",
     "LogArchive": "log_archive",
     "LogArchiveArgs": "log_archive",
     "MetricsCollector": "task_definitions",
@@ -88,6 +99,7 @@ __all__ = [
     "BackupsArgs",
     "Cache",
     "CacheArgs",
+    "ClientCertificateArgs",
     "Database",
     "DatabaseArgs",
     "DatabaseBootstrap",
@@ -99,6 +111,9 @@ __all__ = [
     "KeysArgs",
     "LoadBalancer",
     "LoadBalancerArgs",
+    "LoadBalancerRateLimitArgs",
+    "LoadBalancerRouteArgs",
+    "LoadBalancerTargetArgs",
     "LogArchive",
     "LogArchiveArgs",
     "MetricsCollector",

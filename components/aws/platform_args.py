@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from ..settings import (
     APP_SERVICES,
+    DEFAULT_CSP,
     AppSettings,
     BackupSettings,
     CacheSettings,
@@ -18,15 +19,28 @@ from ..settings import (
     NetworkSettings,
     SettingsError,
     StackSecrets,
+    WebSettings,
 )
 from .account import Account
 from .app_secrets import AppSecretsArgs
 from .backups import BackupDocumentsArgs, BackupsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
+from .load_balancer import (
+    HSTS,
+    ClientCertificateArgs,
+    LoadBalancerArgs,
+    LoadBalancerRateLimitArgs,
+    LoadBalancerRouteArgs,
+    LoadBalancerTargetArgs,
+)
 from .network import Network, NetworkArgs, ZoneChoiceError
 from .sharded_database import ShardedDatabaseArgs
 from .storage import ObjectStorage
+
+#: The backend's paths (every other path is the frontend's), and the priority of their listener rule.
+API_PATHS = ["/api", "/api/*"]
+API_RULE_PRIORITY = 100
 
 
 def database_args(
@@ -247,4 +261,72 @@ def app_secrets_args(
         values={service: dict(named) for service, named in secrets.app.items()},
         existing_secret_arns={service: dict(app.service(service).secret_arns) for service in APP_SERVICES},
         services=APP_SERVICES,
+    )
+
+
+def load_balancer_args(
+    web: WebSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    certificate_arn: pulumi.Input[str],
+    certificate_validation_fqdns: Sequence[pulumi.Input[str]] | None = None,
+    client_certificates: ClientCertificateArgs | None = None,
+    content_security_policy: str = DEFAULT_CSP,
+    strict_transport_security: str = HSTS,
+    forwarded_ip_header: str | None = None,
+    protect: bool = False,
+) -> LoadBalancerArgs:
+    """``webstack:web`` as the load balancer's Args: a target group per service, ``/api`` to the backend and every
+    other path to the frontend, and the WAF's rate limits in the order login, API, general."""
+    check = web.health_check
+    services = {
+        service: LoadBalancerTargetArgs(
+            port=settings.port,
+            health_check_path=settings.health_check_path,
+            health_check_interval_seconds=check.interval_seconds,
+            health_check_timeout_seconds=check.timeout_seconds,
+            healthy_threshold=check.healthy_threshold,
+            unhealthy_threshold=check.unhealthy_threshold,
+            health_check_matcher=check.matcher,
+            deregistration_delay_seconds=web.deregistration_delay_seconds,
+            stickiness=web.stickiness,
+            stickiness_seconds=web.stickiness_seconds,
+        )
+        for service, settings in (("frontend", web.frontend), ("backend", web.backend))
+    }
+    limits = web.rate_limits
+    return LoadBalancerArgs(
+        account=account,
+        name_prefix=name_prefix,
+        vpc_id=vpc_id,
+        subnet_ids=list(subnet_ids),
+        security_group_id=security_group_id,
+        logs_key_arn=logs_key_arn,
+        certificate_arn=certificate_arn,
+        certificate_validation_fqdns=list(certificate_validation_fqdns)
+        if certificate_validation_fqdns is not None
+        else None,
+        services=services,
+        default_service="frontend",
+        routes={"api": LoadBalancerRouteArgs(service="backend", paths=API_PATHS, priority=API_RULE_PRIORITY)},
+        client_certificates=client_certificates,
+        ssl_policy=web.ssl_policy,
+        desync_mitigation=web.desync_mitigation,
+        deletion_protection=web.deletion_protection,
+        access_log_days=web.access_log_days,
+        waf_log_retention_days=web.waf_log_retention_days,
+        rate_limits=[
+            LoadBalancerRateLimitArgs(name, limit.limit, limit.window_seconds, limit.path, limit.match)
+            for name, limit in (("login", limits.login), ("api", limits.api), ("general", limits.general))
+        ],
+        upload_paths=tuple(web.upload_paths),
+        content_security_policy=content_security_policy,
+        strict_transport_security=strict_transport_security,
+        forwarded_ip_header=forwarded_ip_header,
+        protect=protect,
     )
