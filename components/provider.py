@@ -155,6 +155,7 @@ SERVED_AWS = (
     "Dns",
     "Keys",
     "LogArchive",
+    "Monitoring",
     "Notifications",
     "ObjectStorage",
     "Operations",

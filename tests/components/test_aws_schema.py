@@ -25,7 +25,6 @@ COMPONENTS = sorted(
 NOT_YET_IN_REACH = {
     "AppSecrets": "AppSecretsArgs embeds the AppSettings model",
     "LoadBalancer": "LoadBalancerArgs embeds WebSettings and a validation callback",
-    "Monitoring": "MonitoringArgs embeds MonitoringSettings and the watched resources",
     "Network": "NetworkArgs embeds the NetworkSettings model",
     "OneOffTask": "OneOffArgs takes resources to wait for (depends_on)",
     "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
