@@ -157,6 +157,7 @@ SERVED_AWS = (
     "Keys",
     "LoadBalancer",
     "LogArchive",
+    "Monitoring",
     "Network",
     "Notifications",
     "ObjectStorage",

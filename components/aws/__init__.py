@@ -12,7 +12,7 @@ from ..lazy import lazy_names
 
 if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` imports the same names on first use
     from .app_secrets import AppSecrets, AppSecretsArgs
-    from .backups import Backups, BackupsArgs
+    from .backups import BackupDocumentsArgs, Backups, BackupsArgs
     from .cache import Cache, CacheArgs
     from .database import Database, DatabaseArgs
     from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs
@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
         LoadBalancerTargetArgs,
     )
     from .log_archive import LogArchive, LogArchiveArgs
-    from .monitoring import Monitoring, MonitoringArgs
+    from .monitoring import Monitoring, MonitoringArgs, WatchedArgs, WatchedDatabaseArgs
     from .network import Network, NetworkArgs
     from .notifications import Notifications, NotificationsArgs
     from .one_off import OneOffArgs, OneOffTask
@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
 _MODULES = {
     "AppSecrets": "app_secrets",
     "AppSecretsArgs": "app_secrets",
+    "BackupDocumentsArgs": "backups",
     "Backups": "backups",
     "BackupsArgs": "backups",
     "Cache": "cache",
@@ -88,6 +89,8 @@ _MODULES = {
     "ServiceVolume": "files",
     "ShardedDatabase": "sharded_database",
     "ShardedDatabaseArgs": "sharded_database",
+    "WatchedArgs": "monitoring",
+    "WatchedDatabaseArgs": "monitoring",
     "WebTier": "web_tier",
     "WebTierArgs": "web_tier",
 }
@@ -95,6 +98,7 @@ _MODULES = {
 __all__ = [
     "AppSecrets",
     "AppSecretsArgs",
+    "BackupDocumentsArgs",
     "Backups",
     "BackupsArgs",
     "Cache",
@@ -139,6 +143,8 @@ __all__ = [
     "ServiceVolume",
     "ShardedDatabase",
     "ShardedDatabaseArgs",
+    "WatchedArgs",
+    "WatchedDatabaseArgs",
     "WebTier",
     "WebTierArgs",
 ]

@@ -4,9 +4,10 @@ permissions are in ``monitoring_functions.py``).
 
 :class:`Monitoring` (built last, since it watches everything):
 
-- subscriptions of the alert topics: every address in ``webstack:monitoring.alertEmails``, and a small forwarder
-  (Lambda) that posts each alert to ``webstack:alertWebhookUrl`` (a Slack incoming webhook or any HTTPS endpoint),
-  the URL kept in Secrets Manager;
+- subscriptions of the alert topics: every address in ``alert_emails`` (a stack's
+  ``webstack:monitoring.alertEmails``), and a small forwarder (Lambda) that posts each alert to ``webhook_url`` (a
+  stack's ``webstack:alertWebhookUrl``: a Slack incoming webhook or any HTTPS endpoint), the URL kept in Secrets
+  Manager;
 - a CloudWatch alarm per catalog entry, severity and watched resource (the load balancer and its target groups,
   both services, every shard's primary and replicas, every cache node, the backup vault, the web ACL, the uptime
   check), each with alarm and OK actions to its severity's topic, and a composite "service degraded" alarm;
@@ -19,14 +20,15 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 
-from ..alerts import Alert, Severity, for_target
-from ..settings import MonitoringSettings
+from ..alerts import ALERT_NAMES, SEVERITIES, Alert, Severity, catalog, for_target
+from ..settings import CANARY_RUNTIME, DEPRECATED_CANARY_RUNTIMES
 from .account import Account
+from .args_errors import invalid
 from .buckets import BucketArgs, hardened_bucket
 from .monitoring_functions import FORWARDER_CODE, canary_archive, canary_name, canary_policy, forwarder_policy
 
@@ -44,70 +46,133 @@ _BURSTABLE_MEMORY = {"micro": 1, "small": 2, "medium": 4, "large": 8, "xlarge": 
 
 
 # -- what the alarms watch ---------------------------------------------------------------------------------------------
+# Each id, name or ARN suffix is best passed as the watched resource's output: an alarm then depends on what it
+# watches, and the policy pack (policies/rules/alarms.py) sees which resource each alarm covers.
 @dataclass(frozen=True)
-class WatchedDatabase:
+class WatchedDatabaseArgs:
     """One RDS instance and what its alarms need to know."""
 
     label: str
-    """e.g. ``shard-0-primary``, ``shard-1-replica-0``."""
-    instance: aws.rds.Instance
-    replica: bool
+    """Names its alarms, e.g. ``shard-0-primary``, ``shard-1-replica-0``."""
+    identifier: pulumi.Input[str]
+    """Its DBInstanceIdentifier (``aws.rds.Instance.identifier``)."""
     engine: str
+    """``postgres`` or ``mysql``: how slow queries read in its log."""
     instance_class: str
+    """Its class, e.g. ``db.m7g.large``: the connection alarm's ceiling is the class's default max_connections."""
     allocated_storage_gb: int
-    slow_query_log: aws.cloudwatch.LogGroup
-    """The log group the instance exports its slow queries to (``postgresql`` or ``slowquery``), created before it."""
+    """Its storage: the free-storage alarm's reference."""
+    slow_query_log_group: pulumi.Input[str]
+    """Name of the log group it exports its slow queries to (``postgresql`` or ``slowquery``)."""
+    replica: bool = False
+    """A read replica: its replica alarms (lag) as well as the database ones."""
 
 
 @dataclass(frozen=True)
-class Watched:
-    """The resources of this stack the catalog's alarms watch."""
+class WatchedArgs:
+    """The resources of the stack the catalog's alarms watch."""
 
-    load_balancer: aws.lb.LoadBalancer
-    target_groups: Mapping[str, aws.lb.TargetGroup]
-    cluster: aws.ecs.Cluster
-    services: Mapping[str, aws.ecs.Service]
-    databases: Sequence[WatchedDatabase]
-    cache_nodes: Sequence[pulumi.Output[str]]
-    """The cache's node ids (CacheClusterId), each taken from the replication group's id."""
-    backup_vault: aws.backup.Vault
-    web_acl: aws.wafv2.WebAcl
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """The application load balancer's ARN suffix (``aws.lb.LoadBalancer.arn_suffix``)."""
+    cluster_name: pulumi.Input[str]
+    """The ECS cluster of the services."""
+    backup_vault_name: pulumi.Input[str]
+    """The backup vault whose jobs are watched."""
+    web_acl_metric_name: pulumi.Input[str]
+    """The web ACL's CloudWatch metric name (its ``visibility_config.metric_name``; AWS/WAFV2's WebACL dimension is
+    that, not the ACL's name: AWS WAF developer guide, "AWS WAF metrics and dimensions")."""
+    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Each service's target group ARN suffix, by service name."""
+    service_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """Each ECS service's name, by service name (``frontend``, ``backend``)."""
+    databases: Sequence[WatchedDatabaseArgs] = ()
+    """Every database instance, primaries and replicas."""
+    cache_node_ids: Sequence[pulumi.Input[str]] = ()
+    """The cache's node ids (CacheClusterId)."""
 
 
 @dataclass(frozen=True)
 class MonitoringArgs:
-    """Inputs of :class:`Monitoring`."""
+    """Inputs of :class:`Monitoring`. The alarms are the alert catalog's (``components/alerts.py``), with the
+    guides' thresholds unless overridden."""
 
     account: Account
+    """The account and region."""
     name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``."""
     domain: str
-    watched: Watched
-    alerts: Sequence[Alert]
-    """The catalog (thresholds applied)."""
-    topic_arns: Mapping[Severity, pulumi.Input[str]]
+    """The site's domain: the uptime check fetches ``https://<domain>/health``."""
+    watched: WatchedArgs
+    """What the alarms watch."""
+    critical_topic_arn: pulumi.Input[str]
+    """The SNS topic of critical alerts (alarm and OK actions, subscriptions)."""
+    warning_topic_arn: pulumi.Input[str]
+    """The SNS topic of warnings."""
     data_key_arn: pulumi.Input[str]
     """Customer KMS key of the uptime check's artifacts."""
     logs_key_arn: pulumi.Input[str]
+    """Customer KMS key of the forwarder's logs."""
     secrets_key_arn: pulumi.Input[str]
     """Customer KMS key of the webhook's secret."""
     access_log_bucket: pulumi.Input[str]
-    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
+    """The log archive of the artifacts bucket's access logs."""
+    thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Overrides of the catalog's thresholds: alert name -> severity (``warning``, ``critical``) -> threshold, e.g.
+    ``{"HighErrorRate": {"warning": 2}}``. Empty: the guides' thresholds."""
+    alert_emails: Sequence[str] = ()
+    """Addresses subscribed to every alert topic (each confirms by email)."""
+    uptime_interval_minutes: int = 5
+    """Minutes between the uptime check's runs (1-60)."""
+    canary_runtime: str = CANARY_RUNTIME
+    """CloudWatch Synthetics runtime of the uptime check: a Python (``syn-python-selenium-*``) runtime AWS has not
+    deprecated."""
     webhook_url: pulumi.Input[str] | None = None
-    """A secret; None: no forwarder."""
+    """Where alerts are posted (a Slack incoming webhook or any HTTPS endpoint): a secret, kept in Secrets Manager.
+    None: no forwarder."""
     log_retention_days: int = 365
+    """Days the forwarder's logs are kept."""
+
+
+def validate_monitoring_args(args: MonitoringArgs) -> None:
+    """Settings CloudWatch would refuse or alarms that could not be built; errors name the Args field (a stack's
+    settings are validated, naming their keys, in ``components/settings/monitoring.py``)."""
+    for alert, severities in args.thresholds.items():
+        if alert not in ALERT_NAMES:
+            raise invalid(args, "thresholds", f"name alerts of the catalog ({', '.join(ALERT_NAMES)})", alert)
+        for severity in severities:
+            if severity not in SEVERITIES:
+                raise invalid(args, f"thresholds[{alert!r}]", "name the severities warning or critical", severity)
+    # CloudWatch Synthetics runs a rate schedule from rate(1 minute) to rate(1 hour) (API reference,
+    # CanaryScheduleInput).
+    if not 1 <= args.uptime_interval_minutes <= 60:
+        raise invalid(args, "uptime_interval_minutes", "be between 1 and 60", args.uptime_interval_minutes)
+    runtime = args.canary_runtime
+    if not runtime.startswith("syn-python-selenium-") or runtime in DEPRECATED_CANARY_RUNTIMES:
+        raise invalid(args, "canary_runtime", "be a Python runtime AWS has not deprecated", runtime)
 
 
 class Monitoring(pulumi.ComponentResource):
     """Alarms, alert subscriptions, the dashboard and the uptime check."""
 
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    """Every alarm, by ``<alert>/<subject>-<severity>``."""
     degraded: aws.cloudwatch.CompositeAlarm
+    """"Service degraded": any critical alarm of errors, slowness, unhealthy targets, missing tasks or downtime."""
     dashboard: aws.cloudwatch.Dashboard
+    """The guides' key metrics."""
     canary: aws.synthetics.Canary
+    """The uptime check."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_monitoring_args(args)
         super().__init__(MONITORING_TYPE, name, None, opts)
         self._name, self._args = name, args
+        # Ordered as the alert topics are created: critical, then warning.
+        self._topics: dict[Severity, pulumi.Input[str]] = {
+            "critical": args.critical_topic_arn,
+            "warning": args.warning_topic_arn,
+        }
+        self._alerts = catalog(cast(Mapping[str, Mapping[Severity, float]], args.thresholds))
         self.alarms = {}
         self._subscriptions()
         self.canary = self._canary()
@@ -124,8 +189,8 @@ class Monitoring(pulumi.ComponentResource):
             alarm_rule=pulumi.Output.all(*(alarm.name for alarm in critical)).apply(
                 lambda names: " OR ".join(f'ALARM("{alarm_name}")' for alarm_name in sorted(names))
             ),
-            alarm_actions=[args.topic_arns["critical"]],
-            ok_actions=[args.topic_arns["critical"]],
+            alarm_actions=[args.critical_topic_arn],
+            ok_actions=[args.critical_topic_arn],
             actions_enabled=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -146,8 +211,8 @@ class Monitoring(pulumi.ComponentResource):
     # -- alert routing -------------------------------------------------------------------------------------------
     def _subscriptions(self) -> None:
         args, name = self._args, self._name
-        for severity, topic in args.topic_arns.items():
-            for index, address in enumerate(args.settings.alert_emails):
+        for severity, topic in self._topics.items():
+            for index, address in enumerate(args.alert_emails):
                 aws.sns.TopicSubscription(
                     f"{name}-{severity}-email-{index}",
                     topic=topic,
@@ -213,7 +278,7 @@ class Monitoring(pulumi.ComponentResource):
             # Its first invocation must find its permissions in place.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[access]),
         )
-        for severity, topic in args.topic_arns.items():
+        for severity, topic in self._topics.items():
             permission = aws.lambda_.Permission(
                 f"{name}-{severity}-invoke",
                 action="lambda:InvokeFunction",
@@ -233,48 +298,47 @@ class Monitoring(pulumi.ComponentResource):
     # -- alarms --------------------------------------------------------------------------------------------------
     def _alarms(self) -> None:
         args = self._args
-        watched, alerts = args.watched, args.alerts
-        alb_suffix = watched.load_balancer.arn_suffix
+        watched, alerts = args.watched, self._alerts
+        alb_suffix = watched.load_balancer_arn_suffix
         for alert in for_target(alerts, "load_balancer"):
             self._alarm(alert, "alb", {"LoadBalancer": alb_suffix})
-        for service, group in watched.target_groups.items():
+        for service, group in watched.target_group_arn_suffixes.items():
             for alert in for_target(alerts, "target_group"):
-                self._alarm(alert, f"{service}-targets", {"TargetGroup": group.arn_suffix, "LoadBalancer": alb_suffix})
-        for service, ecs_service in watched.services.items():
+                self._alarm(alert, f"{service}-targets", {"TargetGroup": group, "LoadBalancer": alb_suffix})
+        for service, service_name in watched.service_names.items():
             for alert in for_target(alerts, "service"):
-                self._alarm(alert, service, {"ClusterName": watched.cluster.name, "ServiceName": ecs_service.name})
+                self._alarm(alert, service, {"ClusterName": watched.cluster_name, "ServiceName": service_name})
         for database in watched.databases:
             facts = self._database_facts(database)
-            dimensions = {"DBInstanceIdentifier": database.instance.identifier}
+            dimensions = {"DBInstanceIdentifier": database.identifier}
             kinds = ["database", "replica"] if database.replica else ["database"]
             for alert in (a for kind in kinds for a in for_target(alerts, kind)):  # type: ignore[arg-type]
                 if alert.name == "SlowDatabaseQueries":
                     self._alarm(alert, database.label, {}, facts)
                 else:
                     self._alarm(alert, database.label, dimensions, facts)
-        for node, node_id in enumerate(watched.cache_nodes, start=1):
+        for node, node_id in enumerate(watched.cache_node_ids, start=1):
             for alert in for_target(alerts, "cache"):
                 self._alarm(alert, f"cache-{node}", {"CacheClusterId": node_id})
         for alert in for_target(alerts, "backup"):
-            self._alarm(alert, "backups", {"BackupVaultName": watched.backup_vault.name})
-        # AWS/WAFV2's WebACL dimension is the web ACL's metric name, not its name (AWS WAF developer guide, "AWS WAF
-        # metrics and dimensions"); Rule=ALL counts every rule.
-        acl_metric = watched.web_acl.visibility_config.apply(lambda config: config.metric_name)
+            self._alarm(alert, "backups", {"BackupVaultName": watched.backup_vault_name})
+        # Rule=ALL counts every rule of the web ACL.
+        acl_metric = watched.web_acl_metric_name
         for alert in for_target(alerts, "firewall"):
             self._alarm(alert, "waf", {"WebACL": acl_metric, "Region": args.account.region, "Rule": "ALL"})
         # A period shorter than the check's interval would have no datapoint, and missing data counts as down.
-        every = max(300, args.settings.uptime_interval_minutes * 60)
+        every = max(300, args.uptime_interval_minutes * 60)
         for alert in for_target(alerts, "uptime"):
             self._alarm(alert, "site", {"CanaryName": self.canary.name}, period=every)
 
-    def _database_facts(self, database: WatchedDatabase) -> dict[str, Any]:
+    def _database_facts(self, database: WatchedDatabaseArgs) -> dict[str, Any]:
         """What a database's alarms compute with; and its slow-query count, from its exported log."""
         args = self._args
         pattern = '"duration:"' if database.engine == "postgres" else '"Query_time"'
         metric = f"SlowQueries-{database.label}"
         aws.cloudwatch.LogMetricFilter(
             f"{self._name}-{database.label}-slow-queries",
-            log_group_name=database.slow_query_log.name,
+            log_group_name=database.slow_query_log_group,
             pattern=pattern,
             metric_transformation=aws.cloudwatch.LogMetricFilterMetricTransformationArgs(
                 namespace=args.name_prefix, name=metric, value="1", default_value="0", unit="Count"
@@ -300,7 +364,7 @@ class Monitoring(pulumi.ComponentResource):
         watch = alert.cloudwatch
         period = period or watch.period
         for severity, threshold in alert.thresholds.items():
-            topic = args.topic_arns[severity]
+            topic = self._topics[severity]
             key = f"{alert.name}/{subject}-{severity}"
             common: dict[str, Any] = {
                 "name": f"{args.name_prefix}-{alert.name}-{subject}-{severity}",
@@ -362,11 +426,11 @@ class Monitoring(pulumi.ComponentResource):
         args, watched = self._args, self._args.watched
         region = args.account.region
         return pulumi.Output.all(
-            alb=watched.load_balancer.arn_suffix,
-            databases=[db.instance.identifier for db in watched.databases if not db.replica],
-            cache=list(watched.cache_nodes),
-            cluster=watched.cluster.name,
-            services=[service.name for service in watched.services.values()],
+            alb=watched.load_balancer_arn_suffix,
+            databases=[db.identifier for db in watched.databases if not db.replica],
+            cache=list(watched.cache_node_ids),
+            cluster=watched.cluster_name,
+            services=list(watched.service_names.values()),
         ).apply(lambda v: json.dumps(dashboard(v, region), sort_keys=True))
 
     # -- the uptime check ----------------------------------------------------------------------------------------
@@ -397,7 +461,7 @@ class Monitoring(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        minutes = args.settings.uptime_interval_minutes
+        minutes = args.uptime_interval_minutes
         return aws.synthetics.Canary(
             f"{name}-canary",
             name=canary_name(args.name_prefix),
@@ -408,7 +472,7 @@ class Monitoring(pulumi.ComponentResource):
                 )
             ),
             execution_role_arn=role.arn,
-            runtime_version=args.settings.canary_runtime,
+            runtime_version=args.canary_runtime,
             handler="uptime.handler",
             zip_file=str(canary_archive()),
             schedule=aws.synthetics.CanaryScheduleArgs(

@@ -16,6 +16,7 @@ from ..settings import (
     BackupSettings,
     CacheSettings,
     DatabaseSettings,
+    MonitoringSettings,
     NetworkSettings,
     SettingsError,
     StackSecrets,
@@ -34,8 +35,9 @@ from .load_balancer import (
     LoadBalancerRouteArgs,
     LoadBalancerTargetArgs,
 )
+from .monitoring import MonitoringArgs, WatchedArgs, WatchedDatabaseArgs
 from .network import Network, NetworkArgs, ZoneChoiceError
-from .sharded_database import ShardedDatabaseArgs
+from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from .storage import ObjectStorage
 
 #: The backend's paths (every other path is the frontend's), and the priority of their listener rule.
@@ -330,3 +332,67 @@ def load_balancer_args(
         forwarded_ip_header=forwarded_ip_header,
         protect=protect,
     )
+
+
+def monitoring_args(
+    settings: MonitoringSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    domain: str,
+    watched: WatchedArgs,
+    critical_topic_arn: pulumi.Input[str],
+    warning_topic_arn: pulumi.Input[str],
+    data_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    secrets_key_arn: pulumi.Input[str],
+    access_log_bucket: pulumi.Input[str],
+    webhook_url: pulumi.Input[str] | None,
+    log_retention_days: int,
+) -> MonitoringArgs:
+    """``webstack:monitoring`` (and ``webstack:alertWebhookUrl``) as the alarms' Args."""
+    return MonitoringArgs(
+        account=account,
+        name_prefix=name_prefix,
+        domain=domain,
+        watched=watched,
+        critical_topic_arn=critical_topic_arn,
+        warning_topic_arn=warning_topic_arn,
+        data_key_arn=data_key_arn,
+        logs_key_arn=logs_key_arn,
+        secrets_key_arn=secrets_key_arn,
+        access_log_bucket=access_log_bucket,
+        thresholds={
+            alert: {str(severity): value for severity, value in severities.items()}
+            for alert, severities in settings.thresholds.items()
+        },
+        alert_emails=list(settings.alert_emails),
+        uptime_interval_minutes=settings.uptime_interval_minutes,
+        canary_runtime=settings.canary_runtime,
+        webhook_url=webhook_url,
+        log_retention_days=log_retention_days,
+    )
+
+
+def watched_databases(settings: DatabaseSettings, database: ShardedDatabase) -> list[WatchedDatabaseArgs]:
+    """Every instance of every shard, as the alarms see it."""
+    slow_log = "postgresql" if settings.engine == "postgres" else "slowquery"
+    watched = []
+    for index, shard in enumerate(database.shards):
+        instances = [(f"shard-{index}-primary", "primary", shard.primary, False)]
+        instances += [
+            (f"shard-{index}-replica-{n}", f"replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)
+        ]
+        for label, role, instance, replica in instances:
+            watched.append(
+                WatchedDatabaseArgs(
+                    label=label,
+                    identifier=instance.identifier,
+                    engine=settings.engine,
+                    instance_class=settings.instance_class,
+                    allocated_storage_gb=settings.allocated_storage_gb,
+                    slow_query_log_group=shard.log_groups[role][slow_log].name,
+                    replica=replica,
+                )
+            )
+    return watched

@@ -33,7 +33,7 @@ from .files import PersistentFiles, PersistentFilesArgs
 from .keys import Keys
 from .load_balancer import ClientCertificateArgs, LoadBalancer
 from .log_archive import LogArchive
-from .monitoring import Monitoring, MonitoringArgs, Watched, WatchedDatabase
+from .monitoring import Monitoring, WatchedArgs
 from .network import Network
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
@@ -43,9 +43,11 @@ from .platform_args import (
     cache_args,
     database_args,
     load_balancer_args,
+    monitoring_args,
     network_args,
     sharded_database_args,
     stack_network,
+    watched_databases,
 )
 from .prometheus import Prometheus, PrometheusArgs
 from .sharded_database import ShardedDatabase
@@ -482,60 +484,35 @@ def observability_step(
         data.cache,
         protection.backups,
     )
-    alert_catalog, topic_arns = alerting.catalog, alerting.topic_arns
+    topic_arns = alerting.topic_arns
     return Monitoring(
         "monitoring",
-        MonitoringArgs(
+        monitoring_args(
+            settings.monitoring,
             account=account,
             name_prefix=prefix,
             domain=settings.domain,
-            watched=Watched(
-                load_balancer=load_balancer.alb,
-                target_groups=load_balancer.target_groups,
-                cluster=web.cluster,
-                services=web.services,
-                databases=watched_databases(settings, database),
-                cache_nodes=cache.node_ids,
-                backup_vault=backups.vault,
-                web_acl=load_balancer.web_acl,
+            watched=WatchedArgs(
+                load_balancer_arn_suffix=load_balancer.alb.arn_suffix,
+                cluster_name=web.cluster.name,
+                backup_vault_name=backups.vault.name,
+                web_acl_metric_name=load_balancer.web_acl.visibility_config.apply(lambda config: config.metric_name),
+                target_group_arn_suffixes={key: group.arn_suffix for key, group in load_balancer.target_groups.items()},
+                service_names={key: service.name for key, service in web.services.items()},
+                databases=watched_databases(settings.database, database),
+                cache_node_ids=cache.node_ids,
             ),
-            alerts=alert_catalog,
-            topic_arns=topic_arns,
+            critical_topic_arn=topic_arns["critical"],
+            warning_topic_arn=topic_arns["warning"],
             data_key_arn=keys.data.arn,
             logs_key_arn=keys.logs.arn,
             secrets_key_arn=keys.secrets.arn,
             access_log_bucket=access_logs.bucket.id,
-            settings=settings.monitoring,
             webhook_url=secrets.alert_webhook_url,
             log_retention_days=settings.web.log_retention_days,
         ),
         opts=base.here,
     )
-
-
-def watched_databases(settings: Settings, database: ShardedDatabase) -> list[WatchedDatabase]:
-    """Every instance of every shard, as the alarms see it."""
-    db = settings.database
-    slow_log = "postgresql" if db.engine == "postgres" else "slowquery"
-    watched = []
-    for index, shard in enumerate(database.shards):
-        instances = [(f"shard-{index}-primary", "primary", shard.primary, False)]
-        instances += [
-            (f"shard-{index}-replica-{n}", f"replica-{n}", replica, True) for n, replica in enumerate(shard.replicas)
-        ]
-        for label, role, instance, replica in instances:
-            watched.append(
-                WatchedDatabase(
-                    label=label,
-                    instance=instance,
-                    replica=replica,
-                    engine=db.engine,
-                    instance_class=db.instance_class,
-                    allocated_storage_gb=db.allocated_storage_gb,
-                    slow_query_log=shard.log_groups[role][slow_log],
-                )
-            )
-    return watched
 
 
 def backend_environment(

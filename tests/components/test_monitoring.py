@@ -7,6 +7,7 @@ the uptime canary and its artifacts, the dashboard); and the module's helpers.""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import re
@@ -20,17 +21,19 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 import yaml
+from pulumi.provider.experimental.component import ComponentProvider
 
 from components.alerts import Alert, Severity, catalog, prometheus_rules
 from components.aws.account import Account
 from components.aws.monitoring import (
     Monitoring,
     MonitoringArgs,
-    Watched,
-    WatchedDatabase,
+    WatchedArgs,
+    WatchedDatabaseArgs,
     dashboard,
     instance_memory_gib,
     max_connections,
+    validate_monitoring_args,
 )
 from components.aws.monitoring_functions import (
     CANARY_CODE,
@@ -40,7 +43,9 @@ from components.aws.monitoring_functions import (
     canary_policy,
     forwarder_policy,
 )
+from components.aws.platform_args import monitoring_args
 from components.aws.prometheus import Prometheus, PrometheusArgs, alertmanager_definition
+from components.provider import PACKAGE, hosted
 from components.settings import CANARY_RUNTIME, MonitoringSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
 from stackcheck.engine.resources import REDACTED, RecordedResource, is_secret, redact
@@ -136,7 +141,6 @@ def monitoring(
     prefix = name_prefix or f"webstack-{name}"
     src = f"{name}src"
     monitoring_settings = settings_of(**settings)
-    alerts = catalog(monitoring_settings.thresholds)
 
     def factory() -> Monitoring:
         alb = aws.lb.LoadBalancer(f"{src}-alb", name=f"{prefix}-alb", load_balancer_type="application")
@@ -149,7 +153,7 @@ def monitoring(
             service: aws.ecs.Service(f"{src}-{service}", name=f"{prefix}-{service}", cluster=cluster.arn)
             for service in SERVICES
         }
-        databases: list[WatchedDatabase] = []
+        databases: list[WatchedDatabaseArgs] = []
         for shard in range(SHARDS):
             primary = aws.rds.Instance(
                 f"{src}-shard-{shard}-primary",
@@ -170,16 +174,16 @@ def monitoring(
                 (f"shard-{shard}-replica-0", replica, True),
             ):
                 databases.append(
-                    WatchedDatabase(
+                    WatchedDatabaseArgs(
                         label=label,
-                        instance=instance,
+                        identifier=instance.identifier,
                         replica=is_replica,
                         engine=engine,
                         instance_class=instance_class,
                         allocated_storage_gb=STORAGE_GB,
-                        slow_query_log=aws.cloudwatch.LogGroup(
+                        slow_query_log_group=aws.cloudwatch.LogGroup(
                             f"{src}-{label}-{log}-logs", name=f"/aws/rds/instance/{prefix}-{label}/{log}"
-                        ),
+                        ).name,
                     )
                 )
         group = aws.elasticache.ReplicationGroup(
@@ -203,28 +207,29 @@ def monitoring(
         )
         return Monitoring(
             name,
-            MonitoringArgs(
+            monitoring_args(
+                monitoring_settings,
                 account=ACCOUNT,
                 name_prefix=prefix,
                 domain=DOMAIN,
-                watched=Watched(
-                    load_balancer=alb,
-                    target_groups=groups,
-                    cluster=cluster,
-                    services=services,
+                watched=WatchedArgs(
+                    load_balancer_arn_suffix=alb.arn_suffix,
+                    cluster_name=cluster.name,
+                    backup_vault_name=vault.name,
+                    web_acl_metric_name=web_acl.visibility_config.apply(lambda config: config.metric_name),
+                    target_group_arn_suffixes={service: group.arn_suffix for service, group in groups.items()},
+                    service_names={service: ecs_service.name for service, ecs_service in services.items()},
                     databases=databases,
-                    cache_nodes=nodes,
-                    backup_vault=vault,
-                    web_acl=web_acl,
+                    cache_node_ids=nodes,
                 ),
-                alerts=alerts,
-                topic_arns=TOPICS,
+                critical_topic_arn=CRITICAL_TOPIC,
+                warning_topic_arn=WARNING_TOPIC,
                 data_key_arn=DATA_KEY_ARN,
                 logs_key_arn=LOGS_KEY_ARN,
                 secrets_key_arn=SECRETS_KEY_ARN,
                 access_log_bucket=ACCESS_LOG_BUCKET,
-                settings=monitoring_settings,
                 webhook_url=WEBHOOK_URL if webhook else None,
+                log_retention_days=365,
             ),
         )
 
@@ -1148,3 +1153,134 @@ def test_a_slow_uptime_check_is_judged_over_its_own_interval() -> None:
     site = alarm("monslowcheck", "SiteDown", "site", "critical").inputs
     assert (site["period"], site["evaluationPeriods"]) == (900, 2)
     assert alarm("monslowcheck", "ServiceCpuHigh", "backend", "warning").inputs["period"] == 300
+
+
+# -- the Args as a program sees them -----------------------------------------------------------------------------------
+#: The wiring of a Monitoring whose watched resources are given by name (no resource of this stack behind them).
+WIRING: dict[str, Any] = {
+    "account": ACCOUNT,
+    "name_prefix": "webstack-monargs",
+    "domain": DOMAIN,
+    "watched": WatchedArgs(
+        load_balancer_arn_suffix="app/webstack-monargs-alb/0123456789abcdef",
+        cluster_name="webstack-monargs-cluster",
+        backup_vault_name="webstack-monargs-vault",
+        web_acl_metric_name="webstack-monargs-waf",
+    ),
+    "critical_topic_arn": CRITICAL_TOPIC,
+    "warning_topic_arn": WARNING_TOPIC,
+    "data_key_arn": DATA_KEY_ARN,
+    "logs_key_arn": LOGS_KEY_ARN,
+    "secrets_key_arn": SECRETS_KEY_ARN,
+    "access_log_bucket": ACCESS_LOG_BUCKET,
+}
+
+
+def monitoring_args_of(**fields: Any) -> MonitoringArgs:
+    return MonitoringArgs(**{**WIRING, **fields})
+
+
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A program that sets nothing gets what a stack that sets nothing gets (``webstack:monitoring`` unset)."""
+    mapped = monitoring_args(MonitoringSettings(), **WIRING, webhook_url=None, log_retention_days=365)
+    defaults = monitoring_args_of()
+    for item in dataclasses.fields(MonitoringArgs):
+        expected = getattr(defaults, item.name)
+        assert getattr(mapped, item.name) == (list(expected) if isinstance(expected, tuple) else expected), item.name
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {"thresholds": {"HighErrorRates": {"warning": 2}}},
+            "MonitoringArgs.thresholds must name alerts of the catalog",
+        ),
+        (
+            {"thresholds": {"HighErrorRate": {"info": 2}}},
+            "MonitoringArgs.thresholds['HighErrorRate'] must name the severities warning or critical, got 'info'",
+        ),
+        ({"uptime_interval_minutes": 0}, "MonitoringArgs.uptime_interval_minutes must be between 1 and 60, got 0"),
+        ({"uptime_interval_minutes": 61}, "MonitoringArgs.uptime_interval_minutes must be between 1 and 60, got 61"),
+        (
+            {"canary_runtime": "syn-python-selenium-1.0"},
+            "MonitoringArgs.canary_runtime must be a Python runtime AWS has not deprecated, "
+            "got 'syn-python-selenium-1.0'",
+        ),
+        (
+            {"canary_runtime": "syn-nodejs-puppeteer-9.1"},
+            "MonitoringArgs.canary_runtime must be a Python runtime AWS has not deprecated",
+        ),
+    ],
+)
+def test_args_cloudwatch_would_refuse_are_refused_by_field(fields: dict[str, Any], message: str) -> None:
+    validate_monitoring_args(monitoring_args_of())
+    validate_monitoring_args(monitoring_args_of(uptime_interval_minutes=7, thresholds={"SiteDown": {"warning": 1}}))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        validate_monitoring_args(monitoring_args_of(**fields))
+
+
+def test_the_schema_nests_the_watched_resources_and_takes_one_topic_per_severity() -> None:
+    schema = json.loads(ComponentProvider([hosted(Monitoring)], PACKAGE, version="0.0.0").schema)  # type: ignore[attr-defined]
+    resource = schema["resources"][f"{PACKAGE}:index:Monitoring"]
+    inputs = resource["inputProperties"]
+    assert {"criticalTopicArn", "warningTopicArn", "watched"} <= set(resource["requiredInputs"])
+    assert inputs["watched"]["$ref"] == f"#/types/{PACKAGE}:index:WatchedArgs"
+    assert inputs["thresholds"]["additionalProperties"]["additionalProperties"]["type"] == "number"
+    watched = schema["types"][f"{PACKAGE}:index:WatchedArgs"]["properties"]
+    assert watched["databases"]["items"]["$ref"] == f"#/types/{PACKAGE}:index:WatchedDatabaseArgs"
+    assert watched["serviceNames"]["additionalProperties"]["type"] == "string"
+    assert "webhookUrl" not in resource["requiredInputs"]
+
+
+def test_a_construct_call_through_the_package_watches_the_resources_it_is_given() -> None:
+    provider = ComponentProvider([hosted(Monitoring)], PACKAGE, version="0.0.0")
+    watched = {
+        "loadBalancerArnSuffix": "app/webstack-monhosted-alb/0123456789abcdef",
+        "clusterName": "webstack-monhosted-cluster",
+        "backupVaultName": "webstack-monhosted-vault",
+        "webAclMetricName": "webstack-monhosted-waf",
+        "serviceNames": {"backend": "webstack-monhosted-backend"},
+        "databases": [
+            {
+                "label": "shard-0-primary",
+                "identifier": "webstack-monhosted-shard-0-primary",
+                "engine": "postgres",
+                "instanceClass": INSTANCE_CLASS,
+                "allocatedStorageGb": STORAGE_GB,
+                "slowQueryLogGroup": "/aws/rds/instance/webstack-monhosted-shard-0-primary/postgresql",
+            }
+        ],
+    }
+
+    def build() -> str:
+        inputs = {
+            "account": {"id": ACCOUNT_ID, "partition": "aws", "region": TEST_REGION},
+            "namePrefix": "webstack-monhosted",
+            "domain": DOMAIN,
+            "watched": watched,
+            "criticalTopicArn": CRITICAL_TOPIC,
+            "warningTopicArn": WARNING_TOPIC,
+            "dataKeyArn": DATA_KEY_ARN,
+            "logsKeyArn": LOGS_KEY_ARN,
+            "secretsKeyArn": SECRETS_KEY_ARN,
+            "accessLogBucket": ACCESS_LOG_BUCKET,
+            "thresholds": {"ServiceCpuHigh": {"critical": 95}},
+        }
+        return provider.construct("monhosted", f"{PACKAGE}:index:Monitoring", inputs, pulumi.ResourceOptions()).urn  # type: ignore[return-value]
+
+    construct(build)
+    (component,) = registered("monhosted", f"{PACKAGE}:index:Monitoring")
+    cpu = alarm("monhosted", "ServiceCpuHigh", "backend", "critical")
+    assert cpu.parent == component.urn
+    assert cpu.inputs["dimensions"] == {
+        "ClusterName": "webstack-monhosted-cluster",
+        "ServiceName": "webstack-monhosted-backend",
+    }
+    assert cpu.inputs["threshold"] == 95
+    assert cpu.inputs["alarmActions"] == [CRITICAL_TOPIC]
+    cpu_db = alarm("monhosted", "DatabaseCpuHigh", "shard-0-primary", "warning").inputs
+    assert cpu_db["dimensions"] == {"DBInstanceIdentifier": "webstack-monhosted-shard-0-primary"}
+    assert cpu_db["alarmActions"] == [WARNING_TOPIC]
+    slow = one("monhosted-shard-0-primary-slow-queries").inputs
+    assert slow["logGroupName"] == watched["databases"][0]["slowQueryLogGroup"]
