@@ -160,6 +160,7 @@ SERVED_AWS = (
     "PersistentFiles",
     "Service",
     "ShardedDatabase",
+    "WebTier",
 )
 
 

@@ -30,7 +30,6 @@ NOT_YET_IN_REACH = {
     "Network": "NetworkArgs embeds the NetworkSettings model",
     "OneOffTask": "OneOffArgs takes resources to wait for (depends_on)",
     "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
-    "WebTier": "WebTierArgs embeds WebSettings, callbacks and resources",
 }
 
 
