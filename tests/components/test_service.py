@@ -154,3 +154,44 @@ def test_a_web_tier_refuses_services_placed_elsewhere() -> None:
     args = tier_args("svcbad", {"api": service_args()})
     with pytest.raises(ValueError, match=r"WebTierArgs.services must leave each service's placement to the tier"):
         construct(lambda: WebTier("svcbad", args))
+
+
+def test_the_component_package_builds_a_service_from_its_inputs_as_other_languages_send_them() -> None:
+    """A construct call through Pulumi's own provider class, with the nested placement and account as mappings."""
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    from components.provider import PACKAGE, hosted
+
+    provider = ComponentProvider([hosted(Service)], PACKAGE, version="0.0.0")
+    inputs = {
+        "targetGroupArn": TARGET_GROUP_ARN,
+        "targetGroupArnSuffix": "targetgroup/api/0123456789abcdef",
+        "port": 8080,
+        "image": IMAGE,
+        "placement": {
+            "account": {"id": ACCOUNT_ID, "partition": "aws", "region": TEST_REGION},
+            "namePrefix": "webstack-svcpkg",
+            "clusterArn": CLUSTER_ARN,
+            "clusterName": "webstack-svcpkg",
+            "subnetIds": SUBNET_IDS,
+            "securityGroupId": SECURITY_GROUP_ID,
+            "logsKeyArn": LOGS_KEY_ARN,
+            "loadBalancerArnSuffix": ALB_ARN_SUFFIX,
+        },
+    }
+
+    def build() -> Any:
+        return provider.construct("svcpkg", f"{PACKAGE}:index:Service", inputs, pulumi.ResourceOptions()).urn
+
+    construct(build)
+    (component,) = registered("svcpkg", f"{PACKAGE}:index:Service")
+    ecs = one("svcpkg-service")
+    assert ecs.parent == component.urn
+    assert ecs.inputs["networkConfiguration"] == {
+        "subnets": SUBNET_IDS,
+        "securityGroups": [SECURITY_GROUP_ID],
+        "assignPublicIp": False,
+    }
+    assert one("svcpkg-logs").inputs["name"] == "/webstack-svcpkg/ecs/svcpkg"
+    (definition,) = json.loads(one("svcpkg-task").inputs["containerDefinitions"])
+    assert (definition["name"], definition["user"]) == ("svcpkg", "1000:1000")
