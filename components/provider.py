@@ -166,6 +166,7 @@ SERVED_AWS = (
     "PersistentFiles",
     "Service",
     "ShardedDatabase",
+    "WebTier",
 )
 
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from .one_off import OneOffArgs, OneOffTask
     from .operations import Operations, OperationsArgs
     from .prometheus import Prometheus, PrometheusArgs
-    from .service import ImageBuildArgs, Service, ServiceArgs
+    from .service import ImageBuildArgs, Service, ServiceArgs, ServicePlacementArgs
     from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
     from .storage import ObjectStorage, ObjectStorageArgs
     from .task_definitions import MetricsCollector, SecretRef
@@ -85,6 +85,7 @@ _MODULES = {
     "PrometheusArgs": "prometheus",
     "Service": "service",
     "ServiceArgs": "service",
+    "ServicePlacementArgs": "service",
     "SecretRef": "task_definitions",
     "ServiceVolume": "files",
     "ShardedDatabase": "sharded_database",
@@ -140,6 +141,7 @@ __all__ = [
     "SecretRef",
     "Service",
     "ServiceArgs",
+    "ServicePlacementArgs",
     "ServiceVolume",
     "ShardedDatabase",
     "ShardedDatabaseArgs",

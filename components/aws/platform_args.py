@@ -4,7 +4,8 @@ the steps before them built; the tests build their components through them too, 
 component a stack builds."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -18,6 +19,7 @@ from ..settings import (
     DatabaseSettings,
     MonitoringSettings,
     NetworkSettings,
+    ServiceSettings,
     SettingsError,
     StackSecrets,
     WebSettings,
@@ -27,6 +29,7 @@ from .app_secrets import AppSecretsArgs
 from .backups import BackupDocumentsArgs, BackupsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
+from .files import ServiceVolume
 from .load_balancer import (
     HSTS,
     ClientCertificateArgs,
@@ -37,8 +40,11 @@ from .load_balancer import (
 )
 from .monitoring import MonitoringArgs, WatchedArgs, WatchedDatabaseArgs
 from .network import Network, NetworkArgs, ZoneChoiceError
+from .service import ImageBuildArgs, ServiceArgs
 from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from .storage import ObjectStorage
+from .task_definitions import MetricsCollector, SecretRef
+from .web_tier import WebTierArgs
 
 #: The backend's paths (every other path is the frontend's), and the priority of their listener rule.
 API_PATHS = ["/api", "/api/*"]
@@ -396,3 +402,112 @@ def watched_databases(settings: DatabaseSettings, database: ShardedDatabase) -> 
                 )
             )
     return watched
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """What a service's application may read at run time, through its task role; nothing else."""
+
+    secret_arns: Sequence[pulumi.Input[str]] = ()
+    """Secrets it may read (to follow rotations without a restart)."""
+    parameter_arns: Sequence[pulumi.Input[str]] = ()
+    """SSM parameters it may read (the shard map)."""
+
+
+#: The site's services, as ``webstack:web`` names them.
+WEB_SERVICES = ("frontend", "backend")
+
+
+def web_tier_args(
+    web: WebSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    domain: str,
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    images_key_arn: pulumi.Input[str],
+    target_groups: Mapping[str, aws.lb.TargetGroup],
+    load_balancer_arn_suffix: pulumi.Input[str],
+    load_balancer_dns_name: pulumi.Input[str] | None,
+    listeners: Sequence[pulumi.Resource] = (),
+    smoke_test_after: Sequence[pulumi.Resource] = (),
+    environment: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
+    secrets: Mapping[str, Mapping[str, SecretRef]] | None = None,
+    access: Mapping[str, ServiceAccess] | None = None,
+    secrets_key_arn: pulumi.Input[str] | None = None,
+    collectors: Mapping[str, MetricsCollector] | None = None,
+    volumes: Mapping[str, ServiceVolume] | None = None,
+    migration_command: Sequence[str] = (),
+    migration_timeout_minutes: int = 30,
+    before_services: Sequence[pulumi.Input[str]] = (),
+    exec_log_group_name: pulumi.Input[str] | None = None,
+    protect: bool = False,
+) -> WebTierArgs:
+    """``webstack:web`` and what the other steps built as the web tier's Args: per service (``frontend``,
+    ``backend``) its settings, its target group, the program's environment, secrets, access, collector and volume;
+    the backend runs the migration. The services wait for the listeners and for ``before_services`` (the database
+    bootstrap's runs), the smoke test for the listeners and ``smoke_test_after`` (the CDN's records)."""
+    access = access or {}
+
+    def service(name: str, settings: ServiceSettings) -> ServiceArgs:
+        granted = access.get(name, ServiceAccess())
+        migrates = name == "backend"
+        return ServiceArgs(
+            target_group_arn=target_groups[name].arn,
+            target_group_arn_suffix=target_groups[name].arn_suffix,
+            port=settings.port,
+            service=name,
+            image=settings.image,
+            build=_build(settings),
+            cpu=settings.cpu,
+            memory=settings.memory,
+            desired_count=settings.desired_count,
+            min_count=settings.min_count,
+            max_count=settings.max_count,
+            user=settings.user,
+            health_check_path=settings.health_check_path,
+            environment={**settings.environment, **(environment or {}).get(name, {})},
+            secrets=dict((secrets or {}).get(name, {})),
+            readable_secret_arns=list(granted.secret_arns),
+            readable_parameter_arns=list(granted.parameter_arns),
+            collector=(collectors or {}).get(name),
+            volume=(volumes or {}).get(name),
+            migration_command=list(migration_command) if migrates else [],
+            migration_timeout_minutes=migration_timeout_minutes,
+            exec_enabled=web.exec_enabled,
+            log_retention_days=web.log_retention_days,
+            cpu_target=web.autoscaling.cpu_target,
+            requests_per_target=web.autoscaling.requests_per_target,
+            wait_for=list(before_services),
+            protect=protect,
+        )
+
+    return WebTierArgs(
+        account=account,
+        name_prefix=name_prefix,
+        domain=domain,
+        subnet_ids=list(subnet_ids),
+        security_group_id=security_group_id,
+        logs_key_arn=logs_key_arn,
+        load_balancer_arn_suffix=load_balancer_arn_suffix,
+        services={name: service(name, getattr(web, name)) for name in WEB_SERVICES},
+        images_key_arn=images_key_arn,
+        secrets_key_arn=secrets_key_arn,
+        load_balancer_dns_name=load_balancer_dns_name,
+        wait_for=[listener.urn for listener in listeners],
+        smoke_test_after=[resource.urn for resource in smoke_test_after],
+        container_insights=web.container_insights,
+        smoke_test=web.smoke_test.enabled,
+        smoke_test_path=web.smoke_test.path,
+        smoke_test_retries=web.smoke_test.retries,
+        exec_log_group_name=exec_log_group_name,
+    )
+
+
+def _build(settings: ServiceSettings) -> ImageBuildArgs | None:
+    build = settings.build
+    if build is None:
+        return None
+    return ImageBuildArgs(context=build.context, dockerfile=build.dockerfile, target=build.target, args=build.args)

@@ -38,6 +38,7 @@ from .network import Network
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
 from .platform_args import (
+    ServiceAccess,
     app_secrets_args,
     backups_args,
     cache_args,
@@ -48,12 +49,13 @@ from .platform_args import (
     sharded_database_args,
     stack_network,
     watched_databases,
+    web_tier_args,
 )
 from .prometheus import Prometheus, PrometheusArgs
 from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
 from .task_definitions import MetricsCollector, SecretRef
-from .web_tier import ExecSessionLogging, Migration, ServiceAccess, WebTier, WebTierArgs
+from .web_tier import WebTier
 
 #: The load balancer's name in every stack.
 EDGE = "edge"
@@ -339,13 +341,17 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
     app_subnets = [subnet.id for subnet in network.app_subnets]
     app_groups = [network.app_security_group.id]
     role_secret_arns = roles.app_secret_arns if roles is not None else []
+    # The database bootstrap runs in the web tier's cluster and the services wait for its runs: built after the
+    # tier, they reach the services through a deferred output (resolved below).
+    bootstrapped, resolve_bootstrapped = pulumi.deferred_output() if roles is not None else (None, None)
     web = WebTier(
         "web",
-        WebTierArgs(
+        web_tier_args(
+            settings.web,
             account=account,
             name_prefix=prefix,
             domain=settings.domain,
-            subnet_ids=[subnet.id for subnet in network.app_subnets],
+            subnet_ids=app_subnets,
             security_group_id=network.app_security_group.id,
             logs_key_arn=keys.logs.arn,
             images_key_arn=keys.data.arn,
@@ -355,7 +361,6 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
             load_balancer_dns_name=None if cdn is not None else load_balancer.alb.dns_name,
             listeners=load_balancer.listeners,
             smoke_test_after=edge.routes,
-            web=settings.web,
             environment={"backend": backend_environment(settings, database, cache, documents_bucket, roles)},
             secrets={
                 "backend": {**backend_secrets(cache, roles), **app_secrets.refs["backend"]},
@@ -378,16 +383,18 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
             }
             if prometheus is not None
             else {},
-            protect=production,
-            prepare=(lambda cluster: roles.run_in(cluster, app_subnets, app_groups)) if roles is not None else None,
-            migration=Migration(app.migration.command, app.migration.timeout_minutes)
-            if app.migration.command
-            else None,
             volumes={service: files[service].volume for service in files},
-            exec_logging=ExecSessionLogging(session_logs.name) if session_logs is not None else None,
+            migration_command=app.migration.command,
+            migration_timeout_minutes=app.migration.timeout_minutes,
+            before_services=[bootstrapped] if bootstrapped is not None else [],
+            exec_log_group_name=session_logs.name if session_logs is not None else None,
+            protect=production,
         ),
         opts=here,
     )
+    if roles is not None and resolve_bootstrapped is not None:
+        runs = roles.run_in(web.cluster, app_subnets, app_groups)
+        resolve_bootstrapped(pulumi.Output.all(*(run.urn for run in runs)).apply(",".join))
     operations = (
         Operations(
             "operations",

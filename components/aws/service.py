@@ -71,13 +71,10 @@ class ImageBuildArgs:
 
 
 @dataclass(frozen=True)
-class ServiceArgs:
-    """Inputs of :class:`Service`: one ECS Fargate service behind a target group. Every default is the secure (and
-    the guides') choice; the network, the cluster, the target group and the logs key have none."""
+class ServicePlacementArgs:
+    """Where a service runs, and what it shares with the services beside it: a :class:`~.web_tier.WebTier` gives
+    its services this."""
 
-    service: str
-    """The service's short name (``backend``): its container, log group ``/<prefix>/ecs/<service>``, task family
-    ``<prefix>-<service>`` and ECR repository ``<prefix>/<service>``."""
     account: Account
     """The account and region (ARNs in the roles' policies, the awslogs region)."""
     name_prefix: str
@@ -92,20 +89,37 @@ class ServiceArgs:
     """The tasks' security group."""
     logs_key_arn: pulumi.Input[str]
     """Customer KMS key of the log group."""
+    load_balancer_arn_suffix: pulumi.Input[str]
+    """The load balancer's ARN suffix (the requests-per-target scaling metric)."""
+    images_key_arn: pulumi.Input[str] | None = None
+    """Customer KMS key of the ECR repository; required when the image is built. Default: none."""
+    secrets_key_arn: pulumi.Input[str] | None = None
+    """Customer KMS key of the service's secrets, which its roles may use through Secrets Manager only. Default:
+    none."""
+
+
+@dataclass(frozen=True)
+class ServiceArgs:
+    """Inputs of :class:`Service`: one ECS Fargate service behind a target group. Every default is the secure (and
+    the guides') choice; the target group, the port and (standing alone) the placement have none."""
+
     target_group_arn: pulumi.Input[str]
     """The load balancer's target group the tasks register in."""
     target_group_arn_suffix: pulumi.Input[str]
     """That target group's ARN suffix (the requests-per-target scaling metric)."""
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """The load balancer's ARN suffix (the requests-per-target scaling metric)."""
     port: int
     """Container port the service listens on (1024-65535: it runs as a non-root user)."""
+    placement: ServicePlacementArgs | None = None
+    """Where it runs: the account, cluster, network and keys. Required when the service stands alone; a WebTier
+    places the services it composes (leave it out there). Default: none."""
+    service: str = ""
+    """The service's short name (``backend``): its container, log group ``/<prefix>/ecs/<service>``, task family
+    ``<prefix>-<service>`` and ECR repository ``<prefix>/<service>``. Default: the component's name (in a WebTier,
+    the service's key)."""
     image: str = ""
     """Image to run, pinned by tag or digest. Set this or ``build``. Default: empty."""
     build: ImageBuildArgs | None = None
     """Build the image from source instead, into a private ECR repository. Default: none."""
-    images_key_arn: pulumi.Input[str] | None = None
-    """Customer KMS key of the ECR repository; required with ``build``. Default: none."""
     cpu: int = 512
     """vCPU units per task (a Fargate size). Default: 512."""
     memory: int = 1024
@@ -125,8 +139,6 @@ class ServiceArgs:
     and DEBUG (false) are always set. Default: none."""
     secrets: Mapping[str, SecretRef] = field(default_factory=dict)
     """Environment name -> secret, handed to the container as ECS secrets (never as plain values). Default: none."""
-    secrets_key_arn: pulumi.Input[str] | None = None
-    """Customer KMS key of those secrets, which the roles may use through Secrets Manager only. Default: none."""
     readable_secret_arns: Sequence[pulumi.Input[str]] = ()
     """Secrets the application may read at run time through its task role (to follow rotations without a
     restart). Default: none."""
@@ -159,12 +171,17 @@ class ServiceArgs:
     Default: none."""
 
 
-def validate_service_args(args: ServiceArgs) -> None:
-    """What ECS would refuse at deploy time, or what would make the service unsafe; errors name the Args field."""
+def validate_service_args(args: ServiceArgs) -> ServicePlacementArgs:
+    """What ECS would refuse at deploy time, or what would make the service unsafe; errors name the Args field.
+    Returns the placement."""
     if bool(args.image) == (args.build is not None):
-        raise invalid(args, "image", "name an image to run, or build be set, not both", args.image)
-    if args.build is not None and args.images_key_arn is None:
-        raise invalid(args, "images_key_arn", "be set when build is", None)
+        raise invalid(args, "image", "name the image to run unless build is set (one of the two)", args.image)
+    if args.image and not _pinned(args.image):
+        raise invalid(args, "image", "be pinned by tag or digest, never latest", args.image)
+    if args.placement is None:
+        raise invalid(args, "placement", "be set: the account, cluster, network and keys the service runs with", None)
+    if args.build is not None and args.placement.images_key_arn is None:
+        raise invalid(args, "placement", "name images_key_arn when build is set", None)
     if not 1024 <= args.port <= 65535:
         raise invalid(args, "port", "be between 1024 and 65535 (the service runs as a non-root user)", args.port)
     if args.user in ("root", "0") or args.user.startswith("0:"):
@@ -177,6 +194,22 @@ def validate_service_args(args: ServiceArgs) -> None:
         raise invalid(args, "desired_count", "lie between min_count and max_count (at least 1)", args.desired_count)
     if args.collector is not None and (args.cpu <= 128 or args.memory <= 256):
         raise invalid(args, "cpu", "leave room for the metrics collector (128 CPU units, 256 MiB)", args.cpu)
+    return args.placement
+
+
+def _pinned(image: str) -> bool:
+    """``name:tag`` (not ``latest``) or ``name@sha256:...``: the tag is the part after the last ``/``."""
+    if "@" in image:
+        return True
+    _, _, tag = image.rpartition("/")[2].partition(":")
+    return bool(tag) and tag != "latest"
+
+
+def waiting_for(outputs: Sequence[pulumi.Input[str]]) -> list[Any]:
+    """``depends_on`` items that make a resource wait for the resources behind ``outputs`` and for nothing else: an
+    output of None whose resources are theirs (the SDK adds an item's resources to the dependencies:
+    pulumi/runtime/_depends_on.py, ``_resolve_depends_on``); the resource's inputs stay as they are."""
+    return [pulumi.Output.all(*outputs).apply(lambda _: None)] if outputs else []
 
 
 class Service(pulumi.ComponentResource):
@@ -195,28 +228,26 @@ class Service(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(SERVICE_TYPE, name, None, opts)
-        validate_service_args(args)
-        self._name, self._args = name, args
+        self._at = validate_service_args(args)
+        self._name, self._args, self._label = name, args, args.service or name
         self.repository: aws.ecr.Repository | None = None
         self.migration: OneOffTask | None = None
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
-            name=f"/{args.name_prefix}/ecs/{args.service}",
+            name=f"/{self._at.name_prefix}/ecs/{self._label}",
             retention_in_days=args.log_retention_days,
-            kms_key_id=args.logs_key_arn,
+            kms_key_id=self._at.logs_key_arn,
             opts=self._child(),
         )
         image_ref: pulumi.Input[str] = args.image
         if args.build is not None:
-            self.repository = self._repository(args.images_key_arn)
+            self.repository = self._repository(self._at.images_key_arn)
             image_ref = self._image(args.build, self.repository).repo_digest
-        self.execution_role = self._role(f"{name}-execution-role", f"starts the {args.service} tasks")
-        self.task_role = self._role(f"{name}-task-role", f"runs as the {args.service} application")
+        self.execution_role = self._role(f"{name}-execution-role", f"starts the {self._label} tasks")
+        self.task_role = self._role(f"{name}-task-role", f"runs as the {self._label} application")
         role_policies = self._role_policies()
         self.task_definition = self._task_definition(image_ref)
-        # Only the resources of these outputs count: an output of None adds them to depends_on (the SDK gathers an
-        # item's resources as dependencies: pulumi/runtime/_depends_on.py), and nothing else.
-        after: list[Any] = [pulumi.Output.all(*args.wait_for).apply(lambda _: None)] if args.wait_for else []
+        after = waiting_for(args.wait_for)
         gates: list[Any] = list(after)
         if args.migration_command:
             self.migration = self._migration(image_ref)
@@ -224,17 +255,17 @@ class Service(pulumi.ComponentResource):
         single_writer = args.volume is not None and args.volume.single_writer
         self.service = aws.ecs.Service(
             f"{name}-service",
-            cluster=args.cluster_arn,
+            cluster=self._at.cluster_arn,
             task_definition=self.task_definition.arn,
             desired_count=args.desired_count,
             launch_type="FARGATE",
             platform_version="LATEST",
             network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=list(args.subnet_ids), security_groups=[args.security_group_id], assign_public_ip=False
+                subnets=list(self._at.subnet_ids), security_groups=[self._at.security_group_id], assign_public_ip=False
             ),
             load_balancers=[
                 aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=args.target_group_arn, container_name=args.service, container_port=args.port
+                    target_group_arn=args.target_group_arn, container_name=self._label, container_port=args.port
                 )
             ],
             health_check_grace_period_seconds=60,
@@ -283,9 +314,9 @@ class Service(pulumi.ComponentResource):
                     "logs": self.log_group.arn,
                     "repository": self.repository.arn if self.repository else None,
                     "secrets": [ref.arn for ref in args.secrets.values()],
-                    "key": args.secrets_key_arn,
+                    "key": self._at.secrets_key_arn,
                 }
-            ).apply(lambda v: execution_policy(v, args.account)),
+            ).apply(lambda v: execution_policy(v, self._at.account)),
         )
         if args.readable_secret_arns or args.readable_parameter_arns:
             role_policy(
@@ -295,9 +326,9 @@ class Service(pulumi.ComponentResource):
                     {
                         "secrets": list(args.readable_secret_arns),
                         "parameters": list(args.readable_parameter_arns),
-                        "key": args.secrets_key_arn,
+                        "key": self._at.secrets_key_arn,
                     }
-                ).apply(lambda v: task_policy(v, args.account)),
+                ).apply(lambda v: task_policy(v, self._at.account)),
             )
         if args.exec_enabled:
             role_policy(f"{name}-task-exec", self.task_role, json.dumps(exec_policy(), sort_keys=True))
@@ -331,7 +362,7 @@ class Service(pulumi.ComponentResource):
         )
         return aws.ecs.TaskDefinition(
             f"{self._name}-task",
-            family=f"{args.name_prefix}-{args.service}",
+            family=f"{self._at.name_prefix}-{self._label}",
             cpu=str(args.cpu),
             memory=str(args.memory),
             network_mode="awsvpc",
@@ -352,7 +383,7 @@ class Service(pulumi.ComponentResource):
                 }
             ).apply(
                 lambda v: with_volume(
-                    container_definitions(args.service, container, v, args.account.region, collector), volume
+                    container_definitions(self._label, container, v, self._at.account.region, collector), volume
                 )
             ),
             opts=self._child(),
@@ -365,14 +396,14 @@ class Service(pulumi.ComponentResource):
         return OneOffTask(
             f"{self._name}-migrate",
             OneOffArgs(
-                account=args.account,
-                family=f"{args.name_prefix}-{args.service}-migrate",
+                account=self._at.account,
+                family=f"{self._at.name_prefix}-{self._label}-migrate",
                 container="migrate",
                 image=image,
                 command=list(args.migration_command),
-                cluster_arn=args.cluster_arn,
-                subnet_ids=args.subnet_ids,
-                security_group_ids=[args.security_group_id],
+                cluster_arn=self._at.cluster_arn,
+                subnet_ids=self._at.subnet_ids,
+                security_group_ids=[self._at.security_group_id],
                 execution_role_arn=self.execution_role.arn,
                 task_role_arn=self.task_role.arn,
                 log_group_name=self.log_group.name,
@@ -393,10 +424,10 @@ class Service(pulumi.ComponentResource):
         )
 
     def _role(self, name: str, purpose: str) -> aws.iam.Role:
-        account = self._args.account
+        account = self._at.account
         return aws.iam.Role(
             name,
-            description=f"{self._args.name_prefix}: {purpose}",
+            description=f"{self._at.name_prefix}: {purpose}",
             assume_role_policy=account.trust_policy(ECS_TASKS, source_arn=account.arn("ecs", "*")),
             opts=self._child(),
         )
@@ -405,7 +436,7 @@ class Service(pulumi.ComponentResource):
         args, name = self._args, self._name
         repository = aws.ecr.Repository(
             f"{name}-images",
-            name=f"{args.name_prefix}/{args.service}",
+            name=f"{self._at.name_prefix}/{self._label}",
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
             encryption_configurations=[
@@ -449,7 +480,7 @@ class Service(pulumi.ComponentResource):
             f"{name}-scaling",
             service_namespace="ecs",
             scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", args.cluster_name, "/", self.service.name),
+            resource_id=pulumi.Output.concat("service/", self._at.cluster_name, "/", self.service.name),
             min_capacity=args.min_count,
             max_capacity=args.max_count,
             opts=self._child(),
@@ -464,7 +495,7 @@ class Service(pulumi.ComponentResource):
                 specification(
                     predefined_metric_type="ALBRequestCountPerTarget",
                     resource_label=pulumi.Output.concat(
-                        args.load_balancer_arn_suffix, "/", args.target_group_arn_suffix
+                        self._at.load_balancer_arn_suffix, "/", args.target_group_arn_suffix
                     ),
                 ),
             ),

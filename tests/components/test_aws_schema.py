@@ -24,7 +24,6 @@ COMPONENTS = sorted(
 #: Components whose Args the analyzer cannot read yet, and why (what their Args still embed).
 NOT_YET_IN_REACH = {
     "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
-    "WebTier": "WebTierArgs embeds WebSettings, callbacks and resources",
 }
 
 

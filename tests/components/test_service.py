@@ -8,7 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.aws.service import Service, ServiceArgs
+from components.aws.service import Service, ServiceArgs, ServicePlacementArgs
+from components.aws.web_tier import WebTier, WebTierArgs
 from stackcheck.engine.cloud import ACCOUNT_ID
 from tests.components.test_web_tier import (
     ACCOUNT,
@@ -33,18 +34,20 @@ IMAGE = "ghcr.io/example/api:1.4.2"
 def service_args(**changes: Any) -> ServiceArgs:
     """The Args a program must give (no more): everything else is the Args' default."""
     args = ServiceArgs(
-        service="api",
-        account=ACCOUNT,
-        name_prefix="webstack-svc",
-        cluster_arn=CLUSTER_ARN,
-        cluster_name="webstack-svc",
-        subnet_ids=SUBNET_IDS,
-        security_group_id=SECURITY_GROUP_ID,
-        logs_key_arn=LOGS_KEY_ARN,
         target_group_arn=TARGET_GROUP_ARN,
         target_group_arn_suffix="targetgroup/api/0123456789abcdef",
-        load_balancer_arn_suffix=ALB_ARN_SUFFIX,
         port=8080,
+        placement=ServicePlacementArgs(
+            account=ACCOUNT,
+            name_prefix="webstack-svc",
+            cluster_arn=CLUSTER_ARN,
+            cluster_name="webstack-svc",
+            subnet_ids=SUBNET_IDS,
+            security_group_id=SECURITY_GROUP_ID,
+            logs_key_arn=LOGS_KEY_ARN,
+            load_balancer_arn_suffix=ALB_ARN_SUFFIX,
+        ),
+        service="api",
         image=IMAGE,
     )
     return replace(args, **changes)
@@ -105,7 +108,10 @@ def test_it_waits_for_what_it_is_told_to_by_the_outputs_resources() -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"image": ""}, "ServiceArgs.image must name an image to run, or build be set, not both, got ''"),
+        ({"placement": None}, "ServiceArgs.placement must be set"),
+        ({"image": ""}, "ServiceArgs.image must name the image to run unless build is set (one of the two), got ''"),
+        ({"image": "ghcr.io/example/api:latest"}, "ServiceArgs.image must be pinned by tag or digest, never latest"),
+        ({"image": "registry:5000/api"}, "ServiceArgs.image must be pinned by tag or digest, never latest"),
         ({"user": "0:0"}, "ServiceArgs.user must not be root, got '0:0'"),
         ({"port": 80}, "ServiceArgs.port must be between 1024 and 65535"),
         ({"cpu": 300}, "ServiceArgs.cpu must be a Fargate size"),
@@ -116,3 +122,76 @@ def test_it_waits_for_what_it_is_told_to_by_the_outputs_resources() -> None:
 def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         construct(lambda: Service("svc-bad", service_args(**changes)))
+
+
+def tier_args(name: str, services: dict[str, ServiceArgs]) -> WebTierArgs:
+    return WebTierArgs(
+        account=ACCOUNT,
+        name_prefix=f"webstack-{name}",
+        domain="app.example.org",
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        logs_key_arn=LOGS_KEY_ARN,
+        load_balancer_arn_suffix=ALB_ARN_SUFFIX,
+        services=services,
+    )
+
+
+def test_a_web_tier_composes_the_services_it_is_given_and_places_them() -> None:
+    worker = replace(service_args(), placement=None, service="")
+    tier = construct(lambda: WebTier("svctier", tier_args("svctier", {"worker": worker})))
+    assert set(tier.services) == {"worker"}
+    component, ecs = one("svctier-worker"), one("svctier-worker-service")
+    assert (component.type, component.parent) == ("webstack:aws:Service", one("svctier").urn)
+    assert ecs.parent == component.urn
+    assert ecs.property_dependencies["cluster"] == [one("svctier-cluster").urn]
+    assert one("svctier-worker-logs").inputs["name"] == "/webstack-svctier/ecs/worker"
+    assert container("svctier", "worker")["name"] == "worker"
+    assert len(registered("svctier-", "aws:ecs/service:Service")) == 1
+
+
+def test_a_web_tier_refuses_services_placed_elsewhere() -> None:
+    args = tier_args("svcbad", {"api": service_args()})
+    with pytest.raises(ValueError, match=r"WebTierArgs.services must leave each service's placement to the tier"):
+        construct(lambda: WebTier("svcbad", args))
+
+
+def test_the_component_package_builds_a_service_from_its_inputs_as_other_languages_send_them() -> None:
+    """A construct call through Pulumi's own provider class, with the nested placement and account as mappings."""
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    from components.provider import PACKAGE, hosted
+
+    provider = ComponentProvider([hosted(Service)], PACKAGE, version="0.0.0")
+    inputs = {
+        "targetGroupArn": TARGET_GROUP_ARN,
+        "targetGroupArnSuffix": "targetgroup/api/0123456789abcdef",
+        "port": 8080,
+        "image": IMAGE,
+        "placement": {
+            "account": {"id": ACCOUNT_ID, "partition": "aws", "region": TEST_REGION},
+            "namePrefix": "webstack-svcpkg",
+            "clusterArn": CLUSTER_ARN,
+            "clusterName": "webstack-svcpkg",
+            "subnetIds": SUBNET_IDS,
+            "securityGroupId": SECURITY_GROUP_ID,
+            "logsKeyArn": LOGS_KEY_ARN,
+            "loadBalancerArnSuffix": ALB_ARN_SUFFIX,
+        },
+    }
+
+    def build() -> Any:
+        return provider.construct("svcpkg", f"{PACKAGE}:index:Service", inputs, pulumi.ResourceOptions()).urn
+
+    construct(build)
+    (component,) = registered("svcpkg", f"{PACKAGE}:index:Service")
+    ecs = one("svcpkg-service")
+    assert ecs.parent == component.urn
+    assert ecs.inputs["networkConfiguration"] == {
+        "subnets": SUBNET_IDS,
+        "securityGroups": [SECURITY_GROUP_ID],
+        "assignPublicIp": False,
+    }
+    assert one("svcpkg-logs").inputs["name"] == "/webstack-svcpkg/ecs/svcpkg"
+    (definition,) = json.loads(one("svcpkg-task").inputs["containerDefinitions"])
+    assert (definition["name"], definition["user"]) == ("svcpkg", "1000:1000")

@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from components.aws.account import Account
+from components.aws.platform_args import ServiceAccess, web_tier_args
 from components.aws.task_definitions import MetricsCollector, SecretRef
-from components.aws.web_tier import ServiceAccess, WebTier, WebTierArgs
+from components.aws.web_tier import WebTier
 from components.build_context import context_tag
 from components.settings import BuildSettings, WebSettings
 from stackcheck.engine.cloud import ACCOUNT_ID
@@ -107,7 +108,8 @@ def web_tier(name: str, web: dict[str, Any] | None = None, *, via_cdn: bool = Fa
                 f"{name}-record", zone_id=ZONE_ID, name=DOMAIN, type="CNAME", content=ALB_DNS_NAME, proxied=True, ttl=1
             )
             extra.update(load_balancer_dns_name=None, smoke_test_after=[record])
-        args = WebTierArgs(
+        args = web_tier_args(
+            settings,
             account=ACCOUNT,
             name_prefix=f"webstack-{name}",
             domain=DOMAIN,
@@ -119,7 +121,6 @@ def web_tier(name: str, web: dict[str, Any] | None = None, *, via_cdn: bool = Fa
             load_balancer_arn_suffix=ALB_ARN_SUFFIX,
             load_balancer_dns_name=extra.pop("load_balancer_dns_name", ALB_DNS_NAME),
             listeners=listeners,
-            web=settings,
             **extra,
         )
         return WebTier(name, args)
