@@ -142,7 +142,8 @@ class CdnArgs:
     """Inputs of :class:`Cdn`. Give ``origin`` or ``tunnel``."""
 
     zone_id: str
-    """Id of the site's Cloudflare zone (32 hex digits). Required."""
+    """Id of the site's Cloudflare zone (32 hex digits). Required. A plain string, not an output: the import id of an
+    adopted ruleset (``zones/<zone id>/<ruleset id>``) is a resource option, and options take no outputs."""
     domain: str
     """The site's domain, in the zone. Required."""
     plan: str

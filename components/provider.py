@@ -14,8 +14,8 @@ Two things differ from using a component from Python, and :func:`hosted` adapts 
   webstack's components take an Args object: hosted, the dict becomes that Args object first.
 
 One package cannot hold two components of the same class name (the analyzer refuses duplicates), so the package serves
-the aws platform's components (:data:`SERVED_AWS`: those whose Args the analyzer can read today) and the Cdn; the
-docker platform's, named the same, stay Python-only.
+the aws platform's components (:data:`SERVED_AWS`: those whose Args the analyzer can read today), the Cdn and the
+certificate validation records it pairs with; the docker platform's, named the same, stay Python-only.
 """
 
 import dataclasses
@@ -148,28 +148,35 @@ def _hints(args_type: type) -> dict[str, Any]:
 #: (flat Args of strings, numbers, lists, maps and nested Args). The others still take settings models, resources or
 #: callbacks; tests/packaging/test_provider.py fails when one of them comes into reach without being served.
 SERVED_AWS = (
+    "AppSecrets",
     "Backups",
     "Cache",
     "Database",
     "DatabaseBootstrap",
     "Dns",
     "Keys",
+    "LoadBalancer",
     "LogArchive",
     "Monitoring",
+    "Network",
     "Notifications",
     "ObjectStorage",
+    "OneOffTask",
     "Operations",
     "PersistentFiles",
+    "Service",
     "ShardedDatabase",
 )
 
 
 def components() -> list[type[pulumi.ComponentResource]]:
-    """The components the package serves, hosted: :data:`SERVED_AWS` and the Cdn."""
+    """The components the package serves, hosted: :data:`SERVED_AWS`, the Cdn and the certificate validation records
+    (an ACM certificate validated in the Cdn's zone)."""
     from . import aws
     from .cdn import Cdn
+    from .cdn_validation import CertificateValidationRecords
 
-    return [*(hosted(getattr(aws, name)) for name in SERVED_AWS), hosted(Cdn)]
+    return [*(hosted(getattr(aws, name)) for name in SERVED_AWS), hosted(Cdn), hosted(CertificateValidationRecords)]
 
 
 def main() -> None:

@@ -195,7 +195,7 @@ def test_the_migration_runs_before_the_services(shapes: dict[str, dict[str, Any]
     run = runs[0]
     command = SHAPES[stack]["webstack:app"]["migration"]["command"]
     assert json.dumps(command) in run["inputs"]["triggers"]
-    assert run["inputs"]["create"] == (ROOT / "scripts" / "run-task.sh").read_text()
+    assert run["inputs"]["create"] == (ROOT / "components" / "aws" / "run-task.sh").read_text()
     backend = next(s for s in _resources(document, "aws:ecs/service:Service") if s["name"] == "web-backend-service")
     assert run["urn"] in backend["dependencies"]
     migrate = next(

@@ -1,6 +1,6 @@
-"""scripts/run-task.sh, the one-off runner `pulumi up` uses, driven by a stand-in `aws` command on PATH that answers
-as the AWS CLI does with `--output text` (a task ARN, a status, an exit code, a stop reason): the script succeeds
-only when the container exited 0, and reports the outcome in the GitHub job summary."""
+"""components/aws/run-task.sh, the one-off runner `pulumi up` uses, driven by a stand-in `aws` command on PATH that
+answers as the AWS CLI does with `--output text` (a task ARN, a status, an exit code, a stop reason): the script
+succeeds only when the container exited 0, and reports the outcome in the GitHub job summary."""
 
 from __future__ import annotations
 
@@ -53,7 +53,12 @@ def run(tmp_path: Path, *, exit_code: str = "0", status: str = "STOPPED", timeou
         "GITHUB_STEP_SUMMARY": str(summary),
     }
     done = subprocess.run(
-        ["sh", str(ROOT / "scripts" / "run-task.sh")], env=env, capture_output=True, text=True, timeout=60, check=False
+        ["sh", str(ROOT / "components" / "aws" / "run-task.sh")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     return done.returncode, summary.read_text() if summary.exists() else "", (tmp_path / "calls").read_text()
 

@@ -17,9 +17,16 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from .database import Database, DatabaseArgs
     from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs
     from .dns import Dns, DnsArgs
-    from .files import PersistentFiles, PersistentFilesArgs
+    from .files import PersistentFiles, PersistentFilesArgs, ServiceVolume
     from .keys import Keys, KeysArgs
-    from .load_balancer import LoadBalancer, LoadBalancerArgs
+    from .load_balancer import (
+        ClientCertificateArgs,
+        LoadBalancer,
+        LoadBalancerArgs,
+        LoadBalancerRateLimitArgs,
+        LoadBalancerRouteArgs,
+        LoadBalancerTargetArgs,
+    )
     from .log_archive import LogArchive, LogArchiveArgs
     from .monitoring import Monitoring, MonitoringArgs, WatchedArgs, WatchedDatabaseArgs
     from .network import Network, NetworkArgs
@@ -27,8 +34,10 @@ if TYPE_CHECKING:  # what a type checker sees; at run time ``__getattr__`` impor
     from .one_off import OneOffArgs, OneOffTask
     from .operations import Operations, OperationsArgs
     from .prometheus import Prometheus, PrometheusArgs
+    from .service import ImageBuildArgs, Service, ServiceArgs
     from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
     from .storage import ObjectStorage, ObjectStorageArgs
+    from .task_definitions import MetricsCollector, SecretRef
     from .web_tier import WebTier, WebTierArgs
 
 #: Every public name, and the module (of this package) that defines it.
@@ -40,18 +49,24 @@ _MODULES = {
     "BackupsArgs": "backups",
     "Cache": "cache",
     "CacheArgs": "cache",
+    "ClientCertificateArgs": "load_balancer",
     "Database": "database",
     "DatabaseArgs": "database",
     "DatabaseBootstrap": "database_bootstrap",
     "DatabaseBootstrapArgs": "database_bootstrap",
     "Dns": "dns",
     "DnsArgs": "dns",
+    "ImageBuildArgs": "service",
     "Keys": "keys",
     "KeysArgs": "keys",
     "LoadBalancer": "load_balancer",
     "LoadBalancerArgs": "load_balancer",
+    "LoadBalancerRateLimitArgs": "load_balancer",
+    "LoadBalancerRouteArgs": "load_balancer",
+    "LoadBalancerTargetArgs": "load_balancer",
     "LogArchive": "log_archive",
     "LogArchiveArgs": "log_archive",
+    "MetricsCollector": "task_definitions",
     "Monitoring": "monitoring",
     "MonitoringArgs": "monitoring",
     "Network": "network",
@@ -68,6 +83,10 @@ _MODULES = {
     "PersistentFilesArgs": "files",
     "Prometheus": "prometheus",
     "PrometheusArgs": "prometheus",
+    "Service": "service",
+    "ServiceArgs": "service",
+    "SecretRef": "task_definitions",
+    "ServiceVolume": "files",
     "ShardedDatabase": "sharded_database",
     "ShardedDatabaseArgs": "sharded_database",
     "WatchedArgs": "monitoring",
@@ -84,18 +103,24 @@ __all__ = [
     "BackupsArgs",
     "Cache",
     "CacheArgs",
+    "ClientCertificateArgs",
     "Database",
     "DatabaseArgs",
     "DatabaseBootstrap",
     "DatabaseBootstrapArgs",
     "Dns",
     "DnsArgs",
+    "ImageBuildArgs",
     "Keys",
     "KeysArgs",
     "LoadBalancer",
     "LoadBalancerArgs",
+    "LoadBalancerRateLimitArgs",
+    "LoadBalancerRouteArgs",
+    "LoadBalancerTargetArgs",
     "LogArchive",
     "LogArchiveArgs",
+    "MetricsCollector",
     "Monitoring",
     "MonitoringArgs",
     "Network",
@@ -112,6 +137,10 @@ __all__ = [
     "PersistentFilesArgs",
     "Prometheus",
     "PrometheusArgs",
+    "SecretRef",
+    "Service",
+    "ServiceArgs",
+    "ServiceVolume",
     "ShardedDatabase",
     "ShardedDatabaseArgs",
     "WatchedArgs",

@@ -225,7 +225,7 @@ class DatabaseBootstrap(pulumi.ComponentResource):
                         shard.writer_endpoint,
                         *(version.version_id for version in self._ready[index]),
                     ],
-                    depends_on=[shard, policy, *self._ready[index]],
+                    wait_for=[shard.urn, policy.urn, *(version.urn for version in self._ready[index])],
                     label=f"database bootstrap, shard {index}",
                 ),
                 opts=child,

@@ -39,9 +39,13 @@ class ServiceVolume:
     """What a service needs to mount its file system."""
 
     file_system_id: pulumi.Input[str]
+    """The EFS file system."""
     file_system_arn: pulumi.Input[str]
+    """Its ARN (the task role may mount it)."""
     access_point_id: pulumi.Input[str]
+    """The access point every mount goes through."""
     access_point_arn: pulumi.Input[str]
+    """Its ARN (the task role may mount through it only)."""
     path: str
     """Mount point in the container."""
     single_writer: bool

@@ -2,26 +2,34 @@
 
 Creates:
 
-- the ALB in the public subnets with the ``lb`` security group: invalid headers dropped, desync mitigation
-  ``defensive`` or ``strictest``, deletion protection (settings), HTTP/2, and access and connection logs to a
-  dedicated log bucket (SSE-S3, since ALB delivers logs to nothing else; all public access blocked; TLS-only policy
-  that also lets ELB log delivery write; expiry after the configured days);
+- the ALB in the public subnets with the given security group: invalid headers dropped, desync mitigation
+  ``defensive`` or ``strictest``, deletion protection, HTTP/2, and access and connection logs to a dedicated log bucket
+  (SSE-S3, since ALB delivers logs to nothing else; all public access blocked; TLS-only policy that also lets ELB log
+  delivery write; expiry after ``access_log_days``);
 - a listener on :80 that only answers ``301`` to HTTPS, and one on :443 with a TLS 1.2+ policy and the certificate,
-  which adds the security headers to every response (the HSTS Cloudflare sends: a year, subdomains and preload
-  as the settings opt in;
-  ``nosniff``; ``SAMEORIGIN``; the Content-Security-Policy of ``webstack:cdn.contentSecurityPolicy``) and drops the
-  Server header, so that a stack without the CDN has them too, and forwards ``/api`` and ``/api/*`` to the backend
-  and everything else to the frontend;
-- a target group (ip targets) per service, health-checked as the guides do (/health every 30 s, 10 s timeout,
-  healthy after 2, unhealthy after 3), with a short deregistration delay and optional cookie stickiness;
-- the certificate: an existing ACM certificate from settings, or, with the CDN on, a DNS-validated ACM certificate
-  for the domain and www whose validation records the CDN writes to its zone;
-- optionally mutual TLS on :443: a trust store of the CDN's origin-pull CA, so that only the CDN can connect
-  (Cloudflare's authenticated origin pulls);
-- a regional WAF web ACL on the ALB: rate limits per client IP from settings (API, login, general), then the AWS
-  managed rule groups (IP reputation, common, known bad inputs, SQL injection), the common group's 8 KB body limit
-  lifted under ``webstack:web.uploadPaths`` only; CloudWatch metrics on every rule;
-  logs to a KMS-encrypted log group whose name starts with ``aws-waf-logs-``, as WAF requires.
+  which adds the security headers to every response (the HSTS Cloudflare sends: a year, subdomains and preload only
+  as the caller opts in; ``nosniff``; ``SAMEORIGIN``; the given Content-Security-Policy) and drops the Server header,
+  so that a site without a CDN has them too, and forwards each route's paths to its service (a listener rule) and
+  everything else to the default service;
+- a target group (ip targets) per service, health-checked as the guides do by default (/health every 30 s, 10 s
+  timeout, healthy after 2, unhealthy after 3), with a short deregistration delay and optional cookie stickiness;
+- with ``certificate_validation_fqdns``, the wait for the certificate's DNS validation (``acm.CertificateValidation``),
+  so that :443 only ever serves an issued certificate;
+- optionally mutual TLS on :443: a trust store of the given CAs (the CDN's origin-pull CA), so that only the CDN can
+  connect (Cloudflare's authenticated origin pulls);
+- a regional WAF web ACL on the ALB: rate limits per client IP (by default the guides': login, API, general), then the
+  AWS managed rule groups (IP reputation, common, known bad inputs, SQL injection), the common group's 8 KB body limit
+  lifted under ``upload_paths`` only; CloudWatch metrics on every rule; logs to a KMS-encrypted log group whose name
+  starts with ``aws-waf-logs-``, as WAF requires.
+
+The certificate comes in as an ARN. A DNS-validated certificate is created beside the load balancer
+(:func:`~.certificate.site_certificate`): its validation records go wherever the domain's DNS is (the CDN's zone, a
+Route 53 zone), and the records' names come back in as ``certificate_validation_fqdns``; the load balancer then
+creates the ``CertificateValidation`` (the name and parent it always had) on them, so the engine creates the records,
+then waits for ACM to issue, then creates :443. The certificate cannot be this component's child: its records are
+written outside the component, from the certificate, and must exist before the component's listener does; a child
+would need a callback into the DNS or a validation that does not wait for the records. It was this component's child
+before: it keeps its identity through an alias (``tests/components/test_load_balancer_identity.py``).
 
 Behind a CDN (``forwarded_ip_header``), every connection comes from the CDN's edge: the rate rules then count the
 client address the CDN forwards (``FORWARDED_IP``; a request whose header holds no valid address counts as over the
@@ -31,7 +39,7 @@ could block every visitor behind one. Cloudflare's own WAF judges client reputat
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,52 +47,98 @@ import pulumi
 import pulumi_aws as aws
 
 from ..edge_common import HSTS as CDN_HSTS
-from ..edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, ValidationRecord, hsts_header
-from ..settings import DEFAULT_CSP, RateLimit, WebSettings
+from ..edge_common import X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS, hsts_header
+from ..settings import DEFAULT_CSP, TLS_POLICIES
 from .account import Account
+from .args_errors import invalid
 from .buckets import BucketArgs, hardened_bucket
+from .waf_rules import (
+    IP_REPUTATION_GROUP,
+    MANAGED_RULE_GROUPS,
+    MIN_RATE_LIMIT,
+    RATE_WINDOWS,
+    managed_rules,
+    rate_rule,
+    visibility,
+)
 
 LOAD_BALANCER_TYPE = "webstack:aws:LoadBalancer"
-SERVICES = ("frontend", "backend")
-API_PATHS = ["/api", "/api/*"]
 
 
 #: The HSTS header Cloudflare sends by default (``components.edge_common.HSTS``): ``max-age=31536000``.
 HSTS = hsts_header(CDN_HSTS)
 
-#: The managed rule group that judges the connection's source address only (no forwarded-IP configuration).
-IP_REPUTATION_GROUP = "AWSManagedRulesAmazonIpReputationList"
-#: What a rate rule does with a request whose forwarded-IP header holds no valid address: count it as matching, so
-#: that a malformed header is rate-limited (fails closed). A request without the header is not evaluated by the rule
-#: (AWS WAF API reference, ForwardedIPConfig): only the CDN reaches the load balancer, and it always sets it.
-FORWARDED_IP_FALLBACK = "MATCH"
 
-#: The AWS managed rule groups every web ACL runs, in order (the IP reputation list first: it is the cheapest).
-MANAGED_RULE_GROUPS = (
-    "AWSManagedRulesAmazonIpReputationList",
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-    "AWSManagedRulesSQLiRuleSet",
-)
+@dataclass(frozen=True)
+class LoadBalancerTargetArgs:
+    """One service behind the load balancer: its target group (HTTP to ip targets) and its health check."""
+
+    port: int
+    """Port the service's tasks listen on."""
+    health_check_path: str = "/health"
+    """Path the health check requests. Default: ``/health``."""
+    health_check_interval_seconds: int = 30
+    """Seconds between health checks (5-300). Default: 30."""
+    health_check_timeout_seconds: int = 10
+    """Seconds before a check counts as failed; less than the interval. Default: 10."""
+    healthy_threshold: int = 2
+    """Consecutive successes before a task receives traffic (2-10). Default: 2."""
+    unhealthy_threshold: int = 3
+    """Consecutive failures before a task is taken out (2-10). Default: 3."""
+    health_check_matcher: str = "200-399"
+    """HTTP codes that count as healthy, e.g. ``200`` or ``200-399``. Default: ``200-399``."""
+    deregistration_delay_seconds: int = 30
+    """Seconds a task being replaced keeps finishing its requests (0-3600). Default: 30."""
+    stickiness: bool = False
+    """Keep a client on one task with a load-balancer cookie. Default: off."""
+    stickiness_seconds: int = 86400
+    """How long the stickiness cookie lasts (1-604800). Default: a day."""
 
 
 @dataclass(frozen=True)
-class CertificateArgs:
-    """Where the HTTPS certificate comes from: an existing ACM certificate, or one validated in a Cloudflare zone."""
+class LoadBalancerRouteArgs:
+    """Requests that :443 forwards by path to a service other than the default one: a listener rule."""
 
-    existing_arn: str = ""
-    """ARN of an ACM certificate for the domain and www, in the load balancer's region."""
-    validate: Callable[[Sequence[ValidationRecord]], Sequence[pulumi.Input[str]]] | None = None
-    """Writes ACM's validation records to the domain's DNS and returns their names (the CDN's
-    :meth:`~components.cdn.Cdn.validation_records`). Required without ``existing_arn``."""
+    service: str
+    """The service the requests go to: a key of ``services``."""
+    paths: Sequence[str]
+    """The path patterns, e.g. ``/api`` and ``/api/*``."""
+    priority: int
+    """The rule's priority (1-50000, evaluated lowest first); one per route."""
+
+
+@dataclass(frozen=True)
+class LoadBalancerRateLimitArgs:
+    """A WAF rate limit: requests one client may make in a window, over every path or those matching ``path``."""
+
+    name: str
+    """Names the rule (``rate-limit-<name>``) and its metric."""
+    limit: int
+    """Requests one client may make in a window (at least 10, the WAF's minimum)."""
+    window_seconds: int = 60
+    """The window: 60, 120, 300 or 600 seconds. Default: 60."""
+    path: str = ""
+    """Which requests count: empty for all of them, else a text of the request path (compared lowercased). Default:
+    all requests."""
+    match: str = "prefix"
+    """How ``path`` matches the request path: ``prefix`` or ``contains``. Default: ``prefix``."""
+
+
+def _guides_rate_limits() -> list[LoadBalancerRateLimitArgs]:
+    """The guides' limits: login 5 r/min (as 10 per 120 s, the WAF's least limit), API 10 r/s, everything 30 r/s."""
+    return [
+        LoadBalancerRateLimitArgs("login", 10, 120, "login", "contains"),
+        LoadBalancerRateLimitArgs("api", 600, 60, "/api/"),
+        LoadBalancerRateLimitArgs("general", 1800, 60),
+    ]
 
 
 @dataclass(frozen=True)
 class ClientCertificateArgs:
-    """Mutual TLS on :443: only clients with a certificate from ``bundle_path``'s CAs connect."""
+    """Mutual TLS on :443: only clients with a certificate from ``ca_bundle_pem``'s CAs connect."""
 
-    bundle_path: str
-    """PEM file of the trusted CA certificates (Cloudflare's origin-pull CA)."""
+    ca_bundle_pem: pulumi.Input[str]
+    """The trusted CA certificates, PEM (Cloudflare's origin-pull CA)."""
     kms_key_arn: pulumi.Input[str]
     """Customer KMS key of the bucket that holds the bundle for the trust store."""
     access_log_bucket: pulumi.Input[str]
@@ -93,55 +147,122 @@ class ClientCertificateArgs:
 
 @dataclass(frozen=True)
 class LoadBalancerArgs:
-    """Inputs of :class:`LoadBalancer`."""
+    """Inputs of :class:`LoadBalancer`. Every default is the secure (and the guides') choice; the network, the
+    certificate, the services and the logs key have none."""
 
     account: Account
     """The account and region (log delivery grants, ARNs)."""
     name_prefix: str
     """Physical-name prefix, e.g. ``webstack-prod``."""
-    domain: str
-    """The site's domain; www.<domain> is served too."""
     vpc_id: pulumi.Input[str]
-    subnet_ids: Sequence[pulumi.Input[str]]
+    """The VPC of the target groups."""
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
     """Public subnets, at least two zones."""
     security_group_id: pulumi.Input[str]
-    """The ``lb`` security group."""
+    """The load balancer's security group."""
     logs_key_arn: pulumi.Input[str]
     """Customer KMS key of the WAF log group."""
-    certificate: CertificateArgs
+    certificate_arn: pulumi.Input[str]
+    """ARN of the ACM certificate :443 serves, in the load balancer's region."""
+    services: Mapping[str, LoadBalancerTargetArgs]
+    """The services behind the load balancer, by name: a target group each (``target_groups``)."""
+    default_service: str
+    """The service (a key of ``services``) that gets every request no route takes."""
+    routes: Mapping[str, LoadBalancerRouteArgs] = field(default_factory=dict)
+    """Paths forwarded to other services, by name (a listener rule ``<name>-<route>`` each). Default: none."""
+    certificate_validation_fqdns: pulumi.Input[Sequence[pulumi.Input[str]]] | None = None
+    """The names of the DNS records that validate ``certificate_arn`` (ACM's DNS validation): :443 waits until ACM
+    has issued the certificate. Default: none (an issued certificate)."""
     client_certificates: ClientCertificateArgs | None = None
-    """Mutual TLS on :443 (None: any client may connect)."""
-    web: WebSettings = field(default_factory=WebSettings)
-    """TLS policy, health checks, stickiness, rate limits, log retention, deletion protection and the services'
-    ports. Defaults: the guides' values, TLS 1.2+, deletion protection on."""
+    """Mutual TLS on :443. Default: none (any client may connect)."""
+    ssl_policy: str = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    """TLS policy of :443, a TLS 1.2+ one. Default: ``ELBSecurityPolicy-TLS13-1-2-2021-06`` (TLS 1.3 and 1.2)."""
+    desync_mitigation: str = "defensive"
+    """How the ALB treats ambiguous (request-smuggling) requests: ``defensive`` or ``strictest``. Default:
+    ``defensive``."""
+    deletion_protection: bool = True
+    """The ALB refuses deletion. Default: on."""
+    access_log_days: int = 365
+    """Days the access and connection logs are kept in S3. Default: a year."""
+    waf_log_retention_days: int = 365
+    """Days CloudWatch keeps the WAF logs, a security log. Default: a year."""
+    rate_limits: Sequence[LoadBalancerRateLimitArgs] = field(default_factory=_guides_rate_limits)
+    """The WAF's rate limits per client, in order (priority 1, 2, ...). Default: the guides' (login 10 per 120 s on
+    paths containing ``login``, API 600 per 60 s under ``/api/``, every request 1800 per 60 s)."""
+    upload_paths: Sequence[str] = ()
+    """Path prefixes that take request bodies over 8 KB (the Common Rule Set's limit only counts there). Default: none
+    (every path keeps the limit)."""
     content_security_policy: str = DEFAULT_CSP
-    """The Content-Security-Policy header :443 adds to every response: ``webstack:cdn.contentSecurityPolicy``, the one
-    Cloudflare adds too."""
+    """The Content-Security-Policy header :443 adds to every response (the one the CDN adds too). Default: webstack's
+    ``default-src 'self'`` policy."""
     strict_transport_security: str = HSTS
-    """The Strict-Transport-Security header :443 adds: the one Cloudflare's ``security_header`` zone setting sends
-    (a year; includeSubDomains and preload only as the settings opt in)."""
+    """The Strict-Transport-Security header :443 adds (the one the CDN sends). Default: ``max-age=31536000`` (a year;
+    includeSubDomains and preload bind every host of the zone, so they are opt-in)."""
     forwarded_ip_header: str | None = None
-    """The header a CDN in front puts the client's address in (``CF-Connecting-IP``); None: clients connect
-    directly, and the WAF counts the connection's address."""
+    """The header a CDN in front puts the client's address in (``CF-Connecting-IP``). Default: none (clients connect
+    directly, and the WAF counts the connection's address)."""
     protect: bool = False
-    """Protect the log bucket (the access-log trail) from deletion by Pulumi."""
+    """Protect the log bucket (the access-log trail) from deletion by Pulumi. Default: off (on in production)."""
+
+
+def validate_load_balancer_args(args: LoadBalancerArgs) -> None:
+    """What the ALB or the WAF would refuse at deploy time, or that would weaken the edge; errors name the Args field.
+    (A stack's settings are validated, naming their keys, in ``components/settings/web.py``.)"""
+    if isinstance(args.certificate_arn, str) and not args.certificate_arn:
+        raise invalid(args, "certificate_arn", "name an ACM certificate", args.certificate_arn)
+    if args.ssl_policy not in TLS_POLICIES:
+        raise invalid(args, "ssl_policy", f"be a TLS 1.2+ policy ({', '.join(TLS_POLICIES)})", args.ssl_policy)
+    if args.desync_mitigation not in ("defensive", "strictest"):
+        raise invalid(args, "desync_mitigation", "be defensive or strictest", args.desync_mitigation)
+    if args.default_service not in args.services:
+        raise invalid(args, "default_service", "be a key of services", args.default_service)
+    for name, route in args.routes.items():
+        if route.service not in args.services:
+            raise invalid(args, f"routes[{name!r}].service", "be a key of services", route.service)
+    if len({route.priority for route in args.routes.values()}) < len(args.routes):
+        raise invalid(args, "routes", "have one priority each", sorted(r.priority for r in args.routes.values()))
+    for name, target in args.services.items():
+        if target.health_check_timeout_seconds >= target.health_check_interval_seconds:
+            raise invalid(
+                args,
+                f"services[{name!r}].health_check_timeout_seconds",
+                f"be less than health_check_interval_seconds ({target.health_check_interval_seconds})",
+                target.health_check_timeout_seconds,
+            )
+    for index, limit in enumerate(args.rate_limits):
+        if limit.limit < MIN_RATE_LIMIT:
+            raise invalid(args, f"rate_limits[{index}].limit", f"be at least {MIN_RATE_LIMIT}", limit.limit)
+        if limit.window_seconds not in RATE_WINDOWS:
+            raise invalid(args, f"rate_limits[{index}].window_seconds", "be 60, 120, 300 or 600", limit.window_seconds)
+        if limit.match not in ("prefix", "contains"):
+            raise invalid(args, f"rate_limits[{index}].match", "be prefix or contains", limit.match)
+    for index, path in enumerate(args.upload_paths):
+        if path.strip("/") == "":
+            raise invalid(args, f"upload_paths[{index}]", "be a path below /, like /api/uploads", path)
 
 
 class LoadBalancer(pulumi.ComponentResource):
-    """ALB, listeners, target groups, certificate, WAF and their logs."""
+    """ALB, listeners, target groups, the certificate's validation, WAF and their logs."""
 
     alb: aws.lb.LoadBalancer
+    """The Application Load Balancer."""
     http_listener: aws.lb.Listener
+    """:80, which only redirects to HTTPS."""
     https_listener: aws.lb.Listener
+    """:443, which serves the certificate and forwards to the services."""
     target_groups: dict[str, aws.lb.TargetGroup]
+    """Each service's target group, by service: where its tasks register."""
     certificate_arn: pulumi.Output[str]
+    """The certificate :443 serves (once validated, when validation records were given)."""
     web_acl: aws.wafv2.WebAcl
+    """The WAF web ACL on the ALB."""
     log_bucket: aws.s3.Bucket
+    """The bucket of the access and connection logs."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_load_balancer_args(args)
         super().__init__(LOAD_BALANCER_TYPE, name, None, opts)
         self._name, self._args = name, args
-        web = args.web
 
         elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=self))
         logs = hardened_bucket(
@@ -150,7 +271,7 @@ class LoadBalancer(pulumi.ComponentResource):
                 name_prefix=args.name_prefix,
                 purpose="lb-logs",
                 log_sink=True,
-                expire_days=web.access_log_days,
+                expire_days=args.access_log_days,
                 statements=lambda arn: _log_delivery_statements(arn, args.account, elb_account.arn),
                 protect=args.protect,
             ),
@@ -163,10 +284,10 @@ class LoadBalancer(pulumi.ComponentResource):
             internal=False,
             ip_address_type="ipv4",
             security_groups=[args.security_group_id],
-            subnets=list(args.subnet_ids),
+            subnets=args.subnet_ids,
             drop_invalid_header_fields=True,
-            desync_mitigation_mode=web.desync_mitigation,
-            enable_deletion_protection=web.deletion_protection,
+            desync_mitigation_mode=args.desync_mitigation,
+            enable_deletion_protection=args.deletion_protection,
             enable_http2=True,
             enable_waf_fail_open=False,
             xff_header_processing_mode="append",
@@ -177,7 +298,7 @@ class LoadBalancer(pulumi.ComponentResource):
             # The ALB checks at creation that it may write its logs.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs.policy]),
         )
-        self.target_groups = {service: self._target_group(service) for service in SERVICES}
+        self.target_groups = {service: self._target_group(service, target) for service, target in args.services.items()}
         self.certificate_arn = self._certificate()
         self.trust_store = self._trust_store()
         self.http_listener = aws.lb.Listener(
@@ -200,10 +321,12 @@ class LoadBalancer(pulumi.ComponentResource):
             load_balancer_arn=self.alb.arn,
             port=443,
             protocol="HTTPS",
-            ssl_policy=web.ssl_policy,
+            ssl_policy=args.ssl_policy,
             certificate_arn=self.certificate_arn,
             default_actions=[
-                aws.lb.ListenerDefaultActionArgs(type="forward", target_group_arn=self.target_groups["frontend"].arn)
+                aws.lb.ListenerDefaultActionArgs(
+                    type="forward", target_group_arn=self.target_groups[args.default_service].arn
+                )
             ],
             routing_http_response_strict_transport_security_header_value=args.strict_transport_security,
             routing_http_response_x_content_type_options_header_value=X_CONTENT_TYPE_OPTIONS,
@@ -215,18 +338,23 @@ class LoadBalancer(pulumi.ComponentResource):
             else aws.lb.ListenerMutualAuthenticationArgs(mode="verify", trust_store_arn=self.trust_store.arn),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.api_rule = aws.lb.ListenerRule(
-            f"{name}-api",
-            listener_arn=self.https_listener.arn,
-            priority=100,
-            actions=[aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_groups["backend"].arn)],
-            conditions=[
-                aws.lb.ListenerRuleConditionArgs(
-                    path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=API_PATHS)
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        self.rules = {
+            route: aws.lb.ListenerRule(
+                f"{name}-{route}",
+                listener_arn=self.https_listener.arn,
+                priority=spec.priority,
+                actions=[
+                    aws.lb.ListenerRuleActionArgs(type="forward", target_group_arn=self.target_groups[spec.service].arn)
+                ],
+                conditions=[
+                    aws.lb.ListenerRuleConditionArgs(
+                        path_pattern=aws.lb.ListenerRuleConditionPathPatternArgs(values=list(spec.paths))
+                    )
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for route, spec in args.routes.items()
+        }
         self.web_acl = self._firewall()
 
         self.register_outputs(
@@ -242,74 +370,43 @@ class LoadBalancer(pulumi.ComponentResource):
     @property
     def listeners(self) -> list[pulumi.Resource]:
         """What must exist before a service can register targets."""
-        return [self.http_listener, self.https_listener, self.api_rule]
+        return [self.http_listener, self.https_listener, *self.rules.values()]
 
-    def _target_group(self, service: str) -> aws.lb.TargetGroup:
-        web = self._args.web
-        settings = web.frontend if service == "frontend" else web.backend
-        check = web.health_check
+    def _target_group(self, service: str, target: LoadBalancerTargetArgs) -> aws.lb.TargetGroup:
         return aws.lb.TargetGroup(
             f"{self._name}-{service}",
-            port=settings.port,
+            port=target.port,
             protocol="HTTP",
             protocol_version="HTTP1",
             target_type="ip",
             vpc_id=self._args.vpc_id,
-            deregistration_delay=web.deregistration_delay_seconds,
+            deregistration_delay=target.deregistration_delay_seconds,
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol="HTTP",
-                path=settings.health_check_path,
-                matcher=check.matcher,
-                interval=check.interval_seconds,
-                timeout=check.timeout_seconds,
-                healthy_threshold=check.healthy_threshold,
-                unhealthy_threshold=check.unhealthy_threshold,
+                path=target.health_check_path,
+                matcher=target.health_check_matcher,
+                interval=target.health_check_interval_seconds,
+                timeout=target.health_check_timeout_seconds,
+                healthy_threshold=target.healthy_threshold,
+                unhealthy_threshold=target.unhealthy_threshold,
             ),
             stickiness=aws.lb.TargetGroupStickinessArgs(
-                type="lb_cookie", enabled=web.stickiness, cookie_duration=web.stickiness_seconds
+                type="lb_cookie", enabled=target.stickiness, cookie_duration=target.stickiness_seconds
             ),
             tags={"webstack:service": service},
             opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _certificate(self) -> pulumi.Output[str]:
+        """The certificate's ARN; with validation records, once ACM has issued it (what :443 must wait for)."""
         args = self._args
-        if args.certificate.existing_arn:
-            return pulumi.Output.from_input(args.certificate.existing_arn)
-        validate = args.certificate.validate
-        if validate is None:
-            raise ValueError(f"load balancer {self._name}: give an existing certificate or a way to validate one")
-        names = [args.domain, f"www.{args.domain}"]
-        certificate = aws.acm.Certificate(
-            f"{self._name}-certificate",
-            domain_name=args.domain,
-            subject_alternative_names=names[1:],
-            validation_method="DNS",
-            key_algorithm="RSA_2048",
-            options=aws.acm.CertificateOptionsArgs(certificate_transparency_logging_preference="ENABLED"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        records = []
-        for label, domain in zip(("apex", "www"), names, strict=True):
-            option = certificate.domain_validation_options.apply(
-                lambda options, domain=domain: next(o for o in options if o.domain_name == domain)
-            )
-            records.append(
-                ValidationRecord(
-                    label=label,
-                    name=option.apply(lambda o: o.resource_record_name or ""),
-                    type=option.apply(lambda o: o.resource_record_type or "CNAME"),
-                    content=option.apply(lambda o: o.resource_record_value or ""),
-                    # Where the record lived before the CDN component wrote it.
-                    aliases=[pulumi.Alias(name=f"{self._name}-certificate-{label}", parent=self)],
-                )
-            )
-        fqdns = validate(records)
+        if args.certificate_validation_fqdns is None:
+            return pulumi.Output.from_input(args.certificate_arn)
         validation = aws.acm.CertificateValidation(
             f"{self._name}-certificate-validation",
-            certificate_arn=certificate.arn,
-            validation_record_fqdns=list(fqdns),
+            certificate_arn=args.certificate_arn,
+            validation_record_fqdns=args.certificate_validation_fqdns,
             opts=pulumi.ResourceOptions(parent=self),
         )
         return validation.certificate_arn
@@ -336,7 +433,7 @@ class LoadBalancer(pulumi.ComponentResource):
             f"{name}-client-cas-bundle",
             bucket=bundle.bucket.id,
             key=key,
-            source=pulumi.FileAsset(clients.bundle_path),
+            content=clients.ca_bundle_pem,
             content_type="application/x-pem-file",
             server_side_encryption="aws:kms",
             kms_key_id=clients.kms_key_arn,
@@ -353,17 +450,14 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def _firewall(self) -> aws.wafv2.WebAcl:
         args, name = self._args, self._name
-        limits = args.web.rate_limits
         forwarded = args.forwarded_ip_header
         rules: list[aws.wafv2.WebAclRuleArgsDict] = [
-            _rate_rule(args.name_prefix, "login", 1, limits.login, forwarded),
-            _rate_rule(args.name_prefix, "api", 2, limits.api, forwarded),
-            _rate_rule(args.name_prefix, "general", 3, limits.general, forwarded),
+            *(rate_rule(args.name_prefix, index + 1, limit, forwarded) for index, limit in enumerate(args.rate_limits)),
             *(
                 rule
                 for index, group in enumerate(MANAGED_RULE_GROUPS)
                 if not (forwarded and group == IP_REPUTATION_GROUP)
-                for rule in _managed_rules(args.name_prefix, group, 10 * (index + 1), args.web.upload_paths)
+                for rule in managed_rules(args.name_prefix, group, 10 * (index + 1), args.upload_paths)
             ),
         ]
         acl = aws.wafv2.WebAcl(
@@ -372,7 +466,7 @@ class LoadBalancer(pulumi.ComponentResource):
             description=f"{args.name_prefix}: rate limits and AWS managed rules in front of the load balancer",
             default_action={"allow": {}},
             rules=rules,
-            visibility_config=_visibility(f"{args.name_prefix}-waf"),
+            visibility_config=visibility(f"{args.name_prefix}-waf"),
             opts=pulumi.ResourceOptions(parent=self),
         )
         aws.wafv2.WebAclAssociation(
@@ -384,7 +478,7 @@ class LoadBalancer(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{name}-waf-logs",
             name=f"aws-waf-logs-{args.name_prefix}",
-            retention_in_days=args.web.waf_log_retention_days,
+            retention_in_days=args.waf_log_retention_days,
             kms_key_id=args.logs_key_arn,
             opts=pulumi.ResourceOptions(parent=self),
         )
@@ -407,103 +501,6 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[delivery]),
         )
         return acl
-
-
-def _visibility(metric: str) -> aws.wafv2.WebAclVisibilityConfigArgsDict:
-    return {"cloudwatch_metrics_enabled": True, "metric_name": metric, "sampled_requests_enabled": True}
-
-
-def _rate_rule(
-    prefix: str, name: str, priority: int, limit: RateLimit, forwarded_ip_header: str | None = None
-) -> aws.wafv2.WebAclRuleArgsDict:
-    """A blocking rate rule per client: the connection's address, or the one ``forwarded_ip_header`` carries."""
-    statement: aws.wafv2.WebAclRuleStatementRateBasedStatementArgsDict = {
-        "limit": limit.limit,
-        "aggregate_key_type": "FORWARDED_IP" if forwarded_ip_header else "IP",
-        "evaluation_window_sec": limit.window_seconds,
-    }
-    if forwarded_ip_header:
-        statement["forwarded_ip_config"] = {
-            "header_name": forwarded_ip_header,
-            "fallback_behavior": FORWARDED_IP_FALLBACK,
-        }
-    if limit.path:
-        statement["scope_down_statement"] = {
-            "byte_match_statement": {
-                "positional_constraint": "STARTS_WITH" if limit.match == "prefix" else "CONTAINS",
-                "search_string": limit.path.lower(),
-                "field_to_match": {"uri_path": {}},
-                "text_transformations": [{"priority": 0, "type": "LOWERCASE"}],
-            }
-        }
-    return {
-        "name": f"rate-limit-{name}",
-        "priority": priority,
-        "action": {"block": {}},
-        "statement": {"rate_based_statement": statement},
-        "visibility_config": _visibility(f"{prefix}-rate-limit-{name}"),
-    }
-
-
-#: AWS WAF developer guide, "Baseline rule groups": the Common Rule Set's rule that blocks request bodies over 8 KB, and
-#: the label it adds to what it matches (visible to the rules evaluated after it: "Using labels in AWS WAF").
-BODY_SIZE_RULE = "SizeRestrictions_BODY"
-BODY_SIZE_LABEL = "awswaf:managed:aws:core-rule-set:SizeRestrictions_Body"
-
-
-def _managed_rules(
-    prefix: str, group: str, priority: int, upload_paths: Sequence[str]
-) -> list[aws.wafv2.WebAclRuleArgsDict]:
-    """A managed rule group in blocking mode. With upload paths, the Common Rule Set's body-size rule only labels
-    what it matches, and the next rule blocks that label everywhere but under the upload paths."""
-    statement: aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgsDict = {"name": group, "vendor_name": "AWS"}
-    uploads = bool(upload_paths) and group == "AWSManagedRulesCommonRuleSet"
-    if uploads:
-        statement["rule_action_overrides"] = [{"name": BODY_SIZE_RULE, "action_to_use": {"count": {}}}]
-    rules: list[aws.wafv2.WebAclRuleArgsDict] = [
-        {
-            "name": group,
-            "priority": priority,
-            "override_action": {"none": {}},
-            "statement": {"managed_rule_group_statement": statement},
-            "visibility_config": _visibility(f"{prefix}-{group}"),
-        }
-    ]
-    if uploads:
-        paths: list[aws.wafv2.WebAclRuleStatementArgsDict] = [
-            {
-                "byte_match_statement": {
-                    "positional_constraint": "STARTS_WITH",
-                    "search_string": path,
-                    "field_to_match": {"uri_path": {}},
-                    "text_transformations": [{"priority": 0, "type": "NONE"}],
-                }
-            }
-            for path in upload_paths
-        ]
-        rules.append(
-            {
-                "name": "body-size-outside-uploads",
-                "priority": priority + 1,
-                "action": {"block": {}},
-                "statement": {
-                    "and_statement": {
-                        "statements": [
-                            {"label_match_statement": {"scope": "LABEL", "key": BODY_SIZE_LABEL}},
-                            {
-                                "not_statement": {
-                                    "statement": paths[0]
-                                    if len(paths) == 1
-                                    else {"or_statement": {"statements": paths}}
-                                }
-                            },
-                        ]
-                    }
-                },
-                "visibility_config": _visibility(f"{prefix}-body-size-outside-uploads"),
-            }
-        )
-    return rules
 
 
 def _log_delivery_statements(arn: str, account: Account, elb_account_arn: str) -> list[dict[str, Any]]:

@@ -19,17 +19,20 @@ Creates:
   The groups carry a ``webstack:role`` tag so that the policy pack knows which one may face the internet.
 """
 
+import ipaddress
 import json
+import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from ..naming import ROLE_APP, ROLE_CACHE, ROLE_DATA, ROLE_LOAD_BALANCER, ROLE_TAG
-from ..settings import NetworkSettings, SettingsError, plan_subnets
+from ..settings import LOG_RETENTION_DAYS, PRIVATE_RANGES, plan_subnets
 from .account import Account
+from .args_errors import invalid
 
 NETWORK_TYPE = "webstack:aws:Network"
 
@@ -40,7 +43,8 @@ SSH_PORT = 22
 
 @dataclass(frozen=True)
 class NetworkArgs:
-    """Inputs of :class:`Network`."""
+    """Inputs of :class:`Network`. Every default is the secure choice; the account, the prefix and the flow logs'
+    key have none."""
 
     account: Account
     """The account and region (exact ARNs in the flow-log role's policy)."""
@@ -48,12 +52,26 @@ class NetworkArgs:
     """Physical-name prefix, e.g. ``webstack-prod``."""
     flow_log_key_arn: pulumi.Input[str]
     """ARN of the customer KMS key that encrypts the flow-log group. Required: flow logs are never unencrypted."""
-    layout: NetworkSettings = field(default_factory=NetworkSettings)
-    """CIDR, AZ count, subnet size, NAT mode, flow-log retention and who may reach the edge. Defaults: 10.0.0.0/16,
-    3 AZs, /20 subnets, a NAT gateway per AZ, 365 days, the load balancer open to 0.0.0.0/0 on 80/443, no SSH."""
-    edge_cidrs: Sequence[str] | None = None
-    """Who reaches the load balancer on 80/443 instead of ``layout.lb_ingress_cidrs``: the CDN's published ranges,
-    when the site is served through it."""
+    cidr: str = "10.0.0.0/16"
+    """IPv4 CIDR of the VPC, a private (RFC 1918) range from /16 to /24, cut into four equal quarters: the public,
+    app and data subnets, and one left free."""
+    az_count: int = 3
+    """Availability zones every tier spreads over (2-6): a lost zone leaves the others serving."""
+    subnet_prefix_length: int = 20
+    """Prefix length of each subnet (/17-/28); each tier's quarter of ``cidr`` must hold ``az_count`` of them."""
+    availability_zone_ids: Sequence[str] = ()
+    """The zones by zone ID (``use1-az1``), ``az_count`` of them in subnet order: the same physical zones in every
+    account, where zone names differ. Empty: the region's first ``az_count`` zones by name."""
+    single_nat_gateway: bool = False
+    """One NAT gateway shared by every zone (cheaper, for non-production). Default: a NAT gateway per zone, so that
+    losing a zone never cuts the others off the internet."""
+    flow_log_retention_days: int = 365
+    """Days CloudWatch keeps the VPC flow logs (a retention CloudWatch accepts: 30, 90, 365, ...)."""
+    lb_ingress_cidrs: Sequence[str] = ("0.0.0.0/0",)
+    """Who reaches the load balancer on 80 and 443 (at least one CIDR, IPv4 or IPv6): behind a CDN, its published
+    ranges only."""
+    admin_cidrs: Sequence[str] = ()
+    """Who reaches the app tier over SSH (port 22), each /16 or narrower (IPv6: /48). Default: no SSH rule at all."""
     app_ports: Sequence[int] = (3000, 8000)
     """Ports the services listen on; only the load balancer's group reaches them."""
     database_port: int = 5432
@@ -64,37 +82,99 @@ class NetworkArgs:
     """Protect the flow-log group (the network's audit trail) from deletion by Pulumi (on in production)."""
 
 
+class ZoneChoiceError(ValueError):
+    """The zones :class:`NetworkArgs` asks for are not what the region offers (known only once the region answers).
+    ``field`` is the Args field as a program writes it (``az_count``, ``availability_zone_ids[1]``), ``rule`` what
+    it must be and ``got`` its value, so that a stack can name its own setting instead."""
+
+    def __init__(self, field: str, rule: str, got: object) -> None:
+        super().__init__(f"NetworkArgs.{field} must {rule}, got {got!r}")
+        self.field, self.rule, self.got = field, rule, got
+
+
+def validate_network_args(args: NetworkArgs) -> None:
+    """What AWS would refuse at deploy time, or what would open the network; errors name the Args field. (A stack's
+    ``webstack:network`` is checked earlier, naming its keys, in ``components/settings/network.py``.)"""
+    vpc = _ip_network(args, "cidr", args.cidr)
+    if not isinstance(vpc, ipaddress.IPv4Network) or not any(vpc.subnet_of(r) for r in PRIVATE_RANGES):
+        rule = "be a private IPv4 range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16"
+        raise invalid(args, "cidr", rule, args.cidr)
+    if not 16 <= vpc.prefixlen <= 24:
+        raise invalid(args, "cidr", "be between /16 and /24", args.cidr)
+    if not 2 <= args.az_count <= 6:
+        raise invalid(args, "az_count", "be between 2 and 6", args.az_count)
+    if not 17 <= args.subnet_prefix_length <= 28:
+        raise invalid(args, "subnet_prefix_length", "be between 17 and 28", args.subnet_prefix_length)
+    smallest = vpc.prefixlen + 2 + math.ceil(math.log2(args.az_count))
+    if args.subnet_prefix_length < smallest:
+        rule = f"be at least {smallest}: a quarter of {args.cidr} must hold az_count ({args.az_count}) subnets"
+        raise invalid(args, "subnet_prefix_length", rule, args.subnet_prefix_length)
+    ids = list(args.availability_zone_ids)
+    if ids and (len(ids) != args.az_count or len(set(ids)) != len(ids)):
+        raise invalid(args, "availability_zone_ids", f"list az_count ({args.az_count}) distinct zone IDs", ids)
+    if args.flow_log_retention_days not in LOG_RETENTION_DAYS:
+        rule = "be a retention CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, ..., 3653)"
+        raise invalid(args, "flow_log_retention_days", rule, args.flow_log_retention_days)
+    if not args.lb_ingress_cidrs:
+        raise invalid(args, "lb_ingress_cidrs", "list at least one CIDR, or nobody reaches the load balancer", [])
+    for index, cidr in enumerate(args.lb_ingress_cidrs):
+        _ip_network(args, f"lb_ingress_cidrs[{index}]", cidr)
+    for index, cidr in enumerate(args.admin_cidrs):
+        net = _ip_network(args, f"admin_cidrs[{index}]", cidr)
+        widest = 16 if net.version == 4 else 48
+        if net.prefixlen < widest:
+            rule = f"be /{widest} or narrower: SSH is never open to the internet"
+            raise invalid(args, f"admin_cidrs[{index}]", rule, cidr)
+
+
+def _ip_network(args: NetworkArgs, field: str, value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise invalid(args, field, "be a CIDR block such as 10.0.0.0/16, with no host bits set", value) from None
+
+
 class Network(pulumi.ComponentResource):
     """VPC, subnet tiers, gateways, routes, flow logs and least-privilege security groups."""
 
     vpc: aws.ec2.Vpc
+    """The VPC."""
     availability_zones: list[str]
     """The zones' names in this account (what takes names: a read replica's zone), in subnet order."""
     availability_zone_ids: list[str]
     """The zones' IDs, the same physical zones in every account; the subnets are placed by them."""
     public_subnets: list[aws.ec2.Subnet]
+    """The public tier (load balancer, NAT gateways), one subnet per zone."""
     app_subnets: list[aws.ec2.Subnet]
+    """The private app tier (the services), one subnet per zone."""
     data_subnets: list[aws.ec2.Subnet]
+    """The isolated data tier (databases, caches), one subnet per zone."""
     nat_gateways: list[aws.ec2.NatGateway]
+    """One per zone, or the single shared one."""
     flow_log_group: aws.cloudwatch.LogGroup
+    """The encrypted log group of the VPC's flow logs."""
     lb_security_group: aws.ec2.SecurityGroup
+    """The load balancer's group: 80/443 from ``lb_ingress_cidrs``."""
     app_security_group: aws.ec2.SecurityGroup
+    """The services' group: the app ports from the load balancer only."""
     data_security_group: aws.ec2.SecurityGroup
+    """The databases' group: the database port from the app tier only."""
     cache_security_group: aws.ec2.SecurityGroup
+    """The caches' group: the cache port from the app tier only."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_network_args(args)
         super().__init__(NETWORK_TYPE, name, None, opts)
         self._name = name
         self._args = args
-        layout = args.layout
         child = pulumi.ResourceOptions(parent=self)
 
-        zones = self._zones(layout)
+        zones = self._zones()
         self.availability_zones = [name for name, _ in zones]
         self.availability_zone_ids = [zone_id for _, zone_id in zones]
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc",
-            cidr_block=layout.cidr,
+            cidr_block=args.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags={"Name": f"{args.name_prefix}-vpc"},
@@ -109,7 +189,7 @@ class Network(pulumi.ComponentResource):
             opts=child,
         )
 
-        plan = plan_subnets(layout.cidr, layout.az_count, layout.subnet_prefix_length)
+        plan = plan_subnets(args.cidr, args.az_count, args.subnet_prefix_length)
         self.public_subnets = self._subnets("public", plan["public"])
         self.app_subnets = self._subnets("app", plan["app"])
         self.data_subnets = self._subnets("data", plan["data"])
@@ -117,7 +197,7 @@ class Network(pulumi.ComponentResource):
         gateway = aws.ec2.InternetGateway(
             f"{name}-igw", vpc_id=self.vpc.id, tags={"Name": f"{args.name_prefix}-igw"}, opts=child
         )
-        self.nat_gateways = self._nat_gateways(gateway, 1 if layout.nat_gateways == "single" else layout.az_count)
+        self.nat_gateways = self._nat_gateways(gateway, 1 if args.single_nat_gateway else args.az_count)
         self._routes(gateway)
         self.flow_log_group = self._flow_logs()
         self._security_groups()
@@ -143,9 +223,9 @@ class Network(pulumi.ComponentResource):
             ROLE_CACHE: self.cache_security_group.id,
         }
 
-    def _zones(self, layout: NetworkSettings) -> list[tuple[str, str]]:
-        """(name, zone ID) of the zones the subnets go to: those ``availabilityZoneIds`` lists, else the region's
-        first ``azCount`` by name. Zone names map to physical zones differently in every account, zone IDs do not
+    def _zones(self) -> list[tuple[str, str]]:
+        """(name, zone ID) of the zones the subnets go to: those ``availability_zone_ids`` lists, else the region's
+        first ``az_count`` by name. Zone names map to physical zones differently in every account, zone IDs do not
         (EC2 user guide, "AZ IDs"), so the subnets are placed by ID."""
         # Local Zones and Wavelength Zones need opting in and lack most services: use the region's own zones only.
         found = aws.get_availability_zones(
@@ -154,22 +234,19 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.InvokeOptions(parent=self),
         )
         zones = list(zip(found.names, found.zone_ids, strict=True))
-        region, count = self._args.account.region, layout.az_count
+        region, count, chosen = self._args.account.region, self._args.az_count, self._args.availability_zone_ids
         if len(zones) < count:
-            raise SettingsError(
-                "webstack:network.azCount",
-                f"webstack:network.azCount must be at most {len(zones)}, the availability zones {region} offers, "
-                f"got {count}",
-            )
-        if not layout.availability_zone_ids:
+            raise ZoneChoiceError("az_count", f"be at most {len(zones)}, the availability zones {region} offers", count)
+        if not chosen:
             return zones[:count]
         names = {zone_id: name for name, zone_id in zones}
-        for index, zone_id in enumerate(layout.availability_zone_ids):
+        for index, zone_id in enumerate(chosen):
             if zone_id not in names:
-                key = f"webstack:network.availabilityZoneIds[{index}]"
                 offered = ", ".join(sorted(names))
-                raise SettingsError(key, f'{key} must be a zone ID {region} offers ({offered}), got "{zone_id}"')
-        return [(names[zone_id], zone_id) for zone_id in layout.availability_zone_ids]
+                raise ZoneChoiceError(
+                    f"availability_zone_ids[{index}]", f"be a zone ID {region} offers ({offered})", zone_id
+                )
+        return [(names[zone_id], zone_id) for zone_id in chosen]
 
     def _subnets(self, tier: str, cidrs: list[str]) -> list[aws.ec2.Subnet]:
         return [
@@ -255,7 +332,7 @@ class Network(pulumi.ComponentResource):
         group = aws.cloudwatch.LogGroup(
             f"{self._name}-flow-logs",
             name=group_name,
-            retention_in_days=args.layout.flow_log_retention_days,
+            retention_in_days=args.flow_log_retention_days,
             kms_key_id=args.flow_log_key_arn,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
@@ -316,14 +393,13 @@ class Network(pulumi.ComponentResource):
         data = _Peer.of(ROLE_DATA, self.data_security_group)
         cache = _Peer.of(ROLE_CACHE, self.cache_security_group)
 
-        edge = args.layout.lb_ingress_cidrs if args.edge_cidrs is None else args.edge_cidrs
-        for cidr in edge:
+        for cidr in args.lb_ingress_cidrs:
             self._rule("in", lb, 443, _Peer.cidr_block(cidr), f"HTTPS from {cidr}")
             self._rule("in", lb, 80, _Peer.cidr_block(cidr), f"HTTP from {cidr} (redirected to HTTPS)")
         for port in sorted(set(args.app_ports)):
             self._rule("out", lb, port, app, f"to the services on {port}")
             self._rule("in", app, port, lb, f"service port {port} from the load balancer")
-        for cidr in args.layout.admin_cidrs:
+        for cidr in args.admin_cidrs:
             self._rule("in", app, SSH_PORT, _Peer.cidr_block(cidr), f"SSH for administrators from {cidr}")
         self._rule("out", app, 443, _Peer.cidr_block("0.0.0.0/0"), "HTTPS to AWS APIs and image registries")
         self._rule("out", app, args.database_port, data, "to the database")

@@ -3,19 +3,46 @@ the components' flat inputs (the components never see a settings model). The pla
 the steps before them built; the tests build their components through them too, so a component under test is the
 component a stack builds."""
 
+import json
 from collections.abc import Sequence
 
 import pulumi
 import pulumi_aws as aws
 
-from ..settings import BackupSettings, CacheSettings, DatabaseSettings, MonitoringSettings
+from ..settings import (
+    APP_SERVICES,
+    DEFAULT_CSP,
+    AppSettings,
+    BackupSettings,
+    CacheSettings,
+    DatabaseSettings,
+    MonitoringSettings,
+    NetworkSettings,
+    SettingsError,
+    StackSecrets,
+    WebSettings,
+)
 from .account import Account
+from .app_secrets import AppSecretsArgs
 from .backups import BackupDocumentsArgs, BackupsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
+from .load_balancer import (
+    HSTS,
+    ClientCertificateArgs,
+    LoadBalancerArgs,
+    LoadBalancerRateLimitArgs,
+    LoadBalancerRouteArgs,
+    LoadBalancerTargetArgs,
+)
 from .monitoring import MonitoringArgs, WatchedArgs, WatchedDatabaseArgs
+from .network import Network, NetworkArgs, ZoneChoiceError
 from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from .storage import ObjectStorage
+
+#: The backend's paths (every other path is the frontend's), and the priority of their listener rule.
+API_PATHS = ["/api", "/api/*"]
+API_RULE_PRIORITY = 100
 
 
 def database_args(
@@ -114,6 +141,37 @@ def cache_args(
     )
 
 
+def network_args(
+    settings: NetworkSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    flow_log_key_arn: pulumi.Input[str],
+    app_ports: Sequence[int],
+    database_port: int,
+    edge_cidrs: Sequence[str] | None = None,
+    protect: bool,
+) -> NetworkArgs:
+    """``webstack:network`` as the network's Args; behind the CDN the load balancer admits the CDN's published ranges
+    (``edge_cidrs``) instead of ``lbIngressCidrs``."""
+    return NetworkArgs(
+        account=account,
+        name_prefix=name_prefix,
+        flow_log_key_arn=flow_log_key_arn,
+        cidr=settings.cidr,
+        az_count=settings.az_count,
+        subnet_prefix_length=settings.subnet_prefix_length,
+        availability_zone_ids=tuple(settings.availability_zone_ids),
+        single_nat_gateway=settings.nat_gateways == "single",
+        flow_log_retention_days=settings.flow_log_retention_days,
+        lb_ingress_cidrs=tuple(settings.lb_ingress_cidrs if edge_cidrs is None else edge_cidrs),
+        admin_cidrs=tuple(settings.admin_cidrs),
+        app_ports=tuple(app_ports),
+        database_port=database_port,
+        protect=protect,
+    )
+
+
 def backups_args(
     settings: BackupSettings,
     *,
@@ -165,6 +223,22 @@ def backups_args(
         service_opt_in=dict(settings.service_opt_in),
         protect=protect,
     )
+
+
+#: The ``webstack:network`` keys behind the Args fields the Network checks against the region's zones.
+NETWORK_ZONE_KEYS = {"az_count": "azCount", "availability_zone_ids": "availabilityZoneIds"}
+
+
+def stack_network(name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> Network:
+    """The stack's Network. Which zones a region offers is known only once it answers, inside the component: a zone
+    the stack asks for and the region lacks is an error about the stack's setting, named as its file spells it
+    (``webstack:network.azCount``), where a program using the component sees its Args field."""
+    try:
+        return Network(name, args, opts)
+    except ZoneChoiceError as error:
+        field, bracket, index = error.field.partition("[")
+        key = f"webstack:network.{NETWORK_ZONE_KEYS[field]}{bracket}{index}"
+        raise SettingsError(key, f"{key} must {error.rule}, got {json.dumps(error.got)}") from None
 
 
 def backup_documents(storage: ObjectStorage) -> BackupDocumentsArgs:
@@ -240,3 +314,85 @@ def watched_databases(settings: DatabaseSettings, database: ShardedDatabase) -> 
                 )
             )
     return watched
+
+
+def app_secrets_args(
+    app: AppSettings, secrets: StackSecrets, *, name_prefix: str, secrets_key_arn: pulumi.Input[str]
+) -> AppSecretsArgs:
+    """``webstack:appSecrets`` (the values) and each service's ``webstack:app.<service>.secretArns`` (secrets that
+    exist already) as the application secrets' Args."""
+    return AppSecretsArgs(
+        name_prefix=name_prefix,
+        secrets_key_arn=secrets_key_arn,
+        values={service: dict(named) for service, named in secrets.app.items()},
+        existing_secret_arns={service: dict(app.service(service).secret_arns) for service in APP_SERVICES},
+        services=APP_SERVICES,
+    )
+
+
+def load_balancer_args(
+    web: WebSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    vpc_id: pulumi.Input[str],
+    subnet_ids: Sequence[pulumi.Input[str]],
+    security_group_id: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    certificate_arn: pulumi.Input[str],
+    certificate_validation_fqdns: Sequence[pulumi.Input[str]] | None = None,
+    client_certificates: ClientCertificateArgs | None = None,
+    content_security_policy: str = DEFAULT_CSP,
+    strict_transport_security: str = HSTS,
+    forwarded_ip_header: str | None = None,
+    protect: bool = False,
+) -> LoadBalancerArgs:
+    """``webstack:web`` as the load balancer's Args: a target group per service, ``/api`` to the backend and every
+    other path to the frontend, and the WAF's rate limits in the order login, API, general."""
+    check = web.health_check
+    services = {
+        service: LoadBalancerTargetArgs(
+            port=settings.port,
+            health_check_path=settings.health_check_path,
+            health_check_interval_seconds=check.interval_seconds,
+            health_check_timeout_seconds=check.timeout_seconds,
+            healthy_threshold=check.healthy_threshold,
+            unhealthy_threshold=check.unhealthy_threshold,
+            health_check_matcher=check.matcher,
+            deregistration_delay_seconds=web.deregistration_delay_seconds,
+            stickiness=web.stickiness,
+            stickiness_seconds=web.stickiness_seconds,
+        )
+        for service, settings in (("frontend", web.frontend), ("backend", web.backend))
+    }
+    limits = web.rate_limits
+    return LoadBalancerArgs(
+        account=account,
+        name_prefix=name_prefix,
+        vpc_id=vpc_id,
+        subnet_ids=list(subnet_ids),
+        security_group_id=security_group_id,
+        logs_key_arn=logs_key_arn,
+        certificate_arn=certificate_arn,
+        certificate_validation_fqdns=list(certificate_validation_fqdns)
+        if certificate_validation_fqdns is not None
+        else None,
+        services=services,
+        default_service="frontend",
+        routes={"api": LoadBalancerRouteArgs(service="backend", paths=API_PATHS, priority=API_RULE_PRIORITY)},
+        client_certificates=client_certificates,
+        ssl_policy=web.ssl_policy,
+        desync_mitigation=web.desync_mitigation,
+        deletion_protection=web.deletion_protection,
+        access_log_days=web.access_log_days,
+        waf_log_retention_days=web.waf_log_retention_days,
+        rate_limits=[
+            LoadBalancerRateLimitArgs(name, limit.limit, limit.window_seconds, limit.path, limit.match)
+            for name, limit in (("login", limits.login), ("api", limits.api), ("general", limits.general))
+        ],
+        upload_paths=tuple(web.upload_paths),
+        content_security_policy=content_security_policy,
+        strict_transport_security=strict_transport_security,
+        forwarded_ip_header=forwarded_ip_header,
+        protect=protect,
+    )

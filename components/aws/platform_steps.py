@@ -5,6 +5,7 @@ tier, the edge, the application, data protection and observability. Each step ta
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pulumi
@@ -21,31 +22,31 @@ from ..edge_common import (
 )
 from ..settings import Settings, StackSecrets
 from .account import Account
-from .app_secrets import AppSecrets, AppSecretsArgs
+from .app_secrets import AppSecrets
 from .backups import Backups, backup_role_arns
 from .buckets import fixed_bucket_name
 from .cache import Cache
+from .certificate import validated_certificate
 from .database_bootstrap import DatabaseBootstrap, DatabaseBootstrapArgs, client_image
 from .dns import Dns, DnsArgs
 from .files import PersistentFiles, PersistentFilesArgs
 from .keys import Keys
-from .load_balancer import (
-    CertificateArgs,
-    ClientCertificateArgs,
-    LoadBalancer,
-    LoadBalancerArgs,
-)
+from .load_balancer import ClientCertificateArgs, LoadBalancer
 from .log_archive import LogArchive
 from .monitoring import Monitoring, WatchedArgs
-from .network import Network, NetworkArgs
+from .network import Network
 from .notifications import Notifications, NotificationsArgs
 from .operations import Operations, OperationsArgs, session_log_group
 from .platform_args import (
+    app_secrets_args,
     backups_args,
     cache_args,
     database_args,
+    load_balancer_args,
     monitoring_args,
+    network_args,
     sharded_database_args,
+    stack_network,
     watched_databases,
 )
 from .prometheus import Prometheus, PrometheusArgs
@@ -53,6 +54,9 @@ from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
 from .task_definitions import MetricsCollector, SecretRef
 from .web_tier import ExecSessionLogging, Migration, ServiceAccess, WebTier, WebTierArgs
+
+#: The load balancer's name in every stack.
+EDGE = "edge"
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (see platform._cloudflare)
     import pulumi_cloudflare as cloudflare
@@ -160,13 +164,13 @@ def alert_routing(base: Foundation) -> Alerting:
 def network_step(base: Foundation, dns: "cloudflare.Provider | None") -> Network:
     """The VPC, its subnets and security groups; behind the CDN the load balancer admits Cloudflare's ranges only."""
     settings = base.settings
-    return Network(
+    return stack_network(
         "network",
-        NetworkArgs(
+        network_args(
+            settings.network,
             account=base.account,
             name_prefix=base.prefix,
             flow_log_key_arn=base.keys.logs.arn,
-            layout=settings.network,
             edge_cidrs=cloudflare_ranges(dns) if dns is not None else None,
             app_ports=(settings.web.frontend.port, settings.web.backend.port),
             database_port=settings.database.effective_port,
@@ -247,32 +251,38 @@ def edge_step(base: Foundation, network: Network, dns: "cloudflare.Provider | No
         if settings.web.hosted_zone
         else None
     )
+    # The records that validate a certificate go to the CDN's zone, else to the Route 53 zone.
+    write = (
+        certificate_validation(settings.cdn, base.prefix, dns)
+        if dns is not None
+        else zone.validation_records
+        if zone is not None
+        else None
+    )
+    if settings.web.certificate_arn or write is None:
+        certificate_arn, fqdns = settings.web.certificate_arn, None
+    else:
+        certificate_arn, fqdns = validated_certificate(EDGE, settings.domain, write, here)
+    mutual_tls = settings.cdn.enabled and settings.cdn.authenticated_origin_pulls
     edge = LoadBalancer(
-        "edge",
-        LoadBalancerArgs(
+        EDGE,
+        load_balancer_args(
+            settings.web,
             account=base.account,
             name_prefix=base.prefix,
-            domain=settings.domain,
             vpc_id=network.vpc.id,
             subnet_ids=[subnet.id for subnet in network.public_subnets],
             security_group_id=network.lb_security_group.id,
             logs_key_arn=keys.logs.arn,
-            certificate=CertificateArgs(
-                existing_arn=settings.web.certificate_arn,
-                validate=certificate_validation(settings.cdn, base.prefix, dns)
-                if dns is not None
-                else zone.validation_records
-                if zone is not None
-                else None,
-            ),
+            certificate_arn=certificate_arn,
+            certificate_validation_fqdns=fqdns,
             client_certificates=ClientCertificateArgs(
-                bundle_path=settings.cdn.origin_pull_ca_bundle,
+                ca_bundle_pem=Path(settings.cdn.origin_pull_ca_bundle).read_text(),
                 kms_key_arn=keys.data.arn,
                 access_log_bucket=base.access_logs.bucket.id,
             )
-            if settings.cdn.enabled and settings.cdn.authenticated_origin_pulls
+            if mutual_tls
             else None,
-            web=settings.web,
             content_security_policy=settings.cdn.content_security_policy,
             strict_transport_security=hsts_header(hsts_value(settings.cdn)),
             # Behind Cloudflare every connection is Cloudflare's: the WAF counts the client address it forwards.
@@ -297,7 +307,7 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
     documents_bucket = fixed_bucket_name(account, prefix, "documents")
     app_secrets = AppSecrets(
         "app-secrets",
-        AppSecretsArgs(name_prefix=prefix, secrets_key_arn=keys.secrets.arn, values=secrets.app, app=app),
+        app_secrets_args(app, secrets, name_prefix=prefix, secrets_key_arn=keys.secrets.arn),
         opts=here,
     )
     files = {

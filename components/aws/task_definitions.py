@@ -12,7 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from ..settings import RUNTIME_ENVIRONMENT, ServiceSettings
+from ..settings import RUNTIME_ENVIRONMENT
 from .files import ServiceVolume
 
 SCRATCH_VOLUME = "tmp"
@@ -26,10 +26,22 @@ COLLECTOR_NAME = "metrics-collector"
 
 
 @dataclass(frozen=True)
+class ContainerShape:
+    """What a service's container is sized and probed by."""
+
+    port: int
+    cpu: int
+    memory: int
+    user: str
+    health_check_path: str
+
+
+@dataclass(frozen=True)
 class SecretRef:
     """A Secrets Manager secret, or one JSON key of it, for an ECS ``secrets`` entry."""
 
     arn: pulumi.Input[str]
+    """The secret's ARN."""
     key: str = ""
     """A key of the secret's JSON value (e.g. ``password`` of an RDS-managed secret); empty: the whole value."""
     version_id: pulumi.Input[str] | None = None
@@ -52,14 +64,16 @@ class MetricsCollector:
     image: str
     """The collector image, pinned (AWS Distro for OpenTelemetry)."""
     remote_write_url: pulumi.Input[str]
+    """The workspace's remote-write endpoint."""
     workspace_arn: pulumi.Input[str]
     """The Prometheus workspace: the task role may remote-write to it and nothing else."""
     metrics_path: str = "/metrics"
+    """Where the service serves its metrics. Default: ``/metrics``."""
 
 
 def container_definition(
     service: str,
-    settings: ServiceSettings,
+    settings: ContainerShape,
     *,
     image: str,
     log_group: str,
@@ -68,7 +82,7 @@ def container_definition(
     secrets: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The container of one service, in the ECS API's shape; ``secrets`` maps names to ``valueFrom``."""
-    environment = {**settings.environment, **(environment or {}), **RUNTIME_ENVIRONMENT}
+    environment = {**(environment or {}), **RUNTIME_ENVIRONMENT}
     secrets = secrets or {}
     port = settings.port
     return {
@@ -108,7 +122,7 @@ def container_definition(
 
 def container_definitions(
     service: str,
-    settings: ServiceSettings,
+    settings: ContainerShape,
     values: Any,
     region: str,
     collector: MetricsCollector | None = None,

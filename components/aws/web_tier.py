@@ -18,39 +18,22 @@ After the services, a smoke test (pulumi-command) fetches ``https://<domain>/hea
 with retries, whenever a task definition changes; if it fails, the update fails.
 """
 
-import json
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_aws as aws
 from pulumi_command import local
 
-from ..build_context import context_tag, docker_build
-from ..settings import RUNTIME_ENVIRONMENT, BuildSettings, ServiceSettings, WebSettings
+from ..settings import ServiceSettings, WebSettings
 from .account import Account
-from .files import ServiceVolume, mount_statements
-from .one_off import OneOffArgs, OneOffTask
-from .task_definitions import (
-    SCRATCH_VOLUME,
-    MetricsCollector,
-    SecretRef,
-    container_definitions,
-    efs_volumes,
-    with_volume,
-)
-from .task_policies import exec_policy, execution_policy, policy, remote_write_policy, task_policy
-
-if TYPE_CHECKING:  # imported when an image is built (see WebTier._image)
-    import pulumi_docker as docker
-
+from .files import ServiceVolume
+from .one_off import OneOffTask
+from .service import ImageBuildArgs, Service, ServiceArgs
+from .task_definitions import MetricsCollector, SecretRef
 
 WEB_TIER_TYPE = "webstack:aws:WebTier"
-
-
-ECS_TASKS = "ecs-tasks"
 
 
 @dataclass(frozen=True)
@@ -154,6 +137,7 @@ class WebTier(pulumi.ComponentResource):
         )
         self.services, self.task_definitions, self.task_roles, self.repositories = {}, {}, {}, {}
         self.execution_roles: dict[str, aws.iam.Role] = {}
+        self.components: dict[str, Service] = {}
         self.log_groups: dict[str, aws.cloudwatch.LogGroup] = {}
         self.migration: OneOffTask | None = None
         self.prepared = list(args.prepare(self.cluster)) if args.prepare is not None else []
@@ -170,295 +154,69 @@ class WebTier(pulumi.ComponentResource):
         )
 
     def _service(self, service: str, settings: ServiceSettings) -> None:
-        args, web, name = self._args, self._args.web, f"{self._name}-{service}"
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-logs",
-            name=f"/{args.name_prefix}/ecs/{service}",
-            retention_in_days=web.log_retention_days,
-            kms_key_id=args.logs_key_arn,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        repository = self._repository(service) if settings.build is not None else None
-        image = self._image(service, settings.build, repository) if settings.build and repository else None
-        image_ref: pulumi.Input[str] = image.repo_digest if image is not None else settings.image
-        secrets = dict(args.secrets.get(service, {}))
-        secret_arns = {key: ref.arn for key, ref in secrets.items()}
-        secret_values = {
-            key: pulumi.Output.all(ref.arn, ref.version_id or "").apply(
-                lambda values, ref=ref: ref.value_from(values[0], values[1])
-            )
-            for key, ref in secrets.items()
-        }
-
-        execution_role = self._role(f"{name}-execution-role", f"starts the {service} tasks")
-        # IAM is eventually consistent: the service waits for every policy of its roles, or its first tasks may start
-        # before the execution role may pull the image and read the secrets.
-        role_policies: list[aws.iam.RolePolicy] = []
-
-        def role_policy(logical: str, role: aws.iam.Role, policy: pulumi.Input[str]) -> None:
-            role_policies.append(
-                aws.iam.RolePolicy(logical, role=role.id, policy=policy, opts=pulumi.ResourceOptions(parent=self))
-            )
-
-        role_policy(
-            f"{name}-execution-policy",
-            execution_role,
-            pulumi.Output.from_input(
-                {
-                    "logs": log_group.arn,
-                    "repository": repository.arn if repository else None,
-                    "secrets": list(secret_arns.values()),
-                    "key": args.secrets_key_arn,
-                }
-            ).apply(lambda v: execution_policy(v, args.account)),
-        )
-        task_role = self._role(f"{name}-task-role", f"runs as the {service} application")
+        args, web = self._args, self._args.web
         access = args.access.get(service, ServiceAccess())
-        if access.secret_arns or access.parameter_arns:
-            role_policy(
-                f"{name}-task-access",
-                task_role,
-                pulumi.Output.from_input(
-                    {
-                        "secrets": list(access.secret_arns),
-                        "parameters": list(access.parameter_arns),
-                        "key": args.secrets_key_arn,
-                    }
-                ).apply(lambda v: task_policy(v, args.account)),
-            )
-        if web.exec_enabled:
-            role_policy(f"{name}-task-exec", task_role, json.dumps(exec_policy(), sort_keys=True))
-        collector = args.collectors.get(service)
-        volume = args.volumes.get(service)
-        if volume is not None:
-            role_policy(
-                f"{name}-task-files",
-                task_role,
-                pulumi.Output.all(
-                    file_system_arn=volume.file_system_arn, access_point_arn=volume.access_point_arn
-                ).apply(lambda v: policy(mount_statements(v))),
-            )
-        if collector is not None:
-            role_policy(
-                f"{name}-task-metrics",
-                task_role,
-                pulumi.Output.from_input(collector.workspace_arn).apply(remote_write_policy),
-            )
-        self.task_roles[service] = task_role
-
-        task_definition = aws.ecs.TaskDefinition(
-            f"{name}-task",
-            family=f"{args.name_prefix}-{service}",
-            cpu=str(settings.cpu),
-            memory=str(settings.memory),
-            network_mode="awsvpc",
-            requires_compatibilities=["FARGATE"],
-            runtime_platform=aws.ecs.TaskDefinitionRuntimePlatformArgs(
-                operating_system_family="LINUX", cpu_architecture="X86_64"
-            ),
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
-            volumes=[aws.ecs.TaskDefinitionVolumeArgs(name=SCRATCH_VOLUME), *efs_volumes(volume)],
-            container_definitions=pulumi.Output.from_input(
-                {
-                    "image": image_ref,
-                    "log_group": log_group.name,
-                    "environment": dict(args.environment.get(service, {})),
-                    "secrets": secret_values,
-                    "remote_write_url": collector.remote_write_url if collector else None,
-                }
-            ).apply(
-                lambda v: with_volume(
-                    container_definitions(service, settings, v, args.account.region, collector), volume
-                )
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.task_definitions[service] = task_definition
-        self.execution_roles[service], self.log_groups[service] = execution_role, log_group
-        gates: list[pulumi.Resource] = list(self.prepared)
-        if service == "backend" and args.migration is not None and args.migration.command:
-            self.migration = self._migration(settings, args.migration, image_ref, log_group, execution_role, task_role)
-            gates.append(self.migration.run)
-        single_writer = volume is not None and volume.single_writer
-
-        ecs_service = aws.ecs.Service(
-            f"{name}-service",
-            cluster=self.cluster.arn,
-            task_definition=task_definition.arn,
-            desired_count=settings.desired_count,
-            launch_type="FARGATE",
-            platform_version="LATEST",
-            network_configuration=aws.ecs.ServiceNetworkConfigurationArgs(
-                subnets=list(args.subnet_ids), security_groups=[args.security_group_id], assign_public_ip=False
-            ),
-            load_balancers=[
-                aws.ecs.ServiceLoadBalancerArgs(
-                    target_group_arn=args.target_groups[service].arn,
-                    container_name=service,
-                    container_port=settings.port,
-                )
-            ],
-            health_check_grace_period_seconds=60,
-            deployment_circuit_breaker=aws.ecs.ServiceDeploymentCircuitBreakerArgs(enable=True, rollback=True),
-            # One writer at a time: the old task stops before the new one starts.
-            deployment_minimum_healthy_percent=0 if single_writer else 100,
-            deployment_maximum_percent=100 if single_writer else 200,
-            availability_zone_rebalancing="ENABLED",
-            enable_execute_command=web.exec_enabled,
-            enable_ecs_managed_tags=True,
-            propagate_tags="SERVICE",
-            wait_for_steady_state=True,
-            # Autoscaling owns the task count once the service exists.
-            opts=pulumi.ResourceOptions(
-                parent=self, depends_on=[*args.listeners, *gates, *role_policies], ignore_changes=["desiredCount"]
-            ),
-        )
-        self.services[service] = ecs_service
-        self._autoscaling(service, settings, ecs_service)
-
-    def _migration(
-        self,
-        settings: ServiceSettings,
-        migration: Migration,
-        image: pulumi.Input[str],
-        log_group: aws.cloudwatch.LogGroup,
-        execution_role: aws.iam.Role,
-        task_role: aws.iam.Role,
-    ) -> OneOffTask:
-        """The migration: the backend's image, environment, secrets and roles, the migration's command, in the
-        backend's log group (stream prefix ``migrate``)."""
-        args = self._args
-        secrets = dict(args.secrets.get("backend", {}))
-        environment = {**settings.environment, **dict(args.environment.get("backend", {})), **RUNTIME_ENVIRONMENT}
-        return OneOffTask(
-            f"{self._name}-backend-migrate",
-            OneOffArgs(
+        migration = args.migration if service == "backend" and args.migration is not None else None
+        build = settings.build
+        wait_for = [resource.urn for resource in (*args.listeners, *self.prepared)]
+        component = Service(
+            f"{self._name}-{service}",
+            ServiceArgs(
+                service=service,
                 account=args.account,
-                family=f"{args.name_prefix}-backend-migrate",
-                container="migrate",
-                image=image,
-                command=list(migration.command),
+                name_prefix=args.name_prefix,
                 cluster_arn=self.cluster.arn,
-                subnet_ids=args.subnet_ids,
-                security_group_ids=[args.security_group_id],
-                execution_role_arn=execution_role.arn,
-                task_role_arn=task_role.arn,
-                log_group_name=log_group.name,
-                user=settings.user,
+                cluster_name=self.cluster.name,
+                subnet_ids=list(args.subnet_ids),
+                security_group_id=args.security_group_id,
+                logs_key_arn=args.logs_key_arn,
+                target_group_arn=args.target_groups[service].arn,
+                target_group_arn_suffix=args.target_groups[service].arn_suffix,
+                load_balancer_arn_suffix=args.load_balancer_arn_suffix,
+                port=settings.port,
+                image=settings.image,
+                build=ImageBuildArgs(
+                    context=build.context, dockerfile=build.dockerfile, target=build.target, args=dict(build.args)
+                )
+                if build is not None
+                else None,
+                images_key_arn=args.images_key_arn,
                 cpu=settings.cpu,
                 memory=settings.memory,
-                environment=environment,
-                secrets={
-                    key: pulumi.Output.from_input(ref.arn).apply(lambda arn, ref=ref: ref.value_from(arn))
-                    for key, ref in secrets.items()
-                },
-                timeout_minutes=migration.timeout_minutes,
-                triggers=[image, json.dumps(list(migration.command))],
-                depends_on=list(self.prepared),
-                label="migration",
+                desired_count=settings.desired_count,
+                min_count=settings.min_count,
+                max_count=settings.max_count,
+                user=settings.user,
+                health_check_path=settings.health_check_path,
+                environment={**settings.environment, **args.environment.get(service, {})},
+                secrets=dict(args.secrets.get(service, {})),
+                secrets_key_arn=args.secrets_key_arn,
+                readable_secret_arns=list(access.secret_arns),
+                readable_parameter_arns=list(access.parameter_arns),
+                collector=args.collectors.get(service),
+                volume=args.volumes.get(service),
+                migration_command=list(migration.command) if migration is not None else (),
+                migration_timeout_minutes=migration.timeout_minutes if migration is not None else 30,
+                exec_enabled=web.exec_enabled,
+                log_retention_days=web.log_retention_days,
+                cpu_target=web.autoscaling.cpu_target,
+                requests_per_target=web.autoscaling.requests_per_target,
+                wait_for=wait_for,
+                protect=args.protect,
+                moved_from=self.urn,
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    def _role(self, name: str, purpose: str) -> aws.iam.Role:
-        account = self._args.account
-        return aws.iam.Role(
-            name,
-            description=f"{self._args.name_prefix}: {purpose}",
-            assume_role_policy=account.trust_policy(ECS_TASKS, source_arn=account.arn("ecs", "*")),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _repository(self, service: str) -> aws.ecr.Repository:
-        args, name = self._args, f"{self._name}-{service}"
-        repository = aws.ecr.Repository(
-            f"{name}-images",
-            name=f"{args.name_prefix}/{service}",
-            image_tag_mutability="IMMUTABLE",
-            image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(scan_on_push=True),
-            encryption_configurations=[
-                aws.ecr.RepositoryEncryptionConfigurationArgs(encryption_type="KMS", kms_key=args.images_key_arn)
-            ],
-            force_delete=False,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
-        )
-        aws.ecr.LifecyclePolicy(
-            f"{name}-images-lifecycle",
-            repository=repository.name,
-            policy=json.dumps(IMAGE_LIFECYCLE, sort_keys=True),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.repositories[service] = repository
-        return repository
-
-    def _image(self, service: str, build: BuildSettings, repository: aws.ecr.Repository) -> "docker.Image":
-        import pulumi_docker as docker  # only stacks that build their images need the Docker SDK
-
-        credentials = aws.ecr.get_authorization_token_output(
-            registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
-        )
-        return docker.Image(
-            f"{self._name}-{service}-image",
-            image_name=pulumi.Output.concat(repository.repository_url, ":", context_tag(build)),
-            build=docker_build(build, platform="linux/amd64"),
-            registry=docker.RegistryArgs(
-                server=repository.repository_url,
-                username=credentials.user_name,
-                password=pulumi.Output.secret(credentials.password),
-            ),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _autoscaling(self, service: str, settings: ServiceSettings, ecs_service: aws.ecs.Service) -> None:
-        args, name = self._args, f"{self._name}-{service}"
-        target = aws.appautoscaling.Target(
-            f"{name}-scaling",
-            service_namespace="ecs",
-            scalable_dimension="ecs:service:DesiredCount",
-            resource_id=pulumi.Output.concat("service/", self.cluster.name, "/", ecs_service.name),
-            min_capacity=settings.min_count,
-            max_capacity=settings.max_count,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        scaling = args.web.autoscaling
-        metrics: dict[
-            str,
-            tuple[
-                int, aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs
-            ],
-        ] = {
-            "cpu": (
-                scaling.cpu_target,
-                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="ECSServiceAverageCPUUtilization"
-                ),
-            ),
-            "requests": (
-                scaling.requests_per_target,
-                aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecificationArgs(
-                    predefined_metric_type="ALBRequestCountPerTarget",
-                    resource_label=pulumi.Output.concat(
-                        args.load_balancer_arn_suffix, "/", args.target_groups[service].arn_suffix
-                    ),
-                ),
-            ),
-        }
-        for metric, (value, specification) in metrics.items():
-            aws.appautoscaling.Policy(
-                f"{name}-scale-on-{metric}",
-                policy_type="TargetTrackingScaling",
-                resource_id=target.resource_id,
-                scalable_dimension=target.scalable_dimension,
-                service_namespace=target.service_namespace,
-                target_tracking_scaling_policy_configuration=aws.appautoscaling.PolicyTargetTrackingScalingPolicyConfigurationArgs(
-                    target_value=value,
-                    predefined_metric_specification=specification,
-                    scale_in_cooldown=300,
-                    scale_out_cooldown=60,
-                ),
-                opts=pulumi.ResourceOptions(parent=self),
-            )
+        self.components[service] = component
+        self.services[service] = component.service
+        self.task_definitions[service] = component.task_definition
+        self.task_roles[service] = component.task_role
+        self.execution_roles[service] = component.execution_role
+        self.log_groups[service] = component.log_group
+        if component.repository is not None:
+            self.repositories[service] = component.repository
+        if component.migration is not None:
+            self.migration = component.migration
 
     def _smoke_test(self) -> None:
         args = self._args
@@ -484,30 +242,6 @@ class WebTier(pulumi.ComponentResource):
                 parent=self, depends_on=[*self.services.values(), *args.listeners, *args.smoke_test_after]
             ),
         )
-
-
-#: Untagged images go after a week; the 30 newest tagged images stay (rollbacks).
-IMAGE_LIFECYCLE = {
-    "rules": [
-        {
-            "rulePriority": 1,
-            "description": "expire untagged images after 7 days",
-            "selection": {
-                "tagStatus": "untagged",
-                "countType": "sinceImagePushed",
-                "countUnit": "days",
-                "countNumber": 7,
-            },
-            "action": {"type": "expire"},
-        },
-        {
-            "rulePriority": 2,
-            "description": "keep the 30 newest images",
-            "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 30},
-            "action": {"type": "expire"},
-        },
-    ]
-}
 
 
 def _exec_configuration(logging: ExecSessionLogging | None) -> aws.ecs.ClusterConfigurationArgs | None:

@@ -1,7 +1,8 @@
 """The docker platform: the same architecture as the aws platform on one Docker host (the local stack, single
 servers), built with pulumi-docker from the same settings, alert catalog and policy pack.
 
-The public API is every component and its Args class (``from webstack.docker import Database, DatabaseArgs``).
+The public API is every component and its Args class (``from webstack.docker import Database, DatabaseArgs``), and
+the nested types those Args take (``BackupShardArgs``).
 Importing the package loads no provider SDK: each name is imported from its module when it is first used (a module
 ``__getattr__``, PEP 562), so that a program that uses one component, or the aws platform's image builds, loads only
 what that needs.
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..lazy import lazy_names
 
 if TYPE_CHECKING:
-    from .backups import Backups, BackupsArgs
+    from .backups import Backups, BackupsArgs, BackupShardArgs
     from .cache import Cache, CacheArgs
     from .database import Database, DatabaseArgs
     from .load_balancer import LoadBalancer, LoadBalancerArgs
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "Backups": "backups",
     "BackupsArgs": "backups",
+    "BackupShardArgs": "backups",
     "Cache": "cache",
     "CacheArgs": "cache",
     "Database": "database",
@@ -48,6 +50,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "BackupShardArgs",
     "Backups",
     "BackupsArgs",
     "Cache",

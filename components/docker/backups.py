@@ -5,10 +5,11 @@ Three long-running containers share a scratch volume:
 
 - ``backup`` (role ``backup``, container ``<name>-dump``), on the backup image (the dump tools of the server's
   release, and ``openssl``: :func:`components.docker.images.backup_image`): every day at
-  ``webstack:docker.backupHourUtc`` it dumps the app database of each shard's primary as that shard's backup role,
-  over TLS that verifies the primary's certificate, and encrypts the dump before it touches the disk (:func:`encrypt`:
-  ``openssl enc`` AES-256-CBC with a PBKDF2-derived key and a random salt, the passphrase a generated 64-character
-  secret, :attr:`Backups.encryption_key`, kept in the stack's state as a secret and delivered only to this container).
+  ``BackupsArgs.backup_hour_utc`` (a stack's ``webstack:docker.backupHourUtc``) it dumps the app database of each
+  shard's primary as that shard's backup role, over TLS that verifies the primary's certificate, and encrypts the dump
+  before it touches the disk (:func:`encrypt`: ``openssl enc`` AES-256-CBC with a PBKDF2-derived key and a random
+  salt, the passphrase a generated 64-character secret, :attr:`Backups.encryption_key`, kept in the stack's state as a
+  secret and delivered only to this container).
   PostgreSQL dumps in the custom format (``pg_dump -Fc``, compressed), MySQL with ``mysqldump --single-transaction``
   through ``gzip``. A dump taken on a Sunday (UTC) is marked for the ``weekly/`` prefix as well as ``daily/``. A shard
   whose dump fails is tried again every minute of the backup hour. Its health check is the heartbeat: unhealthy when
@@ -61,14 +62,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_docker as docker
 
-from ..settings import Settings
 from . import database_config as db
-from .common import ContainerSpec, HealthCheck, Networks, ScrapeTarget, Upload, container, volume
-from .database import Database
-from .storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, ObjectStorage, mc_env_script
+from .common import ContainerSpec, HealthCheck, ScrapeTarget, Upload, container, volume
+from .storage import BACKUPS_BUCKET, DAILY_PREFIX, MC_ALIAS, MC_ENV_FILE, mc_env_script
 from .tls_ca import CA_FILE, config_path, configured_container, container_name, generated_secret
 
 BACKUPS_TYPE = "webstack:docker:Backups"
+#: The hour (UTC) of the daily dump unless ``BackupsArgs.backup_hour_utc`` says otherwise (the guides' 02:00, and
+#: ``webstack:docker.backupHourUtc``'s default).
+BACKUP_HOUR_UTC = 2
 #: A dump older than this (seconds) since it last reached the bucket makes the backup container unhealthy.
 HEARTBEAT_MAX_AGE_SECONDS = 26 * 3600
 #: The uploader's loop writes a sign of life every minute; older than this, it is stuck.
@@ -113,16 +115,17 @@ def decrypt() -> str:
     return " ".join(["openssl", "enc", "-d", *CIPHER, "-pass", f"file:{KEY_FILE}"])
 
 
-def dump_file_name(settings: Settings, shard: int = 0) -> str:
-    """A dump's file name as the shell builds it (``$stamp`` is the UTC time of the dump)."""
-    suffix = "dump" if settings.database.engine == "postgres" else "sql.gz"
-    label = f"-shard-{shard}" if settings.database.shards > 1 else ""
-    return f"{settings.database.database_name}{label}-$stamp.{suffix}.enc"
+def dump_file_name(engine: str, database: str, shard: int = 0, shards: int = 1) -> str:
+    """A dump's file name as the shell builds it (``$stamp`` is the UTC time of the dump) for the database
+    ``database`` of ``shard`` among ``shards``."""
+    suffix = "dump" if engine == "postgres" else "sql.gz"
+    label = f"-shard-{shard}" if shards > 1 else ""
+    return f"{database}{label}-$stamp.{suffix}.enc"
 
 
-def credentials_file(settings: Settings, shard: int) -> str:
+def credentials_file(engine: str, shard: int) -> str:
     """The backup role's credentials for ``shard`` in the backup container."""
-    extension = "pgpass" if settings.database.engine == "postgres" else "cnf"
+    extension = "pgpass" if engine == "postgres" else "cnf"
     return config_path("secrets", f"backup-{shard}.{extension}")
 
 
@@ -161,36 +164,35 @@ def metrics_functions(scratch: str, shards: int) -> list[str]:
     ]
 
 
-def dump_command(settings: Settings, shard: int, host: str) -> str:
-    """The shell pipeline that dumps the app database of the primary ``host`` of ``shard``, encrypted, to stdout."""
-    database = settings.database
-    if database.engine == "postgres":
+def dump_command(engine: str, port: int, database: str, shard: int, host: str) -> str:
+    """The shell pipeline that dumps the app database ``database`` of the primary ``host`` (listening on ``port``) of
+    ``shard``, encrypted, to stdout."""
+    if engine == "postgres":
         conninfo = (
-            f"host={host} port={database.effective_port} user={db.BACKUP_USER} dbname={database.database_name} "
-            f"sslmode=verify-full sslrootcert={CA_FILE}"
+            f"host={host} port={port} user={db.BACKUP_USER} dbname={database} sslmode=verify-full sslrootcert={CA_FILE}"
         )
         dump = (
-            f"PGPASSFILE={credentials_file(settings, shard)} pg_dump --format=custom --compress=6 --no-password "
+            f"PGPASSFILE={credentials_file(engine, shard)} pg_dump --format=custom --compress=6 --no-password "
             f'"{conninfo}"'
         )
     else:
         dump = (
-            f"mysqldump --defaults-extra-file={credentials_file(settings, shard)} --single-transaction --quick "
-            f"--routines --triggers --events --set-gtid-purged=OFF --no-tablespaces {database.database_name} "
+            f"mysqldump --defaults-extra-file={credentials_file(engine, shard)} --single-transaction --quick "
+            f"--routines --triggers --events --set-gtid-purged=OFF --no-tablespaces {database} "
             "| gzip -6"
         )
     return f"{dump} | {encrypt()}"
 
 
-def backup_script(settings: Settings, hosts: Sequence[str]) -> str:
-    """The backup container's loop: at the backup hour, once a day per shard, dump each primary (``hosts``, by shard)
-    into the outbox and mark the dump for the uploader (``<shard> daily``, and ``weekly`` on Sundays)."""
-    engine = settings.database.engine
+def backup_script(engine: str, port: int, database: str, hour_utc: int, hosts: Sequence[str]) -> str:
+    """The backup container's loop: at ``hour_utc``, once a day per shard, dump ``database`` of each primary
+    (``hosts``, by shard) into the outbox and mark the dump for the uploader (``<shard> daily``, and ``weekly`` on
+    Sundays)."""
     scratch = SCRATCH_MOUNTS[engine]
     lines = [
         f"#!{SHELL}",
-        f"# Generated by webstack: dumps {settings.database.database_name} of every shard each day at "
-        f"{settings.docker.backup_hour_utc:02d}:00 UTC, encrypted; backup-upload ships the dumps.",
+        f"# Generated by webstack: dumps {database} of every shard each day at "
+        f"{hour_utc:02d}:00 UTC, encrypted; backup-upload ships the dumps.",
         "set -euo pipefail",
         "umask 007",
         f'outbox="{scratch}/outbox"',
@@ -203,7 +205,7 @@ def backup_script(settings: Settings, hosts: Sequence[str]) -> str:
         "write_metrics",
         "while true; do",
         '    today="$(date -u +%Y-%m-%d)"',
-        f'    if [ "$(date -u +%H)" = "{settings.docker.backup_hour_utc:02d}" ]; then',
+        f'    if [ "$(date -u +%H)" = "{hour_utc:02d}" ]; then',
         '        prefixes="daily"',
         '        if [ "$(date -u +%u)" = "7" ]; then prefixes="daily weekly"; fi',
     ]
@@ -211,8 +213,8 @@ def backup_script(settings: Settings, hosts: Sequence[str]) -> str:
         lines += [
             f'        if [ "$(cat "$state/last-run-{shard}" 2>/dev/null || true)" != "$today" ]; then',
             '            stamp="$(date -u +%Y%m%dT%H%M%SZ)"',
-            f'            name="{dump_file_name(settings, shard)}"',
-            f'            if {dump_command(settings, shard, host)} > "$outbox/$name.partial"; then',
+            f'            name="{dump_file_name(engine, database, shard, len(hosts))}"',
+            f'            if {dump_command(engine, port, database, shard, host)} > "$outbox/$name.partial"; then',
             '                mv "$outbox/$name.partial" "$outbox/$name"',
             f'                echo "{shard} $prefixes" > "$outbox/$name.ready"',
             f'                echo "$today" > "$state/last-run-{shard}"',
@@ -292,26 +294,28 @@ def list_command(uploader_container: str) -> str:
 
 
 def restore_command(
-    settings: Settings,
+    engine: str,
+    port: int,
+    database: str,
+    admin_user: str,
     uploader_container: str,
     dump_container: str,
     primary_container: str,
     object_key: str = f"{DAILY_PREFIX}<file>",
 ) -> str:
     """The command (run where the Docker CLI reaches the stack's host) that restores the dump ``object_key`` of the
-    backups bucket into a primary: streamed from MinIO by the uploader, decrypted by the backup container, restored
-    inside the primary over its local socket as the superuser (PostgreSQL: ``pg_restore --clean --if-exists``; MySQL:
-    ``mysql <`` the unzipped dump)."""
-    database = settings.database
+    backups bucket into ``database`` of a primary: streamed from MinIO by the uploader, decrypted by the backup
+    container, restored inside the primary over its local socket as the superuser ``admin_user`` (PostgreSQL:
+    ``pg_restore --clean --if-exists``; MySQL: ``mysql <`` the unzipped dump, as root from its option file)."""
     fetch = f"docker exec {uploader_container} sh -c {_mc(f'mc cat {MC_ALIAS}/{BACKUPS_BUCKET}/{object_key}')}"
-    if database.engine == "postgres":
+    if engine == "postgres":
         restore = (
             f"PGPASSFILE={db.secret_file('admin.pgpass')} pg_restore --clean --if-exists --exit-on-error "
-            f"--no-password --host={db.POSTGRES_SOCKET_DIR} --port={database.effective_port} "
-            f"--username={database.master_username} --dbname={database.database_name}"
+            f"--no-password --host={db.POSTGRES_SOCKET_DIR} --port={port} "
+            f"--username={admin_user} --dbname={database}"
         )
     else:
-        restore = f"gunzip | mysql --defaults-extra-file={db.secret_file('admin.cnf')} {database.database_name}"
+        restore = f"gunzip | mysql --defaults-extra-file={db.secret_file('admin.cnf')} {database}"
     return (
         f"{fetch} \\\n  | docker exec -i {dump_container} sh -c {shlex.quote(decrypt())} \\\n"
         f"  | docker exec -i {primary_container} sh -c {shlex.quote(restore)}"
@@ -319,7 +323,13 @@ def restore_command(
 
 
 def restore_instructions(
-    settings: Settings, uploader_container: str, dump_container: str, primary_containers: Sequence[str]
+    engine: str,
+    port: int,
+    database: str,
+    admin_user: str,
+    uploader_container: str,
+    dump_container: str,
+    primary_containers: Sequence[str],
 ) -> str:
     """How to list and restore the backups of this stack (every shard), for docs/local-stack.md and the stack's
     outputs."""
@@ -328,68 +338,126 @@ def restore_instructions(
         which = f" of shard {shard} (its files: *-shard-{shard}-*)" if len(primary_containers) > 1 else ""
         lines += [
             f"# Stop the web services first. Restore one dump{which} into its primary (the replicas follow it):",
-            restore_command(settings, uploader_container, dump_container, primary),
+            restore_command(engine, port, database, admin_user, uploader_container, dump_container, primary),
         ]
     return "\n".join(lines)
 
 
 @dataclass(frozen=True)
-class BackupsArgs:
-    """Inputs of :class:`Backups`."""
+class BackupShardArgs:
+    """One shard's primary, as the backups reach it."""
 
-    settings: Settings
-    networks: Networks
+    host: str
+    """The primary's DNS name on the data network (``Database.host``)."""
+    backup_password: pulumi.Input[str]
+    """The shard's backup role's password (a secret: ``Database.backup_password``)."""
+    primary_container_name: str
+    """The primary's Docker name (``Database.primary_container_name``), for the restore instructions."""
+    backup_user: str | None = None
+    """The shard's backup role (``Database.backup_user``), which may read the app database and nothing else. Default
+    (None): ``backup``."""
+    primary: docker.Container | None = None
+    """The primary's container: the dump container is created after it. Default (None): no ordering (the dump of a
+    shard that is not up yet fails and is tried again every minute of the backup hour)."""
+
+
+@dataclass(frozen=True)
+class BackupsArgs:
+    """Inputs of :class:`Backups`. Every default is the secure (and the stack settings') choice; the network, the
+    images, the shards and the object storage have none."""
+
+    data_network: pulumi.Input[str]
+    """The Docker name of the internal data network, where the primaries, MinIO and Prometheus are."""
     backup_image: pulumi.Input[str]
     """The backup image's id: the server's dump tools and openssl (:func:`components.docker.images.backup_image`)."""
     mc_image: pulumi.Input[str]
+    """The MinIO client (mc) image id: the uploader's."""
     metrics_image: pulumi.Input[str]
     """The node exporter's image id."""
-    databases: Sequence[Database]
-    """Every shard, in shard order."""
-    storage: ObjectStorage
+    shards: Sequence[BackupShardArgs]
+    """Every shard's primary, in shard order (at least one)."""
+    database_ca_pem: pulumi.Input[str]
+    """The CA that signed the primaries' certificates (``Database.ca_pem``): the dumps verify it."""
+    storage_host: str
+    """MinIO's DNS name on the data network (``ObjectStorage.host``)."""
+    storage_ca_pem: pulumi.Input[str]
+    """The CA that signed MinIO's certificate (``ObjectStorage.ca_pem``)."""
+    storage_access_key: pulumi.Input[str]
+    """The backup user's access key on MinIO (a secret: ``ObjectStorage.backup_access_key``); it may write and read the
+    backups bucket and delete nothing."""
+    storage_secret_key: pulumi.Input[str]
+    """The backup user's secret key (a secret: ``ObjectStorage.backup_secret_key``)."""
+    engine: str | None = None
+    """The shards' engine, ``postgres`` or ``mysql``. Default (None): ``postgres``."""
+    port: int | None = None
+    """The port the primaries listen on. Default (None): the engine's (5432 or 3306)."""
+    database_name: str | None = None
+    """The app's database, the one dumped. Default (None): ``app``."""
+    master_username: str | None = None
+    """PostgreSQL's superuser, which the restore instructions log in as (MySQL: root). Default (None):
+    ``webstack_admin``."""
+    backup_hour_utc: int | None = None
+    """Hour (UTC, 0-23) of the daily dump. Default (None): 2 (:data:`BACKUP_HOUR_UTC`)."""
+    storage_setup: docker.Container | None = None
+    """The object storage's setup job (``ObjectStorage.setup``), which creates the backup user: the uploader is created
+    after it. Default (None): no ordering (a failed upload is tried again every minute)."""
+
+
+def validate_backups_args(args: BackupsArgs) -> None:
+    """What would make the job fail every night; errors name the Args field."""
+    if not args.shards:
+        raise ValueError("BackupsArgs.shards must name at least one shard, got []")
+    if args.engine is not None and args.engine not in db.ENGINE_PORTS:
+        raise ValueError(f"BackupsArgs.engine must be postgres or mysql, got {args.engine!r}")
+    if args.backup_hour_utc is not None and not 0 <= args.backup_hour_utc <= 23:
+        raise ValueError(f"BackupsArgs.backup_hour_utc must be between 0 and 23, got {args.backup_hour_utc!r}")
 
 
 class Backups(pulumi.ComponentResource):
     """The daily encrypted dump of every shard, its upload to the backups bucket, and its metrics."""
 
-    backup: docker.Container
-    uploader: docker.Container
-    metrics: docker.Container
-    containers: list[docker.Container]
-    scratch: docker.Volume
-    """The outbox, the state (heartbeats, failures) and ``metrics/backup.prom``."""
-    metrics_file: str
-    """``backup.prom``'s path inside :attr:`scratch`."""
-    encryption_key: pulumi.Output[str]
-    """The passphrase of every dump (a secret)."""
-    scrape_targets: list[ScrapeTarget]
     restore_instructions: str
+    """How to list the dumps and restore one into its shard's primary (``docker exec`` commands)."""
+    metrics_address: str
+    """``host:port`` of the backup metrics on the data network (``webstack_backup_failures_total``, ...), for
+    Prometheus."""
 
     def __init__(self, name: str, args: BackupsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_backups_args(args)
         super().__init__(BACKUPS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        settings, databases, storage = args.settings, args.databases, args.storage
-        if not databases:
-            raise ValueError("backups need at least one database shard")
-        engine = settings.database.engine
+        shards = list(args.shards)
+        engine = args.engine if args.engine is not None else db.DEFAULT_ENGINE
+        port = args.port if args.port is not None else db.ENGINE_PORTS[engine]
+        database = args.database_name if args.database_name is not None else db.DEFAULT_DATABASE_NAME
+        admin = args.master_username if args.master_username is not None else db.DEFAULT_MASTER_USERNAME
+        hour = args.backup_hour_utc if args.backup_hour_utc is not None else BACKUP_HOUR_UTC
         uid = db.POSTGRES_UID if engine == "postgres" else db.MYSQL_UID
         scratch_mount = SCRATCH_MOUNTS[engine]
         # Dumps wait here until they reach the bucket, with the heartbeats and the failure counters: protected like
         # the other data volumes.
-        self.scratch = volume(f"{name}-scratch", "backup", child)
+        self.scratch: docker.Volume = volume(f"{name}-scratch", "backup", child)
+        """The outbox, the state (heartbeats, failures) and ``metrics/backup.prom``."""
         self.metrics_file = "metrics/backup.prom"
-        self.encryption_key = generated_secret(f"{name}-encryption-key", child, length=KEY_LENGTH)
+        """``backup.prom``'s path inside :attr:`scratch`."""
+        self.encryption_key: pulumi.Output[str] = generated_secret(f"{name}-encryption-key", child, length=KEY_LENGTH)
+        """The passphrase of every dump (a secret)."""
         credentials = [
-            Upload(credentials_file(settings, shard.shard), pulumi.Output.secret(_credentials(settings, shard)), "0400")
-            for shard in databases
+            Upload(
+                credentials_file(engine, index),
+                pulumi.Output.secret(_credentials(engine, port, database, shard)),
+                "0400",
+            )
+            for index, shard in enumerate(shards)
         ]
-        self.backup = configured_container(
+        primaries = [shard.primary for shard in shards if shard.primary is not None]
+        self.backup: docker.Container = configured_container(
             f"{name}-dump",
             ContainerSpec(
                 image=args.backup_image,
                 user=f"{uid}:{uid}",
                 role="backup",
-                networks=[args.networks.data],
+                networks=[args.data_network],
                 health=_heartbeat_health(f"{scratch_mount}/state/last-success-*", HEARTBEAT_MAX_AGE_SECONDS),
                 memory_mb=BACKUP_MEMORY_MB,
                 cpus=0.5,
@@ -397,51 +465,52 @@ class Backups(pulumi.ComponentResource):
                 uploads=[
                     Upload(
                         config_path("backup.sh"),
-                        backup_script(settings, [shard.endpoint.host for shard in databases]),
+                        backup_script(engine, port, database, hour, [shard.host for shard in shards]),
                         "0440",
                     ),
-                    Upload(CA_FILE, databases[0].endpoint.ca_pem, "0440"),
+                    Upload(CA_FILE, args.database_ca_pem, "0440"),
                     Upload(KEY_FILE, self.encryption_key, "0400"),
                     *credentials,
                 ],
                 tmpfs={"/tmp": "size=16m"},
                 volumes={scratch_mount: self.scratch},
             ),
-            pulumi.ResourceOptions(parent=self, depends_on=[shard.primary for shard in databases]),
+            pulumi.ResourceOptions(parent=self, depends_on=primaries),
         )
         access_file, secret_file = config_path("secrets", "access-key"), config_path("secrets", "secret-key")
-        self.uploader = configured_container(
+        setup = [args.storage_setup] if args.storage_setup is not None else []
+        self.uploader: docker.Container = configured_container(
             f"{name}-upload",
             ContainerSpec(
                 image=args.mc_image,
                 user=f"{uid}:{uid}",
                 role="backup-upload",
-                networks=[args.networks.data],
+                networks=[args.data_network],
                 health=_heartbeat_health("/tmp/alive", UPLOADER_MAX_SILENCE_SECONDS),
                 memory_mb=UPLOAD_MEMORY_MB,
                 cpus=0.5,
                 entrypoint=["/bin/sh", config_path("upload.sh")],
                 uploads=[
-                    Upload(config_path("upload.sh"), upload_script(len(databases)), "0440"),
-                    Upload(MC_ENV_FILE, mc_env_script(storage.host, access_file, secret_file), "0440"),
-                    Upload(CA_FILE, storage.endpoint.ca_pem, "0440"),
-                    Upload(access_file, storage.backup_access_key, "0400"),
-                    Upload(secret_file, storage.backup_secret_key, "0400"),
+                    Upload(config_path("upload.sh"), upload_script(len(shards)), "0440"),
+                    Upload(MC_ENV_FILE, mc_env_script(args.storage_host, access_file, secret_file), "0440"),
+                    Upload(CA_FILE, args.storage_ca_pem, "0440"),
+                    Upload(access_file, pulumi.Output.secret(args.storage_access_key), "0400"),
+                    Upload(secret_file, pulumi.Output.secret(args.storage_secret_key), "0400"),
                 ],
                 tmpfs={"/tmp": "size=16m"},
                 volumes={UPLOAD_MOUNT: self.scratch},
             ),
             # After the backup container: the scratch volume must take its owner from the backup image first.
-            pulumi.ResourceOptions(parent=self, depends_on=[self.backup, storage.setup]),
+            pulumi.ResourceOptions(parent=self, depends_on=[self.backup, *setup]),
         )
         # The scripts' directories are the backup user's (umask 007): the exporter reads them as that user.
-        self.metrics = container(
+        self.metrics: docker.Container = container(
             f"{name}-metrics",
             ContainerSpec(
                 image=args.metrics_image,
                 user=f"{uid}:{uid}",
                 role="exporter-backup",
-                networks=[args.networks.data],
+                networks=[args.data_network],
                 health=HealthCheck(["wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{METRICS_PORT}/metrics"]),
                 memory_mb=64,
                 cpus=0.1,
@@ -451,25 +520,26 @@ class Backups(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[self.backup]),
         )
-        self.containers = [self.backup, self.uploader, self.metrics]
-        self.scrape_targets = [ScrapeTarget(job=METRICS_JOB, address=f"{name}-metrics:{METRICS_PORT}")]
+        self.containers: list[docker.Container] = [self.backup, self.uploader, self.metrics]
+        self.metrics_address = f"{name}-metrics:{METRICS_PORT}"
+        self.scrape_targets: list[ScrapeTarget] = [ScrapeTarget(job=METRICS_JOB, address=self.metrics_address)]
         self.restore_instructions = restore_instructions(
-            settings,
+            engine,
+            port,
+            database,
+            admin,
             container_name(f"{name}-upload"),
             container_name(f"{name}-dump"),
-            [shard.primary_container_name for shard in databases],
+            [shard.primary_container_name for shard in shards],
         )
         self.register_outputs({"restoreInstructions": self.restore_instructions})
 
 
-def _credentials(settings: Settings, shard: Database) -> pulumi.Output[str]:
+def _credentials(engine: str, port: int, database: str, shard: BackupShardArgs) -> pulumi.Output[str]:
     """The backup role's credentials for one shard: a pgpass line, or a MySQL client option file over verified TLS."""
-    if settings.database.engine == "postgres":
-        return pulumi.Output.concat(
-            "*:*:", settings.database.database_name, ":", shard.backup_user, ":", shard.backup_password, "\n"
-        )
-    return shard.backup_password.apply(
-        lambda pw: db.mysql_client_cnf(
-            shard.backup_user, pw, host=shard.endpoint.host, port=shard.endpoint.port, ca_file=CA_FILE
-        )
+    user = shard.backup_user if shard.backup_user is not None else db.BACKUP_USER
+    if engine == "postgres":
+        return pulumi.Output.concat("*:*:", database, ":", user, ":", shard.backup_password, "\n")
+    return pulumi.Output.from_input(shard.backup_password).apply(
+        lambda pw: db.mysql_client_cnf(user, pw, host=shard.host, port=port, ca_file=CA_FILE)
     )

@@ -370,11 +370,21 @@ class StorageEndpoint:
 
 @dataclass(frozen=True)
 class ScrapeTarget:
-    """Something Prometheus scrapes: ``address`` is ``host:port`` on a network Prometheus joins."""
+    """Something Prometheus scrapes, on a network Prometheus joins."""
 
     job: str
+    """The Prometheus job it belongs to (its targets share the path and scheme)."""
     address: str
-    metrics_path: str = "/metrics"
-    scheme: str = "http"
-    ca_pem: pulumi.Output[str] | None = None
-    """For ``https`` targets: the CA that signed the target's certificate, which Prometheus verifies."""
+    """``host:port``."""
+    metrics_path: str | None = None
+    """Where the metrics are served. Default (None): ``/metrics``."""
+    scheme: str | None = None
+    """``http`` or ``https``. Default (None): ``http``."""
+    ca_pem: pulumi.Input[str] | None = None
+    """For ``https`` targets: the CA that signed the target's certificate, which Prometheus verifies. Default
+    (None): none."""
+
+    def __post_init__(self) -> None:
+        # The defaults, filled in: every reader sees the path and scheme Prometheus uses.
+        object.__setattr__(self, "metrics_path", self.metrics_path or "/metrics")
+        object.__setattr__(self, "scheme", self.scheme or "http")

@@ -1,13 +1,14 @@
-"""The relational database on docker: ``webstack:database.shards`` shards, each a primary and
-``webstack:database.replicas`` streaming replicas of PostgreSQL or MySQL on the data network, over TLS from the
-internal CA, with a metrics exporter per server, and the shard map that routes to them.
+"""The relational database on docker: one shard (:class:`Database`), a primary and ``DatabaseArgs.replicas``
+streaming replicas of PostgreSQL or MySQL on the data network, over TLS from the internal CA, with a metrics exporter
+per server; and the shard map that routes to the shards.
 
-Shards (:func:`database_shards`): shard 0 is the component ``database`` (its containers and volumes keep the names
-they had before sharding: ``database-primary``, ``database-replica``, ...), shard ``k`` is ``database-shard-<k>``.
-Each is independent: its own primary, replicas, credentials and volumes. :func:`docker_shard_map` publishes the same
-document as the aws platform (:func:`components.shard_map.build_shard_map`: writers, readers, table routing and the
-hash ring), with each shard's DNS names on the data network; the backend receives it as a file and applications
-route with :mod:`components.shard_map`. Replica ``1`` of a shard is ``<shard>-replica``, replica ``i`` (2 and up)
+A stack builds ``webstack:database.shards`` of them (:func:`components.docker.platform.database_shards`): shard 0 is
+the component ``database`` (its containers and volumes keep the names they had before sharding: ``database-primary``,
+``database-replica``, ...), shard ``k`` is ``database-shard-<k>``. Each is independent: its own primary, replicas,
+credentials and volumes. :func:`shard_map_document` publishes the same document as the aws platform
+(:func:`components.shard_map.build_shard_map`: writers, readers, table routing and the hash ring), with each shard's
+DNS names on the data network; the backend receives it as a file and applications route with
+:mod:`components.shard_map`. Replica ``1`` of a shard is ``<shard>-replica``, replica ``i`` (2 and up)
 ``<shard>-replica-<i>``, each with its own replication slot on its primary.
 
 The servers' files (configuration, init and start scripts) are rendered by :mod:`components.docker.database_config`,
@@ -15,6 +16,7 @@ which says what each configures.
 """
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,13 +24,12 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from ..settings import Settings
+from ..settings import DEFAULT_USERNAMES
 from ..shard_map import build_shard_map
 from .common import (
     ContainerSpec,
     DatabaseEndpoint,
     HealthCheck,
-    Networks,
     ScrapeTarget,
     Upload,
     volume,
@@ -38,6 +39,11 @@ from .database_config import (
     BACKUP_USER,
     DATABASE_CPUS,
     DATABASE_MEMORY_MB,
+    DEFAULT_DATABASE_NAME,
+    DEFAULT_ENGINE,
+    DEFAULT_MASTER_USERNAME,
+    DEFAULT_REPLICAS,
+    ENGINE_PORTS,
     EXPORTER_CPUS,
     EXPORTER_MEMORY_MB,
     EXPORTER_UID,
@@ -71,7 +77,6 @@ from .database_config import (
     replica_name,
     replication_slot,
     secret_file,
-    shard_name,
 )
 from .tls_ca import (
     CA_FILE,
@@ -81,6 +86,7 @@ from .tls_ca import (
     configured_container,
     container_name,
     generated_secret,
+    issue_certificate,
     server_names,
     tls_uploads,
 )
@@ -91,18 +97,61 @@ DATABASE_TYPE = "webstack:docker:Database"
 # -- the component -----------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DatabaseArgs:
-    """Inputs of :class:`Database`."""
+    """Inputs of :class:`Database`: one shard, a primary and its streaming replicas. Every default is the secure (and
+    the stack settings') choice; the network and the images have none."""
 
-    settings: Settings
-    networks: Networks
+    data_network: pulumi.Input[str]
+    """The Docker name of the internal data network: the servers and their exporters join it, and no other."""
     image: pulumi.Input[str]
-    """The engine's image id (PostgreSQL or MySQL, per ``settings.database.engine``)."""
+    """The engine's image id (PostgreSQL or MySQL, as ``engine``)."""
     exporter_image: pulumi.Input[str]
-    """postgres-exporter or mysqld-exporter."""
-    ca: InternalCa | None = None
-    """The stack's internal CA; ``None``: the component creates its own."""
-    shard: int = 0
-    """Which shard this is (its index in the shard map)."""
+    """postgres-exporter or mysqld-exporter, as ``engine``; its health check needs ``wget``."""
+    engine: str | None = None
+    """``postgres`` (PostgreSQL) or ``mysql`` (MySQL). Default (None): ``postgres``."""
+    port: int | None = None
+    """Port the servers listen on (1150-65535). Default (None): the engine's (5432 or 3306, :data:`ENGINE_PORTS`)."""
+    replicas: int | None = None
+    """Streaming replicas of the primary (0-5), each with its own replication slot and volume. Default (None): 1."""
+    database_name: str | None = None
+    """The app's database, created on the primary. Default (None): ``app``."""
+    master_username: str | None = None
+    """PostgreSQL's superuser (MySQL's is root), which logs in over the primary's local socket only; never a default
+    name (admin, root, postgres, ...). Default (None): ``webstack_admin``."""
+    shard: int | None = None
+    """Which shard this is (its index in the shard map). Default (None): 0."""
+    ca_cert_pem: pulumi.Input[str] | None = None
+    """The internal CA certificate that signs the servers' certificates and that clients verify them against; with
+    ``ca_key_pem``. Default (None): the component creates its own CA (``<name>-ca``)."""
+    ca_key_pem: pulumi.Input[str] | None = None
+    """The internal CA's private key (a secret); with ``ca_cert_pem``."""
+
+
+def validate_database_args(args: DatabaseArgs) -> None:
+    """What would make the servers fail to start, or unsafe; errors name the Args field. (A stack's settings are
+    validated, naming their keys, in ``components/settings/database.py``.)"""
+    engine = args.engine if args.engine is not None else DEFAULT_ENGINE
+    if engine not in ENGINE_PORTS:
+        _refuse("engine", "be postgres or mysql", engine)
+    if args.port is not None and not 1150 <= args.port <= 65535:
+        _refuse("port", "be between 1150 and 65535", args.port)
+    if args.replicas is not None and not 0 <= args.replicas <= 5:
+        _refuse("replicas", "be between 0 and 5", args.replicas)
+    if args.shard is not None and args.shard < 0:
+        _refuse("shard", "be 0 or more", args.shard)
+    if args.master_username is not None:
+        if args.master_username in DEFAULT_USERNAMES:
+            _refuse("master_username", "not be a default user name", args.master_username)
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,15}", args.master_username):
+            _refuse("master_username", "be 1-16 lowercase letters, digits or _, starting with a letter",
+                    args.master_username)  # fmt: skip
+    if args.database_name is not None and not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", args.database_name):
+        _refuse("database_name", "be lowercase letters, digits or _, starting with a letter", args.database_name)
+    if (args.ca_cert_pem is None) != (args.ca_key_pem is None):
+        raise ValueError("DatabaseArgs.ca_cert_pem and DatabaseArgs.ca_key_pem go together")
+
+
+def _refuse(field: str, rule: str, got: object) -> None:
+    raise ValueError(f"DatabaseArgs.{field} must {rule}, got {got!r}")
 
 
 def _secret(path: str, content: pulumi.Input[str]) -> Upload:
@@ -114,86 +163,111 @@ def _plain(path: str, content: pulumi.Input[str]) -> Upload:
 
 
 class Database(pulumi.ComponentResource):
-    """One shard: a primary and ``webstack:database.replicas`` streaming replicas, each with a metrics exporter."""
+    """One shard: a primary and its streaming replicas of PostgreSQL or MySQL over TLS from an internal CA, each with
+    a metrics exporter, every credential generated."""
 
     shard: int
-    endpoint: DatabaseEndpoint
-    scrape_targets: list[ScrapeTarget]
+    """Which shard this is (its index in the shard map)."""
+    engine: str
+    """``postgres`` or ``mysql``."""
+    host: str
+    """The primary's DNS name on the data network (writes)."""
+    replica_hosts: list[str]
+    """The replicas' DNS names on the data network (reads), in order."""
+    port: int
+    """The port every server listens on."""
+    database_name: str
+    """The app's database."""
+    user: str
+    """The app's role: owner of the app's database, nothing else."""
+    password: pulumi.Output[str]
+    """The app role's generated password (a secret)."""
+    ca_pem: pulumi.Output[str]
+    """The CA that signed the servers' certificates: clients verify the servers' names against it."""
     admin_user: str
-    """The superuser (PostgreSQL: ``masterUsername``; MySQL: root), reachable only inside the primary."""
+    """The superuser (PostgreSQL: ``master_username``; MySQL: root), reachable only inside the primary."""
     admin_password: pulumi.Output[str]
+    """The superuser's generated password (a secret)."""
     backup_user: str
     """A role that may read everything in the app database and nothing else (``pg_read_all_data`` / SELECT...)."""
     backup_password: pulumi.Output[str]
-    primary: docker.Container
-    replicas: list[docker.Container]
-    exporters: list[docker.Container]
-    containers: list[docker.Container]
-    """The primary, the replicas and the exporters (not the seeds that deliver their files)."""
+    """The backup role's generated password (a secret)."""
     primary_container_name: str
     """The primary's Docker name (``docker exec`` for restores)."""
-    volumes: list[docker.Volume]
-    ca: InternalCa
 
     def __init__(self, name: str, args: DatabaseArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_database_args(args)
         super().__init__(DATABASE_TYPE, name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self.shard = args.shard
-        settings = args.settings
-        database = settings.database
-        self.ca = (
-            args.ca
-            if args.ca is not None
-            else InternalCa(f"{name}-ca", InternalCaArgs(), opts=pulumi.ResourceOptions(parent=self))
-        )
+        self.shard = args.shard if args.shard is not None else 0
+        self.engine = engine = args.engine if args.engine is not None else DEFAULT_ENGINE
+        self.port = port = args.port if args.port is not None else ENGINE_PORTS[engine]
+        self.database_name = args.database_name if args.database_name is not None else DEFAULT_DATABASE_NAME
+        self._master_username = args.master_username if args.master_username is not None else DEFAULT_MASTER_USERNAME
+        replicas = args.replicas if args.replicas is not None else DEFAULT_REPLICAS
+        if args.ca_cert_pem is not None and args.ca_key_pem is not None:
+            ca_cert, self._ca_key = pulumi.Output.from_input(args.ca_cert_pem), args.ca_key_pem
+        else:
+            own = InternalCa(f"{name}-ca", InternalCaArgs(), opts=pulumi.ResourceOptions(parent=self))
+            ca_cert, self._ca_key = own.cert_pem, own.key_pem
+        self.ca_pem = ca_cert
         self._passwords = {
             key: generated_secret(f"{name}-{key}-password", self._child)
             for key in ("admin", "app", "replication", "monitor", "backup", "reader")
         }
         self._primary_host = f"{name}-primary"
-        self._replica_hosts = [replica_name(name, number) for number in range(1, database.replicas + 1)]
-        self._slots = [replication_slot(name, number) for number in range(1, database.replicas + 1)]
+        self._replica_hosts = [replica_name(name, number) for number in range(1, replicas + 1)]
+        self._slots = [replication_slot(name, number) for number in range(1, replicas + 1)]
         hosts = [self._primary_host, *self._replica_hosts]
-        self._certs = {host: self.ca.issue(host, server_names(host, host), self) for host in hosts}
-        self.volumes = [volume(f"{host}-data", "db-primary" if index == 0 else "db-replica", self._child)
-                        for index, host in enumerate(hosts)]  # fmt: skip
-        if database.engine == "postgres":
-            self.admin_user = database.master_username
+        self._certs = {
+            host: issue_certificate(host, server_names(host, host), ca_cert, self._ca_key, self) for host in hosts
+        }
+        self.volumes: list[docker.Volume] = [
+            volume(f"{host}-data", "db-primary" if index == 0 else "db-replica", self._child)
+            for index, host in enumerate(hosts)
+        ]
+        self.primary: docker.Container
+        self.replicas: list[docker.Container]
+        if engine == "postgres":
+            self.admin_user = self._master_username
             self.primary = self._postgres_primary()
-            self.replicas = [self._postgres_replica(number) for number in range(1, database.replicas + 1)]
+            self.replicas = [self._postgres_replica(number) for number in range(1, replicas + 1)]
         else:
             self.admin_user = "root"
             self.primary = self._mysql_primary()
-            self.replicas = [self._mysql_replica(number) for number in range(1, database.replicas + 1)]
+            self.replicas = [self._mysql_replica(number) for number in range(1, replicas + 1)]
         servers: list[tuple[Role, str, docker.Container]] = [
             ("primary", self._primary_host, self.primary),
             *(("replica", host, replica) for host, replica in zip(self._replica_hosts, self.replicas, strict=True)),
         ]
-        self.exporters = [self._exporter(host, server) for _, host, server in servers]
-        self.containers = [self.primary, *self.replicas, *self.exporters]
+        self.exporters: list[docker.Container] = [self._exporter(host, server) for _, host, server in servers]
+        self.containers: list[docker.Container] = [self.primary, *self.replicas, *self.exporters]
+        """The primary, the replicas and the exporters (not the seeds that deliver their files)."""
         self.primary_container_name = container_name(self._primary_host)
         self.admin_password = self._passwords["admin"]
         self.backup_user, self.backup_password = BACKUP_USER, self._passwords["backup"]
-        self.endpoint = DatabaseEndpoint(
-            engine=database.engine,
+        self.host, self.replica_hosts, self.user = self._primary_host, list(self._replica_hosts), APP_USER
+        self.password = pulumi.Output.secret(self._passwords["app"])
+        self.endpoint: DatabaseEndpoint = DatabaseEndpoint(
+            engine=engine,
             host=self._primary_host,
             replica_hosts=tuple(self._replica_hosts),
-            port=database.effective_port,
-            name=database.database_name,
+            port=port,
+            name=self.database_name,
             user=APP_USER,
-            password=pulumi.Output.secret(self._passwords["app"]),
-            ca_pem=self.ca.cert_pem,
+            password=self.password,
+            ca_pem=ca_cert,
         )
-        exporter_port = POSTGRES_EXPORTER_PORT if database.engine == "postgres" else MYSQL_EXPORTER_PORT
-        self.scrape_targets = [
+        exporter_port = POSTGRES_EXPORTER_PORT if engine == "postgres" else MYSQL_EXPORTER_PORT
+        self.scrape_targets: list[ScrapeTarget] = [
             ScrapeTarget(
                 job="database" if role == "primary" else "replica", address=f"{exporter_alias(h)}:{exporter_port}"
             )
             for role, h, _ in servers
         ]
         self.register_outputs(
-            {"host": self.endpoint.host, "replicaHosts": list(self.endpoint.replica_hosts), "engine": database.engine}
+            {"host": self.endpoint.host, "replicaHosts": list(self.endpoint.replica_hosts), "engine": engine}
         )
 
     @property
@@ -211,11 +285,10 @@ class Database(pulumi.ComponentResource):
         data: docker.Volume,
         data_mount: str,
     ) -> ContainerSpec:
-        database = self._args.settings.database
         start = 60 if role == "primary" else 600  # a replica clones the primary first
-        if database.engine == "postgres":
+        if self.engine == "postgres":
             user = f"{POSTGRES_UID}:{POSTGRES_UID}"
-            probe = ["pg_isready", "--quiet", f"--host={POSTGRES_SOCKET_DIR}", f"--port={database.effective_port}"]
+            probe = ["pg_isready", "--quiet", f"--host={POSTGRES_SOCKET_DIR}", f"--port={self.port}"]
         else:
             user = f"{MYSQL_UID}:{MYSQL_UID}"
             probe = ["mysqladmin", "ping", "--silent", f"--socket={MYSQL_SOCKET}"]
@@ -223,7 +296,7 @@ class Database(pulumi.ComponentResource):
             image=self._args.image,
             user=user,
             role=f"db-{role}",
-            networks=[self._args.networks.data],
+            networks=[self._args.data_network],
             health=HealthCheck(probe, interval_seconds=10, retries=5, start_period_seconds=start),
             memory_mb=DATABASE_MEMORY_MB,
             cpus=DATABASE_CPUS,
@@ -239,15 +312,15 @@ class Database(pulumi.ComponentResource):
         return configured_container(host, spec, pulumi.ResourceOptions(parent=self, depends_on=after))
 
     def _postgres_primary(self) -> docker.Container:
-        settings, passwords = self._args.settings, self._passwords
-        admin = settings.database.master_username
+        passwords, port, database = self._passwords, self.port, self.database_name
+        admin = self._master_username
         host = self._primary_host
         uploads = [
-            _plain(config_path("start.sh"), postgres_start_script(settings, "primary")),
-            _plain(config_path("postgresql.conf"), postgresql_conf(settings, "primary")),
-            _plain(config_path("pg_hba.conf"), pg_hba_conf(settings)),
-            _plain(config_path("initdb", "10-webstack.sql"), postgres_init_sql(settings, self._slots)),
-            _plain(config_path("initdb", "20-webstack-roles.sql"), postgres_roles_init(settings)),
+            _plain(config_path("start.sh"), postgres_start_script(port, "primary")),
+            _plain(config_path("postgresql.conf"), postgresql_conf(port, "primary")),
+            _plain(config_path("pg_hba.conf"), pg_hba_conf(database)),
+            _plain(config_path("initdb", "10-webstack.sql"), postgres_init_sql(database, self._slots)),
+            _plain(config_path("initdb", "20-webstack-roles.sql"), postgres_roles_init(database)),
             *tls_uploads(self._certs[host]),
             _secret(secret_file("admin-password"), passwords["admin"]),
             _secret(secret_file("admin.pgpass"), pulumi.Output.concat("*:*:*:", admin, ":", passwords["admin"], "\n")),
@@ -267,15 +340,13 @@ class Database(pulumi.ComponentResource):
         return self._deliver(host, spec, [])
 
     def _postgres_replica(self, number: int) -> docker.Container:
-        settings, passwords = self._args.settings, self._passwords
+        passwords, port = self._passwords, self.port
         host, slot = self._replica_hosts[number - 1], self._slots[number - 1]
         primary = self._primary_host
         uploads = [
-            _plain(config_path("start.sh"), postgres_start_script(settings, "replica", primary, slot)),
-            _plain(
-                config_path("postgresql.conf"), postgresql_conf(settings, "replica", primary_host=primary, slot=slot)
-            ),
-            _plain(config_path("pg_hba.conf"), pg_hba_conf(settings)),
+            _plain(config_path("start.sh"), postgres_start_script(port, "replica", primary, slot)),
+            _plain(config_path("postgresql.conf"), postgresql_conf(port, "replica", primary_host=primary, slot=slot)),
+            _plain(config_path("pg_hba.conf"), pg_hba_conf(self.database_name)),
             *tls_uploads(self._certs[host]),
             _secret(
                 secret_file("replication.pgpass"),
@@ -298,19 +369,19 @@ class Database(pulumi.ComponentResource):
         return self._passwords["admin"].apply(lambda pw: mysql_client_cnf("root", pw, socket=MYSQL_SOCKET))
 
     def _mysql_primary(self) -> docker.Container:
-        settings, passwords = self._args.settings, self._passwords
+        passwords, database = self._passwords, self.database_name
         host = self._primary_host
         envs = {
             **self._mysql_env(),
-            "MYSQL_DATABASE": settings.database.database_name,
+            "MYSQL_DATABASE": database,
             "MYSQL_USER": APP_USER,
             "MYSQL_PASSWORD_FILE": secret_file("app-password"),
         }
         uploads = [
             _plain(config_path("start.sh"), mysql_start_script("primary")),
-            _plain(config_path("mysql.cnf"), mysql_cnf(settings, "primary", server_id=1)),
-            _plain(config_path("initdb", "10-webstack.sh"), mysql_primary_init(settings)),
-            _plain(config_path("initdb", "20-webstack-roles.sh"), mysql_roles_init(settings)),
+            _plain(config_path("mysql.cnf"), mysql_cnf(self.port, "primary", server_id=1)),
+            _plain(config_path("initdb", "10-webstack.sh"), mysql_primary_init(database)),
+            _plain(config_path("initdb", "20-webstack-roles.sh"), mysql_roles_init(database)),
             *tls_uploads(self._certs[host]),
             _secret(secret_file("admin-password"), passwords["admin"]),
             _secret(secret_file("admin.cnf"), self._admin_cnf()),
@@ -323,12 +394,12 @@ class Database(pulumi.ComponentResource):
         return self._deliver(host, spec, [])
 
     def _mysql_replica(self, number: int) -> docker.Container:
-        settings, passwords = self._args.settings, self._passwords
+        passwords = self._passwords
         host = self._replica_hosts[number - 1]
         uploads = [
             _plain(config_path("start.sh"), mysql_start_script("replica")),
-            _plain(config_path("mysql.cnf"), mysql_cnf(settings, "replica", server_id=1 + number)),
-            _plain(config_path("initdb", "10-webstack.sh"), mysql_replica_init(settings, self._primary_host)),
+            _plain(config_path("mysql.cnf"), mysql_cnf(self.port, "replica", server_id=1 + number)),
+            _plain(config_path("initdb", "10-webstack.sh"), mysql_replica_init(self.port, self._primary_host)),
             *tls_uploads(self._certs[host]),
             _secret(secret_file("admin-password"), passwords["admin"]),
             _secret(secret_file("admin.cnf"), self._admin_cnf()),
@@ -340,11 +411,9 @@ class Database(pulumi.ComponentResource):
         return self._deliver(host, spec, [self.primary])
 
     def _exporter(self, host: str, server: docker.Container) -> docker.Container:
-        settings = self._args.settings
-        database = settings.database
-        port = database.effective_port
+        engine, port = self.engine, self.port
         alias = exporter_alias(host)
-        if database.engine == "postgres":
+        if engine == "postgres":
             listen = POSTGRES_EXPORTER_PORT
             envs: dict[str, pulumi.Input[str]] = {
                 "DATA_SOURCE_URI": f"{host}:{port}/postgres?sslmode=verify-full&sslrootcert={CA_FILE}",
@@ -353,7 +422,7 @@ class Database(pulumi.ComponentResource):
             }
             command: list[pulumi.Input[str]] | None = list(POSTGRES_EXPORTER_FLAGS)
             uploads = [
-                _plain(CA_FILE, self.ca.cert_pem),
+                _plain(CA_FILE, self.ca_pem),
                 _secret(secret_file("monitor-password"), self._passwords["monitor"]),
             ]
         else:
@@ -363,12 +432,12 @@ class Database(pulumi.ComponentResource):
             cnf = self._passwords["monitor"].apply(
                 lambda pw: mysql_client_cnf(MONITOR_USER, pw, host=host, port=port, ca_file=CA_FILE)
             )
-            uploads = [_plain(CA_FILE, self.ca.cert_pem), _secret(secret_file("exporter.cnf"), cnf)]
+            uploads = [_plain(CA_FILE, self.ca_pem), _secret(secret_file("exporter.cnf"), cnf)]
         spec = ContainerSpec(
             image=self._args.exporter_image,
             user=f"{EXPORTER_UID}:{EXPORTER_UID}",
-            role=f"exporter-{database.engine}",
-            networks=[self._args.networks.data],
+            role=f"exporter-{engine}",
+            networks=[self._args.data_network],
             health=HealthCheck(["wget", "-q", "-O", "/dev/null", f"http://127.0.0.1:{listen}/"]),
             memory_mb=EXPORTER_MEMORY_MB,
             cpus=EXPORTER_CPUS,
@@ -383,39 +452,21 @@ class Database(pulumi.ComponentResource):
         return configured_container(alias, spec, pulumi.ResourceOptions(parent=self, depends_on=[server]))
 
 
-def database_shards(
-    settings: Settings,
-    networks: Networks,
-    image: pulumi.Input[str],
-    exporter_image: pulumi.Input[str],
-    ca: InternalCa,
-    opts: pulumi.ResourceOptions | None = None,
-) -> list[Database]:
-    """``webstack:database.shards`` independent shards (see the module docstring for their names)."""
-    return [
-        Database(
-            shard_name(index),
-            DatabaseArgs(
-                settings=settings, networks=networks, image=image, exporter_image=exporter_image, ca=ca, shard=index
-            ),
-            opts,
-        )
-        for index in range(settings.database.shards)
-    ]
-
-
-def docker_shard_map(settings: Settings, shards: Sequence[Database]) -> dict[str, Any]:
-    """The shard map (:func:`components.shard_map.build_shard_map`) of the docker shards: each shard's writer and
-    readers as DNS names on the data network. Credentials are not in it: each shard's app password is a file."""
-    database = settings.database
+def shard_map_document(shards: Sequence[Database], tables: Mapping[str, int], virtual_nodes: int) -> dict[str, Any]:
+    """The shard map (:func:`components.shard_map.build_shard_map`) of the docker shards (``tables``: table -> shard;
+    ``virtual_nodes``: the hash ring's): each shard's writer and readers as DNS names on the data network. Credentials
+    are not in it: each shard's app password is a file."""
+    if not shards:
+        raise ValueError("a shard map needs at least one shard")
     return build_shard_map(
-        [{"writer": shard.endpoint.host, "readers": list(shard.endpoint.replica_hosts)} for shard in shards],
-        database.tables,
-        virtual_nodes=database.virtual_nodes,
-        engine=database.engine,
-        port=database.effective_port,
+        [{"writer": shard.host, "readers": list(shard.replica_hosts)} for shard in shards],
+        tables,
+        virtual_nodes=virtual_nodes,
+        engine=shards[0].engine,
+        port=shards[0].port,
     )
 
 
-def shard_map_json(settings: Settings, shards: Sequence[Database]) -> str:
-    return json.dumps(docker_shard_map(settings, shards), indent=2, sort_keys=True) + "\n"
+def shard_map_text(document: Mapping[str, Any]) -> str:
+    """A shard map (:func:`shard_map_document`) as the file the backend reads."""
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -8,8 +8,9 @@ Grafana with a provisioned data source and dashboard, and cAdvisor for container
   lives in a volume and keeps 15 days. The lifecycle and admin APIs stay off.
 - **Alertmanager** (uid 65534, ``admin`` network, which has a route out for email and the webhook) routes by
   severity (:func:`alertmanager_config`): critical alerts after 30 s and again every hour, warnings after 5 minutes
-  and again every 4 hours, to every address of ``webstack:monitoring.alertEmails`` and to ``webstack:alertWebhookUrl``
-  (read from an uploaded secret file, never written into the configuration); a critical alert silences the warning
+  and again every 4 hours, to every address of ``alert_emails`` (the stack's ``webstack:monitoring.alertEmails``)
+  and to ``webhook_url`` (``webstack:alertWebhookUrl``; read from an uploaded secret file, never written into the
+  configuration); a critical alert silences the warning
   of the same alert and instance. Clustering (gossip on 9094) is off: there is one Alertmanager.
 - **Grafana** (uid 472, ``admin`` network) signs in one generated administrator (not ``admin``; the password is a
   generated secret read from a file, output ``admin_password``), allows no sign-up, no anonymous access, no
@@ -19,10 +20,10 @@ Grafana with a provisioned data source and dashboard, and cAdvisor for container
   ``grafana cli admin reset-admin-password`` in the container as well.
 - **cAdvisor** (``admin`` network, not published) reads the host's cgroups and Docker data through read-only binds.
 
-Prometheus (9090), Alertmanager (9093) and Grafana (3000) publish their ports on ``webstack:docker.adminBindAddress``
-(loopback) only: reach them through an SSH tunnel. Inside their containers they listen on every interface, which is
-what lets Docker forward the published port and the other tools reach them on the ``admin`` network; the host sees
-them on loopback only.
+Prometheus (9090), Alertmanager (9093) and Grafana (3000) publish their ports on ``admin_bind_address`` (loopback:
+``127.0.0.1``, or the stack's ``webstack:docker.adminBindAddress``) only: reach them through an SSH tunnel. Inside
+their containers they listen on every interface, which is what lets Docker forward the published port and the other
+tools reach them on the ``admin`` network; the host sees them on loopback only.
 
 Files: every container keeps a read-only root filesystem; its configuration and secrets are delivered by a seed
 container (see :func:`components.docker.common.container`) into a small configuration volume mounted where the process
@@ -33,6 +34,7 @@ The files they read, and what the docker platform changes in the alert catalog, 
 :mod:`components.docker.monitoring_config`.
 """
 
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -41,8 +43,7 @@ import pulumi
 import pulumi_docker as docker
 import pulumi_random as random
 
-from ..settings import Settings
-from .common import ContainerSpec, HealthCheck, Networks, Port, ScrapeTarget, Upload, container, volume
+from .common import ContainerSpec, HealthCheck, Port, ScrapeTarget, Upload, container, volume
 from .monitoring_config import (
     ALERTMANAGER_CONFIG_DIR,
     ALERTMANAGER_CONFIG_FILE,
@@ -72,7 +73,6 @@ from .monitoring_config import (
     PROMETHEUS_RULES_FILE,
     RESOURCES,
     RETENTION,
-    ROLES,
     SECRET_MODE,
     USERS,
     WEBHOOK_URL_FILE,
@@ -91,18 +91,52 @@ from .monitoring_config import (
 MONITORING_TYPE = "webstack:docker:Monitoring"
 
 
+#: Where the tools publish their ports unless the Args say otherwise: the host's loopback.
+ADMIN_BIND_ADDRESS = "127.0.0.1"
+
+
 @dataclass(frozen=True)
 class MonitoringArgs:
     """Inputs of :class:`Monitoring`."""
 
-    settings: Settings
-    networks: Networks
-    images: Mapping[str, pulumi.Input[str]]
-    """Image ids by role: ``prometheus``, ``alertmanager``, ``grafana``, ``cadvisor``."""
-    targets: Sequence[ScrapeTarget]
-    """What Prometheus scrapes besides the monitoring tools; the web services as jobs ``frontend`` and ``backend``."""
-    webhook_url: pulumi.Output[str] | None = None
-    """``webstack:alertWebhookUrl`` (a secret), or None: alerts go by email only."""
+    app_network: pulumi.Input[str]
+    """The Docker name of the internal ``app`` network, where Prometheus scrapes the web services."""
+    data_network: pulumi.Input[str]
+    """The Docker name of the internal ``data`` network, where Prometheus scrapes the data stores' exporters."""
+    admin_network: pulumi.Input[str]
+    """The Docker name of the ``admin`` network, which every tool joins (it has a route out, for email and the
+    webhook)."""
+    prometheus_image: pulumi.Input[str]
+    """Image id of the pinned Prometheus image."""
+    alertmanager_image: pulumi.Input[str]
+    """Image id of the pinned Alertmanager image."""
+    grafana_image: pulumi.Input[str]
+    """Image id of the pinned Grafana image."""
+    cadvisor_image: pulumi.Input[str]
+    """Image id of the pinned cAdvisor image."""
+    targets: Sequence[ScrapeTarget] | None = None
+    """What Prometheus scrapes besides the monitoring tools; the web services as jobs ``frontend`` and ``backend``
+    (the alerts on unhealthy targets count those). Default (None): the tools only."""
+    alert_emails: Sequence[str] | None = None
+    """Addresses Alertmanager mails every alert to (with ``smtp_smarthost`` and ``smtp_from``). Default (None): no
+    email."""
+    smtp_smarthost: str | None = None
+    """The SMTP relay (``host:port``, STARTTLS required) for ``alert_emails``. Default (None): none; required with
+    ``alert_emails``."""
+    smtp_from: str | None = None
+    """The sender of alert emails. Default (None): none; required with ``alert_emails``."""
+    webhook_url: pulumi.Input[str] | None = None
+    """A webhook every alert is posted to (a secret; delivered as a file, never in the configuration). Default
+    (None): none."""
+    thresholds: Mapping[str, Mapping[str, float]] | None = None
+    """Overrides of the alert catalog's thresholds: alert name -> severity (``warning``, ``critical``) ->
+    threshold. Default (None): the catalog's."""
+    external_labels: Mapping[str, str] | None = None
+    """Labels on every series and alert that leaves Prometheus (the stack's ``stack`` and ``environment``).
+    Default (None): none."""
+    admin_bind_address: str | None = None
+    """The host address Prometheus, Alertmanager and Grafana publish their ports on; must be a loopback address.
+    Default (None): ``127.0.0.1``."""
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -111,20 +145,30 @@ class Monitoring(pulumi.ComponentResource):
     containers: dict[str, docker.Container]
     """By role: ``prometheus``, ``alertmanager``, ``grafana``, ``cadvisor``."""
     prometheus_url: str
+    """``http://<admin bind address>:9090``: Prometheus, on the host's loopback only."""
     alertmanager_url: str
+    """``http://<admin bind address>:9093``: Alertmanager, on the host's loopback only."""
     grafana_url: str
-    """``http://<admin bind address>:<port>``: on the host's loopback only."""
+    """``http://<admin bind address>:3000``: Grafana, on the host's loopback only."""
     admin_user: str
+    """Grafana's administrator login (not ``admin``)."""
     admin_password: pulumi.Output[str]
     """Grafana's administrator password (a secret)."""
 
     def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        missing = [role for role in ROLES if role not in args.images]
-        if missing:
-            raise ValueError(f"monitoring needs an image for each of {', '.join(missing)}")
+        bind = args.admin_bind_address if args.admin_bind_address is not None else ADMIN_BIND_ADDRESS
+        if not _loopback(bind):
+            raise ValueError(f"MonitoringArgs.admin_bind_address must be a loopback address, got {bind!r}")
+        if args.alert_emails and not (args.smtp_smarthost and args.smtp_from):
+            raise ValueError("MonitoringArgs.alert_emails need MonitoringArgs.smtp_smarthost and smtp_from")
         super().__init__(MONITORING_TYPE, name, None, opts)
-        settings = args.settings
-        bind = settings.docker.admin_bind_address
+        self._bind = bind
+        self._images: dict[str, pulumi.Input[str]] = {
+            "prometheus": args.prometheus_image,
+            "alertmanager": args.alertmanager_image,
+            "grafana": args.grafana_image,
+            "cadvisor": args.cadvisor_image,
+        }
         self.prometheus_url = admin_url(bind, PROMETHEUS_PORT)
         self.alertmanager_url = admin_url(bind, ALERTMANAGER_PORT)
         self.grafana_url = admin_url(bind, GRAFANA_PORT)
@@ -165,7 +209,7 @@ class Monitoring(pulumi.ComponentResource):
         port: int,
         health_path: str,
         alias: str,
-        networks: Sequence[docker.Network],
+        networks: Sequence[pulumi.Input[str]],
         tmpfs_size: str = "16m",
         state_dirs: tuple[str, str] | None = None,
         command: Sequence[pulumi.Input[str]] | None = None,
@@ -183,9 +227,9 @@ class Monitoring(pulumi.ComponentResource):
             data_dir, config_dir = state_dirs
             volumes[data_dir] = volume(f"{name}-{role}-data", role, self._child())
             volumes[config_dir] = volume(f"{name}-{role}-config", role, self._child())
-            ports.append(Port(port, port, args.settings.docker.admin_bind_address))
+            ports.append(Port(port, port, self._bind))
         spec = ContainerSpec(
-            image=args.images[role],
+            image=self._images[role],
             user=USERS[role],
             role=role,
             networks=networks,
@@ -204,7 +248,7 @@ class Monitoring(pulumi.ComponentResource):
         return container(f"{name}-{role}", spec, self._child())
 
     def _prometheus(self, name: str, args: MonitoringArgs) -> docker.Container:
-        settings, networks = args.settings, args.networks
+        targets = args.targets or ()
         return self._tool(
             name,
             args,
@@ -212,7 +256,7 @@ class Monitoring(pulumi.ComponentResource):
             port=PROMETHEUS_PORT,
             health_path="/-/healthy",
             alias=PROMETHEUS_HOST,
-            networks=[networks.app, networks.data, networks.admin],
+            networks=[args.app_network, args.data_network, args.admin_network],
             state_dirs=(PROMETHEUS_DATA_DIR, PROMETHEUS_CONFIG_DIR),
             command=[
                 f"--config.file={PROMETHEUS_CONFIG_FILE}",
@@ -224,18 +268,25 @@ class Monitoring(pulumi.ComponentResource):
                 f"--web.external-url={self.prometheus_url}/",
             ],
             uploads=[
-                Upload(PROMETHEUS_CONFIG_FILE, yaml_text(prometheus_config(settings, args.targets)), CONFIG_MODE),
-                Upload(PROMETHEUS_RULES_FILE, yaml_text(alert_rules(settings)), CONFIG_MODE),
+                Upload(
+                    PROMETHEUS_CONFIG_FILE, yaml_text(prometheus_config(targets, args.external_labels)), CONFIG_MODE
+                ),
+                Upload(PROMETHEUS_RULES_FILE, yaml_text(alert_rules(args.thresholds)), CONFIG_MODE),
                 *{
                     target.job: Upload(scrape_ca_file(target.job), target.ca_pem, CONFIG_MODE)
-                    for target in args.targets
+                    for target in targets
                     if target.ca_pem is not None
                 }.values(),
             ],
         )
 
     def _alertmanager(self, name: str, args: MonitoringArgs) -> docker.Container:
-        config = alertmanager_config(args.settings, has_webhook=args.webhook_url is not None)
+        config = alertmanager_config(
+            args.alert_emails or (),
+            has_webhook=args.webhook_url is not None,
+            smtp_smarthost=args.smtp_smarthost or "",
+            smtp_from=args.smtp_from or "",
+        )
         uploads = [Upload(ALERTMANAGER_CONFIG_FILE, yaml_text(config), CONFIG_MODE)]
         if args.webhook_url is not None:
             uploads.append(Upload(WEBHOOK_URL_FILE, pulumi.Output.secret(args.webhook_url), SECRET_MODE))
@@ -247,7 +298,7 @@ class Monitoring(pulumi.ComponentResource):
             health_path="/-/healthy",
             alias=ALERTMANAGER_HOST,
             # The admin network has a route out: email and the webhook leave from here.
-            networks=[args.networks.admin],
+            networks=[args.admin_network],
             state_dirs=(ALERTMANAGER_DATA_DIR, ALERTMANAGER_CONFIG_DIR),
             command=[
                 f"--config.file={ALERTMANAGER_CONFIG_FILE}",
@@ -271,10 +322,10 @@ class Monitoring(pulumi.ComponentResource):
             health_path="/api/health",
             alias=GRAFANA_HOST,
             # Prometheus is on the admin network too: Grafana needs no other.
-            networks=[args.networks.admin],
+            networks=[args.admin_network],
             tmpfs_size="64m",
             state_dirs=(GRAFANA_DATA_DIR, GRAFANA_CONFIG_DIR),
-            envs=grafana_environment(args.settings),
+            envs=grafana_environment(self._bind),
             uploads=[
                 Upload(
                     f"{GRAFANA_PROVISIONING_DIR}/datasources/webstack.yml",
@@ -305,7 +356,7 @@ class Monitoring(pulumi.ComponentResource):
             port=CADVISOR_PORT,
             health_path="/healthz",
             alias=CADVISOR_HOST,
-            networks=[args.networks.admin],
+            networks=[args.admin_network],
             command=[
                 f"--port={CADVISOR_PORT}",
                 f"--disable_metrics={CADVISOR_DISABLED_METRICS}",
@@ -314,3 +365,10 @@ class Monitoring(pulumi.ComponentResource):
             ],
             read_only_binds=CADVISOR_BINDS,
         )
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False

@@ -1,5 +1,5 @@
-"""The monitoring tools' files on docker, pure functions of the settings: ``prometheus.yml`` and its rules,
-``alertmanager.yml``, Grafana's settings, provisioning and dashboard, and the ports, paths and users the
+"""The monitoring tools' files on docker, pure functions of the Monitoring component's Args: ``prometheus.yml`` and
+its rules, ``alertmanager.yml``, Grafana's settings, provisioning and dashboard, and the ports, paths and users the
 :class:`components.docker.monitoring.Monitoring` containers run with.
 
 
@@ -29,15 +29,14 @@ Docker socket stays out of reach is also a gain: any process that can open it co
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
-from ..alerts import Alert, Prometheus, catalog, prometheus_rules
-from ..settings import Settings
+from ..alerts import Alert, Prometheus, Severity, catalog, prometheus_rules
 from .common import ScrapeTarget
 
-#: Image roles this component runs (keys of ``MonitoringArgs.images``).
+#: The tools this component runs (each with its ``MonitoringArgs.<role>_image``).
 ROLES = ("prometheus", "alertmanager", "grafana", "cadvisor")
 
 PROMETHEUS_PORT = 9090
@@ -153,9 +152,11 @@ def scrape_ca_file(job: str) -> str:
     return f"{PROMETHEUS_CONFIG_DIR}/ca/{job}.pem"
 
 
-def prometheus_config(settings: Settings, targets: Sequence[ScrapeTarget]) -> dict[str, Any]:
+def prometheus_config(
+    targets: Sequence[ScrapeTarget], external_labels: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """``prometheus.yml``: the monitoring tools, then one job per scrape target job (its targets grouped), the
-    catalog's rules, and Alertmanager."""
+    catalog's rules, and Alertmanager; ``external_labels`` on every series and alert that leaves Prometheus."""
     jobs: dict[str, dict[str, Any]] = {}
     for target in targets:
         if target.job in OWN_JOBS:
@@ -188,7 +189,7 @@ def prometheus_config(settings: Settings, targets: Sequence[ScrapeTarget]) -> di
         "global": {
             "scrape_interval": SCRAPE_INTERVAL,
             "evaluation_interval": EVALUATION_INTERVAL,
-            "external_labels": {"stack": settings.stack, "environment": settings.environment},
+            **({"external_labels": dict(external_labels)} if external_labels else {}),
         },
         "rule_files": [PROMETHEUS_RULES_FILE],
         "alerting": {
@@ -212,17 +213,21 @@ def docker_alerts(alerts: Sequence[Alert]) -> tuple[Alert, ...]:
     )
 
 
-def alert_rules(settings: Settings) -> dict[str, object]:
-    """The rule file Prometheus evaluates: the catalog (with ``webstack:monitoring.thresholds``) for docker."""
-    return prometheus_rules(docker_alerts(catalog(settings.monitoring.thresholds)))
+def alert_rules(thresholds: Mapping[str, Mapping[str, float]] | None = None) -> dict[str, object]:
+    """The rule file Prometheus evaluates: the catalog (with ``thresholds``: alert name -> severity -> threshold) for
+    docker."""
+    # The catalog checks the names and severities (an unknown one is an error).
+    return prometheus_rules(docker_alerts(catalog(cast("Mapping[str, Mapping[Severity, float]]", thresholds))))
 
 
-def alertmanager_config(settings: Settings, has_webhook: bool) -> dict[str, Any]:
+def alertmanager_config(
+    alert_emails: Sequence[str], has_webhook: bool, smtp_smarthost: str = "", smtp_from: str = ""
+) -> dict[str, Any]:
     """``alertmanager.yml``: one receiver that emails every alert address and posts to the webhook (read from
     :data:`WEBHOOK_URL_FILE`) when one is set; with neither, alerts show in Alertmanager's UI only. Routes per
     severity (:data:`SEVERITY_TIMING`); a critical alert inhibits the warning of the same alert and instance."""
     receiver: dict[str, Any] = {"name": RECEIVER}
-    emails = settings.monitoring.alert_emails
+    emails = list(alert_emails)
     if emails:
         receiver["email_configs"] = [{"to": address, "send_resolved": True} for address in emails]
     if has_webhook:
@@ -230,8 +235,8 @@ def alertmanager_config(settings: Settings, has_webhook: bool) -> dict[str, Any]
     global_: dict[str, Any] = {"resolve_timeout": "5m"}
     if emails:
         global_.update(
-            smtp_smarthost=settings.docker.smtp_smarthost,
-            smtp_from=f"alertmanager@{settings.domain}",
+            smtp_smarthost=smtp_smarthost,
+            smtp_from=smtp_from,
             smtp_require_tls=True,
         )
     return {
@@ -263,11 +268,12 @@ def alertmanager_config(settings: Settings, has_webhook: bool) -> dict[str, Any]
     }
 
 
-def grafana_environment(settings: Settings) -> dict[str, str]:
-    """Grafana's settings (plain values only: the password and secret key come from files)."""
+def grafana_environment(admin_bind_address: str) -> dict[str, str]:
+    """Grafana's settings (plain values only: the password and secret key come from files), for a Grafana published
+    on ``admin_bind_address``."""
     return {
         "GF_SERVER_HTTP_PORT": str(GRAFANA_PORT),
-        "GF_SERVER_ROOT_URL": f"{admin_url(settings.docker.admin_bind_address, GRAFANA_PORT)}/",
+        "GF_SERVER_ROOT_URL": f"{admin_url(admin_bind_address, GRAFANA_PORT)}/",
         "GF_SECURITY_ADMIN_USER": GRAFANA_ADMIN_USER,
         "GF_SECURITY_ADMIN_PASSWORD__FILE": GRAFANA_PASSWORD_FILE,
         "GF_SECURITY_SECRET_KEY__FILE": GRAFANA_SECRET_KEY_FILE,

@@ -1,6 +1,7 @@
-"""The load balancer's nginx.conf on the docker platform, built with crossplane from the stack's settings.
+"""The load balancer's nginx.conf on the docker platform, built with crossplane from the load balancer's Args.
 
-:func:`nginx_config` is pure: settings and upstream members in, the whole configuration text out, so tests parse it
+:func:`nginx_config` is pure: the site (:class:`Site`, the load balancer's Args with their defaults) and upstream
+members in, the whole configuration text out, so tests parse it
 back (``crossplane.parse``) and check every directive. What it configures, as the guides' nginx sections do:
 
 - the unprivileged image's layout: workers, pid and every temp path under ``/tmp`` (the root filesystem is
@@ -13,9 +14,10 @@ back (``crossplane.parse``) and check every directive. What it configures, as th
   response, errors included; gzip; static assets cached for a year; ``/api`` to the backend and the rest to the
   frontend (see below); secrets-bearing files (``.env``, ``composer.json``, ...) answered 404 and
   other dotfiles denied, except ACME challenges;
-- the rate limits of ``webstack:web.rateLimits`` per client address, with the same matching the WAF uses: each limit
-  has its own key, empty for requests its path does not match (nginx does not count requests with an empty key), so
-  every proxied location applies all three and each counts only its own requests.
+- the rate limits (:class:`RateLimitArgs`; the stack's ``webstack:web.rateLimits``) per client address, with the
+  same matching the WAF uses: each limit has its own key, empty for requests its path does not match (nginx does not
+  count requests with an empty key), so every proxied location applies all three and each counts only its own
+  requests.
 
 Upstreams are names resolved per request, never at start. Docker gives a recreated container a new address, and
 nginx resolves the names in an ``upstream`` block once, when it starts: it would keep sending requests to addresses
@@ -56,11 +58,12 @@ clock.
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import crossplane
+import pulumi
 
 from ..edge_common import (
     CLIENT_ADDRESS_HEADER,
@@ -69,7 +72,7 @@ from ..edge_common import (
     hsts_header,
     hsts_value,
 )
-from ..settings import RATE_LIMIT_NAMES, RateLimit, Settings
+from ..settings import DEFAULT_CSP, DEFAULT_PERMISSIONS_POLICY, RATE_LIMIT_NAMES
 
 #: Ports the unprivileged nginx image listens on inside the container (it cannot bind below 1024).
 HTTP_PORT = 8080
@@ -175,19 +178,72 @@ class Proxy:
     trusted: Sequence[str]
     """CIDRs of the peers that hand nginx the client's address: Cloudflare's published ranges when Cloudflare
     connects directly, the tunnel network behind a tunnel."""
-    admitted: Sequence[str] = ()
-    """The only peers nginx serves (Cloudflare's ranges, when it connects directly); empty: no allow-list (behind a
-    tunnel nothing else can connect)."""
-    client_ca_file: str = ""
-    """The CA file of the client certificate every connection must present (authenticated origin pulls); empty:
-    none required."""
+    admitted: Sequence[str] | None = None
+    """The only peers nginx serves (Cloudflare's ranges, when it connects directly). Default (None): no allow-list
+    (behind a tunnel nothing else can connect)."""
+    client_ca_pem: pulumi.Input[str] | None = None
+    """The CA (PEM) of the client certificate every connection must present (authenticated origin pulls: Cloudflare's
+    origin-pull CA), uploaded as :data:`CLIENT_CA_FILE`. Default (None): no client certificate required."""
 
     def __post_init__(self) -> None:
         if not self.trusted:
-            raise ValueError("a proxy needs the addresses whose CF-Connecting-IP nginx believes")
-        for cidr in (*self.trusted, *self.admitted):
+            raise ValueError("Proxy.trusted needs the addresses whose CF-Connecting-IP nginx believes")
+        for cidr in (*self.trusted, *(self.admitted or ())):
             if not re.fullmatch(r"[0-9A-Fa-f.:]+/\d{1,3}", cidr):
-                raise ValueError(f"proxy addresses must be CIDRs, got {cidr!r}")
+                raise ValueError(f"Proxy addresses must be CIDRs, got {cidr!r}")
+
+
+@dataclass(frozen=True)
+class RateLimitArgs:
+    """One rate limit nginx enforces per client address, matched as the WAF matches it."""
+
+    limit: int
+    """Requests one client address may send in a window."""
+    window_seconds: int
+    """The window, in seconds."""
+    path: str | None = None
+    """Which requests count: a URL path text, case-insensitive. Default (None): every request."""
+    match: str | None = None
+    """How ``path`` matches the normalised request path: ``prefix`` or ``contains``. Default (None): ``prefix``."""
+
+    def __post_init__(self) -> None:
+        if self.limit < 1 or self.window_seconds < 1:
+            raise ValueError(
+                f"RateLimitArgs.limit and window_seconds must be positive, got {self.limit} per {self.window_seconds}"
+            )
+        if self.match not in (None, "prefix", "contains"):
+            raise ValueError(f"RateLimitArgs.match must be prefix or contains, got {self.match!r}")
+
+
+#: The guides' limits (API 10 r/s, login 5 r/min as 10 per 120 s, general 30 r/s): ``webstack:web.rateLimits``'
+#: defaults too.
+DEFAULT_RATE_LIMITS: Mapping[str, RateLimitArgs] = {
+    "api": RateLimitArgs(limit=600, window_seconds=60, path="/api/"),
+    "login": RateLimitArgs(limit=10, window_seconds=120, path="login", match="contains"),
+    "general": RateLimitArgs(limit=1800, window_seconds=60),
+}
+
+
+@dataclass(frozen=True)
+class Site:
+    """What nginx.conf says about the site besides its upstreams, every default resolved (the load balancer's Args,
+    see :class:`components.docker.load_balancer.LoadBalancerArgs`)."""
+
+    domain: str
+    https_port: int = 443
+    """The published HTTPS port, where :8080 redirects."""
+    rate_limits: Mapping[str, RateLimitArgs] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+    """By zone (:data:`RATE_LIMIT_NAMES`)."""
+    stickiness: bool = False
+    hsts_include_subdomains: bool = False
+    hsts_preload: bool = False
+    content_security_policy: str = DEFAULT_CSP
+    permissions_policy: str = DEFAULT_PERMISSIONS_POLICY
+
+    def __post_init__(self) -> None:
+        missing = [name for name in RATE_LIMIT_NAMES if name not in self.rate_limits]
+        if missing:
+            raise ValueError(f"the site needs a rate limit for each of {', '.join(missing)}")
 
 
 def _d(directive: str, *args: object, block: list[Directive] | None = None) -> Directive:
@@ -198,7 +254,7 @@ def _d(directive: str, *args: object, block: list[Directive] | None = None) -> D
     return built
 
 
-def nginx_rate(limit: RateLimit) -> str:
+def nginx_rate(limit: RateLimitArgs) -> str:
     """A limit as an nginx rate: requests per second when that is a whole number, else per minute (rounded up, at
     least one): 600 per 60 s -> ``10r/s``, 10 per 120 s -> ``5r/m``, 1800 per 60 s -> ``30r/s``."""
     if limit.limit % limit.window_seconds == 0:
@@ -206,45 +262,46 @@ def nginx_rate(limit: RateLimit) -> str:
     return f"{max(1, math.ceil(limit.limit * 60 / limit.window_seconds))}r/m"
 
 
-def rate_limit_pattern(limit: RateLimit) -> str | None:
+def rate_limit_pattern(limit: RateLimitArgs) -> str | None:
     """The case-insensitive regular expression (on the normalised path, ``$uri``) of the requests a limit counts, as
     the WAF matches them; None when it counts every request."""
     if not limit.path:
         return None
     escaped = re.escape(limit.path)
-    return f"^{escaped}" if limit.match == "prefix" else escaped
+    return escaped if limit.match == "contains" else f"^{escaped}"
 
 
-def redirect_target(settings: Settings) -> str:
+def redirect_target(site: Site) -> str:
     """Where :8080 sends every request: the same host and path over HTTPS, on the published HTTPS port."""
-    port = settings.docker.https_port
+    port = site.https_port
     return f"https://$host{'' if port == 443 else f':{port}'}$request_uri"
 
 
-def security_headers(settings: Settings) -> list[Directive]:
+def security_headers(site: Site) -> list[Directive]:
     """The headers every HTTPS response carries, errors included (``always``). nginx drops inherited ``add_header``
     directives in a block that has its own, so every block that adds a header repeats these."""
     headers = (
-        ("Strict-Transport-Security", hsts_header(hsts_value(settings.cdn))),
+        ("Strict-Transport-Security", hsts_header(hsts_value(site))),
         ("X-Frame-Options", X_FRAME_OPTIONS),
         ("X-Content-Type-Options", X_CONTENT_TYPE_OPTIONS),
         ("Referrer-Policy", REFERRER_POLICY),
-        ("Permissions-Policy", settings.cdn.permissions_policy),
-        ("Content-Security-Policy", settings.cdn.content_security_policy),
+        ("Permissions-Policy", site.permissions_policy),
+        ("Content-Security-Policy", site.content_security_policy),
     )
     return [_d("add_header", name, value, "always") for name, value in headers]
 
 
 @dataclass(frozen=True)
 class Upstream:
-    """A web service as nginx reaches it: ``service`` is ``host:port`` of the DNS name every member answers to,
-    ``members`` each member's own ``host:port`` (for stickiness)."""
+    """A web service as nginx reaches it."""
 
     service: str
+    """``host:port`` of the DNS name every member answers to (a shared network alias)."""
     members: Sequence[str]
+    """Each member's own ``host:port`` (for stickiness)."""
 
 
-def nginx_config(settings: Settings, frontend: Upstream, backend: Upstream, proxy: Proxy | None = None) -> str:
+def nginx_config(site: Site, frontend: Upstream, backend: Upstream, proxy: Proxy | None = None) -> str:
     """The whole nginx.conf of the load balancer; ``proxy`` is Cloudflare in front (None: clients connect
     directly)."""
     for name, upstream in (("frontend", frontend), ("backend", backend)):
@@ -258,13 +315,12 @@ def nginx_config(settings: Settings, frontend: Upstream, backend: Upstream, prox
         _d("worker_processes", WORKER_PROCESSES),
         _d("error_log", "/dev/stderr", "warn"),
         _d("events", block=[_d("worker_connections", WORKER_CONNECTIONS), _d("multi_accept", "on")]),
-        _d("http", block=_http(settings, frontend, backend, proxy)),
+        _d("http", block=_http(site, frontend, backend, proxy)),
     ]
     return crossplane.build(payload) + "\n"
 
 
-def _http(settings: Settings, frontend: Upstream, backend: Upstream, proxy: Proxy | None) -> list[Directive]:
-    limits = settings.web.rate_limits
+def _http(site: Site, frontend: Upstream, backend: Upstream, proxy: Proxy | None) -> list[Directive]:
     block = [
         *_real_ip(proxy),
         _d("include", "/etc/nginx/mime.types"),
@@ -298,7 +354,7 @@ def _http(settings: Settings, frontend: Upstream, backend: Upstream, proxy: Prox
         _d("map", "$http_upgrade", "$connection_upgrade", block=[_d("default", "upgrade"), _d("", "")]),
     ]
     for name in RATE_LIMIT_NAMES:
-        limit: RateLimit = getattr(limits, name)
+        limit = site.rate_limits[name]
         pattern = rate_limit_pattern(limit)
         if pattern is None:
             key = "$binary_remote_addr"
@@ -312,11 +368,11 @@ def _http(settings: Settings, frontend: Upstream, backend: Upstream, proxy: Prox
         _d("resolver", RESOLVER, f"valid={RESOLVER_VALID}", "ipv6=off"),
         _d("resolver_timeout", RESOLVER_TIMEOUT),
     ]
-    sticky = settings.web.stickiness
+    sticky = site.stickiness
     upstreams = {"frontend": frontend, "backend": backend}
     for name, upstream in upstreams.items():
         block.append(_upstream_variable(name, upstream, sticky=sticky))
-    block += [_http_server(settings), _https_server(settings, upstreams, proxy, sticky=sticky)]
+    block += [_http_server(site), _https_server(site, upstreams, proxy, sticky=sticky)]
     return block
 
 
@@ -382,14 +438,14 @@ def _admission(proxy: Proxy | None) -> list[Directive]:
     if proxy is None:
         return []
     block: list[Directive] = []
-    if proxy.client_ca_file:
-        block += [_d("ssl_client_certificate", proxy.client_ca_file), _d("ssl_verify_client", "on")]
+    if proxy.client_ca_pem is not None:
+        block += [_d("ssl_client_certificate", CLIENT_CA_FILE), _d("ssl_verify_client", "on")]
     if proxy.admitted:
         block.append(_d("if", PROXY_PEER_VARIABLE, "=", 0, block=[_d("return", 403)]))
     return block
 
 
-def _http_server(settings: Settings) -> Directive:
+def _http_server(site: Site) -> Directive:
     return _d(
         "server",
         block=[
@@ -401,16 +457,14 @@ def _http_server(settings: Settings) -> Directive:
                 HEALTH_PATH,
                 block=[_d("access_log", "off"), _d("default_type", "text/plain"), _d("return", 200, "ok")],
             ),
-            _d("location", "/", block=[_d("return", 301, redirect_target(settings))]),
+            _d("location", "/", block=[_d("return", 301, redirect_target(site))]),
         ],
     )
 
 
-def _https_server(
-    settings: Settings, upstreams: dict[str, Upstream], proxy: Proxy | None, *, sticky: bool
-) -> Directive:
-    domain = settings.domain
-    headers = security_headers(settings)
+def _https_server(site: Site, upstreams: dict[str, Upstream], proxy: Proxy | None, *, sticky: bool) -> Directive:
+    domain = site.domain
+    headers = security_headers(site)
     frontend = _proxy("frontend", sticky=sticky)
     failover = [_failover_location(name, upstream) for name, upstream in upstreams.items()] if sticky else []
     return _d(

@@ -22,14 +22,16 @@ MinIO:
 MinIO and the job run read-only, their files in a config volume (see :mod:`components.docker.tls_ca`).
 
 The setup job waits for MinIO, then (idempotently): creates the ``documents`` and ``backups`` buckets with versioning
-and default SSE-S3 encryption, no anonymous access; object lock on ``backups`` when ``webstack:backups.objectLock.mode``
-is not ``off`` (GOVERNANCE or COMPLIANCE for ``days``; MinIO can only enable it when the bucket is created);
-lifecycle rules (:func:`backups_lifecycle`: ``daily/`` dumps expire after ``webstack:backups.dailyRetentionDays``,
-``weekly/`` after ``webstack:docker.weeklyRetentionDays``; :func:`documents_lifecycle`: old versions of documents after
-``webstack:storage.noncurrentVersionDays``); an app user whose policy (:func:`documents_policy`) reaches only the
-documents bucket, and a backup user (:func:`backups_policy`) that may list, read and write the backups bucket and
-delete nothing. Secrets reach mc through stdin and ``MC_HOST_<alias>`` in the job's own shell, never through its
-configuration.
+and default SSE-S3 encryption, no anonymous access; object lock on ``backups`` when
+``ObjectStorageArgs.object_lock_mode`` (a stack's ``webstack:backups.objectLock.mode``) is not ``off`` (GOVERNANCE or
+COMPLIANCE for ``object_lock_days``; MinIO can only enable it when the bucket is created); lifecycle rules
+(:func:`backups_lifecycle`: ``daily/`` dumps expire after ``daily_retention_days``, a stack's
+``webstack:backups.dailyRetentionDays``, ``weekly/`` after ``weekly_retention_days``, its
+``webstack:docker.weeklyRetentionDays``; :func:`documents_lifecycle`: old versions of documents after
+``noncurrent_version_days``, its ``webstack:storage.noncurrentVersionDays``); an app user whose policy
+(:func:`documents_policy`) reaches only the documents bucket, and a backup user (:func:`backups_policy`) that may list,
+read and write the backups bucket and delete nothing. Secrets reach mc through stdin and ``MC_HOST_<alias>`` in the
+job's own shell, never through its configuration.
 """
 
 import base64
@@ -41,11 +43,9 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
-from ..settings import Settings
 from .common import (
     ContainerSpec,
     HealthCheck,
-    Networks,
     ScrapeTarget,
     StorageEndpoint,
     Upload,
@@ -59,6 +59,7 @@ from .tls_ca import (
     configured_container,
     generated_access_key,
     generated_secret,
+    issue_certificate,
     server_names,
 )
 
@@ -73,6 +74,15 @@ DAILY_PREFIX = "daily/"
 WEEKLY_PREFIX = "weekly/"
 #: Versions a newer upload or an expiry replaced in the backups bucket go after this many days.
 BACKUP_NONCURRENT_DAYS = 1
+#: What :class:`ObjectStorageArgs` falls back to; the same as the stack settings' defaults
+#: (``webstack:backups.dailyRetentionDays``, ``webstack:docker.weeklyRetentionDays``,
+#: ``webstack:storage.noncurrentVersionDays``, ``webstack:backups.objectLock``; tests/components/test_docker_storage.py
+#: builds both and compares them).
+DAILY_RETENTION_DAYS = 30
+WEEKLY_RETENTION_DAYS = 90
+NONCURRENT_VERSION_DAYS = 30
+OBJECT_LOCK_MODES = ("off", "GOVERNANCE", "COMPLIANCE")
+OBJECT_LOCK_DAYS = 30
 STORAGE_MEMORY_MB = 1024
 STORAGE_CPUS = 1.0
 DATA_MOUNT = "/var/tmp"
@@ -133,12 +143,12 @@ def backups_policy(bucket: str = BACKUPS_BUCKET) -> dict[str, Any]:
     )
 
 
-def backups_lifecycle(settings: Settings) -> dict[str, Any]:
-    """Lifecycle of the backups bucket (``mc ilm import`` JSON): daily and weekly dumps expire after their retention;
-    the versions an expiry leaves behind go a day later."""
+def backups_lifecycle(daily_retention_days: int, weekly_retention_days: int) -> dict[str, Any]:
+    """Lifecycle of the backups bucket (``mc ilm import`` JSON): daily and weekly dumps expire after their retention
+    (days); the versions an expiry leaves behind go a day later."""
     rules = [
-        ("daily-dumps", DAILY_PREFIX, settings.backups.daily_retention_days),
-        ("weekly-dumps", WEEKLY_PREFIX, settings.docker.weekly_retention_days),
+        ("daily-dumps", DAILY_PREFIX, daily_retention_days),
+        ("weekly-dumps", WEEKLY_PREFIX, weekly_retention_days),
     ]
     return {
         "Rules": [
@@ -154,16 +164,16 @@ def backups_lifecycle(settings: Settings) -> dict[str, Any]:
     }
 
 
-def documents_lifecycle(settings: Settings) -> dict[str, Any]:
-    """Lifecycle of the documents bucket: replaced and deleted versions go after
-    ``webstack:storage.noncurrentVersionDays``; current documents stay."""
+def documents_lifecycle(noncurrent_version_days: int) -> dict[str, Any]:
+    """Lifecycle of the documents bucket: replaced and deleted versions go after ``noncurrent_version_days``;
+    current documents stay."""
     return {
         "Rules": [
             {
                 "ID": "old-versions",
                 "Status": "Enabled",
                 "Filter": {"Prefix": ""},
-                "NoncurrentVersionExpiration": {"NoncurrentDays": settings.storage.noncurrent_version_days},
+                "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_version_days},
             }
         ]
     }
@@ -189,9 +199,9 @@ def mc_env_script(host: str, access_key_file: str, secret_key_file: str) -> str:
     )
 
 
-def setup_script(settings: Settings) -> str:
-    """The setup job: buckets, encryption, object lock, lifecycle, policies and users. Safe to run again."""
-    lock = settings.backups.object_lock
+def setup_script(object_lock_mode: str = "off", object_lock_days: int = OBJECT_LOCK_DAYS) -> str:
+    """The setup job: buckets, encryption, object lock (``object_lock_mode`` GOVERNANCE or COMPLIANCE, for
+    ``object_lock_days``; ``off``: none), lifecycle, policies and users. Safe to run again."""
     store = MC_ALIAS
     documents, backups = f"{store}/{DOCUMENTS_BUCKET}", f"{store}/{BACKUPS_BUCKET}"
     lines = [
@@ -209,7 +219,7 @@ def setup_script(settings: Settings) -> str:
         "    sleep 5",
         "done",
         f"mc mb --ignore-existing --with-versioning {documents}",
-        f"mc mb --ignore-existing --with-versioning{' --with-lock' if lock.mode != 'off' else ''} {backups}",
+        f"mc mb --ignore-existing --with-versioning{' --with-lock' if object_lock_mode != 'off' else ''} {backups}",
     ]
     for bucket in (documents, backups):
         lines += [
@@ -217,8 +227,8 @@ def setup_script(settings: Settings) -> str:
             f"mc encrypt set sse-s3 {bucket}",
             f"mc anonymous set none {bucket}",
         ]
-    if lock.mode != "off":
-        lines.append(f"mc retention set --default {lock.mode} {lock.days}d {backups}")
+    if object_lock_mode != "off":
+        lines.append(f"mc retention set --default {object_lock_mode} {object_lock_days}d {backups}")
     lines += [
         f"mc ilm import {documents} < {config_path('lifecycle', 'documents.json')}",
         f"mc ilm import {backups} < {config_path('lifecycle', 'backups.json')}",
@@ -242,46 +252,91 @@ def health_command() -> list[str]:
 
 @dataclass(frozen=True)
 class ObjectStorageArgs:
-    """Inputs of :class:`ObjectStorage`."""
+    """Inputs of :class:`ObjectStorage`. Every default is the secure (and the stack settings') choice; the network and
+    the images have none."""
 
-    settings: Settings
-    networks: Networks
+    data_network: pulumi.Input[str]
+    """The Docker name of the internal data network: MinIO and its setup job join it, and no other."""
     image: pulumi.Input[str]
     """The MinIO image id."""
     mc_image: pulumi.Input[str]
-    """The MinIO client image id."""
-    ca: InternalCa | None = None
-    """The stack's internal CA; ``None``: the component creates its own."""
+    """The MinIO client (mc) image id: the setup job's, which needs ``/bin/sh``."""
+    daily_retention_days: int | None = None
+    """Days the backups bucket keeps the ``daily/`` dumps. Default (None): 30."""
+    weekly_retention_days: int | None = None
+    """Days the backups bucket keeps the ``weekly/`` (Sunday) dumps. Default (None): 90."""
+    noncurrent_version_days: int | None = None
+    """Days an overwritten or deleted document's version stays recoverable. Default (None): 30."""
+    object_lock_mode: str | None = None
+    """Object lock of the backups bucket: ``off``, ``GOVERNANCE`` (removable with a permission) or ``COMPLIANCE``
+    (nobody can delete a locked version before its time); MinIO can enable it only when it creates the bucket.
+    Default (None): ``off``."""
+    object_lock_days: int | None = None
+    """Days each object in the backups bucket is locked, with ``object_lock_mode``. Default (None): 30."""
+    ca_cert_pem: pulumi.Input[str] | None = None
+    """The internal CA certificate that signs MinIO's certificate and that clients verify it against; with
+    ``ca_key_pem``. Default (None): the component creates its own CA (``<name>-ca``)."""
+    ca_key_pem: pulumi.Input[str] | None = None
+    """The internal CA's private key (a secret); with ``ca_cert_pem``."""
+
+
+def validate_storage_args(args: ObjectStorageArgs) -> None:
+    """What MinIO or mc would refuse; errors name the Args field. (A stack's settings are validated, naming their
+    keys, in ``components/settings/``.)"""
+    for field in ("daily_retention_days", "weekly_retention_days", "noncurrent_version_days", "object_lock_days"):
+        days = getattr(args, field)
+        if days is not None and not 1 <= days <= 36500:
+            raise ValueError(f"ObjectStorageArgs.{field} must be between 1 and 36500, got {days!r}")
+    if args.object_lock_mode is not None and args.object_lock_mode not in OBJECT_LOCK_MODES:
+        raise ValueError(
+            f"ObjectStorageArgs.object_lock_mode must be off, GOVERNANCE or COMPLIANCE, got {args.object_lock_mode!r}"
+        )
+    if (args.ca_cert_pem is None) != (args.ca_key_pem is None):
+        raise ValueError("ObjectStorageArgs.ca_cert_pem and ObjectStorageArgs.ca_key_pem go together")
+
+
+def _or(value: int | None, default: int) -> int:
+    return value if value is not None else default
 
 
 class ObjectStorage(pulumi.ComponentResource):
     """MinIO with TLS and encryption at rest, and the job that creates its buckets, users and rules."""
 
-    endpoint: StorageEndpoint
-    """The app's endpoint: its credentials reach the documents bucket only."""
-    backup_access_key: pulumi.Output[str]
-    backup_secret_key: pulumi.Output[str]
-    root_user: pulumi.Output[str]
-    root_password: pulumi.Output[str]
-    scrape_targets: list[ScrapeTarget]
     host: str
-    minio: docker.Container
-    setup: docker.Container
-    containers: list[docker.Container]
-    """MinIO and the setup job (not the seeds that deliver their files)."""
-    volume: docker.Volume
+    """MinIO's DNS name on the data network."""
+    url: str
+    """MinIO's S3 endpoint, ``https://<host>:9000``."""
+    documents_bucket: str
+    """The app's bucket."""
+    backups_bucket: str
+    """The database dumps' bucket (versioned, with its retention rules and, if asked, object lock)."""
+    access_key: pulumi.Output[str]
+    """The app's access key (a secret): it reaches the documents bucket only."""
+    secret_key: pulumi.Output[str]
+    """The app's secret key (a secret)."""
+    backup_access_key: pulumi.Output[str]
+    """The backup user's access key (a secret): it may list, read and write the backups bucket and delete nothing."""
+    backup_secret_key: pulumi.Output[str]
+    """The backup user's secret key (a secret)."""
     ca_pem: pulumi.Output[str]
+    """The CA that signed MinIO's certificate: clients verify MinIO against it."""
 
     def __init__(self, name: str, args: ObjectStorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_storage_args(args)
         super().__init__(STORAGE_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        settings = args.settings
         self.host = host = f"{name}-minio"
-        ca = args.ca if args.ca is not None else InternalCa(f"{name}-ca", InternalCaArgs(), opts=child)
-        self.ca_pem = ca.cert_pem
-        cert = ca.issue(host, server_names(host, host), self)
-        self.root_user = generated_access_key(f"{name}-root-user", child)
-        self.root_password = generated_secret(f"{name}-root-password", child)
+        if args.ca_cert_pem is not None and args.ca_key_pem is not None:
+            ca_cert, ca_key = pulumi.Output.from_input(args.ca_cert_pem), args.ca_key_pem
+        else:
+            own = InternalCa(f"{name}-ca", InternalCaArgs(), opts=child)
+            ca_cert, ca_key = own.cert_pem, own.key_pem
+        self.ca_pem = ca_cert
+        cert = issue_certificate(host, server_names(host, host), ca_cert, ca_key, self)
+        self.root_user: pulumi.Output[str] = generated_access_key(f"{name}-root-user", child)
+        """MinIO's root user (a secret), which only the setup job uses."""
+        self.root_password: pulumi.Output[str] = generated_secret(f"{name}-root-password", child)
+        """MinIO's root password (a secret)."""
         kms_key = generated_secret(f"{name}-kms-seed", child, length=64).apply(kms_secret_key)
         app_access, app_secret = (
             generated_access_key(f"{name}-app-access-key", child),
@@ -290,14 +345,14 @@ class ObjectStorage(pulumi.ComponentResource):
         self.backup_access_key = generated_access_key(f"{name}-backup-access-key", child)
         self.backup_secret_key = generated_secret(f"{name}-backup-secret-key", child)
         root_env = mc_env_script(host, ROOT_USER_FILE, ROOT_PASSWORD_FILE)
-        self.volume = volume(f"{name}-data", "object-storage", child)
-        self.minio = configured_container(
+        self.volume: docker.Volume = volume(f"{name}-data", "object-storage", child)
+        self.minio: docker.Container = configured_container(
             host,
             ContainerSpec(
                 image=args.image,
                 user=f"{MINIO_UID}:{MINIO_UID}",
                 role="object-storage",
-                networks=[args.networks.data],
+                networks=[args.data_network],
                 health=HealthCheck(health_command(), timeout_seconds=10, shell=True),
                 memory_mb=STORAGE_MEMORY_MB,
                 cpus=STORAGE_CPUS,
@@ -315,8 +370,8 @@ class ObjectStorage(pulumi.ComponentResource):
                 uploads=[
                     Upload(f"{CERTS_DIR}/public.crt", cert.cert_pem, "0440"),
                     Upload(f"{CERTS_DIR}/private.key", cert.key_pem, "0400"),
-                    Upload(f"{CERTS_DIR}/CAs/ca.crt", ca.cert_pem, "0440"),
-                    Upload(CA_FILE, ca.cert_pem, "0440"),
+                    Upload(f"{CERTS_DIR}/CAs/ca.crt", ca_cert, "0440"),
+                    Upload(CA_FILE, ca_cert, "0440"),
                     Upload(MC_ENV_FILE, root_env, "0440"),
                     Upload(ROOT_USER_FILE, self.root_user, "0400"),
                     Upload(ROOT_PASSWORD_FILE, self.root_password, "0400"),
@@ -328,24 +383,30 @@ class ObjectStorage(pulumi.ComponentResource):
             ),
             child,
         )
-        self.setup = configured_container(
+        lock_mode = args.object_lock_mode if args.object_lock_mode is not None else "off"
+        lock_days = _or(args.object_lock_days, OBJECT_LOCK_DAYS)
+        documents_rules = documents_lifecycle(_or(args.noncurrent_version_days, NONCURRENT_VERSION_DAYS))
+        backups_rules = backups_lifecycle(
+            _or(args.daily_retention_days, DAILY_RETENTION_DAYS), _or(args.weekly_retention_days, WEEKLY_RETENTION_DAYS)
+        )
+        self.setup: docker.Container = configured_container(
             f"{name}-setup",
             ContainerSpec(
                 image=args.mc_image,
                 user=f"{MC_UID}:{MC_UID}",
                 role="storage-setup",
-                networks=[args.networks.data],
+                networks=[args.data_network],
                 health=None,
                 long_running=False,
                 memory_mb=128,
                 cpus=0.2,
                 entrypoint=["/bin/sh", config_path("setup.sh")],
                 uploads=[
-                    Upload(config_path("setup.sh"), setup_script(settings), "0440"),
+                    Upload(config_path("setup.sh"), setup_script(lock_mode, lock_days), "0440"),
                     Upload(MC_ENV_FILE, root_env, "0440"),
-                    Upload(CA_FILE, ca.cert_pem, "0440"),
-                    Upload(config_path("lifecycle", "documents.json"), _json(documents_lifecycle(settings)), "0440"),
-                    Upload(config_path("lifecycle", "backups.json"), _json(backups_lifecycle(settings)), "0440"),
+                    Upload(CA_FILE, ca_cert, "0440"),
+                    Upload(config_path("lifecycle", "documents.json"), _json(documents_rules), "0440"),
+                    Upload(config_path("lifecycle", "backups.json"), _json(backups_rules), "0440"),
                     Upload(config_path("policies", "webstack-documents.json"), _json(documents_policy()), "0440"),
                     Upload(config_path("policies", "webstack-backups.json"), _json(backups_policy()), "0440"),
                     Upload(ROOT_USER_FILE, self.root_user, "0400"),
@@ -359,16 +420,24 @@ class ObjectStorage(pulumi.ComponentResource):
             ),
             pulumi.ResourceOptions(parent=self, depends_on=[self.minio]),
         )
-        self.containers = [self.minio, self.setup]
-        self.endpoint = StorageEndpoint(
-            url=f"https://{host}:{MINIO_PORT}",
+        self.containers: list[docker.Container] = [self.minio, self.setup]
+        """MinIO and the setup job (not the seeds that deliver their files)."""
+        self.url, self.documents_bucket, self.backups_bucket = (
+            f"https://{host}:{MINIO_PORT}",
+            DOCUMENTS_BUCKET,
+            BACKUPS_BUCKET,
+        )
+        self.access_key, self.secret_key = app_access, app_secret
+        self.endpoint: StorageEndpoint = StorageEndpoint(
+            url=self.url,
             documents_bucket=DOCUMENTS_BUCKET,
             backups_bucket=BACKUPS_BUCKET,
             access_key=app_access,
             secret_key=app_secret,
-            ca_pem=ca.cert_pem,
+            ca_pem=ca_cert,
         )
-        self.scrape_targets = [
+        """The app's endpoint: its credentials reach the documents bucket only."""
+        self.scrape_targets: list[ScrapeTarget] = [
             ScrapeTarget(
                 job="object-storage",
                 address=f"{host}:{MINIO_PORT}",

@@ -302,6 +302,12 @@ class WebTier(pulumi.ComponentResource):
             self.scrape_targets.append(
                 ScrapeTarget(job="backend", address=f"{alias}:{backend.port}", metrics_path=metrics_path)
             )
+        self.containers: list[docker.Container] = [
+            *self.frontends,
+            *self.backends,
+            *([self.migration] if self.migration is not None else []),
+        ]
+        """Every container the tier runs (what the load balancer waits for)."""
         self.frontend = Upstream(service=f"{name}-frontend:{frontend.port}", members=tuple(self.frontend_hosts))
         self.backend = Upstream(service=f"{name}-backend:{backend.port}", members=tuple(self.backend_hosts))
 

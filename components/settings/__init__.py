@@ -34,6 +34,7 @@ from .app import (
     APP_SERVICES,
     PROGRAM_ENVIRONMENT_PREFIXES,
     RESERVED_MOUNT_PATHS,
+    SECRET_ARN_RE,
     AppServiceSettings,
     AppSettings,
     AppVolumeSettings,
@@ -73,7 +74,7 @@ from .docker import (
 )
 from .loader import load_settings, parse_settings
 from .monitoring import CANARY_RUNTIME, DEPRECATED_CANARY_RUNTIMES, MonitoringSettings
-from .network import SUBNET_TIERS, NetworkSettings, plan_subnets
+from .network import PRIVATE_RANGES, SUBNET_TIERS, NetworkSettings, plan_subnets
 from .stack import CONFIG_FIELDS, DR_REGION_PAIRS, RESERVED_TAG_KEYS, Settings
 from .stack_secrets import (
     APP_SECRETS_KEY,
@@ -95,6 +96,7 @@ from .storage import (
     VaultLockSettings,
 )
 from .web import (
+    ENV_NAME_RE,
     FARGATE_SIZES,
     RUNTIME_ENVIRONMENT,
     SECRET_NAME_RE,
@@ -130,11 +132,13 @@ __all__ = [
     "DR_REGION_PAIRS",
     "ENGINE_VERSIONS",
     "ENTRY_POINT_PHASES",
+    "ENV_NAME_RE",
     "FARGATE_SIZES",
     "LOG_RETENTION_DAYS",
     "MAXMEMORY_POLICIES",
     "ONE_YEAR",
     "PLAN_LIMITS",
+    "PRIVATE_RANGES",
     "PROGRAM_ENVIRONMENT_PREFIXES",
     "PROJECT",
     "PROVIDER_SECRET_KEYS",
@@ -142,6 +146,7 @@ __all__ = [
     "RESERVED_MOUNT_PATHS",
     "RESERVED_TAG_KEYS",
     "RUNTIME_ENVIRONMENT",
+    "SECRET_ARN_RE",
     "SECRET_NAME_RE",
     "SECRET_SETTINGS",
     "SECRET_SETTING_KEYS",

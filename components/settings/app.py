@@ -10,7 +10,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from .base import RetentionDays, _got, _Model, _pinned_image, _problem, _unique
-from .web import _ENV_NAME_RE, RUNTIME_ENVIRONMENT
+from .web import ENV_NAME_RE, RUNTIME_ENVIRONMENT
 
 # -- An application moving in: webstack:app (plain) and webstack:appSecrets (secret) ---------------------------------
 #: The services an application's settings and secrets belong to.
@@ -20,14 +20,14 @@ APP_SERVICES = ("frontend", "backend")
 PROGRAM_ENVIRONMENT_PREFIXES = ("DATABASE_", "REDIS_", "S3_", "SHARD_MAP_", "DOCUMENTS_", "WEBSTACK_", "AWS_")
 #: Paths a persistent volume may not be mounted on: the root, the scratch space, system and credential directories.
 RESERVED_MOUNT_PATHS = ("/", "/tmp", "/run", "/run/webstack", "/proc", "/sys", "/dev", "/etc", "/usr", "/bin", "/lib")
-_SECRET_ARN_RE = re.compile(
+SECRET_ARN_RE = re.compile(
     r"arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+(:[A-Za-z0-9_.-]*:[A-Za-z0-9_-]*:[A-Za-z0-9-]*)?"
 )
 _ROLE_ARN_RE = re.compile(r"arn:aws[a-z-]*:(iam::\d{12}:(role|user)/[\w+=,.@/-]+|iam::\d{12}:root)")
 
 
 def _app_env_name(name: str) -> str:
-    if not _ENV_NAME_RE.match(name):
+    if not ENV_NAME_RE.match(name):
         raise _problem(f"names must be letters, digits and _, got {name!r}")
     upper = name.upper()
     if upper in RUNTIME_ENVIRONMENT or upper.startswith(PROGRAM_ENVIRONMENT_PREFIXES) or upper.endswith("_FILE"):
@@ -80,7 +80,7 @@ class AppServiceSettings(_Model):
     def _secret_arns(cls, value: dict[str, str]) -> dict[str, str]:
         for name, arn in value.items():
             _app_env_name(name)
-            if not _SECRET_ARN_RE.fullmatch(arn):
+            if not SECRET_ARN_RE.fullmatch(arn):
                 raise _problem(
                     "must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>, "
                     f"optionally :<json-key>::), got {_got(arn)}",

@@ -93,7 +93,7 @@ class NetworkSettings(_Model):
         net = _network(value)
         if not isinstance(net, ipaddress.IPv4Network):
             raise _problem(f"must be an IPv4 CIDR block, got {_got(value)}")
-        if not any(net.subnet_of(private) for private in _PRIVATE_V4):
+        if not any(net.subnet_of(private) for private in PRIVATE_RANGES):
             raise _problem(f"must be a private range inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, got {value}")
         if not 16 <= net.prefixlen <= 24:
             raise _problem(
@@ -153,4 +153,5 @@ def plan_subnets(cidr: str, az_count: int, prefix_length: int) -> dict[str, list
     return plan
 
 
-_PRIVATE_V4 = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+#: The private IPv4 ranges (RFC 1918) a VPC's CIDR is taken from.
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))

@@ -33,7 +33,7 @@ TlsPolicy = Literal[
 TLS_POLICIES: tuple[str, ...] = get_args(TlsPolicy)
 
 
-_ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+ENV_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 #: Environment variable names that hold credentials: they belong in secrets, never in a stack file.
 SECRET_NAME_RE = re.compile(
     r"(^|_)(PASS|PASSWD|PASSWORD|SECRET|TOKEN|KEY|APIKEY|DSN|CREDENTIAL|CREDENTIALS)(_|$)|^(DATABASE|REDIS)_URL$",
@@ -137,7 +137,7 @@ class ServiceSettings(_Model):
     @classmethod
     def _environment(cls, value: dict[str, str]) -> dict[str, str]:
         for name in value:
-            if not _ENV_NAME_RE.match(name):
+            if not ENV_NAME_RE.match(name):
                 raise _problem(f"names must be letters, digits and _, got {name!r}")
             if name.upper() in RUNTIME_ENVIRONMENT:
                 raise _problem(

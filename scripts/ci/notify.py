@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 SEVERITY = {"started": "warning", "succeeded": "warning", "failed": "critical"}
-#: Job-summary lines written by scripts/run-task.sh that a failure's reason quotes.
+#: Job-summary lines written by components/aws/run-task.sh that a failure's reason quotes.
 OUTCOME_PREFIXES = ("migration:", "database bootstrap")
 
 Runner = Callable[[Sequence[str]], subprocess.CompletedProcess[str]]

@@ -9,9 +9,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from components.docker.load_balancer import site
+from components.docker.nginx import Site, Upstream
+from components.docker.platform import load_balancer_args
 from components.settings import Settings, parse_settings
-from stackcheck.engine.resources import RecordedResource, is_secret
-from tests.conftest import IMAGES, one, valid_config
+from stackcheck.engine.resources import RecordedResource, is_secret, redact
+from tests.conftest import IMAGES, one, registered, valid_config
 
 DOMAIN = "app.example.org"
 
@@ -37,6 +40,13 @@ def prod_settings(web: dict[str, Any] | None = None, **areas: Any) -> Settings:
     }
     config.update({f"webstack:{key}": json.dumps(value) for key, value in areas.items()})
     return parse_settings(config, set(), stack="prod")
+
+
+def nginx_site(settings: Settings) -> Site:
+    """What the stack's load balancer tells nginx about the site: the platform's Args for ``settings``, defaults
+    resolved as the component resolves them."""
+    upstream = Upstream("web:1024", ["web-1:1024"])
+    return site(load_balancer_args(settings, "image", (upstream, upstream), edge_network="edge", app_network="app"))
 
 
 def assert_locked_down(inputs: Mapping[str, Any], user: str) -> None:
@@ -102,3 +112,19 @@ def localize(script: str, paths: Mapping[str, str | Path]) -> str:
     """``script`` with each absolute path prefix of ``paths`` replaced by its scratch path."""
     pattern = "|".join(re.escape(prefix) for prefix in paths)
     return re.sub(rf"(?<![\w/.-])({pattern})(?=[/\"' ]|$)", lambda m: str(paths[m[1]]), script, flags=re.M)
+
+
+# -- comparing two builds ----------------------------------------------------------------------------------------------
+def built_alike(prefix: str) -> list[tuple[str, str, str]]:
+    """What a component named ``prefix`` registered (type, name, inputs with secrets redacted), its name taken out, and
+    the ids the mocks derive from names (the seeds' in the services' revisions) made alike."""
+    return sorted(
+        (
+            r.type,
+            r.name.replace(prefix, "<name>"),
+            re.sub(
+                r"(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])", "<id>", json.dumps(redact(r.inputs), sort_keys=True)
+            ).replace(prefix, "<name>"),
+        )
+        for r in registered(prefix)
+    )

@@ -23,10 +23,6 @@ COMPONENTS = sorted(
 
 #: Components whose Args the analyzer cannot read yet, and why (what their Args still embed).
 NOT_YET_IN_REACH = {
-    "AppSecrets": "AppSecretsArgs embeds the AppSettings model",
-    "LoadBalancer": "LoadBalancerArgs embeds WebSettings and a validation callback",
-    "Network": "NetworkArgs embeds the NetworkSettings model",
-    "OneOffTask": "OneOffArgs takes resources to wait for (depends_on)",
     "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
     "WebTier": "WebTierArgs embeds WebSettings, callbacks and resources",
 }

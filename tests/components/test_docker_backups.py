@@ -7,28 +7,34 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from components.docker.backups import (
     Backups,
     BackupsArgs,
+    BackupShardArgs,
     list_command,
     restore_command,
     upload_script,
 )
-from components.docker.database import Database, DatabaseArgs
+from components.docker.database import Database
 from components.docker.network import Network, NetworkArgs
-from components.docker.storage import ObjectStorage, ObjectStorageArgs, backups_lifecycle
+from components.docker.platform import backups_args, database_args, storage_args
+from components.docker.storage import ObjectStorage, backups_lifecycle
 from components.docker.tls_ca import InternalCa, InternalCaArgs
 from components.settings import Settings
 from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
+    built_alike,
     docker_settings,
     files,
     generated,
@@ -38,6 +44,7 @@ from tests.conftest import construct, one, registered
 
 DB_IMAGE = "sha256:" + "d" * 64
 MC_IMAGE = "sha256:" + "c" * 64
+IMAGES = (DB_IMAGE, MC_IMAGE, "sha256:node-exporter")
 NOW = 1_732_413_600  # 2024-11-24 02:00 UTC, a Sunday
 
 pytestmark = pytest.mark.skipif(shutil.which("dash") is None or shutil.which("bash") is None, reason="needs shells")
@@ -45,12 +52,11 @@ pytestmark = pytest.mark.skipif(shutil.which("dash") is None or shutil.which("ba
 
 def build(name: str, settings: Settings) -> Backups:
     def factory() -> Backups:
-        networks = Network(f"{name}-net", NetworkArgs()).networks
+        data = Network(f"{name}-net", NetworkArgs()).data_network
         ca = InternalCa(f"{name}-ca", InternalCaArgs())
-        database = Database(f"{name}-db", DatabaseArgs(settings, networks, DB_IMAGE, "sha256:exporter", ca=ca))
-        storage = ObjectStorage(f"{name}-st", ObjectStorageArgs(settings, networks, "sha256:minio", MC_IMAGE, ca=ca))
-        args = BackupsArgs(settings, networks, DB_IMAGE, MC_IMAGE, "sha256:node-exporter", [database], storage)
-        return Backups(name, args)
+        database = Database(f"{name}-db", database_args(settings, data, DB_IMAGE, "sha256:exporter", ca))
+        storage = ObjectStorage(f"{name}-st", storage_args(settings, data, "sha256:minio", MC_IMAGE, ca))
+        return Backups(name, backups_args(settings, data, IMAGES, [database], storage))
 
     return construct(factory)
 
@@ -163,7 +169,8 @@ def test_the_schedule_follows_the_settings(postgres: Backups, mysql: Backups) ->
 
 def test_retention_is_the_buckets_lifecycle(postgres: Backups) -> None:
     lifecycle = json.loads(files("bkpg-st-setup")["/etc/webstack/lifecycle/backups.json"])
-    assert lifecycle == backups_lifecycle(docker_settings())
+    defaults = docker_settings()
+    assert lifecycle == backups_lifecycle(defaults.backups.daily_retention_days, defaults.docker.weekly_retention_days)
     days = {rule["Filter"]["Prefix"]: rule["Expiration"]["Days"] for rule in lifecycle["Rules"]}
     assert days == {"daily/": 30, "weekly/": 90}
     upload = upload_script(1)
@@ -198,8 +205,20 @@ def run(shell: str, script: str, bin_dir: Path, **env: str) -> subprocess.Comple
     return subprocess.run([shell, "-c", script], env=environ, capture_output=True, text=True, check=False)
 
 
+def restore_for(settings: Settings, *containers: str) -> str:
+    """:func:`restore_command` for the database ``settings`` describe."""
+    database = settings.database
+    engine, port, name, admin = (
+        database.engine,
+        database.effective_port,
+        database.database_name,
+        database.master_username,
+    )
+    return restore_command(engine, port, name, admin, *containers)
+
+
 def test_the_postgres_restore_command(postgres: Backups) -> None:
-    command = restore_command(
+    command = restore_for(
         docker_settings(),
         "webstack-prod-backups-upload",
         "webstack-prod-backups-dump",
@@ -228,11 +247,11 @@ def test_the_postgres_restore_command(postgres: Backups) -> None:
     ]
     assert postgres.restore_instructions.splitlines()[1] == list_command("webstack-test-bkpg-upload")
     assert "docker exec -i webstack-test-bkpg-db-primary sh -c" in postgres.restore_instructions
-    assert "mc cat store/backups/weekly/x.dump" in restore_command(docker_settings(), "u", "d", "p", "weekly/x.dump")
+    assert "mc cat store/backups/weekly/x.dump" in restore_for(docker_settings(), "u", "d", "p", "weekly/x.dump")
 
 
 def test_the_mysql_restore_command(mysql: Backups) -> None:
-    command = restore_command(docker_settings(database={"engine": "mysql"}), "u", "d", "p", "daily/app-1.sql.gz")
+    command = restore_for(docker_settings(database={"engine": "mysql"}), "u", "d", "p", "daily/app-1.sql.gz")
     fetch, _, restore = command.split(" \\\n  | ")
     assert shlex.split(fetch)[-1] == ". /etc/webstack/mc-env.sh && mc cat store/backups/daily/app-1.sql.gz"
     assert shlex.split(restore) == [
@@ -247,3 +266,70 @@ def test_the_mysql_restore_command(mysql: Backups) -> None:
     assert "webstack-test-bkmy-db-primary" in mysql.restore_instructions
     for secret in (generated("bkmy-db-admin-password"), generated("bkmy-st-backup-secret-key")):
         assert secret not in mysql.restore_instructions
+
+
+# -- the Args as another program sees them -----------------------------------------------------------------------------
+def shard_args(host: str = "db-primary") -> BackupShardArgs:
+    return BackupShardArgs(host=host, backup_password="pw", primary_container_name=f"webstack-test-{host}")
+
+
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """Backups built from BackupsArgs' own defaults are the ones a stack without webstack:database or
+    webstack:docker builds (given the same shard and object storage)."""
+
+    def factory() -> None:
+        settings = docker_settings()
+        data = Network("bksame-net", NetworkArgs()).data_network
+        ca = InternalCa("bksame-ca", InternalCaArgs())
+        database = Database("bksame-db", database_args(settings, data, DB_IMAGE, "sha256:exporter", ca))
+        storage = ObjectStorage("bksame-st", storage_args(settings, data, "sha256:minio", MC_IMAGE, ca))
+        stack = backups_args(settings, data, IMAGES, [database], storage)
+        Backups("bksame2", stack)
+        own = BackupsArgs(
+            data_network=data,
+            backup_image=IMAGES[0],
+            mc_image=IMAGES[1],
+            metrics_image=IMAGES[2],
+            shards=[
+                BackupShardArgs(
+                    host=database.host,
+                    backup_password=database.backup_password,
+                    primary_container_name=database.primary_container_name,
+                    primary=database.primary,
+                )
+            ],
+            database_ca_pem=database.ca_pem,
+            storage_host=storage.host,
+            storage_ca_pem=storage.ca_pem,
+            storage_access_key=storage.backup_access_key,
+            storage_secret_key=storage.backup_secret_key,
+            storage_setup=storage.setup,
+        )
+        Backups("bksame1", own)
+
+    construct(factory)
+    assert len(registered("bksame1")) > 5
+    assert built_alike("bksame1") == built_alike("bksame2")
+    assert one("bksame-db-primary").urn in one("bksame1-dump").dependencies
+    assert one("bksame-st-setup").urn in one("bksame1-upload").dependencies
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"shards": []}, "BackupsArgs.shards must name at least one shard, got []"),
+        ({"engine": "oracle"}, "BackupsArgs.engine must be postgres or mysql, got 'oracle'"),
+        ({"backup_hour_utc": 24}, "BackupsArgs.backup_hour_utc must be between 0 and 23, got 24"),
+    ],
+)
+def test_backups_refuse_bad_args_naming_the_field(change: dict[str, Any], message: str) -> None:
+    args = BackupsArgs("webstack-test-data", DB_IMAGE, MC_IMAGE, "sha256:node", [shard_args()], "ca", "minio", "ca",
+                       "key", "secret")  # fmt: skip
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Backups("bkrefused", replace(args, **change))
+
+
+def test_the_outputs_name_the_restore_and_the_metrics(postgres: Backups) -> None:
+    assert postgres.metrics_address == "bkpg-metrics:9100"
+    assert [target.address for target in postgres.scrape_targets] == [postgres.metrics_address]
+    assert "webstack-test-bkpg-db-primary" in postgres.restore_instructions

@@ -10,7 +10,9 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pulumi_docker as docker
@@ -34,11 +36,13 @@ from components.docker.database_config import (
     replication_slot,
 )
 from components.docker.network import Network, NetworkArgs
+from components.docker.platform import database_args
 from components.docker.tls_ca import InternalCa, InternalCaArgs, configured_container
 from components.settings import Settings
 from stackcheck.engine.resources import RecordedResource, is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
+    built_alike,
     docker_settings,
     envs,
     files,
@@ -72,9 +76,9 @@ def conf(text: str) -> dict[str, str]:
 
 def build(name: str, settings: Settings, ca: bool = False) -> Database:
     def factory() -> Database:
-        networks = Network(f"{name}-net", NetworkArgs()).networks
+        network = Network(f"{name}-net", NetworkArgs())
         authority = InternalCa(f"{name}-shared-ca", InternalCaArgs()) if ca else None
-        built = Database(name, DatabaseArgs(settings, networks, DB_IMAGE, EXPORTER_IMAGE, ca=authority))
+        built = Database(name, database_args(settings, network.data_network, DB_IMAGE, EXPORTER_IMAGE, authority))
         # A resource that takes the endpoint's password shows whether it is a secret.
         docker.Volume(f"{name}-probe", labels=[docker.VolumeLabelArgs(label="password", value=built.endpoint.password)])
         return built
@@ -264,7 +268,7 @@ def test_servers_get_certificates_from_the_internal_ca(postgres: Database) -> No
         assert settings["ssl_cert_file"] == "/etc/webstack/tls/server.crt"
         # PostgreSQL accepts a key its owner alone may read: the upload is 0400, owned by postgres (see assert_seeded).
         assert settings["ssl_key_file"] == "/etc/webstack/tls/server.key"
-    assert postgres.endpoint.ca_pem is postgres.ca.cert_pem
+    assert postgres.endpoint.ca_pem is postgres.ca_pem
 
 
 def test_a_shared_ca_is_used_when_given() -> None:
@@ -315,9 +319,9 @@ def test_health_checks(postgres: Database, mysql: Database) -> None:
 
 # -- PostgreSQL replication --------------------------------------------------------------------------------------------
 def test_postgresql_conf_replication_and_guides_settings() -> None:
-    settings = docker_settings()
-    primary = conf(postgresql_conf(settings, "primary"))
-    replica = conf(postgresql_conf(settings, "replica", primary_host="pgdb-primary", slot="pgdb_replica"))
+    port = docker_settings().database.effective_port
+    primary = conf(postgresql_conf(port, "primary"))
+    replica = conf(postgresql_conf(port, "replica", primary_host="pgdb-primary", slot="pgdb_replica"))
     for values in (primary, replica):
         assert values["wal_level"] == "replica"
         assert int(values["max_wal_senders"]) >= 2
@@ -343,9 +347,9 @@ def test_postgresql_conf_replication_and_guides_settings() -> None:
         "application_name": "pgdb_replica",
     }
     assert replica["primary_slot_name"] == "pgdb_replica"
-    assert conf(postgresql_conf(settings, "primary", memory_mb=4096))["shared_buffers"] == "1024MB"
+    assert conf(postgresql_conf(port, "primary", memory_mb=4096))["shared_buffers"] == "1024MB"
     with pytest.raises(ValueError, match="primary's host"):
-        postgresql_conf(settings, "replica")
+        postgresql_conf(port, "replica")
 
 
 def test_the_deployed_replica_follows_the_primary(postgres: Database) -> None:
@@ -362,8 +366,8 @@ def test_the_deployed_replica_follows_the_primary(postgres: Database) -> None:
 
 
 def test_pg_hba_allows_tls_and_scram_from_the_data_network_only() -> None:
-    settings = docker_settings(database={"databaseName": "shop"})
-    rules = pg_hba_rules(settings)
+    database = docker_settings(database={"databaseName": "shop"}).database.database_name
+    rules = pg_hba_rules(database)
     assert rules[0] == ("local", "all", "all", "", "scram-sha-256")
     network = [rule for rule in rules if rule[0] != "local" and rule[4] != "reject"]
     assert network == [
@@ -380,14 +384,14 @@ def test_pg_hba_allows_tls_and_scram_from_the_data_network_only() -> None:
         ("host", "replication", "all", "::/0", "reject"),
     ]
     assert "webstack_admin" not in {rule[2] for rule in rules}, "the superuser never logs in over the network"
-    parsed = [line.split() for line in pg_hba_conf(settings).splitlines() if line and not line.startswith("#")]
+    parsed = [line.split() for line in pg_hba_conf(database).splitlines() if line and not line.startswith("#")]
     assert parsed[0] == ["local", "all", "all", "scram-sha-256"]
     assert [tuple(line) for line in parsed[1:]] == [tuple(part for part in rule if part) for rule in rules[1:]]
     assert not {"trust", "password", "md5", "ident"} & {line[-1] for line in parsed}
 
 
 def test_init_sql_creates_the_roles_and_locks_the_database_down() -> None:
-    sql = postgres_init_sql(docker_settings(), ["pgdb_replica"])
+    sql = postgres_init_sql(docker_settings().database.database_name, ["pgdb_replica"])
     for variable, file in (
         ("app_password", "app-password"),
         ("replication_password", "replication-password"),
@@ -430,7 +434,7 @@ def test_the_primary_start_script_installs_the_init_script(postgres: Database) -
 
 
 def test_the_replica_start_script_clones_the_primary_once(tmp_path: Path) -> None:
-    script = postgres_start_script(docker_settings(), "replica", "pgdb-primary", "pgdb_replica")
+    script = postgres_start_script(docker_settings().database.effective_port, "replica", "pgdb-primary", "pgdb_replica")
     assert 'pg_basebackup --pgdata="$PGDATA" -X stream \\\n        -S pgdb_replica --checkpoint=fast' in script
     assert "sslmode=verify-full sslrootcert=/etc/webstack/tls/ca.crt" in script
     assert "-R" not in script.split(), "standby.signal is written by the script; primary_conninfo is generated"
@@ -494,12 +498,17 @@ def test_mysql_gtid_replication_and_tls_settings(mysql: Database) -> None:
     assert (primary["server_id"], replica["server_id"]) == ("1", "2")
     assert "read_only" not in primary
     assert replica["read_only"] == "ON"
-    assert mysqld(mysql_cnf(docker_settings(database={"engine": "mysql"}), "primary", 7))["server_id"] == "7"
+    assert (
+        mysqld(mysql_cnf(docker_settings(database={"engine": "mysql"}).database.effective_port, "primary", 7))[
+            "server_id"
+        ]
+        == "7"
+    )
 
 
 def test_mysql_init_scripts_create_tls_users_and_start_replication(mysql: Database) -> None:
-    settings = docker_settings(database={"engine": "mysql"})
-    primary = mysql_primary_init(settings)
+    database = docker_settings(database={"engine": "mysql"}).database
+    primary = mysql_primary_init(database.database_name)
     assert 'replication_password="$(cat /etc/webstack/secrets/replication-password)"' in primary
     assert "CREATE USER 'replicator'@'%' IDENTIFIED BY '${replication_password}' REQUIRE SSL;" in primary
     assert "GRANT REPLICATION SLAVE ON *.* TO 'replicator'@'%';" in primary
@@ -507,7 +516,7 @@ def test_mysql_init_scripts_create_tls_users_and_start_replication(mysql: Databa
     assert "GRANT PROCESS, REPLICATION CLIENT, SELECT ON *.* TO 'monitor'@'%';" in primary
     assert "GRANT SELECT, SHOW VIEW, TRIGGER, LOCK TABLES, EVENT ON app.* TO 'backup'@'%';" in primary
     assert "`" not in primary, "no backquotes in an unquoted here-document"
-    replica = mysql_replica_init(settings, "mydb-primary")
+    replica = mysql_replica_init(database.effective_port, "mydb-primary")
     change = replica[replica.index("CHANGE REPLICATION SOURCE TO") : replica.index(";", replica.index("CHANGE"))]
     options = dict(
         re.match(r"\s*(\w+)=(.*?),?$", line).groups()  # type: ignore[union-attr]
@@ -528,7 +537,9 @@ def test_mysql_init_scripts_create_tls_users_and_start_replication(mysql: Databa
     assert "START REPLICA;" in replica
     assert "SET PERSIST super_read_only = ON;" in replica
     delivered = files("mydb-replica")
-    assert delivered["/etc/webstack/initdb/10-webstack.sh"] == mysql_replica_init(mysql_settings(), "mydb-primary")
+    assert delivered["/etc/webstack/initdb/10-webstack.sh"] == mysql_replica_init(
+        mysql_settings().database.effective_port, "mydb-primary"
+    )
     assert "cp /etc/webstack/initdb/*.sh /docker-entrypoint-initdb.d/" in delivered["/etc/webstack/start.sh"]
     assert "--defaults-extra-file=/etc/webstack/mysql.cnf" in delivered["/etc/webstack/start.sh"]
     admin = configparser.ConfigParser()
@@ -546,12 +557,12 @@ def mysql_settings() -> Settings:
 
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("dash") is None, reason="needs bash and dash")
 def test_generated_scripts_parse() -> None:
-    pg, my = docker_settings(), mysql_settings()
+    pg, my = docker_settings().database, mysql_settings().database
     scripts = [
-        postgres_start_script(pg, "primary"),
-        postgres_start_script(pg, "replica", "pgdb-primary", "pgdb_replica"),
-        mysql_primary_init(my),
-        mysql_replica_init(my, "mydb-primary"),
+        postgres_start_script(pg.effective_port, "primary"),
+        postgres_start_script(pg.effective_port, "replica", "pgdb-primary", "pgdb_replica"),
+        mysql_primary_init(my.database_name),
+        mysql_replica_init(my.effective_port, "mydb-primary"),
     ]
     for script in scripts:
         for shell in ("bash", "dash"):
@@ -579,3 +590,50 @@ def test_delivery_refuses_files_outside_the_config_directory() -> None:
     )
     with pytest.raises(ValueError, match="uploads must be under /etc/webstack"):
         configured_container("refused", spec, pulumi.ResourceOptions())
+
+
+# -- the Args as another program sees them -----------------------------------------------------------------------------
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A shard built from DatabaseArgs' own defaults is the one a stack without webstack:database builds."""
+
+    def factory() -> None:
+        network = Network("dbsame-net", NetworkArgs())
+        Database("dbsame1", DatabaseArgs(network.data_network, DB_IMAGE, EXPORTER_IMAGE))
+        Database("dbsame2", database_args(docker_settings(), network.data_network, DB_IMAGE, EXPORTER_IMAGE))
+
+    construct(factory)
+    assert len(registered("dbsame1")) > 10
+    assert built_alike("dbsame1") == built_alike("dbsame2")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"replicas": 6}, "DatabaseArgs.replicas must be between 0 and 5, got 6"),
+        ({"engine": "oracle"}, "DatabaseArgs.engine must be postgres or mysql, got 'oracle'"),
+        ({"port": 80}, "DatabaseArgs.port must be between 1150 and 65535, got 80"),
+        ({"shard": -1}, "DatabaseArgs.shard must be 0 or more, got -1"),
+        (
+            {"master_username": "postgres"},
+            "DatabaseArgs.master_username must not be a default user name, got 'postgres'",
+        ),
+        ({"database_name": "App; DROP"}, "DatabaseArgs.database_name must be lowercase letters, digits or _"),
+        ({"ca_cert_pem": "-----BEGIN CERTIFICATE-----"}, "DatabaseArgs.ca_cert_pem and DatabaseArgs.ca_key_pem go"),
+    ],
+)
+def test_a_shard_refuses_unsafe_args_naming_the_field(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Database("dbrefused", replace(DatabaseArgs("webstack-test-data", DB_IMAGE, EXPORTER_IMAGE), **change))
+
+
+def test_the_shard_presents_its_endpoint_as_outputs(postgres: Database) -> None:
+    """What another program reads from the component (the schema's outputs) is the endpoint the web tier gets."""
+    endpoint = postgres.endpoint
+    assert (postgres.host, postgres.replica_hosts, postgres.port) == (
+        endpoint.host,
+        list(endpoint.replica_hosts),
+        endpoint.port,
+    )
+    assert (postgres.engine, postgres.database_name, postgres.user) == (endpoint.engine, endpoint.name, endpoint.user)
+    assert (postgres.password, postgres.ca_pem) == (endpoint.password, endpoint.ca_pem)
+    assert (postgres.shard, postgres.admin_user) == (0, "webstack_admin")

@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_docker as docker
 import pytest
 
-from components.docker.load_balancer import LoadBalancer, LoadBalancerArgs, cloudflare_proxy, site_url
+from components.docker.load_balancer import LoadBalancer, LoadBalancerArgs, site_url
 from components.docker.network import Network, NetworkArgs
 from components.docker.nginx import CERTIFICATE_FILE, CLIENT_CA_FILE, CONFIG_DIR, CONFIG_FILE, KEY_FILE, Upstream
+from components.docker.platform import load_balancer_args
 from components.settings import Settings
 from stackcheck.engine.resources import RecordedResource, is_secret
 from tests.components.docker_seeds import REVISION_ENV, seeded
@@ -31,19 +33,25 @@ CERTIFICATE_PEM = "-----BEGIN CERTIFICATE-----\nMIIBprovided\n-----END CERTIFICA
 KEY_PEM = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIprovidedkey\n-----END EC PRIVATE KEY-----\n"
 
 
+def on(network: Network, settings: Settings, **extra: Any) -> LoadBalancerArgs:
+    """The stack's load balancer Args for ``settings``, on ``network``'s networks."""
+    return load_balancer_args(
+        settings,
+        IMAGE_ID,
+        (FRONTEND, BACKEND),
+        edge_network=network.edge_network,
+        app_network=network.app_network,
+        tunnel_network=network.tunnel_network,
+        **extra,
+    )
+
+
 def load_balancer(name: str, settings: Settings | None = None) -> LoadBalancer:
     """A load balancer named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> LoadBalancer:
-        networks = Network(f"{name}-net", NetworkArgs()).networks
-        args = LoadBalancerArgs(
-            settings=settings or prod_settings(),
-            networks=networks,
-            image=IMAGE_ID,
-            frontend=FRONTEND,
-            backend=BACKEND,
-        )
-        return LoadBalancer(name, args)
+        network = Network(f"{name}-net", NetworkArgs())
+        return LoadBalancer(name, on(network, settings or prod_settings()))
 
     return construct(factory)
 
@@ -204,8 +212,12 @@ def test_ports_and_bind_address_follow_the_settings() -> None:
 
 
 def test_the_url_names_the_port_only_when_it_is_not_443() -> None:
-    assert site_url(prod_settings()) == f"https://{DOMAIN}"
-    assert site_url(prod_settings(docker={"httpsPort": 8443, "httpPort": 8080})) == f"https://{DOMAIN}:8443"
+    def args(**fields: Any) -> LoadBalancerArgs:
+        return LoadBalancerArgs(DOMAIN, IMAGE_ID, "edge", "app", FRONTEND, BACKEND, **fields)
+
+    assert site_url(args()) == f"https://{DOMAIN}"
+    assert site_url(args(https_port=443)) == f"https://{DOMAIN}"
+    assert site_url(args(https_port=8443)) == f"https://{DOMAIN}:8443"
 
 
 def test_stickiness_reaches_nginx() -> None:
@@ -215,22 +227,15 @@ def test_stickiness_reaches_nginx() -> None:
 
 def test_the_container_waits_for_what_it_depends_on() -> None:
     def factory() -> LoadBalancer:
-        networks = Network("lb-after-net", NetworkArgs()).networks
-        marker = Network("lb-after-web", NetworkArgs())  # stands in for the web tier
-        args = LoadBalancerArgs(
-            settings=prod_settings(),
-            networks=networks,
-            image=IMAGE_ID,
-            frontend=FRONTEND,
-            backend=BACKEND,
-            depends_on=[marker],
-        )
+        network = Network("lb-after-net", NetworkArgs())
+        web = [docker.Container(f"lb-after-web-{n}", image=IMAGE_ID) for n in (1, 2)]  # stand in for the web tier
+        args = on(network, prod_settings(), depends_on=web)
         return LoadBalancer("lb-after", args)
 
     construct(factory)
-    web_networks = {resource.urn for resource in registered("lb-after-web-")}
-    assert web_networks
-    assert web_networks <= set(one("lb-after-nginx").dependencies)
+    web_containers = {resource.urn for resource in registered("lb-after-web-")}
+    assert len(web_containers) == 2
+    assert web_containers <= set(one("lb-after-nginx").dependencies)
 
 
 # -- behind Cloudflare -------------------------------------------------------------------------------------------------
@@ -244,15 +249,8 @@ def behind_cloudflare(name: str, settings: Settings, ranges: list[str] | None = 
     """A load balancer behind Cloudflare, on networks with the tunnel network."""
 
     def factory() -> LoadBalancer:
-        networks = Network(f"{name}-net", NetworkArgs(tunnel_subnet=settings.docker.tunnel_subnet)).networks
-        args = LoadBalancerArgs(
-            settings=settings,
-            networks=networks,
-            image=IMAGE_ID,
-            frontend=FRONTEND,
-            backend=BACKEND,
-            proxy=cloudflare_proxy(settings, ranges or []),
-        )
+        network = Network(f"{name}-net", NetworkArgs(tunnel_subnet=settings.docker.tunnel_subnet))
+        args = on(network, settings, cloudflare_ranges=ranges or [])
         return LoadBalancer(name, args)
 
     return construct(factory)
@@ -299,3 +297,36 @@ def test_connected_directly_nginx_publishes_https_only_and_requires_cloudflares_
     assert "ssl_verify_client on;" in lb.config
     for cidr in CLOUDFLARE:
         assert f"set_real_ip_from {cidr};" in lb.config
+
+
+def test_the_args_alone_are_secure_and_match_the_stacks_defaults() -> None:
+    """Without the stack: the required Args alone give the same nginx.conf as the stack's default settings (TLS
+    1.2+, HSTS, the security headers, the guides' rate limits), a self-signed certificate and the key as a secret."""
+
+    def factory() -> LoadBalancer:
+        network = Network("lb-bare-net", NetworkArgs())
+        args = LoadBalancerArgs(DOMAIN, IMAGE_ID, network.edge_network, network.app_network, FRONTEND, BACKEND)
+        return LoadBalancer("lb-bare", args)
+
+    lb = construct(factory)
+    stack = load_balancer("lb-stack")
+    assert lb.config == stack.config
+    assert "ssl_protocols TLSv1.2 TLSv1.3;" in lb.config
+    assert "add_header Strict-Transport-Security max-age=31536000 always;" in lb.config
+    nginx = one("lb-bare-nginx")
+    assert_locked_down(nginx.inputs, "101:101")
+    assert sorted((p["internal"], p["external"], p["ip"]) for p in nginx.inputs["ports"]) == [
+        (8080, 80, "0.0.0.0"),
+        (8443, 443, "0.0.0.0"),
+    ]
+    assert one("lb-bare-key").type == PRIVATE_KEY
+    assert uploads(nginx)[KEY_FILE]["permissions"] == "0400"
+
+
+def test_a_certificate_needs_its_key() -> None:
+    def factory() -> LoadBalancer:
+        args = LoadBalancerArgs(DOMAIN, IMAGE_ID, "edge", "app", FRONTEND, BACKEND, certificate_pem=CERTIFICATE_PEM)
+        return LoadBalancer("lb-no-key", args)
+
+    with pytest.raises(ValueError, match=r"LoadBalancerArgs\.certificate_pem and LoadBalancerArgs\.private_key_pem go"):
+        construct(factory)

@@ -8,6 +8,7 @@ rules) and Grafana's provisioning (data source, dashboard provider, dashboard qu
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -55,6 +56,7 @@ from components.docker.monitoring_config import (
     scrape_ca_file,
 )
 from components.docker.network import Network, NetworkArgs
+from components.docker.platform import monitoring_args
 from components.settings import Settings, parse_settings
 from policies.rules import ALL_POLICIES
 from stackcheck.engine.resources import RecordedResource, is_secret, redact
@@ -158,26 +160,46 @@ def build(
     settings = settings or settings_of(alertEmails=EMAILS)
 
     def factory() -> Monitoring:
-        networks = Network(f"{name}-net", NetworkArgs()).networks
-        component = Monitoring(
-            name,
-            MonitoringArgs(
-                settings=settings,
-                networks=networks,
-                images=IMAGES,
-                targets=targets,
-                webhook_url=pulumi.Output.secret(WEBHOOK_URL) if webhook else None,
-            ),
+        network = Network(f"{name}-net", NetworkArgs())
+        webhook_url = pulumi.Output.secret(WEBHOOK_URL) if webhook else None
+        args = args_of(
+            settings, targets, webhook_url, (network.app_network, network.data_network, network.admin_network)
         )
+        component = Monitoring(name, args)
         random.RandomId(f"{name}-probe", byte_length=1, keepers={"password": component.admin_password})
         return component
 
     return Built(construct(factory), name)
 
 
+def args_of(
+    settings: Settings,
+    targets: Sequence[ScrapeTarget] = TARGETS,
+    webhook_url: pulumi.Input[str] | None = None,
+    networks: tuple[pulumi.Input[str], pulumi.Input[str], pulumi.Input[str]] = ("app", "data", "admin"),
+) -> MonitoringArgs:
+    """The stack's Monitoring Args for ``settings`` (the platform's mapping), on the networks named."""
+    app, data, admin = networks
+    return monitoring_args(
+        settings,
+        IMAGES,
+        app_network=app,
+        data_network=data,
+        admin_network=admin,
+        targets=targets,
+        webhook_url=webhook_url,
+    )
+
+
 def rules_of(settings: Settings) -> Any:
     """The docker rule file for ``settings``, as Prometheus would read it back."""
-    return yaml.safe_load(yaml.safe_dump(alert_rules(settings)))
+    return yaml.safe_load(yaml.safe_dump(alert_rules(args_of(settings).thresholds)))
+
+
+def alerting_of(settings: Settings, has_webhook: bool) -> dict[str, Any]:
+    """alertmanager.yml for ``settings``, as the component writes it."""
+    args = args_of(settings)
+    return alertmanager_config(args.alert_emails or (), has_webhook, args.smtp_smarthost or "", args.smtp_from or "")
 
 
 def metric_names(expr: str) -> set[str]:
@@ -382,17 +404,44 @@ def test_outputs() -> None:
     assert admin_url("127.0.0.1", 3000) == "http://127.0.0.1:3000"
 
 
-def test_every_image_role_is_required() -> None:
-    with pytest.raises(ValueError, match="cadvisor"):
-        Monitoring(
-            "dmon-missing",
-            MonitoringArgs(
-                settings=settings_of(),
-                networks=None,  # pyright: ignore[reportArgumentType]  # never reached
-                images={role: IMAGES[role] for role in ROLES if role != "cadvisor"},
-                targets=(),
-            ),
-        )
+def bare_args() -> MonitoringArgs:
+    """The required Args, nothing else."""
+    return MonitoringArgs(
+        app_network="app",
+        data_network="data",
+        admin_network="admin",
+        prometheus_image=IMAGES["prometheus"],
+        alertmanager_image=IMAGES["alertmanager"],
+        grafana_image=IMAGES["grafana"],
+        cadvisor_image=IMAGES["cadvisor"],
+    )
+
+
+def test_the_args_name_what_they_refuse() -> None:
+    bare = bare_args()
+    with pytest.raises(ValueError, match=r"MonitoringArgs\.admin_bind_address must be a loopback address, got '0\.0"):
+        Monitoring("dmon-public", dataclasses.replace(bare, admin_bind_address="0.0.0.0"))
+    with pytest.raises(ValueError, match=r"MonitoringArgs\.alert_emails need MonitoringArgs\.smtp_smarthost"):
+        Monitoring("dmon-nomail", dataclasses.replace(bare, alert_emails=EMAILS, smtp_from="alerts@example.org"))
+
+
+def test_the_args_alone_are_secure() -> None:
+    """Without the stack: the required Args alone publish on loopback only, mail nobody, and write the stack's
+    files less its labels."""
+    bare = bare_args()
+    built = Built(construct(lambda: Monitoring("dmon-bare", bare)), "dmon-bare")
+    assert built.component.grafana_url == "http://127.0.0.1:3000"
+    for role, port in PUBLISHED.items():
+        assert [(p["ip"], p["external"]) for p in built.container(role).inputs["ports"]] == [("127.0.0.1", port)]
+    alerting = built.parsed("alertmanager", ALERTMANAGER_CONFIG_FILE)
+    assert alerting["receivers"] == [{"name": "webstack"}]
+    assert "smtp_smarthost" not in alerting["global"]
+    prometheus = built.parsed("prometheus", PROMETHEUS_CONFIG_FILE)
+    assert "external_labels" not in prometheus["global"]
+    stack = prometheus_config((), args_of(settings_of(), targets=()).external_labels)
+    assert stack["global"].pop("external_labels") == {"stack": "test", "environment": "prod"}
+    assert prometheus == yaml.safe_load(yaml.safe_dump(stack))
+    assert built.parsed("prometheus", PROMETHEUS_RULES_FILE) == rules_of(settings_of())
 
 
 # -- prometheus.yml and the rules --------------------------------------------------------------------------------------
@@ -415,12 +464,11 @@ def test_prometheus_config_parsed(default: Built) -> None:
 
 
 def test_prometheus_config_rejects_conflicting_targets() -> None:
-    settings = settings_of()
     with pytest.raises(ValueError, match="disagree"):
-        prometheus_config(settings, [ScrapeTarget("api", "a:1"), ScrapeTarget("api", "b:1", metrics_path="/m")])
+        prometheus_config([ScrapeTarget("api", "a:1"), ScrapeTarget("api", "b:1", metrics_path="/m")])
     with pytest.raises(ValueError, match="own jobs"):
-        prometheus_config(settings, [ScrapeTarget("cadvisor", "x:1")])
-    config = prometheus_config(settings, [ScrapeTarget("api", "a:1"), ScrapeTarget("api", "a:1")])
+        prometheus_config([ScrapeTarget("cadvisor", "x:1")])
+    config = prometheus_config([ScrapeTarget("api", "a:1"), ScrapeTarget("api", "a:1")])
     assert config["scrape_configs"][-1]["static_configs"] == [{"targets": ["a:1"]}]
 
 
@@ -498,7 +546,7 @@ def test_alertmanager_config_parsed(default: Built) -> None:
     ids=["none", "hook", "mail", "both"],
 )
 def test_alertmanager_receivers(emails: list[str], webhook: bool) -> None:
-    config = yaml.safe_load(yaml.safe_dump(alertmanager_config(settings_of(alertEmails=emails), webhook)))
+    config = yaml.safe_load(yaml.safe_dump(alerting_of(settings_of(alertEmails=emails), webhook)))
     (receiver,) = config["receivers"]
     assert ("email_configs" in receiver) == bool(emails)
     assert ("webhook_configs" in receiver) == webhook
@@ -573,8 +621,6 @@ def test_dashboard_queries_use_the_rules_metrics() -> None:
 def test_https_targets_are_verified_against_their_ca() -> None:
     ca = pulumi.Output.from_input("-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n")
     targets = [ScrapeTarget(job="object-storage", address="minio:9000", metrics_path="/m", scheme="https", ca_pem=ca)]
-    (job,) = [
-        j for j in prometheus_config(settings_of(), targets)["scrape_configs"] if j["job_name"] == "object-storage"
-    ]
+    (job,) = [j for j in prometheus_config(targets)["scrape_configs"] if j["job_name"] == "object-storage"]
     assert job["scheme"] == "https"
     assert job["tls_config"] == {"ca_file": scrape_ca_file("object-storage"), "insecure_skip_verify": False}

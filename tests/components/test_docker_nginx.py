@@ -21,17 +21,20 @@ from components.docker.nginx import (
     ACME_CHALLENGE_PATH,
     CERTIFICATE_FILE,
     CLIENT_CA_FILE,
+    DEFAULT_RATE_LIMITS,
     KEY_FILE,
     RESOLVER,
     STATIC_ASSETS,
     Proxy,
+    RateLimitArgs,
     Upstream,
     nginx_config,
     nginx_rate,
+    rate_limit_pattern,
 )
-from components.settings import RateLimit, Settings
+from components.settings import RateLimits, Settings
 from policies.rules import _nginx
-from tests.components.docker_support import DOMAIN, prod_settings
+from tests.components.docker_support import DOMAIN, nginx_site, prod_settings
 from tests.realserver.conftest import BINARIES, require
 
 FRONTEND = Upstream("web-frontend:3000", ["web-frontend-1:3000", "web-frontend-2:3000"])
@@ -58,7 +61,7 @@ def parse(text: str, tmp_path: Path) -> Block:
 
 
 def build(tmp_path: Path, settings: Settings | None = None, frontend: Upstream | None = None) -> Block:
-    return parse(nginx_config(settings or prod_settings(), frontend or FRONTEND, BACKEND), tmp_path)
+    return parse(nginx_config(nginx_site(settings or prod_settings()), frontend or FRONTEND, BACKEND), tmp_path)
 
 
 def find(block: Block, name: str) -> Block:
@@ -170,9 +173,9 @@ def test_stickiness_hashes_client_addresses_onto_members_with_a_failover(tmp_pat
 
 def test_members_must_be_host_and_port() -> None:
     with pytest.raises(ValueError, match="at least one member"):
-        nginx_config(prod_settings(), Upstream("web-frontend:3000", []), BACKEND)
+        nginx_config(nginx_site(prod_settings()), Upstream("web-frontend:3000", []), BACKEND)
     with pytest.raises(ValueError, match="host:port"):
-        nginx_config(prod_settings(), Upstream("frontend; evil", ["a:1"]), BACKEND)
+        nginx_config(nginx_site(prod_settings()), Upstream("frontend; evil", ["a:1"]), BACKEND)
 
 
 # -- rate limits ---------------------------------------------------------------------------------------------------
@@ -182,7 +185,24 @@ def test_members_must_be_host_and_port() -> None:
      (900, 300, "3r/s"), (45, 60, "45r/m")],
 )  # fmt: skip
 def test_limits_keep_their_rate_in_nginx_units(limit: int, window: int, rate: str) -> None:
-    assert nginx_rate(RateLimit.model_validate({"limit": limit, "windowSeconds": window})) == rate
+    assert nginx_rate(RateLimitArgs(limit=limit, window_seconds=window)) == rate
+
+
+def test_the_components_default_limits_are_the_settings_defaults() -> None:
+    # The load balancer's own defaults (LoadBalancerArgs without rate limits) and webstack:web.rateLimits' agree.
+    stack = RateLimits()
+    for name, limit in DEFAULT_RATE_LIMITS.items():
+        assert (nginx_rate(limit), rate_limit_pattern(limit)) == (
+            nginx_rate(getattr(stack, name)),
+            rate_limit_pattern(getattr(stack, name)),
+        ), name
+
+
+def test_a_rate_limit_names_the_field_it_refuses() -> None:
+    with pytest.raises(ValueError, match=r"RateLimitArgs\.match must be prefix or contains, got 'suffix'"):
+        RateLimitArgs(limit=10, window_seconds=60, path="/x", match="suffix")
+    with pytest.raises(ValueError, match=r"RateLimitArgs\.limit and window_seconds must be positive, got 0 per 60"):
+        RateLimitArgs(limit=0, window_seconds=60)
 
 
 def zones(block: Block) -> dict[str, tuple[str, str]]:
@@ -354,15 +374,17 @@ def test_acme_challenges_are_the_one_dotfile_path_served(tmp_path: Path) -> None
 
 # -- behind Cloudflare: the client's address ---------------------------------------------------------------------------
 CLOUDFLARE = ["173.245.48.0/20", "2400:cb00::/32"]
+#: Stands in for Cloudflare's origin-pull CA: nginx.conf names the file the load balancer uploads it to.
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
 TUNNEL_SUBNET = "192.168.255.248/29"
 
 
 def behind(tmp_path: Path, proxy: Proxy | None, settings: Settings | None = None) -> Block:
-    return parse(nginx_config(settings or prod_settings(), FRONTEND, BACKEND, proxy), tmp_path)
+    return parse(nginx_config(nginx_site(settings or prod_settings()), FRONTEND, BACKEND, proxy), tmp_path)
 
 
 def test_connected_directly_nginx_restores_the_client_for_cloudflares_ranges_only(tmp_path: Path) -> None:
-    proxy = Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE, client_ca_file=CLIENT_CA_FILE)
+    proxy = Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE, client_ca_pem=CA_PEM)
     block = http(behind(tmp_path, proxy))
     assert [item["args"] for item in find(block, "set_real_ip_from")] == [[cidr] for cidr in CLOUDFLARE]
     assert args(block, "real_ip_header") == ["CF-Connecting-IP"]
@@ -373,7 +395,7 @@ def test_connected_directly_nginx_restores_the_client_for_cloudflares_ranges_onl
 
 
 def test_connected_directly_nginx_serves_cloudflare_only_with_its_client_certificate(tmp_path: Path) -> None:
-    proxy = Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE, client_ca_file=CLIENT_CA_FILE)
+    proxy = Proxy(trusted=CLOUDFLARE, admitted=CLOUDFLARE, client_ca_pem=CA_PEM)
     block = http(behind(tmp_path, proxy))
     (geo,) = find(block, "geo")
     # The address before real_ip: allow/deny would see the restored one, the client's.
@@ -460,7 +482,7 @@ def serving(tmp_path: Path, proxy: Proxy) -> Iterator[int]:
     file (the content phase, after limit_req: ``return`` would answer before any limit) with the address nginx
     counts and the peer in headers."""
     settings = prod_settings({"rateLimits": {"general": {"limit": 10, "windowSeconds": 60}}})
-    generated = _nginx.parse(nginx_config(settings, FRONTEND, BACKEND, proxy))
+    generated = _nginx.parse(nginx_config(nginx_site(settings), FRONTEND, BACKEND, proxy))
     (http_block,) = _nginx.find(generated, "http")
     kept = [d for d in http_block.block or () if d.name in ("set_real_ip_from", "real_ip_header", "real_ip_recursive")]
     kept += http_block.find("geo")

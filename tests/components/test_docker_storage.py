@@ -10,12 +10,15 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from components.docker.common import REVISION_ENV
 from components.docker.network import Network, NetworkArgs
+from components.docker.platform import storage_args
 from components.docker.storage import (
     BACKUPS_BUCKET,
     DOCUMENTS_BUCKET,
@@ -33,6 +36,7 @@ from components.settings import Settings
 from stackcheck.engine.resources import is_secret, redact
 from tests.components.docker_support import (
     assert_locked_down,
+    built_alike,
     docker_settings,
     envs,
     files,
@@ -58,8 +62,8 @@ SECRETS = (
 
 def build(name: str, settings: Settings) -> ObjectStorage:
     def factory() -> ObjectStorage:
-        networks = Network(f"{name}-net", NetworkArgs()).networks
-        return ObjectStorage(name, ObjectStorageArgs(settings, networks, MINIO_IMAGE, MC_IMAGE))
+        network = Network(f"{name}-net", NetworkArgs())
+        return ObjectStorage(name, storage_args(settings, network.data_network, MINIO_IMAGE, MC_IMAGE))
 
     return construct(factory)
 
@@ -173,7 +177,8 @@ def test_the_setup_job_is_a_hardened_one_shot(storage: ObjectStorage) -> None:
 
 def test_the_setup_script_creates_buckets_users_policies_and_rules(storage: ObjectStorage) -> None:
     script = files("stordef-setup")["/etc/webstack/setup.sh"]
-    assert script == setup_script(docker_settings())
+    lock = docker_settings().backups.object_lock
+    assert script == setup_script(lock.mode, lock.days)
     for bucket in (DOCUMENTS_BUCKET, BACKUPS_BUCKET):
         assert f"mc mb --ignore-existing --with-versioning store/{bucket}" in script
         assert f"mc version enable store/{bucket}" in script
@@ -235,8 +240,10 @@ def test_lifecycle_rules_follow_the_retention_settings(locked: ObjectStorage) ->
     assert documents["Rules"][0]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 45}
     assert "Expiration" not in documents["Rules"][0], "current documents never expire"
     defaults = docker_settings()
-    assert [rule["Expiration"]["Days"] for rule in backups_lifecycle(defaults)["Rules"]] == [30, 90]
-    assert documents_lifecycle(defaults)["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    daily, weekly = defaults.backups.daily_retention_days, defaults.docker.weekly_retention_days
+    assert [rule["Expiration"]["Days"] for rule in backups_lifecycle(daily, weekly)["Rules"]] == [30, 90]
+    noncurrent = documents_lifecycle(defaults.storage.noncurrent_version_days)
+    assert noncurrent["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
 
 
 def test_object_lock_follows_the_backup_settings(locked: ObjectStorage) -> None:
@@ -301,7 +308,8 @@ def test_the_setup_script_runs_against_mc(tmp_path: Path) -> None:
         },
     )
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LOG": str(tmp_path / "log"), "FAIL": "@none@"}
-    script = localize(setup_script(settings), moved)
+    lock = settings.backups.object_lock
+    script = localize(setup_script(lock.mode, lock.days), moved)
     subprocess.run(["dash", "-c", script], check=True, env=env, cwd=tmp_path, capture_output=True)
     log = (tmp_path / "log").read_text().splitlines()
     host = "[host=https://ROOTUSER:rootpw@minio:9000]"
@@ -356,3 +364,51 @@ def test_endpoint_credentials_and_scrape_target(storage: ObjectStorage) -> None:
         "https",
     )
     assert storage.host == "stordef-minio"
+
+
+# -- the Args as another program sees them -----------------------------------------------------------------------------
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """Object storage built from ObjectStorageArgs' own defaults is the one a stack without webstack:backups,
+    webstack:storage or webstack:docker builds."""
+
+    def factory() -> None:
+        network = Network("storsame-net", NetworkArgs())
+        ObjectStorage("storsame1", ObjectStorageArgs(network.data_network, MINIO_IMAGE, MC_IMAGE))
+        ObjectStorage("storsame2", storage_args(docker_settings(), network.data_network, MINIO_IMAGE, MC_IMAGE))
+
+    construct(factory)
+    assert len(registered("storsame1")) > 10
+    assert built_alike("storsame1") == built_alike("storsame2")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"daily_retention_days": 0}, "ObjectStorageArgs.daily_retention_days must be between 1 and 36500, got 0"),
+        ({"object_lock_days": -1}, "ObjectStorageArgs.object_lock_days must be between 1 and 36500, got -1"),
+        (
+            {"object_lock_mode": "governance"},
+            "ObjectStorageArgs.object_lock_mode must be off, GOVERNANCE or COMPLIANCE",
+        ),
+        ({"ca_key_pem": "key"}, "ObjectStorageArgs.ca_cert_pem and ObjectStorageArgs.ca_key_pem go together"),
+    ],
+)
+def test_storage_refuses_bad_args_naming_the_field(change: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ObjectStorage("storrefused", replace(ObjectStorageArgs("webstack-test-data", MINIO_IMAGE, MC_IMAGE), **change))
+
+
+def test_the_component_presents_the_app_endpoint_as_outputs(storage: ObjectStorage) -> None:
+    """What another program reads from the component (the schema's outputs) is the endpoint the web tier gets."""
+    endpoint = storage.endpoint
+    assert (storage.url, storage.documents_bucket, storage.backups_bucket) == (
+        endpoint.url,
+        endpoint.documents_bucket,
+        endpoint.backups_bucket,
+    )
+    assert (storage.access_key, storage.secret_key, storage.ca_pem) == (
+        endpoint.access_key,
+        endpoint.secret_key,
+        endpoint.ca_pem,
+    )
+    assert storage.url == "https://stordef-minio:9000"

@@ -1,5 +1,5 @@
 """The LoadBalancer component: a hardened ALB with its log bucket, HTTPS-only listeners, target groups, the
-certificate (existing or DNS-validated through Cloudflare) and the WAF with its logs."""
+certificate (existing, or DNS-validated through Cloudflare beside it and waited for) and the WAF with its logs."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ import pulumi_cloudflare as cloudflare
 import pytest
 
 from components.aws.account import Account
+from components.aws.certificate import validated_certificate
 from components.aws.load_balancer import (
-    CertificateArgs,
     ClientCertificateArgs,
     LoadBalancer,
     LoadBalancerArgs,
+    LoadBalancerTargetArgs,
     hsts_header,
 )
+from components.aws.platform_args import load_balancer_args
 from components.cdn import hsts_value
 from components.cdn_validation import validation_writer
 from components.settings import DEFAULT_CSP, CdnSettings, WebSettings
@@ -83,11 +85,14 @@ def load_balancer(
     forwarded_ip_header: str | None = None,
     hsts: str | None = None,
 ) -> LoadBalancer:
-    """A load balancer named ``name``: with an existing certificate, or with one validated in the Cloudflare zone
-    (by certificate validation records named ``<name>-cdn-validation``)."""
+    """A load balancer named ``name``, its Args from ``web`` as a stack maps them: with an existing certificate, or
+    with one issued beside it and validated in the Cloudflare zone (by certificate validation records named
+    ``<name>-cdn-validation``)."""
     settings = WebSettings.model_validate(web or IMAGES)
 
     def factory() -> LoadBalancer:
+        certificate_arn: pulumi.Input[str] = CERTIFICATE_ARN
+        fqdns = None
         if cdn:
             validate = validation_writer(
                 f"{name}-cdn-validation",
@@ -95,20 +100,18 @@ def load_balancer(
                 name_prefix=f"webstack-{name}",
                 opts=pulumi.ResourceOptions(provider=cloudflare.Provider(f"{name}-cloudflare", api_token="test-token")),
             )
-            certificate = CertificateArgs(validate=validate)
-        else:
-            certificate = CertificateArgs(existing_arn=CERTIFICATE_ARN)
-        args = LoadBalancerArgs(
+            certificate_arn, fqdns = validated_certificate(name, DOMAIN, validate)
+        args = load_balancer_args(
+            settings,
             account=ACCOUNT,
             name_prefix=f"webstack-{name}",
-            domain=DOMAIN,
             vpc_id=VPC_ID,
             subnet_ids=SUBNET_IDS,
             security_group_id=SECURITY_GROUP_ID,
             logs_key_arn=LOGS_KEY_ARN,
-            certificate=certificate,
+            certificate_arn=certificate_arn,
+            certificate_validation_fqdns=fqdns,
             client_certificates=clients,
-            web=settings,
             protect=protect,
         )
         if csp is not None:
@@ -284,7 +287,7 @@ def test_api_paths_go_to_the_backend(default_lb: LoadBalancer) -> None:
     assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/api", "/api/*"]}}]
     assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": backend.outputs["arn"]}]
     assert rule.property_dependencies["actions"] == [backend.urn]
-    assert default_lb.listeners == [default_lb.http_listener, default_lb.https_listener, default_lb.api_rule]
+    assert default_lb.listeners == [default_lb.http_listener, default_lb.https_listener, default_lb.rules["api"]]
 
 
 # -- target groups -----------------------------------------------------------------------------------------------------
@@ -336,6 +339,10 @@ def test_with_the_cdn_the_certificate_is_validated_through_cloudflare_dns(cdn_lb
     assert certificate.inputs["validationMethod"] == "DNS"
     assert certificate.inputs["keyAlgorithm"] == "RSA_2048"
     assert certificate.inputs["options"] == {"certificateTransparencyLoggingPreference": "ENABLED"}
+
+    # Beside the load balancer, not inside it: under the name, and with an alias of the URN, it had as its child.
+    assert certificate.parent != one("lbcdn").urn
+    assert f"parent={one('lbcdn').urn}" in certificate.aliases
 
     provider = one("lbcdn-cloudflare")
     options = {o["domainName"]: o for o in certificate.outputs["domainValidationOptions"]}
@@ -554,13 +561,11 @@ PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 DATA_KEY_ARN = f"arn:aws:kms:{TEST_REGION}:{ACCOUNT_ID}:key/data"
 
 
-def test_with_client_certificates_only_their_holders_connect_on_443(tmp_path: Any) -> None:
-    bundle = tmp_path / "origin-pull-ca.pem"
-    bundle.write_text(PEM)
+def test_with_client_certificates_only_their_holders_connect_on_443() -> None:
     load_balancer(
         "lbmtls",
         clients=ClientCertificateArgs(
-            bundle_path=str(bundle), kms_key_arn=DATA_KEY_ARN, access_log_bucket="webstack-lbmtls-access-logs"
+            ca_bundle_pem=PEM, kms_key_arn=DATA_KEY_ARN, access_log_bucket="webstack-lbmtls-access-logs"
         ),
     )
     bucket = one("lbmtls-client-cas")
@@ -571,6 +576,7 @@ def test_with_client_certificates_only_their_holders_connect_on_443(tmp_path: An
     bundle_object = one("lbmtls-client-cas-bundle")
     assert bundle_object.inputs["bucket"] == bucket.outputs["bucket"]
     assert bundle_object.inputs["key"] == "origin-pull-ca.pem"
+    assert bundle_object.inputs["content"] == PEM
     assert bundle_object.inputs["serverSideEncryption"] == "aws:kms"
     assert bundle_object.inputs["kmsKeyId"] == DATA_KEY_ARN
     store = one("lbmtls-trust-store")
@@ -585,3 +591,136 @@ def test_with_client_certificates_only_their_holders_connect_on_443(tmp_path: An
 def test_without_client_certificates_any_client_connects(default_lb: LoadBalancer) -> None:
     assert "mutualAuthentication" not in one("lbdefault-https").inputs
     assert registered("lbdefault-trust-store") == registered("lbdefault-client-cas") == []
+
+
+# -- the Args alone, as another program gives them ---------------------------------------------------------------------
+def minimal_args(name: str, **changes: Any) -> LoadBalancerArgs:
+    """Only what has no default: the network, the logs key, the certificate and one service."""
+    args = LoadBalancerArgs(
+        account=ACCOUNT,
+        name_prefix=f"webstack-{name}",
+        vpc_id=VPC_ID,
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        logs_key_arn=LOGS_KEY_ARN,
+        certificate_arn=CERTIFICATE_ARN,
+        services={"site": LoadBalancerTargetArgs(port=8080)},
+        default_service="site",
+    )
+    return replace(args, **changes)
+
+
+def test_the_args_defaults_are_secure_without_any_settings() -> None:
+    """A program that gives only what has no default gets what the guides and the policy pack ask for."""
+    construct(lambda: LoadBalancer("lbbare", minimal_args("lbbare")))
+    alb = one("lbbare-alb")
+    assert alb.inputs["enableDeletionProtection"] is True
+    assert alb.inputs["desyncMitigationMode"] == "defensive"
+    assert alb.inputs["dropInvalidHeaderFields"] is True
+    https = one("lbbare-https")
+    assert https.inputs["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert https.inputs["routingHttpResponseStrictTransportSecurityHeaderValue"] == "max-age=31536000"
+    assert https.inputs["routingHttpResponseContentSecurityPolicyHeaderValue"] == DEFAULT_CSP
+    assert https.inputs["routingHttpResponseServerEnabled"] is False
+    assert "mutualAuthentication" not in https.inputs
+    group = one("lbbare-site")
+    assert group.inputs["port"] == 8080
+    assert group.inputs["healthCheck"]["path"] == "/health"
+    assert group.inputs["stickiness"]["enabled"] is False
+    assert https.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": group.outputs["arn"]}]
+    assert registered("lbbare-", "aws:lb/listenerRule:ListenerRule") == []
+    assert registered("lbbare-", VALIDATION) == []
+    rules = one("lbbare-waf").inputs["rules"]
+    limits = {rule["name"]: rate_limit(rule) for rule in rules if "rateBasedStatement" in rule["statement"]}
+    # The guides' limits, as the settings' defaults give them (test_target_groups_use_..., test_the_waf_rate_...).
+    assert limits == {
+        "rate-limit-login": (10, 120, "CONTAINS", "login"),
+        "rate-limit-api": (600, 60, "STARTS_WITH", "/api/"),
+        "rate-limit-general": (1800, 60, None, None),
+    }
+    assert one("lbbare-waf-logs").inputs["retentionInDays"] == 365
+    assert {r["id"]: r for r in one("lbbare-logs-lifecycle").inputs["rules"]}["expire-objects"]["expiration"] == {
+        "days": 365
+    }
+
+
+def test_the_stack_mapping_gives_the_args_defaults() -> None:
+    """``webstack:web``'s defaults and the Args' own defaults are the same choices."""
+    mapped = load_balancer_args(
+        WebSettings.model_validate(IMAGES),
+        account=ACCOUNT,
+        name_prefix="webstack-x",
+        vpc_id=VPC_ID,
+        subnet_ids=SUBNET_IDS,
+        security_group_id=SECURITY_GROUP_ID,
+        logs_key_arn=LOGS_KEY_ARN,
+        certificate_arn=CERTIFICATE_ARN,
+    )
+    bare = minimal_args("x", services=mapped.services, default_service="frontend", routes=mapped.routes)
+    assert mapped == bare
+    assert mapped.services["frontend"] == LoadBalancerTargetArgs(port=3000)
+    assert mapped.services["backend"] == LoadBalancerTargetArgs(port=8000)
+
+
+def test_routes_forward_their_paths_to_their_service() -> None:
+    from components.aws.load_balancer import LoadBalancerRouteArgs
+
+    construct(
+        lambda: LoadBalancer(
+            "lbroutes",
+            minimal_args(
+                "lbroutes",
+                services={"site": LoadBalancerTargetArgs(port=8080), "docs": LoadBalancerTargetArgs(port=9000)},
+                routes={"manual": LoadBalancerRouteArgs(service="docs", paths=["/docs/*"], priority=7)},
+            ),
+        )
+    )
+    rule = one("lbroutes-manual")
+    assert rule.inputs["priority"] == 7
+    assert rule.inputs["conditions"] == [{"pathPattern": {"values": ["/docs/*"]}}]
+    assert rule.inputs["actions"] == [{"type": "forward", "targetGroupArn": one("lbroutes-docs").outputs["arn"]}]
+    assert rule.property_dependencies["listenerArn"] == [one("lbroutes-https").urn]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"ssl_policy": "ELBSecurityPolicy-2016-08"},
+            r"LoadBalancerArgs.ssl_policy must be a TLS 1.2\+ policy .*, got .ELBSecurityPolicy-2016-08.",
+        ),
+        ({"desync_mitigation": "monitor"}, "LoadBalancerArgs.desync_mitigation must be defensive or strictest"),
+        ({"default_service": "www"}, "LoadBalancerArgs.default_service must be a key of services, got 'www'"),
+        ({"certificate_arn": ""}, "LoadBalancerArgs.certificate_arn must name an ACM certificate"),
+        ({"upload_paths": ["/"]}, r"LoadBalancerArgs.upload_paths\[0\] must be a path below /"),
+        (
+            {"services": {"site": LoadBalancerTargetArgs(port=8080, health_check_timeout_seconds=30)}},
+            r"LoadBalancerArgs.services\['site'\].health_check_timeout_seconds must be less than "
+            r"health_check_interval_seconds \(30\), got 30",
+        ),
+    ],
+)
+def test_args_the_alb_would_refuse_are_refused_by_field(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        LoadBalancer("lbbad", minimal_args("lbbad", **changes))
+
+
+def test_rate_limits_the_waf_would_refuse_are_refused_by_field() -> None:
+    """botocore's wafv2 model: RateLimit min 10; EvaluationWindowSec 60, 120, 300 or 600."""
+    from components.aws.load_balancer import LoadBalancerRateLimitArgs
+
+    for limit, field_name, message in (
+        (LoadBalancerRateLimitArgs("api", 9), "limit", "be at least 10, got 9"),
+        (LoadBalancerRateLimitArgs("api", 100, 90), "window_seconds", "be 60, 120, 300 or 600, got 90"),
+        (LoadBalancerRateLimitArgs("api", 100, 60, "/x", "suffix"), "match", "be prefix or contains, got 'suffix'"),
+    ):
+        with pytest.raises(ValueError, match=rf"LoadBalancerArgs.rate_limits\[0\].{field_name} must {message}"):
+            LoadBalancer("lbbad", minimal_args("lbbad", rate_limits=[limit]))
+
+
+def test_a_route_to_no_service_is_refused() -> None:
+    from components.aws.load_balancer import LoadBalancerRouteArgs
+
+    route = LoadBalancerRouteArgs(service="api", paths=["/api/*"], priority=1)
+    with pytest.raises(ValueError, match=r"LoadBalancerArgs.routes\['api'\].service must be a key of services"):
+        LoadBalancer("lbbad", minimal_args("lbbad", routes={"api": route}))

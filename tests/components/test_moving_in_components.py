@@ -4,9 +4,11 @@ operator access (aws) and the migration container (docker). Each one's defaults 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components.aws.account import Account
@@ -14,9 +16,10 @@ from components.aws.app_secrets import AppSecrets, AppSecretsArgs
 from components.aws.files import NFS_PORT, PersistentFiles, PersistentFilesArgs
 from components.aws.one_off import OneOffArgs, OneOffTask
 from components.aws.operations import AGENT_PATHS, Operations, OperationsArgs, operator_statements
+from components.aws.platform_args import app_secrets_args
 from components.database_roles import bootstrap_script, mysql_roles_sql, postgres_roles_sql
 from components.docker.migrations import APP_SECRETS_DIR, MigrationFailed, app_secret_files, check_exit
-from components.settings import AppSettings
+from components.settings import AppSettings, StackSecrets
 from stackcheck.engine.cloud import ACCOUNT_ID
 from stackcheck.engine.resources import is_secret
 from tests.conftest import TEST_REGION, construct, one, registered
@@ -37,11 +40,8 @@ def test_application_secrets_are_kept_under_the_customer_key_and_never_in_plaint
     values = {"backend": {"JWT_SECRET_KEY": pulumi.Output.secret("x" * 40)}}
     arn = f"arn:aws:secretsmanager:{TEST_REGION}:{ACCOUNT_ID}:secret:sentry-AbCdEf"
     app = AppSettings.model_validate({"backend": {"secretArns": {"SENTRY_DSN": f"{arn}:dsn::"}}}, by_alias=True)
-    built = construct(
-        lambda: AppSecrets(
-            "t-app", AppSecretsArgs(name_prefix="webstack-t", secrets_key_arn=KEY, values=values, app=app)
-        )
-    )
+    args = app_secrets_args(app, StackSecrets(app=values), name_prefix="webstack-t", secrets_key_arn=KEY)
+    built = construct(lambda: AppSecrets("t-app", args))
     secret = one("t-app-backend-jwt-secret-key")
     assert secret.inputs["name"] == "webstack-t/app/backend/JWT_SECRET_KEY"
     assert secret.inputs["kmsKeyId"] == KEY
@@ -50,6 +50,40 @@ def test_application_secrets_are_kept_under_the_customer_key_and_never_in_plaint
     existing = built.refs["backend"]["SENTRY_DSN"]
     assert existing.arn == arn
     assert existing.value_from(arn) == f"{arn}:dsn::"
+
+
+def test_application_secrets_by_default_are_none_and_every_service_has_its_entry() -> None:
+    built = construct(lambda: AppSecrets("t-none", AppSecretsArgs(name_prefix="webstack-n", secrets_key_arn=KEY)))
+    assert built.refs == {"frontend": {}, "backend": {}}
+    assert registered("t-none-") == []
+
+
+def test_existing_secrets_are_referenced_by_arn_and_not_managed() -> None:
+    arn = f"arn:aws:secretsmanager:{TEST_REGION}:{ACCOUNT_ID}:secret:mail-AbCdEf"
+    args = AppSecretsArgs(
+        name_prefix="webstack-e", secrets_key_arn=KEY, existing_secret_arns={"frontend": {"MAIL_PASSWORD": arn}}
+    )
+    built = construct(lambda: AppSecrets("t-existing", args))
+    assert built.refs["frontend"]["MAIL_PASSWORD"].arn == arn
+    assert built.refs["frontend"]["MAIL_PASSWORD"].value_from(arn) == arn
+    assert registered("t-existing-", "aws:secretsmanager/secret:Secret") == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"values": {"worker": {"TOKEN": "x"}}}, "AppSecretsArgs.values must name services of `services` (frontend, "
+         "backend), got 'worker'"),
+        ({"values": {"backend": {"JWT-KEY": "x"}}}, "AppSecretsArgs.values['backend'] must name environment "
+         "variables with letters, digits and _, got 'JWT-KEY'"),
+        ({"existing_secret_arns": {"backend": {"DSN": "arn:aws:s3:::bucket"}}}, "AppSecretsArgs.existing_secret_arns"
+         "['backend']['DSN'] must be a Secrets Manager secret's ARN"),
+    ],
+)  # fmt: skip
+def test_bad_application_secrets_args_are_refused_naming_the_field(changes: dict[str, Any], message: str) -> None:
+    args = AppSecretsArgs(name_prefix="webstack-b", secrets_key_arn=KEY, **changes)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        AppSecrets("t-bad", args)
 
 
 def test_a_one_off_task_is_locked_down_and_fails_the_update_unless_it_exits_0() -> None:
@@ -84,6 +118,70 @@ def test_a_one_off_task_is_locked_down_and_fails_the_update_unless_it_exits_0() 
     assert run.inputs["environment"]["SUBNETS"] == ",".join(SUBNETS)
     assert run.inputs["environment"]["TIMEOUT_SECONDS"] == "1800"
     assert one("t-once-task").urn in run.dependencies
+
+
+def _one_off_args(**changes: Any) -> OneOffArgs:
+    return OneOffArgs(
+        **{
+            "account": ACCOUNT,
+            "family": "webstack-t-once",
+            "container": "once",
+            "image": "ghcr.io/acme/api:1.0.0",
+            "command": ["true"],
+            "cluster_arn": CLUSTER,
+            "subnet_ids": SUBNETS,
+            "security_group_ids": [APP_SG],
+            "execution_role_arn": ROLE_ARN,
+            "task_role_arn": ROLE_ARN + "-task",
+            "log_group_name": "/webstack-t/ecs/backend",
+            **changes,
+        }
+    )
+
+
+class _Prepared(pulumi.ComponentResource):
+    """Stands in for what a task waits on: a component with children of its own."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("webstack:test:Prepared", name)
+        import pulumi_aws as aws
+
+        for index in range(2):
+            aws.ssm.Parameter(
+                f"{name}-part-{index}", type="String", value="x", opts=pulumi.ResourceOptions(parent=self)
+            )
+
+
+def test_a_one_off_task_runs_after_what_it_waits_for_and_keeps_its_inputs() -> None:
+    def build() -> None:
+        prepared = _Prepared("t-wait-prep")
+        secret = aws.secretsmanager.Secret("t-wait-secret", name="x")
+        OneOffTask("t-wait", _one_off_args(wait_for=[prepared.urn, pulumi.Output.secret(secret.arn)]))
+
+    construct(build)
+    run = one("t-wait-run")
+    waited = {one(name).urn for name in ("t-wait-prep-part-0", "t-wait-prep-part-1", "t-wait-secret")}
+    assert waited <= set(run.dependencies)  # a component's children, as depends_on on it would give
+    assert one("t-wait-task").urn in run.dependencies
+    assert run.inputs["environment"]["TASK_DEFINITION"] == "webstack-t-once"  # the family, and not made secret
+    assert not is_secret(run.inputs["environment"]["TASK_DEFINITION"])
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"user": "0:0"}, "OneOffArgs.user must not be root: the task runs unprivileged, got '0:0'"),
+        ({"user": "root"}, "OneOffArgs.user must not be root"),
+        ({"cpu": 300}, "OneOffArgs.cpu must be a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384), got 300"),
+        ({"memory": 512}, "OneOffArgs.memory must be a size Fargate offers with cpu 512 (1024-4096 MiB in steps of "
+         "1024), got 512"),
+        ({"timeout_minutes": 0}, "OneOffArgs.timeout_minutes must be at least 1, got 0"),
+        ({"command": []}, "OneOffArgs.command must name the command to run, got []"),
+    ],
+)  # fmt: skip
+def test_bad_one_off_args_are_refused_naming_the_field(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        OneOffTask("t-bad-once", _one_off_args(**changes))
 
 
 def test_persistent_files_are_encrypted_private_and_pinned_to_the_service_user() -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from components.aws.account import Account
-from components.aws.network import Network, NetworkArgs
+from components.aws.network import Network, NetworkArgs, ZoneChoiceError
+from components.aws.platform_args import network_args, stack_network
 from components.settings import NetworkSettings, SettingsError, plan_subnets
 from stackcheck.engine.cloud import ACCOUNT_ID, availability_zones
 from tests.conftest import TEST_REGION, construct, one, registered
@@ -30,15 +32,19 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def network(name: str, protect: bool = False, edge_cidrs: list[str] | None = None, **layout: Any) -> Network:
-    args = NetworkArgs(
+    """A stack's network: ``webstack:network`` (``layout``, as a stack file spells it) through the platform's
+    mapping onto the Args."""
+    args = network_args(
+        NetworkSettings.model_validate(layout),
         account=ACCOUNT,
         name_prefix=f"webstack-{name}",
         flow_log_key_arn=KEY_ARN,
-        layout=NetworkSettings.model_validate(layout),
+        app_ports=(3000, 8000),
+        database_port=5432,
         edge_cidrs=edge_cidrs,
         protect=protect,
     )
-    return construct(lambda: Network(name, args))
+    return construct(lambda: stack_network(name, args))
 
 
 @pytest.fixture(scope="module")
@@ -196,6 +202,59 @@ def test_more_zones_than_the_region_offers_is_a_settings_error() -> None:
         caught.value.message
         == f"webstack:network.azCount must be at most 3, the availability zones {TEST_REGION} offers, got 4"
     )
+
+
+def test_a_program_using_the_component_sees_its_args_field_named() -> None:
+    offered = ", ".join(sorted(ZONE_IDS.values()))
+    args = NetworkArgs(
+        account=ACCOUNT, name_prefix="webstack-argsz", flow_log_key_arn=KEY_ARN, az_count=2,
+        availability_zone_ids=[ZONE_IDS[ZONES[0]], "euw1-az9"],
+    )  # fmt: skip
+    with pytest.raises(ZoneChoiceError) as caught:
+        construct(lambda: Network("argsz", args))
+    assert str(caught.value) == (
+        f"NetworkArgs.availability_zone_ids[1] must be a zone ID {TEST_REGION} offers ({offered}), got 'euw1-az9'"
+    )
+    wide = NetworkArgs(account=ACCOUNT, name_prefix="webstack-argsw", flow_log_key_arn=KEY_ARN, az_count=4)
+    with pytest.raises(ZoneChoiceError, match=r"^NetworkArgs\.az_count must be at most 3, the availability zones"):
+        construct(lambda: Network("argsw", wide))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"cidr": "10.0.0.0/33"}, "NetworkArgs.cidr must be a CIDR block such as 10.0.0.0/16, with no host bits set, "
+         "got '10.0.0.0/33'"),
+        ({"cidr": "8.8.0.0/16"}, "NetworkArgs.cidr must be a private IPv4 range inside 10.0.0.0/8, 172.16.0.0/12 or "
+         "192.168.0.0/16, got '8.8.0.0/16'"),
+        ({"cidr": "10.0.0.0/25"}, "NetworkArgs.cidr must be between /16 and /24, got '10.0.0.0/25'"),
+        ({"az_count": 1}, "NetworkArgs.az_count must be between 2 and 6, got 1"),
+        ({"subnet_prefix_length": 29}, "NetworkArgs.subnet_prefix_length must be between 17 and 28, got 29"),
+        ({"cidr": "10.0.0.0/24", "subnet_prefix_length": 27}, "NetworkArgs.subnet_prefix_length must be at least "
+         "28: a quarter of 10.0.0.0/24 must hold az_count (3) subnets, got 27"),
+        ({"availability_zone_ids": ["use1-az1"]}, "NetworkArgs.availability_zone_ids must list az_count (3) distinct "
+         "zone IDs, got ['use1-az1']"),
+        ({"flow_log_retention_days": 0}, "NetworkArgs.flow_log_retention_days must be a retention CloudWatch accepts"),
+        ({"lb_ingress_cidrs": []}, "NetworkArgs.lb_ingress_cidrs must list at least one CIDR, or nobody reaches the "
+         "load balancer, got []"),
+        ({"admin_cidrs": ["203.0.113.7/32", "0.0.0.0/0"]}, "NetworkArgs.admin_cidrs[1] must be /16 or narrower: SSH "
+         "is never open to the internet, got '0.0.0.0/0'"),
+        ({"admin_cidrs": ["2001:db8::/32"]}, "NetworkArgs.admin_cidrs[0] must be /48 or narrower"),
+    ],
+)  # fmt: skip
+def test_bad_args_are_refused_naming_the_field(changes: dict[str, Any], message: str) -> None:
+    args = NetworkArgs(account=ACCOUNT, name_prefix="webstack-bad", flow_log_key_arn=KEY_ARN, **changes)
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+        Network("bad", args)
+
+
+def test_the_args_defaults_are_the_settings_defaults() -> None:
+    """A program that leaves the Args alone gets what a stack that leaves ``webstack:network`` alone gets."""
+    stack = network_args(
+        NetworkSettings(), account=ACCOUNT, name_prefix="p", flow_log_key_arn=KEY_ARN, app_ports=(3000, 8000),
+        database_port=5432, protect=False,
+    )  # fmt: skip
+    assert stack == NetworkArgs(account=ACCOUNT, name_prefix="p", flow_log_key_arn=KEY_ARN)
 
 
 # -- security groups ---------------------------------------------------------------------------------------------------

@@ -96,6 +96,27 @@ def test_the_installed_package_imports_without_the_repository(installed: Install
         assert all(target.startswith(module) for target in names.values()), (module, names)
 
 
+def test_the_wheel_ships_the_one_off_runner_and_an_installed_one_off_task_runs_it(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """OneOffTask hands its Command the text of run-task.sh: package data, so a program that installed webstack (no
+    repository around) gets the same runner as the stacks."""
+    runner = ROOT / "components" / "aws" / "run-task.sh"
+    assert "webstack/aws/run-task.sh" in installed.names()
+    result = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "one_off_probe.py")],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(installed.site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert Path(report["module"]).is_relative_to(installed.site)
+    assert report["create"] == [runner.read_text()]
+
+
 def test_the_metadata_declares_the_version_and_the_programs_requirements(installed: Installed) -> None:
     metadata = installed.metadata()
     assert f"\nVersion: {components.__version__}\n" in metadata

@@ -186,3 +186,33 @@ def test_the_served_package_has_one_schema_and_builds_keys_through_construct() -
     assert len(keys) == 2
     assert all(key.parent == component.urn for key in keys)
     assert {key.inputs["enableKeyRotation"] for key in keys} == {True}
+
+
+def test_the_package_serves_the_certificate_validation_records_with_their_records_as_a_map_of_args() -> None:
+    from components.provider import components as served
+
+    provider = ComponentProvider(served(), PACKAGE, version=components.__version__)
+    schema = json.loads(provider.schema)  # type: ignore[attr-defined]
+    records = schema["resources"]["webstack:index:CertificateValidationRecords"]
+    assert records["requiredInputs"] == ["zoneId"]
+    assert records["inputProperties"]["records"]["additionalProperties"]["$ref"] == (
+        "#/types/webstack:index:ValidationRecordArgs"
+    )
+
+    def build() -> str:
+        inputs = {
+            "zoneId": "0123456789abcdef0123456789abcdef",
+            "namePrefix": "acme-prod",
+            # As ACM gives a record (fully qualified, a trailing dot); the type is left to its default.
+            "records": {"apex": {"name": "_a1.example.com.", "content": "_b2.acm-validations.aws."}},
+        }
+        return provider.construct(  # type: ignore[return-value]
+            "served-validation", "webstack:index:CertificateValidationRecords", inputs, pulumi.ResourceOptions()
+        ).urn
+
+    construct(build)
+    (component,) = registered("served-validation", "webstack:index:CertificateValidationRecords")
+    (record,) = registered("served-validation-apex", "cloudflare:index/dnsRecord:DnsRecord")
+    assert record.parent == component.urn
+    assert (record.inputs["name"], record.inputs["content"]) == ("_a1.example.com", "_b2.acm-validations.aws")
+    assert (record.inputs["type"], record.inputs["proxied"]) == ("CNAME", False)

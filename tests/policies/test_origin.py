@@ -14,7 +14,7 @@ import crossplane
 import pytest
 from pulumi_policy import StackValidationPolicy
 
-from components.docker.nginx import CLIENT_CA_FILE, Proxy, Upstream, nginx_config
+from components.docker.nginx import Proxy, Upstream, nginx_config
 from policies.rules import _nginx
 from policies.rules.cdn import CLOUDFLARE_RANGES
 from policies.rules.origin import (
@@ -23,11 +23,13 @@ from policies.rules.origin import (
     docker_nginx_counts_clients_behind_cloudflare,
     docker_origin_only_through_cloudflare,
 )
-from tests.components.docker_support import prod_settings
+from tests.components.docker_support import nginx_site, prod_settings
 from tests.policies.support import Res, check_stack, stack_not_applicable, unknown_message, urns
 
 ZONE = "0123456789abcdef0123456789abcdef"
 TUNNEL_SUBNET = "192.168.255.248/29"
+#: Stands in for Cloudflare's origin-pull CA: nginx.conf names the file the load balancer uploads it to.
+CA_PEM = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n"
 TUNNEL_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
 FRONTEND = Upstream("web-frontend:3000", ["web-frontend-1:3000"])
 BACKEND = Upstream("web-backend:8000", ["web-backend-1:8000"])
@@ -256,7 +258,7 @@ TUNNEL_PROXY = Proxy(trusted=[TUNNEL_SUBNET])
 
 def tunneled(proxy: Proxy | None = TUNNEL_PROXY) -> list[Res]:
     """A Docker host behind a Cloudflare Tunnel, as webstack registers it."""
-    config = nginx_config(prod_settings(), FRONTEND, BACKEND, proxy)
+    config = nginx_config(nginx_site(prod_settings()), FRONTEND, BACKEND, proxy)
     return [
         record("CNAME", f"{TUNNEL_ID}.cfargotunnel.com"),
         Res("urn:tunnel", TUNNEL, {"accountId": "89abcdef0123456789abcdef01234567", "configSrc": "cloudflare"}),
@@ -274,8 +276,9 @@ def tunneled(proxy: Proxy | None = TUNNEL_PROXY) -> list[Res]:
 
 def direct(config_text: str | None = None, enabled: bool = True) -> list[Res]:
     """A Docker host that Cloudflare connects to directly, as webstack registers it."""
-    proxy = Proxy(trusted=CLOUDFLARE_RANGES, admitted=CLOUDFLARE_RANGES, client_ca_file=CLIENT_CA_FILE)
-    config = config_text if config_text is not None else nginx_config(prod_settings(), FRONTEND, BACKEND, proxy)
+    proxy = Proxy(trusted=CLOUDFLARE_RANGES, admitted=CLOUDFLARE_RANGES, client_ca_pem=CA_PEM)
+    site = nginx_site(prod_settings())
+    config = config_text if config_text is not None else nginx_config(site, FRONTEND, BACKEND, proxy)
     https = {"internal": 8443.0, "external": 443.0, "ip": "0.0.0.0"}
     return [
         record("A", "93.184.216.34"),
@@ -290,9 +293,9 @@ def direct(config_text: str | None = None, enabled: bool = True) -> list[Res]:
 
 def test_the_rules_read_nginx_conf_as_crossplane_does(tmp_path: Path) -> None:
     """The small reader in the policy pack against crossplane, on every configuration webstack writes."""
-    direct_proxy = Proxy(trusted=CLOUDFLARE_RANGES, admitted=CLOUDFLARE_RANGES, client_ca_file=CLIENT_CA_FILE)
+    direct_proxy = Proxy(trusted=CLOUDFLARE_RANGES, admitted=CLOUDFLARE_RANGES, client_ca_pem=CA_PEM)
     for proxy in (None, Proxy(trusted=[TUNNEL_SUBNET]), direct_proxy):
-        text = nginx_config(prod_settings(), FRONTEND, BACKEND, proxy)
+        text = nginx_config(nginx_site(prod_settings()), FRONTEND, BACKEND, proxy)
         path = tmp_path / "nginx.conf"
         path.write_text(text)
         parsed = crossplane.parse(str(path), single=True, comments=False)

@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from components.docker.monitoring_config import ALERTMANAGER_CONFIG_FILE, RECEIVER, SEVERITY_TIMING, alertmanager_config
-from tests.components.docker_support import docker_settings
 from tests.realserver.conftest import Workspace, delivered, require
 
 ALERTMANAGER = "monitoring-alertmanager"
@@ -84,8 +83,8 @@ def test_a_webhook_configuration_is_valid_where_alertmanager_knows_url_file(work
         pytest.skip(
             "url_file (the webhook URL read from a secret file) needs Alertmanager 0.26; Debian's amtool is 0.25"
         )
-    settings = docker_settings(
-        monitoring={"alertEmails": ["ops@example.org"]}, docker={"smtpSmarthost": "smtp.example.org:587"}
+    config = alertmanager_config(
+        ["ops@example.org"], has_webhook=True, smtp_smarthost="smtp.example.org:587", smtp_from="am@example.org"
     )
-    path = workspace.write("alertmanager.yml", yaml.safe_dump(alertmanager_config(settings, has_webhook=True)), 0o644)
+    path = workspace.write("alertmanager.yml", yaml.safe_dump(config), 0o644)
     assert "SUCCESS" in workspace.run(["amtool", "check-config", str(path)]).stdout

@@ -53,6 +53,33 @@ def test_an_import_inside_a_function_closes_a_cycle(tmp_path: Path) -> None:
     assert find_cycle(graph) == ["pkg.costs", "pkg.report", "pkg.overview", "pkg.costs"]
 
 
+def test_a_module_importing_a_name_from_its_own_package_closes_a_cycle_through_the_packages_init(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        {"pkg/__init__.py": "from pkg.area import value\n", "pkg/area.py": "from pkg import other\n"},
+    )
+    graph = import_graph(tmp_path, "pkg")
+    assert graph == {"pkg": {"pkg.area"}, "pkg.area": {"pkg"}}
+    assert find_cycle(graph) == ["pkg", "pkg.area", "pkg"]
+
+
+def test_imports_that_run_one_way_have_no_cycle(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/base.py": "import json\n",
+            "pkg/area.py": "from pkg.base import x\n",
+            "pkg/top.py": "from .area import y\nimport pkg.base\n",
+        },
+    )
+    graph = import_graph(tmp_path, "pkg")
+    assert graph == {"pkg": set(), "pkg.area": {"pkg.base"}, "pkg.base": set(), "pkg.top": {"pkg.area", "pkg.base"}}
+    assert find_cycle(graph) == []
+
+
 def test_imports_of_names_relative_imports_and_type_checking_imports_are_edges(tmp_path: Path) -> None:
     write(
         tmp_path,
