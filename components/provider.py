@@ -161,6 +161,7 @@ SERVED_AWS = (
     "OneOffTask",
     "Operations",
     "PersistentFiles",
+    "Prometheus",
     "ShardedDatabase",
 )
 

@@ -13,6 +13,7 @@ from ..settings import (
     AppSettings,
     CacheSettings,
     DatabaseSettings,
+    MonitoringSettings,
     NetworkSettings,
     SettingsError,
     StackSecrets,
@@ -22,6 +23,7 @@ from .app_secrets import AppSecretsArgs
 from .cache import CacheArgs
 from .database import DatabaseArgs
 from .network import Network, NetworkArgs, ZoneChoiceError
+from .prometheus import PrometheusArgs
 from .sharded_database import ShardedDatabaseArgs
 
 
@@ -179,4 +181,33 @@ def app_secrets_args(
         values={service: dict(named) for service, named in secrets.app.items()},
         existing_secret_arns={service: dict(app.service(service).secret_arns) for service in APP_SERVICES},
         services=APP_SERVICES,
+    )
+
+
+def prometheus_args(
+    settings: MonitoringSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    data_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    critical_topic_arn: pulumi.Input[str],
+    warning_topic_arn: pulumi.Input[str],
+    log_retention_days: int,
+) -> PrometheusArgs:
+    """``webstack:monitoring`` (the catalog's thresholds, Grafana) as Prometheus's Args, routing to the alert
+    topics."""
+    return PrometheusArgs(
+        account=account,
+        name_prefix=name_prefix,
+        data_key_arn=data_key_arn,
+        logs_key_arn=logs_key_arn,
+        critical_topic_arn=critical_topic_arn,
+        warning_topic_arn=warning_topic_arn,
+        alert_thresholds={
+            alert: {str(severity): value for severity, value in thresholds.items()}
+            for alert, thresholds in settings.thresholds.items()
+        },
+        grafana=settings.grafana,
+        log_retention_days=log_retention_days,
     )

@@ -26,7 +26,6 @@ NOT_YET_IN_REACH = {
     "Backups": "BackupsArgs embeds BackupSettings, an ObjectStorage component and a provider",
     "LoadBalancer": "LoadBalancerArgs embeds WebSettings and a validation callback",
     "Monitoring": "MonitoringArgs embeds MonitoringSettings and the watched resources",
-    "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
     "WebTier": "WebTierArgs embeds WebSettings, callbacks and resources",
 }
 
