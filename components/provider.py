@@ -164,6 +164,7 @@ SERVED_AWS = (
     "OneOffTask",
     "Operations",
     "PersistentFiles",
+    "Prometheus",
     "Service",
     "ShardedDatabase",
     "WebTier",

@@ -40,6 +40,7 @@ from .load_balancer import (
 )
 from .monitoring import MonitoringArgs, WatchedArgs, WatchedDatabaseArgs
 from .network import Network, NetworkArgs, ZoneChoiceError
+from .prometheus import PrometheusArgs
 from .service import ImageBuildArgs, ServiceArgs
 from .sharded_database import ShardedDatabase, ShardedDatabaseArgs
 from .storage import ObjectStorage
@@ -402,6 +403,35 @@ def watched_databases(settings: DatabaseSettings, database: ShardedDatabase) -> 
                 )
             )
     return watched
+
+
+def prometheus_args(
+    settings: MonitoringSettings,
+    *,
+    account: Account,
+    name_prefix: str,
+    data_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    critical_topic_arn: pulumi.Input[str],
+    warning_topic_arn: pulumi.Input[str],
+    log_retention_days: int,
+) -> PrometheusArgs:
+    """``webstack:monitoring`` (the catalog's thresholds, Grafana) as Prometheus's Args, routing to the alert
+    topics."""
+    return PrometheusArgs(
+        account=account,
+        name_prefix=name_prefix,
+        data_key_arn=data_key_arn,
+        logs_key_arn=logs_key_arn,
+        critical_topic_arn=critical_topic_arn,
+        warning_topic_arn=warning_topic_arn,
+        alert_thresholds={
+            alert: {str(severity): value for severity, value in thresholds.items()}
+            for alert, thresholds in settings.thresholds.items()
+        },
+        grafana=settings.grafana,
+        log_retention_days=log_retention_days,
+    )
 
 
 @dataclass(frozen=True)

@@ -46,12 +46,13 @@ from .platform_args import (
     load_balancer_args,
     monitoring_args,
     network_args,
+    prometheus_args,
     sharded_database_args,
     stack_network,
     watched_databases,
     web_tier_args,
 )
-from .prometheus import Prometheus, PrometheusArgs
+from .prometheus import Prometheus
 from .sharded_database import ShardedDatabase
 from .storage import ObjectStorage, ObjectStorageArgs
 from .task_definitions import MetricsCollector, SecretRef
@@ -145,14 +146,14 @@ def alert_routing(base: Foundation) -> Alerting:
     prometheus = (
         Prometheus(
             "prometheus",
-            PrometheusArgs(
+            prometheus_args(
+                settings.monitoring,
                 account=account,
                 name_prefix=prefix,
                 data_key_arn=keys.data.arn,
                 logs_key_arn=keys.logs.arn,
-                topic_arns=topic_arns,
-                alerts=alert_catalog,
-                settings=settings.monitoring,
+                critical_topic_arn=alerts.critical.arn,
+                warning_topic_arn=alerts.warning.arn,
                 log_retention_days=settings.web.log_retention_days,
             ),
             opts=here,

@@ -8,17 +8,18 @@
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 import pulumi_aws as aws
 import yaml
 
-from ..alerts import Alert, Severity, prometheus_rules
-from ..settings import MonitoringSettings
+from ..alerts import ALERT_NAMES, SEVERITIES, Severity, catalog, prometheus_rules
+from ..settings import LOG_RETENTION_DAYS
 from .account import Account
+from .args_errors import invalid
 
 PROMETHEUS_TYPE = "webstack:aws:Prometheus"
 
@@ -26,31 +27,60 @@ PROMETHEUS_TYPE = "webstack:aws:Prometheus"
 # -- Prometheus and Grafana --------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PrometheusArgs:
-    """Inputs of :class:`Prometheus`."""
+    """Inputs of :class:`Prometheus`. The workspace and its logs are always encrypted with customer keys; the alerts
+    are webstack's catalog (components/alerts.py) at the guides' thresholds unless ``alert_thresholds`` says
+    otherwise."""
 
     account: Account
+    """The account and region (the log delivery policy, Alertmanager's SNS signing region, Grafana's role)."""
     name_prefix: str
+    """Physical-name prefix, e.g. ``webstack-prod``: the workspace's alias and Grafana's name."""
     data_key_arn: pulumi.Input[str]
-    """Customer KMS key of the workspace."""
+    """Customer KMS key of the workspace (and of Grafana)."""
     logs_key_arn: pulumi.Input[str]
     """Customer KMS key of its log group."""
-    topic_arns: Mapping[Severity, pulumi.Input[str]]
-    """Where Alertmanager sends each severity."""
-    alerts: Sequence[Alert]
-    """The catalog (thresholds applied)."""
-    settings: MonitoringSettings = field(default_factory=MonitoringSettings)
+    critical_topic_arn: pulumi.Input[str]
+    """SNS topic Alertmanager sends critical alerts to."""
+    warning_topic_arn: pulumi.Input[str]
+    """SNS topic Alertmanager sends every other alert to."""
+    alert_thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    """Alert name -> severity (``warning``, ``critical``) -> threshold, instead of the catalog's (the guides').
+    Empty: the catalog as it is."""
+    grafana: bool = True
+    """Amazon Managed Grafana over the workspace and CloudWatch, signed in through IAM Identity Center only (which the
+    account must have)."""
     log_retention_days: int = 365
+    """Days CloudWatch keeps the workspace's logs (a retention CloudWatch accepts: 30, 90, 365, ...)."""
+
+
+def validate_prometheus_args(args: PrometheusArgs) -> None:
+    """An alert or severity the catalog lacks, or a retention CloudWatch refuses: errors name the Args field."""
+    for alert, thresholds in args.alert_thresholds.items():
+        if alert not in ALERT_NAMES:
+            raise invalid(args, "alert_thresholds", f"name alerts of the catalog ({', '.join(ALERT_NAMES)})", alert)
+        for severity in thresholds:
+            if severity not in SEVERITIES:
+                rule = f"name severities {' or '.join(SEVERITIES)}"
+                raise invalid(args, f"alert_thresholds[{alert!r}]", rule, severity)
+    if args.log_retention_days not in LOG_RETENTION_DAYS:
+        rule = "be a retention CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, ..., 3653)"
+        raise invalid(args, "log_retention_days", rule, args.log_retention_days)
 
 
 class Prometheus(pulumi.ComponentResource):
     """The Prometheus workspace, its rules and routing, and Grafana."""
 
     workspace: aws.amp.Workspace
+    """The Amazon Managed Prometheus workspace."""
     remote_write_url: pulumi.Output[str]
+    """Where collectors remote-write their samples."""
     query_url: pulumi.Output[str]
+    """The workspace's query endpoint."""
     grafana: aws.grafana.Workspace | None
+    """The Grafana workspace, when ``grafana``."""
 
     def __init__(self, name: str, args: PrometheusArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        validate_prometheus_args(args)
         super().__init__(PROMETHEUS_TYPE, name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         logs = aws.cloudwatch.LogGroup(
@@ -87,18 +117,23 @@ class Prometheus(pulumi.ComponentResource):
             f"{name}-rules",
             name="webstack-alerts",
             workspace_id=self.workspace.id,
-            data=yaml.safe_dump(prometheus_rules(args.alerts), sort_keys=False, width=1000),
+            data=yaml.safe_dump(
+                # The severities are checked above: the catalog's two.
+                prometheus_rules(catalog(cast(Mapping[str, Mapping[Severity, float]], args.alert_thresholds))),
+                sort_keys=False,
+                width=1000,
+            ),
             opts=child,
         )
         aws.amp.AlertManagerDefinition(
             f"{name}-alertmanager",
             workspace_id=self.workspace.id,
-            definition=pulumi.Output.all(
-                critical=args.topic_arns["critical"], warning=args.topic_arns["warning"]
-            ).apply(lambda topics: alertmanager_definition(topics, args.account.region)),
+            definition=pulumi.Output.all(critical=args.critical_topic_arn, warning=args.warning_topic_arn).apply(
+                lambda topics: alertmanager_definition(topics, args.account.region)
+            ),
             opts=child,
         )
-        self.grafana = self._grafana(name, args) if args.settings.grafana else None
+        self.grafana = self._grafana(name, args) if args.grafana else None
         self.register_outputs(
             {
                 "workspaceArn": self.workspace.arn,

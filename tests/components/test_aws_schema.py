@@ -23,7 +23,6 @@ COMPONENTS = sorted(
 
 #: Components whose Args the analyzer cannot read yet, and why (what their Args still embed).
 NOT_YET_IN_REACH = {
-    "Prometheus": "PrometheusArgs embeds MonitoringSettings and a Literal-keyed mapping",
 }
 
 

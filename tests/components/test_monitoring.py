@@ -13,7 +13,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from components.aws.monitoring_functions import (
     canary_policy,
     forwarder_policy,
 )
-from components.aws.platform_args import monitoring_args
+from components.aws.platform_args import monitoring_args, prometheus_args
 from components.aws.prometheus import Prometheus, PrometheusArgs, alertmanager_definition
 from components.provider import PACKAGE, hosted
 from components.settings import CANARY_RUNTIME, MonitoringSettings
@@ -107,14 +107,15 @@ class BuiltPrometheus:
 
 def prometheus(name: str, **settings: Any) -> BuiltPrometheus:
     """A Prometheus named ``name`` (physical prefix ``webstack-<name>``) with the default catalog; its URLs resolved."""
-    args = PrometheusArgs(
+    args = prometheus_args(
+        settings_of(**settings),
         account=ACCOUNT,
         name_prefix=f"webstack-{name}",
         data_key_arn=DATA_KEY_ARN,
         logs_key_arn=LOGS_KEY_ARN,
-        topic_arns=TOPICS,
-        alerts=catalog(),
-        settings=settings_of(**settings),
+        critical_topic_arn=CRITICAL_TOPIC,
+        warning_topic_arn=WARNING_TOPIC,
+        log_retention_days=365,
     )
     resolved: dict[str, str] = {}
 
@@ -513,6 +514,27 @@ def test_remote_write_and_query_urls_come_from_the_workspace_endpoint(default_pr
         "remote_write": f"{endpoint}api/v1/remote_write",
         "query": f"{endpoint}api/v1/query",
     }
+
+
+def test_thresholds_of_the_args_change_the_rules_and_bad_ones_are_refused_naming_the_field() -> None:
+    name = catalog()[0].name
+    args = PrometheusArgs(
+        account=ACCOUNT, name_prefix="webstack-promthr", data_key_arn=DATA_KEY_ARN, logs_key_arn=LOGS_KEY_ARN,
+        critical_topic_arn=CRITICAL_TOPIC, warning_topic_arn=WARNING_TOPIC, alert_thresholds={name: {"warning": 7}},
+    )  # fmt: skip
+    construct(lambda: Prometheus("promthr", args))
+    parsed = yaml.safe_load(one("promthr-rules").inputs["data"])
+    assert parsed == prometheus_rules(catalog({name: {"warning": 7}}))
+    assert parsed != prometheus_rules(catalog())
+    with pytest.raises(ValueError, match=r"^PrometheusArgs\.alert_thresholds must name alerts of the catalog \("):
+        Prometheus("prombad", replace(args, alert_thresholds={"NoSuchAlert": {"warning": 1}}))
+    with pytest.raises(
+        ValueError, match=f"^PrometheusArgs\\.alert_thresholds\\['{name}'\\] must name severities warning or "
+        "critical, got 'page'$"
+    ):  # fmt: skip
+        Prometheus("prombad", replace(args, alert_thresholds={name: {"page": 1}}))
+    with pytest.raises(ValueError, match=r"^PrometheusArgs\.log_retention_days must be a retention CloudWatch"):
+        Prometheus("prombad", replace(args, log_retention_days=0))
 
 
 def test_grafana_off_creates_no_grafana_resources() -> None:

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import pulumi
 import pytest
 
 from components.aws.account import Account
@@ -341,3 +342,28 @@ def test_protect_keeps_the_flow_log_group_and_only_it(default_network: Network) 
     assert one("kept-flow-logs").protect is True
     assert one("net-flow-logs").protect is False
     assert [r.name for r in registered("kept-") if r.protect] == ["kept-flow-logs"]
+
+
+def test_the_component_package_builds_a_network_from_the_inputs_another_language_sends() -> None:
+    """Through Pulumi's ComponentProvider, as `pulumi package add` serves it: camelCase inputs, lists as lists, the
+    defaults left out."""
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    from components.provider import PACKAGE, hosted
+
+    provider = ComponentProvider([hosted(Network)], PACKAGE, version="0.0.0")
+    inputs = {
+        "account": {"id": ACCOUNT_ID, "partition": "aws", "region": TEST_REGION},
+        "namePrefix": "webstack-wire",
+        "flowLogKeyArn": KEY_ARN,
+        "azCount": 2,
+        "singleNatGateway": True,
+        "adminCidrs": ["203.0.113.7/32"],
+    }
+    construct(lambda: provider.construct("wire", f"{PACKAGE}:index:Network", inputs, pulumi.ResourceOptions()).urn)
+    assert len(registered("wire-", SUBNET)) == 6
+    assert len(registered("wire-nat-", NAT)) == 1
+    assert {(r["group"], r["port"], r["peer"]) for r in rules("wire", INGRESS) if r["port"] == (22, 22)} == {
+        ("app", (22, 22), "203.0.113.7/32")
+    }
+    assert one("wire-flow-logs").inputs["retentionInDays"] == 365
