@@ -120,6 +120,33 @@ SCHEMAS: dict[str, tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]
             "adminPassword": ("string", True),
         },
     ),
+    "WebTier": (
+        {
+            "appNetwork": ("string", True),
+            "dataNetwork": ("string", True),
+            "frontend": (f"{TYPES}WebServiceArgs", True),
+            "backend": (f"{TYPES}WebServiceArgs", True),
+            "database": (f"{TYPES}DatabaseEndpoint", True),
+            "cache": (f"{TYPES}CacheEndpoint", True),
+            "storage": (f"{TYPES}StorageEndpoint", True),
+            "healthCheckIntervalSeconds": ("integer", False),
+            "healthCheckTimeoutSeconds": ("integer", False),
+            "healthCheckRetries": ("integer", False),
+            "metricsPath": ("string", False),
+            "migrationCommand": ("array", False),
+            "shardMap": ("string", False),
+            "shardPasswords": ("array", False),
+        },
+        {
+            "frontends": ("array", True),
+            "backends": ("array", True),
+            "frontendHosts": ("array", True),
+            "backendHosts": ("array", True),
+            "frontend": (f"{TYPES}Upstream", True),
+            "backend": (f"{TYPES}Upstream", True),
+            "scrapeTargets": ("array", True),
+        },
+    ),
 }
 #: The nested types the components' Args and outputs use: name -> properties, as in :data:`SCHEMAS`.
 NESTED: dict[str, dict[str, tuple[str, bool]]] = {
@@ -138,9 +165,41 @@ NESTED: dict[str, dict[str, tuple[str, bool]]] = {
         "scheme": ("string", False),
         "caPem": ("string", False),
     },
+    "WebServiceArgs": {
+        "image": ("string", True),
+        "port": ("integer", True),
+        "desiredCount": ("integer", False),
+        "cpu": ("integer", False),
+        "memory": ("integer", False),
+        "user": ("string", False),
+        "healthCheckPath": ("string", False),
+        "environment": ("object", False),
+        "secrets": ("object", False),
+        "volume": (f"{DOCKER}volume:Volume", False),
+        "volumePath": ("string", False),
+    },
+    "DatabaseEndpoint": {
+        "engine": ("string", True),
+        "host": ("string", True),
+        "replicaHosts": ("array", True),
+        "port": ("integer", True),
+        "name": ("string", True),
+        "user": ("string", True),
+        "password": ("string", True),
+        "caPem": ("string", True),
+    },
+    "CacheEndpoint": {"host": ("string", True), "port": ("integer", True), "password": ("string", True)},
+    "StorageEndpoint": {
+        "url": ("string", True),
+        "documentsBucket": ("string", True),
+        "backupsBucket": ("string", True),
+        "accessKey": ("string", True),
+        "secretKey": ("string", True),
+        "caPem": ("string", True),
+    },
 }
 #: Components whose Args still take the stack's settings (``Settings``) or this package's resources.
-NOT_YET_ANALYZABLE = ("Backups", "Database", "ObjectStorage", "WebTier")
+NOT_YET_ANALYZABLE = ("Backups", "Database", "ObjectStorage")
 
 
 def component_names() -> list[str]:
