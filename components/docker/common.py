@@ -336,22 +336,30 @@ class DatabaseEndpoint:
     """``postgres`` or ``mysql``."""
     host: str
     """DNS name of the primary on the data network."""
-    replica_hosts: tuple[str, ...]
+    replica_hosts: Sequence[str]
+    """DNS names of the streaming replicas (reads), on the data network."""
     port: int
+    """The port of the primary and of every replica."""
     name: str
+    """The application's database."""
     user: str
-    password: pulumi.Output[str]
-    """A secret."""
-    ca_pem: pulumi.Output[str]
+    """The application's login."""
+    password: pulumi.Input[str]
+    """The application's password (a secret)."""
+    ca_pem: pulumi.Input[str]
     """The CA that signed the servers' certificates: clients verify against it."""
 
 
 @dataclass(frozen=True)
 class CacheEndpoint:
+    """How the app reaches Redis."""
+
     host: str
+    """Redis's DNS name on the data network."""
     port: int
-    password: pulumi.Output[str]
-    """A secret."""
+    """Redis's port."""
+    password: pulumi.Input[str]
+    """The password of Redis's default user (a secret)."""
 
 
 @dataclass(frozen=True)
@@ -361,11 +369,15 @@ class StorageEndpoint:
     url: str
     """``https://<host>:<port>`` on the data network."""
     documents_bucket: str
+    """The bucket the app keeps its documents in."""
     backups_bucket: str
-    access_key: pulumi.Output[str]
-    secret_key: pulumi.Output[str]
-    """A secret."""
-    ca_pem: pulumi.Output[str]
+    """The bucket the backups go to (the app's credentials cannot reach it)."""
+    access_key: pulumi.Input[str]
+    """The app's access key."""
+    secret_key: pulumi.Input[str]
+    """The app's secret key (a secret)."""
+    ca_pem: pulumi.Input[str]
+    """The CA that signed MinIO's certificate: clients verify against it."""
 
 
 @dataclass(frozen=True)

@@ -150,7 +150,7 @@ def site(args: LoadBalancerArgs) -> Site:
     return Site(
         domain=args.domain,
         https_port=_or(args.https_port, PUBLISHED_HTTPS_PORT),
-        rate_limits={name: limit or DEFAULT_RATE_LIMITS[name] for name, limit in limits.items()},
+        rate_limits={name: _or(limit, DEFAULT_RATE_LIMITS[name]) for name, limit in limits.items()},
         stickiness=bool(args.stickiness),
         hsts_include_subdomains=bool(args.hsts_include_subdomains),
         hsts_preload=bool(args.hsts_preload),

@@ -23,7 +23,7 @@ from ..naming import Naming
 from ..settings import RateLimit, Settings, StackSecrets
 from .backups import Backups, BackupsArgs, BackupShardArgs
 from .cache import Cache, CacheArgs
-from .common import ScrapeTarget, built_image, pinned_image, volume
+from .common import CacheEndpoint, DatabaseEndpoint, ScrapeTarget, StorageEndpoint, built_image, pinned_image, volume
 from .database import Database, DatabaseArgs, shard_map_document, shard_map_text
 from .database_config import shard_name
 from .images import backup_image, image_for
@@ -34,7 +34,7 @@ from .nginx import Proxy, RateLimitArgs, Upstream
 from .storage import ObjectStorage, ObjectStorageArgs
 from .tls_ca import InternalCa, InternalCaArgs
 from .tunnel import ORIGIN_CA_FILE, Tunnel, TunnelArgs
-from .web_tier import WebTier, WebTierArgs
+from .web_tier import WebServiceArgs, WebTier, WebTierArgs
 
 if TYPE_CHECKING:  # the Cloudflare SDK is imported only when the CDN is on (it is slow to import)
     import pulumi_cloudflare as cloudflare
@@ -112,11 +112,11 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
     )
     web = WebTier(
         "web",
-        WebTierArgs(
-            settings=settings,
-            networks=networks,
-            frontend_image=web_images["frontend"],
-            backend_image=web_images["backend"],
+        web_tier_args(
+            settings,
+            web_images,
+            app_network=network.app_network,
+            data_network=network.data_network,
             database=database.endpoint,
             cache=cache.endpoint,
             storage=storage.endpoint,
@@ -474,4 +474,61 @@ def monitoring_args(
         },
         external_labels={"stack": settings.stack, "environment": settings.environment},
         admin_bind_address=settings.docker.admin_bind_address,
+    )
+
+
+# -- the web tier ------------------------------------------------------------------------------------------------------
+def web_tier_args(
+    settings: Settings,
+    images: Mapping[str, pulumi.Input[str]],
+    *,
+    app_network: pulumi.Input[str],
+    data_network: pulumi.Input[str],
+    database: DatabaseEndpoint,
+    cache: CacheEndpoint,
+    storage: StorageEndpoint,
+    shard_map: str = "",
+    shard_passwords: Sequence[pulumi.Input[str]] = (),
+    app_secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
+    volumes: Mapping[str, docker.Volume] | None = None,
+) -> WebTierArgs:
+    """The web tier from ``webstack:web`` (services, health check schedule), ``app`` (volumes' paths, migration),
+    ``monitoring.metricsPath``, the services' images by name, their secrets (``webstack:appSecrets``) and persistent
+    volumes by service."""
+    web, app = settings.web, settings.app
+
+    def service(name: str) -> WebServiceArgs:
+        service = web.frontend if name == "frontend" else web.backend
+        volume = (volumes or {}).get(name)
+        volume_settings = app.service(name).volume
+        return WebServiceArgs(
+            image=images[name],
+            port=service.port,
+            desired_count=service.desired_count,
+            cpu=service.cpu,
+            memory=service.memory,
+            user=service.user,
+            health_check_path=service.health_check_path,
+            environment=dict(service.environment),
+            secrets=dict((app_secrets or {}).get(name, {})),
+            volume=volume if volume_settings is not None else None,
+            volume_path=volume_settings.path if volume is not None and volume_settings is not None else None,
+        )
+
+    schedule = web.health_check
+    return WebTierArgs(
+        app_network=app_network,
+        data_network=data_network,
+        frontend=service("frontend"),
+        backend=service("backend"),
+        database=database,
+        cache=cache,
+        storage=storage,
+        health_check_interval_seconds=schedule.interval_seconds,
+        health_check_timeout_seconds=schedule.timeout_seconds,
+        health_check_retries=schedule.unhealthy_threshold,
+        metrics_path=settings.monitoring.metrics_path,
+        migration_command=list(app.migration.command),
+        shard_map=shard_map,
+        shard_passwords=list(shard_passwords),
     )

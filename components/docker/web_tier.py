@@ -1,15 +1,16 @@
 """The web tier on the docker platform: the frontend and backend services as hardened containers.
 
-Creates ``webstack:web.frontend.desiredCount`` frontend containers on the app network and
-``webstack:web.backend.desiredCount`` backend containers on the app and data networks (the frontends never reach the
-data network), each with:
+Creates the frontend's ``desired_count`` containers on the app network and the backend's on the app and data networks
+(the frontends never reach the data network; the stack sets each service from ``webstack:web.<service>``), each
+with:
 
 - the service's user (never root), every capability dropped, no-new-privileges, a read-only root filesystem with a
   tmpfs at ``/tmp``, the service's CPU (``cpu`` units / 1024) and memory (MiB) as limits, ``restart:
   unless-stopped`` (see :func:`components.docker.common.container`);
-- a health check that fetches the service's ``healthCheckPath`` on its port from inside the container, on the load
-  balancer's schedule (``webstack:web.healthCheck``);
-- the service's ``environment`` plus the runtime environment every platform sets (production mode, no debugging).
+- a health check that fetches the service's ``health_check_path`` on its port from inside the container, on the
+  Args' schedule (the stack's load-balancer schedule, ``webstack:web.healthCheck``);
+- the service's ``environment`` plus the runtime environment every platform sets (production mode, no debugging);
+- the service's ``secrets`` as files (see :mod:`components.docker.migrations`), and its persistent ``volume``.
 
 The backends also receive where their data lives (database primary and replicas over verified TLS, cache, object
 storage) and which header carries their client's address (``WEBSTACK_CLIENT_ADDRESS_HEADER``: X-Forwarded-For,
@@ -23,26 +24,25 @@ Every container of a service also answers to the service's shared alias on the a
 ``<name>-backend``; Docker's DNS answers a shared alias with every member's address): the load balancer resolves it
 per request (:attr:`WebTier.frontend`, :attr:`WebTier.backend`, see :mod:`components.docker.nginx`), and each
 container's own alias (``<name>-frontend-1``, ...) for stickiness. Prometheus scrapes each frontend and each backend
-at ``webstack:monitoring.metricsPath`` (jobs ``frontend`` and ``backend``, :attr:`WebTier.scrape_targets`): a
-service's ``up`` is what the UnhealthyTargets and TasksBelowDesired alerts count, so the frontend must answer there
-too (an empty 200 answer is a valid, empty scrape).
+at ``metrics_path`` (``webstack:monitoring.metricsPath``; jobs ``frontend`` and ``backend``,
+:attr:`WebTier.scrape_targets`): a service's ``up`` is what the UnhealthyTargets and TasksBelowDesired alerts count,
+so the frontend must answer there too (an empty 200 answer is a valid, empty scrape).
 """
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_docker as docker
 
 from ..edge_common import CLIENT_ADDRESS_ENV, FORWARDED_FOR_HEADER
-from ..settings import RUNTIME_ENVIRONMENT, ServiceSettings, Settings
+from ..settings import RUNTIME_ENVIRONMENT
 from .common import (
     CacheEndpoint,
     ContainerSpec,
     DatabaseEndpoint,
     HealthCheck,
-    Networks,
     ScrapeTarget,
     StorageEndpoint,
     Upload,
@@ -95,28 +95,120 @@ REDIS_TLS = "false"
 S3_REGION = "us-east-1"
 
 
+#: A service's size, count, user and probe unless its Args say otherwise (the guides' smallest service).
+DESIRED_COUNT = 2
+CPU_UNITS = 512
+MEMORY_MB = 1024
+USER = "1000:1000"
+HEALTH_CHECK_PATH = "/health"
+#: The health check's schedule unless the Args say otherwise (the guides: every 30 s, 10 s timeout, 3 failures).
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+HEALTH_CHECK_TIMEOUT_SECONDS = 10
+HEALTH_CHECK_RETRIES = 3
+METRICS_PATH = "/metrics"
+
+
+@dataclass(frozen=True)
+class WebServiceArgs:
+    """One service of the web tier (the frontend or the backend): its image, size and count, as containers."""
+
+    image: pulumi.Input[str]
+    """Image id of the service's pinned (or built) image."""
+    port: int
+    """The port the service listens on in its containers (1024-65535: it runs unprivileged)."""
+    desired_count: int | None = None
+    """Containers to run. Default (None): 2."""
+    cpu: int | None = None
+    """CPU units per container (1024 = one CPU), a limit. Default (None): 512."""
+    memory: int | None = None
+    """Memory per container in MiB, a limit. Default (None): 1024."""
+    user: str | None = None
+    """The user (``uid:gid``) the containers run as; never root. Default (None): ``1000:1000``."""
+    health_check_path: str | None = None
+    """The path the containers' health check fetches on ``port``. Default (None): ``/health``."""
+    environment: Mapping[str, str] | None = None
+    """Plain environment variables (never credentials); the runtime's production settings are set over them.
+    Default (None): none."""
+    secrets: Mapping[str, pulumi.Input[str]] | None = None
+    """The application's secrets: each delivered as a 0400 file, named by a ``<NAME>_FILE`` variable, never an
+    environment value. Default (None): none."""
+    volume: docker.Volume | None = None
+    """A persistent volume mounted at ``volume_path`` in every container. Default (None): none."""
+    volume_path: str | None = None
+    """Where ``volume`` is mounted; required with it."""
+
+
+@dataclass(frozen=True)
+class _Service:
+    """A service's Args with their defaults."""
+
+    image: pulumi.Input[str]
+    port: int
+    desired_count: int
+    cpu: int
+    memory: int
+    user: str
+    health_check_path: str
+    environment: Mapping[str, str]
+    secrets: Mapping[str, pulumi.Input[str]]
+    volumes: Mapping[str, docker.Volume]
+
+
+def _service_of(field: str, args: WebServiceArgs) -> _Service:
+    if (args.volume is None) != (args.volume_path is None):
+        raise ValueError(f"WebTierArgs.{field}.volume and volume_path go together")
+    count = args.desired_count if args.desired_count is not None else DESIRED_COUNT
+    if count < 1:
+        raise ValueError(f"WebTierArgs.{field}.desired_count must be at least 1, got {count}")
+    return _Service(
+        image=args.image,
+        port=args.port,
+        desired_count=count,
+        cpu=args.cpu if args.cpu is not None else CPU_UNITS,
+        memory=args.memory if args.memory is not None else MEMORY_MB,
+        user=args.user if args.user is not None else USER,
+        health_check_path=args.health_check_path if args.health_check_path is not None else HEALTH_CHECK_PATH,
+        environment=args.environment or {},
+        secrets=args.secrets or {},
+        volumes={args.volume_path: args.volume} if args.volume is not None and args.volume_path is not None else {},
+    )
+
+
 @dataclass(frozen=True)
 class WebTierArgs:
     """Inputs of :class:`WebTier`."""
 
-    settings: Settings
-    """``web`` (services, health checks) and ``monitoring.metricsPath``."""
-    networks: Networks
-    frontend_image: pulumi.Input[str]
-    """Image id of the pinned frontend image."""
-    backend_image: pulumi.Input[str]
+    app_network: pulumi.Input[str]
+    """The Docker name of the internal ``app`` network, where the load balancer reaches both services."""
+    data_network: pulumi.Input[str]
+    """The Docker name of the internal ``data`` network, where the backends reach the data stores (the frontends
+    never join it)."""
+    frontend: WebServiceArgs
+    """The frontend service."""
+    backend: WebServiceArgs
+    """The backend (API) service: it alone receives where the data lives and the credentials."""
     database: DatabaseEndpoint
     """Shard 0's endpoint."""
     cache: CacheEndpoint
+    """The cache's endpoint."""
     storage: StorageEndpoint
-    shard_map: str = ""
-    """The shard map (JSON), delivered to the backends as :data:`SHARD_MAP_FILE`; empty: none."""
-    shard_passwords: Sequence[pulumi.Output[str]] = ()
-    """Each shard's app password (secrets), delivered together as :data:`SHARD_PASSWORDS_FILE`."""
-    app_secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] = field(default_factory=dict)
-    """Per service, the application's secrets (``webstack:appSecrets``): delivered as ``<NAME>_FILE`` files."""
-    volumes: Mapping[str, docker.Volume] = field(default_factory=dict)
-    """Per service, its persistent volume (``webstack:app.<service>.volume``), mounted in its containers."""
+    """The object storage's endpoint and the app's keys."""
+    health_check_interval_seconds: int | None = None
+    """Seconds between the containers' health checks. Default (None): 30."""
+    health_check_timeout_seconds: int | None = None
+    """Seconds before a check counts as failed; less than the interval. Default (None): 10."""
+    health_check_retries: int | None = None
+    """Consecutive failures before a container is unhealthy. Default (None): 3."""
+    metrics_path: str | None = None
+    """Where Prometheus scrapes each container (:attr:`WebTier.scrape_targets`). Default (None): ``/metrics``."""
+    migration_command: Sequence[str] | None = None
+    """A command (exec list) run once from the backend's image, with its environment and files, before the backends
+    of a new version start; a non-zero exit fails the update. Default (None): no migration."""
+    shard_map: str | None = None
+    """The shard map (JSON), delivered to the backends as :data:`SHARD_MAP_FILE`. Default (None): none."""
+    shard_passwords: Sequence[pulumi.Input[str]] | None = None
+    """Each shard's app password (secrets), delivered together as :data:`SHARD_PASSWORDS_FILE`. Default (None):
+    none."""
 
 
 def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.Volume:
@@ -128,11 +220,11 @@ def config_volume(name: str, role: str, opts: pulumi.ResourceOptions) -> docker.
 
 
 def service_environment(
-    service: ServiceSettings, computed: Mapping[str, pulumi.Input[str]] | None = None
+    environment: Mapping[str, str], computed: Mapping[str, pulumi.Input[str]] | None = None
 ) -> dict[str, pulumi.Input[str]]:
     """The service's own environment, then what the program computed (endpoints), then the runtime environment every
     platform sets: later entries win, so settings can neither redirect a connection nor turn debugging on."""
-    return {**service.environment, **(computed or {}), **RUNTIME_ENVIRONMENT, **EXTRA_RUNTIME_ENVIRONMENT}
+    return {**environment, **(computed or {}), **RUNTIME_ENVIRONMENT, **EXTRA_RUNTIME_ENVIRONMENT}
 
 
 def backend_environment(database: DatabaseEndpoint, cache: CacheEndpoint, storage: StorageEndpoint) -> dict[str, str]:
@@ -179,24 +271,35 @@ def backend_uploads(database: DatabaseEndpoint, cache: CacheEndpoint, storage: S
     ]
 
 
-def health_check(settings: Settings, service: ServiceSettings) -> HealthCheck:
-    """:data:`HEALTH_COMMAND` against the service's health path, on the load balancer's schedule."""
-    schedule = settings.web.health_check
+def health_check(args: WebTierArgs, service: _Service) -> HealthCheck:
+    """:data:`HEALTH_COMMAND` against the service's health path, on the Args' schedule."""
+    interval = _or(args.health_check_interval_seconds, HEALTH_CHECK_INTERVAL_SECONDS)
+    timeout = _or(args.health_check_timeout_seconds, HEALTH_CHECK_TIMEOUT_SECONDS)
+    if timeout >= interval:
+        raise ValueError(
+            f"WebTierArgs.health_check_timeout_seconds must be less than the interval ({interval}), got {timeout}"
+        )
     return HealthCheck(
         test=[HEALTH_COMMAND.format(port=service.port, path=service.health_check_path)],
-        interval_seconds=schedule.interval_seconds,
-        timeout_seconds=schedule.timeout_seconds,
-        retries=schedule.unhealthy_threshold,
+        interval_seconds=interval,
+        timeout_seconds=timeout,
+        retries=_or(args.health_check_retries, HEALTH_CHECK_RETRIES),
         start_period_seconds=HEALTH_START_PERIOD_SECONDS,
         shell=True,
     )
+
+
+def _or(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 class WebTier(pulumi.ComponentResource):
     """The frontend and backend containers."""
 
     frontends: list[docker.Container]
+    """The frontend containers."""
     backends: list[docker.Container]
+    """The backend containers."""
     frontend_hosts: list[str]
     """``alias:port`` of each frontend on the app network (the load balancer's upstream members)."""
     backend_hosts: list[str]
@@ -204,38 +307,30 @@ class WebTier(pulumi.ComponentResource):
     frontend: Upstream
     """The frontends as the load balancer reaches them: the shared alias and each member."""
     backend: Upstream
+    """The backends as the load balancer reaches them: the shared alias and each member."""
     scrape_targets: list[ScrapeTarget]
     """Each frontend's and each backend's metrics endpoint (jobs ``frontend`` and ``backend``)."""
 
     def __init__(self, name: str, args: WebTierArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        frontend, backend = _service_of("frontend", args.frontend), _service_of("backend", args.backend)
+        front_health, back_health = health_check(args, frontend), health_check(args, backend)
         super().__init__(WEB_TIER_TYPE, name, None, opts)
-        settings = args.settings
         child = pulumi.ResourceOptions(parent=self)
-        networks = args.networks
-        frontend, backend = settings.web.frontend, settings.web.backend
-
-        metrics_path = settings.monitoring.metrics_path
-        app_files = {service: app_secret_files(args.app_secrets.get(service, {})) for service in SERVICES}
-        persistent = {
-            service: {volume_settings.path: args.volumes[service]}
-            for service in SERVICES
-            if service in args.volumes and (volume_settings := settings.app.service(service).volume) is not None
-        }
+        metrics_path = args.metrics_path if args.metrics_path is not None else METRICS_PATH
         self.frontends, self.frontend_hosts, self.scrape_targets = [], [], []
-        front_uploads, front_environment = app_files["frontend"]
+        front_uploads, front_environment = app_secret_files(frontend.secrets)
         for index in range(1, frontend.desired_count + 1):
             alias = f"{name}-frontend-{index}"
-            front_volumes = dict(persistent.get("frontend", {}))
+            front_volumes = dict(frontend.volumes)
             if front_uploads:
                 front_volumes[SECRETS_DIR] = config_volume(f"{alias}-secrets", "frontend", child)
             self.frontends.append(
                 self._service(
                     alias,
                     "frontend",
-                    settings,
                     frontend,
-                    args.frontend_image,
-                    [networks.app],
+                    front_health,
+                    [args.app_network],
                     front_environment,
                     child,
                     uploads=front_uploads,
@@ -248,7 +343,7 @@ class WebTier(pulumi.ComponentResource):
                 ScrapeTarget(job="frontend", address=f"{alias}:{frontend.port}", metrics_path=metrics_path)
             )
 
-        back_uploads, back_environment = app_files["backend"]
+        back_uploads, back_environment = app_secret_files(backend.secrets)
         environment: dict[str, pulumi.Input[str]] = {
             **backend_environment(args.database, args.cache, args.storage),
             **back_environment,
@@ -261,23 +356,26 @@ class WebTier(pulumi.ComponentResource):
             environment["SHARD_PASSWORDS_FILE"] = SHARD_PASSWORDS_FILE
             passwords = pulumi.Output.all(*args.shard_passwords).apply(lambda values: json.dumps(list(values)))
             uploads.append(Upload(SHARD_PASSWORDS_FILE, pulumi.Output.secret(passwords), SECRET_MODE))
+        back_networks = [args.app_network, args.data_network]
         self.migration: docker.Container | None = None
-        command = settings.app.migration.command
-        if command:
+        """The run-once migration container (with ``migration_command``)."""
+        if args.migration_command:
             spec = ContainerSpec(
-                image=args.backend_image,
+                image=backend.image,
                 user=backend.user,
                 role="backend",
-                networks=[networks.app, networks.data],
+                networks=back_networks,
                 health=None,
                 memory_mb=backend.memory,
                 cpus=backend.cpu / 1024,
-                envs=service_environment(backend, environment),
+                envs=service_environment(backend.environment, environment),
                 uploads=uploads,
                 tmpfs=TMPFS,
             )
             secrets_volume = config_volume(f"{name}-migrate-secrets", "migration", child)
-            self.migration, gate = migration(f"{name}-migrate", spec, command, {SECRETS_DIR: secrets_volume}, child)
+            self.migration, gate = migration(
+                f"{name}-migrate", spec, args.migration_command, {SECRETS_DIR: secrets_volume}, child
+            )
             environment[MIGRATION_ENV] = gate
         self.backends, self.backend_hosts = [], []
         for index in range(1, backend.desired_count + 1):
@@ -287,14 +385,13 @@ class WebTier(pulumi.ComponentResource):
                 self._service(
                     alias,
                     "backend",
-                    settings,
                     backend,
-                    args.backend_image,
-                    [networks.app, networks.data],
+                    back_health,
+                    back_networks,
                     environment,
                     child,
                     uploads=uploads,
-                    volumes={SECRETS_DIR: secrets, **persistent.get("backend", {})},
+                    volumes={SECRETS_DIR: secrets, **backend.volumes},
                     shared_alias=f"{name}-backend",
                 )
             )
@@ -324,10 +421,9 @@ class WebTier(pulumi.ComponentResource):
     def _service(
         alias: str,
         role: str,
-        settings: Settings,
-        service: ServiceSettings,
-        image: pulumi.Input[str],
-        networks: Sequence[docker.Network],
+        service: _Service,
+        health: HealthCheck,
+        networks: Sequence[pulumi.Input[str]],
         environment: Mapping[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions,
         *,
@@ -338,14 +434,14 @@ class WebTier(pulumi.ComponentResource):
         return container(
             alias,
             ContainerSpec(
-                image=image,
+                image=service.image,
                 user=service.user,
                 role=role,
                 networks=networks,
-                health=health_check(settings, service),
+                health=health,
                 memory_mb=service.memory,
                 cpus=service.cpu / 1024,
-                envs=service_environment(service, environment),
+                envs=service_environment(service.environment, environment),
                 uploads=uploads,
                 tmpfs=TMPFS,
                 volumes=volumes or {},

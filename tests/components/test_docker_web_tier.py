@@ -7,10 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import pulumi_docker as docker
 import pytest
 
 from components.docker.common import CacheEndpoint, DatabaseEndpoint, ScrapeTarget, StorageEndpoint
 from components.docker.network import Network, NetworkArgs
+from components.docker.platform import web_tier_args
 from components.docker.web_tier import (
     DATABASE_CA_FILE,
     DATABASE_PASSWORD_FILE,
@@ -19,6 +21,7 @@ from components.docker.web_tier import (
     S3_CA_FILE,
     S3_SECRET_KEY_FILE,
     SECRETS_DIR,
+    WebServiceArgs,
     WebTier,
     WebTierArgs,
 )
@@ -72,13 +75,13 @@ def web_tier(name: str, settings: Settings | None = None, engine: str = "postgre
     """A web tier named ``name`` on networks of its own (``<name>-net-*``)."""
 
     def factory() -> WebTier:
-        networks = Network(f"{name}-net", NetworkArgs()).networks
+        network = Network(f"{name}-net", NetworkArgs())
         database, cache, storage = endpoints(engine)
-        args = WebTierArgs(
-            settings=settings or prod_settings(),
-            networks=networks,
-            frontend_image=FRONTEND_IMAGE,
-            backend_image=BACKEND_IMAGE,
+        args = web_tier_args(
+            settings or prod_settings(),
+            {"frontend": FRONTEND_IMAGE, "backend": BACKEND_IMAGE},
+            app_network=network.app_network,
+            data_network=network.data_network,
             database=database,
             cache=cache,
             storage=storage,
@@ -321,3 +324,77 @@ def test_settings_never_run_a_service_as_root(user: str) -> None:
 
     with pytest.raises(SettingsError, match="must not be root"):
         prod_settings({"backend": {**IMAGES["backend"], "user": user}})
+
+
+# -- the Args alone --------------------------------------------------------------------------------------------------
+def bare(name: str, **fields: Any) -> WebTier:
+    """A web tier from its required Args (and ``fields``), without the stack's settings."""
+
+    def factory() -> WebTier:
+        database, cache, storage = endpoints()
+        services = {
+            "frontend": WebServiceArgs(image=FRONTEND_IMAGE, port=3000),
+            "backend": WebServiceArgs(image=BACKEND_IMAGE, port=8000),
+        }
+        args = WebTierArgs("app", "data", database=database, cache=cache, storage=storage, **{**services, **fields})
+        return WebTier(name, args)
+
+    return construct(factory)
+
+
+def test_the_args_alone_are_secure() -> None:
+    """Without the stack: two containers per service, unprivileged, health-checked on the guides' schedule, the
+    credentials as files of the backends only."""
+    web = bare("web-bare")
+    for service, port in (("frontend", 3000), ("backend", 8000)):
+        found = containers("web-bare", service)
+        assert len(found) == 2
+        for resource in found:
+            assert_locked_down(resource.inputs, "1000:1000")
+            assert resource.inputs["ports"] == []
+            assert (resource.inputs["memory"], resource.inputs["cpus"]) == (1024, "0.5")
+            check = resource.inputs["healthcheck"]
+            assert f"http://127.0.0.1:{port}/health" in check["tests"][1]
+            assert (check["interval"], check["timeout"], check["retries"]) == ("30s", "10s", 3)
+    for resource in containers("web-bare", "frontend"):
+        assert [n["name"] for n in resource.inputs["networksAdvanced"]] == ["app"]
+        assert not has_seed(resource)
+    for resource in containers("web-bare", "backend"):
+        assert [n["name"] for n in resource.inputs["networksAdvanced"]] == ["app", "data"]
+        assert uploads(resource)[DATABASE_PASSWORD_FILE]["permissions"] == "0400"
+    assert web.migration is None
+    assert [target.metrics_path for target in web.scrape_targets] == ["/metrics"] * 4
+
+
+def test_app_secrets_and_a_persistent_volume_reach_their_service() -> None:
+    def factory() -> WebTier:
+        database, cache, storage = endpoints()
+        files = docker.Volume("web-vol-files", name="files")
+        backend = WebServiceArgs(
+            image=BACKEND_IMAGE,
+            port=8000,
+            desired_count=1,
+            secrets={"JWT_SECRET_KEY": pulumi.Output.secret("jwt-" + "k" * 32)},
+            volume=files,
+            volume_path="/var/lib/app",
+        )
+        args = WebTierArgs("app", "data", WebServiceArgs(FRONTEND_IMAGE, 3000, 1), backend, database, cache, storage)
+        return WebTier("web-vol", args)
+
+    construct(factory)
+    (backend,) = containers("web-vol", "backend")
+    mounts = {mount["target"]: mount for mount in backend.inputs["mounts"]}
+    assert mounts["/var/lib/app"] == {"target": "/var/lib/app", "type": "volume", "source": "files"}
+    assert envs(backend)["JWT_SECRET_KEY_FILE"] == "/run/webstack/secrets/JWT_SECRET_KEY"
+    assert uploads(backend)["/run/webstack/secrets/JWT_SECRET_KEY"]["permissions"] == "0400"
+    (frontend,) = containers("web-vol", "frontend")
+    assert "/var/lib/app" not in {mount["target"] for mount in frontend.inputs["mounts"]}
+
+
+def test_the_args_name_what_they_refuse() -> None:
+    with pytest.raises(ValueError, match=r"WebTierArgs\.health_check_timeout_seconds must be less than the interval"):
+        bare("web-bad-check", health_check_interval_seconds=10, health_check_timeout_seconds=10)
+    with pytest.raises(ValueError, match=r"WebTierArgs\.frontend\.volume and volume_path go together"):
+        bare("web-bad-volume", frontend=WebServiceArgs(FRONTEND_IMAGE, 3000, volume_path="/data"))
+    with pytest.raises(ValueError, match=r"WebTierArgs\.backend\.desired_count must be at least 1, got 0"):
+        bare("web-bad-count", backend=WebServiceArgs(BACKEND_IMAGE, 8000, desired_count=0))
