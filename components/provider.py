@@ -14,8 +14,9 @@ Two things differ from using a component from Python, and :func:`hosted` adapts 
   webstack's components take an Args object: hosted, the dict becomes that Args object first.
 
 One package cannot hold two components of the same class name (the analyzer refuses duplicates), so the package serves
-the aws platform's components (:data:`SERVED_AWS`: those whose Args the analyzer can read today), the Cdn and the
-certificate validation records it pairs with; the docker platform's, named the same, stay Python-only.
+every component of the aws platform (:data:`SERVED_AWS`), the Cdn and the certificate validation records it pairs
+with; the docker platform's, named the same, stay Python-only (their schema is asserted all the same:
+tests/components/test_docker_schema.py).
 """
 
 import dataclasses
@@ -144,9 +145,9 @@ def _hints(args_type: type) -> dict[str, Any]:
         return {}
 
 
-#: The aws platform's components the package serves: those whose Args and outputs are within the analyzer's reach
-#: (flat Args of strings, numbers, lists, maps and nested Args). The others still take settings models, resources or
-#: callbacks; tests/packaging/test_provider.py fails when one of them comes into reach without being served.
+#: The aws platform's components the package serves: every one, since each takes flat Args in the analyzer's reach
+#: (strings, numbers, lists, maps, nested Args and pulumi-aws resources); tests/packaging/test_provider.py fails when
+#: a component of ``webstack.aws`` is missing here or falls out of the analyzer's reach.
 SERVED_AWS = (
     "AppSecrets",
     "Backups",

@@ -209,7 +209,9 @@ class Graph:
     edges: tuple[Edge, ...]
     """Sorted by source, then target, in node order; ``hidden`` ones included."""
     stack_resources: int = 0
-    """Resources directly under the stack (providers, images): not drawn."""
+    """Resources directly under the stack (providers, images, ...): not drawn."""
+    stack_resource_kinds: tuple[str, ...] = ()
+    """What those are, by type (``providers``, ``Certificate``, ...), for the legend."""
     zones: tuple[str, ...] = ()
     """The zones that hold at least one node, in drawing order."""
 
@@ -270,6 +272,13 @@ def component_graph(resources: Sequence[RecordedResource]) -> Graph:
         if top.urn != urn:
             members[top.urn] += 1
     stack_resources = len(by_urn) - len(top_of)
+    kinds = sorted(
+        {
+            "providers" if resource.type.startswith("pulumi:providers:") else _short(resource.type)
+            for urn, resource in by_urn.items()
+            if urn not in top_of
+        }
+    )
 
     components = sorted((by_urn[urn] for urn in members), key=lambda c: (c.name, c.type, c.urn))
     ids = _component_ids(components)
@@ -307,6 +316,7 @@ def component_graph(resources: Sequence[RecordedResource]) -> Graph:
         nodes=tuple(all_nodes),
         edges=tuple(sorted([*edges, *actor_edges], key=lambda e: (rank[e.source], rank[e.target]))),
         stack_resources=stack_resources,
+        stack_resource_kinds=tuple(kinds),
         zones=zones,
     )
 
@@ -496,7 +506,7 @@ def markdown(graph: Graph, stack: str) -> str:
     if graph.stack_resources:
         legend.append(
             f"- Not drawn: {graph.stack_resources} resource{'' if graph.stack_resources == 1 else 's'} registered "
-            "directly under the stack (providers, images)."
+            f"directly under the stack ({', '.join(graph.stack_resource_kinds)})."
         )
     if others:
         legend.append(f"- Other: component types without a zone yet: {', '.join(f'`{g}`' for g in others)}.")

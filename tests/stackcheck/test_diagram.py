@@ -120,6 +120,7 @@ def test_tiny_stack_nodes_zones_and_counts() -> None:
     }
     assert graph.zones == (ZONE_INTERNET, ZONE_EDGE, ZONE_APPLICATION, ZONE_DATA, ZONE_MANAGEMENT, ZONE_OTHER)
     assert graph.stack_resources == 1  # the provider, left out
+    assert graph.stack_resource_kinds == ("providers",)
     assert [n.zone for n in graph.nodes] == sorted((n.zone for n in graph.nodes), key=list(ZONE_IDS).index)
 
 
