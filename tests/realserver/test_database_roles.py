@@ -268,9 +268,23 @@ def _mariadb_server(mariadbd: str, install: str, root: Path) -> Iterator[dict[st
         ]
     )
     assert made.returncode == 0, made.stderr
+    # Its own temporary directory: with the system's /tmp, the bootstrap's temporary tables share a directory with
+    # every other test, and one bootstrap aborted with ENOENT removing its own ('Could not remove temporary table').
+    tmp = root / "tmp"
+    tmp.mkdir()
     _own(root)
     user = ["--user=nobody"] if os.geteuid() == 0 else []
-    done = _run([install, f"--datadir={data}", *user, "--auth-root-authentication-method=socket", "--skip-test-db"])
+    done = _run(
+        [
+            install,
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--tmpdir={tmp}",
+            *user,
+            "--auth-root-authentication-method=socket",
+            "--skip-test-db",
+        ]
+    )
     assert done.returncode == 0, done.stderr
     port, sock = str(_free_port()), str(root / "mysqld.sock")
     server = subprocess.Popen(
@@ -278,6 +292,7 @@ def _mariadb_server(mariadbd: str, install: str, root: Path) -> Iterator[dict[st
             mariadbd,
             "--no-defaults",
             f"--datadir={data}",
+            f"--tmpdir={tmp}",
             *user,
             "--bind-address=127.0.0.1",
             f"--port={port}",
