@@ -25,10 +25,10 @@ from typing import Any, cast
 import pulumi
 import pulumi_aws as aws
 
-from ..alerts import ALERT_NAMES, SEVERITIES, Alert, Severity, catalog, for_target
+from ..alerts import Alert, Severity, catalog, for_target
 from ..settings import CANARY_RUNTIME, DEPRECATED_CANARY_RUNTIMES
 from .account import Account
-from .args_errors import invalid
+from .args_errors import check_threshold_overrides, invalid
 from .buckets import BucketArgs, hardened_bucket
 from .monitoring_functions import FORWARDER_CODE, canary_archive, canary_name, canary_policy, forwarder_policy
 
@@ -136,12 +136,7 @@ class MonitoringArgs:
 def validate_monitoring_args(args: MonitoringArgs) -> None:
     """Settings CloudWatch would refuse or alarms that could not be built; errors name the Args field (a stack's
     settings are validated, naming their keys, in ``components/settings/monitoring.py``)."""
-    for alert, severities in args.thresholds.items():
-        if alert not in ALERT_NAMES:
-            raise invalid(args, "thresholds", f"name alerts of the catalog ({', '.join(ALERT_NAMES)})", alert)
-        for severity in severities:
-            if severity not in SEVERITIES:
-                raise invalid(args, f"thresholds[{alert!r}]", "name the severities warning or critical", severity)
+    check_threshold_overrides(args, "thresholds", args.thresholds)
     # CloudWatch Synthetics runs a rate schedule from rate(1 minute) to rate(1 hour) (API reference,
     # CanaryScheduleInput).
     if not 1 <= args.uptime_interval_minutes <= 60:

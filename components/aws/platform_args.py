@@ -425,7 +425,7 @@ def prometheus_args(
         logs_key_arn=logs_key_arn,
         critical_topic_arn=critical_topic_arn,
         warning_topic_arn=warning_topic_arn,
-        alert_thresholds={
+        thresholds={
             alert: {str(severity): value for severity, value in thresholds.items()}
             for alert, thresholds in settings.thresholds.items()
         },

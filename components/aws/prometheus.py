@@ -16,10 +16,10 @@ import pulumi
 import pulumi_aws as aws
 import yaml
 
-from ..alerts import ALERT_NAMES, SEVERITIES, Severity, catalog, prometheus_rules
+from ..alerts import Severity, catalog, prometheus_rules
 from ..settings import LOG_RETENTION_DAYS
 from .account import Account
-from .args_errors import invalid
+from .args_errors import check_threshold_overrides, invalid
 
 PROMETHEUS_TYPE = "webstack:aws:Prometheus"
 
@@ -28,7 +28,7 @@ PROMETHEUS_TYPE = "webstack:aws:Prometheus"
 @dataclass(frozen=True)
 class PrometheusArgs:
     """Inputs of :class:`Prometheus`. The workspace and its logs are always encrypted with customer keys; the alerts
-    are webstack's catalog (components/alerts.py) at the guides' thresholds unless ``alert_thresholds`` says
+    are webstack's catalog (components/alerts.py) at the guides' thresholds unless ``thresholds`` says
     otherwise."""
 
     account: Account
@@ -43,7 +43,7 @@ class PrometheusArgs:
     """SNS topic Alertmanager sends critical alerts to."""
     warning_topic_arn: pulumi.Input[str]
     """SNS topic Alertmanager sends every other alert to."""
-    alert_thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    thresholds: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     """Alert name -> severity (``warning``, ``critical``) -> threshold, instead of the catalog's (the guides').
     Empty: the catalog as it is."""
     grafana: bool = True
@@ -55,13 +55,7 @@ class PrometheusArgs:
 
 def validate_prometheus_args(args: PrometheusArgs) -> None:
     """An alert or severity the catalog lacks, or a retention CloudWatch refuses: errors name the Args field."""
-    for alert, thresholds in args.alert_thresholds.items():
-        if alert not in ALERT_NAMES:
-            raise invalid(args, "alert_thresholds", f"name alerts of the catalog ({', '.join(ALERT_NAMES)})", alert)
-        for severity in thresholds:
-            if severity not in SEVERITIES:
-                rule = f"name severities {' or '.join(SEVERITIES)}"
-                raise invalid(args, f"alert_thresholds[{alert!r}]", rule, severity)
+    check_threshold_overrides(args, "thresholds", args.thresholds)
     if args.log_retention_days not in LOG_RETENTION_DAYS:
         rule = "be a retention CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, ..., 3653)"
         raise invalid(args, "log_retention_days", rule, args.log_retention_days)
@@ -119,7 +113,7 @@ class Prometheus(pulumi.ComponentResource):
             workspace_id=self.workspace.id,
             data=yaml.safe_dump(
                 # The severities are checked above: the catalog's two.
-                prometheus_rules(catalog(cast(Mapping[str, Mapping[Severity, float]], args.alert_thresholds))),
+                prometheus_rules(catalog(cast(Mapping[str, Mapping[Severity, float]], args.thresholds))),
                 sort_keys=False,
                 width=1000,
             ),

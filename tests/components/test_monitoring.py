@@ -520,19 +520,19 @@ def test_thresholds_of_the_args_change_the_rules_and_bad_ones_are_refused_naming
     name = catalog()[0].name
     args = PrometheusArgs(
         account=ACCOUNT, name_prefix="webstack-promthr", data_key_arn=DATA_KEY_ARN, logs_key_arn=LOGS_KEY_ARN,
-        critical_topic_arn=CRITICAL_TOPIC, warning_topic_arn=WARNING_TOPIC, alert_thresholds={name: {"warning": 7}},
+        critical_topic_arn=CRITICAL_TOPIC, warning_topic_arn=WARNING_TOPIC, thresholds={name: {"warning": 7}},
     )  # fmt: skip
     construct(lambda: Prometheus("promthr", args))
     parsed = yaml.safe_load(one("promthr-rules").inputs["data"])
     assert parsed == prometheus_rules(catalog({name: {"warning": 7}}))
     assert parsed != prometheus_rules(catalog())
-    with pytest.raises(ValueError, match=r"^PrometheusArgs\.alert_thresholds must name alerts of the catalog \("):
-        Prometheus("prombad", replace(args, alert_thresholds={"NoSuchAlert": {"warning": 1}}))
+    with pytest.raises(ValueError, match=r"^PrometheusArgs\.thresholds must name alerts of the catalog \("):
+        Prometheus("prombad", replace(args, thresholds={"NoSuchAlert": {"warning": 1}}))
     with pytest.raises(
-        ValueError, match=f"^PrometheusArgs\\.alert_thresholds\\['{name}'\\] must name severities warning or "
+        ValueError, match=f"^PrometheusArgs\\.thresholds\\['{name}'\\] must name severities warning or "
         "critical, got 'page'$"
     ):  # fmt: skip
-        Prometheus("prombad", replace(args, alert_thresholds={name: {"page": 1}}))
+        Prometheus("prombad", replace(args, thresholds={name: {"page": 1}}))
     with pytest.raises(ValueError, match=r"^PrometheusArgs\.log_retention_days must be a retention CloudWatch"):
         Prometheus("prombad", replace(args, log_retention_days=0))
 
@@ -1220,7 +1220,7 @@ def test_the_args_defaults_are_the_settings_defaults() -> None:
         ),
         (
             {"thresholds": {"HighErrorRate": {"info": 2}}},
-            "MonitoringArgs.thresholds['HighErrorRate'] must name the severities warning or critical, got 'info'",
+            "MonitoringArgs.thresholds['HighErrorRate'] must name severities warning or critical, got 'info'",
         ),
         ({"uptime_interval_minutes": 0}, "MonitoringArgs.uptime_interval_minutes must be between 1 and 60, got 0"),
         ({"uptime_interval_minutes": 61}, "MonitoringArgs.uptime_interval_minutes must be between 1 and 60, got 61"),
