@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -77,17 +78,22 @@ def test_the_wheel_holds_every_module_under_webstack_only(installed: Installed) 
     assert not [n for n in names if n.startswith(("components/", "tests/", "stackcheck/"))]
 
 
-def test_the_installed_package_imports_without_the_repository(installed: Installed, tmp_path: Path) -> None:
+def _probe(script: str, installed: Installed, cwd: Path) -> dict[str, Any]:
+    """Runs a probe of this folder outside the repository, with only the installed package on the path; its report."""
     result = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "probe.py")],
-        cwd=tmp_path,
+        [sys.executable, str(Path(__file__).parent / script)],
+        cwd=cwd,
         env={"PYTHONPATH": str(installed.site), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    return json.loads(result.stdout)
+
+
+def test_the_installed_package_imports_without_the_repository(installed: Installed, tmp_path: Path) -> None:
+    report = _probe("probe.py", installed, tmp_path)
     assert report["version"] == components.__version__
     assert all(Path(f).is_relative_to(installed.site) for f in report["files"])
     assert report["repository"] is None
@@ -103,16 +109,7 @@ def test_the_wheel_ships_the_one_off_runner_and_an_installed_one_off_task_runs_i
     repository around) gets the same runner as the stacks."""
     runner = ROOT / "components" / "aws" / "run-task.sh"
     assert "webstack/aws/run-task.sh" in installed.names()
-    result = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "one_off_probe.py")],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(installed.site), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout)
+    report = _probe("one_off_probe.py", installed, tmp_path)
     assert Path(report["module"]).is_relative_to(installed.site)
     assert report["create"] == [runner.read_text()]
 
