@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from stackcheck.engine.resources import redact
-from tests.components.test_cdn_identity import alias_urns
+from tests.components.identity import moves
 from tests.conftest import recorded_stack
 
 BEFORE = json.loads((Path(__file__).parent / "data" / "load_balancer_before.json").read_text())["stacks"]
@@ -26,15 +26,10 @@ def _provider(reference: str) -> str:
 
 @pytest.mark.parametrize("stack", sorted(BEFORE))
 def test_every_urn_the_load_balancer_had_is_kept_or_aliased_with_the_same_inputs(stack: str) -> None:
-    resources = recorded_stack(stack).resources
-    current = {r.urn: r for r in resources}
-    aliased = alias_urns(resources)
     before: dict[str, Any] = BEFORE[stack]
-    assert [urn for urn in before if urn not in current and urn not in aliased] == []
-    moved = {urn: aliased[urn] for urn in before if urn not in current}
+    current, moved = moves(stack, before)
     # The change did move something (else this test proves nothing): the certificate, and only it.
     assert [before[urn]["type"] for urn in moved] == [CERTIFICATE]
-    assert len(set(moved.values())) == len(moved), "two old resources would merge into one"
     for old in before:
         resource = current[moved.get(old, old)]
         assert resource.type == before[old]["type"], old

