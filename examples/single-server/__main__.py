@@ -1,6 +1,7 @@
 """One server's private side from webstack's docker components: the stack's bridge networks, an internal CA, and on
-the internal data network a PostgreSQL primary and a Redis, each serving TLS only with a certificate that CA signs.
-Nothing of webstack's own configuration: no stack file of webstack's, no settings, no platform."""
+the internal data network a PostgreSQL primary with a streaming replica and a Redis, each serving TLS only with a
+certificate that CA signs. Nothing of webstack's own configuration: no stack file of webstack's, no settings, no
+platform."""
 
 import pulumi
 import pulumi_docker as docker
@@ -40,7 +41,8 @@ database = Database(
         exporter_image=postgres_exporter.image_id,
         ca_cert_pem=ca.cert_pem,
         ca_key_pem=ca.key_pem,
-        # The rest keeps its defaults: PostgreSQL on 5432, no replica, generated passwords, no published port.
+        # The rest keeps its defaults: PostgreSQL on 5432, one streaming replica, generated passwords, no published
+        # port.
     ),
     on_host,
 )
