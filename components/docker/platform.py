@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_docker as docker
 
+from ..cdn_compose import cache_purge
 from ..naming import Naming
 from ..settings import RateLimit, Settings, StackSecrets
 from .backups import Backups, BackupsArgs, BackupShardArgs
@@ -157,6 +158,14 @@ def build(settings: Settings, secrets: StackSecrets) -> dict[str, Any]:
                 seed_image=images["nginx"],
             ),
             opts,
+        )
+    if cdn is not None:
+        # A deployment that changes a service's image purges the zone's cache once the services and nginx run it.
+        cache_purge(
+            settings.cdn,
+            secrets.cloudflare_api_token,
+            triggers=[container.image for container in web.containers],
+            after=[*web.containers, edge.container],
         )
     backups = Backups(
         "backups",

@@ -1,18 +1,20 @@
 """The cache purge after a deployment: a local command whose token never reaches a command line, the logs or the
 state in plaintext, that runs when a deployment changes and after the services it deployed, and that keeps the URN
-it had as the Cdn's child."""
+it had as the Cdn's child; on both platforms."""
 
 import json
 from typing import Any
 
 import pulumi
 import pulumi_random as random
+import pytest
+import yaml
 
 from components.cdn import LEGACY_CDN_TYPE
 from components.cdn_compose import cache_purge
 from components.settings import CdnSettings
 from stackcheck.engine.resources import is_secret, redact
-from tests.conftest import ZONE_ID, construct, one, registered
+from tests.conftest import ROOT, ZONE_ID, construct, one, recorded_stack, registered
 
 API_TOKEN = "cf-deploy-token-0123456789"
 PURGE_URL = f"https://api.cloudflare.com/client/v4/zones/{ZONE_ID}/purge_cache"
@@ -87,3 +89,40 @@ def test_purge_without_a_token_uses_the_deployers_environment() -> None:
     assert "environment" not in command.inputs
     assert "$CLOUDFLARE_API_TOKEN" in command.inputs["create"]
     assert PURGE_URL in command.inputs["create"]
+
+
+@pytest.fixture(scope="module")
+def purging_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The single-server stack (docker, behind Cloudflare) with ``webstack:cdn.purgeOnDeploy`` on, in a scratch
+    project."""
+    root = tmp_path_factory.mktemp("purging")
+    for name in ("components", "policies", "__main__.py", "Pulumi.yaml"):
+        (root / name).symlink_to(ROOT / name)
+    stack = yaml.safe_load((ROOT / "Pulumi.single-server.yaml").read_text())
+    stack["config"]["webstack:cdn"]["purgeOnDeploy"] = True
+    (root / "Pulumi.single-server.yaml").write_text(yaml.safe_dump(stack))
+    return recorded_stack("single-server", root=root)
+
+
+def test_the_docker_platform_purges_after_a_deployment_changes_an_image(purging_server: Any) -> None:
+    resources = purging_server.resources
+    (command,) = [r for r in resources if r.name == "cdn-purge"]
+    assert command.type == COMMAND
+    assert PURGE_URL in command.inputs["create"]
+    containers = {r.urn: r for r in resources if r.type == "docker:index/container:Container"}
+    services = sorted(
+        urn
+        for urn, r in containers.items()
+        if r.name.startswith(("web-frontend-", "web-backend-")) and "seed" not in r.name
+    )
+    assert len(services) >= 2
+    # It runs again whenever a service's image changes (each service container's image is a trigger) ...
+    assert sorted(command.property_dependencies["triggers"]) >= services
+    assert all(urn in containers for urn in command.property_dependencies["triggers"])
+    # ... and only once the services and nginx run the new version.
+    (nginx,) = [urn for urn, r in containers.items() if r.name == "edge-nginx"]
+    assert {*services, nginx} <= set(command.dependencies)
+
+
+def test_the_docker_platform_does_not_purge_unless_asked() -> None:
+    assert not [r for r in recorded_stack("single-server").resources if r.name == "cdn-purge"]
