@@ -195,9 +195,7 @@ class OneOffTask(pulumi.ComponentResource):
             create=run_task_script(),
             environment={
                 "CLUSTER": args.cluster_arn,
-                # The family, once everything in wait_for is there: an input carries the resources behind it as
-                # dependencies (Pulumi's property dependencies, which the engine orders by as by depends_on).
-                "TASK_DEFINITION": _after(args.family, args.wait_for),
+                "TASK_DEFINITION": args.family,
                 "CONTAINER": args.container,
                 "SUBNETS": pulumi.Output.all(*args.subnet_ids).apply(lambda ids: ",".join(ids)),
                 "SECURITY_GROUPS": pulumi.Output.all(*args.security_group_ids).apply(lambda ids: ",".join(ids)),
@@ -208,17 +206,16 @@ class OneOffTask(pulumi.ComponentResource):
             },
             triggers=list(args.triggers),
             logging=local.Logging.STDOUT_AND_STDERR,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.task_definition]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.task_definition, *waiting_for(args.wait_for)]),
         )
         self.register_outputs({"family": args.family, "taskDefinitionArn": self.task_definition.arn})
 
 
-def _after(value: str, wait_for: Sequence[pulumi.Input[str]]) -> pulumi.Input[str]:
-    """``value`` itself, as an output that depends on everything behind ``wait_for`` (never secret: the value is not
-    derived from theirs)."""
-    if not wait_for:
-        return value
-    return pulumi.Output.unsecret(pulumi.Output.all(*wait_for).apply(lambda _: value))
+def waiting_for(outputs: Sequence[pulumi.Input[str]]) -> list[Any]:
+    """``depends_on`` items that make a resource wait for the resources behind ``outputs`` and for nothing else: an
+    output of None whose resources are theirs (the SDK adds an item's resources to the dependencies:
+    pulumi/runtime/_depends_on.py, ``_resolve_depends_on``); the resource's inputs stay as they are."""
+    return [pulumi.Output.all(*outputs).apply(lambda _: None)] if outputs else []
 
 
 def run_task_script() -> str:

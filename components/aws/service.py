@@ -33,7 +33,7 @@ from ..settings import FARGATE_SIZES, RUNTIME_ENVIRONMENT, BuildSettings
 from .account import Account
 from .args_errors import invalid
 from .files import ServiceVolume, mount_statements
-from .one_off import OneOffArgs, OneOffTask
+from .one_off import OneOffArgs, OneOffTask, waiting_for
 from .task_definitions import (
     SCRATCH_VOLUME,
     ContainerShape,
@@ -203,13 +203,6 @@ def _pinned(image: str) -> bool:
         return True
     _, _, tag = image.rpartition("/")[2].partition(":")
     return bool(tag) and tag != "latest"
-
-
-def waiting_for(outputs: Sequence[pulumi.Input[str]]) -> list[Any]:
-    """``depends_on`` items that make a resource wait for the resources behind ``outputs`` and for nothing else: an
-    output of None whose resources are theirs (the SDK adds an item's resources to the dependencies:
-    pulumi/runtime/_depends_on.py, ``_resolve_depends_on``); the resource's inputs stay as they are."""
-    return [pulumi.Output.all(*outputs).apply(lambda _: None)] if outputs else []
 
 
 class Service(pulumi.ComponentResource):

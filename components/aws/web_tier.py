@@ -19,8 +19,8 @@ from pulumi_command import local
 
 from .account import Account
 from .args_errors import invalid
-from .one_off import OneOffTask
-from .service import Service, ServiceArgs, ServicePlacementArgs, waiting_for
+from .one_off import OneOffTask, waiting_for
+from .service import Service, ServiceArgs, ServicePlacementArgs
 
 WEB_TIER_TYPE = "webstack:aws:WebTier"
 
