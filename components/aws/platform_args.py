@@ -444,10 +444,6 @@ class ServiceAccess:
     """SSM parameters it may read (the shard map)."""
 
 
-#: The site's services, as ``webstack:web`` names them.
-WEB_SERVICES = ("frontend", "backend")
-
-
 def web_tier_args(
     web: WebSettings,
     *,
@@ -522,7 +518,7 @@ def web_tier_args(
         security_group_id=security_group_id,
         logs_key_arn=logs_key_arn,
         load_balancer_arn_suffix=load_balancer_arn_suffix,
-        services={name: service(name, getattr(web, name)) for name in WEB_SERVICES},
+        services={name: service(name, getattr(web, name)) for name in APP_SERVICES},
         images_key_arn=images_key_arn,
         secrets_key_arn=secrets_key_arn,
         load_balancer_dns_name=load_balancer_dns_name,

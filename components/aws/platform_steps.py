@@ -20,7 +20,7 @@ from ..edge_common import (
     hsts_header,
     hsts_value,
 )
-from ..settings import Settings, StackSecrets
+from ..settings import APP_SERVICES, Settings, StackSecrets
 from .account import Account
 from .app_secrets import AppSecrets
 from .backups import Backups, backup_role_arns
@@ -331,7 +331,7 @@ def application_step(base: Foundation, network: Network, data: Data, edge: Edge,
             ),
             opts=here,
         )
-        for service in ("frontend", "backend")
+        for service in APP_SERVICES
         if (volume := app.service(service).volume) is not None
     }
     session_logs = (

@@ -21,7 +21,7 @@ import pulumi_docker as docker
 
 from ..cdn_compose import cache_purge
 from ..naming import Naming
-from ..settings import RateLimit, Settings, StackSecrets
+from ..settings import APP_SERVICES, RateLimit, Settings, StackSecrets
 from .backups import Backups, BackupsArgs, BackupShardArgs
 from .cache import Cache, CacheArgs
 from .common import CacheEndpoint, DatabaseEndpoint, ScrapeTarget, StorageEndpoint, built_image, pinned_image, volume
@@ -367,7 +367,7 @@ def persistent_volumes(settings: Settings, opts: pulumi.ResourceOptions) -> dict
     ``webstack:app.<service>.volume``."""
     return {
         service: volume(f"web-{service}-files", f"{service}-files", opts)
-        for service in ("frontend", "backend")
+        for service in APP_SERVICES
         if settings.app.service(service).volume is not None
     }
 

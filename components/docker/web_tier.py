@@ -53,7 +53,6 @@ from .migrations import MIGRATION_ENV, app_secret_files, migration
 from .nginx import Upstream
 
 WEB_TIER_TYPE = "webstack:docker:WebTier"
-SERVICES = ("frontend", "backend")
 
 #: The health check, run by Docker inside the container through ``/bin/sh -c``. It assumes the service image has
 #: ``wget`` (BusyBox's in Alpine-based images, GNU wget in Debian-based ones); images without it (distroless,
